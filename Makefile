@@ -1,0 +1,115 @@
+# sockcost build. `make` builds build/sockcost; `make V=1` shows commands.
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+BUILD     ?= build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+PYTHON    ?= /usr/bin/python3
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS    ?= -O2 -g
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -MMD -MP \
+	-I$(BUILD) -Ibpf -Iuser -Itools
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Ibpf -MMD -MP
+LDLIBS    := -lbpf -lelf -lz -lm
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+SKEL      := $(BUILD)/sockcost.skel.h
+
+# Library: the model and kernel access; pure parts also go into unit tests.
+LIB_SRCS  := $(wildcard user/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_SRCS  := $(wildcard tools/*.c)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+PURE_OBJS := $(addprefix $(BUILD)/,user/idle.o user/view.o user/snapshot_build.o \
+	user/json_writer.o user/snapshot_json.o user/addr.o user/names.o \
+	tools/snapshot_args.o tools/format.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+DEBIAN_PKGS := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	libcmocka-dev python3 python3-pytest iproute2
+
+.PHONY: all deps run test unit integration vmlinux clean help
+
+all: $(BUILD)/sockcost
+
+help:
+	@echo "make          build build/sockcost"
+	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
+	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
+	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
+	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done | tr '\n' ' '); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+		echo "missing packages; install them with:"; \
+		echo "  sudo apt-get install -y $$missing"; exit 1; \
+	fi; \
+	echo "installing: $$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/sockcost snapshot
+
+test: deps
+	$(MAKE) all unit-bins
+	$(PYTHON) tests/run.py --build $(BUILD)
+
+unit-bins: $(UNIT_BINS)
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One linked object, so every program shares the same maps.
+$(BUILD)/sockcost.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BUILD)/sockcost.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sockcost > $@
+
+# The skeleton must exist before the first compile generates .d files.
+$(LIB_OBJS) $(CLI_OBJS): | $(SKEL)
+
+$(BUILD)/%.o: %.c | $(BUILD)/user $(BUILD)/tools $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/sockcost: $(CLI_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(PURE_OBJS) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -lcmocka -lm -o $@
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tools $(BUILD)/tests:
+	$(Q)mkdir -p $@ $(BUILD)/tests/unit
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps shared by every program. Each .bpf.c file includes this header;
+ * the definitions are weak so that `bpftool gen object` links them into
+ * one map each.
+ */
+#ifndef SOCKCOST_MAPS_BPF_H
+#define SOCKCOST_MAPS_BPF_H
+
+#include "sockcost.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sc_sock_state);
+} sc_sock_states SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_config);
+} sc_config SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_counters);
+} sc_counters SEC(".maps") __weak;
+
+static __always_inline struct sc_counters *sc_counters_this_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sc_counters, &zero);
+}
+
+static __always_inline void sc_count_storage_failure(void)
+{
+	struct sc_counters *c = sc_counters_this_cpu();
+
+	if (c)
+		c->storage_failed++;
+}
+
+#endif /* SOCKCOST_MAPS_BPF_H */

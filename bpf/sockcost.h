@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Records shared by the BPF programs and userspace: plain structs of
+ * fixed-width types only, so both sides agree on the layout.
+ */
+#ifndef SOCKCOST_H
+#define SOCKCOST_H
+
+#define SC_COMM_LEN 16
+
+/*
+ * Bumped whenever a struct below changes layout: a long-running process
+ * that pins these maps (the daemon) must never be read by a different
+ * layout.
+ */
+#define SC_ABI_VERSION 1
+
+/* sc_sock_state.flags */
+#define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
+
+/* Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket. */
+struct sc_sock_state {
+	__u64 first_seen_ns;   /* when sockcost first saw the socket */
+	__u64 established_ns;  /* when it entered ESTABLISHED, 0 if not seen */
+	__u64 last_send_ns;    /* last send call that carried payload */
+	__u64 last_recv_ns;    /* last receive call that carried payload */
+	__u64 last_active_ns;  /* last call larger than heartbeat_bytes */
+	__u64 tx_bytes;
+	__u64 rx_bytes;
+	__u64 tx_calls;
+	__u64 rx_calls;
+	__u64 flags;           /* 64-bit: BPF atomics with fetch need it */
+};
+
+/* Index 0 of the sc_config array map, written by userspace. */
+struct sc_config {
+	__u64 heartbeat_bytes; /* calls carrying <= this many bytes are not activity */
+	__u64 attached_ns;     /* CLOCK_MONOTONIC when the activity hook attached */
+	__u32 abi_version;
+	__u32 hook;            /* enum sc_hook */
+};
+
+enum sc_hook {
+	SC_HOOK_NONE = 0,      /* kernel tcp_sock timestamps only */
+	SC_HOOK_TRACEPOINT = 1,/* tp_btf sock_send_length / sock_recv_length */
+	SC_HOOK_FEXIT = 2,     /* fexit tcp_sendmsg / tcp_recvmsg */
+};
+
+/* Host counters, one copy per CPU; userspace sums them. */
+struct sc_counters {
+	__s64 established[2];  /* [0] IPv4, [1] IPv6; per-CPU parts may be negative */
+	__u64 opened;          /* transitions into ESTABLISHED */
+	__u64 closed;          /* transitions out of ESTABLISHED */
+	__u64 storage_failed;  /* sk_storage allocations that failed */
+};
+
+/* One per TCP socket, from iter/tcp. */
+struct sc_tcp_record {
+	__u64 cookie;
+	__u64 inode;           /* 0 for sockets without a file (time-wait, request) */
+	__u8 laddr[16];        /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+	__u32 netns;           /* network namespace inode */
+	__u16 family;
+	__u16 lport;           /* host byte order */
+	__u16 rport;           /* host byte order */
+	__u8 state;            /* TCP_* as the kernel numbers them */
+	__u8 has_state;        /* st below is valid */
+	__u32 lsnd_age_ms;     /* kernel last-send age, SC_AGE_UNKNOWN if unknown */
+	__u32 lrcv_age_ms;     /* kernel last-receive age */
+	__u32 rmem_alloc;      /* receive queue bytes */
+	__u32 wmem_queued;     /* send queue bytes */
+	__s32 forward_alloc;
+	__u32 sndbuf;
+	__u32 rcvbuf;
+	__u32 ack_backlog;     /* LISTEN: accept queue length */
+	__u32 max_ack_backlog;
+	__u32 pad;
+	__u64 bytes_received;  /* tcp_sock counters, whole lifetime */
+	__u64 bytes_acked;
+	struct sc_sock_state st;
+};
+
+#define SC_AGE_UNKNOWN 0xffffffffu
+
+/* One per open file of every process, from iter/task_file. */
+struct sc_file_record {
+	__u32 tgid;
+	__u32 fd;
+	__u64 cookie;          /* TCP socket cookie, 0 for any other file */
+	__u32 netns;           /* socket's network namespace, 0 if not a TCP socket */
+	__u32 pad;
+};
+
+/* One per process (thread group leader), from iter/task. */
+struct sc_task_record {
+	__u32 tgid;
+	__u32 netns;
+	__u64 nofile_cur;      /* RLIMIT_NOFILE soft limit */
+	__u64 nofile_max;
+	char comm[SC_COMM_LEN];
+};
+
+#endif /* SOCKCOST_H */

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live connection counters from TCP state changes. This tracepoint often
+ * runs in softirq context, so it never looks at the current task.
+ */
+#include "common.bpf.h"
+#include "maps.bpf.h"
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct sc_counters *c;
+	struct sc_sock_state *st;
+	int v6;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (newstate != TCP_ESTABLISHED && oldstate != TCP_ESTABLISHED)
+		return 0;
+	c = sc_counters_this_cpu();
+	if (!c)
+		return 0;
+	v6 = sk->__sk_common.skc_family == AF_INET6;
+
+	if (newstate == TCP_ESTABLISHED) {
+		c->opened++;
+		st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0,
+					BPF_SK_STORAGE_GET_F_CREATE);
+		if (!st) {
+			c->storage_failed++;
+			return 0;
+		}
+		st->established_ns = bpf_ktime_get_ns();
+		if (!st->first_seen_ns)
+			st->first_seen_ns = st->established_ns;
+		/* The flag makes counting idempotent with the iter/tcp baseline. */
+		if (!(__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
+			__sync_fetch_and_add(&c->established[v6], 1);
+		return 0;
+	}
+
+	c->closed++;
+	st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0, 0);
+	if (st && (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
+		__sync_fetch_and_add(&c->established[v6], -1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "log.h"
+#include "render_table.h"
+#include "snapshot.h"
+#include "snapshot_args.h"
+#include "snapshot_json.h"
+#include "tracker.h"
+#include "view.h"
+
+static volatile sig_atomic_t stop_observing;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	stop_observing = 1;
+}
+
+/* Watches activity for secs; Ctrl-C ends the watch early and still reports. */
+static void observe(double secs)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
+	struct timespec left = { .tv_sec = (time_t)secs,
+				 .tv_nsec = (long)((secs - floor(secs)) * 1e9) };
+
+	if (secs <= 0)
+		return;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	while (!stop_observing && nanosleep(&left, &left))
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+}
+
+int cmd_snapshot(int argc, char **argv)
+{
+	struct snapshot_opts o;
+	struct sc_tracker_opts topts = {};
+	struct sc_tracker *t = NULL;
+	struct sc_snapshot *snap = NULL;
+	struct sc_view view;
+	char err[256];
+	int ret = 1;
+
+	switch (snapshot_parse_args(argc, argv, &o, err, sizeof(err))) {
+	case ARGS_HELP:
+		fputs(snapshot_usage, stdout);
+		return 0;
+	case ARGS_ERROR:
+		fprintf(stderr, "sockcost snapshot: %s\n", err);
+		return 2;
+	case ARGS_OK:
+		break;
+	}
+	if (o.verbose)
+		sc_log_init("sockcost", true);
+
+	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
+	t = sc_tracker_open(&topts);
+	if (!t)
+		return 1;
+	observe(o.observe_s);
+	snap = sc_snapshot_take(t);
+	if (!snap)
+		goto out;
+	if (sc_view_build(&view, snap, &o.policy, &o.filter)) {
+		sc_err("out of memory");
+		goto out;
+	}
+	if (o.json)
+		sc_view_write_json(&view, stdout);
+	else
+		render_table(&view, o.sockets, stdout);
+	sc_view_free(&view);
+	if (fflush(stdout) || ferror(stdout))
+		sc_err("cannot write output: %s", strerror(errno));
+	else
+		ret = 0;
+out:
+	sc_snapshot_free(snap);
+	sc_tracker_close(t);
+	return ret;
+}

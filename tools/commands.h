@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_COMMANDS_H
+#define SC_COMMANDS_H
+
+/* Each command gets argv starting at its own name; returns the exit code. */
+int cmd_snapshot(int argc, char **argv);
+
+#endif /* SC_COMMANDS_H */

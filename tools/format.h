@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_FORMAT_H
+#define SC_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "512 B", "3.2 KiB", "1.0 GiB" */
+const char *fmt_bytes(uint64_t bytes, char *buf, size_t len);
+/* "45s", "12m03s", "3h02m", "4d03h" */
+const char *fmt_duration_ms(uint64_t ms, char *buf, size_t len);
+/* Copies s with every byte a terminal could misread (control, non-ASCII) as '?'. */
+const char *fmt_printable(const char *s, char *buf, size_t len);
+
+#endif /* SC_FORMAT_H */

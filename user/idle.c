@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "idle.h"
+
+#define TCP_ESTABLISHED 1
+#define NS_PER_MS 1000000ull
+
+static __u64 age_ms(__u64 now_ns, __u64 then_ns)
+{
+	return now_ns > then_ns ? (now_ns - then_ns) / NS_PER_MS : 0;
+}
+
+/*
+ * Time since the last counting activity. An observed counting call gives it
+ * exactly. Otherwise two lower bounds hold: the time the socket was watched
+ * without a counting call, and the kernel's age of the last payload of any
+ * kind (a counting call is also payload). The larger one is the answer.
+ */
+struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
+				       const struct sc_idle_clock *clk,
+				       const struct sc_idle_policy *policy)
+{
+	struct sc_idle_result r = { .source = SC_IDLE_KERNEL };
+	__u64 watch_start, watched_ms = 0;
+
+	if (clk->hooked && in->has_state && in->last_active_ns) {
+		r.idle_ms = age_ms(clk->now_ns, in->last_active_ns);
+		r.source = SC_IDLE_OBSERVED;
+	} else {
+		if (clk->hooked) {
+			watch_start = clk->attached_ns;
+			if (in->has_state && in->established_ns > watch_start)
+				watch_start = in->established_ns;
+			watched_ms = age_ms(clk->now_ns, watch_start);
+		}
+		if (in->kernel_age_ms != SC_AGE_UNKNOWN && in->kernel_age_ms >= watched_ms) {
+			r.idle_ms = in->kernel_age_ms;
+		} else {
+			r.idle_ms = watched_ms;
+			r.source = SC_IDLE_WATCHED;
+		}
+	}
+	r.idle = in->state == TCP_ESTABLISHED && r.idle_ms >= policy->idle_after_ms;
+	return r;
+}
+
+const char *sc_idle_source_name(enum sc_idle_source src)
+{
+	switch (src) {
+	case SC_IDLE_OBSERVED:
+		return "observed";
+	case SC_IDLE_WATCHED:
+		return "watched";
+	case SC_IDLE_KERNEL:
+		break;
+	}
+	return "kernel";
+}

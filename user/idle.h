@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_IDLE_H
+#define SC_IDLE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "sockcost.h"
+
+/* Where a socket's idle time came from. */
+enum sc_idle_source {
+	SC_IDLE_OBSERVED,   /* last counting send/recv call, seen by the activity hook */
+	SC_IDLE_WATCHED,    /* no counting call while watched: idle at least that long */
+	SC_IDLE_KERNEL,     /* the kernel's last-send/last-receive timestamps */
+};
+
+/* The idle policy shared by every face of sockcost. */
+struct sc_idle_policy {
+	__u64 idle_after_ms;   /* idle once no counting activity for this long */
+	__u64 heartbeat_bytes; /* calls of <= this many bytes are not activity */
+};
+
+#define SC_DEFAULT_IDLE_AFTER_S 180
+#define SC_DEFAULT_HEARTBEAT_BYTES 0
+
+/* What the classifier needs to know about one socket. */
+struct sc_idle_input {
+	__u8 state;            /* TCP state */
+	bool has_state;        /* an sk_storage record exists */
+	__u64 established_ns;  /* from the record, 0 if not seen */
+	__u64 last_active_ns;  /* from the record, 0 if no counting call seen */
+	__u32 kernel_age_ms;   /* min(last send, last receive) age; SC_AGE_UNKNOWN */
+};
+
+/* When and how the socket was watched. */
+struct sc_idle_clock {
+	__u64 now_ns;          /* CLOCK_MONOTONIC */
+	__u64 attached_ns;     /* when the activity hook attached */
+	bool hooked;           /* a per-call activity hook is attached */
+};
+
+struct sc_idle_result {
+	bool idle;
+	__u64 idle_ms;
+	enum sc_idle_source source;
+};
+
+struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
+				       const struct sc_idle_clock *clk,
+				       const struct sc_idle_policy *policy);
+const char *sc_idle_source_name(enum sc_idle_source src);
+
+#endif /* SC_IDLE_H */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "iter_read.h"
+
+#define ITER_CHUNK (256 * 1024)
+
+static int reserve(struct sc_records *recs, size_t used, size_t more)
+{
+	size_t cap = recs->cap_bytes ? recs->cap_bytes : 4 * ITER_CHUNK;
+	void *p;
+
+	if (used + more <= recs->cap_bytes)
+		return 0;
+	while (cap < used + more)
+		cap *= 2;
+	p = realloc(recs->data, cap);
+	if (!p)
+		return -ENOMEM;
+	recs->data = p;
+	recs->cap_bytes = cap;
+	return 0;
+}
+
+int sc_iter_read(int link_fd, struct sc_records *recs)
+{
+	size_t used = recs->count * recs->rec_size;
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = bpf_iter_create(link_fd);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		err = reserve(recs, used, ITER_CHUNK);
+		if (err)
+			break;
+		n = read(fd, (char *)recs->data + used, ITER_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	/* Records are written whole; a partial one means a layout mismatch. */
+	if (!err && used % recs->rec_size)
+		err = -EPROTO;
+	recs->count = used / recs->rec_size;
+	return err;
+}
+
+void sc_records_free(struct sc_records *recs)
+{
+	free(recs->data);
+	recs->data = NULL;
+	recs->count = 0;
+	recs->cap_bytes = 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_ITER_READ_H
+#define SC_ITER_READ_H
+
+#include <stddef.h>
+
+/* A growable array of fixed-size records read from a BPF iterator. */
+struct sc_records {
+	void *data;
+	size_t count;     /* records */
+	size_t rec_size;
+	size_t cap_bytes;
+};
+
+/*
+ * Creates an iterator instance from link_fd (in the caller's current network
+ * namespace, for iter/tcp) and appends every record it yields to recs.
+ * Returns 0 or a negative errno.
+ */
+int sc_iter_read(int link_fd, struct sc_records *recs);
+void sc_records_free(struct sc_records *recs);
+
+#endif /* SC_ITER_READ_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_JSON_WRITER_H
+#define SC_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JW_MAX_DEPTH 16
+
+/*
+ * A streaming JSON writer that owns commas and escaping. Strings may hold
+ * any bytes: control bytes are escaped and invalid UTF-8 becomes U+FFFD, so
+ * the output is always valid JSON.
+ */
+struct jw {
+	FILE *out;
+	int depth;
+	bool first[JW_MAX_DEPTH];
+	bool after_key;
+};
+
+void jw_init(struct jw *w, FILE *out);
+void jw_object_begin(struct jw *w);
+void jw_object_end(struct jw *w);
+void jw_array_begin(struct jw *w);
+void jw_array_end(struct jw *w);
+void jw_key(struct jw *w, const char *key);
+void jw_string(struct jw *w, const char *s);
+void jw_string_n(struct jw *w, const char *s, size_t len);
+void jw_uint(struct jw *w, uint64_t v);
+void jw_int(struct jw *w, int64_t v);
+void jw_double(struct jw *w, double v, int decimals);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+
+/* Writes s as the body of a JSON string (no quotes), escaped. */
+void jw_escape(FILE *out, const char *s, size_t len);
+
+#endif /* SC_JSON_WRITER_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_SNAPSHOT_H
+#define SC_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "idle.h"
+#include "names.h"
+#include "sockcost.h"
+
+/*
+ * The data model: what the kernel reported at one moment, joined but not
+ * yet judged. Idle classification, filtering and aggregation happen in a
+ * view (view.h), so one snapshot can be shown under different policies.
+ */
+
+#define SC_NO_PID 0
+
+struct sc_socket {
+	__u64 cookie;
+	__u64 inode;
+	__u32 netns;
+	__u16 family;          /* AF_INET or AF_INET6 */
+	__u8 state;            /* TCP_* */
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u16 lport;
+	__u16 rport;
+	__u32 rx_queue;        /* bytes in the receive queue */
+	__u32 tx_queue;        /* bytes in the send queue */
+	__s32 forward_alloc;
+	__u32 sndbuf;
+	__u32 rcvbuf;
+	__u32 accept_queue;    /* LISTEN only */
+	__u32 accept_queue_max;
+	__u64 rx_bytes;        /* kernel counters over the socket's life */
+	__u64 tx_bytes;
+	__u32 kernel_send_age_ms; /* SC_AGE_UNKNOWN if not known */
+	__u32 kernel_recv_age_ms;
+	bool has_state;        /* st is valid */
+	struct sc_sock_state st;
+	size_t first_holder;   /* index into sc_snapshot.holders */
+	size_t nholders;
+};
+
+/* A process holding a socket through a file descriptor. */
+struct sc_holder {
+	__u32 pid;
+	__u32 fd;
+	size_t socket;         /* index into sc_snapshot.sockets */
+};
+
+struct sc_process {
+	__u32 pid;
+	__u32 netns;
+	char comm[SC_COMM_LEN + 1];
+	__u64 fds;             /* open file descriptors */
+	__u64 fd_limit;        /* RLIMIT_NOFILE soft limit */
+	__u64 tcp_fds;         /* fds that are TCP sockets */
+};
+
+struct sc_snapshot {
+	struct sc_socket *sockets;     /* sorted by cookie */
+	size_t nsockets;
+	struct sc_holder *holders;     /* grouped by socket */
+	size_t nholders;
+	struct sc_process *processes;  /* sorted by pid; only those holding TCP sockets */
+	size_t nprocesses;
+	struct sc_counters counters;   /* kernel live counters */
+	struct sc_config config;       /* as the kernel has it */
+	enum sc_hook hook;
+	__u64 taken_ns;                /* CLOCK_MONOTONIC */
+	__u32 netns_walked;            /* network namespaces whose sockets were read */
+	__u32 netns_missed;            /* namespaces seen but not entered */
+};
+
+struct sc_tracker;
+
+/* Reads every iterator and map once. Returns NULL after logging an error. */
+struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t);
+void sc_snapshot_free(struct sc_snapshot *snap);
+
+const struct sc_process *sc_snapshot_find_process(const struct sc_snapshot *snap, __u32 pid);
+
+#endif /* SC_SNAPSHOT_H */

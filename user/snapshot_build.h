@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_SNAPSHOT_BUILD_H
+#define SC_SNAPSHOT_BUILD_H
+
+#include "snapshot.h"
+
+/* The raw iterator output, before joining. */
+struct sc_raw {
+	struct sc_tcp_record *tcp;
+	size_t ntcp;
+	struct sc_file_record *files;
+	size_t nfiles;
+	struct sc_task_record *tasks;
+	size_t ntasks;
+};
+
+/*
+ * Joins raw records into snap's sockets, holders and processes (sorting the
+ * raw arrays in place). Everything held by exclude_pid (sockcost itself) is
+ * left out. Pure: no kernel access. Returns 0 or -ENOMEM.
+ */
+int sc_snapshot_build(struct sc_snapshot *snap, struct sc_raw *raw, __u32 exclude_pid);
+
+#endif /* SC_SNAPSHOT_BUILD_H */

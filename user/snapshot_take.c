@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reads the kernel (iterators and maps) into a snapshot. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iter_read.h"
+#include "log.h"
+#include "netns.h"
+#include "snapshot.h"
+#include "snapshot_build.h"
+#include "tracker.h"
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+static int read_iter(const struct sc_tracker *t, enum sc_iter_kind kind,
+		     struct sc_records *recs, const char *what)
+{
+	int err = sc_iter_read(sc_tracker_iter_link_fd(t, kind), recs);
+
+	if (err == -EPROTO)
+		return sc_err("%s iterator returned a partial record: mismatched BPF object", what);
+	if (err)
+		return sc_err("cannot read %s iterator: %s", what, strerror(-err));
+	return 0;
+}
+
+static int cmp_file_netns(const void *a, const void *b)
+{
+	const struct sc_file_record *x = a, *y = b;
+
+	return (x->netns > y->netns) - (x->netns < y->netns);
+}
+
+/*
+ * iter/tcp only walks the namespace it is created in, so enter every other
+ * namespace in which some process holds a TCP socket and walk it there.
+ */
+static int walk_other_netns(const struct sc_tracker *t, struct sc_records *files,
+			    struct sc_records *tcp, __u32 self_ns, struct sc_snapshot *snap)
+{
+	struct sc_file_record *f = files->data;
+	size_t i, n = files->count;
+	int restore, err;
+
+	/* Sorting by namespace groups the candidates; the join re-sorts later. */
+	qsort(f, n, sizeof(*f), cmp_file_netns);
+	for (i = 0; i < n; i++) {
+		if (!f[i].netns || f[i].netns == self_ns || (i && f[i].netns == f[i - 1].netns))
+			continue;
+		/* Try holders until one is still alive in that namespace. */
+		err = -ESRCH;
+		for (size_t j = i; j < n && f[j].netns == f[i].netns && err; j++)
+			err = sc_netns_enter(f[j].tgid, f[j].netns, &restore);
+		if (err) {
+			sc_debug("network namespace %u not entered: %s", f[i].netns, strerror(-err));
+			snap->netns_missed++;
+			continue;
+		}
+		err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TCP), tcp);
+		if (sc_netns_leave(restore))
+			return sc_err("cannot return to own network namespace: %s", strerror(errno));
+		if (err)
+			return sc_err("cannot read TCP iterator in namespace %u: %s", f[i].netns,
+				      strerror(-err));
+		snap->netns_walked++;
+	}
+	return 0;
+}
+
+struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
+{
+	struct sc_records tcp = { .rec_size = sizeof(struct sc_tcp_record) };
+	struct sc_records files = { .rec_size = sizeof(struct sc_file_record) };
+	struct sc_records tasks = { .rec_size = sizeof(struct sc_task_record) };
+	struct sc_snapshot *snap;
+	struct sc_raw raw;
+	__u32 self_ns;
+	int err;
+
+	snap = calloc(1, sizeof(*snap));
+	if (!snap) {
+		sc_err("out of memory");
+		return NULL;
+	}
+	self_ns = sc_netns_self();
+	if (read_iter(t, SC_ITER_TASK, &tasks, "task") ||
+	    read_iter(t, SC_ITER_TASK_FILE, &files, "task_file") ||
+	    read_iter(t, SC_ITER_TCP, &tcp, "TCP"))
+		goto fail;
+	snap->netns_walked = 1;
+	if (walk_other_netns(t, &files, &tcp, self_ns, snap))
+		goto fail;
+	if (sc_tracker_read_counters(t, &snap->counters) ||
+	    sc_tracker_read_config(t, &snap->config))
+		goto fail;
+	snap->hook = sc_tracker_hook(t);
+	snap->taken_ns = monotonic_ns();
+
+	raw = (struct sc_raw){
+		.tcp = tcp.data, .ntcp = tcp.count,
+		.files = files.data, .nfiles = files.count,
+		.tasks = tasks.data, .ntasks = tasks.count,
+	};
+	err = sc_snapshot_build(snap, &raw, (__u32)getpid());
+	if (err) {
+		sc_err("cannot build snapshot: %s", strerror(-err));
+		goto fail;
+	}
+	sc_records_free(&tcp);
+	sc_records_free(&files);
+	sc_records_free(&tasks);
+	return snap;
+
+fail:
+	sc_records_free(&tcp);
+	sc_records_free(&files);
+	sc_records_free(&tasks);
+	sc_snapshot_free(snap);
+	return NULL;
+}
+
+void sc_snapshot_free(struct sc_snapshot *snap)
+{
+	if (!snap)
+		return;
+	free(snap->sockets);
+	free(snap->holders);
+	free(snap->processes);
+	free(snap);
+}
+
+const struct sc_process *sc_snapshot_find_process(const struct sc_snapshot *snap, __u32 pid)
+{
+	size_t lo = 0, hi = snap->nprocesses;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap->processes[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < snap->nprocesses && snap->processes[lo].pid == pid ? &snap->processes[lo] : NULL;
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "preflight.h"
+#include "sockcost.skel.h"
+#include "tracker.h"
+
+struct sc_tracker {
+	struct sockcost *skel;
+	enum sc_hook hook;
+	int iter_link_fd[SC_ITER_COUNT];
+	int config_fd;
+	int counters_fd;
+};
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+/* The best per-call hook the kernel's BTF says could exist. */
+static enum sc_hook preferred_hook(const struct btf *vmlinux)
+{
+	if (btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) >= 0 &&
+	    btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) >= 0)
+		return SC_HOOK_TRACEPOINT;
+	if (btf__find_by_name_kind(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC) >= 0 &&
+	    btf__find_by_name_kind(vmlinux, "tcp_recvmsg", BTF_KIND_FUNC) >= 0)
+		return SC_HOOK_FEXIT;
+	return SC_HOOK_NONE;
+}
+
+static void select_hook(struct sockcost *skel, enum sc_hook hook)
+{
+	bool tp = hook == SC_HOOK_TRACEPOINT, fexit = hook == SC_HOOK_FEXIT;
+
+	bpf_program__set_autoload(skel->progs.sc_tp_send, tp);
+	bpf_program__set_autoload(skel->progs.sc_tp_recv, tp);
+	bpf_program__set_autoload(skel->progs.sc_fexit_send, fexit);
+	bpf_program__set_autoload(skel->progs.sc_fexit_recv, fexit);
+}
+
+/* open -> select hook -> load; NULL with errno set on failure. */
+static struct sockcost *open_and_load(enum sc_hook hook)
+{
+	struct sockcost *skel;
+	int err;
+
+	skel = sockcost__open();
+	if (!skel)
+		return NULL;
+	select_hook(skel, hook);
+	err = sockcost__load(skel);
+	if (err) {
+		sockcost__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+static int write_config(struct sc_tracker *t, const struct sc_tracker_opts *opts)
+{
+	struct sc_config cfg = {
+		.heartbeat_bytes = opts->heartbeat_bytes,
+		.attached_ns = monotonic_ns(),
+		.abi_version = SC_ABI_VERSION,
+		.hook = t->hook,
+	};
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(t->config_fd, &zero, &cfg, BPF_ANY))
+		return sc_err("cannot write BPF config map: %s", strerror(errno));
+	return 0;
+}
+
+static void log_hook(enum sc_hook wanted, enum sc_hook got)
+{
+	switch (got) {
+	case SC_HOOK_TRACEPOINT:
+		sc_debug("activity hook: tracepoints sock_send_length/sock_recv_length");
+		break;
+	case SC_HOOK_FEXIT:
+		sc_info("activity hook: fexit tcp_sendmsg/tcp_recvmsg (no sock_*_length tracepoints)");
+		break;
+	case SC_HOOK_NONE:
+		sc_info("activity hook: none%s; idle times come from kernel tcp_sock timestamps, "
+			"which cannot tell heartbeats from data",
+			wanted == SC_HOOK_FEXIT ? " (fexit failed to load)" : "");
+		break;
+	}
+}
+
+struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
+{
+	struct sc_tracker *t = NULL;
+	struct btf *vmlinux = NULL;
+	enum sc_hook wanted;
+	int err;
+
+	if (sc_preflight_privileges())
+		return NULL;
+	vmlinux = btf__load_vmlinux_btf();
+	if (sc_preflight_kernel(vmlinux))
+		goto fail;
+
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		sc_err("out of memory");
+		goto fail;
+	}
+	wanted = preferred_hook(vmlinux);
+	t->hook = wanted;
+	t->skel = open_and_load(wanted);
+	if (!t->skel && wanted == SC_HOOK_FEXIT) {
+		/* fentry/fexit may be forbidden (lockdown, no ftrace): probe by trying. */
+		sc_debug("fexit programs did not load: %s", strerror(errno));
+		t->hook = SC_HOOK_NONE;
+		t->skel = open_and_load(SC_HOOK_NONE);
+	}
+	if (!t->skel) {
+		sc_err("cannot load BPF programs: %s (run with -v for the verifier's log)",
+		       strerror(errno));
+		goto fail;
+	}
+	log_hook(wanted, t->hook);
+
+	t->config_fd = bpf_map__fd(t->skel->maps.sc_config);
+	t->counters_fd = bpf_map__fd(t->skel->maps.sc_counters);
+	if (write_config(t, opts))
+		goto fail;
+	err = sockcost__attach(t->skel);
+	if (err) {
+		sc_err("cannot attach BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	t->iter_link_fd[SC_ITER_TCP] = bpf_link__fd(t->skel->links.sc_iter_tcp);
+	t->iter_link_fd[SC_ITER_TASK_FILE] = bpf_link__fd(t->skel->links.sc_iter_task_file);
+	t->iter_link_fd[SC_ITER_TASK] = bpf_link__fd(t->skel->links.sc_iter_task);
+	btf__free(vmlinux);
+	return t;
+
+fail:
+	btf__free(vmlinux);
+	sc_tracker_close(t);
+	return NULL;
+}
+
+void sc_tracker_close(struct sc_tracker *t)
+{
+	if (!t)
+		return;
+	sockcost__destroy(t->skel);
+	free(t);
+}
+
+enum sc_hook sc_tracker_hook(const struct sc_tracker *t)
+{
+	return t->hook;
+}
+
+int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind)
+{
+	return t->iter_link_fd[kind];
+}
+
+int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(t->config_fd, &zero, cfg))
+		return sc_err("cannot read BPF config map: %s", strerror(errno));
+	return 0;
+}
+
+int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct sc_counters *percpu;
+	__u32 zero = 0;
+	int i;
+
+	if (ncpus <= 0)
+		return sc_err("cannot count possible CPUs: %s", strerror(-ncpus));
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return sc_err("out of memory");
+	if (bpf_map_lookup_elem(t->counters_fd, &zero, percpu)) {
+		free(percpu);
+		return sc_err("cannot read BPF counters: %s", strerror(errno));
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < ncpus; i++) {
+		sum->established[0] += percpu[i].established[0];
+		sum->established[1] += percpu[i].established[1];
+		sum->opened += percpu[i].opened;
+		sum->closed += percpu[i].closed;
+		sum->storage_failed += percpu[i].storage_failed;
+	}
+	free(percpu);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_TRACKER_H
+#define SC_TRACKER_H
+
+#include <linux/types.h>
+
+#include "sockcost.h"
+
+/*
+ * The kernel side of sockcost: loaded and attached BPF programs and their
+ * maps. Everything after loading goes through the fds below, so a tracker
+ * can later be backed by pinned objects instead of its own skeleton.
+ */
+struct sc_tracker;
+
+struct sc_tracker_opts {
+	__u64 heartbeat_bytes; /* send/recv calls of <= this many bytes are not activity */
+};
+
+enum sc_iter_kind {
+	SC_ITER_TCP,
+	SC_ITER_TASK_FILE,
+	SC_ITER_TASK,
+	SC_ITER_COUNT,
+};
+
+/* Checks privileges and kernel support, then open -> configure -> load -> attach.
+ * On failure prints one line naming the fix and returns NULL. */
+struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts);
+void sc_tracker_close(struct sc_tracker *t);
+
+enum sc_hook sc_tracker_hook(const struct sc_tracker *t);
+int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
+int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
+int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum);
+
+#endif /* SC_TRACKER_H */

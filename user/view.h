@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_VIEW_H
+#define SC_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "idle.h"
+#include "snapshot.h"
+
+/* Which connections a view keeps. */
+struct sc_filter {
+	__u32 pid;          /* 0: any */
+	int port;           /* local port, -1: any */
+	bool idle_only;
+};
+
+/* A socket as one process holds it; unheld sockets have holder == NULL. */
+struct sc_row {
+	const struct sc_socket *socket;
+	const struct sc_holder *holder;
+	struct sc_idle_result idle;
+};
+
+struct sc_proc_row {
+	const struct sc_process *process;
+	__u64 sockets;              /* TCP sockets held, any state */
+	__u64 connections;          /* ESTABLISHED */
+	__u64 idle_connections;
+	__u64 socket_memory_bytes;  /* queues + forward-allocated memory */
+};
+
+struct sc_port_row {
+	__u32 netns;
+	__u16 port;
+	__u32 listeners;
+	__u32 accept_queue;
+	__u32 accept_queue_max;
+	__u64 connections;
+	__u64 idle_connections;
+};
+
+struct sc_totals {
+	__u64 sockets;
+	__u64 connections;
+	__u64 idle_connections;
+	__u64 socket_memory_bytes;
+};
+
+/* A snapshot judged by an idle policy and narrowed by a filter. */
+struct sc_view {
+	const struct sc_snapshot *snap;
+	struct sc_idle_policy policy;
+	struct sc_row *rows;            /* by pid, fd; unheld sockets last */
+	size_t nrows;
+	struct sc_proc_row *procs;      /* by connections, descending */
+	size_t nprocs;
+	struct sc_port_row *ports;      /* by connections, descending */
+	size_t nports;
+	struct sc_totals totals;        /* over the kept sockets, each counted once */
+};
+
+/* Returns 0 or -ENOMEM. */
+int sc_view_build(struct sc_view *view, const struct sc_snapshot *snap,
+		  const struct sc_idle_policy *policy, const struct sc_filter *filter);
+void sc_view_free(struct sc_view *view);
+
+/* Buffer memory a socket holds in the kernel. */
+__u64 sc_socket_memory(const struct sc_socket *s);
+
+#endif /* SC_VIEW_H */
