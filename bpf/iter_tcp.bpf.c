@@ -38,6 +38,8 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	struct sc_sock_state *st;
 	__u32 now = (__u32)bpf_jiffies64();
 
+	rec->rx_data = tp->rcv_nxt - tp->copied_seq;
+	rec->tx_data = tp->write_seq - tp->snd_una;
 	rec->rmem_alloc = sk->sk_backlog.rmem_alloc.counter;
 	rec->wmem_queued = sk->sk_wmem_queued;
 	rec->forward_alloc = sk->sk_forward_alloc;
@@ -48,7 +50,7 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	rec->lsnd_age_ms = jiffies_age_ms(now, tp->lsndtime);
 	rec->lrcv_age_ms = jiffies_age_ms(now, tp->inet_conn.icsk_ack.lrcvtime);
 	rec->bytes_received = tp->bytes_received;
-	rec->bytes_acked = tp->bytes_acked;
+	rec->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
 	rec->inode = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 
 	st = bpf_sk_storage_get(&sc_sock_states, sk, 0,

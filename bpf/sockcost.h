@@ -68,16 +68,17 @@ struct sc_tcp_record {
 	__u8 has_state;        /* st below is valid */
 	__u32 lsnd_age_ms;     /* kernel last-send age, SC_AGE_UNKNOWN if unknown */
 	__u32 lrcv_age_ms;     /* kernel last-receive age */
-	__u32 rmem_alloc;      /* receive queue bytes */
-	__u32 wmem_queued;     /* send queue bytes */
+	__u32 rx_data;         /* unread payload bytes (ss Recv-Q) */
+	__u32 tx_data;         /* unacknowledged payload bytes (ss Send-Q) */
+	__u32 rmem_alloc;      /* receive queue memory */
+	__u32 wmem_queued;     /* send queue memory */
 	__s32 forward_alloc;
 	__u32 sndbuf;
 	__u32 rcvbuf;
 	__u32 ack_backlog;     /* LISTEN: accept queue length */
 	__u32 max_ack_backlog;
-	__u32 pad;
 	__u64 bytes_received;  /* tcp_sock counters, whole lifetime */
-	__u64 bytes_acked;
+	__u64 bytes_sent;      /* payload sent once: bytes_sent - bytes_retrans */
 	struct sc_sock_state st;
 };
 

@@ -32,6 +32,7 @@ static void observe(double secs)
 
 	if (secs <= 0)
 		return;
+	sc_info("watching activity for %.1fs (Ctrl-C reports early)", secs);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);

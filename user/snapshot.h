@@ -28,8 +28,10 @@ struct sc_socket {
 	__u8 raddr[16];
 	__u16 lport;
 	__u16 rport;
-	__u32 rx_queue;        /* bytes in the receive queue */
-	__u32 tx_queue;        /* bytes in the send queue */
+	__u32 rx_queue;        /* unread payload bytes, as ss Recv-Q */
+	__u32 tx_queue;        /* unacknowledged payload bytes, as ss Send-Q */
+	__u32 rmem_alloc;      /* receive queue memory (sk_rmem_alloc) */
+	__u32 wmem_queued;     /* send queue memory (sk_wmem_queued) */
 	__s32 forward_alloc;
 	__u32 sndbuf;
 	__u32 rcvbuf;

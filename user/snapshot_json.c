@@ -110,6 +110,10 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	jw_uint(w, s->rx_queue);
 	jw_key(w, "tx_queue_bytes");
 	jw_uint(w, s->tx_queue);
+	jw_key(w, "rx_queue_memory_bytes");
+	jw_uint(w, s->rmem_alloc);
+	jw_key(w, "tx_queue_memory_bytes");
+	jw_uint(w, s->wmem_queued);
 	jw_key(w, "forward_alloc_bytes");
 	jw_int(w, s->forward_alloc);
 	jw_key(w, "sndbuf_bytes");

@@ -11,7 +11,8 @@
 
 __u64 sc_socket_memory(const struct sc_socket *s)
 {
-	return (__u64)s->rx_queue + s->tx_queue + (s->forward_alloc > 0 ? (__u64)s->forward_alloc : 0);
+	return (__u64)s->rmem_alloc + s->wmem_queued +
+	       (s->forward_alloc > 0 ? (__u64)s->forward_alloc : 0);
 }
 
 static __u32 kernel_age(const struct sc_socket *s)

@@ -66,7 +66,7 @@ int sc_view_build(struct sc_view *view, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter);
 void sc_view_free(struct sc_view *view);
 
-/* Buffer memory a socket holds in the kernel. */
+/* Buffer memory a socket holds in the kernel: queues plus forward allocation. */
 __u64 sc_socket_memory(const struct sc_socket *s);
 
 #endif /* SC_VIEW_H */
