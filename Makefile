@@ -42,7 +42,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 DEBIAN_PKGS := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcmocka-dev python3 python3-pytest iproute2
 
-.PHONY: all deps run test unit integration vmlinux clean help
+.PHONY: all deps run test unit-bins vmlinux clean help
 
 all: $(BUILD)/sockcost
 

@@ -1,0 +1,57 @@
+"""Sockets in a network namespace sockcost does not run in."""
+import os
+import subprocess
+import time
+
+from helpers import process, rows, snapshot
+
+HOLDER = r"""
+import socket, sys
+lst = socket.socket(); lst.bind(("127.0.0.1", 7070)); lst.listen(16)
+pairs = []
+for _ in range(3):
+    c = socket.create_connection(("127.0.0.1", 7070)); s, _ = lst.accept(); pairs.append((c, s))
+pairs[0][0].sendall(b"n" * 321); pairs[0][1].recv(321, socket.MSG_WAITALL)
+print("ready", flush=True)
+sys.stdin.read()  # hold until the test closes stdin
+"""
+
+
+def test_sockets_in_another_namespace_are_attributed():
+    name = f"sockcost-test-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    holder = None
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c", HOLDER],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "ready"
+        ns_inode = os.stat(f"/run/netns/{name}").st_ino
+        assert ns_inode != os.stat("/proc/self/ns/net").st_ino
+
+        doc = snapshot()
+        assert doc["host"]["netns_walked"] >= 2
+        # `ip netns exec` execs the command, so the holder keeps its pid.
+        p = process(doc, holder.pid)
+        assert p["connections"] == 6 and p["netns"] == ns_inode
+        mine = rows(doc, pid=holder.pid)
+        assert len(mine) == 7
+        assert all(s["netns"] == ns_inode for s in mine)
+        listen = [s for s in mine if s["state"] == "LISTEN"]
+        assert len(listen) == 1 and listen[0]["lport"] == 7070
+        port = [x for x in doc["ports"] if x["port"] == 7070 and x["netns"] == ns_inode]
+        assert len(port) == 1 and port[0]["connections"] == 3
+        sender = [s for s in mine if s["tx_bytes"] == 321]
+        assert len(sender) == 1
+    finally:
+        if holder:
+            holder.stdin.close()
+            try:
+                holder.wait(5)
+            except subprocess.TimeoutExpired:
+                holder.kill()
+                holder.wait()
+        subprocess.run(["ip", "netns", "del", name], check=False)
+        deadline = time.monotonic() + 5
+        while os.path.exists(f"/run/netns/{name}") and time.monotonic() < deadline:
+            time.sleep(0.05)
