@@ -1,14 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json_writer.h"
 
 void jw_init(struct jw *w, FILE *out)
 {
-	memset(w, 0, sizeof(*w));
 	w->out = out;
+	w->depth = 0;
 	w->first[0] = true;
+	w->after_key = false;
+	w->len = 0;
+}
+
+void jw_flush(struct jw *w)
+{
+	if (w->len)
+		fwrite(w->buf, 1, w->len, w->out);
+	w->len = 0;
+}
+
+static void put(struct jw *w, const void *p, size_t n)
+{
+	if (w->len + n > sizeof(w->buf)) {
+		jw_flush(w);
+		if (n > sizeof(w->buf)) {
+			fwrite(p, 1, n, w->out);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void putc_(struct jw *w, char c)
+{
+	if (w->len == sizeof(w->buf))
+		jw_flush(w);
+	w->buf[w->len++] = c;
+}
+
+static void put_str(struct jw *w, const char *s)
+{
+	put(w, s, strlen(s));
 }
 
 /* Separator before a value: none after a key, a comma between siblings. */
@@ -19,14 +54,14 @@ static void before_value(struct jw *w)
 		return;
 	}
 	if (!w->first[w->depth])
-		fputc(',', w->out);
+		putc_(w, ',');
 	w->first[w->depth] = false;
 }
 
 static void open_container(struct jw *w, char c)
 {
 	before_value(w);
-	fputc(c, w->out);
+	putc_(w, c);
 	if (w->depth + 1 < JW_MAX_DEPTH)
 		w->depth++;
 	w->first[w->depth] = true;
@@ -34,9 +69,11 @@ static void open_container(struct jw *w, char c)
 
 static void close_container(struct jw *w, char c)
 {
-	fputc(c, w->out);
+	putc_(w, c);
 	if (w->depth > 0)
 		w->depth--;
+	if (w->depth == 0)
+		jw_flush(w);
 }
 
 void jw_object_begin(struct jw *w) { open_container(w, '{'); }
@@ -78,54 +115,78 @@ static size_t utf8_seq_len(const unsigned char *s, size_t left)
 	return n;
 }
 
-void jw_escape(FILE *out, const char *str, size_t len)
+static bool plain(unsigned char c)
 {
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+static void escape(struct jw *w, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, n;
+	size_t i = 0, run, n;
 
 	while (i < len) {
 		unsigned char c = s[i];
 
+		/* Copy runs of plain ASCII at once: almost every string is one. */
+		for (run = i; run < len && plain(s[run]); run++)
+			;
+		if (run > i) {
+			put(w, s + i, run - i);
+			i = run;
+			continue;
+		}
+		i++;
 		switch (c) {
-		case '"': fputs("\\\"", out); i++; continue;
-		case '\\': fputs("\\\\", out); i++; continue;
-		case '\n': fputs("\\n", out); i++; continue;
-		case '\r': fputs("\\r", out); i++; continue;
-		case '\t': fputs("\\t", out); i++; continue;
+		case '"': put(w, "\\\"", 2); continue;
+		case '\\': put(w, "\\\\", 2); continue;
+		case '\n': put(w, "\\n", 2); continue;
+		case '\r': put(w, "\\r", 2); continue;
+		case '\t': put(w, "\\t", 2); continue;
 		default:
 			break;
 		}
 		if (c < 0x20 || c == 0x7f) {
-			fprintf(out, "\\u%04x", c);
-			i++;
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+			put(w, u, sizeof(u));
 			continue;
 		}
-		n = utf8_seq_len(s + i, len - i);
+		n = utf8_seq_len(s + i - 1, len - i + 1);
 		if (!n) {
-			fputs("\\ufffd", out);
-			i++;
+			put(w, "\\ufffd", 6);
 			continue;
 		}
-		fwrite(s + i, 1, n, out);
-		i += n;
+		put(w, s + i - 1, n);
+		i += n - 1;
 	}
+}
+
+void jw_escape(FILE *out, const char *s, size_t len)
+{
+	static struct jw tmp; /* too big for the stack of a small helper */
+
+	jw_init(&tmp, out);
+	escape(&tmp, s, len);
+	jw_flush(&tmp);
 }
 
 void jw_key(struct jw *w, const char *key)
 {
 	before_value(w);
-	fputc('"', w->out);
-	jw_escape(w->out, key, strlen(key));
-	fputs("\":", w->out);
+	putc_(w, '"');
+	escape(w, key, strlen(key));
+	put(w, "\":", 2);
 	w->after_key = true;
 }
 
 void jw_string_n(struct jw *w, const char *s, size_t len)
 {
 	before_value(w);
-	fputc('"', w->out);
-	jw_escape(w->out, s, len);
-	fputc('"', w->out);
+	putc_(w, '"');
+	escape(w, s, len);
+	putc_(w, '"');
 }
 
 void jw_string(struct jw *w, const char *s)
@@ -133,36 +194,79 @@ void jw_string(struct jw *w, const char *s)
 	jw_string_n(w, s, strlen(s));
 }
 
+static void put_u64(struct jw *w, uint64_t v)
+{
+	char tmp[20];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(w, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
 void jw_uint(struct jw *w, uint64_t v)
 {
 	before_value(w);
-	fprintf(w->out, "%llu", (unsigned long long)v);
+	put_u64(w, v);
 }
 
 void jw_int(struct jw *w, int64_t v)
 {
 	before_value(w);
-	fprintf(w->out, "%lld", (long long)v);
+	if (v < 0) {
+		putc_(w, '-');
+		put_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(w, (uint64_t)v);
+	}
 }
 
 void jw_double(struct jw *w, double v, int decimals)
 {
+	static const uint64_t scale[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+	char tmp[64];
+	uint64_t fixed, frac;
+	int i;
+
 	before_value(w);
 	/* JSON has no NaN or infinity. */
-	if (!isfinite(v))
-		fputs("null", w->out);
-	else
-		fprintf(w->out, "%.*f", decimals, v);
+	if (!isfinite(v)) {
+		put(w, "null", 4);
+		return;
+	}
+	/* Fixed point through integers: snprintf per field is too slow. */
+	if (decimals >= 0 && decimals <= 6 && fabs(v) < 1e12) {
+		if (v < 0) {
+			putc_(w, '-');
+			v = -v;
+		}
+		fixed = (uint64_t)llround(v * (double)scale[decimals]);
+		put_u64(w, fixed / scale[decimals]);
+		if (!decimals)
+			return;
+		putc_(w, '.');
+		frac = fixed % scale[decimals];
+		for (i = decimals - 1; i >= 0; i--) {
+			tmp[i] = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		put(w, tmp, (size_t)decimals);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
+	put_str(w, tmp);
 }
 
 void jw_bool(struct jw *w, bool v)
 {
 	before_value(w);
-	fputs(v ? "true" : "false", w->out);
+	put_str(w, v ? "true" : "false");
 }
 
 void jw_null(struct jw *w)
 {
 	before_value(w);
-	fputs("null", w->out);
+	put(w, "null", 4);
 }

@@ -7,17 +7,22 @@
 #include <stdio.h>
 
 #define JW_MAX_DEPTH 16
+#define JW_BUF_SIZE 65536
 
 /*
  * A streaming JSON writer that owns commas and escaping. Strings may hold
  * any bytes: control bytes are escaped and invalid UTF-8 becomes U+FFFD, so
- * the output is always valid JSON.
+ * the output is always valid JSON. Output is buffered here (stdio per field
+ * is too slow for 200K sockets) and flushed to `out` when the top-level value
+ * closes, when the buffer fills, or on jw_flush().
  */
 struct jw {
 	FILE *out;
 	int depth;
 	bool first[JW_MAX_DEPTH];
 	bool after_key;
+	size_t len;
+	char buf[JW_BUF_SIZE];
 };
 
 void jw_init(struct jw *w, FILE *out);
@@ -33,6 +38,7 @@ void jw_int(struct jw *w, int64_t v);
 void jw_double(struct jw *w, double v, int decimals);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
+void jw_flush(struct jw *w);
 
 /* Writes s as the body of a JSON string (no quotes), escaped. */
 void jw_escape(FILE *out, const char *s, size_t len);
