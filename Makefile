@@ -32,9 +32,11 @@ LIB_SRCS  := $(wildcard user/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard tools/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
-PURE_OBJS := $(addprefix $(BUILD)/,user/idle.o user/view.o user/snapshot_build.o \
-	user/json_writer.o user/snapshot_json.o user/addr.o user/names.o \
-	tools/snapshot_args.o tools/format.o)
+# Pure logic, unit-tested without BPF or root.
+PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
+	user/snapshot_json.c user/addr.c user/names.c tools/snapshot_args.c tools/format.c
+SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -102,9 +104,10 @@ $(BUILD)/sockcost: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(PURE_OBJS) | $(BUILD)/tests
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcmocka -lm -o $@
+# Unit tests build straight from the pure sources, with ASan and UBSan.
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HEADERS) | $(BUILD)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(PURE_SRCS) -lcmocka -lm -o $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tools $(BUILD)/tests:
 	$(Q)mkdir -p $@ $(BUILD)/tests/unit

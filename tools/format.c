@@ -13,7 +13,8 @@ const char *fmt_bytes(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
 		return buf;
 	}
-	while (v >= 1024 && u < 4) {
+	/* Pick the unit after rounding to one decimal, so 1048575 is "1.0 MiB". */
+	while (v >= 1023.95 && u < 4) {
 		v /= 1024;
 		u++;
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "format.h"
@@ -82,7 +83,7 @@ static const char *endpoint(const struct sc_socket *s, const __u8 *addr, __u16 p
 	char a[SC_ADDR_STRLEN];
 
 	sc_addr_str(s->family, addr, a, sizeof(a));
-	snprintf(buf, len, s->family == 10 ? "[%s]:%u" : "%s:%u", a, port);
+	snprintf(buf, len, s->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 	return buf;
 }
 
@@ -105,13 +106,18 @@ static void render_sockets(const struct sc_view *v, FILE *out)
 			snprintf(pid, sizeof(pid), "%u", r->holder->pid);
 			snprintf(fd, sizeof(fd), "%u", r->holder->fd);
 		}
+		if (!sc_socket_has_idle(s))
+			snprintf(idle, sizeof(idle), "-");
+		else
+			fmt_duration_ms(r->idle.idle_ms, idle, sizeof(idle));
 		fprintf(out, "%-8s %-12.12s %6s %-10s %-24s %-24s %8s%s %-8s %10s %10s %7u %7u\n",
 			pid, p ? fmt_printable(p->comm, comm, sizeof(comm)) : "-", fd,
 			sc_tcp_state_name(s->state),
 			endpoint(s, s->laddr, s->lport, local, sizeof(local)),
-			endpoint(s, s->raddr, s->rport, remote, sizeof(remote)),
-			fmt_duration_ms(r->idle.idle_ms, idle, sizeof(idle)), r->idle.idle ? "*" : " ",
-			sc_idle_source_name(r->idle.source), fmt_bytes(s->rx_bytes, rx, sizeof(rx)),
+			endpoint(s, s->raddr, s->rport, remote, sizeof(remote)), idle,
+			r->idle.idle ? "*" : " ",
+			sc_socket_has_idle(s) ? sc_idle_source_name(r->idle.source) : "-",
+			fmt_bytes(s->rx_bytes, rx, sizeof(rx)),
 			fmt_bytes(s->tx_bytes, tx, sizeof(tx)), s->rx_queue, s->tx_queue);
 	}
 	if (v->nrows)

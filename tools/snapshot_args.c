@@ -53,10 +53,20 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 
 int parse_seconds(const char *s, double max, double *out)
 {
+	size_t i, dots = 0;
 	double v;
 	char *end;
 
-	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+	/* Plain decimals only: strtod would also take hex, exponents and "inf". */
+	if (!s || !s[0])
+		return -1;
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '.')
+			dots++;
+		else if (!isdigit((unsigned char)s[i]))
+			return -1;
+	}
+	if (dots > 1 || !strcmp(s, "."))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
@@ -157,7 +167,12 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return ARGS_ERROR;
 		default:
-			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			/* getopt leaves optind inside a cluster like -xj: name the letter. */
+			if (optopt)
+				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s' (see --help)",
+					 argv[optind - 1]);
 			return ARGS_ERROR;
 		}
 	}

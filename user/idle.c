@@ -34,7 +34,7 @@ struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
 		}
 		if (in->kernel_age_ms != SC_AGE_UNKNOWN && in->kernel_age_ms >= watched_ms) {
 			r.idle_ms = in->kernel_age_ms;
-		} else {
+		} else if (clk->hooked) {
 			r.idle_ms = watched_ms;
 			r.source = SC_IDLE_WATCHED;
 		}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_writer.h"
@@ -58,6 +59,13 @@ static void before_value(struct jw *w)
 	w->first[w->depth] = false;
 }
 
+/* A complete top-level value goes out at once. */
+static void after_value(struct jw *w)
+{
+	if (w->depth == 0)
+		jw_flush(w);
+}
+
 static void open_container(struct jw *w, char c)
 {
 	before_value(w);
@@ -72,8 +80,7 @@ static void close_container(struct jw *w, char c)
 	putc_(w, c);
 	if (w->depth > 0)
 		w->depth--;
-	if (w->depth == 0)
-		jw_flush(w);
+	after_value(w);
 }
 
 void jw_object_begin(struct jw *w) { open_container(w, '{'); }
@@ -165,11 +172,14 @@ static void escape(struct jw *w, const char *str, size_t len)
 
 void jw_escape(FILE *out, const char *s, size_t len)
 {
-	static struct jw tmp; /* too big for the stack of a small helper */
+	struct jw *tmp = malloc(sizeof(*tmp)); /* the buffer is too big for the stack */
 
-	jw_init(&tmp, out);
-	escape(&tmp, s, len);
-	jw_flush(&tmp);
+	if (!tmp)
+		return;
+	jw_init(tmp, out);
+	escape(tmp, s, len);
+	jw_flush(tmp);
+	free(tmp);
 }
 
 void jw_key(struct jw *w, const char *key)
@@ -187,6 +197,7 @@ void jw_string_n(struct jw *w, const char *s, size_t len)
 	putc_(w, '"');
 	escape(w, s, len);
 	putc_(w, '"');
+	after_value(w);
 }
 
 void jw_string(struct jw *w, const char *s)
@@ -210,6 +221,7 @@ void jw_uint(struct jw *w, uint64_t v)
 {
 	before_value(w);
 	put_u64(w, v);
+	after_value(w);
 }
 
 void jw_int(struct jw *w, int64_t v)
@@ -221,16 +233,16 @@ void jw_int(struct jw *w, int64_t v)
 	} else {
 		put_u64(w, (uint64_t)v);
 	}
+	after_value(w);
 }
 
-void jw_double(struct jw *w, double v, int decimals)
+static void put_double(struct jw *w, double v, int decimals)
 {
 	static const uint64_t scale[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
 	char tmp[64];
 	uint64_t fixed, frac;
 	int i;
 
-	before_value(w);
 	/* JSON has no NaN or infinity. */
 	if (!isfinite(v)) {
 		put(w, "null", 4);
@@ -259,14 +271,23 @@ void jw_double(struct jw *w, double v, int decimals)
 	put_str(w, tmp);
 }
 
+void jw_double(struct jw *w, double v, int decimals)
+{
+	before_value(w);
+	put_double(w, v, decimals);
+	after_value(w);
+}
+
 void jw_bool(struct jw *w, bool v)
 {
 	before_value(w);
 	put_str(w, v ? "true" : "false");
+	after_value(w);
 }
 
 void jw_null(struct jw *w)
 {
 	before_value(w);
 	put(w, "null", 4);
+	after_value(w);
 }

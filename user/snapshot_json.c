@@ -99,9 +99,15 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	jw_key(w, "idle");
 	jw_bool(w, r->idle.idle);
 	jw_key(w, "idle_s");
-	jw_double(w, r->idle.idle_ms / 1000.0, 3);
+	if (sc_socket_has_idle(s))
+		jw_double(w, r->idle.idle_ms / 1000.0, 3);
+	else
+		jw_null(w);
 	jw_key(w, "idle_source");
-	jw_string(w, sc_idle_source_name(r->idle.source));
+	if (sc_socket_has_idle(s))
+		jw_string(w, sc_idle_source_name(r->idle.source));
+	else
+		jw_null(w);
 	jw_key(w, "rx_bytes");
 	jw_uint(w, s->rx_bytes);
 	jw_key(w, "tx_bytes");

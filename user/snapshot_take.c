@@ -127,28 +127,3 @@ fail:
 	sc_snapshot_free(snap);
 	return NULL;
 }
-
-void sc_snapshot_free(struct sc_snapshot *snap)
-{
-	if (!snap)
-		return;
-	free(snap->sockets);
-	free(snap->holders);
-	free(snap->processes);
-	free(snap);
-}
-
-const struct sc_process *sc_snapshot_find_process(const struct sc_snapshot *snap, __u32 pid)
-{
-	size_t lo = 0, hi = snap->nprocesses;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (snap->processes[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < snap->nprocesses && snap->processes[lo].pid == pid ? &snap->processes[lo] : NULL;
-}

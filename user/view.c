@@ -6,13 +6,20 @@
 #include "view.h"
 
 #define TCP_ESTABLISHED 1
+#define TCP_TIME_WAIT 6
 #define TCP_LISTEN 10
+#define TCP_NEW_SYN_RECV 12
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
 
 __u64 sc_socket_memory(const struct sc_socket *s)
 {
 	return (__u64)s->rmem_alloc + s->wmem_queued +
 	       (s->forward_alloc > 0 ? (__u64)s->forward_alloc : 0);
+}
+
+bool sc_socket_has_idle(const struct sc_socket *s)
+{
+	return s->state != TCP_LISTEN && s->state != TCP_TIME_WAIT && s->state != TCP_NEW_SYN_RECV;
 }
 
 static __u32 kernel_age(const struct sc_socket *s)
@@ -88,7 +95,8 @@ static int cmp_port(const void *a, const void *b)
 	return CMP(y->connections, x->connections) ?: cmp_port_key(a, b);
 }
 
-static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept,
+/* kept[i]: socket i has a kept row; kept_holder[h]: holder h's row is kept. */
+static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, bool *kept_holder,
 		      const struct sc_idle_result *idle)
 {
 	const struct sc_snapshot *snap = v->snap;
@@ -112,38 +120,52 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept,
 				continue;
 			v->rows[v->nrows++] = r;
 			kept[i] = true;
+			if (r.holder)
+				kept_holder[s->first_holder + h] = true;
 		}
 	}
 	qsort(v->rows, v->nrows, sizeof(*v->rows), cmp_row);
 	return 0;
 }
 
-static int build_procs(struct sc_view *v)
+/*
+ * Per-process sums over kept holders. A process holding one socket on
+ * several fds (dup, inetd style) has one connection, not several; holders
+ * of a socket are sorted by pid, so repeats are adjacent.
+ */
+static int build_procs(struct sc_view *v, const bool *kept_holder,
+		       const struct sc_idle_result *idle)
 {
 	const struct sc_snapshot *snap = v->snap;
 	struct sc_proc_row *all;
-	size_t i, n = 0;
+	size_t i, h, n = 0;
 
 	all = calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	for (i = 0; i < v->nrows; i++) {
-		const struct sc_row *r = &v->rows[i];
-		const struct sc_process *p;
-		struct sc_proc_row *pr;
+	for (i = 0; i < snap->nsockets; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+		__u32 last_pid = SC_NO_PID;
 
-		if (!r->holder)
-			continue;
-		p = sc_snapshot_find_process(snap, r->holder->pid);
-		if (!p)
-			continue;
-		pr = &all[p - snap->processes];
-		pr->process = p;
-		pr->sockets++;
-		pr->socket_memory_bytes += sc_socket_memory(r->socket);
-		if (r->socket->state == TCP_ESTABLISHED) {
-			pr->connections++;
-			pr->idle_connections += r->idle.idle;
+		for (h = s->first_holder; h < s->first_holder + s->nholders; h++) {
+			const struct sc_holder *holder = &snap->holders[h];
+			const struct sc_process *p;
+			struct sc_proc_row *pr;
+
+			if (!kept_holder[h] || holder->pid == last_pid)
+				continue;
+			last_pid = holder->pid;
+			p = sc_snapshot_find_process(snap, holder->pid);
+			if (!p)
+				continue;
+			pr = &all[p - snap->processes];
+			pr->process = p;
+			pr->sockets++;
+			pr->socket_memory_bytes += sc_socket_memory(s);
+			if (s->state == TCP_ESTABLISHED) {
+				pr->connections++;
+				pr->idle_connections += idle[i].idle;
+			}
 		}
 	}
 	for (i = 0; i < snap->nprocesses; i++)
@@ -224,7 +246,7 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter)
 {
 	struct sc_idle_result *idle;
-	bool *kept;
+	bool *kept, *kept_holder;
 	size_t i;
 	int err = -ENOMEM;
 
@@ -233,14 +255,15 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 	v->policy = *policy;
 	idle = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*idle));
 	kept = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
-	if (!idle || !kept)
+	kept_holder = calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
+	if (!idle || !kept || !kept_holder)
 		goto out;
 	for (i = 0; i < snap->nsockets; i++)
 		idle[i] = classify(snap, &snap->sockets[i], policy);
 
-	err = build_rows(v, filter, kept, idle);
+	err = build_rows(v, filter, kept, kept_holder, idle);
 	if (!err)
-		err = build_procs(v);
+		err = build_procs(v, kept_holder, idle);
 	if (!err)
 		err = build_ports(v, filter, kept, idle);
 	if (err)
@@ -260,6 +283,7 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 out:
 	free(idle);
 	free(kept);
+	free(kept_holder);
 	if (err)
 		sc_view_free(v);
 	return err;

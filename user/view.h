@@ -66,6 +66,9 @@ int sc_view_build(struct sc_view *view, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter);
 void sc_view_free(struct sc_view *view);
 
+/* False for listeners, time-wait and request sockets: idle time means nothing there. */
+bool sc_socket_has_idle(const struct sc_socket *s);
+
 /* Buffer memory a socket holds in the kernel: queues plus forward allocation. */
 __u64 sc_socket_memory(const struct sc_socket *s);
 

@@ -3,8 +3,9 @@
  * Unit tests for user/json_writer.c: commas and nesting of objects, arrays
  * and keys; string escaping (quote, backslash, \n \r \t, other control bytes
  * as \u00XX); UTF-8 validation (valid sequences pass through, invalid bytes
- * become \ufffd); numbers, booleans and null. Output goes to an
- * open_memstream buffer and is compared byte for byte.
+ * become \ufffd); numbers, booleans and null; output larger than the
+ * writer's buffer. Output goes to an open_memstream buffer and is compared
+ * byte for byte.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,21 +19,6 @@
 #include <string.h>
 
 #include "json_writer.h"
-#include "snapshot.h"
-
-/*
- * Link gap: user/view.o and user/snapshot_json.o (in the Makefile's
- * PURE_OBJS) call sc_snapshot_find_process(), which is defined only in
- * user/snapshot_take.c (not pure, not linked). This weak stub satisfies the
- * linker and is never called here; a real definition overrides it.
- */
-__attribute__((weak)) const struct sc_process *
-sc_snapshot_find_process(const struct sc_snapshot *snap, __u32 pid)
-{
-	(void)snap;
-	(void)pid;
-	return NULL;
-}
 
 /* A writer on a memory stream. */
 struct capture {
@@ -71,6 +57,7 @@ static int capture_teardown(void **state)
 /* Everything written so far, NUL-terminated. */
 static const char *output(struct capture *c)
 {
+	jw_flush(&c->w);
 	assert_int_equal(fflush(c->out), 0);
 	return c->buf;
 }
@@ -294,6 +281,51 @@ static void test_invalid_utf8_becomes_replacement(void **state)
 	assert_escape("\xc3\xa9\xff\xc3\xa9", "\xc3\xa9\\ufffd\xc3\xa9");
 }
 
+/* A closed top-level value reaches the stream without jw_flush(). */
+static void test_top_level_close_flushes(void **state)
+{
+	struct capture *c = *state;
+
+	jw_object_begin(&c->w);
+	jw_key(&c->w, "a");
+	jw_uint(&c->w, 1);
+	jw_object_end(&c->w);
+	assert_int_equal(fflush(c->out), 0);
+	assert_string_equal(c->buf, "{\"a\":1}");
+}
+
+/* Output far larger than any internal buffer arrives whole and in order. */
+static void test_large_output(void **state)
+{
+	enum { NUMS = 50000, STR = 300000 };
+	struct capture *c = *state;
+	char *big = malloc(STR + 1);
+	const char *out;
+	size_t i, pos;
+
+	assert_non_null(big);
+	memset(big, 'a', STR);
+	big[STR] = '\0';
+	big[STR / 2] = '"';
+	jw_array_begin(&c->w);
+	for (i = 0; i < NUMS; i++)
+		jw_uint(&c->w, 1000000 + i);
+	jw_string(&c->w, big);
+	jw_uint(&c->w, 7);
+	jw_array_end(&c->w);
+	out = output(c);
+
+	/* "[" + NUMS * "1xxxxxx," + quoted string with one escape + ",7]" */
+	assert_int_equal(c->len, 1 + NUMS * 8 + (STR + 1 + 2) + 3);
+	assert_memory_equal(out, "[1000000,1000001,", 17);
+	pos = 1 + (NUMS - 1) * 8;
+	assert_memory_equal(out + pos, "1049999,\"aaa", 12);
+	pos += 9 + STR / 2;
+	assert_memory_equal(out + pos, "\\\"a", 3);
+	assert_string_equal(out + c->len - 7, "aaa\",7]");
+	free(big);
+}
+
 /* A length cuts a valid sequence: the cut part is invalid. */
 static void test_escape_respects_length(void **state)
 {
@@ -314,6 +346,8 @@ int main(void)
 		CAPTURE_TEST(test_doubles),
 		CAPTURE_TEST(test_keys_are_escaped),
 		CAPTURE_TEST(test_strings_are_quoted_and_escaped),
+		CAPTURE_TEST(test_top_level_close_flushes),
+		CAPTURE_TEST(test_large_output),
 		cmocka_unit_test(test_escape_named),
 		cmocka_unit_test(test_escape_control_bytes),
 		cmocka_unit_test(test_valid_utf8_passes_through),
