@@ -34,17 +34,18 @@ CLI_SRCS  := $(wildcard tools/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # Pure logic, unit-tested without BPF or root.
 PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
-	user/snapshot_json.c user/addr.c user/names.c tools/snapshot_args.c tools/format.c
+	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c tools/snapshot_args.c \
+	tools/format.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-DEBIAN_PKGS := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libcmocka-dev python3 python3-pytest iproute2
+DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	libcmocka-dev python3 python3-pytest iproute2 jq time
 
-.PHONY: all deps run test unit-bins vmlinux clean help
+.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help
 
 all: $(BUILD)/sockcost
 
@@ -53,6 +54,7 @@ help:
 	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
 	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
+	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
 
 deps:
@@ -72,10 +74,29 @@ run: deps
 	$(BUILD)/sockcost snapshot
 
 test: deps
-	$(MAKE) all unit-bins
+	$(MAKE) all unit-bins test-helpers
 	$(PYTHON) tests/run.py --build $(BUILD)
 
 unit-bins: $(UNIT_BINS)
+
+# Programs the integration tests run (plain C where Python cannot do it).
+TEST_HELPERS := $(BUILD)/tests/helpers/zombie_leader
+test-helpers: $(TEST_HELPERS)
+
+$(BUILD)/tests/helpers/%: tests/integration/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -lpthread -o $@
+
+BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh
+bench: deps
+	$(MAKE) all $(BUILD)/bench/loadgen
+	@for s in $(BENCH_SCRIPTS); do echo "== $$s"; bash tests/bench/$$s || exit 1; done
+
+$(BUILD)/bench/loadgen: tests/bench/loadgen.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -o $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
@@ -107,7 +128,7 @@ $(BUILD)/sockcost: $(CLI_OBJS) $(LIB_OBJS)
 # Unit tests build straight from the pure sources, with ASan and UBSan.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HEADERS) | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(PURE_SRCS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(PURE_SRCS) -lcmocka -lz -lm -o $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tools $(BUILD)/tests:
 	$(Q)mkdir -p $@ $(BUILD)/tests/unit

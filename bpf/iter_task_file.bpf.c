@@ -19,6 +19,7 @@ int sc_iter_task_file(struct bpf_iter__task_file *ctx)
 		return 0;
 
 	rec.tgid = task->tgid;
+	rec.tid = task->pid;
 	rec.fd = ctx->fd;
 	sock = bpf_sock_from_file(file);
 	if (sock) {

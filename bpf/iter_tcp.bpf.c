@@ -6,37 +6,49 @@
 #include "common.bpf.h"
 #include "maps.bpf.h"
 
-/* Kernel tick rate, to turn tcp_sock jiffies stamps into ages; 0 if unknown. */
-extern unsigned int CONFIG_HZ __kconfig __weak;
-
-static __always_inline __u32 jiffies_age_ms(__u32 now, __u32 stamp)
-{
-	if (!CONFIG_HZ)
-		return SC_AGE_UNKNOWN;
-	/* u32 subtraction copes with jiffies wrap-around. */
-	return (__u32)((__u64)(__u32)(now - stamp) * 1000 / CONFIG_HZ);
-}
-
 /*
- * Established sockets that predate sockcost are added to the live count
- * once; the flag keeps this idempotent with the state-change program.
+ * Keeps the live established count right from the walk: established sockets
+ * that predate sockcost are added once, and a socket still marked counted
+ * after leaving ESTABLISHED (its state change was missed) is taken out. The
+ * flag makes both idempotent with the state-change program.
  */
-static __always_inline void count_baseline(struct sc_sock_state *st, int v6)
+static __always_inline void reconcile_count(struct sc_sock_state *st, int established, int v6)
 {
 	struct sc_counters *c;
+	__u64 old;
 
-	if (__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED)
+	if (established) {
+		if (st->flags & SC_SOCK_COUNTED)
+			return;
+		old = __sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED);
+		if (old & SC_SOCK_COUNTED)
+			return;
+		c = sc_counters_this_cpu();
+		if (c)
+			__sync_fetch_and_add(&c->established[v6], 1);
 		return;
+	}
+	if (!(st->flags & SC_SOCK_COUNTED))
+		return;
+	old = __sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED);
 	c = sc_counters_this_cpu();
-	if (c)
-		__sync_fetch_and_add(&c->established[v6], 1);
+	if (c && (old & SC_SOCK_COUNTED)) {
+		__sync_fetch_and_add(&c->established[v6], -1);
+		c->closed++;
+	}
+}
+
+/* States in which tcp_sock's last send/receive stamps describe a connection. */
+static __always_inline int has_connection_times(int state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
+	       state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING;
 }
 
 static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp)
 {
 	struct sock *sk = (struct sock *)tp;
 	struct sc_sock_state *st;
-	__u32 now = (__u32)bpf_jiffies64();
 
 	rec->rx_data = tp->rcv_nxt - tp->copied_seq;
 	rec->tx_data = tp->write_seq - tp->snd_una;
@@ -47,8 +59,11 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	rec->rcvbuf = sk->sk_rcvbuf;
 	rec->ack_backlog = sk->sk_ack_backlog;
 	rec->max_ack_backlog = sk->sk_max_ack_backlog;
-	rec->lsnd_age_ms = jiffies_age_ms(now, tp->lsndtime);
-	rec->lrcv_age_ms = jiffies_age_ms(now, tp->inet_conn.icsk_ack.lrcvtime);
+	if (has_connection_times(rec->state)) {
+		rec->has_times = 1;
+		rec->lsndtime = tp->lsndtime;
+		rec->lrcvtime = tp->inet_conn.icsk_ack.lrcvtime;
+	}
 	rec->bytes_received = tp->bytes_received;
 	rec->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
 	rec->inode = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
@@ -62,8 +77,7 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	}
 	if (!st->first_seen_ns)
 		st->first_seen_ns = bpf_ktime_get_ns();
-	if (rec->state == TCP_ESTABLISHED)
-		count_baseline(st, rec->family == AF_INET6);
+	reconcile_count(st, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
 	rec->st = *st;
 	rec->has_state = 1;
 }
@@ -84,8 +98,7 @@ int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 	rec.lport = skc->skc_num;
 	rec.rport = bpf_ntohs(skc->skc_dport);
 	rec.netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
-	rec.lsnd_age_ms = SC_AGE_UNKNOWN;
-	rec.lrcv_age_ms = SC_AGE_UNKNOWN;
+	rec.now_jiffies = bpf_jiffies64();
 	if (rec.family == AF_INET6) {
 		BPF_CORE_READ_INTO(&rec.laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&rec.raddr, skc, skc_v6_daddr.in6_u.u6_addr8);

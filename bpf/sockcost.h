@@ -13,7 +13,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 1
+#define SC_ABI_VERSION 2
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -66,8 +66,11 @@ struct sc_tcp_record {
 	__u16 rport;           /* host byte order */
 	__u8 state;            /* TCP_* as the kernel numbers them */
 	__u8 has_state;        /* st below is valid */
-	__u32 lsnd_age_ms;     /* kernel last-send age, SC_AGE_UNKNOWN if unknown */
-	__u32 lrcv_age_ms;     /* kernel last-receive age */
+	__u8 has_times;        /* lsndtime/lrcvtime are meaningful (connected states) */
+	__u8 pad[3];
+	__u64 now_jiffies;     /* jiffies_64 when the record was made */
+	__u32 lsndtime;        /* tcp_sock last payload send, jiffies (32 bits) */
+	__u32 lrcvtime;        /* last payload receive, jiffies (32 bits) */
 	__u32 rx_data;         /* unread payload bytes (ss Recv-Q) */
 	__u32 tx_data;         /* unacknowledged payload bytes (ss Send-Q) */
 	__u32 rmem_alloc;      /* receive queue memory */
@@ -82,15 +85,16 @@ struct sc_tcp_record {
 	struct sc_sock_state st;
 };
 
-#define SC_AGE_UNKNOWN 0xffffffffu
+/* A kernel timestamp age userspace could not compute. */
+#define SC_AGE_UNKNOWN 0xffffffffffffffffull
 
 /* One per open file of every process, from iter/task_file. */
 struct sc_file_record {
 	__u32 tgid;
-	__u32 fd;
+	__u32 tid;             /* the thread the fd table was reached through */
 	__u64 cookie;          /* TCP socket cookie, 0 for any other file */
+	__u32 fd;
 	__u32 netns;           /* socket's network namespace, 0 if not a TCP socket */
-	__u32 pad;
 };
 
 /* One per process (thread group leader), from iter/task. */

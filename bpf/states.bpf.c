@@ -15,8 +15,6 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	if (newstate != TCP_ESTABLISHED && oldstate != TCP_ESTABLISHED)
-		return 0;
 	c = sc_counters_this_cpu();
 	if (!c)
 		return 0;
@@ -39,10 +37,20 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 		return 0;
 	}
 
-	c->closed++;
+	/*
+	 * Any later transition uncounts a counted socket, not only the one out
+	 * of ESTABLISHED: a closing socket passes several states, so an event
+	 * the kernel skipped (it does not nest a program on one CPU) is made up
+	 * by the next one.
+	 */
 	st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0, 0);
-	if (st && (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
+	if (st && (st->flags & SC_SOCK_COUNTED) &&
+	    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
 		__sync_fetch_and_add(&c->established[v6], -1);
+		c->closed++;
+	} else if (oldstate == TCP_ESTABLISHED) {
+		c->closed++; /* established before sockcost and never walked */
+	}
 	return 0;
 }
 

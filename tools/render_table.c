@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "addr.h"
@@ -37,7 +38,7 @@ static void render_header(const struct sc_view *v, FILE *out)
 
 static void render_processes(const struct sc_view *v, FILE *out)
 {
-	char comm[SC_COMM_LEN + 1], fds[48], mem[32];
+	char comm[SC_COMM_LEN + 1], fds[48], fdpct[8], mem[32];
 	size_t i;
 
 	fprintf(out, "%-8s %-16s %8s %8s %5s %15s %6s %10s\n", "PID", "COMMAND", "CONN", "IDLE",
@@ -46,32 +47,52 @@ static void render_processes(const struct sc_view *v, FILE *out)
 		const struct sc_proc_row *pr = &v->procs[i];
 		const struct sc_process *p = pr->process;
 
-		snprintf(fds, sizeof(fds), "%llu/%llu", (unsigned long long)p->fds,
-			 (unsigned long long)p->fd_limit);
-		fprintf(out, "%-8u %-16s %8llu %8llu %4u%% %15s %5u%% %10s\n", p->pid,
+		if (p->fd_limit == RLIM_INFINITY) {
+			snprintf(fds, sizeof(fds), "%llu/unlimited", (unsigned long long)p->fds);
+			snprintf(fdpct, sizeof(fdpct), "-");
+		} else {
+			snprintf(fds, sizeof(fds), "%llu/%llu", (unsigned long long)p->fds,
+				 (unsigned long long)p->fd_limit);
+			snprintf(fdpct, sizeof(fdpct), "%u%%", pct(p->fds, p->fd_limit));
+		}
+		fprintf(out, "%-8u %-16s %8llu %8llu %4u%% %15s %6s %10s\n", p->pid,
 			fmt_printable(p->comm, comm, sizeof(comm)),
 			(unsigned long long)pr->connections, (unsigned long long)pr->idle_connections,
-			pct(pr->idle_connections, pr->connections), fds, pct(p->fds, p->fd_limit),
+			pct(pr->idle_connections, pr->connections), fds, fdpct,
 			fmt_bytes(pr->socket_memory_bytes, mem, sizeof(mem)));
 	}
 	if (!v->nprocs)
 		fputs("(no process holds a matching TCP socket)\n", out);
 }
 
-static void render_ports(const struct sc_view *v, FILE *out)
+/* One port can be listened on in several namespaces (containers). */
+static bool ports_span_namespaces(const struct sc_view *v)
 {
-	char queue[32];
 	size_t i;
 
-	fprintf(out, "\n%-12s %8s %8s %5s %12s\n", "LISTEN PORT", "CONN", "IDLE", "IDLE%",
-		"ACCEPT Q");
+	for (i = 1; i < v->nports; i++)
+		if (v->ports[i].netns != v->ports[0].netns)
+			return true;
+	return false;
+}
+
+static void render_ports(const struct sc_view *v, FILE *out)
+{
+	bool netns = ports_span_namespaces(v);
+	char queue[32], ns[16] = "";
+	size_t i;
+
+	fprintf(out, "\n%-12s %8s %8s %5s %12s%s\n", "LISTEN PORT", "CONN", "IDLE", "IDLE%",
+		"ACCEPT Q", netns ? "  NETNS" : "");
 	for (i = 0; i < v->nports; i++) {
 		const struct sc_port_row *p = &v->ports[i];
 
 		snprintf(queue, sizeof(queue), "%u/%u", p->accept_queue, p->accept_queue_max);
-		fprintf(out, "%-12u %8llu %8llu %4u%% %12s\n", p->port,
+		if (netns)
+			snprintf(ns, sizeof(ns), "  %u", p->netns);
+		fprintf(out, "%-12u %8llu %8llu %4u%% %12s%s\n", p->port,
 			(unsigned long long)p->connections, (unsigned long long)p->idle_connections,
-			pct(p->idle_connections, p->connections), queue);
+			pct(p->idle_connections, p->connections), queue, ns);
 	}
 	if (!v->nports)
 		fputs("(no matching listening port)\n", out);

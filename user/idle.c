@@ -10,31 +10,35 @@ static __u64 age_ms(__u64 now_ns, __u64 then_ns)
 }
 
 /*
- * Time since the last counting activity. An observed counting call gives it
- * exactly. Otherwise two lower bounds hold: the time the socket was watched
- * without a counting call, and the kernel's age of the last payload of any
- * kind (a counting call is also payload). The larger one is the answer.
+ * Time since the last counting activity.
+ * - An observed counting call gives it exactly.
+ * - Otherwise the kernel's age of the last payload of any kind is a lower
+ *   bound (a counting call is also payload), and so is the time the socket
+ *   was watched without a counting call, but only if the hook saw calls on
+ *   it: traffic it cannot see (splice, sendfile) leaves no calls, and then
+ *   fresh kernel timestamps mean activity, not heartbeats.
  */
 struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
 				       const struct sc_idle_clock *clk,
 				       const struct sc_idle_policy *policy)
 {
 	struct sc_idle_result r = { .source = SC_IDLE_KERNEL };
-	__u64 watch_start, watched_ms = 0;
+	bool kernel_known = in->kernel_age_ms != SC_AGE_UNKNOWN;
+	__u64 watch_start, watched_ms;
 
 	if (clk->hooked && in->has_state && in->last_active_ns) {
 		r.idle_ms = age_ms(clk->now_ns, in->last_active_ns);
 		r.source = SC_IDLE_OBSERVED;
+	} else if (!clk->hooked) {
+		r.idle_ms = kernel_known ? in->kernel_age_ms : 0;
 	} else {
-		if (clk->hooked) {
-			watch_start = clk->attached_ns;
-			if (in->has_state && in->established_ns > watch_start)
-				watch_start = in->established_ns;
-			watched_ms = age_ms(clk->now_ns, watch_start);
-		}
-		if (in->kernel_age_ms != SC_AGE_UNKNOWN && in->kernel_age_ms >= watched_ms) {
+		watch_start = clk->attached_ns;
+		if (in->has_state && in->established_ns > watch_start)
+			watch_start = in->established_ns;
+		watched_ms = age_ms(clk->now_ns, watch_start);
+		if (kernel_known && (in->kernel_age_ms >= watched_ms || !in->saw_calls)) {
 			r.idle_ms = in->kernel_age_ms;
-		} else if (clk->hooked) {
+		} else {
 			r.idle_ms = watched_ms;
 			r.source = SC_IDLE_WATCHED;
 		}

@@ -29,7 +29,8 @@ struct sc_idle_input {
 	bool has_state;        /* an sk_storage record exists */
 	__u64 established_ns;  /* from the record, 0 if not seen */
 	__u64 last_active_ns;  /* from the record, 0 if no counting call seen */
-	__u32 kernel_age_ms;   /* min(last send, last receive) age; SC_AGE_UNKNOWN */
+	__u64 kernel_age_ms;   /* min(last send, last receive) age; SC_AGE_UNKNOWN */
+	bool saw_calls;        /* the activity hook saw a send/receive call of any size */
 };
 
 /* When and how the socket was watched. */

@@ -39,8 +39,8 @@ struct sc_socket {
 	__u32 accept_queue_max;
 	__u64 rx_bytes;        /* kernel counters over the socket's life */
 	__u64 tx_bytes;
-	__u32 kernel_send_age_ms; /* SC_AGE_UNKNOWN if not known */
-	__u32 kernel_recv_age_ms;
+	__u64 kernel_send_age_ms; /* SC_AGE_UNKNOWN if not known */
+	__u64 kernel_recv_age_ms;
 	bool has_state;        /* st is valid */
 	struct sc_sock_state st;
 	size_t first_holder;   /* index into sc_snapshot.holders */
@@ -76,6 +76,8 @@ struct sc_snapshot {
 	__u64 taken_ns;                /* CLOCK_MONOTONIC */
 	__u32 netns_walked;            /* network namespaces whose sockets were read */
 	__u32 netns_missed;            /* namespaces seen but not entered */
+	__u32 kernel_hz;               /* jiffies per second, 0 if unknown */
+	__u64 bpf_missed_events;       /* events the kernel skipped (recursion) */
 };
 
 struct sc_tracker;

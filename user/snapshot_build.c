@@ -31,12 +31,27 @@ static int cmp_task(const void *a, const void *b)
 	return CMP(x->tgid, y->tgid);
 }
 
+/* qsort's base must not be NULL, even for no elements. */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(base, n, size, cmp);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	return CMP(*(const __u64 *)a, *(const __u64 *)b);
 }
 
-static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *r)
+/* tcp_sock keeps 32-bit jiffies; unsigned subtraction copes with wrap-around. */
+static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz)
+{
+	if (!r->has_times || !hz)
+		return SC_AGE_UNKNOWN;
+	return (__u64)(__u32)((__u32)r->now_jiffies - stamp) * 1000 / hz;
+}
+
+static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz)
 {
 	memset(s, 0, sizeof(*s));
 	s->cookie = r->cookie;
@@ -59,27 +74,59 @@ static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *
 	s->accept_queue_max = r->max_ack_backlog;
 	s->rx_bytes = r->bytes_received;
 	s->tx_bytes = r->bytes_sent;
-	s->kernel_send_age_ms = r->lsnd_age_ms;
-	s->kernel_recv_age_ms = r->lrcv_age_ms;
+	s->kernel_send_age_ms = jiffies_age_ms(r, r->lsndtime, hz);
+	s->kernel_recv_age_ms = jiffies_age_ms(r, r->lrcvtime, hz);
 	s->has_state = r->has_state;
 	if (r->has_state)
 		s->st = r->st;
 }
 
-/* Cookies of TCP sockets that exclude_pid holds, sorted. */
+/*
+ * A thread whose fd table differs from its leader's (or a zombie leader's
+ * threads) makes iter/task_file report one process's fds more than once.
+ * Files arrive sorted, so repeats are adjacent.
+ */
+static void dedupe_files(struct sc_raw *raw)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < raw->nfiles; i++) {
+		const struct sc_file_record *f = &raw->files[i];
+
+		if (n && raw->files[n - 1].tgid == f->tgid && raw->files[n - 1].fd == f->fd &&
+		    raw->files[n - 1].cookie == f->cookie)
+			continue;
+		raw->files[n++] = *f;
+	}
+	raw->nfiles = n;
+}
+
+/*
+ * Cookies of sockets held only by exclude_pid (sockcost itself), sorted. A
+ * socket sockcost merely shares (inherited) stays, without sockcost's fd.
+ */
 static __u64 *excluded_cookies(const struct sc_raw *raw, __u32 exclude_pid, size_t *n)
 {
+	size_t i, j;
 	__u64 *out;
-	size_t i;
 
 	*n = 0;
 	out = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*out));
 	if (!out)
 		return NULL;
-	for (i = 0; i < raw->nfiles; i++)
-		if (raw->files[i].tgid == exclude_pid && raw->files[i].cookie)
+	/* Files are sorted by cookie: look at each socket's holders together. */
+	for (i = 0; i < raw->nfiles && raw->files[i].cookie; i = j) {
+		bool self = false, others = false;
+
+		for (j = i; j < raw->nfiles && raw->files[j].cookie == raw->files[i].cookie; j++) {
+			if (raw->files[j].tgid == exclude_pid)
+				self = true;
+			else
+				others = true;
+		}
+		if (self && !others)
 			out[(*n)++] = raw->files[i].cookie;
-	qsort(out, *n, sizeof(*out), cmp_u64);
+	}
 	return out;
 }
 
@@ -93,7 +140,7 @@ static int build_sockets(struct sc_snapshot *snap, struct sc_raw *raw,
 {
 	size_t i;
 
-	qsort(raw->tcp, raw->ntcp, sizeof(*raw->tcp), cmp_tcp_cookie);
+	sort(raw->tcp, raw->ntcp, sizeof(*raw->tcp), cmp_tcp_cookie);
 	snap->sockets = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*snap->sockets));
 	if (!snap->sockets)
 		return -ENOMEM;
@@ -105,7 +152,7 @@ static int build_sockets(struct sc_snapshot *snap, struct sc_raw *raw,
 			continue;
 		if (is_excluded(ex, nex, r->cookie))
 			continue;
-		socket_from_record(&snap->sockets[snap->nsockets++], r);
+		socket_from_record(&snap->sockets[snap->nsockets++], r, raw->hz);
 	}
 	return 0;
 }
@@ -168,7 +215,7 @@ static int build_processes(struct sc_snapshot *snap, struct sc_raw *raw, __u32 e
 	size_t i, n = 0;
 	int err = -ENOMEM;
 
-	qsort(raw->tasks, raw->ntasks, sizeof(*raw->tasks), cmp_task);
+	sort(raw->tasks, raw->ntasks, sizeof(*raw->tasks), cmp_task);
 	fds = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*fds));
 	tcp_fds = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*tcp_fds));
 	snap->processes = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*snap->processes));
@@ -212,10 +259,11 @@ int sc_snapshot_build(struct sc_snapshot *snap, struct sc_raw *raw, __u32 exclud
 	size_t nex;
 	int err;
 
+	sort(raw->files, raw->nfiles, sizeof(*raw->files), cmp_file);
+	dedupe_files(raw);
 	ex = excluded_cookies(raw, exclude_pid, &nex);
 	if (!ex)
 		return -ENOMEM;
-	qsort(raw->files, raw->nfiles, sizeof(*raw->files), cmp_file);
 	err = build_sockets(snap, raw, ex, nex);
 	if (!err)
 		err = build_holders(snap, raw, exclude_pid);

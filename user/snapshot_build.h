@@ -12,6 +12,7 @@ struct sc_raw {
 	size_t nfiles;
 	struct sc_task_record *tasks;
 	size_t ntasks;
+	__u32 hz;           /* kernel jiffies per second, 0 if unknown */
 };
 
 /*

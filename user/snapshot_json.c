@@ -13,7 +13,7 @@ static double seconds_since(__u64 now_ns, __u64 then_ns)
 	return now_ns > then_ns ? (double)(now_ns - then_ns) / NS_PER_S : 0.0;
 }
 
-static void write_age(struct jw *w, const char *key, __u32 age_ms)
+static void write_age(struct jw *w, const char *key, __u64 age_ms)
 {
 	jw_key(w, key);
 	if (age_ms == SC_AGE_UNKNOWN)
@@ -203,6 +203,8 @@ static void write_host(struct jw *w, const struct sc_view *v)
 	jw_uint(w, snap->counters.closed);
 	jw_key(w, "storage_failures_total");
 	jw_uint(w, snap->counters.storage_failed);
+	jw_key(w, "bpf_missed_events_total");
+	jw_uint(w, snap->bpf_missed_events);
 	jw_key(w, "netns_walked");
 	jw_uint(w, snap->netns_walked);
 	jw_key(w, "netns_missed");
@@ -222,6 +224,11 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 	jw_string(&w, SOCKCOST_VERSION);
 	jw_key(&w, "activity_hook");
 	jw_string(&w, sc_hook_name(snap->hook));
+	jw_key(&w, "kernel_hz");
+	if (snap->kernel_hz)
+		jw_uint(&w, snap->kernel_hz);
+	else
+		jw_null(&w);
 	jw_key(&w, "observed_s");
 	jw_double(&w, seconds_since(snap->taken_ns, snap->config.attached_ns), 3);
 	jw_key(&w, "policy");

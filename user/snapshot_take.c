@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "iter_read.h"
+#include "kernel_hz.h"
 #include "log.h"
 #include "netns.h"
 #include "snapshot.h"
@@ -37,12 +38,27 @@ static int cmp_file_netns(const void *a, const void *b)
 {
 	const struct sc_file_record *x = a, *y = b;
 
-	return (x->netns > y->netns) - (x->netns < y->netns);
+	return (x->netns > y->netns) - (x->netns < y->netns) ?: (x->tgid > y->tgid) - (x->tgid < y->tgid);
+}
+
+/* Enters namespace f[i].netns through any holder still alive in it. */
+static int enter_netns(const struct sc_file_record *f, size_t i, size_t n, int *restore)
+{
+	int err = -ESRCH;
+	size_t j;
+
+	for (j = i; j < n && f[j].netns == f[i].netns && err; j++) {
+		if (j > i && f[j].tgid == f[j - 1].tgid)
+			continue; /* one try per process */
+		err = sc_netns_enter(f[j].tgid, f[j].tid, f[j].fd, f[j].netns, restore);
+	}
+	return err;
 }
 
 /*
  * iter/tcp only walks the namespace it is created in, so enter every other
- * namespace in which some process holds a TCP socket and walk it there.
+ * namespace in which some process holds a TCP socket and walk it there. A
+ * namespace that cannot be entered or read is counted as missed.
  */
 static int walk_other_netns(const struct sc_tracker *t, struct sc_records *files,
 			    struct sc_records *tcp, __u32 self_ns, struct sc_snapshot *snap)
@@ -56,21 +72,18 @@ static int walk_other_netns(const struct sc_tracker *t, struct sc_records *files
 	for (i = 0; i < n; i++) {
 		if (!f[i].netns || f[i].netns == self_ns || (i && f[i].netns == f[i - 1].netns))
 			continue;
-		/* Try holders until one is still alive in that namespace. */
-		err = -ESRCH;
-		for (size_t j = i; j < n && f[j].netns == f[i].netns && err; j++)
-			err = sc_netns_enter(f[j].tgid, f[j].netns, &restore);
+		err = enter_netns(f, i, n, &restore);
+		if (!err) {
+			err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TCP), tcp);
+			if (sc_netns_leave(restore))
+				return sc_err("cannot return to own network namespace: %s",
+					      strerror(errno));
+		}
 		if (err) {
-			sc_debug("network namespace %u not entered: %s", f[i].netns, strerror(-err));
+			sc_debug("network namespace %u not walked: %s", f[i].netns, strerror(-err));
 			snap->netns_missed++;
 			continue;
 		}
-		err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TCP), tcp);
-		if (sc_netns_leave(restore))
-			return sc_err("cannot return to own network namespace: %s", strerror(errno));
-		if (err)
-			return sc_err("cannot read TCP iterator in namespace %u: %s", f[i].netns,
-				      strerror(-err));
 		snap->netns_walked++;
 	}
 	return 0;
@@ -104,11 +117,16 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		goto fail;
 	snap->hook = sc_tracker_hook(t);
 	snap->taken_ns = monotonic_ns();
+	snap->bpf_missed_events = sc_tracker_missed_events(t);
+	if (tcp.count)
+		snap->kernel_hz = sc_kernel_hz(((struct sc_tcp_record *)tcp.data)[0].now_jiffies,
+					       snap->taken_ns);
 
 	raw = (struct sc_raw){
 		.tcp = tcp.data, .ntcp = tcp.count,
 		.files = files.data, .nfiles = files.count,
 		.tasks = tasks.data, .ntasks = tasks.count,
+		.hz = snap->kernel_hz,
 	};
 	err = sc_snapshot_build(snap, &raw, (__u32)getpid());
 	if (err) {

@@ -52,38 +52,46 @@ static void select_hook(struct sockcost *skel, enum sc_hook hook)
 	bpf_program__set_autoload(skel->progs.sc_fexit_recv, fexit);
 }
 
-/* open -> select hook -> load; NULL with errno set on failure. */
-static struct sockcost *open_and_load(enum sc_hook hook)
+/*
+ * open -> select hook -> load -> configure -> attach. The config is written
+ * before attaching so the first event already sees the heartbeat threshold.
+ * NULL with errno set on failure; *step names the step that failed.
+ */
+static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_tracker_opts *opts,
+					 const char **step)
 {
+	struct sc_config cfg = {
+		.heartbeat_bytes = opts->heartbeat_bytes,
+		.abi_version = SC_ABI_VERSION,
+		.hook = hook,
+	};
 	struct sockcost *skel;
+	__u32 zero = 0;
 	int err;
 
+	*step = "open";
 	skel = sockcost__open();
 	if (!skel)
 		return NULL;
 	select_hook(skel, hook);
+	*step = "load";
 	err = sockcost__load(skel);
+	if (!err) {
+		*step = "configure";
+		cfg.attached_ns = monotonic_ns();
+		err = bpf_map__update_elem(skel->maps.sc_config, &zero, sizeof(zero), &cfg,
+					   sizeof(cfg), BPF_ANY);
+	}
+	if (!err) {
+		*step = "attach";
+		err = sockcost__attach(skel);
+	}
 	if (err) {
 		sockcost__destroy(skel);
-		errno = -err;
+		errno = err < 0 ? -err : err;
 		return NULL;
 	}
 	return skel;
-}
-
-static int write_config(struct sc_tracker *t, const struct sc_tracker_opts *opts)
-{
-	struct sc_config cfg = {
-		.heartbeat_bytes = opts->heartbeat_bytes,
-		.attached_ns = monotonic_ns(),
-		.abi_version = SC_ABI_VERSION,
-		.hook = t->hook,
-	};
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(t->config_fd, &zero, &cfg, BPF_ANY))
-		return sc_err("cannot write BPF config map: %s", strerror(errno));
-	return 0;
 }
 
 static void log_hook(enum sc_hook wanted, enum sc_hook got)
@@ -108,7 +116,7 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 	struct sc_tracker *t = NULL;
 	struct btf *vmlinux = NULL;
 	enum sc_hook wanted;
-	int err;
+	const char *step;
 
 	if (sc_preflight_privileges())
 		return NULL;
@@ -123,29 +131,22 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 	}
 	wanted = preferred_hook(vmlinux);
 	t->hook = wanted;
-	t->skel = open_and_load(wanted);
+	t->skel = open_load_attach(wanted, opts, &step);
 	if (!t->skel && wanted == SC_HOOK_FEXIT) {
 		/* fentry/fexit may be forbidden (lockdown, no ftrace): probe by trying. */
-		sc_debug("fexit programs did not load: %s", strerror(errno));
+		sc_debug("fexit programs failed to %s: %s", step, strerror(errno));
 		t->hook = SC_HOOK_NONE;
-		t->skel = open_and_load(SC_HOOK_NONE);
+		t->skel = open_load_attach(SC_HOOK_NONE, opts, &step);
 	}
 	if (!t->skel) {
-		sc_err("cannot load BPF programs: %s (run with -v for the verifier's log)",
-		       strerror(errno));
+		sc_err("cannot %s BPF programs: %s%s", step, strerror(errno),
+		       sc_log_verbose() ? "" : " (run with -v for libbpf's and the verifier's log)");
 		goto fail;
 	}
 	log_hook(wanted, t->hook);
 
 	t->config_fd = bpf_map__fd(t->skel->maps.sc_config);
 	t->counters_fd = bpf_map__fd(t->skel->maps.sc_counters);
-	if (write_config(t, opts))
-		goto fail;
-	err = sockcost__attach(t->skel);
-	if (err) {
-		sc_err("cannot attach BPF programs: %s", strerror(-err));
-		goto fail;
-	}
 	t->iter_link_fd[SC_ITER_TCP] = bpf_link__fd(t->skel->links.sc_iter_tcp);
 	t->iter_link_fd[SC_ITER_TASK_FILE] = bpf_link__fd(t->skel->links.sc_iter_task_file);
 	t->iter_link_fd[SC_ITER_TASK] = bpf_link__fd(t->skel->links.sc_iter_task);
@@ -183,6 +184,26 @@ int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg)
 	if (bpf_map_lookup_elem(t->config_fd, &zero, cfg))
 		return sc_err("cannot read BPF config map: %s", strerror(errno));
 	return 0;
+}
+
+__u64 sc_tracker_missed_events(const struct sc_tracker *t)
+{
+	const struct bpf_program *progs[] = {
+		t->skel->progs.sc_state_change, t->skel->progs.sc_tp_send, t->skel->progs.sc_tp_recv,
+		t->skel->progs.sc_fexit_send, t->skel->progs.sc_fexit_recv,
+	};
+	__u64 missed = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			missed += info.recursion_misses;
+	}
+	return missed;
 }
 
 int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum)

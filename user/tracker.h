@@ -33,5 +33,7 @@ enum sc_hook sc_tracker_hook(const struct sc_tracker *t);
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
 int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum);
+/* Program runs the kernel skipped because one was already running on that CPU. */
+__u64 sc_tracker_missed_events(const struct sc_tracker *t);
 
 #endif /* SC_TRACKER_H */

@@ -22,7 +22,7 @@ bool sc_socket_has_idle(const struct sc_socket *s)
 	return s->state != TCP_LISTEN && s->state != TCP_TIME_WAIT && s->state != TCP_NEW_SYN_RECV;
 }
 
-static __u32 kernel_age(const struct sc_socket *s)
+static __u64 kernel_age(const struct sc_socket *s)
 {
 	if (s->kernel_send_age_ms == SC_AGE_UNKNOWN || s->kernel_recv_age_ms == SC_AGE_UNKNOWN)
 		return SC_AGE_UNKNOWN;
@@ -39,6 +39,7 @@ static struct sc_idle_result classify(const struct sc_snapshot *snap, const stru
 		.established_ns = s->st.established_ns,
 		.last_active_ns = s->st.last_active_ns,
 		.kernel_age_ms = kernel_age(s),
+		.saw_calls = s->has_state && (s->st.rx_calls || s->st.tx_calls),
 	};
 	struct sc_idle_clock clk = {
 		.now_ns = snap->taken_ns,

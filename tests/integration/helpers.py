@@ -12,6 +12,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SOCKCOST = os.environ.get("SOCKCOST", os.path.join(ROOT, "build", "sockcost"))
+HELPERS = os.path.join(os.path.dirname(SOCKCOST), "tests", "helpers")
 
 
 def bpf_unavailable_reason():

@@ -16,15 +16,16 @@ def test_idle_from_kernel_timestamps_without_observing():
     lst = listener()
     (quiet_c, quiet_s), (busy_c, busy_s) = connect_pairs(lst, 2)
     try:
-        time.sleep(1.5)
+        time.sleep(4)
         busy_c.sendall(b"x" * 100)
         assert len(_recv_exact(busy_s, 100)) == 100
-        doc = snapshot("--idle-after", "1", "--port", str(port_of(lst)))
+        # The busy side's age includes sockcost's start-up; 3 s leaves room.
+        doc = snapshot("--idle-after", "3", "--port", str(port_of(lst)))
         quiet = one_row(doc, lport=port_of(lst), rport=port_of(quiet_c))
         busy = one_row(doc, lport=port_of(lst), rport=port_of(busy_c))
         assert quiet["idle"] is True and quiet["idle_source"] == "kernel"
-        assert quiet["idle_s"] >= 1.0
-        assert busy["idle"] is False and busy["idle_s"] < 1.0
+        assert quiet["idle_s"] >= 4.0
+        assert busy["idle"] is False and busy["idle_s"] < 3.0
         assert doc["ports"][0]["idle_connections"] == 1
     finally:
         for s in (lst, quiet_c, quiet_s, busy_c, busy_s):
@@ -137,11 +138,8 @@ def test_live_counters_match_the_walk_and_count_churn():
         assert host["opened_total"] >= 6   # three connections, two sockets each
         assert host["closed_total"] >= 4
         established = {s["cookie"] for s in doc["sockets"] if s["state"] == "ESTAB"}
-        # The kernel counters and the socket walk agree (retry once if the host churned).
-        if host["established_ipv4"] + host["established_ipv6"] != len(established):
-            doc = snapshot()
-            established = {s["cookie"] for s in doc["sockets"] if s["state"] == "ESTAB"}
-            host = doc["host"]
+        # The counters, kept by the state-change program while the churn ran,
+        # agree with the walk at the end.
         assert host["established_ipv4"] + host["established_ipv6"] == len(established)
         assert host["storage_failures_total"] == 0
     finally:

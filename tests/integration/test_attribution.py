@@ -1,10 +1,12 @@
 """Which process holds which connection, and what its fds are."""
+import json
 import os
 import socket
+import subprocess
 import time
 
-from helpers import (Child, connect_pairs, listener, one_row, port, port_of, proc_fd_count,
-                     proc_nofile_soft, process, rows, snapshot)
+from helpers import (HELPERS, SOCKCOST, Child, connect_pairs, listener, one_row, port, port_of,
+                     proc_fd_count, proc_nofile_soft, process, rows, snapshot)
 
 
 def _accepting_server(lst, expect):
@@ -180,5 +182,47 @@ def test_filters_pid_port_idle_only():
 
 
 def test_own_sockets_are_not_reported():
-    doc = snapshot()
-    assert all(p["comm"] != "sockcost" for p in doc["processes"])
+    """sockcost inherits two sockets: one only it holds (left out entirely),
+    one it shares with the test (kept, listed under the test only)."""
+    lst = listener()
+    (mine_c, mine_s), (shared_c, shared_s) = connect_pairs(lst, 2)
+    proc = subprocess.Popen([SOCKCOST, "snapshot", "--json", "--port", str(port_of(mine_c)),
+                             "--observe", "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, pass_fds=(mine_c.fileno(), shared_c.fileno()))
+    mine_c.close()  # now only sockcost holds the client end of the first pair
+    try:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        doc = json.loads(out)
+        assert doc["sockets"] == []  # the only socket on that local port is sockcost's
+        doc = snapshot()
+        assert all(s["pid"] != proc.pid for s in doc["sockets"])
+        assert all(p["pid"] != proc.pid for p in doc["processes"])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for s in (lst, mine_s, shared_c, shared_s):
+            s.close()
+
+
+def test_process_whose_main_thread_exited():
+    """A zombie thread-group leader with live threads: every fd counted once."""
+    proc = subprocess.Popen([os.path.join(HELPERS, "zombie_leader")], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        word, pid, lport = proc.stdout.readline().split()
+        pid, lport = int(pid), int(lport)
+        assert word == "ready"
+        time.sleep(0.2)  # let the main thread finish exiting
+        doc = snapshot()
+        p = process(doc, pid)
+        tids = [t for t in os.listdir(f"/proc/{pid}/task") if t != str(pid)]
+        assert len(tids) == 2
+        assert p["fds"] == len(os.listdir(f"/proc/{pid}/task/{tids[0]}/fd"))
+        assert p["connections"] == 2 and p["tcp_sockets"] == 3
+        assert len(rows(doc, pid=pid)) == 3
+        assert len(rows(doc, pid=pid, lport=lport, state="LISTEN")) == 1
+    finally:
+        proc.stdin.close()
+        proc.wait(10)

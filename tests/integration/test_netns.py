@@ -55,3 +55,44 @@ def test_sockets_in_another_namespace_are_attributed():
         deadline = time.monotonic() + 5
         while os.path.exists(f"/run/netns/{name}") and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def test_socket_namespace_differs_from_its_holders():
+    """A process makes sockets in a new namespace, then returns to the host's:
+    its sockets live in a namespace no process is in."""
+    import ctypes
+    import socket
+
+    from helpers import Child, connect_pairs, listener
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    CLONE_NEWNET = 0x40000000
+    r, w = os.pipe()
+
+    def setup():
+        home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        if libc.unshare(CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "unshare")
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        inode = os.stat("/proc/self/ns/net").st_ino
+        lst = listener()
+        pairs = connect_pairs(lst, 2)
+        if libc.setns(home, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
+        os.write(w, str(inode).encode())
+        return lst, pairs
+
+    child = Child(setup)
+    os.close(w)
+    try:
+        inode = int(os.read(r, 32))
+        assert os.stat(f"/proc/{child.pid}/ns/net").st_ino != inode
+        doc = snapshot("--pid", str(child.pid))
+        mine = rows(doc, pid=child.pid)
+        assert len(mine) == 5
+        assert all(s["netns"] == inode for s in mine)
+        assert process(doc, child.pid)["connections"] == 4
+        assert doc["host"]["netns_missed"] == 0
+    finally:
+        os.close(r)
+        child.stop()

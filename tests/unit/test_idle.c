@@ -24,7 +24,7 @@ static const struct sc_idle_policy policy = {
 };
 
 /* An ESTABLISHED socket; callers adjust the fields a case is about. */
-static struct sc_idle_input established(__u32 kernel_age_ms)
+static struct sc_idle_input established(__u64 kernel_age_ms)
 {
 	return (struct sc_idle_input){
 		.state = TCP_ESTABLISHED,
@@ -34,7 +34,7 @@ static struct sc_idle_input established(__u32 kernel_age_ms)
 
 /* An ESTABLISHED socket with an sk_storage record. */
 static struct sc_idle_input recorded(__u64 established_ns, __u64 last_active_ns,
-				     __u32 kernel_age_ms)
+				     __u64 kernel_age_ms)
 {
 	struct sc_idle_input in = established(kernel_age_ms);
 
@@ -126,17 +126,23 @@ static void test_heartbeat_only_uses_watched_window(void **state)
 	struct sc_idle_input in = recorded(0, 0, 500);
 
 	(void)state;
+	in.saw_calls = true; /* heartbeat calls, none counting */
 	assert_result(classify(&in, true, 200000), true, 200000, SC_IDLE_WATCHED);
 	assert_result(classify(&in, true, 100000), false, 100000, SC_IDLE_WATCHED);
 }
 
-/* Hooked, but no sk_storage record at all: no call since attach either. */
-static void test_hooked_without_record_uses_watched_window(void **state)
+/*
+ * Hooked, but the hook saw no call at all while the kernel saw payload 0.5 s
+ * ago: traffic the hook cannot see (splice, sendfile). The kernel age wins.
+ */
+static void test_hooked_without_calls_trusts_fresh_kernel_age(void **state)
 {
 	struct sc_idle_input in = established(500);
 
 	(void)state;
-	assert_result(classify(&in, true, 300000), true, 300000, SC_IDLE_WATCHED);
+	assert_result(classify(&in, true, 300000), false, 500, SC_IDLE_KERNEL);
+	in = recorded(0, 0, 500);
+	assert_result(classify(&in, true, 300000), false, 500, SC_IDLE_KERNEL);
 }
 
 /* A kernel age at least as large as the window is the better lower bound. */
@@ -156,6 +162,7 @@ static void test_established_after_attach_starts_watch(void **state)
 	struct sc_idle_input in = recorded(NOW_NS - 30000 * MS, 0, 10);
 
 	(void)state;
+	in.saw_calls = true;
 	assert_result(classify(&in, true, 600000), false, 30000, SC_IDLE_WATCHED);
 
 	in.established_ns = NOW_NS - 190000 * MS;
@@ -168,13 +175,14 @@ static void test_established_before_attach_starts_at_attach(void **state)
 	struct sc_idle_input in = recorded(NOW_NS - 900000 * MS, 0, 10);
 
 	(void)state;
+	in.saw_calls = true;
 	assert_result(classify(&in, true, 100000), false, 100000, SC_IDLE_WATCHED);
 }
 
 /* established_ns only counts with a record (has_state). */
 static void test_established_ignored_without_record(void **state)
 {
-	struct sc_idle_input in = established(10);
+	struct sc_idle_input in = established(SC_AGE_UNKNOWN);
 
 	(void)state;
 	in.established_ns = NOW_NS - 30000 * MS;
@@ -244,6 +252,7 @@ static void test_boundary_is_idle(void **state)
 	struct sc_idle_input watched = recorded(0, 0, 0);
 
 	(void)state;
+	watched.saw_calls = true;
 	assert_result(classify(&kern, false, 0), true, IDLE_AFTER_MS, SC_IDLE_KERNEL);
 	kern.kernel_age_ms = IDLE_AFTER_MS - 1;
 	assert_result(classify(&kern, false, 0), false, IDLE_AFTER_MS - 1, SC_IDLE_KERNEL);
@@ -297,7 +306,7 @@ int main(void)
 		cmocka_unit_test(test_no_record_no_hook_uses_kernel_age),
 		cmocka_unit_test(test_no_hook_ignores_record),
 		cmocka_unit_test(test_heartbeat_only_uses_watched_window),
-		cmocka_unit_test(test_hooked_without_record_uses_watched_window),
+		cmocka_unit_test(test_hooked_without_calls_trusts_fresh_kernel_age),
 		cmocka_unit_test(test_kernel_age_beyond_window_wins),
 		cmocka_unit_test(test_established_after_attach_starts_watch),
 		cmocka_unit_test(test_established_before_attach_starts_at_attach),

@@ -56,10 +56,14 @@ enum {
 	C_UNWALKED = 77,
 };
 
+/* Kernel ages are given in ms; the records carry jiffies, at HZ 1000 here. */
+#define TEST_HZ 1000
+#define NOW_JIFFIES 5000000000ull
 #define TCP(c, fam, state_, lp, rp, send_age, recv_age, ...) \
 	{ .cookie = (c), .netns = NETNS, .family = (fam), .state = (state_), \
-	  .lport = (lp), .rport = (rp), .lsnd_age_ms = (send_age), \
-	  .lrcv_age_ms = (recv_age), __VA_ARGS__ }
+	  .lport = (lp), .rport = (rp), .has_times = (send_age) != SC_AGE_UNKNOWN, \
+	  .now_jiffies = NOW_JIFFIES, .lsndtime = (__u32)(NOW_JIFFIES - (send_age)), \
+	  .lrcvtime = (__u32)(NOW_JIFFIES - (recv_age)), __VA_ARGS__ }
 
 /* In no particular order: the build sorts them. */
 static const struct sc_tcp_record host_tcp[] = {
@@ -78,7 +82,7 @@ static const struct sc_tcp_record host_tcp[] = {
 	    .ack_backlog = 2, .max_ack_backlog = 128),
 	/* heartbeat-only: small kernel age, never a counting call */
 	TCP(C_ACTIVE2, AF_INET, TCP_ESTABLISHED, 8080, 50003, 50, 60,
-	    .has_state = 1, .st = { .established_ns = T_NS - 300000 * MS }),
+	    .has_state = 1, .st = { .established_ns = T_NS - 300000 * MS, .rx_calls = 9 }),
 	/* seen twice: it moved between hash buckets during the walk */
 	TCP(C_ACTIVE1, AF_INET, TCP_ESTABLISHED, 8080, 50002, 1000, 500,
 	    .wmem_queued = 4096, .has_state = 1,
@@ -149,6 +153,7 @@ static struct fixture *build_fixture(const struct sc_tcp_record *tcp, size_t ntc
 		.tcp = dup_array(tcp, ntcp * sizeof(*tcp)), .ntcp = ntcp,
 		.files = dup_array(files, nfiles * sizeof(*files)), .nfiles = nfiles,
 		.tasks = dup_array(tasks, ntasks * sizeof(*tasks)), .ntasks = ntasks,
+		.hz = TEST_HZ,
 	};
 	assert_int_equal(sc_snapshot_build(&fx->snap, &fx->raw, PID_SELF), 0);
 	fx->snap.taken_ns = T_NS;
@@ -669,6 +674,79 @@ static void test_empty(void **state)
 	assert_totals(v, 0, 0, 0, 0);
 }
 
+/*
+ * iter/task_file reports a process's fds once per distinct fd table: a
+ * thread with its own table, or each thread of an exited leader. The join
+ * keeps one record per (pid, fd, socket).
+ */
+static void test_duplicate_file_records_count_once(void **state)
+{
+	static const struct sc_tcp_record tcp[] = {
+		TCP(1, AF_INET, TCP_ESTABLISHED, 22, 40000, 0, 0),
+	};
+	static const struct sc_file_record files[] = {
+		FILE_REC(600, 3, 1), FILE_REC(600, 0, 0), FILE_REC(600, 3, 1),
+		FILE_REC(600, 0, 0), FILE_REC(600, 3, 1), FILE_REC(600, 1, 0),
+	};
+	static const struct sc_task_record tasks[] = { TASK(600, "threads", 1024) };
+	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+	const struct sc_view *v;
+
+	*state = fx;
+	assert_int_equal(fx->snap.nholders, 1);
+	assert_int_equal(fx->snap.processes[0].fds, 3);
+	assert_int_equal(fx->snap.processes[0].tcp_fds, 1);
+	v = default_view(fx);
+	assert_int_equal(v->nrows, 1);
+}
+
+/*
+ * A socket sockcost shares with another process (inherited) stays, without
+ * sockcost's own fd; one only sockcost holds disappears.
+ */
+static void test_socket_shared_with_self_stays(void **state)
+{
+	static const struct sc_tcp_record tcp[] = {
+		TCP(1, AF_INET, TCP_ESTABLISHED, 22, 40000, 0, 0),
+		TCP(2, AF_INET, TCP_ESTABLISHED, 23, 40001, 0, 0),
+	};
+	static const struct sc_file_record files[] = {
+		FILE_REC(PID_SELF, 5, 1), FILE_REC(700, 4, 1), FILE_REC(PID_SELF, 6, 2),
+	};
+	static const struct sc_task_record tasks[] = {
+		TASK(700, "parent", 1024), TASK(PID_SELF, "sockcost", 1024),
+	};
+	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+
+	*state = fx;
+	assert_int_equal(fx->snap.nsockets, 1);
+	assert_int_equal(fx->snap.sockets[0].cookie, 1);
+	assert_int_equal(fx->snap.nholders, 1);
+	assert_int_equal(fx->snap.holders[0].pid, 700);
+	assert_int_equal(fx->snap.nprocesses, 1);
+}
+
+/* Kernel jiffies stamps become ages through the kernel's HZ; none without it. */
+static void test_kernel_ages_from_jiffies(void **state)
+{
+	static const struct sc_tcp_record tcp[] = {
+		TCP(1, AF_INET, TCP_ESTABLISHED, 22, 40000, 1500, 2500),
+	};
+	struct fixture *fx = build_fixture(tcp, N(tcp), NULL, 0, NULL, 0);
+
+	*state = fx;
+	assert_int_equal(fx->snap.sockets[0].kernel_send_age_ms, 1500);
+	assert_int_equal(fx->snap.sockets[0].kernel_recv_age_ms, 2500);
+	fixture_teardown(state);
+
+	fx = calloc(1, sizeof(*fx));
+	assert_non_null(fx);
+	fx->raw = (struct sc_raw){ .tcp = dup_array(tcp, sizeof(tcp)), .ntcp = 1, .hz = 0 };
+	assert_int_equal(sc_snapshot_build(&fx->snap, &fx->raw, PID_SELF), 0);
+	*state = fx;
+	assert_true(fx->snap.sockets[0].kernel_send_age_ms == SC_AGE_UNKNOWN);
+}
+
 int main(void)
 {
 #define HOST_TEST(f) cmocka_unit_test_setup_teardown(f, host_setup, fixture_teardown)
@@ -692,6 +770,9 @@ int main(void)
 		OWN_TEST(test_port_order),
 		OWN_TEST(test_dup_fds_count_one_connection),
 		OWN_TEST(test_empty),
+		OWN_TEST(test_duplicate_file_records_count_once),
+		OWN_TEST(test_socket_shared_with_self_stays),
+		OWN_TEST(test_kernel_ages_from_jiffies),
 	};
 #undef HOST_TEST
 #undef OWN_TEST

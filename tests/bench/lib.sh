@@ -1,0 +1,86 @@
+# Shared by the benchmark scripts: build paths, load holders, timing, cleanup.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+SOCKCOST=${SOCKCOST:-$BUILD/sockcost}
+LOADGEN=${LOADGEN:-$BUILD/bench/loadgen}
+PAIRS_PER_PROCESS=9900 # the fd hard limit here is 20,000: 2 fds a pair, plus a few
+
+HOLDER_PIDS=()
+HOLDER_FIFO_DIR=$(mktemp -d /tmp/sockcost-bench.XXXXXX)
+
+cleanup() {
+	local pid
+	for pid in "${HOLDER_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${HOLDER_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	HOLDER_PIDS=()
+	rm -rf "$HOLDER_FIFO_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "benchmarks load BPF programs: run as root" >&2
+		exit 1
+	fi
+	[ -x "$SOCKCOST" ] && [ -x "$LOADGEN" ] || { echo "run 'make bench' (builds first)" >&2; exit 1; }
+}
+
+# start_holders CONNECTIONS ACTIVE_PERCENT SECONDS: spreads CONNECTIONS loopback
+# pairs over as many processes as the fd limit needs; sets HOLDERS (pids).
+start_holders() {
+	local total=$1 active_pct=$2 seconds=$3
+	local procs=$(( (total + PAIRS_PER_PROCESS - 1) / PAIRS_PER_PROCESS ))
+	local i pairs out
+	HOLDERS=()
+	for ((i = 0; i < procs; i++)); do
+		pairs=$(( total / procs + (i < total % procs ? 1 : 0) ))
+		out="$HOLDER_FIFO_DIR/holder.$i"
+		"$LOADGEN" hold --pairs "$pairs" --active $(( pairs * active_pct / 100 )) \
+			--interval-ms 500 --bytes 64 --seconds "$seconds" >"$out" &
+		HOLDER_PIDS+=($!)
+		HOLDERS+=($!)
+	done
+	for ((i = 0; i < procs; i++)); do
+		out="$HOLDER_FIFO_DIR/holder.$i"
+		until grep -q '^ready' "$out" 2>/dev/null; do
+			kill -0 "${HOLDERS[$i]}" 2>/dev/null || { echo "holder $i died" >&2; exit 1; }
+			sleep 0.1
+		done
+	done
+}
+
+stop_holders() {
+	cleanup
+	HOLDER_FIFO_DIR=$(mktemp -d /tmp/sockcost-bench.XXXXXX)
+}
+
+# timed OUTVAR CMD...: runs CMD with output discarded; OUTVAR gets "WALL_S MAXRSS_KB".
+timed() {
+	local __var=$1 f=$HOLDER_FIFO_DIR/time.out
+	shift
+	/usr/bin/time -f '%e %M' -o "$f" "$@" >/dev/null 2>&1
+	printf -v "$__var" '%s' "$(tail -n 1 "$f")"
+}
+
+# median_timed OUTVAR RUNS CMD...: the run with the median wall time.
+median_timed() {
+	local __var=$1 runs=$2
+	shift 2
+	local i r all=()
+	for ((i = 0; i < runs; i++)); do
+		timed r "$@"
+		all+=("$r")
+	done
+	r=$(printf '%s\n' "${all[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+	printf -v "$__var" '%s' "$r"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }

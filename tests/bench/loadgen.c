@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loopback TCP load for sockcost's benchmarks. Every mode is bounded in
+ * count and time and only ever talks to 127.0.0.0/8.
+ *
+ *   loadgen hold --pairs N [--active M --interval-ms MS --bytes B] --seconds S
+ *       N connected pairs held in this process (2N sockets); the first M
+ *       clients send B bytes every MS ms, which the server side reads.
+ *       Prints "ready PID" once every pair is connected. Ends after S seconds,
+ *       on SIGTERM/SIGINT, or when a pipe on stdin closes.
+ *   loadgen pingpong --size B --seconds S
+ *       One connection, request/response of B bytes between two processes.
+ *       Prints "round_trips_per_second X".
+ *   loadgen churn --rate R --seconds S
+ *       Opens and closes R connections per second. Prints "opened N closed N".
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int listen_loopback(struct sockaddr_in *addr, int backlog)
+{
+	socklen_t len = sizeof(*addr);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) || listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len))
+		die("listen");
+	return fd;
+}
+
+/* Connects from source address 127.0.0.src so ports do not run out under churn. */
+static int connect_from(const struct sockaddr_in *to, unsigned src)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (src) {
+		from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + src - 1);
+		if (bind(fd, (struct sockaddr *)&from, sizeof(from)))
+			die("bind source");
+	}
+	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)))
+		die("connect");
+	return fd;
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (!getrlimit(RLIMIT_NOFILE, &r)) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, char *buf, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int hold(long pairs, long active, long interval_ms, long bytes, double seconds)
+{
+	struct sockaddr_in addr;
+	int lfd, *cl, *sv, watch_stdin;
+	struct stat st;
+	char *buf;
+	double end;
+	long i;
+
+	raise_nofile();
+	lfd = listen_loopback(&addr, 4096);
+	cl = calloc((size_t)pairs, sizeof(int));
+	sv = calloc((size_t)pairs, sizeof(int));
+	buf = calloc(1, (size_t)bytes + 1);
+	if (!cl || !sv || !buf)
+		die("calloc");
+	for (i = 0; i < pairs; i++) {
+		cl[i] = connect_from(&addr, 0);
+		sv[i] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (sv[i] < 0)
+			die("accept");
+	}
+	printf("ready %d\n", getpid());
+	fflush(stdout);
+	watch_stdin = !fstat(0, &st) && S_ISFIFO(st.st_mode);
+	end = now_s() + seconds;
+	while (!stop && now_s() < end) {
+		struct pollfd in = { .fd = watch_stdin ? 0 : -1, .events = POLLIN };
+
+		for (i = 0; i < active && i < pairs; i++) {
+			if (write_all(cl[i], buf, (size_t)bytes) || read_all(sv[i], buf, (size_t)bytes))
+				die("active traffic");
+		}
+		/* A pipe on stdin closing (the benchmark ending) also ends the hold. */
+		if (poll(&in, 1, (int)interval_ms) > 0 &&
+		    (in.revents & (POLLHUP | POLLERR) || read(0, buf, 1) <= 0))
+			break;
+	}
+	return 0;
+}
+
+static int pingpong(long size, double seconds)
+{
+	struct sockaddr_in addr;
+	int lfd, cfd, sfd, one = 1;
+	long trips = 0;
+	char *buf = calloc(1, (size_t)size);
+	double start, end;
+	pid_t pid;
+
+	if (!buf)
+		die("calloc");
+	lfd = listen_loopback(&addr, 1);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) { /* echo server */
+		sfd = accept(lfd, NULL, NULL);
+		setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		while (!read_all(sfd, buf, (size_t)size) && !write_all(sfd, buf, (size_t)size))
+			;
+		_exit(0);
+	}
+	close(lfd);
+	cfd = connect_from(&addr, 0);
+	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	start = now_s();
+	end = start + seconds;
+	while (!stop) {
+		if (write_all(cfd, buf, (size_t)size) || read_all(cfd, buf, (size_t)size))
+			die("pingpong");
+		/* Checking the clock every 256 trips keeps it off the hot path. */
+		if (!(++trips & 255) && now_s() >= end)
+			break;
+	}
+	printf("round_trips_per_second %.0f\n", (double)trips / (now_s() - start));
+	close(cfd);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+static int churn(long rate, double seconds)
+{
+	struct sockaddr_in addr;
+	long opened = 0, closed = 0;
+	double start, next, end;
+	int lfd;
+
+	raise_nofile();
+	lfd = listen_loopback(&addr, 4096);
+	start = now_s();
+	end = start + seconds;
+	next = start;
+	while (!stop && now_s() < end) {
+		/* 64 source addresses keep TIME-WAIT from exhausting ports. */
+		int c = connect_from(&addr, 1 + (unsigned)(opened % 64));
+		int s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (s < 0)
+			die("accept");
+		opened++;
+		close(c);
+		close(s);
+		closed++;
+		next += 1.0 / (double)rate;
+		while (!stop && now_s() < next) {
+			struct timespec ts = { 0, 200000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	printf("opened %ld closed %ld\n", opened, closed);
+	return 0;
+}
+
+static long arg_long(int argc, char **argv, const char *name, long def)
+{
+	int i;
+
+	for (i = 2; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return strtol(argv[i + 1], NULL, 10);
+	return def;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	double secs;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2) {
+		fputs("usage: loadgen hold|pingpong|churn [options] (see the source)\n", stderr);
+		return 2;
+	}
+	/* Hard cap: no mode runs longer than 10 minutes. */
+	secs = (double)arg_long(argc, argv, "--seconds", 10);
+	if (secs <= 0 || secs > 600)
+		secs = 600;
+	alarm((unsigned)secs + 30);
+	if (!strcmp(argv[1], "hold"))
+		return hold(arg_long(argc, argv, "--pairs", 1000), arg_long(argc, argv, "--active", 0),
+			    arg_long(argc, argv, "--interval-ms", 500),
+			    arg_long(argc, argv, "--bytes", 64), secs);
+	if (!strcmp(argv[1], "pingpong"))
+		return pingpong(arg_long(argc, argv, "--size", 64), secs);
+	if (!strcmp(argv[1], "churn"))
+		return churn(arg_long(argc, argv, "--rate", 1000), secs);
+	fprintf(stderr, "loadgen: unknown mode '%s'\n", argv[1]);
+	return 2;
+}

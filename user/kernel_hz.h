@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_KERNEL_HZ_H
+#define SC_KERNEL_HZ_H
+
+#include <linux/types.h>
+
+/*
+ * The kernel's tick rate, to turn tcp_sock's jiffies stamps into ages.
+ * Read from the kernel config when one is found (/proc/config.gz,
+ * /boot/config-RELEASE); otherwise derived from a jiffies_64 reading taken
+ * at CLOCK_MONOTONIC mono_ns. 0 if neither works.
+ */
+__u32 sc_kernel_hz(__u64 jiffies64, __u64 mono_ns);
+
+/*
+ * jiffies_64 starts at 2^32 - 300 * HZ (INITIAL_JIFFIES, so wrap bugs show
+ * early) and advances HZ per second, so HZ = (jiffies64 - 2^32) / (t - 300)
+ * for t seconds of uptime. Returns the nearest common HZ, or 0 when the
+ * reading cannot tell (uptime near 300 s, or no common value is close).
+ */
+__u32 sc_hz_from_jiffies(__u64 jiffies64, __u64 mono_ns);
+
+/* CONFIG_HZ from a kernel config text, 0 if absent. */
+__u32 sc_hz_from_config_text(const char *text);
+
+#endif /* SC_KERNEL_HZ_H */
