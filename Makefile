@@ -21,7 +21,7 @@ CFLAGS    ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -MMD -MP \
 	-I$(BUILD) -Ibpf -Iuser -Itools
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Ibpf -MMD -MP
-LDLIBS    := -lbpf -lelf -lz -lm
+LDLIBS    := -lbpf -lelf -lz -lm -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
@@ -34,7 +34,7 @@ CLI_SRCS  := $(wildcard tools/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # Pure logic, unit-tested without BPF or root.
 PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
-	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c tools/snapshot_args.c \
+	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c tools/snapshot_args.c \
 	tools/format.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)

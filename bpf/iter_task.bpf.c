@@ -9,16 +9,17 @@ int sc_iter_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct sc_task_record rec = {};
-	struct rlimit lim = {};
+	struct nsproxy *ns;
 
 	if (!task || task->pid != task->tgid)
 		return 0;
 
 	rec.tgid = task->tgid;
-	rec.netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	BPF_CORE_READ_INTO(&lim, task, signal, rlim[RLIMIT_NOFILE]);
-	rec.nofile_cur = lim.rlim_cur;
-	rec.nofile_max = lim.rlim_max;
+	ns = task->nsproxy; /* NULL once the task is exiting */
+	if (ns)
+		rec.netns = ns->net_ns->ns.inum;
+	rec.nofile_cur = task->signal->rlim[RLIMIT_NOFILE].rlim_cur;
+	rec.nofile_max = task->signal->rlim[RLIMIT_NOFILE].rlim_max;
 	__builtin_memcpy(rec.comm, task->comm, sizeof(rec.comm));
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

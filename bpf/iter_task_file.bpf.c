@@ -27,7 +27,8 @@ int sc_iter_task_file(struct bpf_iter__task_file *ctx)
 		sk = sock->sk;
 		if (sk && sc_is_tcp(sk)) {
 			rec.cookie = bpf_get_socket_cookie(sk);
-			rec.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+			rec.inode = file->f_inode->i_ino;
+			rec.netns = sk->__sk_common.skc_net.net->ns.inum;
 		}
 	}
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));

@@ -45,10 +45,22 @@ static __always_inline int has_connection_times(int state)
 	       state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING;
 }
 
-static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp)
+static __always_inline int live_counters(void)
+{
+	struct sc_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&sc_config, &zero);
+	return cfg && cfg->live_counters;
+}
+
+/* Direct loads through BTF pointers: much cheaper than probe-read helpers. */
+static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp,
+					   int live)
 {
 	struct sock *sk = (struct sock *)tp;
 	struct sc_sock_state *st;
+	int create;
 
 	rec->rx_data = tp->rcv_nxt - tp->copied_seq;
 	rec->tx_data = tp->write_seq - tp->snd_una;
@@ -66,18 +78,18 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	}
 	rec->bytes_received = tp->bytes_received;
 	rec->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
-	rec->inode = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 
-	st = bpf_sk_storage_get(&sc_sock_states, sk, 0,
-				rec->state == TCP_ESTABLISHED ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	create = live && rec->state == TCP_ESTABLISHED;
+	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
 	if (!st) {
-		if (rec->state == TCP_ESTABLISHED)
+		if (create)
 			sc_count_storage_failure();
 		return;
 	}
 	if (!st->first_seen_ns)
 		st->first_seen_ns = bpf_ktime_get_ns();
-	reconcile_count(st, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
+	if (live)
+		reconcile_count(st, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
 	rec->st = *st;
 	rec->has_state = 1;
 }
@@ -97,11 +109,11 @@ int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 	rec.state = skc->skc_state;
 	rec.lport = skc->skc_num;
 	rec.rport = bpf_ntohs(skc->skc_dport);
-	rec.netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	rec.netns = skc->skc_net.net->ns.inum;
 	rec.now_jiffies = bpf_jiffies64();
 	if (rec.family == AF_INET6) {
-		BPF_CORE_READ_INTO(&rec.laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&rec.raddr, skc, skc_v6_daddr.in6_u.u6_addr8);
+		__builtin_memcpy(rec.laddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
+		__builtin_memcpy(rec.raddr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
 	} else {
 		__builtin_memcpy(rec.laddr, &skc->skc_rcv_saddr, 4);
 		__builtin_memcpy(rec.raddr, &skc->skc_daddr, 4);
@@ -110,7 +122,7 @@ int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 	/* NULL for time-wait and request sockets: they have no queues. */
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (tp)
-		read_full_sock(&rec, tp);
+		read_full_sock(&rec, tp, live_counters());
 
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

@@ -38,6 +38,13 @@ struct sc_config {
 	__u64 attached_ns;     /* CLOCK_MONOTONIC when the activity hook attached */
 	__u32 abi_version;
 	__u32 hook;            /* enum sc_hook */
+	/*
+	 * Keep sc_counters.established exact: iter/tcp then gives every
+	 * established socket a storage record to mark it counted. Costs a
+	 * record per socket, so only long-running or observing users set it.
+	 */
+	__u32 live_counters;
+	__u32 pad;
 };
 
 enum sc_hook {
@@ -57,7 +64,6 @@ struct sc_counters {
 /* One per TCP socket, from iter/tcp. */
 struct sc_tcp_record {
 	__u64 cookie;
-	__u64 inode;           /* 0 for sockets without a file (time-wait, request) */
 	__u8 laddr[16];        /* IPv4 in the first 4 bytes */
 	__u8 raddr[16];
 	__u32 netns;           /* network namespace inode */
@@ -93,6 +99,7 @@ struct sc_file_record {
 	__u32 tgid;
 	__u32 tid;             /* the thread the fd table was reached through */
 	__u64 cookie;          /* TCP socket cookie, 0 for any other file */
+	__u64 inode;           /* socket inode, 0 if not a TCP socket */
 	__u32 fd;
 	__u32 netns;           /* socket's network namespace, 0 if not a TCP socket */
 };

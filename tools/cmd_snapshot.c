@@ -42,6 +42,14 @@ static void observe(double secs)
 	sigaction(SIGTERM, &old_term, NULL);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	struct snapshot_opts o;
@@ -50,6 +58,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct sc_snapshot *snap = NULL;
 	struct sc_view view;
 	char err[256];
+	double t0;
 	int ret = 1;
 
 	switch (snapshot_parse_args(argc, argv, &o, err, sizeof(err))) {
@@ -66,22 +75,30 @@ int cmd_snapshot(int argc, char **argv)
 		sc_log_init("sockcost", true);
 
 	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
+	/* Live counters only mean something over a watched interval. */
+	topts.live_counters = o.observe_s > 0;
+	t0 = now_ms();
 	t = sc_tracker_open(&topts);
 	if (!t)
 		return 1;
+	sc_debug("load and attach: %.1f ms", now_ms() - t0);
 	observe(o.observe_s);
 	snap = sc_snapshot_take(t);
 	if (!snap)
 		goto out;
+	t0 = now_ms();
 	if (sc_view_build(&view, snap, &o.policy, &o.filter)) {
 		sc_err("out of memory");
 		goto out;
 	}
+	sc_debug("view: %.1f ms", now_ms() - t0);
+	t0 = now_ms();
 	if (o.json)
 		sc_view_write_json(&view, stdout);
 	else
 		render_table(&view, o.sockets, stdout);
 	sc_view_free(&view);
+	sc_debug("output: %.1f ms", now_ms() - t0);
 	if (fflush(stdout) || ferror(stdout))
 		sc_err("cannot write output: %s", strerror(errno));
 	else

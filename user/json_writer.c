@@ -191,6 +191,15 @@ void jw_key(struct jw *w, const char *key)
 	w->after_key = true;
 }
 
+void jw_key_plain(struct jw *w, const char *key, size_t len)
+{
+	before_value(w);
+	putc_(w, '"');
+	put(w, key, len);
+	put(w, "\":", 2);
+	w->after_key = true;
+}
+
 void jw_string_n(struct jw *w, const char *s, size_t len)
 {
 	before_value(w);

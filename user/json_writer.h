@@ -31,6 +31,9 @@ void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w);
 void jw_array_end(struct jw *w);
 void jw_key(struct jw *w, const char *key);
+/* A key known to need no escaping (a literal), written as is. */
+void jw_key_plain(struct jw *w, const char *key, size_t len);
+#define JW_KEY(w, literal) jw_key_plain((w), "" literal, sizeof(literal) - 1)
 void jw_string(struct jw *w, const char *s);
 void jw_string_n(struct jw *w, const char *s, size_t len);
 void jw_uint(struct jw *w, uint64_t v);

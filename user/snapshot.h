@@ -20,7 +20,7 @@
 
 struct sc_socket {
 	__u64 cookie;
-	__u64 inode;
+	__u64 inode;           /* 0 for sockets no process holds (time-wait, request) */
 	__u32 netns;
 	__u16 family;          /* AF_INET or AF_INET6 */
 	__u8 state;            /* TCP_* */
@@ -64,12 +64,13 @@ struct sc_process {
 };
 
 struct sc_snapshot {
-	struct sc_socket *sockets;     /* sorted by cookie */
+	struct sc_socket *sockets;     /* in the kernel's walk order */
 	size_t nsockets;
 	struct sc_holder *holders;     /* grouped by socket */
 	size_t nholders;
 	struct sc_process *processes;  /* sorted by pid; only those holding TCP sockets */
 	size_t nprocesses;
+	__u64 established[2];          /* ESTABLISHED sockets walked: [0] IPv4, [1] IPv6 */
 	struct sc_counters counters;   /* kernel live counters */
 	struct sc_config config;       /* as the kernel has it */
 	enum sc_hook hook;

@@ -2,45 +2,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "radix.h"
 #include "snapshot_build.h"
 
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
-
-static int cmp_tcp_cookie(const void *a, const void *b)
-{
-	const struct sc_tcp_record *x = a, *y = b;
-
-	return CMP(x->cookie, y->cookie);
-}
-
-/* TCP sockets first, by cookie, then holder; other files after them. */
-static int cmp_file(const void *a, const void *b)
-{
-	const struct sc_file_record *x = a, *y = b;
-
-	if (!x->cookie != !y->cookie)
-		return x->cookie ? -1 : 1;
-	return CMP(x->cookie, y->cookie) ?: CMP(x->tgid, y->tgid) ?: CMP(x->fd, y->fd);
-}
 
 static int cmp_task(const void *a, const void *b)
 {
 	const struct sc_task_record *x = a, *y = b;
 
 	return CMP(x->tgid, y->tgid);
-}
-
-/* qsort's base must not be NULL, even for no elements. */
-static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n)
-		qsort(base, n, size, cmp);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	return CMP(*(const __u64 *)a, *(const __u64 *)b);
 }
 
 /* tcp_sock keeps 32-bit jiffies; unsigned subtraction copes with wrap-around. */
@@ -55,7 +28,6 @@ static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *
 {
 	memset(s, 0, sizeof(*s));
 	s->cookie = r->cookie;
-	s->inode = r->inode;
 	s->netns = r->netns;
 	s->family = r->family;
 	s->state = r->state;
@@ -81,121 +53,185 @@ static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *
 		s->st = r->st;
 }
 
-/*
- * A thread whose fd table differs from its leader's (or a zombie leader's
- * threads) makes iter/task_file report one process's fds more than once.
- * Files arrive sorted, so repeats are adjacent.
- */
-static void dedupe_files(struct sc_raw *raw)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < raw->nfiles; i++) {
-		const struct sc_file_record *f = &raw->files[i];
-
-		if (n && raw->files[n - 1].tgid == f->tgid && raw->files[n - 1].fd == f->fd &&
-		    raw->files[n - 1].cookie == f->cookie)
-			continue;
-		raw->files[n++] = *f;
-	}
-	raw->nfiles = n;
-}
-
-/*
- * Cookies of sockets held only by exclude_pid (sockcost itself), sorted. A
- * socket sockcost merely shares (inherited) stays, without sockcost's fd.
- */
-static __u64 *excluded_cookies(const struct sc_raw *raw, __u32 exclude_pid, size_t *n)
-{
-	size_t i, j;
-	__u64 *out;
-
-	*n = 0;
-	out = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*out));
-	if (!out)
-		return NULL;
-	/* Files are sorted by cookie: look at each socket's holders together. */
-	for (i = 0; i < raw->nfiles && raw->files[i].cookie; i = j) {
-		bool self = false, others = false;
-
-		for (j = i; j < raw->nfiles && raw->files[j].cookie == raw->files[i].cookie; j++) {
-			if (raw->files[j].tgid == exclude_pid)
-				self = true;
-			else
-				others = true;
-		}
-		if (self && !others)
-			out[(*n)++] = raw->files[i].cookie;
-	}
-	return out;
-}
-
-static bool is_excluded(const __u64 *ex, size_t nex, __u64 cookie)
-{
-	return nex && bsearch(&cookie, ex, nex, sizeof(*ex), cmp_u64);
-}
-
-static int build_sockets(struct sc_snapshot *snap, struct sc_raw *raw,
-			 const __u64 *ex, size_t nex)
+/* Fills keys with (tgid, fd) of every file and sorts them. */
+static int sort_by_holder(struct sc_key *keys, const struct sc_raw *raw)
 {
 	size_t i;
 
-	sort(raw->tcp, raw->ntcp, sizeof(*raw->tcp), cmp_tcp_cookie);
-	snap->sockets = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*snap->sockets));
-	if (!snap->sockets)
-		return -ENOMEM;
-	for (i = 0; i < raw->ntcp; i++) {
-		const struct sc_tcp_record *r = &raw->tcp[i];
+	for (i = 0; i < raw->nfiles; i++)
+		keys[i] = (struct sc_key){
+			.key = (__u64)raw->files[i].tgid << 32 | raw->files[i].fd,
+			.val = i,
+		};
+	return sc_radix_sort(keys, raw->nfiles);
+}
 
-		/* One socket can appear twice if it moved between hash buckets mid-walk. */
-		if (snap->nsockets && snap->sockets[snap->nsockets - 1].cookie == r->cookie)
-			continue;
-		if (is_excluded(ex, nex, r->cookie))
-			continue;
-		socket_from_record(&snap->sockets[snap->nsockets++], r, raw->hz);
+/* Join state: sorted views of the raw records. */
+struct join {
+	struct sc_file_record *files;  /* by (tgid, fd), duplicates dropped */
+	size_t nfiles;
+	struct sc_key *sock_files;     /* socket files: key cookie, val index into files */
+	size_t nsock_files;
+	struct sc_key *sockets;        /* kept sockets: key cookie, val index into snap->sockets */
+	size_t nsockets;
+};
+
+static void join_free(struct join *j)
+{
+	free(j->files);
+	free(j->sock_files);
+	free(j->sockets);
+}
+
+/*
+ * Files sorted by holder. iter/task_file reports a process's fds once per
+ * distinct fd table (a thread with its own table, each thread of an exited
+ * leader): identical records are dropped.
+ */
+static int sort_files(struct join *j, const struct sc_raw *raw)
+{
+	struct sc_key *keys;
+	size_t i, n = 0;
+
+	keys = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*keys));
+	j->files = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*j->files));
+	if (!keys || !j->files || sort_by_holder(keys, raw)) {
+		free(keys);
+		return -ENOMEM;
 	}
+	for (i = 0; i < raw->nfiles; i++) {
+		const struct sc_file_record *f = &raw->files[keys[i].val];
+		const struct sc_file_record *prev = n ? &j->files[n - 1] : NULL;
+
+		if (prev && prev->tgid == f->tgid && prev->fd == f->fd && prev->cookie == f->cookie)
+			continue;
+		j->files[n++] = *f;
+	}
+	j->nfiles = n;
+	free(keys);
 	return 0;
 }
 
-static struct sc_socket *find_socket(struct sc_snapshot *snap, __u64 cookie)
+/* Socket files by cookie; stable, so each socket's holders stay by (pid, fd). */
+static int sort_socket_files(struct join *j)
 {
-	size_t lo = 0, hi = snap->nsockets;
+	size_t i, n = 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (snap->sockets[mid].cookie < cookie)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < snap->nsockets && snap->sockets[lo].cookie == cookie ? &snap->sockets[lo] : NULL;
+	j->sock_files = malloc((j->nfiles ? j->nfiles : 1) * sizeof(*j->sock_files));
+	if (!j->sock_files)
+		return -ENOMEM;
+	for (i = 0; i < j->nfiles; i++)
+		if (j->files[i].cookie)
+			j->sock_files[n++] = (struct sc_key){ .key = j->files[i].cookie, .val = i };
+	j->nsock_files = n;
+	return sc_radix_sort(j->sock_files, n);
 }
 
-/* Files arrive sorted by cookie, so each socket's holders are contiguous. */
-static int build_holders(struct sc_snapshot *snap, struct sc_raw *raw, __u32 exclude_pid)
+/* Is the socket at sock_files[k...] held by exclude_pid alone (sockcost itself)? */
+static bool held_by_self_only(const struct join *j, size_t k, __u32 exclude_pid)
 {
-	size_t i;
+	__u64 cookie = j->sock_files[k].key;
+	bool self = false;
 
-	snap->holders = calloc(raw->nfiles ? raw->nfiles : 1, sizeof(*snap->holders));
+	for (; k < j->nsock_files && j->sock_files[k].key == cookie; k++) {
+		if (j->files[j->sock_files[k].val].tgid != exclude_pid)
+			return false;
+		self = true;
+	}
+	return self;
+}
+
+/*
+ * Copies the walked sockets, in walk order (sequential copying: gathering
+ * 200-byte records in cookie order missed the cache at scale), dropping
+ * repeats (a socket moved between hash buckets mid-walk) and sockets only
+ * sockcost holds. j->sockets indexes them by cookie.
+ */
+static int build_sockets(struct sc_snapshot *snap, struct join *j, const struct sc_raw *raw,
+			 __u32 exclude_pid)
+{
+	size_t i, k = 0, n = 0, *new_index = NULL;
+	struct sc_key *keys;
+	bool *keep = NULL;
+	int err = -ENOMEM;
+
+	keys = malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*keys));
+	keep = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*keep));
+	new_index = malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*new_index));
+	snap->sockets = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*snap->sockets));
+	if (!keys || !keep || !new_index || !snap->sockets)
+		goto out;
+	for (i = 0; i < raw->ntcp; i++)
+		keys[i] = (struct sc_key){ .key = raw->tcp[i].cookie, .val = i };
+	if (sc_radix_sort(keys, raw->ntcp))
+		goto out;
+	for (i = 0; i < raw->ntcp; i++) {
+		if (i && keys[i].key == keys[i - 1].key)
+			continue;
+		while (k < j->nsock_files && j->sock_files[k].key < keys[i].key)
+			k++;
+		if (k < j->nsock_files && j->sock_files[k].key == keys[i].key &&
+		    held_by_self_only(j, k, exclude_pid))
+			continue;
+		keep[keys[i].val] = true;
+	}
+	for (i = 0; i < raw->ntcp; i++) {
+		const struct sc_tcp_record *r = &raw->tcp[i];
+
+		if (!keep[i])
+			continue;
+		new_index[i] = n;
+		socket_from_record(&snap->sockets[n++], r, raw->hz);
+		if (r->state == 1 /* TCP_ESTABLISHED */)
+			snap->established[r->family == AF_INET6]++;
+	}
+	snap->nsockets = n;
+	/* Keep the cookie index for the holder join, pointing at the copies. */
+	for (i = 0, n = 0; i < raw->ntcp; i++) {
+		if (i && keys[i].key == keys[i - 1].key)
+			continue;
+		if (keep[keys[i].val])
+			keys[n++] = (struct sc_key){ .key = keys[i].key, .val = new_index[keys[i].val] };
+	}
+	j->sockets = keys;
+	j->nsockets = n;
+	keys = NULL;
+	err = 0;
+out:
+	free(keys);
+	free(keep);
+	free(new_index);
+	return err;
+}
+
+/* Both sides sorted by cookie: a merge join. */
+static int build_holders(struct sc_snapshot *snap, const struct join *j, __u32 exclude_pid)
+{
+	size_t i, k = 0;
+
+	snap->holders = calloc(j->nsock_files ? j->nsock_files : 1, sizeof(*snap->holders));
 	if (!snap->holders)
 		return -ENOMEM;
-	for (i = 0; i < raw->nfiles && raw->files[i].cookie; i++) {
-		const struct sc_file_record *f = &raw->files[i];
+	for (i = 0; i < j->nsock_files; i++) {
+		const struct sc_file_record *f = &j->files[j->sock_files[i].val];
 		struct sc_socket *s;
 
-		if (f->tgid == exclude_pid)
+		while (k < j->nsockets && j->sockets[k].key < f->cookie)
+			k++;
+		if (k == j->nsockets)
+			break;
+		/* Not walked (its namespace was missed) or closed meanwhile; or sockcost's own. */
+		if (j->sockets[k].key != f->cookie || f->tgid == exclude_pid)
 			continue;
-		s = find_socket(snap, f->cookie);
-		if (!s)
-			continue; /* its namespace was not walked, or it closed meanwhile */
+		s = &snap->sockets[j->sockets[k].val];
 		if (!s->nholders)
 			s->first_holder = snap->nholders;
+		s->inode = f->inode; /* the file's inode, as ss -e and lsof show it */
 		s->nholders++;
 		snap->holders[snap->nholders++] = (struct sc_holder){
 			.pid = f->tgid,
 			.fd = f->fd,
-			.socket = (size_t)(s - snap->sockets),
+			.socket = j->sockets[k].val,
 		};
 	}
 	return 0;
@@ -208,68 +244,55 @@ static struct sc_task_record *find_task(struct sc_raw *raw, __u32 tgid)
 	return bsearch(&key, raw->tasks, raw->ntasks, sizeof(key), cmp_task);
 }
 
-/* Processes that hold at least one TCP socket, with their fd counts. */
-static int build_processes(struct sc_snapshot *snap, struct sc_raw *raw, __u32 exclude_pid)
+/* Processes that hold at least one TCP socket; files are sorted by pid. */
+static int build_processes(struct sc_snapshot *snap, const struct join *j, struct sc_raw *raw,
+			   __u32 exclude_pid)
 {
-	__u64 *fds = NULL, *tcp_fds = NULL;
-	size_t i, n = 0;
-	int err = -ENOMEM;
+	size_t i, end;
 
-	sort(raw->tasks, raw->ntasks, sizeof(*raw->tasks), cmp_task);
-	fds = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*fds));
-	tcp_fds = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*tcp_fds));
+	if (raw->ntasks)
+		qsort(raw->tasks, raw->ntasks, sizeof(*raw->tasks), cmp_task);
 	snap->processes = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*snap->processes));
-	if (!fds || !tcp_fds || !snap->processes)
-		goto out;
-	for (i = 0; i < raw->nfiles; i++) {
-		struct sc_task_record *t = find_task(raw, raw->files[i].tgid);
-
-		if (!t)
-			continue; /* exited between the two walks */
-		fds[t - raw->tasks]++;
-		if (raw->files[i].cookie)
-			tcp_fds[t - raw->tasks]++;
-	}
-	for (i = 0; i < raw->ntasks; i++) {
-		const struct sc_task_record *t = &raw->tasks[i];
+	if (!snap->processes)
+		return -ENOMEM;
+	for (i = 0; i < j->nfiles; i = end) {
+		__u32 tgid = j->files[i].tgid;
+		const struct sc_task_record *t;
 		struct sc_process *p;
+		__u64 tcp_fds = 0;
 
-		if (!tcp_fds[i] || t->tgid == exclude_pid)
-			continue;
-		p = &snap->processes[n++];
-		p->pid = t->tgid;
+		for (end = i; end < j->nfiles && j->files[end].tgid == tgid; end++)
+			tcp_fds += j->files[end].cookie != 0;
+		t = find_task(raw, tgid);
+		if (!t || !tcp_fds || tgid == exclude_pid)
+			continue; /* exited between the walks, no TCP socket, or sockcost */
+		p = &snap->processes[snap->nprocesses++];
+		p->pid = tgid;
 		p->netns = t->netns;
 		memcpy(p->comm, t->comm, SC_COMM_LEN);
 		p->comm[SC_COMM_LEN] = '\0';
-		p->fds = fds[i];
-		p->tcp_fds = tcp_fds[i];
+		p->fds = end - i;
+		p->tcp_fds = tcp_fds;
 		p->fd_limit = t->nofile_cur;
 	}
-	snap->nprocesses = n;
-	err = 0;
-out:
-	free(fds);
-	free(tcp_fds);
-	return err;
+	return 0;
 }
 
 int sc_snapshot_build(struct sc_snapshot *snap, struct sc_raw *raw, __u32 exclude_pid)
 {
-	__u64 *ex;
-	size_t nex;
+	struct join j = {};
 	int err;
 
-	sort(raw->files, raw->nfiles, sizeof(*raw->files), cmp_file);
-	dedupe_files(raw);
-	ex = excluded_cookies(raw, exclude_pid, &nex);
-	if (!ex)
-		return -ENOMEM;
-	err = build_sockets(snap, raw, ex, nex);
+	err = sort_files(&j, raw);
 	if (!err)
-		err = build_holders(snap, raw, exclude_pid);
+		err = sort_socket_files(&j);
 	if (!err)
-		err = build_processes(snap, raw, exclude_pid);
-	free(ex);
+		err = build_sockets(snap, &j, raw, exclude_pid);
+	if (!err)
+		err = build_holders(snap, &j, exclude_pid);
+	if (!err)
+		err = build_processes(snap, &j, raw, exclude_pid);
+	join_free(&j);
 	return err;
 }
 

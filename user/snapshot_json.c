@@ -13,18 +13,21 @@ static double seconds_since(__u64 now_ns, __u64 then_ns)
 	return now_ns > then_ns ? (double)(now_ns - then_ns) / NS_PER_S : 0.0;
 }
 
-static void write_age(struct jw *w, const char *key, __u64 age_ms)
+/* Keys are literals: these are macros so JW_KEY gets the literal's length. */
+#define write_age(w, key, age_ms) (JW_KEY(w, key), write_age_value(w, age_ms))
+#define write_observed_age(w, key, now_ns, t_ns) \
+	(JW_KEY(w, key), write_observed_age_value(w, now_ns, t_ns))
+
+static void write_age_value(struct jw *w, __u64 age_ms)
 {
-	jw_key(w, key);
 	if (age_ms == SC_AGE_UNKNOWN)
 		jw_null(w);
 	else
 		jw_double(w, age_ms / 1000.0, 3);
 }
 
-static void write_observed_age(struct jw *w, const char *key, __u64 now_ns, __u64 t_ns)
+static void write_observed_age_value(struct jw *w, __u64 now_ns, __u64 t_ns)
 {
-	jw_key(w, key);
 	if (t_ns)
 		jw_double(w, seconds_since(now_ns, t_ns), 3);
 	else
@@ -33,19 +36,19 @@ static void write_observed_age(struct jw *w, const char *key, __u64 now_ns, __u6
 
 static void write_observed(struct jw *w, const struct sc_snapshot *snap, const struct sc_socket *s)
 {
-	jw_key(w, "observed");
+	JW_KEY(w, "observed");
 	if (!s->has_state) {
 		jw_null(w);
 		return;
 	}
 	jw_object_begin(w);
-	jw_key(w, "rx_bytes");
+	JW_KEY(w, "rx_bytes");
 	jw_uint(w, s->st.rx_bytes);
-	jw_key(w, "tx_bytes");
+	JW_KEY(w, "tx_bytes");
 	jw_uint(w, s->st.tx_bytes);
-	jw_key(w, "rx_calls");
+	JW_KEY(w, "rx_calls");
 	jw_uint(w, s->st.rx_calls);
-	jw_key(w, "tx_calls");
+	JW_KEY(w, "tx_calls");
 	jw_uint(w, s->st.tx_calls);
 	write_observed_age(w, "first_seen_age_s", snap->taken_ns, s->st.first_seen_ns);
 	write_observed_age(w, "established_age_s", snap->taken_ns, s->st.established_ns);
@@ -63,68 +66,68 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	char addr[SC_ADDR_STRLEN];
 
 	jw_object_begin(w);
-	jw_key(w, "pid");
+	JW_KEY(w, "pid");
 	if (r->holder)
 		jw_uint(w, r->holder->pid);
 	else
 		jw_null(w);
-	jw_key(w, "comm");
+	JW_KEY(w, "comm");
 	if (p)
 		jw_string(w, p->comm);
 	else
 		jw_null(w);
-	jw_key(w, "fd");
+	JW_KEY(w, "fd");
 	if (r->holder)
 		jw_uint(w, r->holder->fd);
 	else
 		jw_null(w);
-	jw_key(w, "state");
+	JW_KEY(w, "state");
 	jw_string(w, sc_tcp_state_name(s->state));
-	jw_key(w, "family");
+	JW_KEY(w, "family");
 	jw_string(w, sc_family_name(s->family));
-	jw_key(w, "laddr");
+	JW_KEY(w, "laddr");
 	jw_string(w, sc_addr_str(s->family, s->laddr, addr, sizeof(addr)));
-	jw_key(w, "lport");
+	JW_KEY(w, "lport");
 	jw_uint(w, s->lport);
-	jw_key(w, "raddr");
+	JW_KEY(w, "raddr");
 	jw_string(w, sc_addr_str(s->family, s->raddr, addr, sizeof(addr)));
-	jw_key(w, "rport");
+	JW_KEY(w, "rport");
 	jw_uint(w, s->rport);
-	jw_key(w, "netns");
+	JW_KEY(w, "netns");
 	jw_uint(w, s->netns);
-	jw_key(w, "cookie");
+	JW_KEY(w, "cookie");
 	jw_uint(w, s->cookie);
-	jw_key(w, "inode");
+	JW_KEY(w, "inode");
 	jw_uint(w, s->inode);
-	jw_key(w, "idle");
+	JW_KEY(w, "idle");
 	jw_bool(w, r->idle.idle);
-	jw_key(w, "idle_s");
+	JW_KEY(w, "idle_s");
 	if (sc_socket_has_idle(s))
 		jw_double(w, r->idle.idle_ms / 1000.0, 3);
 	else
 		jw_null(w);
-	jw_key(w, "idle_source");
+	JW_KEY(w, "idle_source");
 	if (sc_socket_has_idle(s))
 		jw_string(w, sc_idle_source_name(r->idle.source));
 	else
 		jw_null(w);
-	jw_key(w, "rx_bytes");
+	JW_KEY(w, "rx_bytes");
 	jw_uint(w, s->rx_bytes);
-	jw_key(w, "tx_bytes");
+	JW_KEY(w, "tx_bytes");
 	jw_uint(w, s->tx_bytes);
-	jw_key(w, "rx_queue_bytes");
+	JW_KEY(w, "rx_queue_bytes");
 	jw_uint(w, s->rx_queue);
-	jw_key(w, "tx_queue_bytes");
+	JW_KEY(w, "tx_queue_bytes");
 	jw_uint(w, s->tx_queue);
-	jw_key(w, "rx_queue_memory_bytes");
+	JW_KEY(w, "rx_queue_memory_bytes");
 	jw_uint(w, s->rmem_alloc);
-	jw_key(w, "tx_queue_memory_bytes");
+	JW_KEY(w, "tx_queue_memory_bytes");
 	jw_uint(w, s->wmem_queued);
-	jw_key(w, "forward_alloc_bytes");
+	JW_KEY(w, "forward_alloc_bytes");
 	jw_int(w, s->forward_alloc);
-	jw_key(w, "sndbuf_bytes");
+	JW_KEY(w, "sndbuf_bytes");
 	jw_uint(w, s->sndbuf);
-	jw_key(w, "rcvbuf_bytes");
+	JW_KEY(w, "rcvbuf_bytes");
 	jw_uint(w, s->rcvbuf);
 	write_age(w, "kernel_last_send_age_s", s->kernel_send_age_ms);
 	write_age(w, "kernel_last_recv_age_s", s->kernel_recv_age_ms);
@@ -137,23 +140,23 @@ static void write_process(struct jw *w, const struct sc_proc_row *pr)
 	const struct sc_process *p = pr->process;
 
 	jw_object_begin(w);
-	jw_key(w, "pid");
+	JW_KEY(w, "pid");
 	jw_uint(w, p->pid);
-	jw_key(w, "comm");
+	JW_KEY(w, "comm");
 	jw_string(w, p->comm);
-	jw_key(w, "netns");
+	JW_KEY(w, "netns");
 	jw_uint(w, p->netns);
-	jw_key(w, "connections");
+	JW_KEY(w, "connections");
 	jw_uint(w, pr->connections);
-	jw_key(w, "idle_connections");
+	JW_KEY(w, "idle_connections");
 	jw_uint(w, pr->idle_connections);
-	jw_key(w, "tcp_sockets");
+	JW_KEY(w, "tcp_sockets");
 	jw_uint(w, pr->sockets);
-	jw_key(w, "fds");
+	JW_KEY(w, "fds");
 	jw_uint(w, p->fds);
-	jw_key(w, "fd_limit");
+	JW_KEY(w, "fd_limit");
 	jw_uint(w, p->fd_limit);
-	jw_key(w, "socket_memory_bytes");
+	JW_KEY(w, "socket_memory_bytes");
 	jw_uint(w, pr->socket_memory_bytes);
 	jw_object_end(w);
 }
@@ -161,19 +164,19 @@ static void write_process(struct jw *w, const struct sc_proc_row *pr)
 static void write_port(struct jw *w, const struct sc_port_row *p)
 {
 	jw_object_begin(w);
-	jw_key(w, "port");
+	JW_KEY(w, "port");
 	jw_uint(w, p->port);
-	jw_key(w, "netns");
+	JW_KEY(w, "netns");
 	jw_uint(w, p->netns);
-	jw_key(w, "connections");
+	JW_KEY(w, "connections");
 	jw_uint(w, p->connections);
-	jw_key(w, "idle_connections");
+	JW_KEY(w, "idle_connections");
 	jw_uint(w, p->idle_connections);
-	jw_key(w, "listeners");
+	JW_KEY(w, "listeners");
 	jw_uint(w, p->listeners);
-	jw_key(w, "accept_queue");
+	JW_KEY(w, "accept_queue");
 	jw_uint(w, p->accept_queue);
-	jw_key(w, "accept_queue_max");
+	JW_KEY(w, "accept_queue_max");
 	jw_uint(w, p->accept_queue_max);
 	jw_object_end(w);
 }
@@ -182,33 +185,56 @@ static void write_host(struct jw *w, const struct sc_view *v)
 {
 	const struct sc_snapshot *snap = v->snap;
 
-	jw_key(w, "host");
+	JW_KEY(w, "host");
 	jw_object_begin(w);
-	jw_key(w, "connections");
+	/* What the filters kept. */
+	JW_KEY(w, "connections");
 	jw_uint(w, v->totals.connections);
-	jw_key(w, "idle_connections");
+	JW_KEY(w, "idle_connections");
 	jw_uint(w, v->totals.idle_connections);
-	jw_key(w, "tcp_sockets");
+	JW_KEY(w, "tcp_sockets");
 	jw_uint(w, v->totals.sockets);
-	jw_key(w, "socket_memory_bytes");
+	JW_KEY(w, "socket_memory_bytes");
 	jw_uint(w, v->totals.socket_memory_bytes);
-	/* Kernel counters: all namespaces, unfiltered, counted per socket. */
-	jw_key(w, "established_ipv4");
-	jw_int(w, snap->counters.established[0]);
-	jw_key(w, "established_ipv6");
-	jw_int(w, snap->counters.established[1]);
-	jw_key(w, "opened_total");
-	jw_uint(w, snap->counters.opened);
-	jw_key(w, "closed_total");
-	jw_uint(w, snap->counters.closed);
-	jw_key(w, "storage_failures_total");
-	jw_uint(w, snap->counters.storage_failed);
-	jw_key(w, "bpf_missed_events_total");
-	jw_uint(w, snap->bpf_missed_events);
-	jw_key(w, "netns_walked");
+	/* Everything walked, unfiltered, counted per socket. */
+	JW_KEY(w, "established_ipv4");
+	jw_uint(w, snap->established[0]);
+	JW_KEY(w, "established_ipv6");
+	jw_uint(w, snap->established[1]);
+	JW_KEY(w, "netns_walked");
 	jw_uint(w, snap->netns_walked);
-	jw_key(w, "netns_missed");
+	JW_KEY(w, "netns_missed");
 	jw_uint(w, snap->netns_missed);
+	jw_object_end(w);
+}
+
+/* The kernel's own counters, all namespaces, since the programs attached. */
+static void write_counters(struct jw *w, const struct sc_snapshot *snap)
+{
+	bool live = snap->config.live_counters;
+
+	JW_KEY(w, "counters");
+	jw_object_begin(w);
+	JW_KEY(w, "live");
+	jw_bool(w, live);
+	JW_KEY(w, "established_ipv4");
+	if (live)
+		jw_int(w, snap->counters.established[0]);
+	else
+		jw_null(w);
+	JW_KEY(w, "established_ipv6");
+	if (live)
+		jw_int(w, snap->counters.established[1]);
+	else
+		jw_null(w);
+	JW_KEY(w, "opened_total");
+	jw_uint(w, snap->counters.opened);
+	JW_KEY(w, "closed_total");
+	jw_uint(w, snap->counters.closed);
+	JW_KEY(w, "storage_failures_total");
+	jw_uint(w, snap->counters.storage_failed);
+	JW_KEY(w, "bpf_missed_events_total");
+	jw_uint(w, snap->bpf_missed_events);
 	jw_object_end(w);
 }
 
@@ -220,39 +246,40 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 
 	jw_init(&w, out);
 	jw_object_begin(&w);
-	jw_key(&w, "version");
+	JW_KEY(&w, "version");
 	jw_string(&w, SOCKCOST_VERSION);
-	jw_key(&w, "activity_hook");
+	JW_KEY(&w, "activity_hook");
 	jw_string(&w, sc_hook_name(snap->hook));
-	jw_key(&w, "kernel_hz");
+	JW_KEY(&w, "kernel_hz");
 	if (snap->kernel_hz)
 		jw_uint(&w, snap->kernel_hz);
 	else
 		jw_null(&w);
-	jw_key(&w, "observed_s");
+	JW_KEY(&w, "observed_s");
 	jw_double(&w, seconds_since(snap->taken_ns, snap->config.attached_ns), 3);
-	jw_key(&w, "policy");
+	JW_KEY(&w, "policy");
 	jw_object_begin(&w);
-	jw_key(&w, "idle_after_s");
+	JW_KEY(&w, "idle_after_s");
 	jw_double(&w, v->policy.idle_after_ms / 1000.0, 3);
-	jw_key(&w, "heartbeat_bytes");
+	JW_KEY(&w, "heartbeat_bytes");
 	jw_uint(&w, snap->config.heartbeat_bytes);
 	jw_object_end(&w);
 	write_host(&w, v);
+	write_counters(&w, snap);
 
-	jw_key(&w, "processes");
+	JW_KEY(&w, "processes");
 	jw_array_begin(&w);
 	for (i = 0; i < v->nprocs; i++)
 		write_process(&w, &v->procs[i]);
 	jw_array_end(&w);
 
-	jw_key(&w, "ports");
+	JW_KEY(&w, "ports");
 	jw_array_begin(&w);
 	for (i = 0; i < v->nports; i++)
 		write_port(&w, &v->ports[i]);
 	jw_array_end(&w);
 
-	jw_key(&w, "sockets");
+	JW_KEY(&w, "sockets");
 	jw_array_begin(&w);
 	for (i = 0; i < v->nrows; i++)
 		write_socket(&w, v, &v->rows[i]);

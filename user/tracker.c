@@ -64,6 +64,7 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 		.heartbeat_bytes = opts->heartbeat_bytes,
 		.abi_version = SC_ABI_VERSION,
 		.hook = hook,
+		.live_counters = opts->live_counters,
 	};
 	struct sockcost *skel;
 	__u32 zero = 0;

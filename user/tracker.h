@@ -2,6 +2,7 @@
 #ifndef SC_TRACKER_H
 #define SC_TRACKER_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "sockcost.h"
@@ -15,6 +16,7 @@ struct sc_tracker;
 
 struct sc_tracker_opts {
 	__u64 heartbeat_bytes; /* send/recv calls of <= this many bytes are not activity */
+	bool live_counters;    /* keep sc_counters.established exact (a record per socket) */
 };
 
 enum sc_iter_kind {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "radix.h"
 #include "view.h"
 
 #define TCP_ESTABLISHED 1
@@ -59,19 +60,35 @@ static bool keep_row(const struct sc_row *r, const struct sc_filter *f)
 	return !f->idle_only || r->idle.idle;
 }
 
-static int cmp_row(const void *a, const void *b)
+static int sort_row_keys(struct sc_key *keys, const struct sc_view *v)
 {
-	const struct sc_row *x = a, *y = b;
+	size_t i;
 
-	if (!x->holder != !y->holder)
-		return x->holder ? -1 : 1;
-	if (x->holder && y->holder) {
-		int c = CMP(x->holder->pid, y->holder->pid) ?: CMP(x->holder->fd, y->holder->fd);
+	for (i = 0; i < v->nrows; i++)
+		keys[i] = (struct sc_key){ .key = v->rows[i].order, .val = i };
+	return sc_radix_sort(keys, v->nrows);
+}
 
-		if (c)
-			return c;
+/* Rows by their order key: a radix sort of keys, then one permutation. */
+static int sort_rows(struct sc_view *v)
+{
+	struct sc_key *keys;
+	struct sc_row *sorted;
+	size_t i;
+
+	keys = malloc((v->nrows ? v->nrows : 1) * sizeof(*keys));
+	sorted = malloc((v->nrows ? v->nrows : 1) * sizeof(*sorted));
+	if (!keys || !sorted || sort_row_keys(keys, v)) {
+		free(keys);
+		free(sorted);
+		return -ENOMEM;
 	}
-	return CMP(x->socket->cookie, y->socket->cookie);
+	for (i = 0; i < v->nrows; i++)
+		sorted[i] = v->rows[keys[i].val];
+	free(v->rows);
+	v->rows = sorted;
+	free(keys);
+	return 0;
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -119,14 +136,16 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 
 			if (!keep_row(&r, f))
 				continue;
+			/* Unheld rows keep their cookie order (sockets are sorted by cookie). */
+			r.order = r.holder ? ((__u64)r.holder->pid << 32 | r.holder->fd)
+					   : (1ull << 63) + i;
 			v->rows[v->nrows++] = r;
 			kept[i] = true;
 			if (r.holder)
 				kept_holder[s->first_holder + h] = true;
 		}
 	}
-	qsort(v->rows, v->nrows, sizeof(*v->rows), cmp_row);
-	return 0;
+	return sort_rows(v);
 }
 
 /*

@@ -21,6 +21,7 @@ struct sc_row {
 	const struct sc_socket *socket;
 	const struct sc_holder *holder;
 	struct sc_idle_result idle;
+	__u64 order;           /* sort key: pid, fd; unheld last, by cookie */
 };
 
 struct sc_proc_row {

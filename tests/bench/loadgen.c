@@ -129,6 +129,14 @@ static int read_all(int fd, char *buf, size_t n)
 	return 0;
 }
 
+static void abort_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
 static int hold(long pairs, long active, long interval_ms, long bytes, double seconds)
 {
 	struct sockaddr_in addr;
@@ -166,6 +174,11 @@ static int hold(long pairs, long active, long interval_ms, long bytes, double se
 		if (poll(&in, 1, (int)interval_ms) > 0 &&
 		    (in.revents & (POLLHUP | POLLERR) || read(0, buf, 1) <= 0))
 			break;
+	}
+	/* Reset rather than close: 2N TIME-WAIT sockets would skew the next run. */
+	for (i = 0; i < pairs; i++) {
+		abort_close(cl[i]);
+		abort_close(sv[i]);
 	}
 	return 0;
 }

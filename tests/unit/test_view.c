@@ -297,18 +297,24 @@ static void assert_idle(const struct sc_view *v, __u64 cookie, __u32 pid, bool i
 	assert_int_equal(r->idle.source, source);
 }
 
-/* The join: sockets by cookie, deduplicated, sockcost's own left out. */
+/* The join: each walked socket once (in walk order), sockcost's own left out. */
 static void test_snapshot_sockets(void **state)
 {
 	static const __u64 cookies[] = { C_LISTEN4, C_LISTEN6, C_IDLE, C_ACTIVE1,
 					 C_ACTIVE2, C_SHARED, C_TIMEWAIT };
 	struct fixture *fx = *state;
 	const struct sc_socket *s;
-	size_t i;
+	size_t i, k, seen;
 
 	assert_int_equal(fx->snap.nsockets, N(cookies));
-	for (i = 0; i < N(cookies); i++)
-		assert_int_equal(fx->snap.sockets[i].cookie, cookies[i]);
+	for (i = 0; i < N(cookies); i++) {
+		for (k = 0, seen = 0; k < fx->snap.nsockets; k++)
+			seen += fx->snap.sockets[k].cookie == cookies[i];
+		assert_int_equal(seen, 1);
+	}
+	/* Walk order: the first record of the repeated C_ACTIVE1 comes after C_SHARED. */
+	assert_int_equal(fx->snap.sockets[0].cookie, C_SHARED);
+	assert_int_equal(fx->snap.sockets[1].cookie, C_ACTIVE1);
 	assert_null(find_socket(&fx->snap, C_SELF));
 	assert_null(find_socket(&fx->snap, C_UNWALKED));
 
