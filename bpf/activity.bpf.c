@@ -23,21 +23,21 @@ static __always_inline void record_call(struct sock *sk, long bytes, int is_send
 		sc_count_storage_failure();
 		return;
 	}
-	now = bpf_ktime_get_ns();
+	now = bpf_jiffies64();
 	if (!st->first_seen_ns)
-		st->first_seen_ns = now;
+		st->first_seen_ns = bpf_ktime_get_ns();
 	if (is_send) {
-		st->last_send_ns = now;
+		st->last_send_jiffies = now;
 		__sync_fetch_and_add(&st->tx_bytes, bytes);
 		__sync_fetch_and_add(&st->tx_calls, 1);
 	} else {
-		st->last_recv_ns = now;
+		st->last_recv_jiffies = now;
 		__sync_fetch_and_add(&st->rx_bytes, bytes);
 		__sync_fetch_and_add(&st->rx_calls, 1);
 	}
 	cfg = bpf_map_lookup_elem(&sc_config, &zero);
 	if (cfg && (__u64)bytes > cfg->heartbeat_bytes)
-		st->last_active_ns = now;
+		st->last_active_jiffies = now;
 }
 
 SEC("tp_btf/sock_send_length")

@@ -13,18 +13,23 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 2
+#define SC_ABI_VERSION 3
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
 
 /* Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket. */
 struct sc_sock_state {
-	__u64 first_seen_ns;   /* when sockcost first saw the socket */
+	__u64 first_seen_ns;   /* when sockcost first saw the socket (CLOCK_MONOTONIC) */
 	__u64 established_ns;  /* when it entered ESTABLISHED, 0 if not seen */
-	__u64 last_send_ns;    /* last send call that carried payload */
-	__u64 last_recv_ns;    /* last receive call that carried payload */
-	__u64 last_active_ns;  /* last call larger than heartbeat_bytes */
+	/*
+	 * Per-call stamps are jiffies_64: reading it costs a load, where the
+	 * monotonic clock cost a quarter of the program's time, and idle ages
+	 * need seconds, not nanoseconds.
+	 */
+	__u64 last_send_jiffies;   /* last send call that carried payload */
+	__u64 last_recv_jiffies;   /* last receive call that carried payload */
+	__u64 last_active_jiffies; /* last call larger than heartbeat_bytes */
 	__u64 tx_bytes;
 	__u64 rx_bytes;
 	__u64 tx_calls;

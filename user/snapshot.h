@@ -18,6 +18,19 @@
 
 #define SC_NO_PID 0
 
+/* What the BPF programs recorded for a socket, in CLOCK_MONOTONIC ns; 0 = never. */
+struct sc_activity {
+	__u64 first_seen_ns;
+	__u64 established_ns;
+	__u64 last_send_ns;
+	__u64 last_recv_ns;
+	__u64 last_active_ns;
+	__u64 tx_bytes;
+	__u64 rx_bytes;
+	__u64 tx_calls;
+	__u64 rx_calls;
+};
+
 struct sc_socket {
 	__u64 cookie;
 	__u64 inode;           /* 0 for sockets no process holds (time-wait, request) */
@@ -41,8 +54,8 @@ struct sc_socket {
 	__u64 tx_bytes;
 	__u64 kernel_send_age_ms; /* SC_AGE_UNKNOWN if not known */
 	__u64 kernel_recv_age_ms;
-	bool has_state;        /* st is valid */
-	struct sc_sock_state st;
+	bool has_state;        /* act is valid: sockcost keeps a record for the socket */
+	struct sc_activity act;
 	size_t first_holder;   /* index into sc_snapshot.holders */
 	size_t nholders;
 };

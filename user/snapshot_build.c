@@ -24,7 +24,39 @@ static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz
 	return (__u64)(__u32)((__u32)r->now_jiffies - stamp) * 1000 / hz;
 }
 
-static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz)
+/*
+ * A jiffies_64 stamp as CLOCK_MONOTONIC ns, through the record's own
+ * jiffies reading taken at about now_ns. 0 stays 0 (never), and without HZ
+ * the stamp cannot be placed.
+ */
+static __u64 jiffies_to_ns(__u64 stamp, __u64 now_jiffies, __u32 hz, __u64 now_ns)
+{
+	__u64 ago;
+
+	if (!stamp || !hz)
+		return 0;
+	ago = stamp < now_jiffies ? (now_jiffies - stamp) * 1000000000ull / hz : 0;
+	return ago < now_ns ? now_ns - ago : 1;
+}
+
+static void activity_from_state(struct sc_activity *a, const struct sc_tcp_record *r, __u32 hz,
+				__u64 now_ns)
+{
+	const struct sc_sock_state *st = &r->st;
+
+	a->first_seen_ns = st->first_seen_ns;
+	a->established_ns = st->established_ns;
+	a->last_send_ns = jiffies_to_ns(st->last_send_jiffies, r->now_jiffies, hz, now_ns);
+	a->last_recv_ns = jiffies_to_ns(st->last_recv_jiffies, r->now_jiffies, hz, now_ns);
+	a->last_active_ns = jiffies_to_ns(st->last_active_jiffies, r->now_jiffies, hz, now_ns);
+	a->tx_bytes = st->tx_bytes;
+	a->rx_bytes = st->rx_bytes;
+	a->tx_calls = st->tx_calls;
+	a->rx_calls = st->rx_calls;
+}
+
+static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz,
+			       __u64 now_ns)
 {
 	memset(s, 0, sizeof(*s));
 	s->cookie = r->cookie;
@@ -50,7 +82,7 @@ static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *
 	s->kernel_recv_age_ms = jiffies_age_ms(r, r->lrcvtime, hz);
 	s->has_state = r->has_state;
 	if (r->has_state)
-		s->st = r->st;
+		activity_from_state(&s->act, r, hz, now_ns);
 }
 
 /* Fills keys with (tgid, fd) of every file and sorts them. */
@@ -181,7 +213,7 @@ static int build_sockets(struct sc_snapshot *snap, struct join *j, const struct 
 		if (!keep[i])
 			continue;
 		new_index[i] = n;
-		socket_from_record(&snap->sockets[n++], r, raw->hz);
+		socket_from_record(&snap->sockets[n++], r, raw->hz, raw->now_ns);
 		if (r->state == 1 /* TCP_ESTABLISHED */)
 			snap->established[r->family == AF_INET6]++;
 	}

@@ -13,6 +13,7 @@ struct sc_raw {
 	struct sc_task_record *tasks;
 	size_t ntasks;
 	__u32 hz;           /* kernel jiffies per second, 0 if unknown */
+	__u64 now_ns;       /* CLOCK_MONOTONIC at the walk, to place jiffies stamps */
 };
 
 /*

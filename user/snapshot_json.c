@@ -43,18 +43,18 @@ static void write_observed(struct jw *w, const struct sc_snapshot *snap, const s
 	}
 	jw_object_begin(w);
 	JW_KEY(w, "rx_bytes");
-	jw_uint(w, s->st.rx_bytes);
+	jw_uint(w, s->act.rx_bytes);
 	JW_KEY(w, "tx_bytes");
-	jw_uint(w, s->st.tx_bytes);
+	jw_uint(w, s->act.tx_bytes);
 	JW_KEY(w, "rx_calls");
-	jw_uint(w, s->st.rx_calls);
+	jw_uint(w, s->act.rx_calls);
 	JW_KEY(w, "tx_calls");
-	jw_uint(w, s->st.tx_calls);
-	write_observed_age(w, "first_seen_age_s", snap->taken_ns, s->st.first_seen_ns);
-	write_observed_age(w, "established_age_s", snap->taken_ns, s->st.established_ns);
-	write_observed_age(w, "last_send_age_s", snap->taken_ns, s->st.last_send_ns);
-	write_observed_age(w, "last_recv_age_s", snap->taken_ns, s->st.last_recv_ns);
-	write_observed_age(w, "last_active_age_s", snap->taken_ns, s->st.last_active_ns);
+	jw_uint(w, s->act.tx_calls);
+	write_observed_age(w, "first_seen_age_s", snap->taken_ns, s->act.first_seen_ns);
+	write_observed_age(w, "established_age_s", snap->taken_ns, s->act.established_ns);
+	write_observed_age(w, "last_send_age_s", snap->taken_ns, s->act.last_send_ns);
+	write_observed_age(w, "last_recv_age_s", snap->taken_ns, s->act.last_recv_ns);
+	write_observed_age(w, "last_active_age_s", snap->taken_ns, s->act.last_active_ns);
 	jw_object_end(w);
 }
 

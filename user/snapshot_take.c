@@ -181,6 +181,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		.files = files.data, .nfiles = files.count,
 		.tasks = tasks.data, .ntasks = tasks.count,
 		.hz = snap->kernel_hz,
+		.now_ns = snap->taken_ns,
 	};
 	err = sc_snapshot_build(snap, &raw, (__u32)getpid());
 	if (err) {

@@ -37,10 +37,10 @@ static struct sc_idle_result classify(const struct sc_snapshot *snap, const stru
 	struct sc_idle_input in = {
 		.state = s->state,
 		.has_state = s->has_state,
-		.established_ns = s->st.established_ns,
-		.last_active_ns = s->st.last_active_ns,
+		.established_ns = s->act.established_ns,
+		.last_active_ns = s->act.last_active_ns,
 		.kernel_age_ms = kernel_age(s),
-		.saw_calls = s->has_state && (s->st.rx_calls || s->st.tx_calls),
+		.saw_calls = s->has_state && (s->act.rx_calls || s->act.tx_calls),
 	};
 	struct sc_idle_clock clk = {
 		.now_ns = snap->taken_ns,

@@ -71,7 +71,7 @@ static const struct sc_tcp_record host_tcp[] = {
 	    .rmem_alloc = 100, .wmem_queued = 200, .forward_alloc = 300),
 	TCP(C_ACTIVE1, AF_INET, TCP_ESTABLISHED, 8080, 50002, 1000, 500,
 	    .wmem_queued = 4096, .has_state = 1,
-	    .st = { .established_ns = T_NS - 300000 * MS, .last_active_ns = T_NS - 2000 * MS }),
+	    .st = { .established_ns = T_NS - 300000 * MS, .last_active_jiffies = NOW_JIFFIES - 2000 /* 2 s at HZ 1000 */ }),
 	TCP(C_LISTEN6, AF_INET6, TCP_LISTEN, 8080, 0, 5000, 5000,
 	    .ack_backlog = 1, .max_ack_backlog = 128),
 	TCP(C_TIMEWAIT, AF_INET, TCP_TIME_WAIT, 8080, 50009, SC_AGE_UNKNOWN, SC_AGE_UNKNOWN),
@@ -86,7 +86,7 @@ static const struct sc_tcp_record host_tcp[] = {
 	/* seen twice: it moved between hash buckets during the walk */
 	TCP(C_ACTIVE1, AF_INET, TCP_ESTABLISHED, 8080, 50002, 1000, 500,
 	    .wmem_queued = 4096, .has_state = 1,
-	    .st = { .established_ns = T_NS - 300000 * MS, .last_active_ns = T_NS - 2000 * MS }),
+	    .st = { .established_ns = T_NS - 300000 * MS, .last_active_jiffies = NOW_JIFFIES - 2000 /* 2 s at HZ 1000 */ }),
 };
 
 #define FILE_REC(p, f, c) { .tgid = (p), .fd = (f), .cookie = (c), .netns = (c) ? NETNS : 0 }
@@ -154,6 +154,7 @@ static struct fixture *build_fixture(const struct sc_tcp_record *tcp, size_t ntc
 		.files = dup_array(files, nfiles * sizeof(*files)), .nfiles = nfiles,
 		.tasks = dup_array(tasks, ntasks * sizeof(*tasks)), .ntasks = ntasks,
 		.hz = TEST_HZ,
+		.now_ns = T_NS,
 	};
 	assert_int_equal(sc_snapshot_build(&fx->snap, &fx->raw, PID_SELF), 0);
 	fx->snap.taken_ns = T_NS;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark 3: churn. Opens and closes RATE loopback connections a second
+# for DURATION seconds while sockcost is attached, then checks its live
+# counters against ss and the load generator, and that nothing leaked.
+source "$(dirname "$0")/lib.sh"
+require_root
+
+RATE=${RATE:-1000}
+DURATION=${DURATION:-60}
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+
+log=$HOLDER_FIFO_DIR/sockcost.err
+doc=$HOLDER_FIFO_DIR/churn.json
+"$SOCKCOST" snapshot --json --observe $((DURATION + 120)) >"$doc" 2>"$log" &
+sc=$!
+HOLDER_PIDS+=("$sc")
+until grep -q 'watching activity' "$log" 2>/dev/null; do
+	kill -0 "$sc" 2>/dev/null || { cat "$log" >&2; exit 1; }
+	sleep 0.05
+done
+rss0=$(rss_kb "$sc")
+fds0=$(fd_count "$sc")
+
+echo "churn: $RATE connections/s for ${DURATION}s on loopback, sockcost attached"
+read -r _ opened _ closed < <("$LOADGEN" churn --rate "$RATE" --seconds "$DURATION")
+rss1=$(rss_kb "$sc")
+fds1=$(fd_count "$sc")
+sleep 1 # let the last closes finish their state changes
+ss_est=$(ss -H -tn state established | wc -l)
+kill -INT "$sc"
+wait "$sc"
+
+read -r k_open k_close k_est4 k_est6 walk_est with_state missed < <(jq -r '[
+	.counters.opened_total, .counters.closed_total,
+	.counters.established_ipv4, .counters.established_ipv6,
+	([.sockets[] | select(.state == "ESTAB") | .cookie] | unique | length),
+	([.sockets[] | select(.observed != null) | .cookie] | unique | length),
+	.counters.bpf_missed_events_total] | @tsv' "$doc")
+
+echo "  load generator: opened $opened connections, closed $closed ($((2 * opened)) sockets each way)"
+echo "  sockcost counters: opened_total $k_open, closed_total $k_close (sockets), missed events $missed"
+echo "  live established: sockcost counter $((k_est4 + k_est6)), sockcost walk $walk_est, ss -tn $ss_est"
+echo "  sockets with a BPF storage record at the end: $with_state (established: $walk_est)"
+echo "  sockcost process: RSS ${rss0} KB -> ${rss1} KB, fds $fds0 -> $fds1"
+
+fail=0
+check() { if eval "$2"; then echo "  ok: $1"; else echo "  FAIL: $1"; fail=1; fi; }
+check "live count equals ss" "[ $((k_est4 + k_est6)) -eq $ss_est ]"
+# Other programs on the host may open a few connections meanwhile.
+check "opened counter matches the generator (2 sockets each)" "[ $k_open -ge $((2 * opened)) ] && [ $k_open -le $((2 * opened + 20)) ]"
+check "closed counter matches the generator" "[ $k_close -ge $((2 * closed)) ] && [ $k_close -le $((2 * closed + 20)) ]"
+check "no storage record outlives its socket" "[ $with_state -le $walk_est ]"
+check "sockcost's fds did not grow" "[ $fds1 -le $fds0 ]"
+check "sockcost's RSS grew by less than 1 MB" "[ $((rss1 - rss0)) -lt 1024 ]"
+exit $fail

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark 2: hot-path overhead. A loopback request/response of 64-byte
+# messages (every message is a send and a receive on each side: the worst
+# case per byte), alternately with and without sockcost's programs attached.
+source "$(dirname "$0")/lib.sh"
+require_root
+
+ROUNDS=${ROUNDS:-6}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+SIZE=${SIZE:-64}
+
+run_pingpong() {
+	"$LOADGEN" pingpong --size "$SIZE" --seconds "$SECONDS_PER_RUN" | awk '{ print $2 }'
+}
+
+# Attaches sockcost (all its programs) for the length of one run.
+start_sockcost() {
+	local log=$HOLDER_FIFO_DIR/sockcost.err
+	"$SOCKCOST" snapshot --json --observe $((SECONDS_PER_RUN + 30)) >/dev/null 2>"$log" &
+	SOCKCOST_PID=$!
+	HOLDER_PIDS+=("$SOCKCOST_PID")
+	until grep -q 'watching activity' "$log" 2>/dev/null; do
+		kill -0 "$SOCKCOST_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+stop_sockcost() {
+	kill -INT "$SOCKCOST_PID"
+	wait "$SOCKCOST_PID" || true
+}
+
+# The kernel's own accounting of the programs' run time (kernel.bpf_stats_enabled).
+prog_stats() {
+	bpftool prog show --json | jq -r --arg n "$1" \
+		'[.[] | select(.name == $n)] | map([.run_cnt // 0, .run_time_ns // 0]) | .[0] // [0, 0] | @tsv'
+}
+
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+restore_stats() { sysctl -q -w kernel.bpf_stats_enabled="$stats_was"; cleanup; }
+trap restore_stats EXIT
+
+without=()
+with=()
+echo "pingpong: $SIZE-byte request/response on one loopback connection, $ROUNDS rounds of ${SECONDS_PER_RUN}s each way"
+for ((r = 1; r <= ROUNDS; r++)); do
+	a=$(run_pingpong)
+	start_sockcost
+	b=$(run_pingpong)
+	stop_sockcost
+	without+=("$a")
+	with+=("$b")
+	printf '  round %d: without %s round trips/s, with %s round trips/s\n' "$r" "$a" "$b"
+done
+
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# One more run with the kernel's run-time accounting on (it costs a little
+# itself, so it stays out of the throughput rounds).
+sysctl -q -w kernel.bpf_stats_enabled=1
+start_sockcost
+run_pingpong >/dev/null
+calls=0
+prog_ns=0
+for p in sc_tp_send sc_tp_recv; do
+	read -r c t < <(prog_stats "$p")
+	calls=$((calls + c))
+	prog_ns=$((prog_ns + t))
+done
+stop_sockcost
+sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
+
+mw=$(median "${without[@]}")
+mwith=$(median "${with[@]}")
+awk -v a="$mw" -v b="$mwith" -v calls="$calls" -v prog_ns="$prog_ns" 'BEGIN {
+	loss = (a - b) / a * 100
+	# A round trip is 4 hooked calls in series (send and receive on each side).
+	ns = (1e9 / b - 1e9 / a) / 4
+	printf "  median without sockcost: %.0f round trips/s (%.0f messages/s)\n", a, 2 * a
+	printf "  median with sockcost:    %.0f round trips/s (%.0f messages/s)\n", b, 2 * b
+	printf "  throughput loss: %.2f%% (target <= 3%%)\n", loss
+	printf "  cost per hooked call from throughput: %.0f ns (noisy: the difference of two rates)\n", ns
+	if (calls > 0)
+		printf "  BPF program run time per send/receive call (kernel accounting): %.0f ns over %d calls\n", prog_ns / calls, calls
+}'
