@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Runs every test suite and prints one summary line: `total: N passed, N failed, N skipped`.
 
-Unit tests: each build/tests/test_* cmocka binary. Integration tests: pytest
-over tests/integration (BPF, root). Under CI=true a skipped test counts as a
+Unit tests: each build/tests/test_* cmocka binary. Integration and end-to-end
+tests: pytest over tests/integration and tests/e2e (BPF, root; the e2e test
+runs a Node.js WebSocket server). Under CI=true a skipped test counts as a
 failure, since CI must really load and attach the BPF programs."""
 import argparse
 import glob
@@ -31,7 +32,8 @@ def run_cmocka(binary):
 
 
 def run_pytest(python, args):
-    cmd = [python, "-m", "pytest", "-q", "-rfEs", os.path.join(HERE, "integration"), *args]
+    cmd = [python, "-m", "pytest", "-q", "-rfEs", os.path.join(HERE, "integration"),
+           os.path.join(HERE, "e2e"), *args]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     sys.stdout.write(r.stdout + r.stderr)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
@@ -64,7 +66,7 @@ def main():
         for k, v in run_cmocka(b).items():
             total[k] += v
     if not args.unit_only:
-        print("== integration (pytest)", flush=True)
+        print("== integration and e2e (pytest)", flush=True)
         env_sockcost = os.path.join(args.build, "sockcost")
         os.environ.setdefault("SOCKCOST", os.path.abspath(env_sockcost))
         for k, v in run_pytest(args.python, args.pytest_args).items():

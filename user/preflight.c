@@ -66,11 +66,11 @@ int sc_preflight_kernel(const struct btf *vmlinux)
 
 	if (!vmlinux)
 		return sc_err("kernel BTF not found (/sys/kernel/btf/vmlinux): "
-			      "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Linux 5.11+)");
+			      "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Linux 5.15+)");
 	for (i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		if (btf__find_by_name_kind(vmlinux, needed[i].name, needed[i].kind) >= 0)
 			continue;
-		return sc_err("kernel %s too old: needs %s; upgrade to Linux 5.11 or newer",
+		return sc_err("kernel %s too old: needs %s; upgrade to Linux 5.15 or newer",
 			      kernel_release(&u), needed[i].what);
 	}
 	return 0;
