@@ -131,7 +131,7 @@ $(BUILD)/sockcost: $(CLI_OBJS) $(LIB_OBJS)
 # Unit tests build straight from the pure sources, with ASan and UBSan.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HEADERS) | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(PURE_SRCS) -lcmocka -lz -lm -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(PURE_SRCS) -lcmocka -lz -lm -lpthread -o $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tools $(BUILD)/tests:
 	$(Q)mkdir -p $@ $(BUILD)/tests/unit
