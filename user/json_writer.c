@@ -191,15 +191,6 @@ void jw_key(struct jw *w, const char *key)
 	w->after_key = true;
 }
 
-void jw_key_plain(struct jw *w, const char *key, size_t len)
-{
-	before_value(w);
-	putc_(w, '"');
-	put(w, key, len);
-	put(w, "\":", 2);
-	w->after_key = true;
-}
-
 void jw_string_n(struct jw *w, const char *s, size_t len)
 {
 	before_value(w);
@@ -224,13 +215,6 @@ static void put_u64(struct jw *w, uint64_t v)
 		v /= 10;
 	} while (v);
 	put(w, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
-void jw_uint(struct jw *w, uint64_t v)
-{
-	before_value(w);
-	put_u64(w, v);
-	after_value(w);
 }
 
 void jw_int(struct jw *w, int64_t v)

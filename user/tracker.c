@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "names.h"
 #include "preflight.h"
 #include "sockcost.skel.h"
 #include "tracker.h"
@@ -28,18 +29,6 @@ static __u64 monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
-
-/* The best per-call hook the kernel's BTF says could exist. */
-static enum sc_hook preferred_hook(const struct btf *vmlinux)
-{
-	if (btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) >= 0 &&
-	    btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) >= 0)
-		return SC_HOOK_TRACEPOINT;
-	if (btf__find_by_name_kind(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC) >= 0 &&
-	    btf__find_by_name_kind(vmlinux, "tcp_recvmsg", BTF_KIND_FUNC) >= 0)
-		return SC_HOOK_FEXIT;
-	return SC_HOOK_NONE;
 }
 
 static void select_hook(struct sockcost *skel, enum sc_hook hook)
@@ -95,7 +84,7 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 	return skel;
 }
 
-static void log_hook(enum sc_hook wanted, enum sc_hook got)
+static void log_hook(enum sc_hook got)
 {
 	switch (got) {
 	case SC_HOOK_TRACEPOINT:
@@ -105,59 +94,66 @@ static void log_hook(enum sc_hook wanted, enum sc_hook got)
 		sc_info("activity hook: fexit tcp_sendmsg/tcp_recvmsg (no sock_*_length tracepoints)");
 		break;
 	case SC_HOOK_NONE:
-		sc_info("activity hook: none%s; idle times come from kernel tcp_sock timestamps, "
-			"which cannot tell heartbeats from data",
-			wanted == SC_HOOK_FEXIT ? " (fexit failed to load)" : "");
+		sc_info("activity hook: none (neither the sock_*_length tracepoints nor fexit "
+			"loaded); idle times come from kernel tcp_sock timestamps, which cannot "
+			"tell heartbeats from data");
 		break;
 	}
 }
 
+/*
+ * Says why nothing loaded: privileges were checked already, so a kernel
+ * without BTF or too old for the iterators, else the loader's own error.
+ */
+static void explain_load_failure(const char *step, int err)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	if (!sc_preflight_kernel(vmlinux))
+		sc_err("cannot %s BPF programs: %s%s", step, strerror(err),
+		       sc_log_verbose() ? "" : " (run with -v for libbpf's and the verifier's log)");
+	btf__free(vmlinux);
+}
+
 struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 {
-	struct sc_tracker *t = NULL;
-	struct btf *vmlinux = NULL;
-	enum sc_hook wanted;
-	const char *step;
+	/* Probing by trying, best first: BTF says what exists, not what loads. */
+	static const enum sc_hook order[] = { SC_HOOK_TRACEPOINT, SC_HOOK_FEXIT, SC_HOOK_NONE };
+	struct sc_tracker *t;
+	const char *step = "load";
+	size_t i;
 
 	if (sc_preflight_privileges())
 		return NULL;
-	vmlinux = btf__load_vmlinux_btf();
-	if (sc_preflight_kernel(vmlinux))
-		goto fail;
-
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		sc_preflight_kernel(NULL);
+		return NULL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		sc_err("out of memory");
-		goto fail;
+		return NULL;
 	}
-	wanted = preferred_hook(vmlinux);
-	t->hook = wanted;
-	t->skel = open_load_attach(wanted, opts, &step);
-	if (!t->skel && wanted == SC_HOOK_FEXIT) {
-		/* fentry/fexit may be forbidden (lockdown, no ftrace): probe by trying. */
-		sc_debug("fexit programs failed to %s: %s", step, strerror(errno));
-		t->hook = SC_HOOK_NONE;
-		t->skel = open_load_attach(SC_HOOK_NONE, opts, &step);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]) && !t->skel; i++) {
+		t->hook = order[i];
+		t->skel = open_load_attach(order[i], opts, &step);
+		if (!t->skel)
+			sc_debug("%s hook: failed to %s: %s", sc_hook_name(order[i]), step,
+				 strerror(errno));
 	}
 	if (!t->skel) {
-		sc_err("cannot %s BPF programs: %s%s", step, strerror(errno),
-		       sc_log_verbose() ? "" : " (run with -v for libbpf's and the verifier's log)");
-		goto fail;
+		explain_load_failure(step, errno);
+		free(t);
+		return NULL;
 	}
-	log_hook(wanted, t->hook);
+	log_hook(t->hook);
 
 	t->config_fd = bpf_map__fd(t->skel->maps.sc_config);
 	t->counters_fd = bpf_map__fd(t->skel->maps.sc_counters);
 	t->iter_link_fd[SC_ITER_TCP] = bpf_link__fd(t->skel->links.sc_iter_tcp);
 	t->iter_link_fd[SC_ITER_TASK_FILE] = bpf_link__fd(t->skel->links.sc_iter_task_file);
 	t->iter_link_fd[SC_ITER_TASK] = bpf_link__fd(t->skel->links.sc_iter_task);
-	btf__free(vmlinux);
 	return t;
-
-fail:
-	btf__free(vmlinux);
-	sc_tracker_close(t);
-	return NULL;
 }
 
 void sc_tracker_close(struct sc_tracker *t)

@@ -11,6 +11,10 @@ DURATION=${DURATION:-60}
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
+# Connections that stay open through the churn, opened before sockcost
+# attaches: the live count must include them (from the walk's baseline).
+start_holders 500 0 $((DURATION + 120))
+
 log=$HOLDER_FIFO_DIR/sockcost.err
 doc=$HOLDER_FIFO_DIR/churn.json
 "$SOCKCOST" snapshot --json --observe $((DURATION + 120)) >"$doc" 2>"$log" &
@@ -48,6 +52,7 @@ echo "  sockcost process: RSS ${rss0} KB -> ${rss1} KB, fds $fds0 -> $fds1"
 fail=0
 check() { if eval "$2"; then echo "  ok: $1"; else echo "  FAIL: $1"; fail=1; fi; }
 check "live count equals ss" "[ $((k_est4 + k_est6)) -eq $ss_est ]"
+check "held connections are in the live count" "[ $((k_est4 + k_est6)) -ge 1000 ]"
 # Other programs on the host may open a few connections meanwhile.
 check "opened counter matches the generator (2 sockets each)" "[ $k_open -ge $((2 * opened)) ] && [ $k_open -le $((2 * opened + 20)) ]"
 check "closed counter matches the generator" "[ $k_close -ge $((2 * closed)) ] && [ $k_close -le $((2 * closed + 20)) ]"

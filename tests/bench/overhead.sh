@@ -5,8 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 
-ROUNDS=${ROUNDS:-6}
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+ROUNDS=${ROUNDS:-10}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 SIZE=${SIZE:-64}
 
 run_pingpong() {
