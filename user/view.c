@@ -218,9 +218,11 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 {
 	const struct sc_snapshot *snap = v->snap;
 	struct sc_port_row *ports;
-	size_t i, n = 0, m = 0;
+	size_t i, n = 0, m = 0, listeners = 0;
 
-	ports = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*ports));
+	for (i = 0; i < snap->nsockets; i++)
+		listeners += snap->sockets[i].state == TCP_LISTEN;
+	ports = calloc(listeners ? listeners : 1, sizeof(*ports));
 	if (!ports)
 		return -ENOMEM;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -233,7 +235,8 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 			.accept_queue = s->accept_queue, .accept_queue_max = s->accept_queue_max,
 		};
 	}
-	qsort(ports, n, sizeof(*ports), cmp_port_key);
+	if (n)
+		qsort(ports, n, sizeof(*ports), cmp_port_key);
 	/* Merge IPv4/IPv6 and SO_REUSEPORT listeners of one port. */
 	for (i = 0; i < n; i++) {
 		if (m && !cmp_port_key(&ports[m - 1], &ports[i])) {

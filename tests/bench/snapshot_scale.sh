@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark 1: `sockcost snapshot --json` against `ss -tn` and `ss -tnp` at
 # 10K, 50K and 100K established loopback connections (2 sockets each), 5% of
-# them active. At 100K it also asserts the snapshot is right.
+# them active; the table (per-process and per-port summary, no per-socket
+# output) shows the cost of attribution alone. At 100K it also asserts the
+# snapshot is right. Medians of RUNS runs (ss -tnp runs once).
 source "$(dirname "$0")/lib.sh"
 require_root
 
@@ -31,12 +33,15 @@ for n in $SIZES; do
 	start_holders "$n" 5 600
 	echo "connections=$n sockets=$((2 * n)) processes=${#HOLDERS[@]}"
 	median_timed sc "$RUNS" "$SOCKCOST" snapshot --json
+	median_timed tbl "$RUNS" "$SOCKCOST" snapshot
 	median_timed tn "$RUNS" ss -tn
 	timed tnp ss -tnp
 	read -r sc_s sc_kb <<<"$sc"
+	read -r tbl_s tbl_kb <<<"$tbl"
 	read -r tn_s tn_kb <<<"$tn"
 	read -r tnp_s tnp_kb <<<"$tnp"
 	printf '  sockcost snapshot --json  %6.2f s  peak RSS %6d KB\n' "$sc_s" "$sc_kb"
+	printf '  sockcost snapshot (table) %6.2f s  peak RSS %6d KB\n' "$tbl_s" "$tbl_kb"
 	printf '  ss -tn                    %6.2f s  peak RSS %6d KB\n' "$tn_s" "$tn_kb"
 	printf '  ss -tnp                   %6.2f s  peak RSS %6d KB\n' "$tnp_s" "$tnp_kb"
 	echo "  ss -tnp / sockcost = $(ratio "$tnp_s" "$sc_s")x   ss -tn / sockcost = $(ratio "$tn_s" "$sc_s")x"
