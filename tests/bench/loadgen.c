@@ -8,9 +8,11 @@
  *       clients send B bytes every MS ms, which the server side reads.
  *       Prints "ready PID" once every pair is connected. Ends after S seconds,
  *       on SIGTERM/SIGINT, or when a pipe on stdin closes.
- *   loadgen pingpong --size B --seconds S
+ *   loadgen pingpong --size B --seconds S [--cpus]
  *       One connection, request/response of B bytes between two processes.
- *       Prints "round_trips_per_second X".
+ *       Prints "round_trips_per_second X". --cpus pins the client to CPU 0
+ *       and the server to CPU 1, so runs do not differ by where the
+ *       scheduler happened to put them.
  *   loadgen churn --rate R --seconds S
  *       Opens and closes R connections per second. Prints "opened N closed N".
  */
@@ -21,6 +23,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,7 +186,17 @@ static int hold(long pairs, long active, long interval_ms, long bytes, double se
 	return 0;
 }
 
-static int pingpong(long size, double seconds)
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+static int pingpong(long size, double seconds, int pin)
 {
 	struct sockaddr_in addr;
 	int lfd, cfd, sfd, one = 1;
@@ -199,6 +212,8 @@ static int pingpong(long size, double seconds)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) { /* echo server */
+		if (pin)
+			pin_to_cpu(1);
 		sfd = accept(lfd, NULL, NULL);
 		setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		while (!read_all(sfd, buf, (size_t)size) && !write_all(sfd, buf, (size_t)size))
@@ -206,6 +221,8 @@ static int pingpong(long size, double seconds)
 		_exit(0);
 	}
 	close(lfd);
+	if (pin)
+		pin_to_cpu(0);
 	cfd = connect_from(&addr, 0);
 	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	start = now_s();
@@ -267,6 +284,16 @@ static long arg_long(int argc, char **argv, const char *name, long def)
 	return def;
 }
 
+static int has_flag(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 2; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -289,7 +316,7 @@ int main(int argc, char **argv)
 			    arg_long(argc, argv, "--interval-ms", 500),
 			    arg_long(argc, argv, "--bytes", 64), secs);
 	if (!strcmp(argv[1], "pingpong"))
-		return pingpong(arg_long(argc, argv, "--size", 64), secs);
+		return pingpong(arg_long(argc, argv, "--size", 64), secs, has_flag(argc, argv, "--cpus"));
 	if (!strcmp(argv[1], "churn"))
 		return churn(arg_long(argc, argv, "--rate", 1000), secs);
 	fprintf(stderr, "loadgen: unknown mode '%s'\n", argv[1]);
