@@ -30,6 +30,9 @@
 // 10 s), the run (--seconds, default 60), and waiting for pending sends.
 'use strict';
 
+// Named so that sockcost's reports tell the two processes apart.
+process.title = 'ws-load';
+
 const WebSocket = require('ws');
 
 const KINDS = ['chat', 'heartbeat', 'silent'];

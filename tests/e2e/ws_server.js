@@ -16,6 +16,9 @@
 // (default 300) so that it can never outlive a test run for long.
 'use strict';
 
+// Named so that sockcost's reports tell the two processes apart.
+process.title = 'ws-server';
+
 const { WebSocketServer } = require('ws');
 
 const KINDS = new Set(['chat', 'heartbeat', 'silent']);
