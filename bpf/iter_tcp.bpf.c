@@ -111,6 +111,7 @@ int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 	rec.rport = bpf_ntohs(skc->skc_dport);
 	rec.netns = skc->skc_net.net->ns.inum;
 	rec.now_jiffies = bpf_jiffies64();
+	rec.now_ns = bpf_ktime_get_ns();
 	if (rec.family == AF_INET6) {
 		__builtin_memcpy(rec.laddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
 		__builtin_memcpy(rec.raddr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);

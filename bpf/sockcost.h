@@ -13,7 +13,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 3
+#define SC_ABI_VERSION 4
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -80,6 +80,7 @@ struct sc_tcp_record {
 	__u8 has_times;        /* lsndtime/lrcvtime are meaningful (connected states) */
 	__u8 pad[3];
 	__u64 now_jiffies;     /* jiffies_64 when the record was made */
+	__u64 now_ns;          /* and CLOCK_MONOTONIC then, to place jiffies stamps */
 	__u32 lsndtime;        /* tcp_sock last payload send, jiffies (32 bits) */
 	__u32 lrcvtime;        /* last payload receive, jiffies (32 bits) */
 	__u32 rx_data;         /* unread payload bytes (ss Recv-Q) */

@@ -11,9 +11,12 @@ static bool log_verbose;
 
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
+	/* Whole lines, even when two threads report at once. */
+	flockfile(stderr);
 	fprintf(stderr, "%s: %s", log_prog, level);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 /* libbpf's own messages are noise unless the user asked for detail. */

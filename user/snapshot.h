@@ -92,6 +92,7 @@ struct sc_snapshot {
 	__u32 netns_missed;            /* namespaces seen but not entered */
 	__u32 kernel_hz;               /* jiffies per second, 0 if unknown */
 	__u64 bpf_missed_events;       /* events the kernel skipped (recursion) */
+	__u64 storage_records;         /* records in the per-socket storage map */
 };
 
 struct sc_tracker;

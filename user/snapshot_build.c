@@ -16,39 +16,52 @@ static int cmp_task(const void *a, const void *b)
 	return CMP(x->tgid, y->tgid);
 }
 
-/* tcp_sock keeps 32-bit jiffies; unsigned subtraction copes with wrap-around. */
-static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz)
+/* d jiffies in ns without overflowing for any realistic d. */
+static __u64 jiffies_ns(__u64 d, __u32 hz)
 {
+	return d / hz * 1000000000ull + d % hz * 1000000000ull / hz;
+}
+
+/*
+ * Age in ms, as of now_ns (the snapshot), of a tcp_sock 32-bit jiffies
+ * stamp read at the record's time; unsigned subtraction copes with wrap.
+ */
+static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz, __u64 now_ns)
+{
+	__u64 since_record = now_ns > r->now_ns ? now_ns - r->now_ns : 0;
+
 	if (!r->has_times || !hz)
 		return SC_AGE_UNKNOWN;
-	return (__u64)(__u32)((__u32)r->now_jiffies - stamp) * 1000 / hz;
+	return (jiffies_ns((__u32)((__u32)r->now_jiffies - stamp), hz) + since_record) / 1000000;
 }
 
 /*
  * A jiffies_64 stamp as CLOCK_MONOTONIC ns, through the record's own
- * jiffies reading taken at about now_ns. 0 stays 0 (never), and without HZ
- * the stamp cannot be placed.
+ * (jiffies, ns) reading. 0 stays 0 (never). Without HZ a stamp cannot be
+ * dated: it is placed at the record's time, so a socket with calls is never
+ * taken for idle.
  */
-static __u64 jiffies_to_ns(__u64 stamp, __u64 now_jiffies, __u32 hz, __u64 now_ns)
+static __u64 jiffies_to_ns(__u64 stamp, const struct sc_tcp_record *r, __u32 hz)
 {
 	__u64 ago;
 
-	if (!stamp || !hz)
+	if (!stamp)
 		return 0;
-	ago = stamp < now_jiffies ? (now_jiffies - stamp) * 1000000000ull / hz : 0;
-	return ago < now_ns ? now_ns - ago : 1;
+	if (!hz || stamp >= r->now_jiffies)
+		return r->now_ns;
+	ago = jiffies_ns(r->now_jiffies - stamp, hz);
+	return ago < r->now_ns ? r->now_ns - ago : 1;
 }
 
-static void activity_from_state(struct sc_activity *a, const struct sc_tcp_record *r, __u32 hz,
-				__u64 now_ns)
+static void activity_from_state(struct sc_activity *a, const struct sc_tcp_record *r, __u32 hz)
 {
 	const struct sc_sock_state *st = &r->st;
 
 	a->first_seen_ns = st->first_seen_ns;
 	a->established_ns = st->established_ns;
-	a->last_send_ns = jiffies_to_ns(st->last_send_jiffies, r->now_jiffies, hz, now_ns);
-	a->last_recv_ns = jiffies_to_ns(st->last_recv_jiffies, r->now_jiffies, hz, now_ns);
-	a->last_active_ns = jiffies_to_ns(st->last_active_jiffies, r->now_jiffies, hz, now_ns);
+	a->last_send_ns = jiffies_to_ns(st->last_send_jiffies, r, hz);
+	a->last_recv_ns = jiffies_to_ns(st->last_recv_jiffies, r, hz);
+	a->last_active_ns = jiffies_to_ns(st->last_active_jiffies, r, hz);
 	a->tx_bytes = st->tx_bytes;
 	a->rx_bytes = st->rx_bytes;
 	a->tx_calls = st->tx_calls;
@@ -78,11 +91,11 @@ static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *
 	s->accept_queue_max = r->max_ack_backlog;
 	s->rx_bytes = r->bytes_received;
 	s->tx_bytes = r->bytes_sent;
-	s->kernel_send_age_ms = jiffies_age_ms(r, r->lsndtime, hz);
-	s->kernel_recv_age_ms = jiffies_age_ms(r, r->lrcvtime, hz);
+	s->kernel_send_age_ms = jiffies_age_ms(r, r->lsndtime, hz, now_ns);
+	s->kernel_recv_age_ms = jiffies_age_ms(r, r->lrcvtime, hz, now_ns);
 	s->has_state = r->has_state;
 	if (r->has_state)
-		activity_from_state(&s->act, r, hz, now_ns);
+		activity_from_state(&s->act, r, hz);
 }
 
 /* Fills keys with (tgid, fd) of every file and sorts them. */
@@ -133,11 +146,19 @@ static int sort_files(struct join *j, const struct sc_raw *raw)
 	}
 	for (i = 0; i < raw->nfiles; i++) {
 		const struct sc_file_record *f = &raw->files[keys[i].val];
-		const struct sc_file_record *prev = n ? &j->files[n - 1] : NULL;
+		size_t k;
+		bool seen = false;
 
-		if (prev && prev->tgid == f->tgid && prev->fd == f->fd && prev->cookie == f->cookie)
-			continue;
-		j->files[n++] = *f;
+		/* Compare with this (pid, fd) run so far: fd tables may interleave. */
+		for (k = n; k > 0 && j->files[k - 1].tgid == f->tgid && j->files[k - 1].fd == f->fd;
+		     k--) {
+			if (j->files[k - 1].cookie == f->cookie) {
+				seen = true;
+				break;
+			}
+		}
+		if (!seen)
+			j->files[n++] = *f;
 	}
 	j->nfiles = n;
 	free(keys);

@@ -235,6 +235,8 @@ static void write_counters(struct jw *w, const struct sc_snapshot *snap)
 	jw_uint(w, snap->counters.storage_failed);
 	JW_KEY(w, "bpf_missed_events_total");
 	jw_uint(w, snap->bpf_missed_events);
+	JW_KEY(w, "storage_records");
+	jw_uint(w, snap->storage_records);
 	jw_object_end(w);
 }
 

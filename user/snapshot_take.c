@@ -132,6 +132,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	struct sc_records tcp = { .rec_size = sizeof(struct sc_tcp_record) };
 	struct sc_records files = { .rec_size = sizeof(struct sc_file_record) };
 	struct sc_records tasks = { .rec_size = sizeof(struct sc_task_record) };
+	struct sc_records storage = { .rec_size = sizeof(__u64) };
 	struct sc_snapshot *snap;
 	struct sc_raw raw;
 	struct process_walk walk;
@@ -172,9 +173,14 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	snap->hook = sc_tracker_hook(t);
 	snap->taken_ns = monotonic_ns();
 	snap->bpf_missed_events = sc_tracker_missed_events(t);
+	/* Counted after the walks, which may add records for established sockets. */
+	if (read_iter(t, SC_ITER_STORAGE, &storage, "storage"))
+		goto fail;
+	snap->storage_records = storage.count;
+	sc_records_free(&storage);
 	if (tcp.count)
 		snap->kernel_hz = sc_kernel_hz(((struct sc_tcp_record *)tcp.data)[0].now_jiffies,
-					       snap->taken_ns);
+					       ((struct sc_tcp_record *)tcp.data)[0].now_ns);
 
 	raw = (struct sc_raw){
 		.tcp = tcp.data, .ntcp = tcp.count,
@@ -197,6 +203,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	return snap;
 
 fail:
+	sc_records_free(&storage);
 	sc_records_free(&tcp);
 	sc_records_free(&files);
 	sc_records_free(&tasks);

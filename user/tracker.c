@@ -41,6 +41,18 @@ static void select_hook(struct sockcost *skel, enum sc_hook hook)
 	bpf_program__set_autoload(skel->progs.sc_fexit_recv, fexit);
 }
 
+static int attach_storage_iter(struct sockcost *skel)
+{
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info info = {};
+
+	info.map.map_fd = bpf_map__fd(skel->maps.sc_sock_states);
+	opts.link_info = &info;
+	opts.link_info_len = sizeof(info);
+	skel->links.sc_iter_storage = bpf_program__attach_iter(skel->progs.sc_iter_storage, &opts);
+	return skel->links.sc_iter_storage ? 0 : -errno;
+}
+
 /*
  * open -> select hook -> load -> configure -> attach. The config is written
  * before attaching so the first event already sees the heartbeat threshold.
@@ -64,6 +76,8 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 	if (!skel)
 		return NULL;
 	select_hook(skel, hook);
+	/* A map iterator needs its map at attach time: attached below. */
+	bpf_program__set_autoattach(skel->progs.sc_iter_storage, false);
 	*step = "load";
 	err = sockcost__load(skel);
 	if (!err) {
@@ -76,6 +90,8 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 		*step = "attach";
 		err = sockcost__attach(skel);
 	}
+	if (!err)
+		err = attach_storage_iter(skel);
 	if (err) {
 		sockcost__destroy(skel);
 		errno = err < 0 ? -err : err;
@@ -121,6 +137,7 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 	static const enum sc_hook order[] = { SC_HOOK_TRACEPOINT, SC_HOOK_FEXIT, SC_HOOK_NONE };
 	struct sc_tracker *t;
 	const char *step = "load";
+	int err = 0;
 	size_t i;
 
 	if (sc_preflight_privileges())
@@ -137,12 +154,14 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 	for (i = 0; i < sizeof(order) / sizeof(order[0]) && !t->skel; i++) {
 		t->hook = order[i];
 		t->skel = open_load_attach(order[i], opts, &step);
-		if (!t->skel)
+		if (!t->skel) {
+			err = errno; /* logging below may clobber it */
 			sc_debug("%s hook: failed to %s: %s", sc_hook_name(order[i]), step,
-				 strerror(errno));
+				 strerror(err));
+		}
 	}
 	if (!t->skel) {
-		explain_load_failure(step, errno);
+		explain_load_failure(step, err);
 		free(t);
 		return NULL;
 	}
@@ -153,6 +172,7 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 	t->iter_link_fd[SC_ITER_TCP] = bpf_link__fd(t->skel->links.sc_iter_tcp);
 	t->iter_link_fd[SC_ITER_TASK_FILE] = bpf_link__fd(t->skel->links.sc_iter_task_file);
 	t->iter_link_fd[SC_ITER_TASK] = bpf_link__fd(t->skel->links.sc_iter_task);
+	t->iter_link_fd[SC_ITER_STORAGE] = bpf_link__fd(t->skel->links.sc_iter_storage);
 	return t;
 }
 

@@ -23,6 +23,7 @@ enum sc_iter_kind {
 	SC_ITER_TCP,
 	SC_ITER_TASK_FILE,
 	SC_ITER_TASK,
+	SC_ITER_STORAGE,       /* the per-socket storage map's records */
 	SC_ITER_COUNT,
 };
 

@@ -136,7 +136,7 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 
 			if (!keep_row(&r, f))
 				continue;
-			/* Unheld rows keep their cookie order (sockets are sorted by cookie). */
+			/* Unheld rows last, in the kernel's walk order. */
 			r.order = r.holder ? ((__u64)r.holder->pid << 32 | r.holder->fd)
 					   : (1ull << 63) + i;
 			v->rows[v->nrows++] = r;

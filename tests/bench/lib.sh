@@ -49,12 +49,27 @@ start_holders() {
 		HOLDERS+=($!)
 	done
 	for ((i = 0; i < procs; i++)); do
-		out="$HOLDER_FIFO_DIR/holder.$i"
-		until grep -q '^ready' "$out" 2>/dev/null; do
-			kill -0 "${HOLDERS[$i]}" 2>/dev/null || { echo "holder $i died" >&2; exit 1; }
-			sleep 0.1
-		done
+		wait_for_line "$HOLDER_FIFO_DIR/holder.$i" '^ready' "${HOLDERS[$i]}"
 	done
+}
+
+# wait_for_line FILE PATTERN PID: until FILE has PATTERN, PID dies (fail) or 60 s pass (fail).
+wait_for_line() {
+	local file=$1 pattern=$2 pid=$3 deadline=$((SECONDS + 60))
+	until grep -q "$pattern" "$file" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || { echo "process $pid died:" >&2; cat "$file" >&2; exit 1; }
+		[ "$SECONDS" -lt "$deadline" ] || { echo "timed out waiting for '$pattern'" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+# forget PID: it was waited for; cleanup must not signal a reused pid.
+forget() {
+	local pid keep=()
+	for pid in "${HOLDER_PIDS[@]}"; do
+		[ "$pid" = "$1" ] || keep+=("$pid")
+	done
+	HOLDER_PIDS=("${keep[@]}")
 }
 
 stop_holders() {

@@ -23,15 +23,22 @@ start_sockcost() {
 	"$SOCKCOST" snapshot --json --observe $((SECONDS_PER_RUN + 30)) >/dev/null 2>"$log" &
 	SOCKCOST_PID=$!
 	HOLDER_PIDS+=("$SOCKCOST_PID")
-	until grep -q 'watching activity' "$log" 2>/dev/null; do
-		kill -0 "$SOCKCOST_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
-		sleep 0.05
-	done
+	wait_for_line "$log" 'watching activity' "$SOCKCOST_PID"
 }
 
+# Detaching frees programs and maps in the background: let that settle
+# before the next run, which may be one without sockcost.
 stop_sockcost() {
 	kill -INT "$SOCKCOST_PID"
 	wait "$SOCKCOST_PID" || true
+	forget "$SOCKCOST_PID"
+	sleep 0.5
+}
+
+run_with() {
+	start_sockcost
+	run_pingpong
+	stop_sockcost
 }
 
 # The kernel's own accounting of the programs' run time (kernel.bpf_stats_enabled).
@@ -49,10 +56,15 @@ with=()
 ratios=()
 echo "pingpong: $SIZE-byte request/response on one loopback connection, $ROUNDS rounds of ${SECONDS_PER_RUN}s each way"
 for ((r = 1; r <= ROUNDS; r++)); do
-	a=$(run_pingpong)
-	start_sockcost
-	b=$(run_pingpong)
-	stop_sockcost
+	# Alternate which run goes first, so neither side always follows the other.
+	if ((r % 2)); then
+		a=$(run_pingpong)
+		b=$(run_with)
+	else
+		b=$(run_with)
+		a=$(run_pingpong)
+	fi
+	[ -n "$a" ] && [ -n "$b" ] || { echo "round $r failed" >&2; exit 1; }
 	without+=("$a")
 	with+=("$b")
 	ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { print b / a }')")
@@ -67,7 +79,7 @@ start_sockcost
 run_pingpong >/dev/null
 calls=0
 prog_ns=0
-for p in sc_tp_send sc_tp_recv; do
+for p in sc_tp_send sc_tp_recv sc_fexit_send sc_fexit_recv; do
 	read -r c t < <(prog_stats "$p")
 	calls=$((calls + c))
 	prog_ns=$((prog_ns + t))

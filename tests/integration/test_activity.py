@@ -144,6 +144,10 @@ def test_live_counters_match_the_walk_and_count_churn():
         assert counters["established_ipv4"] + counters["established_ipv6"] == len(established)
         assert doc["host"]["established_ipv4"] + doc["host"]["established_ipv6"] == len(established)
         assert counters["storage_failures_total"] == 0
+        # The storage map, walked on its own, holds a record for every
+        # established socket (the baseline) and for nothing that is gone.
+        full = {s["cookie"] for s in doc["sockets"] if s["state"] not in ("TIME-WAIT", "SYN-RECV")}
+        assert len(established) <= counters["storage_records"] <= len(full)
     finally:
         lst.close()
         for c, s in keep + churn[2:]:

@@ -62,7 +62,7 @@ enum {
 #define TCP(c, fam, state_, lp, rp, send_age, recv_age, ...) \
 	{ .cookie = (c), .netns = NETNS, .family = (fam), .state = (state_), \
 	  .lport = (lp), .rport = (rp), .has_times = (send_age) != SC_AGE_UNKNOWN, \
-	  .now_jiffies = NOW_JIFFIES, .lsndtime = (__u32)(NOW_JIFFIES - (send_age)), \
+	  .now_jiffies = NOW_JIFFIES, .now_ns = T_NS, .lsndtime = (__u32)(NOW_JIFFIES - (send_age)), \
 	  .lrcvtime = (__u32)(NOW_JIFFIES - (recv_age)), __VA_ARGS__ }
 
 /* In no particular order: the build sorts them. */
@@ -754,6 +754,55 @@ static void test_kernel_ages_from_jiffies(void **state)
 	assert_true(fx->snap.sockets[0].kernel_send_age_ms == SC_AGE_UNKNOWN);
 }
 
+/*
+ * Threads with their own fd tables can report one fd as different sockets,
+ * interleaved: A:fd3->X, B:fd3->Y, C:fd3->X. X keeps one holder.
+ */
+static void test_interleaved_fd_tables(void **state)
+{
+	static const struct sc_tcp_record tcp[] = {
+		TCP(1, AF_INET, TCP_ESTABLISHED, 22, 40000, 0, 0),
+		TCP(2, AF_INET, TCP_ESTABLISHED, 23, 40001, 0, 0),
+	};
+	static const struct sc_file_record files[] = {
+		FILE_REC(800, 3, 1), FILE_REC(800, 3, 2), FILE_REC(800, 3, 1),
+	};
+	static const struct sc_task_record tasks[] = { TASK(800, "unshared", 1024) };
+	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+
+	*state = fx;
+	assert_int_equal(fx->snap.nholders, 2);
+	assert_int_equal(find_socket(&fx->snap, 1)->nholders, 1);
+	assert_int_equal(fx->snap.processes[0].fds, 2);
+}
+
+/*
+ * Activity stamps are jiffies, dated through the record's own (jiffies, ns)
+ * reading; without HZ they cannot be dated and count as recent, so a socket
+ * with calls is never taken for idle.
+ */
+static void test_activity_stamps_without_hz(void **state)
+{
+	static const struct sc_tcp_record tcp[] = {
+		TCP(1, AF_INET, TCP_ESTABLISHED, 22, 40000, SC_AGE_UNKNOWN, SC_AGE_UNKNOWN,
+		    .has_state = 1,
+		    .st = { .last_active_jiffies = NOW_JIFFIES - 500000, .rx_calls = 3 }),
+	};
+	struct fixture *fx = build_fixture(tcp, N(tcp), NULL, 0, NULL, 0);
+
+	*state = fx;
+	/* HZ 1000: 500000 jiffies ago is 500 s before the record. */
+	assert_int_equal(fx->snap.sockets[0].act.last_active_ns, T_NS - 500000 * MS);
+	fixture_teardown(state);
+
+	fx = calloc(1, sizeof(*fx));
+	assert_non_null(fx);
+	fx->raw = (struct sc_raw){ .tcp = dup_array(tcp, sizeof(tcp)), .ntcp = 1, .now_ns = T_NS };
+	assert_int_equal(sc_snapshot_build(&fx->snap, &fx->raw, PID_SELF), 0);
+	*state = fx;
+	assert_int_equal(fx->snap.sockets[0].act.last_active_ns, T_NS);
+}
+
 int main(void)
 {
 #define HOST_TEST(f) cmocka_unit_test_setup_teardown(f, host_setup, fixture_teardown)
@@ -780,6 +829,8 @@ int main(void)
 		OWN_TEST(test_duplicate_file_records_count_once),
 		OWN_TEST(test_socket_shared_with_self_stays),
 		OWN_TEST(test_kernel_ages_from_jiffies),
+		OWN_TEST(test_interleaved_fd_tables),
+		OWN_TEST(test_activity_stamps_without_hz),
 	};
 #undef HOST_TEST
 #undef OWN_TEST
