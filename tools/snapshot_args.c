@@ -18,7 +18,7 @@ const char snapshot_usage[] =
 	"\n"
 	"Output:\n"
 	"  -j, --json                one JSON document instead of tables\n"
-	"  -s, --sockets             also list individual connections\n"
+	"  -s, --sockets             also list individual connections (JSON always has them)\n"
 	"\n"
 	"Filters (connections kept; fd counts stay per process):\n"
 	"  -p, --pid PID             connections held by process PID\n"
@@ -30,10 +30,16 @@ const char snapshot_usage[] =
 	"  -b, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
 	"                            activity, e.g. WebSocket ping/pong (default 0)\n"
 	"  -o, --observe SECS        watch per-call activity for SECS before reporting\n"
-	"                            (default 0: kernel timestamps stand in)\n"
+	"                            (default 0: kernel timestamps stand in; Ctrl-C\n"
+	"                            ends the watch early and still reports)\n"
 	"\n"
-	"  -v, --verbose             log details, including libbpf's messages\n"
-	"  -h, --help                show this help\n";
+	"  -v, --verbose             log details: libbpf's messages, time per phase\n"
+	"  -h, --help                show this help\n"
+	"\n"
+	"Examples:\n"
+	"  sockcost snapshot\n"
+	"  sockcost snapshot --observe 30 --heartbeat-bytes 8 --port 8080 --sockets\n"
+	"  sockcost snapshot --json --idle-only | jq '.processes'\n";
 
 int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out)

@@ -17,16 +17,12 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 
-from helpers import bpf_unavailable_reason  # noqa: E402
+from helpers import require_bpf  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _bpf_available():
-    reason = bpf_unavailable_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the BPF tests cannot run: {reason}")
-        pytest.skip(f"BPF tests need root and BTF: {reason}")
+    require_bpf()
 
 
 @pytest.fixture(scope="session")

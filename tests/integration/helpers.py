@@ -25,6 +25,17 @@ def bpf_unavailable_reason():
     return None
 
 
+def require_bpf():
+    """Skips the calling test when BPF cannot run here; under CI=true, fails."""
+    import pytest
+
+    reason = bpf_unavailable_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the BPF tests cannot run: {reason}")
+        pytest.skip(f"BPF tests need root and BTF: {reason}")
+
+
 def run_sockcost(*args, timeout=60):
     return subprocess.run([SOCKCOST, *args], capture_output=True, text=True, timeout=timeout)
 
