@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "cgroup.h"
 #include "idle.h"
 #include "names.h"
 #include "sockcost.h"
@@ -74,6 +75,8 @@ struct sc_process {
 	__u64 fds;             /* open file descriptors */
 	__u64 fd_limit;        /* RLIMIT_NOFILE soft limit */
 	__u64 tcp_fds;         /* fds that are TCP sockets */
+	char cgroup[SC_CGROUP_PATH_LEN]; /* cgroup v2 path, "" if unknown */
+	struct sc_container container;
 };
 
 struct sc_snapshot {

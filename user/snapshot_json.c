@@ -135,6 +135,17 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	jw_object_end(w);
 }
 
+/* An empty string is unknown: null. */
+#define write_optional_string(w, key, s) (JW_KEY(w, key), write_string_or_null(w, s))
+
+static void write_string_or_null(struct jw *w, const char *s)
+{
+	if (s[0])
+		jw_string(w, s);
+	else
+		jw_null(w);
+}
+
 static void write_process(struct jw *w, const struct sc_proc_row *pr)
 {
 	const struct sc_process *p = pr->process;
@@ -158,6 +169,10 @@ static void write_process(struct jw *w, const struct sc_proc_row *pr)
 	jw_uint(w, p->fd_limit);
 	JW_KEY(w, "socket_memory_bytes");
 	jw_uint(w, pr->socket_memory_bytes);
+	write_optional_string(w, "cgroup", p->cgroup);
+	write_optional_string(w, "container_runtime", p->container.runtime);
+	write_optional_string(w, "container_id", p->container.id);
+	write_optional_string(w, "pod_uid", p->container.pod_uid);
 	jw_object_end(w);
 }
 

@@ -111,6 +111,20 @@ static int walk_other_netns(const struct sc_tracker *t, const struct sc_records 
 	return err;
 }
 
+/* Each listed process's cgroup and container: one small /proc read each. */
+static void identify_processes(struct sc_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nprocesses; i++) {
+		struct sc_process *p = &snap->processes[i];
+
+		if (sc_cgroup_of_pid(p->pid, p->cgroup, sizeof(p->cgroup)))
+			p->cgroup[0] = '\0'; /* exited, or no cgroup v2 */
+		sc_cgroup_identify(p->cgroup, &p->container);
+	}
+}
+
 struct process_walk {
 	const struct sc_tracker *t;
 	struct sc_records *tasks;
@@ -200,6 +214,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	sc_records_free(&tcp);
 	sc_records_free(&files);
 	sc_records_free(&tasks);
+	identify_processes(snap);
 	return snap;
 
 fail:
