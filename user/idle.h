@@ -3,6 +3,7 @@
 #define SC_IDLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 #include "sockcost.h"
@@ -45,6 +46,19 @@ struct sc_idle_result {
 	__u64 idle_ms;
 	enum sc_idle_source source;
 };
+
+/* Upper bounds, in seconds, of the idle-age histogram; a +Inf bucket follows.
+ * They sit on common idle timeouts (Slack's 3 minutes, nginx's 60 s, ...). */
+#define SC_IDLE_BUCKETS 10
+extern const __u32 sc_idle_bucket_s[SC_IDLE_BUCKETS];
+
+struct sc_idle_hist {
+	__u64 count[SC_IDLE_BUCKETS + 1]; /* not cumulative; the last is above every bound */
+	__u64 sum_ms;
+	__u64 total;
+};
+
+void sc_idle_hist_add(struct sc_idle_hist *h, __u64 idle_ms);
 
 struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
 				       const struct sc_idle_clock *clk,

@@ -301,6 +301,7 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 		if (s->state == TCP_ESTABLISHED) {
 			v->totals.connections++;
 			v->totals.idle_connections += idle[i].idle;
+			sc_idle_hist_add(&v->totals.idle_hist, idle[i].idle_ms);
 		}
 	}
 out:

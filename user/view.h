@@ -47,6 +47,7 @@ struct sc_totals {
 	__u64 connections;
 	__u64 idle_connections;
 	__u64 socket_memory_bytes;
+	struct sc_idle_hist idle_hist;  /* idle age of the kept ESTABLISHED sockets */
 };
 
 /* A snapshot judged by an idle policy and narrowed by a filter. */

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc_mem.h"
+
+/* Reads a small file into buf, NUL-terminated. Returns bytes read or a negative errno. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+int sc_proc_rss_bytes(__u32 pid, __u64 *rss)
+{
+	char path[64], buf[256];
+	unsigned long long size, resident;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return -EINVAL;
+	*rss = (__u64)resident * (__u64)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+const char *sc_cgroup2_mount(void)
+{
+	static char mount[256];
+	struct mntent *m;
+	FILE *f;
+
+	if (mount[0])
+		return mount;
+	snprintf(mount, sizeof(mount), "/sys/fs/cgroup");
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return mount;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(mount, sizeof(mount), "%s", m->mnt_dir);
+			break;
+		}
+	endmntent(f);
+	return mount;
+}
+
+int sc_cgroup_memory_max(const char *cgroup_path, __u64 *limit)
+{
+	char path[1024], buf[64];
+	char *end;
+	ssize_t n;
+
+	if (!cgroup_path || !cgroup_path[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s%s/memory.max", sc_cgroup2_mount(), cgroup_path);
+	n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (!strncmp(buf, "max", 3))
+		return 1;
+	errno = 0;
+	*limit = strtoull(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}

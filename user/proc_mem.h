@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_PROC_MEM_H
+#define SC_PROC_MEM_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/* Resident set size of pid in bytes (/proc/PID/statm). Returns 0 or a negative errno. */
+int sc_proc_rss_bytes(__u32 pid, __u64 *rss);
+
+/*
+ * memory.max of a cgroup v2 path (as /proc/PID/cgroup names it), looked up
+ * under the cgroup2 mount. Returns 0 and sets *limit, 1 if there is no limit
+ * ("max"), or a negative errno if it cannot be read.
+ */
+int sc_cgroup_memory_max(const char *cgroup_path, __u64 *limit);
+
+/* Where cgroup2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts, ".../unified"). */
+const char *sc_cgroup2_mount(void);
+
+#endif /* SC_PROC_MEM_H */
