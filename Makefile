@@ -34,7 +34,7 @@ CLI_SRCS  := $(wildcard tools/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # Pure logic, unit-tested without BPF or root.
 PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
-	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/marginal.c \
+	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/summary_build.c user/marginal.c \
 	tools/snapshot_args.c \
 	tools/format.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -84,8 +84,14 @@ test: deps
 unit-bins: $(UNIT_BINS)
 
 # Programs the integration tests run (plain C where Python cannot do it).
-TEST_HELPERS := $(BUILD)/tests/helpers/zombie_leader
+TEST_HELPERS := $(BUILD)/tests/helpers/zombie_leader $(BUILD)/tests/helpers/summary_check
 test-helpers: $(TEST_HELPERS)
+
+# A helper that drives the library itself links it.
+$(BUILD)/tests/helpers/summary_check: tests/integration/summary_check.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/helpers/%: tests/integration/%.c
 	$(call msg,CC,$@)

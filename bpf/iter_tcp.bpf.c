@@ -4,54 +4,13 @@
  * of the network namespace the iterator was created in.
  */
 #include "common.bpf.h"
-#include "maps.bpf.h"
-
-/*
- * Keeps the live established count right from the walk: established sockets
- * that predate sockcost are added once, and a socket still marked counted
- * after leaving ESTABLISHED (its state change was missed) is taken out. The
- * flag makes both idempotent with the state-change program.
- */
-static __always_inline void reconcile_count(struct sc_sock_state *st, int established, int v6)
-{
-	struct sc_counters *c;
-	__u64 old;
-
-	if (established) {
-		if (st->flags & SC_SOCK_COUNTED)
-			return;
-		old = __sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED);
-		if (old & SC_SOCK_COUNTED)
-			return;
-		c = sc_counters_this_cpu();
-		if (c)
-			__sync_fetch_and_add(&c->established[v6], 1);
-		return;
-	}
-	if (!(st->flags & SC_SOCK_COUNTED))
-		return;
-	old = __sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED);
-	c = sc_counters_this_cpu();
-	if (c && (old & SC_SOCK_COUNTED)) {
-		__sync_fetch_and_add(&c->established[v6], -1);
-		c->closed++;
-	}
-}
+#include "counting.bpf.h"
 
 /* States in which tcp_sock's last send/receive stamps describe a connection. */
 static __always_inline int has_connection_times(int state)
 {
 	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
 	       state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING;
-}
-
-static __always_inline int live_counters(void)
-{
-	struct sc_config *cfg;
-	__u32 zero = 0;
-
-	cfg = bpf_map_lookup_elem(&sc_config, &zero);
-	return cfg && cfg->live_counters;
 }
 
 /* Direct loads through BTF pointers: much cheaper than probe-read helpers. */
@@ -89,7 +48,7 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	if (!st->first_seen_ns)
 		st->first_seen_ns = bpf_ktime_get_ns();
 	if (live)
-		reconcile_count(st, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
+		sc_reconcile_count(st, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
 	rec->st = *st;
 	rec->has_state = 1;
 }
@@ -123,7 +82,7 @@ int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 	/* NULL for time-wait and request sockets: they have no queues. */
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (tp)
-		read_full_sock(&rec, tp, live_counters());
+		read_full_sock(&rec, tp, sc_live_counters());
 
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

@@ -13,7 +13,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 4
+#define SC_ABI_VERSION 5
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -117,6 +117,41 @@ struct sc_task_record {
 	__u64 nofile_cur;      /* RLIMIT_NOFILE soft limit */
 	__u64 nofile_max;
 	char comm[SC_COMM_LEN];
+};
+
+/* sc_conn_record.kind */
+#define SC_CONN_HEADER 1       /* first record of a walk: the clocks, no file */
+#define SC_CONN_FILE 2         /* an open file that is not a TCP socket */
+#define SC_CONN_TCP 3          /* a TCP socket */
+
+/* sc_conn_record.flags */
+#define SC_CONN_HAS_STATE 0x1  /* a storage record exists: the stamps below are valid */
+#define SC_CONN_SAW_CALLS 0x2  /* the activity hook saw a send/receive call */
+#define SC_CONN_HAS_TIMES 0x4  /* kernel_last is meaningful (connected states) */
+
+/*
+ * One per open file of every process, from the aggregate walk (iter/task_file).
+ * Compact on purpose: the daemon and `top` read one per socket per refresh.
+ * A header record leads: established_ns carries CLOCK_MONOTONIC now and
+ * last_active_jiffies jiffies_64 now.
+ */
+struct sc_conn_record {
+	__u32 tgid;
+	__u32 tid;
+	__u8 kind;             /* SC_CONN_* */
+	__u8 state;            /* TCP_* */
+	__u8 flags;
+	__u8 pad;
+	__u16 lport;           /* host byte order */
+	__u16 pad2;
+	/* ESTABLISHED and others: queue memory; LISTEN: accept queue length */
+	__u32 mem;
+	/* Connected states: newest of tcp_sock lsndtime/lrcvtime (32-bit jiffies);
+	 * LISTEN: accept queue limit */
+	__u32 kernel_last;
+	__u64 cookie;
+	__u64 established_ns;  /* when it was seen entering ESTABLISHED, 0 if not */
+	__u64 last_active_jiffies;
 };
 
 #endif /* SOCKCOST_H */

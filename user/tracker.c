@@ -173,6 +173,7 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 	t->iter_link_fd[SC_ITER_TASK_FILE] = bpf_link__fd(t->skel->links.sc_iter_task_file);
 	t->iter_link_fd[SC_ITER_TASK] = bpf_link__fd(t->skel->links.sc_iter_task);
 	t->iter_link_fd[SC_ITER_STORAGE] = bpf_link__fd(t->skel->links.sc_iter_storage);
+	t->iter_link_fd[SC_ITER_CONN] = bpf_link__fd(t->skel->links.sc_iter_conn);
 	return t;
 }
 

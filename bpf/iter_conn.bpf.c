@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iter/task_file, the aggregate walk: a compact sc_conn_record per open file
+ * of every process, in every network namespace. The daemon and `top` read it
+ * on every refresh, so it carries only what idle classification and the
+ * per-process, per-port and host sums need.
+ */
+#include "common.bpf.h"
+#include "counting.bpf.h"
+
+static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk, int live)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct sc_sock_state *st;
+	int established, create;
+	__u32 snd, rcv;
+
+	if (!tp)
+		return;
+	rec->kind = SC_CONN_TCP;
+	rec->state = sk->__sk_common.skc_state;
+	rec->lport = sk->__sk_common.skc_num;
+	rec->cookie = bpf_get_socket_cookie(sk);
+	established = rec->state == TCP_ESTABLISHED;
+	if (rec->state == TCP_LISTEN) {
+		rec->mem = sk->sk_ack_backlog;
+		rec->kernel_last = sk->sk_max_ack_backlog;
+		return;
+	}
+	rec->mem = sk->sk_backlog.rmem_alloc.counter + sk->sk_wmem_queued +
+		   (sk->sk_forward_alloc > 0 ? sk->sk_forward_alloc : 0);
+	if (established || rec->state == TCP_CLOSE_WAIT || rec->state == TCP_FIN_WAIT1 ||
+	    rec->state == TCP_FIN_WAIT2 || rec->state == TCP_LAST_ACK || rec->state == TCP_CLOSING) {
+		snd = tp->lsndtime;
+		rcv = tp->inet_conn.icsk_ack.lrcvtime;
+		/* The newer of two wrapping 32-bit stamps. */
+		rec->kernel_last = (__s32)(snd - rcv) > 0 ? snd : rcv;
+		rec->flags |= SC_CONN_HAS_TIMES;
+	}
+
+	/* A socket from before the daemon, in any namespace, is watched from now on. */
+	create = live && established;
+	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	if (!st) {
+		if (create)
+			sc_count_storage_failure();
+		return;
+	}
+	if (!st->first_seen_ns)
+		st->first_seen_ns = bpf_ktime_get_ns();
+	if (live)
+		sc_reconcile_count(st, established, sk->__sk_common.skc_family == AF_INET6);
+	rec->flags |= SC_CONN_HAS_STATE;
+	if (st->tx_calls || st->rx_calls)
+		rec->flags |= SC_CONN_SAW_CALLS;
+	rec->established_ns = st->established_ns;
+	rec->last_active_jiffies = st->last_active_jiffies;
+}
+
+SEC("iter/task_file")
+int sc_iter_conn(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct sc_conn_record rec = {};
+	struct socket *sock;
+	struct sock *sk;
+
+	if (ctx->meta->seq_num == 0) {
+		rec.kind = SC_CONN_HEADER;
+		rec.established_ns = bpf_ktime_get_ns();
+		rec.last_active_jiffies = bpf_jiffies64();
+		bpf_seq_write(seq, &rec, sizeof(rec));
+		__builtin_memset(&rec, 0, sizeof(rec));
+	}
+	if (!task || !file)
+		return 0;
+
+	rec.kind = SC_CONN_FILE;
+	rec.tgid = task->tgid;
+	rec.tid = task->pid;
+	sock = bpf_sock_from_file(file);
+	if (sock) {
+		sk = sock->sk;
+		if (sk && sc_is_tcp(sk))
+			read_tcp(&rec, sk, sc_live_counters());
+	}
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

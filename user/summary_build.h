@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_SUMMARY_BUILD_H
+#define SC_SUMMARY_BUILD_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "summary.h"
+
+/* What the aggregate walk's records are judged with. */
+struct sc_summary_inputs {
+	struct sc_idle_policy policy;
+	enum sc_hook hook;
+	__u64 attached_ns;          /* when the activity hook attached */
+	__u32 kernel_hz;            /* 0 if unknown */
+	struct sc_counters counters;
+};
+
+/*
+ * Folds the aggregate walk (recs: a header record, then one per open file)
+ * and the process records (tasks, by tgid) into s. Pure. Returns 0,
+ * -EPROTO if recs does not start with a header, or -ENOMEM.
+ */
+int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, size_t nrecs,
+		     const struct sc_task_record *tasks, size_t ntasks,
+		     const struct sc_summary_inputs *in);
+
+#endif /* SC_SUMMARY_BUILD_H */
