@@ -50,6 +50,8 @@ struct sc_config {
 	 */
 	__u32 live_counters;
 	__u32 pad;
+	/* Which build of the programs is attached: an upgraded daemon replaces them. */
+	__u64 build_id;
 };
 
 enum sc_hook {

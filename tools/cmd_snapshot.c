@@ -77,11 +77,13 @@ int cmd_snapshot(int argc, char **argv)
 	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
 	/* Live counters only mean something over a watched interval. */
 	topts.live_counters = o.observe_s > 0;
+	topts.pin_mode = SC_PIN_READ;
 	t0 = now_ms();
 	t = sc_tracker_open(&topts);
 	if (!t)
 		return 1;
 	sc_debug("load and attach: %.1f ms", now_ms() - t0);
+	sc_policy_follow_tracker(&o.policy, t);
 	observe(o.observe_s);
 	snap = sc_snapshot_take(t);
 	if (!snap)

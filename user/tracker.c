@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,18 +10,51 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "idle.h"
 #include "log.h"
 #include "names.h"
+#include "pin.h"
 #include "preflight.h"
 #include "sockcost.skel.h"
 #include "tracker.h"
 
+/* Every link sockcost makes, by role; the order names the pinned files. */
+enum link_role {
+	L_STATE, L_TP_SEND, L_TP_RECV, L_FEXIT_SEND, L_FEXIT_RECV,
+	L_ITER_TCP, L_ITER_TASK_FILE, L_ITER_TASK, L_ITER_STORAGE, L_ITER_CONN,
+	L_COUNT,
+};
+
+static const char *const link_pin_name[L_COUNT] = {
+	"link_state_change", "link_tp_send", "link_tp_recv", "link_fexit_send", "link_fexit_recv",
+	"iter_tcp", "iter_task_file", "iter_task", "iter_storage", "iter_conn",
+};
+
+static const enum link_role iter_role[SC_ITER_COUNT] = {
+	[SC_ITER_TCP] = L_ITER_TCP, [SC_ITER_TASK_FILE] = L_ITER_TASK_FILE,
+	[SC_ITER_TASK] = L_ITER_TASK, [SC_ITER_STORAGE] = L_ITER_STORAGE,
+	[SC_ITER_CONN] = L_ITER_CONN,
+};
+
+enum map_role { M_STATES, M_CONFIG, M_COUNTERS, M_COUNT };
+
+static const char *const map_pin_name[M_COUNT] = {
+	SC_PIN_MAP_STATES, SC_PIN_MAP_CONFIG, SC_PIN_MAP_COUNTERS,
+};
+
+/* Value sizes a pinned map must have to be read as ours: a second guard after the ABI. */
+static const __u32 map_value_size[M_COUNT] = {
+	sizeof(struct sc_sock_state), sizeof(struct sc_config), sizeof(struct sc_counters),
+};
+
 struct sc_tracker {
-	struct sockcost *skel;
+	struct sockcost *skel;       /* our own programs; NULL when reading pinned ones */
 	enum sc_hook hook;
-	int iter_link_fd[SC_ITER_COUNT];
-	int config_fd;
-	int counters_fd;
+	bool uses_pinned;
+	int link_fd[L_COUNT];        /* -1: not attached */
+	int map_fd[M_COUNT];
+	int prog_fd[L_COUNT];        /* programs behind the links, for missed-run counts */
+	bool owns_fds;               /* the fds above came from bpffs, not the skeleton */
 };
 
 static __u64 monotonic_ns(void)
@@ -29,6 +63,46 @@ static __u64 monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+/* FNV-1a over the embedded BPF object: changes whenever the programs do. */
+static __u64 build_id(void)
+{
+	static __u64 id;
+	const unsigned char *p;
+	size_t i, n;
+
+	if (id)
+		return id;
+	p = sockcost__elf_bytes(&n);
+	id = 0xcbf29ce484222325ull;
+	for (i = 0; i < n; i++)
+		id = (id ^ p[i]) * 0x100000001b3ull;
+	return id;
+}
+
+static struct bpf_link **skel_link(struct sockcost *s, enum link_role r)
+{
+	switch (r) {
+	case L_STATE: return &s->links.sc_state_change;
+	case L_TP_SEND: return &s->links.sc_tp_send;
+	case L_TP_RECV: return &s->links.sc_tp_recv;
+	case L_FEXIT_SEND: return &s->links.sc_fexit_send;
+	case L_FEXIT_RECV: return &s->links.sc_fexit_recv;
+	case L_ITER_TCP: return &s->links.sc_iter_tcp;
+	case L_ITER_TASK_FILE: return &s->links.sc_iter_task_file;
+	case L_ITER_TASK: return &s->links.sc_iter_task;
+	case L_ITER_STORAGE: return &s->links.sc_iter_storage;
+	case L_ITER_CONN: return &s->links.sc_iter_conn;
+	case L_COUNT: break;
+	}
+	return NULL;
+}
+
+static struct bpf_map *skel_map(struct sockcost *s, enum map_role r)
+{
+	return r == M_STATES ? s->maps.sc_sock_states
+	       : r == M_CONFIG ? s->maps.sc_config : s->maps.sc_counters;
 }
 
 static void select_hook(struct sockcost *skel, enum sc_hook hook)
@@ -54,22 +128,25 @@ static int attach_storage_iter(struct sockcost *skel)
 }
 
 /*
- * open -> select hook -> load -> configure -> attach. The config is written
- * before attaching so the first event already sees the heartbeat threshold.
- * NULL with errno set on failure; *step names the step that failed.
+ * open -> select hook -> reuse maps -> load -> configure -> attach. The
+ * config is written before attaching so the first event already sees the
+ * heartbeat threshold; a reused config keeps its attach time, so idle ages
+ * count from when the first daemon started watching. NULL with errno set on
+ * failure; *step names the step that failed.
  */
 static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_tracker_opts *opts,
-					 const char **step)
+					 const int *reuse_map_fd, const char **step)
 {
 	struct sc_config cfg = {
 		.heartbeat_bytes = opts->heartbeat_bytes,
 		.abi_version = SC_ABI_VERSION,
 		.hook = hook,
 		.live_counters = opts->live_counters,
+		.build_id = build_id(),
 	};
 	struct sockcost *skel;
 	__u32 zero = 0;
-	int err;
+	int err = 0, m;
 
 	*step = "open";
 	skel = sockcost__open();
@@ -78,11 +155,23 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 	select_hook(skel, hook);
 	/* A map iterator needs its map at attach time: attached below. */
 	bpf_program__set_autoattach(skel->progs.sc_iter_storage, false);
-	*step = "load";
-	err = sockcost__load(skel);
+	*step = "reuse pinned maps of";
+	for (m = 0; reuse_map_fd && m < M_COUNT && !err; m++)
+		err = bpf_map__reuse_fd(skel_map(skel, m), reuse_map_fd[m]);
+	if (!err) {
+		*step = "load";
+		err = sockcost__load(skel);
+	}
 	if (!err) {
 		*step = "configure";
 		cfg.attached_ns = monotonic_ns();
+		if (reuse_map_fd) {
+			struct sc_config old;
+
+			if (!bpf_map_lookup_elem(reuse_map_fd[M_CONFIG], &zero, &old) &&
+			    old.attached_ns)
+				cfg.attached_ns = old.attached_ns;
+		}
 		err = bpf_map__update_elem(skel->maps.sc_config, &zero, sizeof(zero), &cfg,
 					   sizeof(cfg), BPF_ANY);
 	}
@@ -131,14 +220,236 @@ static void explain_load_failure(const char *step, int err)
 	btf__free(vmlinux);
 }
 
-struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
+static void reset_fds(struct sc_tracker *t)
+{
+	int i;
+
+	for (i = 0; i < L_COUNT; i++)
+		t->link_fd[i] = t->prog_fd[i] = -1;
+	for (i = 0; i < M_COUNT; i++)
+		t->map_fd[i] = -1;
+}
+
+static void close_owned_fds(struct sc_tracker *t)
+{
+	int i;
+
+	for (i = 0; t->owns_fds && i < L_COUNT; i++) {
+		if (t->link_fd[i] >= 0)
+			close(t->link_fd[i]);
+		if (t->prog_fd[i] >= 0)
+			close(t->prog_fd[i]);
+	}
+	for (i = 0; t->owns_fds && i < M_COUNT; i++)
+		if (t->map_fd[i] >= 0)
+			close(t->map_fd[i]);
+	t->owns_fds = false;
+	reset_fds(t);
+}
+
+/* Takes the skeleton's fds; they stay the skeleton's to close. */
+static void use_skeleton_fds(struct sc_tracker *t)
+{
+	int i;
+
+	close_owned_fds(t);
+	for (i = 0; i < L_COUNT; i++) {
+		struct bpf_link *l = *skel_link(t->skel, i);
+
+		t->link_fd[i] = l ? bpf_link__fd(l) : -1;
+	}
+	for (i = 0; i < M_COUNT; i++)
+		t->map_fd[i] = bpf_map__fd(skel_map(t->skel, i));
+	t->prog_fd[L_STATE] = bpf_program__fd(t->skel->progs.sc_state_change);
+	t->prog_fd[L_TP_SEND] = bpf_program__fd(t->skel->progs.sc_tp_send);
+	t->prog_fd[L_TP_RECV] = bpf_program__fd(t->skel->progs.sc_tp_recv);
+	t->prog_fd[L_FEXIT_SEND] = bpf_program__fd(t->skel->progs.sc_fexit_send);
+	t->prog_fd[L_FEXIT_RECV] = bpf_program__fd(t->skel->progs.sc_fexit_recv);
+}
+
+static int map_value_size_of(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? -1 : (int)info.value_size;
+}
+
+/*
+ * Opens what dir holds. Returns 0 with t's fds set (the caller owns them),
+ * -ENOENT if nothing is pinned, or -EPROTO (with *why) if the pinned layout
+ * is not this build's ABI. The config names the hook and the ABI.
+ */
+static int open_pinned(struct sc_tracker *t, const char *dir, struct sc_config *cfg,
+		       char *why, size_t why_len)
+{
+	char path[PATH_MAX];
+	struct bpf_link_info info;
+	__u32 zero = 0, len;
+	int i, err = 0;
+
+	reset_fds(t);
+	t->owns_fds = true;
+	for (i = 0; i < M_COUNT && !err; i++) {
+		sc_pin_path(path, sizeof(path), dir, map_pin_name[i]);
+		t->map_fd[i] = bpf_obj_get(path);
+		if (t->map_fd[i] < 0)
+			err = errno == ENOENT ? -ENOENT : -errno;
+		else if (map_value_size_of(t->map_fd[i]) != (int)map_value_size[i])
+			err = -EPROTO;
+	}
+	if (!err && bpf_map_lookup_elem(t->map_fd[M_CONFIG], &zero, cfg))
+		err = -errno;
+	if (!err && cfg->abi_version != SC_ABI_VERSION)
+		err = -EPROTO;
+	if (err == -EPROTO)
+		snprintf(why, why_len, "layout version %u, this sockcost reads %u",
+			 map_value_size_of(t->map_fd[M_CONFIG]) == sizeof(*cfg) ? cfg->abi_version
+										  : 0,
+			 SC_ABI_VERSION);
+	for (i = 0; i < L_COUNT && !err; i++) {
+		sc_pin_path(path, sizeof(path), dir, link_pin_name[i]);
+		t->link_fd[i] = bpf_obj_get(path);
+		if (t->link_fd[i] < 0)
+			continue; /* a hook that did not load (fexit next to tracepoints) */
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(t->link_fd[i], &info, &len))
+			t->prog_fd[i] = bpf_prog_get_fd_by_id(info.prog_id);
+	}
+	for (i = L_ITER_TCP; i < L_COUNT && !err; i++)
+		if (t->link_fd[i] < 0 || t->link_fd[L_STATE] < 0) {
+			snprintf(why, why_len, "%s is missing", link_pin_name[i]);
+			err = -EPROTO;
+		}
+	if (err)
+		close_owned_fds(t);
+	return err;
+}
+
+/* Pins our skeleton's maps and links in dir, replacing links pinned there before. */
+static int pin_skeleton(struct sc_tracker *t, const char *dir)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < M_COUNT; i++) {
+		struct bpf_map *m = skel_map(t->skel, i);
+
+		sc_pin_path(path, sizeof(path), dir, map_pin_name[i]);
+		/* A reused map is pinned already; pinning it again is a no-op. */
+		if (access(path, F_OK) && bpf_map__pin(m, path))
+			return sc_err("cannot pin %s: %s", path, strerror(errno));
+	}
+	for (i = 0; i < L_COUNT; i++) {
+		struct bpf_link *l = *skel_link(t->skel, i);
+
+		sc_pin_path(path, sizeof(path), dir, link_pin_name[i]);
+		/* Our link is attached: dropping the old pin now leaves no gap. */
+		if (unlink(path) && errno != ENOENT)
+			return sc_err("cannot replace %s: %s", path, strerror(errno));
+		if (l && bpf_link__pin(l, path))
+			return sc_err("cannot pin %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+/* Loads our programs, trying activity hooks best first. */
+static int load_own(struct sc_tracker *t, const struct sc_tracker_opts *opts,
+		    const int *reuse_map_fd)
 {
 	/* Probing by trying, best first: BTF says what exists, not what loads. */
 	static const enum sc_hook order[] = { SC_HOOK_TRACEPOINT, SC_HOOK_FEXIT, SC_HOOK_NONE };
-	struct sc_tracker *t;
 	const char *step = "load";
 	int err = 0;
 	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]) && !t->skel; i++) {
+		t->hook = order[i];
+		t->skel = open_load_attach(order[i], opts, reuse_map_fd, &step);
+		if (!t->skel) {
+			err = errno; /* logging below may clobber it */
+			sc_debug("%s hook: failed to %s: %s", sc_hook_name(order[i]), step,
+				 strerror(err));
+		}
+	}
+	if (!t->skel) {
+		explain_load_failure(step, err);
+		return -1;
+	}
+	log_hook(t->hook);
+	return 0;
+}
+
+/* The daemon's own pinned state is ours to adopt as is: same programs. */
+static int adopt_pinned(struct sc_tracker *t, const struct sc_config *pinned,
+			const struct sc_tracker_opts *opts)
+{
+	struct sc_config cfg = *pinned;
+	__u32 zero = 0;
+
+	cfg.heartbeat_bytes = opts->heartbeat_bytes;
+	cfg.live_counters = opts->live_counters;
+	if (bpf_map_update_elem(t->map_fd[M_CONFIG], &zero, &cfg, BPF_ANY))
+		return sc_err("cannot update the pinned config: %s", strerror(errno));
+	if (cfg.heartbeat_bytes != pinned->heartbeat_bytes)
+		sc_info("heartbeat threshold changed from %llu to %llu bytes",
+			(unsigned long long)pinned->heartbeat_bytes,
+			(unsigned long long)cfg.heartbeat_bytes);
+	t->hook = (enum sc_hook)cfg.hook;
+	t->uses_pinned = true;
+	return 0;
+}
+
+/*
+ * The daemon: adopt the pinned programs if they are this build's; load this
+ * build with the pinned maps (history and counters kept) if they are an
+ * older build of the same layout; replace anything else.
+ */
+static int open_owned(struct sc_tracker *t, const struct sc_tracker_opts *opts, const char *dir)
+{
+	int reuse_map_fd[M_COUNT];
+	struct sc_config cfg;
+	char why[128] = "";
+	int err;
+
+	if (sc_pin_prepare(dir))
+		return -1;
+	err = open_pinned(t, dir, &cfg, why, sizeof(why));
+	if (!err && cfg.build_id == build_id()) {
+		sc_info("reusing the programs and maps pinned in %s", dir);
+		return adopt_pinned(t, &cfg, opts);
+	}
+	if (err == -EPROTO || (err && err != -ENOENT)) {
+		sc_warn("pinned state in %s is not compatible (%s): replacing it",
+			dir, why[0] ? why : strerror(-err));
+		if (sc_pin_unload(dir) || sc_pin_prepare(dir))
+			return -1;
+	}
+	if (!err) {
+		sc_info("upgrading the programs pinned in %s; per-socket state and counters kept",
+			dir);
+		memcpy(reuse_map_fd, t->map_fd, sizeof(reuse_map_fd));
+	}
+	err = load_own(t, opts, t->map_fd[M_CONFIG] >= 0 ? reuse_map_fd : NULL);
+	if (!err)
+		err = pin_skeleton(t, dir);
+	/* The old links' pins are gone; dropping our fds detaches them. */
+	close_owned_fds(t);
+	if (err)
+		return -1;
+	t->uses_pinned = true;
+	use_skeleton_fds(t);
+	return 0;
+}
+
+struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
+{
+	const char *dir = sc_pin_dir(opts->pin_dir);
+	struct sc_tracker *t;
+	struct sc_config cfg;
+	char why[128] = "";
+	int err;
 
 	if (sc_preflight_privileges())
 		return NULL;
@@ -151,29 +462,34 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts)
 		sc_err("out of memory");
 		return NULL;
 	}
-	for (i = 0; i < sizeof(order) / sizeof(order[0]) && !t->skel; i++) {
-		t->hook = order[i];
-		t->skel = open_load_attach(order[i], opts, &step);
-		if (!t->skel) {
-			err = errno; /* logging below may clobber it */
-			sc_debug("%s hook: failed to %s: %s", sc_hook_name(order[i]), step,
-				 strerror(err));
+	reset_fds(t);
+	switch (opts->pin_mode) {
+	case SC_PIN_OWN:
+		err = open_owned(t, opts, dir);
+		break;
+	case SC_PIN_READ:
+		err = open_pinned(t, dir, &cfg, why, sizeof(why));
+		if (!err) {
+			t->hook = (enum sc_hook)cfg.hook;
+			t->uses_pinned = true;
+			sc_debug("reading sockcostd's state pinned in %s", dir);
+			break;
 		}
+		if (err == -EPROTO)
+			sc_info("ignoring the state pinned in %s (%s); loading our own programs",
+				dir, why);
+		/* fall through */
+	case SC_PIN_NONE:
+	default:
+		err = load_own(t, opts, NULL);
+		if (!err)
+			use_skeleton_fds(t);
+		break;
 	}
-	if (!t->skel) {
-		explain_load_failure(step, err);
-		free(t);
+	if (err) {
+		sc_tracker_close(t);
 		return NULL;
 	}
-	log_hook(t->hook);
-
-	t->config_fd = bpf_map__fd(t->skel->maps.sc_config);
-	t->counters_fd = bpf_map__fd(t->skel->maps.sc_counters);
-	t->iter_link_fd[SC_ITER_TCP] = bpf_link__fd(t->skel->links.sc_iter_tcp);
-	t->iter_link_fd[SC_ITER_TASK_FILE] = bpf_link__fd(t->skel->links.sc_iter_task_file);
-	t->iter_link_fd[SC_ITER_TASK] = bpf_link__fd(t->skel->links.sc_iter_task);
-	t->iter_link_fd[SC_ITER_STORAGE] = bpf_link__fd(t->skel->links.sc_iter_storage);
-	t->iter_link_fd[SC_ITER_CONN] = bpf_link__fd(t->skel->links.sc_iter_conn);
 	return t;
 }
 
@@ -181,6 +497,7 @@ void sc_tracker_close(struct sc_tracker *t)
 {
 	if (!t)
 		return;
+	close_owned_fds(t);
 	sockcost__destroy(t->skel);
 	free(t);
 }
@@ -190,33 +507,49 @@ enum sc_hook sc_tracker_hook(const struct sc_tracker *t)
 	return t->hook;
 }
 
+bool sc_tracker_uses_pinned(const struct sc_tracker *t)
+{
+	return t->uses_pinned;
+}
+
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind)
 {
-	return t->iter_link_fd[kind];
+	return t->link_fd[iter_role[kind]];
 }
 
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg)
 {
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(t->config_fd, &zero, cfg))
+	if (bpf_map_lookup_elem(t->map_fd[M_CONFIG], &zero, cfg))
 		return sc_err("cannot read BPF config map: %s", strerror(errno));
 	return 0;
 }
 
+void sc_policy_follow_tracker(struct sc_idle_policy *policy, const struct sc_tracker *t)
+{
+	struct sc_config cfg;
+
+	if (sc_tracker_read_config(t, &cfg) || cfg.heartbeat_bytes == policy->heartbeat_bytes)
+		return;
+	sc_info("sockcostd's programs count calls above %llu bytes as activity; using that "
+		"heartbeat threshold, not %llu", (unsigned long long)cfg.heartbeat_bytes,
+		(unsigned long long)policy->heartbeat_bytes);
+	policy->heartbeat_bytes = cfg.heartbeat_bytes;
+}
+
 __u64 sc_tracker_missed_events(const struct sc_tracker *t)
 {
-	const struct bpf_program *progs[] = {
-		t->skel->progs.sc_state_change, t->skel->progs.sc_tp_send, t->skel->progs.sc_tp_recv,
-		t->skel->progs.sc_fexit_send, t->skel->progs.sc_fexit_recv,
+	static const enum link_role events[] = {
+		L_STATE, L_TP_SEND, L_TP_RECV, L_FEXIT_SEND, L_FEXIT_RECV,
 	};
 	__u64 missed = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(progs[i]);
+		int fd = t->prog_fd[events[i]];
 
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
 			missed += info.recursion_misses;
@@ -236,7 +569,7 @@ int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum
 	percpu = calloc((size_t)ncpus, sizeof(*percpu));
 	if (!percpu)
 		return sc_err("out of memory");
-	if (bpf_map_lookup_elem(t->counters_fd, &zero, percpu)) {
+	if (bpf_map_lookup_elem(t->map_fd[M_COUNTERS], &zero, percpu)) {
 		free(percpu);
 		return sc_err("cannot read BPF counters: %s", strerror(errno));
 	}

@@ -14,9 +14,18 @@
  */
 struct sc_tracker;
 
+/* What to do with the pinned state a daemon keeps (pin.h). */
+enum sc_pin_mode {
+	SC_PIN_NONE,           /* load our own programs, leave nothing behind */
+	SC_PIN_READ,           /* read the daemon's pinned state if it is compatible, else load */
+	SC_PIN_OWN,            /* the daemon: adopt, upgrade or create the pinned state */
+};
+
 struct sc_tracker_opts {
 	__u64 heartbeat_bytes; /* send/recv calls of <= this many bytes are not activity */
 	bool live_counters;    /* keep sc_counters.established exact (a record per socket) */
+	enum sc_pin_mode pin_mode;
+	const char *pin_dir;   /* NULL: sc_pin_dir(NULL) */
 };
 
 enum sc_iter_kind {
@@ -34,9 +43,19 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts);
 void sc_tracker_close(struct sc_tracker *t);
 
 enum sc_hook sc_tracker_hook(const struct sc_tracker *t);
+/* True when the programs and maps are the daemon's pinned ones. */
+bool sc_tracker_uses_pinned(const struct sc_tracker *t);
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
 int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum);
+struct sc_idle_policy;
+/*
+ * The kernel judges calls against the heartbeat threshold it was loaded
+ * with; on the daemon's pinned programs that is the daemon's. Sets the
+ * policy's to it, saying so if the caller asked for another.
+ */
+void sc_policy_follow_tracker(struct sc_idle_policy *policy, const struct sc_tracker *t);
+
 /* Program runs the kernel skipped because one was already running on that CPU. */
 __u64 sc_tracker_missed_events(const struct sc_tracker *t);
 

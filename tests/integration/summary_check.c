@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -62,7 +63,10 @@ int main(int argc, char **argv)
 	}
 	policy.idle_after_ms = strtoull(argv[1], NULL, 10);
 	policy.heartbeat_bytes = opts.heartbeat_bytes = strtoull(argv[2], NULL, 10);
-	sc_log_init("summary_check", false);
+	sc_log_init("summary_check", getenv("SC_VERBOSE") != NULL);
+	/* SC_PIN=own|read: as sockcostd or as the CLI next to it. */
+	if (getenv("SC_PIN"))
+		opts.pin_mode = !strcmp(getenv("SC_PIN"), "own") ? SC_PIN_OWN : SC_PIN_READ;
 	t = sc_tracker_open(&opts);
 	if (!t)
 		return 1;

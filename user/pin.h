@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_PIN_H
+#define SC_PIN_H
+
+/*
+ * Pinned state: sockcostd keeps one set of programs, links and maps per
+ * host under a bpffs directory, so it can restart without losing per-socket
+ * history or counters, and so the CLI can read what the daemon has watched.
+ */
+#define SC_PIN_DIR "/sys/fs/bpf/sockcost"
+
+/* dir if given, else $SOCKCOST_PIN_DIR if set (tests, several daemons), else SC_PIN_DIR. */
+const char *sc_pin_dir(const char *dir);
+
+/* File names inside the pin directory. */
+#define SC_PIN_MAP_STATES "map_sock_states"
+#define SC_PIN_MAP_CONFIG "map_config"
+#define SC_PIN_MAP_COUNTERS "map_counters"
+
+/* Mounts bpffs on the parent of dir if needed, then creates dir (0700). */
+int sc_pin_prepare(const char *dir);
+
+/* Whether dir holds any pinned object. */
+int sc_pin_exists(const char *dir);
+
+/* Writes "dir/name" into buf. Returns 0, or -ENAMETOOLONG. */
+int sc_pin_path(char *buf, unsigned long len, const char *dir, const char *name);
+
+/*
+ * Removes every pinned object in dir and dir itself: programs no process
+ * holds detach. Returns 0 (also when there was nothing), or a negative
+ * errno after logging.
+ */
+int sc_pin_unload(const char *dir);
+
+#endif /* SC_PIN_H */
