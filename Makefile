@@ -34,7 +34,7 @@ CLI_SRCS  := $(wildcard tools/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # Pure logic, unit-tested without BPF or root.
 PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
-	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/summary_build.c user/marginal.c \
+	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/summary_build.c user/idle_events.c user/marginal.c \
 	tools/snapshot_args.c \
 	tools/format.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

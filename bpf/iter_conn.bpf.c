@@ -20,6 +20,7 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 	rec->kind = SC_CONN_TCP;
 	rec->state = sk->__sk_common.skc_state;
 	rec->lport = sk->__sk_common.skc_num;
+	rec->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	rec->cookie = bpf_get_socket_cookie(sk);
 	established = rec->state == TCP_ESTABLISHED;
 	if (rec->state == TCP_LISTEN) {

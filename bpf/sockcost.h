@@ -145,7 +145,7 @@ struct sc_conn_record {
 	__u8 flags;
 	__u8 pad;
 	__u16 lport;           /* host byte order */
-	__u16 pad2;
+	__u16 rport;           /* host byte order */
 	/* ESTABLISHED and others: queue memory; LISTEN: accept queue length */
 	__u32 mem;
 	/* Connected states: newest of tcp_sock lsndtime/lrcvtime (32-bit jiffies);

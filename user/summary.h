@@ -69,4 +69,9 @@ struct sc_tracker;
 int sc_summary_collect(struct sc_summary *s, const struct sc_tracker *t,
 		       const struct sc_idle_policy *policy);
 
+struct sc_walk;
+/* The same from a walk already taken (walk.h). Returns 0 or a negative errno. */
+int sc_summary_from_walk(struct sc_summary *s, const struct sc_walk *w,
+			 const struct sc_tracker *t);
+
 #endif /* SC_SUMMARY_H */

@@ -345,3 +345,46 @@ out:
 		sc_summary_free(s);
 	return err;
 }
+
+int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
+		      const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n)
+{
+	struct clock_ref clock;
+	struct sc_conn_idle *list;
+	struct sc_key *keys;
+	size_t i, nkeys = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
+		return -EPROTO;
+	clock = (struct clock_ref){ .now_ns = recs[0].established_ns,
+				    .now_jiffies = recs[0].last_active_jiffies, .hz = in->kernel_hz };
+	keys = malloc(nrecs * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 1; i < nrecs; i++)
+		if (recs[i].kind == SC_CONN_TCP && recs[i].state == TCP_ESTABLISHED)
+			keys[nkeys++] = (struct sc_key){ .key = recs[i].cookie, .val = i };
+	list = malloc((nkeys ? nkeys : 1) * sizeof(*list));
+	if (!list || sc_radix_sort(keys, nkeys)) {
+		free(keys);
+		free(list);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nkeys; i++) {
+		const struct sc_conn_record *r = &recs[keys[i].val];
+		struct sc_idle_result idle;
+
+		if (i && keys[i - 1].key == keys[i].key)
+			continue;
+		idle = classify(r, &clock, in);
+		list[(*n)++] = (struct sc_conn_idle){
+			.cookie = r->cookie, .pid = r->tgid, .lport = r->lport, .rport = r->rport,
+			.idle = idle.idle, .idle_ms = idle.idle_ms,
+		};
+	}
+	free(keys);
+	*out = list;
+	return 0;
+}

@@ -2,6 +2,7 @@
 #ifndef SC_SUMMARY_BUILD_H
 #define SC_SUMMARY_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -24,5 +25,22 @@ struct sc_summary_inputs {
 int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, size_t nrecs,
 		     const struct sc_task_record *tasks, size_t ntasks,
 		     const struct sc_summary_inputs *in);
+
+/* An established connection as the aggregate walk judged it. */
+struct sc_conn_idle {
+	__u64 cookie;
+	__u32 pid;             /* the first process holding it */
+	__u16 lport;
+	__u16 rport;
+	bool idle;
+	__u64 idle_ms;
+};
+
+/*
+ * Every established connection some process holds, once each, by cookie.
+ * Pure. Sets *out (free() it) and *n. Returns 0, -EPROTO or -ENOMEM.
+ */
+int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
+		      const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n);
 
 #endif /* SC_SUMMARY_BUILD_H */

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for user/summary_build.c: the aggregate walk's records folded
+ * into per-process, per-port and host sums (each socket once for the host,
+ * once per process), and the per-connection idle list the events use.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "summary_build.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_CLOSE_WAIT 8
+#define TCP_LISTEN 10
+#define HZ 250
+#define NOW_JIFFIES 1000000ull
+#define NOW_NS 4000000000000ull    /* 4000 s */
+#define SEC_J(s) ((s) * HZ)
+
+static struct sc_conn_record recs[64];
+static size_t nrecs;
+
+static void header(void)
+{
+	nrecs = 0;
+	recs[nrecs++] = (struct sc_conn_record){ .kind = SC_CONN_HEADER,
+						 .established_ns = NOW_NS,
+						 .last_active_jiffies = NOW_JIFFIES };
+}
+
+static void file(__u32 tgid, __u32 tid)
+{
+	recs[nrecs++] = (struct sc_conn_record){ .kind = SC_CONN_FILE, .tgid = tgid, .tid = tid };
+}
+
+/* An established socket last active `idle_s` ago (observed by the hook). */
+static void conn(__u32 tgid, __u64 cookie, __u16 lport, __u32 idle_s, __u32 mem)
+{
+	recs[nrecs++] = (struct sc_conn_record){
+		.kind = SC_CONN_TCP, .tgid = tgid, .tid = tgid, .state = TCP_ESTABLISHED,
+		.flags = SC_CONN_HAS_STATE | SC_CONN_SAW_CALLS | SC_CONN_HAS_TIMES,
+		.lport = lport, .rport = 40000, .cookie = cookie, .mem = mem,
+		.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(idle_s)),
+		.last_active_jiffies = NOW_JIFFIES - SEC_J(idle_s),
+	};
+}
+
+static void listen_on(__u32 tgid, __u64 cookie, __u16 port, __u32 queue, __u32 max)
+{
+	recs[nrecs++] = (struct sc_conn_record){
+		.kind = SC_CONN_TCP, .tgid = tgid, .tid = tgid, .state = TCP_LISTEN,
+		.lport = port, .cookie = cookie, .mem = queue, .kernel_last = max,
+	};
+}
+
+static const struct sc_task_record tasks[] = {
+	{ .tgid = 100, .nofile_cur = 1024, .comm = "server" },
+	{ .tgid = 200, .nofile_cur = 4096, .comm = "client" },
+	{ .tgid = 300, .nofile_cur = 1024, .comm = "worker" },
+};
+
+static const struct sc_summary_inputs inputs = {
+	.policy = { .idle_after_ms = 60000 },
+	.hook = SC_HOOK_TRACEPOINT,
+	.attached_ns = 1000000000ull,
+	.kernel_hz = HZ,
+};
+
+static const struct sc_summary_proc *proc(const struct sc_summary *s, __u32 pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
+static void test_sums_per_process_port_and_host(void **state)
+{
+	struct sc_summary s;
+	const struct sc_summary_proc *srv, *cli;
+
+	(void)state;
+	header();
+	file(100, 100);
+	listen_on(100, 1, 8080, 2, 128);
+	conn(100, 10, 8080, 5, 100);     /* active */
+	conn(100, 11, 8080, 120, 0);     /* idle */
+	file(200, 200);
+	file(200, 200);
+	conn(200, 20, 50000, 5, 300);    /* the peers, client side */
+	conn(200, 21, 50001, 120, 0);
+	file(300, 300);                  /* no TCP sockets: not listed */
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+
+	assert_int_equal(s.connections, 4);
+	assert_int_equal(s.idle_connections, 2);
+	assert_int_equal(s.socket_memory_bytes, 400);
+	assert_int_equal(s.idle_hist.total, 4);
+	assert_int_equal(s.idle_hist.count[1], 2);          /* 5 s: (1, 5] */
+	assert_int_equal(s.idle_hist.count[5], 2);          /* 120 s: (60, 120] */
+	assert_int_equal(s.idle_hist.sum_ms, 250000);
+	assert_int_equal(s.nprocs, 2);
+	srv = proc(&s, 100);
+	cli = proc(&s, 200);
+	assert_non_null(srv);
+	assert_non_null(cli);
+	assert_string_equal(srv->comm, "server");
+	assert_int_equal(srv->fds, 4);
+	assert_int_equal(srv->tcp_sockets, 3);
+	assert_int_equal(srv->connections, 2);
+	assert_int_equal(srv->idle_connections, 1);
+	assert_int_equal(srv->fd_limit, 1024);
+	assert_int_equal(srv->socket_memory_bytes, 100);
+	assert_int_equal(cli->fds, 4);
+	assert_int_equal(cli->fd_limit, 4096);
+	assert_int_equal(s.nports, 1);
+	assert_int_equal(s.ports[0].port, 8080);
+	assert_int_equal(s.ports[0].connections, 2);
+	assert_int_equal(s.ports[0].idle_connections, 1);
+	assert_int_equal(s.ports[0].accept_queue, 2);
+	assert_int_equal(s.ports[0].accept_queue_max, 128);
+	sc_summary_free(&s);
+}
+
+static void test_shared_socket_counts_once_per_process_and_host(void **state)
+{
+	struct sc_summary s;
+
+	(void)state;
+	header();
+	listen_on(100, 1, 8080, 0, 128);
+	conn(100, 10, 8080, 120, 50);
+	conn(100, 10, 8080, 120, 50);    /* dup'ed fd: same socket */
+	listen_on(300, 1, 8080, 0, 128); /* forked worker shares both */
+	conn(300, 10, 8080, 120, 50);
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(s.connections, 1);
+	assert_int_equal(s.idle_connections, 1);
+	assert_int_equal(s.socket_memory_bytes, 50);
+	assert_int_equal(proc(&s, 100)->connections, 1);
+	assert_int_equal(proc(&s, 100)->fds, 3);
+	assert_int_equal(proc(&s, 300)->connections, 1);
+	assert_int_equal(s.ports[0].listeners, 1);
+	assert_int_equal(s.ports[0].connections, 1);
+	sc_summary_free(&s);
+}
+
+static void test_thread_with_own_table_is_not_counted_twice(void **state)
+{
+	struct sc_summary s;
+
+	(void)state;
+	header();
+	conn(100, 10, 8080, 1, 0);
+	recs[nrecs] = recs[nrecs - 1];   /* a thread (tid 101) reaching the same files */
+	recs[nrecs].tid = 101;
+	nrecs++;
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(proc(&s, 100)->fds, 1);
+	assert_int_equal(proc(&s, 100)->connections, 1);
+	sc_summary_free(&s);
+}
+
+static void test_many_processes_grow_the_table(void **state)
+{
+	static struct sc_conn_record many[1 + 3000];
+	struct sc_summary s;
+	size_t i;
+
+	(void)state;
+	many[0] = (struct sc_conn_record){ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
+					   .last_active_jiffies = NOW_JIFFIES };
+	for (i = 1; i <= 3000; i++)
+		many[i] = (struct sc_conn_record){ .kind = SC_CONN_TCP, .tgid = (__u32)i,
+						   .tid = (__u32)i, .state = TCP_CLOSE_WAIT,
+						   .cookie = i };
+	assert_int_equal(sc_summary_build(&s, many, 3001, tasks, 0, &inputs), 0);
+	assert_int_equal(s.nprocs, 3000);
+	assert_int_equal(s.connections, 0);
+	assert_int_equal(s.procs[0].tcp_sockets, 1);
+	sc_summary_free(&s);
+}
+
+static void test_missing_header_is_rejected(void **state)
+{
+	struct sc_summary s;
+	struct sc_conn_idle *list;
+	size_t n;
+
+	(void)state;
+	nrecs = 0;
+	file(100, 100);
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), -EPROTO);
+	assert_int_equal(sc_conn_idle_list(recs, nrecs, &inputs, &list, &n), -EPROTO);
+	assert_int_equal(sc_summary_build(&s, recs, 0, tasks, 3, &inputs), -EPROTO);
+}
+
+static void test_idle_list_once_per_connection_by_cookie(void **state)
+{
+	struct sc_conn_idle *list;
+	size_t n;
+
+	(void)state;
+	header();
+	conn(200, 30, 50000, 120, 0);
+	listen_on(100, 1, 8080, 0, 128);
+	conn(100, 20, 8080, 5, 0);
+	conn(300, 30, 50000, 120, 0);   /* shared with 200, which is named */
+	assert_int_equal(sc_conn_idle_list(recs, nrecs, &inputs, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].cookie, 20);
+	assert_false(list[0].idle);
+	assert_int_equal(list[0].idle_ms, 5000);
+	assert_int_equal(list[1].cookie, 30);
+	assert_int_equal(list[1].pid, 200);
+	assert_true(list[1].idle);
+	assert_int_equal(list[1].lport, 50000);
+	assert_int_equal(list[1].rport, 40000);
+	free(list);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sums_per_process_port_and_host),
+		cmocka_unit_test(test_shared_socket_counts_once_per_process_and_host),
+		cmocka_unit_test(test_thread_with_own_table_is_not_counted_twice),
+		cmocka_unit_test(test_many_processes_grow_the_table),
+		cmocka_unit_test(test_missing_header_is_rejected),
+		cmocka_unit_test(test_idle_list_once_per_connection_by_cookie),
+	};
+
+	return cmocka_run_group_tests_name("summary_build", tests, NULL, NULL);
+}

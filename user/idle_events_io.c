@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The idle event stream's ends that touch the system: its file, the clock, the walk. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "idle_events.h"
+#include "log.h"
+#include "walk.h"
+
+struct sc_events *sc_events_open(const char *path, double max_per_s)
+{
+	struct sc_events *ev;
+	FILE *out = stdout;
+
+	if (strcmp(path, "-")) {
+		out = fopen(path, "ae");
+		if (!out) {
+			sc_err("cannot open event file %s: %s", path, strerror(errno));
+			return NULL;
+		}
+	}
+	/* Whole lines reach a reader tailing the file. */
+	setvbuf(out, NULL, _IOLBF, 0);
+	ev = sc_events_open_stream(out, max_per_s);
+	if (!ev) {
+		sc_err("out of memory");
+		if (out != stdout)
+			fclose(out);
+		return NULL;
+	}
+	if (out != stdout)
+		sc_events_own_stream(ev);
+	return ev;
+}
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+int sc_events_tick(struct sc_events *ev, const struct sc_tracker *t,
+		   const struct sc_idle_policy *policy, const struct sc_walk *given)
+{
+	struct sc_conn_idle *conns;
+	struct sc_walk own;
+	const struct sc_walk *w = given;
+	size_t n;
+	int err;
+
+	if (!w) {
+		err = sc_walk_take(&own, t, policy);
+		if (err)
+			return err;
+		w = &own;
+	}
+	err = sc_conn_idle_list(w->conns.data, w->conns.count, &w->in, &conns, &n);
+	if (!err) {
+		err = sc_events_feed(ev, conns, n, w->tasks.data, w->tasks.count,
+				     clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME));
+		free(conns);
+	}
+	if (err)
+		sc_err("cannot compute idle events: %s", strerror(-err));
+	if (w == &own)
+		sc_walk_free(&own);
+	return err;
+}
