@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_COLLECTOR_H
+#define SC_COLLECTOR_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "idle.h"
+#include "summary.h"
+
+/*
+ * The daemon's walker: a thread that walks the host every interval, folds
+ * the walk into a summary and feeds the idle events from the same walk.
+ * Scrapes copy the latest summary, so their cost does not grow with the
+ * number of connections; the summary says when it was taken, and kernel
+ * counters are read fresh on every copy.
+ */
+struct sc_collector;
+struct sc_tracker;
+struct sc_events;
+
+struct sc_collector_opts {
+	struct sc_idle_policy policy;
+	double interval_s;          /* between walks */
+	struct sc_events *events;   /* NULL: no idle events */
+};
+
+struct sc_collector_stats {
+	__u64 walks;                /* walks done */
+	__u64 walk_errors;
+	__u64 last_walk_ns;         /* how long the last walk and fold took */
+	__u64 last_walk_wall_ns;    /* CLOCK_REALTIME when it was taken, 0 before the first */
+	double cpu_s;               /* walker thread's CPU time so far */
+};
+
+/* Walks once before returning, so the first scrape has data. NULL after logging. */
+struct sc_collector *sc_collector_start(const struct sc_tracker *t,
+					const struct sc_collector_opts *opts);
+void sc_collector_stop(struct sc_collector *c);
+
+/*
+ * A copy of the latest summary (free with sc_summary_free) with the kernel
+ * counters read now, and the walker's stats. Returns 0 or a negative errno.
+ */
+int sc_collector_latest(struct sc_collector *c, struct sc_summary *out,
+			struct sc_collector_stats *stats);
+
+#endif /* SC_COLLECTOR_H */
