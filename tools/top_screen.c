@@ -169,51 +169,55 @@ static void draw_tabs(struct top_ui *ui)
 	}
 }
 
-/* What a connection view adds: the process's memory, and sockets coming and going. */
+/* The process a connections view is about: its memory per connection, average and marginal. */
+static int draw_process_detail(struct top_ui *ui, int y)
+{
+	struct top_frame *f = &ui->f;
+	char line[512], rss[32], avg[32], lim[32], tmp[32], marg[64] = "n/a until CONN has varied";
+	struct top_row *p = NULL;
+	size_t samples = 0, i;
+	double m;
+
+	if (f->scope.port >= 0 || f->scope.npids != 1)
+		return y;
+	for (i = 0; i < f->nprocs; i++)
+		if (f->procs[i].pid == f->scope.pids[0])
+			p = &f->procs[i];
+	if (!p)
+		return y;
+	if (!p->rss_known) {
+		size_t idx = (size_t)(p - f->procs);
+
+		top_frame_read_rss(f, &idx, 0, 1);
+	}
+	if (top_frame_marginal(f, p->pid, &m, &samples))
+		snprintf(marg, sizeof(marg), "%s%s/conn", m < 0 ? "-" : "",
+			 fmt_bytes((__u64)(m < 0 ? -m : m), tmp, sizeof(tmp)));
+	snprintf(line, sizeof(line),
+		 "%s: %llu conn, %llu idle, fds %llu/%s, RSS %s, %s/conn average, "
+		 "marginal %s (%zu samples)",
+		 p->comm, (unsigned long long)p->conns, (unsigned long long)p->idle,
+		 (unsigned long long)p->fds, top_cell(p, TOP_COL_FD_LIMIT, lim, sizeof(lim)),
+		 top_cell(p, TOP_COL_RSS, rss, sizeof(rss)),
+		 top_cell(p, TOP_COL_RSS_CONN, avg, sizeof(avg)), marg, samples);
+	put(y, 0, line);
+	return y + 1;
+}
+
+/* What a connections view adds: sockets coming and going, and what the snapshot cost. */
 static int draw_scope_detail(struct top_ui *ui, int y)
 {
 	const struct top_frame *f = &ui->f;
-	char line[512], rss[32], avg[32], lim[32], tmp[32], marg[48] = "not enough samples yet";
-	size_t used = 0, samples = 0, i;
-	double m;
+	char line[256];
 
-	if (f->scope.port < 0 && f->scope.npids == 1) {
-		const struct top_row *p = NULL;
-
-		for (i = 0; i < f->nprocs; i++)
-			if (f->procs[i].pid == f->scope.pids[0])
-				p = &f->procs[i];
-		if (p) {
-			if (!p->rss_known) {
-				size_t idx = (size_t)(p - f->procs);
-
-				top_frame_read_rss(&ui->f, &idx, 0, 1);
-			}
-			if (top_frame_marginal(f, p->pid, &m, &samples))
-				snprintf(marg, sizeof(marg), "%s%s/conn", m < 0 ? "-" : "",
-					 fmt_bytes((__u64)(m < 0 ? -m : m), tmp, sizeof(tmp)));
-			used = (size_t)snprintf(line, sizeof(line),
-						"%s: %llu conn, %llu idle, fds %llu/%s, RSS %s, "
-						"%s/conn average, marginal %s (%zu samples); ",
-						p->comm, (unsigned long long)p->conns,
-						(unsigned long long)p->idle,
-						(unsigned long long)p->fds,
-						top_cell(p, TOP_COL_FD_LIMIT, lim, sizeof(lim)),
-						top_cell(p, TOP_COL_RSS, rss, sizeof(rss)),
-						top_cell(p, TOP_COL_RSS_CONN, avg, sizeof(avg)),
-						marg, samples);
-		}
-	}
-	if (used < sizeof(line)) {
-		if (f->churn_known)
-			snprintf(line + used, sizeof(line) - used,
-				 "%zu sockets, %.1f/s appeared, %.1f/s gone, snapshot %.0f ms",
-				 f->nconns, f->appeared_per_s, f->gone_per_s,
-				 (double)f->conns_collect_ns / 1e6);
-		else
-			snprintf(line + used, sizeof(line) - used, "%zu sockets, snapshot %.0f ms",
-				 f->nconns, (double)f->conns_collect_ns / 1e6);
-	}
+	y = draw_process_detail(ui, y);
+	if (f->churn_known)
+		snprintf(line, sizeof(line),
+			 "%zu sockets, %.1f/s appeared, %.1f/s gone, snapshot %.0f ms", f->nconns,
+			 f->appeared_per_s, f->gone_per_s, (double)f->conns_collect_ns / 1e6);
+	else
+		snprintf(line, sizeof(line), "%zu sockets, snapshot %.0f ms", f->nconns,
+			 (double)f->conns_collect_ns / 1e6);
 	put(y, 0, line);
 	return y + 1;
 }
