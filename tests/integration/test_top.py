@@ -237,6 +237,10 @@ class Tmux:
 
     def kill(self):
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True, timeout=10)
+        # kill-server leaves the socket file behind.
+        path = os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.geteuid()}", self.sock)
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 @pytest.fixture
@@ -256,14 +260,15 @@ def _row_order(screen, pids):
     return seen
 
 
-def test_interactive_keys_in_tmux(tmux):
+def test_interactive_keys_in_tmux(tmux, tmp_path):
+    stty = tmp_path / "stty.before"
     big = Holder(b"sc-top-big", 30, 0)
     small = Holder(b"sc-top-small", 5, 0)
     try:
         pids = {str(big.pid), str(small.pid)}
-        tmux.type("stty -g > /tmp/sockcost-top-stty.before; "
+        tmux.type(f"stty -g > {stty}; "
                   f"{SOCKCOST} top -d 1 --idle-after 1; echo top-exit=$?; "
-                  "stty -g | cmp -s - /tmp/sockcost-top-stty.before && echo stty-restored")
+                  f"stty -g | cmp -s - {stty} && echo stty-restored")
         tmux.keys("Enter")
         tmux.wait_for(r"Processes \(p\)")
         # Filter to the test processes: both shown, biggest CONN first.
@@ -319,11 +324,12 @@ def test_interactive_keys_in_tmux(tmux):
 
 
 @pytest.mark.parametrize("how", ["F10", "SIGTERM", "SIGINT"])
-def test_interactive_other_exits_restore_terminal(tmux, how):
-    pidfile = f"/tmp/sockcost-top-test.pid.{os.getpid()}"
-    tmux.type("stty -g > /tmp/sockcost-top-stty.before; "
+def test_interactive_other_exits_restore_terminal(tmux, how, tmp_path):
+    stty = tmp_path / "stty.before"
+    pidfile = str(tmp_path / "top.pid")
+    tmux.type(f"stty -g > {stty}; "
               f"bash -c 'echo $$ > {pidfile}; exec {SOCKCOST} top -d 1'; echo top-exit=$?; "
-              "stty -g | cmp -s - /tmp/sockcost-top-stty.before && echo stty-restored")
+              f"stty -g | cmp -s - {stty} && echo stty-restored")
     tmux.keys("Enter")
     tmux.wait_for(r"Processes \(p\)")
     with open(pidfile) as f:
