@@ -21,7 +21,7 @@ CFLAGS    ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -MMD -MP \
 	-I$(BUILD) -Ibpf -Iuser -Itools
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Ibpf -MMD -MP
-LDLIBS    := -lbpf -lelf -lz -lm -lpthread
+LDLIBS    := -lbpf -lelf -lz -lm -lpthread -lncurses
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
@@ -36,7 +36,8 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/summary_build.c user/idle_events.c user/marginal.c \
 	tools/snapshot_args.c \
-	tools/format.c
+	tools/format.c \
+	tools/top_args.c tools/top_model.c tools/top_rows.c tools/top_cells.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
@@ -44,7 +45,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libcmocka-dev python3 python3-pytest iproute2 jq time
+	libcmocka-dev python3 python3-pytest iproute2 jq time \
+	libncurses-dev tmux
 
 .PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help
 
@@ -98,7 +100,7 @@ $(BUILD)/tests/helpers/%: tests/integration/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -lpthread -o $@
 
-BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh
+BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh top_cost.sh
 bench: deps
 	$(MAKE) all $(BUILD)/bench/loadgen
 	@for s in $(BENCH_SCRIPTS); do echo "== $$s"; bash tests/bench/$$s || exit 1; done

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <sys/socket.h>
 
+#include "addr.h"
 #include "format.h"
 
 const char *fmt_bytes(uint64_t bytes, char *buf, size_t len)
@@ -50,5 +52,14 @@ const char *fmt_printable(const char *s, char *buf, size_t len)
 	for (i = 0; s[i] && i + 1 < len; i++)
 		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
 	buf[i] = '\0';
+	return buf;
+}
+
+const char *fmt_endpoint(__u16 family, const __u8 addr[16], __u16 port, char *buf, size_t len)
+{
+	char a[SC_ADDR_STRLEN];
+
+	sc_addr_str(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 	return buf;
 }

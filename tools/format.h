@@ -4,11 +4,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 /* "512 B", "3.2 KiB", "1.0 GiB" */
 const char *fmt_bytes(uint64_t bytes, char *buf, size_t len);
 /* "45s", "12m03s", "3h02m", "4d03h" */
 const char *fmt_duration_ms(uint64_t ms, char *buf, size_t len);
+/* "10.0.0.1:8080" or "[::1]:8080"; family is AF_INET or AF_INET6. */
+const char *fmt_endpoint(__u16 family, const __u8 addr[16], __u16 port, char *buf, size_t len);
 /* Copies s with every byte a terminal could misread (control, non-ASCII) as '?'. */
 const char *fmt_printable(const char *s, char *buf, size_t len);
 

@@ -13,6 +13,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "snapshot", cmd_snapshot, "connections, idle ones and their cost, once" },
+	{ "top", cmd_top, "live view per process and port, like top (batch mode: -b)" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "json_writer.h"
+#include "names.h"
+#include "top_batch.h"
+#include "top_cells.h"
+
+static void text_table(const struct top_row *rows, const size_t *order, size_t n,
+		       enum top_view view, FILE *out)
+{
+	const enum top_col *c, *cols = top_view_columns[view];
+	char buf[64];
+	size_t i;
+
+	for (c = cols; *c != TOP_COL_COUNT; c++) {
+		const struct top_column *col = &top_columns[*c];
+
+		fprintf(out, "%s%*s", c == cols ? "" : " ", col->left ? -col->width : col->width,
+			col->title);
+	}
+	fputc('\n', out);
+	for (i = 0; i < n; i++) {
+		const struct top_row *r = &rows[order ? order[i] : i];
+
+		for (c = cols; *c != TOP_COL_COUNT; c++) {
+			const struct top_column *col = &top_columns[*c];
+
+			fprintf(out, "%s%*s", c == cols ? "" : " ",
+				col->left ? -col->width : col->width,
+				top_cell(r, *c, buf, sizeof(buf)));
+		}
+		fputc('\n', out);
+	}
+}
+
+void top_batch_text(const struct top_frame *f, const size_t *order, double delay_s,
+		    bool with_conns, FILE *out)
+{
+	char line[512], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime_r(&now, &tm));
+	fprintf(out, "sockcost top - %s, frame %lu\n", stamp, f->number);
+	top_totals_line(f, line, sizeof(line));
+	fprintf(out, "%s\n", line);
+	top_policy_line(f, delay_s, line, sizeof(line));
+	fprintf(out, "%s\n", line);
+	top_hist_line(f, line, sizeof(line));
+	fprintf(out, "%s\n\n", line);
+	text_table(f->procs, order, f->nprocs, TOP_VIEW_PROCS, out);
+	if (!f->nprocs)
+		fputs("(no process holds a matching TCP socket)\n", out);
+	fputs("\n", out);
+	text_table(f->ports, NULL, f->nports, TOP_VIEW_PORTS, out);
+	if (with_conns) {
+		fprintf(out, "\nconnections to port %d", f->scope.port);
+		if (f->churn_known)
+			fprintf(out, ": %.1f/s appeared, %.1f/s gone", f->appeared_per_s,
+				f->gone_per_s);
+		fputs("\n", out);
+		text_table(f->conns, NULL, f->nconns, TOP_VIEW_CONNS, out);
+	}
+	fputs("\n", out);
+}
+
+static void json_rate(struct jw *w, const char *key, bool known, double v)
+{
+	jw_key(w, key);
+	if (known)
+		jw_double(w, v, 2);
+	else
+		jw_null(w);
+}
+
+static void json_process(struct jw *w, const struct top_frame *f, const struct top_row *r)
+{
+	double marginal = 0, avg = top_rss_per_conn(r), fdpct = top_fd_pct(r);
+	size_t samples;
+	bool has_marginal = top_frame_marginal(f, r->pid, &marginal, &samples);
+
+	jw_object_begin(w);
+	JW_KEY(w, "pid");
+	jw_uint(w, r->pid);
+	JW_KEY(w, "comm");
+	jw_string(w, r->comm);
+	JW_KEY(w, "connections");
+	jw_uint(w, r->conns);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, r->idle);
+	JW_KEY(w, "tcp_sockets");
+	jw_uint(w, r->tcp_sockets);
+	JW_KEY(w, "fds");
+	jw_uint(w, r->fds);
+	JW_KEY(w, "fd_limit");
+	jw_uint(w, r->fd_limit);
+	json_rate(w, "fd_percent", fdpct >= 0, fdpct);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, r->sock_mem);
+	JW_KEY(w, "rss_bytes");
+	if (r->rss_known)
+		jw_uint(w, r->rss);
+	else
+		jw_null(w);
+	json_rate(w, "rss_per_connection_bytes", avg >= 0, avg);
+	json_rate(w, "rss_marginal_per_connection_bytes", has_marginal, marginal);
+	JW_KEY(w, "rss_samples");
+	jw_uint(w, samples);
+	json_rate(w, "connections_change_per_s", r->rate_known, r->conn_rate);
+	jw_object_end(w);
+}
+
+static void json_port(struct jw *w, const struct top_row *r)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "port");
+	jw_uint(w, r->port);
+	JW_KEY(w, "connections");
+	jw_uint(w, r->conns);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, r->idle);
+	JW_KEY(w, "listeners");
+	jw_uint(w, r->listeners);
+	JW_KEY(w, "accept_queue");
+	jw_uint(w, r->acceptq);
+	JW_KEY(w, "accept_queue_max");
+	jw_uint(w, r->acceptq_max);
+	jw_object_end(w);
+}
+
+static void json_conn(struct jw *w, const struct top_row *r)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "pid");
+	if (r->pid)
+		jw_uint(w, r->pid);
+	else
+		jw_null(w);
+	JW_KEY(w, "fd");
+	if (r->pid)
+		jw_uint(w, r->fd);
+	else
+		jw_null(w);
+	JW_KEY(w, "comm");
+	jw_string(w, r->comm);
+	JW_KEY(w, "cookie");
+	jw_uint(w, r->id);
+	JW_KEY(w, "state");
+	jw_string(w, r->state);
+	JW_KEY(w, "local");
+	jw_string(w, r->local);
+	JW_KEY(w, "remote");
+	jw_string(w, r->remote);
+	JW_KEY(w, "idle");
+	jw_bool(w, r->is_idle);
+	json_rate(w, "idle_s", r->has_idle, (double)r->idle_ms / 1000);
+	JW_KEY(w, "rx_bytes");
+	jw_uint(w, r->rx);
+	JW_KEY(w, "tx_bytes");
+	jw_uint(w, r->tx);
+	JW_KEY(w, "recv_q");
+	jw_uint(w, r->recvq);
+	JW_KEY(w, "send_q");
+	jw_uint(w, r->sendq);
+	jw_object_end(w);
+}
+
+static void json_totals(struct jw *w, const struct top_frame *f)
+{
+	const struct sc_summary *s = &f->sum;
+	size_t b;
+
+	JW_KEY(w, "totals");
+	jw_object_begin(w);
+	JW_KEY(w, "connections");
+	jw_uint(w, s->connections);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, s->idle_connections);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, s->socket_memory_bytes);
+	JW_KEY(w, "processes");
+	jw_uint(w, s->nprocs);
+	JW_KEY(w, "opened_total");
+	jw_uint(w, s->counters.opened);
+	JW_KEY(w, "closed_total");
+	jw_uint(w, s->counters.closed);
+	json_rate(w, "opened_per_s", f->rates_known, f->opened_per_s);
+	json_rate(w, "closed_per_s", f->rates_known, f->closed_per_s);
+	jw_object_end(w);
+	JW_KEY(w, "idle_histogram");
+	jw_array_begin(w);
+	for (b = 0; b <= SC_IDLE_BUCKETS; b++) {
+		jw_object_begin(w);
+		JW_KEY(w, "le_s");
+		if (b < SC_IDLE_BUCKETS)
+			jw_uint(w, sc_idle_bucket_s[b]);
+		else
+			jw_null(w);
+		JW_KEY(w, "count");
+		jw_uint(w, s->idle_hist.count[b]);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+void top_batch_json(const struct top_frame *f, const size_t *order, double delay_s,
+		    bool with_conns, FILE *out)
+{
+	static struct jw w; /* 64 KiB buffer: not on the stack */
+	const struct sc_summary *s = &f->sum;
+	size_t i;
+
+	jw_init(&w, out);
+	jw_object_begin(&w);
+	JW_KEY(&w, "frame");
+	jw_uint(&w, f->number);
+	JW_KEY(&w, "time");
+	jw_uint(&w, (uint64_t)time(NULL));
+	JW_KEY(&w, "delay_s");
+	jw_double(&w, delay_s, 1);
+	JW_KEY(&w, "collect_ms");
+	jw_double(&w, (double)s->collect_ns / 1e6, 1);
+	JW_KEY(&w, "activity_hook");
+	jw_string(&w, sc_hook_name(s->hook));
+	JW_KEY(&w, "policy");
+	jw_object_begin(&w);
+	JW_KEY(&w, "idle_after_s");
+	jw_double(&w, (double)s->policy.idle_after_ms / 1000, 3);
+	JW_KEY(&w, "heartbeat_bytes");
+	jw_uint(&w, s->policy.heartbeat_bytes);
+	jw_object_end(&w);
+	json_totals(&w, f);
+	JW_KEY(&w, "processes");
+	jw_array_begin(&w);
+	for (i = 0; i < f->nprocs; i++)
+		json_process(&w, f, &f->procs[order[i]]);
+	jw_array_end(&w);
+	JW_KEY(&w, "ports");
+	jw_array_begin(&w);
+	for (i = 0; i < f->nports; i++)
+		json_port(&w, &f->ports[i]);
+	jw_array_end(&w);
+	if (with_conns) {
+		JW_KEY(&w, "connections");
+		jw_object_begin(&w);
+		JW_KEY(&w, "port");
+		jw_uint(&w, (uint64_t)f->scope.port);
+		json_rate(&w, "appeared_per_s", f->churn_known, f->appeared_per_s);
+		json_rate(&w, "gone_per_s", f->churn_known, f->gone_per_s);
+		JW_KEY(&w, "sockets");
+		jw_array_begin(&w);
+		for (i = 0; i < f->nconns; i++)
+			json_conn(&w, &f->conns[i]);
+		jw_array_end(&w);
+		jw_object_end(&w);
+	}
+	jw_object_end(&w);
+	fputc('\n', out);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_TOP_FRAME_H
+#define SC_TOP_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "summary.h"
+#include "top_model.h"
+
+struct sc_tracker;
+
+/* Whose connections the connections view lists. */
+struct top_scope {
+	__u32 pids[TOP_MAX_TAGS]; /* these processes, or */
+	size_t npids;
+	int port;                 /* connections to this local port (-1: none) */
+};
+
+/*
+ * The data of one refresh and what carries over between refreshes (counter
+ * readings for rates, per-process history). The process and port views come
+ * from the cheap summary; only the connections view takes a full snapshot.
+ */
+struct top_frame {
+	unsigned long number;           /* frames collected so far */
+	struct sc_summary sum;
+	bool have_sum;
+	bool rates_known;               /* opened/closed per second need two frames */
+	double opened_per_s, closed_per_s;
+	struct top_row *procs, *ports, *conns;
+	size_t nprocs, nports, nconns;
+	struct top_history hist;
+	/* connections view */
+	struct top_scope scope;
+	__u64 conns_taken_ns, conns_collect_ns;
+	__u64 *cookies;                 /* sorted, of the last connections frame */
+	size_t ncookies;
+	bool churn_known;
+	double appeared_per_s, gone_per_s;
+};
+
+void top_frame_init(struct top_frame *f);
+void top_frame_free(struct top_frame *f);
+
+/* A new summary, its rows and rates. pids (npids > 0) narrows the processes.
+ * Returns 0 or a negative errno (logged). */
+int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
+		      const struct sc_idle_policy *policy, const __u32 *pids, size_t npids);
+
+/* The connections of scope, from a full snapshot; a new scope restarts churn. */
+int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
+			    const struct sc_idle_policy *policy, const struct top_scope *scope);
+
+/* Reads RSS of procs[order[from..from+count)] not read yet this frame and
+ * feeds the marginal estimate. */
+void top_frame_read_rss(struct top_frame *f, const size_t *order, size_t from, size_t count);
+
+/* Marginal RSS per connection of pid; false while the samples cannot tell. */
+bool top_frame_marginal(const struct top_frame *f, __u32 pid, double *bytes, size_t *samples);
+
+/* True when sorting by col needs RSS of every row, not just the visible ones. */
+bool top_col_needs_rss(enum top_col col);
+
+#endif /* SC_TOP_FRAME_H */

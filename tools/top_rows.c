@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "names.h"
+#include "top_rows.h"
+
+static bool wanted(__u32 pid, const __u32 *pids, size_t npids)
+{
+	size_t i;
+
+	if (!npids)
+		return true;
+	for (i = 0; i < npids; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* calloc that never returns NULL for zero rows, so callers can tell OOM. */
+static struct top_row *alloc_rows(size_t n)
+{
+	return calloc(n ? n : 1, sizeof(struct top_row));
+}
+
+int top_rows_procs(const struct sc_summary *s, const __u32 *pids, size_t npids,
+		   struct top_row **rows, size_t *n)
+{
+	struct top_row *out = alloc_rows(s->nprocs);
+	size_t i, k = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < s->nprocs; i++) {
+		const struct sc_summary_proc *p = &s->procs[i];
+		struct top_row *r = &out[k];
+
+		if (!wanted(p->pid, pids, npids))
+			continue;
+		r->id = r->pid = p->pid;
+		fmt_printable(p->comm, r->comm, sizeof(r->comm));
+		r->conns = p->connections;
+		r->idle = p->idle_connections;
+		r->tcp_sockets = p->tcp_sockets;
+		r->fds = p->fds;
+		r->fd_limit = p->fd_limit;
+		r->sock_mem = p->socket_memory_bytes;
+		k++;
+	}
+	*rows = out;
+	*n = k;
+	return 0;
+}
+
+int top_rows_ports(const struct sc_summary *s, struct top_row **rows, size_t *n)
+{
+	struct top_row *out = alloc_rows(s->nports);
+	size_t i;
+
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < s->nports; i++) {
+		const struct sc_summary_port *p = &s->ports[i];
+
+		out[i].id = out[i].port = p->port;
+		out[i].conns = p->connections;
+		out[i].idle = p->idle_connections;
+		out[i].listeners = p->listeners;
+		out[i].acceptq = p->accept_queue;
+		out[i].acceptq_max = p->accept_queue_max;
+	}
+	*rows = out;
+	*n = s->nports;
+	return 0;
+}
+
+int top_rows_conns(const struct sc_view *v, const __u32 *pids, size_t npids,
+		   struct top_row **rows, size_t *n)
+{
+	struct top_row *out = alloc_rows(v->nrows);
+	size_t i, k = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < v->nrows; i++) {
+		const struct sc_row *vr = &v->rows[i];
+		const struct sc_socket *s = vr->socket;
+		struct top_row *r = &out[k];
+
+		if (npids && (!vr->holder || !wanted(vr->holder->pid, pids, npids)))
+			continue;
+		r->id = s->cookie;
+		if (vr->holder) {
+			const struct sc_process *p = sc_snapshot_find_process(v->snap, vr->holder->pid);
+
+			r->pid = vr->holder->pid;
+			r->fd = vr->holder->fd;
+			if (p)
+				fmt_printable(p->comm, r->comm, sizeof(r->comm));
+		}
+		r->port = s->lport;
+		r->state = sc_tcp_state_name(s->state);
+		fmt_endpoint(s->family, s->laddr, s->lport, r->local, sizeof(r->local));
+		fmt_endpoint(s->family, s->raddr, s->rport, r->remote, sizeof(r->remote));
+		r->has_idle = sc_socket_has_idle(s);
+		r->is_idle = vr->idle.idle;
+		r->idle_ms = vr->idle.idle_ms;
+		r->rx = s->rx_bytes;
+		r->tx = s->tx_bytes;
+		r->recvq = s->rx_queue;
+		r->sendq = s->tx_queue;
+		r->sock_mem = sc_socket_memory(s);
+		k++;
+	}
+	*rows = out;
+	*n = k;
+	return 0;
+}

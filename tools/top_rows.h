@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_TOP_ROWS_H
+#define SC_TOP_ROWS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "summary.h"
+#include "top_model.h"
+#include "view.h"
+
+/*
+ * Rows of top's views from the data model. pids (npids > 0) keeps only
+ * those processes. Each returns 0 with *rows allocated (free() it; never
+ * NULL on success), or -ENOMEM.
+ */
+int top_rows_procs(const struct sc_summary *s, const __u32 *pids, size_t npids,
+		   struct top_row **rows, size_t *n);
+int top_rows_ports(const struct sc_summary *s, struct top_row **rows, size_t *n);
+/* One row per socket a kept process holds (unheld sockets only when npids is 0). */
+int top_rows_conns(const struct sc_view *v, const __u32 *pids, size_t npids,
+		   struct top_row **rows, size_t *n);
+
+#endif /* SC_TOP_ROWS_H */
