@@ -191,9 +191,11 @@ int cmd_top(int argc, char **argv)
 	}
 	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
 	topts.live_counters = true; /* exact opened/closed and established counts */
+	topts.pin_mode = SC_PIN_READ;
 	t = sc_tracker_open(&topts);
 	if (!t)
 		return 1;
+	sc_policy_follow_tracker(&o.policy, t);
 	catch_stop_signals();
 	top_ui_init(&ui, &o, !o.no_color && !(no_color && no_color[0]));
 	ret = o.batch ? run_batch(&ui, t) : run_screen(&ui, t);
