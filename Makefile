@@ -28,7 +28,11 @@ BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKEL      := $(BUILD)/sockcost.skel.h
 
 # Library: the model and kernel access; pure parts also go into unit tests.
-LIB_SRCS  := $(wildcard user/*.c)
+# The daemon's own files link only into build/sockcostd.
+DAEMON_SRCS := user/sockcostd.c user/http_server.c user/metrics.c $(wildcard user/daemon_*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tools/snapshot_args.o
+DAEMON_LDLIBS := -lmicrohttpd -lcap-ng
+LIB_SRCS  := $(filter-out $(DAEMON_SRCS),$(wildcard user/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard tools/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
@@ -36,7 +40,8 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/marginal.c \
 	tools/snapshot_args.c \
-	tools/format.c
+	tools/format.c \
+	user/daemon_args.c user/metrics.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
@@ -44,14 +49,15 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libcmocka-dev python3 python3-pytest iproute2 jq time
+	libcmocka-dev python3 python3-pytest iproute2 jq time \
+	libmicrohttpd-dev libcap-ng-dev prometheus
 
 .PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help
 
-all: $(BUILD)/sockcost
+all: $(BUILD)/sockcost $(BUILD)/sockcostd
 
 help:
-	@echo "make          build build/sockcost"
+	@echo "make          build build/sockcost and build/sockcostd"
 	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
 	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
@@ -92,7 +98,7 @@ $(BUILD)/tests/helpers/%: tests/integration/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -lpthread -o $@
 
-BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh
+BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh scrape.sh
 bench: deps
 	$(MAKE) all $(BUILD)/bench/loadgen
 	@for s in $(BENCH_SCRIPTS); do echo "== $$s"; bash tests/bench/$$s || exit 1; done
@@ -119,7 +125,7 @@ $(SKEL): $(BUILD)/sockcost.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name sockcost > $@
 
 # The skeleton must exist before the first compile generates .d files.
-$(LIB_OBJS) $(CLI_OBJS): | $(SKEL)
+$(LIB_OBJS) $(CLI_OBJS) $(DAEMON_OBJS): | $(SKEL)
 
 $(BUILD)/%.o: %.c | $(BUILD)/user $(BUILD)/tools $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -128,6 +134,10 @@ $(BUILD)/%.o: %.c | $(BUILD)/user $(BUILD)/tools $(BUILD)/tests
 $(BUILD)/sockcost: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/sockcostd: $(DAEMON_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
 # Unit tests build straight from the pure sources, with ASan and UBSan.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HEADERS) | $(BUILD)/tests
