@@ -52,7 +52,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
 	libmicrohttpd-dev libcap-ng-dev prometheus
 
-.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help
+.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd
 
@@ -77,7 +77,22 @@ deps:
 		echo "  sudo apt-get install -y $$missing"; exit 1; \
 	fi; \
 	echo "installing: $$missing"; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && \
+	case " $$missing " in *" prometheus "*) $(MAKE) --no-print-directory quiet-prometheus;; esac
+
+# The prometheus package starts its own server (:9090) and node exporter
+# (:9100) at install and boot; the tests start their own Prometheus. Only run
+# right after deps installed the package, never against an admin's own setup.
+PACKAGED_SERVICES := prometheus prometheus-node-exporter
+quiet-prometheus:
+	@for s in $(PACKAGED_SERVICES); do \
+		[ -e /lib/systemd/system/$$s.service ] || [ -e /etc/init.d/$$s ] || continue; \
+		echo "stopping and disabling the packaged $$s service"; \
+		if [ -d /run/systemd/system ]; then systemctl disable --now $$s >/dev/null 2>&1 || true; \
+		else systemctl disable $$s >/dev/null 2>&1 || true; \
+			[ -x /etc/init.d/$$s ] && /etc/init.d/$$s stop >/dev/null 2>&1 || true; \
+			update-rc.d $$s disable >/dev/null 2>&1 || true; fi; \
+	done
 
 run: deps
 	$(MAKE) all
