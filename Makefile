@@ -50,7 +50,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
-	libmicrohttpd-dev libcap-ng-dev prometheus
+	libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml
 
 .PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
 
