@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,11 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	free(rss);
 	if (!err)
 		sc_summary_free(&sum);
+	/*
+	 * Collection allocates in proportion to the sockets, on whichever pool
+	 * thread's arena; give it back rather than hold the peak between scrapes.
+	 */
+	malloc_trim(0);
 }
 
 struct snapshot_job {
@@ -195,6 +201,7 @@ static void *write_snapshot(void *arg)
 	fclose(job->out);
 	sc_view_free(&job->view);
 	sc_snapshot_free(job->snap);
+	malloc_trim(0);
 	atomic_store(&job->d->snapshot_busy, false);
 	free(job);
 	return NULL;
