@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <getopt.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,8 +136,6 @@ static void defaults(struct daemon_opts *o)
 	o->pin_dir = SC_PIN_DIR;
 }
 
-#define MAX_SECONDS (365.0 * 86400)
-
 enum {
 	OPT_PIN = 256,
 	OPT_NO_PIN,
@@ -192,20 +189,9 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 			o->top_processes = (unsigned)n;
 			break;
 		case 'a':
-			if (parse_seconds(optarg, MAX_SECONDS, &secs)) {
-				snprintf(err, errlen, "invalid --idle-after '%s': expected seconds >= 0",
-					 optarg);
-				return ARGS_ERROR;
-			}
-			o->policy.idle_after_ms = (__u64)llround(secs * 1000);
-			break;
 		case 'b':
-			if (parse_uint(optarg, 0, 1ull << 31, &n)) {
-				snprintf(err, errlen, "invalid --heartbeat-bytes '%s': expected bytes >= 0",
-					 optarg);
+			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->policy.heartbeat_bytes = n;
 			break;
 		case 'e':
 			if (!optarg[0]) {
