@@ -28,7 +28,11 @@ BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKEL      := $(BUILD)/sockcost.skel.h
 
 # Library: the model and kernel access; pure parts also go into unit tests.
-LIB_SRCS  := $(wildcard user/*.c)
+# The daemon's own files link only into build/sockcostd.
+DAEMON_SRCS := user/sockcostd.c user/http_server.c user/metrics.c $(wildcard user/daemon_*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tools/snapshot_args.o
+DAEMON_LDLIBS := -lmicrohttpd -lcap-ng
+LIB_SRCS  := $(filter-out $(DAEMON_SRCS),$(wildcard user/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard tools/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
@@ -37,7 +41,8 @@ PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/summary_build.c user/idle_events.c user/marginal.c \
 	tools/snapshot_args.c \
 	tools/format.c \
-	tools/top_args.c tools/top_model.c tools/top_rows.c tools/top_cells.c
+	tools/top_args.c tools/top_model.c tools/top_rows.c tools/top_cells.c \
+	user/daemon_args.c user/metrics.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
@@ -46,14 +51,14 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
-	libncurses-dev tmux
+	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml
 
-.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help
+.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
 
-all: $(BUILD)/sockcost
+all: $(BUILD)/sockcost $(BUILD)/sockcostd
 
 help:
-	@echo "make          build build/sockcost"
+	@echo "make          build build/sockcost and build/sockcostd"
 	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
 	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
@@ -73,7 +78,22 @@ deps:
 		echo "  sudo apt-get install -y $$missing"; exit 1; \
 	fi; \
 	echo "installing: $$missing"; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && \
+	case " $$missing " in *" prometheus "*) $(MAKE) --no-print-directory quiet-prometheus;; esac
+
+# The prometheus package starts its own server (:9090) and node exporter
+# (:9100) at install and boot; the tests start their own Prometheus. Only run
+# right after deps installed the package, never against an admin's own setup.
+PACKAGED_SERVICES := prometheus prometheus-node-exporter
+quiet-prometheus:
+	@for s in $(PACKAGED_SERVICES); do \
+		[ -e /lib/systemd/system/$$s.service ] || [ -e /etc/init.d/$$s ] || continue; \
+		echo "stopping and disabling the packaged $$s service"; \
+		if [ -d /run/systemd/system ]; then systemctl disable --now $$s >/dev/null 2>&1 || true; \
+		else systemctl disable $$s >/dev/null 2>&1 || true; \
+			[ -x /etc/init.d/$$s ] && /etc/init.d/$$s stop >/dev/null 2>&1 || true; \
+			update-rc.d $$s disable >/dev/null 2>&1 || true; fi; \
+	done
 
 run: deps
 	$(MAKE) all
@@ -100,7 +120,7 @@ $(BUILD)/tests/helpers/%: tests/integration/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -lpthread -o $@
 
-BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh top_cost.sh
+BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh top_cost.sh scrape.sh
 bench: deps
 	$(MAKE) all $(BUILD)/bench/loadgen
 	@for s in $(BENCH_SCRIPTS); do echo "== $$s"; bash tests/bench/$$s || exit 1; done
@@ -127,7 +147,7 @@ $(SKEL): $(BUILD)/sockcost.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name sockcost > $@
 
 # The skeleton must exist before the first compile generates .d files.
-$(LIB_OBJS) $(CLI_OBJS): | $(SKEL)
+$(LIB_OBJS) $(CLI_OBJS) $(DAEMON_OBJS): | $(SKEL)
 
 $(BUILD)/%.o: %.c | $(BUILD)/user $(BUILD)/tools $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -136,6 +156,10 @@ $(BUILD)/%.o: %.c | $(BUILD)/user $(BUILD)/tools $(BUILD)/tests
 $(BUILD)/sockcost: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/sockcostd: $(DAEMON_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
 # Unit tests build straight from the pure sources, with ASan and UBSan.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HEADERS) | $(BUILD)/tests

@@ -82,6 +82,28 @@ int parse_seconds(const char *s, double max, double *out)
 	return 0;
 }
 
+int parse_idle_option(int opt, const char *arg, struct sc_idle_policy *policy,
+		      char *err, size_t errlen)
+{
+	unsigned long long n;
+	double secs;
+
+	if (opt == 'a') {
+		if (parse_seconds(arg, SC_MAX_IDLE_AFTER_S, &secs)) {
+			snprintf(err, errlen, "invalid --idle-after '%s': expected seconds >= 0", arg);
+			return -1;
+		}
+		policy->idle_after_ms = (__u64)llround(secs * 1000);
+		return 0;
+	}
+	if (parse_uint(arg, 0, 1ull << 31, &n)) {
+		snprintf(err, errlen, "invalid --heartbeat-bytes '%s': expected bytes >= 0", arg);
+		return -1;
+	}
+	policy->heartbeat_bytes = n;
+	return 0;
+}
+
 static void defaults(struct snapshot_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -89,8 +111,6 @@ static void defaults(struct snapshot_opts *o)
 	o->policy.idle_after_ms = SC_DEFAULT_IDLE_AFTER_S * 1000ull;
 	o->policy.heartbeat_bytes = SC_DEFAULT_HEARTBEAT_BYTES;
 }
-
-#define MAX_SECONDS (365.0 * 86400)
 
 enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts *o,
 				     char *err, size_t errlen)
@@ -141,20 +161,9 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 			o->filter.idle_only = true;
 			break;
 		case 'a':
-			if (parse_seconds(optarg, MAX_SECONDS, &secs)) {
-				snprintf(err, errlen, "invalid --idle-after '%s': expected seconds >= 0",
-					 optarg);
-				return ARGS_ERROR;
-			}
-			o->policy.idle_after_ms = (__u64)llround(secs * 1000);
-			break;
 		case 'b':
-			if (parse_uint(optarg, 0, 1ull << 31, &n)) {
-				snprintf(err, errlen, "invalid --heartbeat-bytes '%s': expected bytes >= 0",
-					 optarg);
+			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->policy.heartbeat_bytes = n;
 			break;
 		case 'o':
 			if (parse_seconds(optarg, 86400, &secs)) {

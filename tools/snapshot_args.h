@@ -32,6 +32,15 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out);
 int parse_seconds(const char *s, double max, double *out);
 
+/* Longest --idle-after accepted, in seconds: a year. */
+#define SC_MAX_IDLE_AFTER_S (365.0 * 86400)
+/*
+ * The idle policy options every command shares: 'a' (--idle-after SECS) or
+ * 'b' (--heartbeat-bytes N) with its argument. 0, or -1 with err set.
+ */
+int parse_idle_option(int opt, const char *arg, struct sc_idle_policy *policy,
+		      char *err, size_t errlen);
+
 extern const char snapshot_usage[];
 
 #endif /* SC_SNAPSHOT_ARGS_H */

@@ -60,6 +60,12 @@ static void walk_once(struct sc_collector *c)
 		c->stats.last_walk_wall_ns = clock_ns(CLOCK_REALTIME);
 	}
 	c->stats.cpu_s = (double)clock_ns(CLOCK_THREAD_CPUTIME_ID) / 1e9;
+	if (c->opts.events) {
+		struct sc_events_stats es = sc_events_stats(c->opts.events);
+
+		c->stats.events_written = es.written;
+		c->stats.events_dropped = es.dropped;
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -31,6 +31,8 @@ struct sc_collector_stats {
 	__u64 last_walk_ns;         /* how long the last walk and fold took */
 	__u64 last_walk_wall_ns;    /* CLOCK_REALTIME when it was taken, 0 before the first */
 	double cpu_s;               /* walker thread's CPU time so far */
+	__u64 events_written;       /* idle events, when there is a stream */
+	__u64 events_dropped;
 };
 
 /* Walks once before returning, so the first scrape has data. NULL after logging. */

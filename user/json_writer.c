@@ -88,8 +88,8 @@ void jw_object_end(struct jw *w) { close_container(w, '}'); }
 void jw_array_begin(struct jw *w) { open_container(w, '['); }
 void jw_array_end(struct jw *w) { close_container(w, ']'); }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
+/* Also used by the Prometheus label escaping (metrics.c). */
+size_t sc_utf8_seq_len(const unsigned char *s, size_t left)
 {
 	size_t n, i;
 	uint32_t cp;
@@ -160,7 +160,7 @@ static void escape(struct jw *w, const char *str, size_t len)
 			put(w, u, sizeof(u));
 			continue;
 		}
-		n = utf8_seq_len(s + i - 1, len - i + 1);
+		n = sc_utf8_seq_len(s + i - 1, len - i + 1);
 		if (!n) {
 			put(w, "\\ufffd", 6);
 			continue;

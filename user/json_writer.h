@@ -87,5 +87,7 @@ static inline void jw_uint(struct jw *w, uint64_t v)
 
 /* Writes s as the body of a JSON string (no quotes), escaped. */
 void jw_escape(FILE *out, const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (left bytes readable), or 0 if it is not one. */
+size_t sc_utf8_seq_len(const unsigned char *s, size_t left);
 
 #endif /* SC_JSON_WRITER_H */

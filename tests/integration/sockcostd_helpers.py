@@ -1,0 +1,146 @@
+"""Runs build/sockcostd for the daemon tests: on a free loopback port, ready
+when /healthz answers, always stopped (SIGTERM, then SIGKILL) by the fixture."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+from helpers import SOCKCOST
+
+SOCKCOSTD = os.environ.get("SOCKCOSTD", os.path.join(os.path.dirname(SOCKCOST), "sockcostd"))
+
+
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """sockcostd ARGS on host:free port; `url(path)` addresses it."""
+
+    def __init__(self, *args, host="127.0.0.1", family=socket.AF_INET, timeout=60):
+        self.host = host
+        last = ""
+        for _ in range(3):  # another test may take the port between probe and bind
+            self.port = free_port(family, host)
+            hostport = f"[{host}]:{self.port}" if family == socket.AF_INET6 else f"{host}:{self.port}"
+            self.base = f"http://{hostport}"
+            self.proc = subprocess.Popen([SOCKCOSTD, "--no-pin", "--listen", hostport, *args],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if self._wait_ready(timeout):
+                return
+            last = self.stop_output()
+            if "Address already in use" not in last:
+                break
+        raise AssertionError(f"sockcostd did not start: {last}")
+
+    def _wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                if self.get("/healthz", timeout=2)[0] == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def url(self, path):
+        return self.base + path
+
+    def request(self, method, path, timeout=60):
+        req = urllib.request.Request(self.url(path), method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def get(self, path, timeout=60):
+        return self.request("GET", path, timeout)
+
+    def metrics(self):
+        status, headers, body = self.get("/metrics")
+        assert status == 200, body
+        return body.decode()
+
+    def terminate(self, timeout=30):
+        """SIGTERM; returns (exit code, stderr)."""
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, err
+
+    def stop_output(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        _, err = self.proc.communicate(timeout=30)
+        return err
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(timeout=30)
+
+    def rss_kb(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+    def bpf_ids(self):
+        """(program ids, link ids) the daemon holds fds of."""
+        progs, links = set(), set()
+        fdinfo = f"/proc/{self.pid}/fdinfo"
+        for fd in os.listdir(fdinfo):
+            try:
+                with open(os.path.join(fdinfo, fd)) as f:
+                    text = f.read()
+            except OSError:
+                continue
+            m = re.search(r"^link_id:\s*(\d+)", text, re.M)
+            if m:
+                links.add(int(m.group(1)))
+            elif re.search(r"^prog_id:\s*(\d+)", text, re.M):
+                progs.add(int(re.search(r"^prog_id:\s*(\d+)", text, re.M).group(1)))
+        return progs, links
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def unescape(v):
+    return re.sub(r'\\(.)', lambda m: {"n": "\n"}.get(m.group(1), m.group(1)), v)
+
+
+def parse_metrics(text):
+    """{name: [(labels dict, value)]} from the text exposition."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = SAMPLE.match(line)
+        assert m, f"not a sample line: {line!r}"
+        labels = {k: unescape(v) for k, v in LABEL.findall(m.group(3) or "")}
+        out.setdefault(m.group(1), []).append((labels, float(m.group(4))))
+    return out
+
+
+def value(samples, name, **labels):
+    """The one sample of name whose labels include labels."""
+    want = {k: str(v) for k, v in labels.items()}
+    found = [v for lab, v in samples.get(name, []) if all(lab.get(k) == x for k, x in want.items())]
+    assert len(found) == 1, f"{name}{labels}: {len(found)} samples in {samples.get(name)}"
+    return found[0]

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for user/metrics.c: the Prometheus text exposition of a
+ * summary. Structure (HELP and TYPE before every family's samples, _total
+ * only on counters), exact values, the cumulative idle histogram, top-K
+ * process series, listening-port series, label escaping, and the output
+ * when collection failed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+#define SC_STR_(x) #x
+#define SC_STR(x) SC_STR_(x)
+
+static char *OUT;
+
+static void render(const struct sc_metrics_input *in)
+{
+	size_t len;
+	FILE *f;
+
+	free(OUT);
+	OUT = NULL;
+	f = open_memstream(&OUT, &len);
+	assert_non_null(f);
+	assert_int_equal(sc_metrics_render(f, in), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(strlen(OUT), len);
+}
+
+static void assert_line(const char *line)
+{
+	const char *p = OUT;
+	size_t n = strlen(line);
+
+	while ((p = strstr(p, line))) {
+		if ((p == OUT || p[-1] == '\n') && p[n] == '\n')
+			return;
+		p += n;
+	}
+	fail_msg("no line '%s' in:\n%s", line, OUT);
+}
+
+static void assert_no(const char *text)
+{
+	if (strstr(OUT, text))
+		fail_msg("unexpected '%s' in:\n%s", text, OUT);
+}
+
+static size_t count_lines_starting(const char *prefix)
+{
+	size_t n = 0, len = strlen(prefix);
+	const char *p = OUT;
+
+	for (; *p; p = strchr(p, '\n') + 1) {
+		if (!strncmp(p, prefix, len))
+			n++;
+		if (!strchr(p, '\n'))
+			break;
+	}
+	return n;
+}
+
+static struct sc_summary_proc PROCS[3];
+static struct sc_summary_port PORTS[2];
+static struct sc_summary SUM;
+static struct sc_metrics_self SELF;
+static __u64 RSS[3];
+
+static struct sc_metrics_input sample(size_t top)
+{
+	size_t i;
+
+	memset(&SUM, 0, sizeof(SUM));
+	memset(PROCS, 0, sizeof(PROCS));
+	SUM.policy.idle_after_ms = 30500;
+	SUM.policy.heartbeat_bytes = 8;
+	SUM.hook = SC_HOOK_TRACEPOINT;
+	SUM.counters.opened = 1234;
+	SUM.counters.closed = 1000;
+	SUM.counters.storage_failed = 3;
+	SUM.bpf_missed_events = 4;
+	SUM.connections = 234;
+	SUM.idle_connections = 200;
+	SUM.socket_memory_bytes = 65536;
+	/* 10 at <= 1 s, 20 at <= 5 s, nothing until 180 s, 4 above an hour. */
+	SUM.idle_hist.count[0] = 10;
+	SUM.idle_hist.count[1] = 20;
+	SUM.idle_hist.count[6] = 200;
+	SUM.idle_hist.count[SC_IDLE_BUCKETS] = 4;
+	SUM.idle_hist.total = 234;
+	SUM.idle_hist.sum_ms = 123456789;
+	for (i = 0; i < 3; i++) {
+		PROCS[i].pid = 100 + (unsigned)i;
+		snprintf(PROCS[i].comm, sizeof(PROCS[i].comm), "proc%zu", i);
+		PROCS[i].connections = 100 - i;
+		PROCS[i].idle_connections = 50 - i;
+		PROCS[i].fds = 200 + i;
+		PROCS[i].fd_limit = 1024;
+		PROCS[i].socket_memory_bytes = 4096 * (i + 1);
+		RSS[i] = 1048576 * (i + 1);
+	}
+	SUM.procs = PROCS;
+	SUM.nprocs = 3;
+	PORTS[0] = (struct sc_summary_port){ .port = 8080, .listeners = 2, .accept_queue = 1,
+					     .accept_queue_max = 4096, .connections = 150,
+					     .idle_connections = 140 };
+	PORTS[1] = (struct sc_summary_port){ .port = 443, .listeners = 1,
+					     .accept_queue_max = 128, .connections = 3 };
+	SUM.ports = PORTS;
+	SUM.nports = 2;
+	SELF = (struct sc_metrics_self){ .collect_seconds = 0.25, .last_scrape_seconds = 0.5,
+					 .scrapes = 7, .collect_errors = 1, .events_dropped = 9,
+					 .cpu_seconds = 1.5, .resident_bytes = 8388608,
+					 .start_time_seconds = 1700000000.25, .open_fds = 12,
+					 .max_fds = 1024 };
+	return (struct sc_metrics_input){ .summary = &SUM, .proc_rss = RSS, .top = top,
+					  .self = &SELF, .version = "1.2.3" };
+}
+
+/* Every sample's family was announced just before with HELP then TYPE. */
+static void assert_well_formed(void)
+{
+	char family[128] = "", type[16] = "", *copy = strdup(OUT), *line, *save = NULL;
+	bool help_seen = false;
+
+	assert_non_null(copy);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[128];
+		size_t n;
+
+		if (!strncmp(line, "# HELP ", 7)) {
+			assert_int_equal(sscanf(line + 7, "%127s", family), 1);
+			help_seen = true;
+			type[0] = '\0';
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			assert_true(help_seen);
+			assert_int_equal(sscanf(line + 7, "%127s %15s", name, type), 2);
+			assert_string_equal(name, family);
+			n = strlen(family);
+			/* _total on counters only, and always there. */
+			assert_int_equal(!strcmp(type, "counter"),
+					 n > 6 && !strcmp(family + n - 6, "_total"));
+			help_seen = false;
+			continue;
+		}
+		assert_true(line[0] != '#');
+		assert_true(type[0]);
+		n = strcspn(line, "{ ");
+		assert_true(n < sizeof(name));
+		memcpy(name, line, n);
+		name[n] = '\0';
+		if (!strcmp(type, "histogram")) {
+			char b[160], s[160], c[160];
+
+			snprintf(b, sizeof(b), "%s_bucket", family);
+			snprintf(s, sizeof(s), "%s_sum", family);
+			snprintf(c, sizeof(c), "%s_count", family);
+			assert_true(!strcmp(name, b) || !strcmp(name, s) || !strcmp(name, c));
+		} else {
+			assert_string_equal(name, family);
+		}
+	}
+	free(copy);
+}
+
+static void test_host_families(void **state)
+{
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	render(&in);
+	assert_well_formed();
+	assert_line("# TYPE sockcost_connections gauge");
+	assert_line("sockcost_connections 234");
+	assert_line("sockcost_idle_connections 200");
+	assert_line("# TYPE sockcost_connections_opened_total counter");
+	assert_line("sockcost_connections_opened_total 1234");
+	assert_line("sockcost_connections_closed_total 1000");
+	assert_line("sockcost_socket_memory_bytes 65536");
+	assert_line("sockcost_processes 3");
+	assert_line("sockcost_idle_after_seconds 30.500000");
+	assert_line("sockcost_heartbeat_bytes 8");
+	assert_line("sockcost_activity_hook_info{hook=\"tracepoint\"} 1");
+	assert_line("sockcost_bpf_storage_failures_total 3");
+	assert_line("sockcost_bpf_missed_events_total 4");
+}
+
+static void test_idle_histogram_is_cumulative(void **state)
+{
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	render(&in);
+	assert_line("# TYPE sockcost_connection_idle_seconds histogram");
+	assert_line("sockcost_connection_idle_seconds_bucket{le=\"1\"} 10");
+	assert_line("sockcost_connection_idle_seconds_bucket{le=\"5\"} 30");
+	assert_line("sockcost_connection_idle_seconds_bucket{le=\"15\"} 30");
+	assert_line("sockcost_connection_idle_seconds_bucket{le=\"120\"} 30");
+	assert_line("sockcost_connection_idle_seconds_bucket{le=\"180\"} 230");
+	assert_line("sockcost_connection_idle_seconds_bucket{le=\"3600\"} 230");
+	assert_line("sockcost_connection_idle_seconds_bucket{le=\"+Inf\"} 234");
+	assert_line("sockcost_connection_idle_seconds_sum 123456.789");
+	assert_line("sockcost_connection_idle_seconds_count 234");
+	assert_int_equal(count_lines_starting("sockcost_connection_idle_seconds_bucket"), 11);
+}
+
+static void test_top_processes(void **state)
+{
+	struct sc_metrics_input in = sample(2);
+
+	(void)state;
+	RSS[1] = SC_RSS_UNKNOWN; /* exited between collection and the /proc read */
+	render(&in);
+	assert_well_formed();
+	assert_line("sockcost_process_connections{pid=\"100\",comm=\"proc0\"} 100");
+	assert_line("sockcost_process_connections{pid=\"101\",comm=\"proc1\"} 99");
+	assert_line("sockcost_process_idle_connections{pid=\"101\",comm=\"proc1\"} 49");
+	assert_line("sockcost_process_open_fds{pid=\"100\",comm=\"proc0\"} 200");
+	assert_line("sockcost_process_max_fds{pid=\"100\",comm=\"proc0\"} 1024");
+	assert_line("sockcost_process_socket_memory_bytes{pid=\"101\",comm=\"proc1\"} 8192");
+	assert_line("sockcost_process_resident_memory_bytes{pid=\"100\",comm=\"proc0\"} 1048576");
+	assert_no("sockcost_process_resident_memory_bytes{pid=\"101\"");
+	assert_no("pid=\"102\"");
+	assert_int_equal(count_lines_starting("sockcost_process_connections{"), 2);
+
+	in = sample(0);
+	render(&in);
+	assert_well_formed();
+	assert_line("# TYPE sockcost_process_connections gauge");
+	assert_no("sockcost_process_connections{");
+	/* K above the number of processes: all of them. */
+	in = sample(100);
+	render(&in);
+	assert_int_equal(count_lines_starting("sockcost_process_open_fds{"), 3);
+}
+
+static void test_ports(void **state)
+{
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	render(&in);
+	assert_line("sockcost_port_connections{port=\"8080\"} 150");
+	assert_line("sockcost_port_connections{port=\"443\"} 3");
+	assert_line("sockcost_port_idle_connections{port=\"8080\"} 140");
+	assert_line("sockcost_port_accept_queue{port=\"8080\"} 1");
+	assert_line("sockcost_port_accept_queue_max{port=\"443\"} 128");
+	assert_int_equal(count_lines_starting("sockcost_port_connections{"), 2);
+}
+
+static void test_self_metrics(void **state)
+{
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	render(&in);
+	assert_line("sockcost_build_info{version=\"1.2.3\",abi_version=\"" SC_STR(SC_ABI_VERSION) "\"} 1");
+	assert_line("sockcost_exporter_collect_success 1");
+	assert_line("sockcost_exporter_collect_duration_seconds 0.250000");
+	assert_line("sockcost_exporter_last_scrape_duration_seconds 0.500000");
+	assert_line("sockcost_exporter_scrapes_total 7");
+	assert_line("sockcost_exporter_collect_errors_total 1");
+	assert_line("sockcost_events_dropped_total 9");
+	assert_line("process_cpu_seconds_total 1.500");
+	assert_line("process_resident_memory_bytes 8388608");
+	assert_line("process_start_time_seconds 1700000000.250000");
+	assert_line("process_open_fds 12");
+	assert_line("process_max_fds 1024");
+	/* Before a previous scrape exists there is no duration to report. */
+	SELF.last_scrape_seconds = -1;
+	render(&in);
+	assert_well_formed();
+	assert_no("sockcost_exporter_last_scrape_duration_seconds");
+}
+
+static void test_collection_failed(void **state)
+{
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	in.summary = NULL;
+	render(&in);
+	assert_well_formed();
+	assert_line("sockcost_exporter_collect_success 0");
+	assert_line("sockcost_build_info{version=\"1.2.3\",abi_version=\"" SC_STR(SC_ABI_VERSION) "\"} 1");
+	assert_no("sockcost_connections ");
+	assert_no("sockcost_process_");
+	assert_no("sockcost_port_");
+}
+
+static void test_label_escaping(void **state)
+{
+	struct sc_metrics_input in = sample(1);
+
+	(void)state;
+	/* A process may call itself anything: quotes, backslashes, newlines, bad UTF-8. */
+	memcpy(PROCS[0].comm, "a\"b\\c\nd\xff\xc3\xa9", 11);
+	PROCS[0].comm[11] = '\0';
+	render(&in);
+	assert_well_formed();
+	assert_line("sockcost_process_connections{pid=\"100\",comm=\"a\\\"b\\\\c\\nd\xef\xbf\xbd\xc3\xa9\"} 100");
+}
+
+static void test_label_value_function(void **state)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	sc_metrics_label_value(f, "\\\\\"\n\n", 5);
+	sc_metrics_label_value(f, "|\xe2\x82", 3);  /* truncated sequence */
+	sc_metrics_label_value(f, "|\xed\xa0\x80", 4); /* a surrogate */
+	sc_metrics_label_value(f, "|\r\t|", 4);     /* allowed as they are */
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "\\\\\\\\\\\"\\n\\n"
+			    "|\xef\xbf\xbd\xef\xbf\xbd"
+			    "|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+			    "|\r\t|");
+	free(buf);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(OUT);
+	OUT = NULL;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_host_families, teardown),
+		cmocka_unit_test_teardown(test_idle_histogram_is_cumulative, teardown),
+		cmocka_unit_test_teardown(test_top_processes, teardown),
+		cmocka_unit_test_teardown(test_ports, teardown),
+		cmocka_unit_test_teardown(test_self_metrics, teardown),
+		cmocka_unit_test_teardown(test_collection_failed, teardown),
+		cmocka_unit_test_teardown(test_label_escaping, teardown),
+		cmocka_unit_test(test_label_value_function),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}

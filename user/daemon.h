@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_DAEMON_H
+#define SC_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "http_server.h"
+#include "idle.h"
+
+struct sc_tracker;
+struct sc_collector;
+
+/* What sockcostd's HTTP handlers share. */
+struct daemon {
+	const struct sc_tracker *tracker;
+	struct sc_idle_policy policy;
+	unsigned top_processes;
+	double start_time_s;            /* Unix time */
+
+	pthread_mutex_t scrape_lock;    /* one /metrics collection at a time; guards below */
+	double last_scrape_s;           /* < 0 before the first scrape */
+	__u64 scrapes;
+
+	struct sc_collector *collector; /* walks the host every interval_s */
+	double interval_s;
+
+	atomic_bool snapshot_busy;      /* a /snapshot.json is being taken or streamed */
+};
+
+int daemon_init(struct daemon *d);
+void daemon_fini(struct daemon *d);
+
+/* /, /healthz, /metrics and /snapshot.json. */
+extern const struct http_route daemon_routes[];
+extern const size_t daemon_nroutes;
+
+/* Waits up to timeout_s for a streaming /snapshot.json to finish. False if it did not. */
+bool daemon_wait_snapshot(struct daemon *d, double timeout_s);
+
+#endif /* SC_DAEMON_H */

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http_server.h"
+#include "log.h"
+
+struct http_server {
+	struct MHD_Daemon *mhd;
+	struct http_server_opts o;
+};
+
+int http_listen(const struct sockaddr *addr, socklen_t len, const char *text)
+{
+	int fd, one = 1, zero = 0, err;
+
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		sc_err("cannot listen on %s: %s", text, strerror(errno));
+		return err;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
+
+		/* [::] means every interface, IPv4 included; a specific address is itself. */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			   IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr) ? &zero : &one, sizeof(int));
+	}
+	if (bind(fd, addr, len) || listen(fd, 128)) {
+		err = -errno;
+		sc_err("cannot listen on %s: %s%s", text, strerror(errno),
+		       errno == EADDRINUSE ? " (choose another with --listen)" : "");
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	/* Client misbehaviour (bad requests, limits) is routine for a server. */
+	sc_debug("http: %s", line);
+}
+
+static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	int fd = (int)(intptr_t)cls;
+	ssize_t n;
+
+	(void)pos;
+	do
+		n = read(fd, buf, max);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void pipe_close(void *cls)
+{
+	close((int)(intptr_t)cls);
+}
+
+static ssize_t nothing(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static struct MHD_Response *make_response(struct http_reply *r, bool head)
+{
+	struct MHD_Response *resp;
+
+	if (r->stream_fd >= 0) {
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, pipe_read,
+							 (void *)(intptr_t)r->stream_fd, pipe_close);
+		if (!resp)
+			close(r->stream_fd);
+		return resp;
+	}
+	if (head && !r->body && !r->text)
+		/* A HEAD of a streamed document: the same headers, no body made. */
+		return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, nothing, NULL, NULL);
+	if (r->body) {
+		resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(r->body);
+		return resp;
+	}
+	return MHD_create_response_from_buffer(strlen(r->text), (void *)r->text,
+					       MHD_RESPMEM_PERSISTENT);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, struct http_reply *r, bool head,
+			     const char *allow)
+{
+	struct MHD_Response *resp = make_response(r, head);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO; /* out of memory: MHD closes the connection */
+	if (r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **req_cls)
+{
+	struct http_server *s = cls;
+	struct http_reply r = { .status = 200, .stream_fd = -1,
+				.content_type = "text/plain; charset=utf-8" };
+	bool get = !strcmp(method, MHD_HTTP_METHOD_GET);
+	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
+	size_t i;
+
+	(void)version;
+	(void)upload_data;
+	/* Answer at once, without reading a body: GET and HEAD have none we use. */
+	*upload_data_size = 0;
+	*req_cls = NULL;
+	if (!get && !head) {
+		sc_debug("http: %s %s -> 405", method, url);
+		r.status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		r.text = "method not allowed: use GET or HEAD\n";
+		return reply(conn, &r, false, "GET, HEAD");
+	}
+	for (i = 0; i < s->o.nroutes; i++) {
+		if (!strcmp(url, s->o.routes[i].path)) {
+			s->o.routes[i].fn(s->o.ctx, head, &r);
+			sc_debug("http: %s %s -> %u", method, url, r.status);
+			return reply(conn, &r, head, NULL);
+		}
+	}
+	sc_debug("http: %s %s -> 404", method, url);
+	r.status = MHD_HTTP_NOT_FOUND;
+	r.text = "not found: try /metrics\n";
+	return reply(conn, &r, head, NULL);
+}
+
+struct http_server *http_server_start(const struct http_server_opts *o)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (!s) {
+		close(o->listen_fd);
+		sc_err("out of memory");
+		return NULL;
+	}
+	s->o = *o;
+	if (!getsockname(o->listen_fd, (struct sockaddr *)&ss, &sl) && ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				  MHD_OPTION_LISTEN_SOCKET, o->listen_fd,
+				  MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+				  MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+				  MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit,
+				  MHD_OPTION_END);
+	if (!s->mhd) {
+		sc_err("cannot start the HTTP server (libmicrohttpd)");
+		close(o->listen_fd);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd); /* closes the listening socket too */
+	free(s);
+}

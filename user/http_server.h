@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_HTTP_SERVER_H
+#define SC_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/*
+ * A small GET/HEAD-only HTTP server over libmicrohttpd: a table of exact
+ * paths, 404 for the rest, 405 (with Allow) for other methods. Handlers run
+ * on the server's pool threads, several at once.
+ */
+
+struct http_reply {
+	unsigned status;
+	const char *content_type;
+	const char *text;     /* static body, or */
+	char *body;           /* malloc'ed body the server frees, len bytes, or */
+	size_t len;
+	int stream_fd;        /* a pipe read to EOF, sent chunked; the server closes it */
+};
+
+typedef void (*http_handler)(void *ctx, bool head, struct http_reply *r);
+
+struct http_route {
+	const char *path;
+	http_handler fn;
+};
+
+struct http_server_opts {
+	int listen_fd;              /* bound and listening (http_listen) */
+	unsigned threads;           /* pool threads */
+	unsigned max_connections;   /* more are closed at once */
+	unsigned timeout_s;         /* idle connections are closed after this */
+	size_t memory_limit;        /* per connection: bounds request line and headers */
+	const struct http_route *routes;
+	size_t nroutes;
+	void *ctx;                  /* passed to handlers */
+};
+
+struct http_server;
+
+/*
+ * A bound, listening TCP socket for addr; IPv6 "::" also takes IPv4. Made
+ * before privileges are dropped, so any port works. Returns the fd or a
+ * negative errno after logging why.
+ */
+int http_listen(const struct sockaddr *addr, socklen_t len, const char *text);
+
+/* Starts serving; takes over listen_fd. Returns NULL after logging why. */
+struct http_server *http_server_start(const struct http_server_opts *o);
+/* Stops serving and waits for the pool threads. */
+void http_server_stop(struct http_server *s);
+
+#endif /* SC_HTTP_SERVER_H */

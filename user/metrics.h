@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_METRICS_H
+#define SC_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "summary.h"
+
+#define SC_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define SC_RSS_UNKNOWN ((__u64)-1)
+
+/* The exporter's own numbers, gathered by the daemon for each scrape. */
+struct sc_metrics_self {
+	double collect_seconds;        /* how long the latest walk of the host took */
+	double walk_timestamp_seconds; /* Unix time of the latest walk, 0 if none */
+	double walk_interval_seconds;  /* --interval */
+	__u64 walks;                   /* walks done since start */
+	double last_scrape_seconds;    /* the previous scrape, whole; < 0 before the second */
+	__u64 scrapes;                 /* /metrics requests served, this one included */
+	__u64 collect_errors;          /* walks that failed */
+	__u64 events_dropped;          /* idle events over the rate limit (the events stream fills it) */
+	/* The usual process_* collector numbers of the daemon itself. */
+	double cpu_seconds;
+	__u64 resident_bytes;
+	double start_time_seconds;     /* Unix time */
+	__u64 open_fds;
+	__u64 max_fds;
+};
+
+struct sc_metrics_input {
+	const struct sc_summary *summary; /* NULL when collection failed: self metrics only */
+	const __u64 *proc_rss;            /* RSS of summary->procs[i], i < top; SC_RSS_UNKNOWN */
+	size_t top;                       /* per-process series for procs[0 .. top) */
+	const struct sc_metrics_self *self;
+	const char *version;
+};
+
+/*
+ * Writes the Prometheus text exposition (format 0.0.4): HELP and TYPE on
+ * every family, base units, label values escaped. Returns 0, or -EIO if
+ * out reported a write error.
+ */
+int sc_metrics_render(FILE *out, const struct sc_metrics_input *in);
+
+/* Writes v as a label value body: \ " and newline escaped, invalid UTF-8 as U+FFFD. */
+void sc_metrics_label_value(FILE *out, const char *v, size_t len);
+
+#endif /* SC_METRICS_H */
