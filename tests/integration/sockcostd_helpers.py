@@ -23,14 +23,19 @@ def free_port(family=socket.AF_INET, host="127.0.0.1"):
 class Daemon:
     """sockcostd ARGS on host:free port; `url(path)` addresses it."""
 
-    def __init__(self, *args, host="127.0.0.1", family=socket.AF_INET, timeout=60):
+    def __init__(self, *args, host="127.0.0.1", family=socket.AF_INET, timeout=60, pin=False):
         self.host = host
+        # Tests walk every second, so a scrape can wait for a walk after a change.
+        if "--interval" not in args:
+            args = ("--interval", "1", *args)
+        if not pin:
+            args = ("--no-pin", *args)
         last = ""
         for _ in range(3):  # another test may take the port between probe and bind
             self.port = free_port(family, host)
             hostport = f"[{host}]:{self.port}" if family == socket.AF_INET6 else f"{host}:{self.port}"
             self.base = f"http://{hostport}"
-            self.proc = subprocess.Popen([SOCKCOSTD, "--no-pin", "--listen", hostport, *args],
+            self.proc = subprocess.Popen([SOCKCOSTD, "--listen", hostport, *args],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             if self._wait_ready(timeout):
                 return
@@ -70,10 +75,19 @@ class Daemon:
     def get(self, path, timeout=60):
         return self.request("GET", path, timeout)
 
-    def metrics(self):
-        status, headers, body = self.get("/metrics")
-        assert status == 200, body
-        return body.decode()
+    def metrics(self, fresh=True):
+        """The exposition; with fresh, from a walk that began after this call."""
+        since = time.time()
+        deadline = time.monotonic() + 30
+        while True:
+            status, headers, body = self.get("/metrics")
+            assert status == 200, body
+            text = body.decode()
+            m = re.search(r"^sockcost_exporter_last_walk_timestamp_seconds (\S+)$", text, re.M)
+            if not fresh or (m and float(m.group(1)) >= since):
+                return text
+            assert time.monotonic() < deadline, "no walk for 30 s"
+            time.sleep(0.2)
 
     def terminate(self, timeout=30):
         """SIGTERM; returns (exit code, stderr)."""

@@ -137,16 +137,19 @@ def test_metrics_reflect_held_connections(daemon, holder):
     assert value(m, "sockcost_idle_after_seconds") == 1
     assert value(m, "sockcost_activity_hook_info", hook="tracepoint") == 1
     assert value(m, "sockcost_exporter_collect_success") == 1
-    assert value(m, "sockcost_exporter_scrapes_total") == 1
+    scrapes = value(m, "sockcost_exporter_scrapes_total")
+    assert scrapes >= 1
+    assert value(m, "sockcost_exporter_walks_total") >= 2
+    assert value(m, "sockcost_exporter_walk_interval_seconds") == 1
 
-    # Closing the pairs shows up in the next scrape and in the closed counter.
+    # Closing the pairs shows up in the next walk and in the closed counter.
     closed_before = value(m, "sockcost_connections_closed_total")
     child.stop()
     m = parse_metrics(d.metrics())
     assert not [1 for lab, _ in m.get("sockcost_port_connections", []) if lab["port"] == str(child.port)]
     assert not [1 for lab, _ in m.get("sockcost_process_connections", []) if lab["pid"] == str(child.pid)]
     assert value(m, "sockcost_connections_closed_total") >= closed_before + 2 * N
-    assert value(m, "sockcost_exporter_scrapes_total") == 2
+    assert value(m, "sockcost_exporter_scrapes_total") > scrapes
     assert value(m, "sockcost_exporter_last_scrape_duration_seconds") > 0
 
 
