@@ -37,6 +37,8 @@ PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/marginal.c \
 	tools/snapshot_args.c \
 	tools/format.c
+# What connections cost (issue 4).
+PURE_SRCS += user/slab.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
