@@ -38,7 +38,7 @@ PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	tools/snapshot_args.c \
 	tools/format.c
 # What connections cost (issue 4).
-PURE_SRCS += user/slab.c
+PURE_SRCS += user/slab.c user/epoll_watch.c user/cost.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
