@@ -13,6 +13,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "snapshot", cmd_snapshot, "connections, idle ones and their cost, once" },
+	{ "cost", cmd_cost, "memory per connection, capacity, idle-timeout what-if" },
 };
 
 static void usage(FILE *out)
