@@ -67,7 +67,8 @@ static int parse_whatif(const char *arg, struct cost_opts *o, char *err, size_t 
 	char buf[256], *tok, *save = NULL;
 	unsigned long long v;
 
-	if (strlen(arg) >= sizeof(buf) || !arg[0] || arg[strlen(arg) - 1] == ',')
+	if (strlen(arg) >= sizeof(buf) || !arg[0] || arg[0] == ',' || strstr(arg, ",,") ||
+	    arg[strlen(arg) - 1] == ',')
 		goto bad;
 	snprintf(buf, sizeof(buf), "%s", arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
