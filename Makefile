@@ -38,7 +38,7 @@ PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	tools/snapshot_args.c \
 	tools/format.c
 # What connections cost (issue 4).
-PURE_SRCS += user/slab.c user/epoll_watch.c user/cost.c user/cost_json.c tools/cost_args.c
+PURE_SRCS += user/group.c user/slab.c user/epoll_watch.c user/cost.c user/cost_json.c tools/cost_args.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
