@@ -9,6 +9,15 @@ static const char *bytes(double b, char *buf, size_t len)
 	return fmt_bytes((uint64_t)llround(b > 0 ? b : 0), buf, len);
 }
 
+/* A slope can be negative (the heap shrank while connections grew): say so. */
+static const char *slope(double b, char *buf, size_t len)
+{
+	if (b >= 0)
+		return bytes(b, buf, len);
+	snprintf(buf, len, "%.0f B", b);
+	return buf;
+}
+
 static void money(const struct sc_cost_doc *d, double b, FILE *out)
 {
 	if (d->has_price)
@@ -47,7 +56,7 @@ static void render_per_connection(const struct sc_cost_doc *d, FILE *out)
 							 sizeof(a)));
 	if (r->has_marginal)
 		fprintf(out, ", %s marginal (%zu samples)",
-			bytes(r->marginal_per_connection, a, sizeof(a)), r->marginal_samples);
+			slope(r->marginal_per_connection, a, sizeof(a)), r->marginal_samples);
 	else if (r->has_rss)
 		fputs(", marginal not measured (--observe)", out);
 	fputs("\nSlab objects:   ", out);
@@ -104,7 +113,7 @@ static void render_processes(const struct sc_cost_doc *d, FILE *out)
 		else
 			snprintf(rss, sizeof(rss), "-");
 		if (p->has_marginal)
-			bytes(p->marginal_per_connection, marg, sizeof(marg));
+			slope(p->marginal_per_connection, marg, sizeof(marg));
 		else
 			snprintf(marg, sizeof(marg), "-");
 		if (p->has_memory_limit) {

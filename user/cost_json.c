@@ -63,8 +63,8 @@ static void write_per_connection(struct jw *w, const struct sc_cost_report *r)
 	else
 		jw_null(w);
 	JW_KEY(w, "rss_marginal_bytes");
-	if (r->has_marginal)
-		write_bytes(w, r->marginal_per_connection);
+	if (r->has_marginal) /* a slope: negative when RSS fell as connections rose */
+		jw_int(w, llround(r->marginal_per_connection));
 	else
 		jw_null(w);
 	JW_KEY(w, "rss_marginal_samples");
@@ -131,7 +131,7 @@ static void write_process(struct jw *w, const struct sc_cost_proc *p)
 		jw_null(w);
 	JW_KEY(w, "rss_marginal_bytes");
 	if (p->has_marginal)
-		write_bytes(w, p->marginal_per_connection);
+		jw_int(w, llround(p->marginal_per_connection));
 	else
 		jw_null(w);
 	JW_KEY(w, "rss_marginal_samples");
