@@ -4,6 +4,7 @@ the command line."""
 import json
 import os
 import socket
+import struct
 import threading
 import time
 
@@ -147,7 +148,15 @@ def _hold_pairs():
         os.unlink(port_file)
 
     def client_setup():
-        return [socket.create_connection(("127.0.0.1", port)) for _ in range(N_CONN)]
+        # Closed with a reset: 10,000 TIME-WAIT sockets would linger for a
+        # minute and share local port numbers with other tests' connections.
+        linger = struct.pack("ii", 1, 0)
+        held = []
+        for _ in range(N_CONN):
+            c = socket.create_connection(("127.0.0.1", port))
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            held.append(c)
+        return held
 
     try:
         client = Child(client_setup, name=b"sc-slab-cli", nofile=N_CONN + 100)
