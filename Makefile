@@ -43,6 +43,8 @@ PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	tools/format.c \
 	tools/top_args.c tools/top_model.c tools/top_rows.c tools/top_cells.c \
 	user/daemon_args.c user/metrics.c
+# What connections cost (issue 4).
+PURE_SRCS += user/group.c user/slab.c user/epoll_watch.c user/cost.c user/cost_json.c tools/cost_args.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 

@@ -98,7 +98,7 @@ int cmd_snapshot(int argc, char **argv)
 	if (o.json)
 		sc_view_write_json(&view, stdout);
 	else
-		render_table(&view, o.sockets, stdout);
+		render_table_by(&view, o.by, o.sockets, stdout);
 	sc_view_free(&view);
 	sc_debug("output: %.1f ms", now_ms() - t0);
 	if (fflush(stdout) || ferror(stdout))

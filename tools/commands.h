@@ -5,5 +5,6 @@
 /* Each command gets argv starting at its own name; returns the exit code. */
 int cmd_snapshot(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_cost(int argc, char **argv);
 
 #endif /* SC_COMMANDS_H */

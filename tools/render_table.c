@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "addr.h"
 #include "format.h"
+#include "group.h"
 #include "render_table.h"
 
 static unsigned pct(__u64 part, __u64 whole)
@@ -150,6 +152,50 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 	render_header(v, out);
 	render_processes(v, out);
 	render_ports(v, out);
+	if (sockets)
+		render_sockets(v, out);
+}
+
+static void render_cgroups(const struct sc_view *v, FILE *out)
+{
+	struct sc_cgroup_row *rows;
+	char mem[32], id[16];
+	size_t i, n;
+
+	if (sc_group_by_cgroup(v, &rows, &n)) {
+		fputs("(out of memory grouping by cgroup)\n", out);
+		return;
+	}
+	fprintf(out, "%-6s %8s %8s %5s %8s %10s %-12s %s\n", "PROCS", "CONN", "IDLE", "IDLE%",
+		"FDS", "SOCK MEM", "CONTAINER", "CGROUP");
+	for (i = 0; i < n; i++) {
+		const struct sc_cgroup_row *r = &rows[i];
+
+		/* The short id docker ps shows. */
+		snprintf(id, sizeof(id), "%.12s", r->container->id[0] ? r->container->id : "-");
+		fprintf(out, "%-6llu %8llu %8llu %4u%% %8llu %10s %-12s %s\n",
+			(unsigned long long)r->processes, (unsigned long long)r->connections,
+			(unsigned long long)r->idle_connections,
+			pct(r->idle_connections, r->connections), (unsigned long long)r->fds,
+			fmt_bytes(r->socket_memory_bytes, mem, sizeof(mem)), id,
+			r->cgroup[0] ? r->cgroup : "(unknown)");
+	}
+	if (!n)
+		fputs("(no process holds a matching TCP socket)\n", out);
+	free(rows);
+}
+
+void render_table_by(const struct sc_view *v, enum sc_group_by by, bool sockets, FILE *out)
+{
+	if (by == SC_BY_PROCESS) {
+		render_table(v, sockets, out);
+		return;
+	}
+	render_header(v, out);
+	if (by == SC_BY_CGROUP)
+		render_cgroups(v, out);
+	else
+		render_ports(v, out);
 	if (sockets)
 		render_sockets(v, out);
 }

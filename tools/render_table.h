@@ -5,9 +5,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "group.h"
 #include "view.h"
 
 /* The human-readable `sockcost snapshot` output. */
 void render_table(const struct sc_view *view, bool sockets, FILE *out);
+/* The same, with the main table by process, listening port or cgroup. */
+void render_table_by(const struct sc_view *view, enum sc_group_by by, bool sockets, FILE *out);
 
 #endif /* SC_RENDER_TABLE_H */

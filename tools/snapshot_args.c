@@ -19,6 +19,7 @@ const char snapshot_usage[] =
 	"Output:\n"
 	"  -j, --json                one JSON document instead of tables\n"
 	"  -s, --sockets             also list individual connections (JSON always has them)\n"
+	"  -B, --by GROUP            tables by process (default), port or cgroup\n"
 	"\n"
 	"Filters (connections kept; fd counts stay per process):\n"
 	"  -p, --pid PID             connections held by process PID\n"
@@ -39,7 +40,8 @@ const char snapshot_usage[] =
 	"Examples:\n"
 	"  sockcost snapshot\n"
 	"  sockcost snapshot --observe 30 --heartbeat-bytes 8 --port 8080 --sockets\n"
-	"  sockcost snapshot --json --idle-only | jq '.processes'\n";
+	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
+	"  sockcost snapshot --by cgroup\n";
 
 int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out)
@@ -118,6 +120,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "sockets", no_argument, NULL, 's' },
+		{ "by", required_argument, NULL, 'B' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "idle-only", no_argument, NULL, 'i' },
@@ -135,13 +138,20 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 	defaults(o);
 	optind = 0; /* full reset: this parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jsp:P:ia:b:o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jsB:p:P:ia:b:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
 			break;
 		case 's':
 			o->sockets = true;
+			break;
+		case 'B':
+			if (sc_group_by_parse(optarg, &o->by)) {
+				snprintf(err, errlen,
+					 "invalid --by '%s': expected process, port or cgroup", optarg);
+				return ARGS_ERROR;
+			}
 			break;
 		case 'p':
 			if (parse_uint(optarg, 1, 4194304, &n)) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "group.h"
 #include "idle.h"
 #include "view.h"
 
@@ -13,6 +14,7 @@ struct snapshot_opts {
 	bool sockets;
 	bool verbose;
 	double observe_s;
+	enum sc_group_by by;       /* table grouping; JSON is the same */
 	struct sc_filter filter;
 	struct sc_idle_policy policy;
 };

@@ -14,6 +14,7 @@ static const struct command {
 } commands[] = {
 	{ "snapshot", cmd_snapshot, "connections, idle ones and their cost, once" },
 	{ "top", cmd_top, "live view per process and port, like top (batch mode: -b)" },
+	{ "cost", cmd_cost, "memory per connection, capacity, idle-timeout what-if" },
 };
 
 static void usage(FILE *out)

@@ -64,7 +64,8 @@ const char *sc_cgroup2_mount(void)
 	return mount;
 }
 
-int sc_cgroup_memory_max(const char *cgroup_path, __u64 *limit)
+/* Reads a cgroup v2 interface file: 0 and *v, 1 for "max", or a negative errno. */
+static int read_cgroup_value(const char *cgroup_path, const char *file, __u64 *v)
 {
 	char path[1024], buf[64];
 	char *end;
@@ -72,15 +73,27 @@ int sc_cgroup_memory_max(const char *cgroup_path, __u64 *limit)
 
 	if (!cgroup_path || !cgroup_path[0])
 		return -ENOENT;
-	snprintf(path, sizeof(path), "%s%s/memory.max", sc_cgroup2_mount(), cgroup_path);
+	snprintf(path, sizeof(path), "%s%s/%s", sc_cgroup2_mount(), cgroup_path, file);
 	n = read_small(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (!strncmp(buf, "max", 3))
 		return 1;
 	errno = 0;
-	*limit = strtoull(buf, &end, 10);
+	*v = strtoull(buf, &end, 10);
 	if (errno || end == buf)
 		return -EINVAL;
 	return 0;
+}
+
+int sc_cgroup_memory_max(const char *cgroup_path, __u64 *limit)
+{
+	return read_cgroup_value(cgroup_path, "memory.max", limit);
+}
+
+int sc_cgroup_memory_current(const char *cgroup_path, __u64 *bytes)
+{
+	int err = read_cgroup_value(cgroup_path, "memory.current", bytes);
+
+	return err == 1 ? -EINVAL : err;
 }

@@ -15,6 +15,9 @@ int sc_proc_rss_bytes(__u32 pid, __u64 *rss);
  */
 int sc_cgroup_memory_max(const char *cgroup_path, __u64 *limit);
 
+/* memory.current of a cgroup v2 path, in bytes. Returns 0 or a negative errno. */
+int sc_cgroup_memory_current(const char *cgroup_path, __u64 *bytes);
+
 /* Where cgroup2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts, ".../unified"). */
 const char *sc_cgroup2_mount(void);
 

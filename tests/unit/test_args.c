@@ -86,6 +86,7 @@ static void assert_defaults(const struct snapshot_opts *o)
 	assert_false(o->filter.idle_only);
 	assert_int_equal(o->policy.idle_after_ms, 180000);
 	assert_int_equal(o->policy.heartbeat_bytes, 0);
+	assert_int_equal(o->by, SC_BY_PROCESS);
 }
 
 static void test_defaults(void **state)
@@ -275,6 +276,20 @@ static void assert_uint(const char *s, unsigned long long min, unsigned long lon
 	assert_int_equal(v, ret ? 12345 : expected); /* untouched on error */
 }
 
+/* --by groups the tables; a bad group names the choices. */
+static void test_group_by(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("--by", "cgroup"));
+	assert_int_equal(P.o.by, SC_BY_CGROUP);
+	assert_ok(PARSE("-B", "port"));
+	assert_int_equal(P.o.by, SC_BY_PORT);
+	assert_ok(PARSE("--by=process"));
+	assert_int_equal(P.o.by, SC_BY_PROCESS);
+	assert_error_mentions(PARSE("--by", "pod"), "process, port or cgroup");
+	assert_error_mentions(PARSE("--by"), "--by");
+}
+
 static void test_parse_uint(void **state)
 {
 	(void)state;
@@ -350,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_missing_value),
 		cmocka_unit_test(test_stray_positional),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_group_by),
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_parse_seconds),
 	};

@@ -52,6 +52,8 @@ static void test_kubernetes_cgroupfs_driver(void **state)
 	(void)state;
 	expect("/kubepods/burstable/pod" UID "/" ID, "", ID, UID);
 	expect("/kubepods/pod" UID "/" ID, "", ID, UID);
+	/* CRI-O under the cgroupfs driver keeps its prefix, without ".scope". */
+	expect("/kubepods/besteffort/pod" UID "/crio-" ID, "cri-o", ID, UID);
 }
 
 static void test_podman_and_monitors(void **state)

@@ -1,0 +1,226 @@
+"""`sockcost cost`: what-if numbers against the snapshot's idle ages, kernel
+bytes against the kernel's own slab accounting for 10,000 connections, and
+the command line."""
+import json
+import os
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from helpers import (Child, Ticker, listener, port_of, proc_fd_count, require_bpf,
+                     run_sockcost, snapshot)
+
+
+def cost(*args, timeout=120):
+    r = run_sockcost("cost", "--json", *args, timeout=timeout)
+    assert r.returncode == 0, f"sockcost cost failed ({r.returncode}): {r.stderr}"
+    return json.loads(r.stdout)
+
+
+def fixed_bytes(doc, family):
+    """Slab bytes of one held socket without epoll, from the cost document."""
+    size = {o["object"]: o["bytes"] for o in doc["kernel_objects"]}
+    sock = size["tcp6_sock"] if family == "ipv6" else size["tcp_sock"]
+    return sock + size["socket_inode"] + size["file"] + size["dentry"]
+
+
+def buffer_bytes(s):
+    return s["rx_queue_memory_bytes"] + s["tx_queue_memory_bytes"] + max(s["forward_alloc_bytes"], 0)
+
+
+def test_whatif_follows_snapshot_idle_ages():
+    """Two silent pairs (idle ~6 s), two that spoke ~2 s ago, two that speak
+    every 0.2 s. With --whatif 1,3 the 1 s row must close the silent and the
+    2-second-old ones, the 3 s row the silent ones: as the snapshot's idle
+    ages say, socket for socket, with their fds, kernel bytes and RSS."""
+    require_bpf()
+
+    def setup():
+        lst = listener()
+        addr = lst.getsockname()
+
+        def pairs(n):
+            out = []
+            for _ in range(n):
+                c = socket.create_connection(addr)
+                s, _ = lst.accept()
+                c.sendall(b"x")  # left unread: a receive queue to count
+                out.append((c, s))
+            return out
+
+        silent = pairs(2)
+        time.sleep(4)
+        recent = pairs(2)
+        fresh = pairs(2)
+
+        def chat():
+            for c, s in fresh:
+                c.sendall(b"y")
+                s.recv(16)
+                s.sendall(b"z")
+                c.recv(16)
+
+        ticker = Ticker(chat, 0.2, max_s=60)
+        return lst, silent, recent, fresh, ticker
+
+    child = Child(setup, name=b"sc-whatif")
+    pid = child.pid
+    try:
+        time.sleep(2)
+        snap = snapshot("--pid", str(pid))
+        doc = cost("--pid", str(pid), "--whatif", "1,3")
+    finally:
+        child.stop()
+
+    conns = [s for s in snap["sockets"] if s["state"] == "ESTAB" and s["pid"] == pid]
+    assert len(conns) == 12
+    assert doc["connections"] == 12
+    proc = next(p for p in doc["processes"] if p["pid"] == pid)
+    rss_per_conn = proc["rss_per_connection_bytes"]
+    whatif = {w["idle_after_s"]: w for w in doc["whatif"]}
+    assert sorted(whatif) == [1, 3, 60, 180, 300, 900]
+    for after, expected in ((1, 8), (3, 4)):
+        closed = [s for s in conns if s["idle_s"] >= after]
+        assert len(closed) == expected, [s["idle_s"] for s in conns]
+        w = whatif[after]
+        assert w["connections"] == len(closed)
+        assert w["fds"] == len(closed)
+        assert w["kernel_bytes"] == sum(fixed_bytes(doc, s["family"]) + buffer_bytes(s)
+                                        for s in closed)
+        assert abs(w["rss_bytes"] - len(closed) * rss_per_conn) <= len(closed)
+    for after in (60, 180, 300, 900):
+        assert whatif[after]["connections"] == 0
+    # The unread byte: receive queues are charged to the connection.
+    assert doc["kernel_buffer_bytes"] > 0
+
+
+SLAB_CACHES = ("TCP", "TCPv6", "sock_inode_cache", "filp", "dentry", "eventpoll_epi")
+
+
+def slab_bytes():
+    """The kernel's own accounting: active objects x object size, summed."""
+    total = 0
+    with open("/proc/slabinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[0] in SLAB_CACHES:
+                total += int(fields[1]) * int(fields[3])
+    return total
+
+
+def meminfo_slab():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("Slab:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+N_CONN = 10000
+
+
+def _hold_pairs():
+    """A server child accepting N_CONN connections from a client child."""
+    def server_setup():
+        lst = listener()
+        held = []
+
+        def accept_all():
+            while len(held) < N_CONN:
+                s, _ = lst.accept()
+                held.append(s)
+
+        t = threading.Thread(target=accept_all, daemon=True)
+        t.start()
+        with open(f"/tmp/sc-cost-port-{os.getpid()}", "w") as f:
+            f.write(str(port_of(lst)))
+        return lst, held, t
+
+    server = Child(server_setup, name=b"sc-slab-srv", nofile=N_CONN + 100)
+    port_file = f"/tmp/sc-cost-port-{server.pid}"
+    try:
+        with open(port_file) as f:
+            port = int(f.read())
+    finally:
+        os.unlink(port_file)
+
+    def client_setup():
+        # Closed with a reset: 10,000 TIME-WAIT sockets would linger for a
+        # minute and share local port numbers with other tests' connections.
+        linger = struct.pack("ii", 1, 0)
+        held = []
+        for _ in range(N_CONN):
+            c = socket.create_connection(("127.0.0.1", port))
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            held.append(c)
+        return held
+
+    try:
+        client = Child(client_setup, name=b"sc-slab-cli", nofile=N_CONN + 100)
+    except BaseException:
+        server.stop()
+        raise
+    deadline = time.monotonic() + 60
+    while proc_fd_count(server.pid) < N_CONN + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return server, client
+
+
+def test_ten_thousand_connections_match_slab_accounting():
+    """10,000 idle loopback connections (20,000 sockets) raise the slab
+    caches a socket uses by what sockcost reports for them, within 20%.
+    Host-wide numbers: other tests running at the same time can disturb
+    them, so up to three tries."""
+    require_bpf()
+    results = []
+    for _ in range(3):
+        before, before_meminfo = slab_bytes(), meminfo_slab()
+        server, client = _hold_pairs()
+        pids = (server.pid, client.pid)
+        try:
+            assert proc_fd_count(server.pid) >= N_CONN + 1, "server did not accept all"
+            rise, rise_meminfo = slab_bytes() - before, meminfo_slab() - before_meminfo
+            doc = cost()
+        finally:
+            client.stop()
+            server.stop()
+        procs = {p["pid"]: p for p in doc["processes"]}
+        reported = sum(procs[pid]["kernel_fixed_bytes"] + procs[pid]["kernel_buffer_bytes"]
+                       for pid in pids)
+        assert [procs[pid]["connections"] for pid in pids] == [N_CONN, N_CONN]
+        results.append((reported, rise, rise_meminfo))
+        print(f"sockcost {reported} B, slab caches rose {rise} B, meminfo Slab rose "
+              f"{rise_meminfo} B; per socket {reported / (2 * N_CONN):.0f} vs "
+              f"{rise / (2 * N_CONN):.0f}")
+        if abs(reported - rise) <= 0.2 * rise:
+            return
+    pytest.fail(f"sockcost's kernel bytes are not within 20% of the slab rise: {results}")
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["cost", "--whatif", "x"], "--whatif"),
+    (["cost", "--whatif", "1,,2"], "--whatif"),
+    (["cost", "--whatif", "5,"], "--whatif"),
+    (["cost", "--ram-price", "-1"], "--ram-price"),
+    (["cost", "--pid", "0"], "--pid"),
+    (["cost", "--bogus"], "--bogus"),
+    (["cost", "extra"], "extra"),
+])
+def test_cost_bad_arguments_exit_2_with_one_line(args, needle):
+    r = run_sockcost(*args)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert needle in r.stderr
+
+
+def test_cost_help_and_text_output():
+    r = run_sockcost("cost", "--help")
+    assert r.returncode == 0 and r.stdout.startswith("Usage: sockcost cost")
+    require_bpf()
+    r = run_sockcost("cost", "--ram-price", "4")
+    assert r.returncode == 0, r.stderr
+    assert "Per connection:" in r.stdout and "IDLE AFTER" in r.stdout and "PER MONTH" in r.stdout

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for tools/cost_args.c: defaults, the what-if list (defaults
+ * merged with --whatif, sorted, unique, bounded), --ram-price, shared
+ * filters and idle flags, and the one-line errors.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cost_args.h"
+
+static struct cost_opts O;
+static char err[256];
+
+static enum args_result parse(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+	char store[5][64];
+	char *argv[6] = {};
+	const char *in[] = { "cost", a1, a2, a3, a4 };
+	int argc = 0, i;
+
+	for (i = 0; i < 5 && in[i]; i++) {
+		snprintf(store[i], sizeof(store[i]), "%s", in[i]);
+		argv[argc++] = store[i];
+	}
+	memset(err, 0, sizeof(err));
+	return cost_parse_args(argc, argv, &O, err, sizeof(err));
+}
+
+static void test_defaults(void **state)
+{
+	static const __u32 want[] = { 60, 180, 300, 900 };
+
+	(void)state;
+	assert_int_equal(parse(NULL, NULL, NULL, NULL), ARGS_OK);
+	assert_false(O.json);
+	assert_false(O.has_price);
+	assert_int_equal(O.filter.pid, 0);
+	assert_int_equal(O.filter.port, -1);
+	assert_int_equal(O.policy.idle_after_ms, 180000);
+	assert_int_equal(O.nwhatif, 4);
+	assert_memory_equal(O.whatif_s, want, sizeof(want));
+}
+
+static void test_whatif_merged_sorted_unique(void **state)
+{
+	static const __u32 want[] = { 1, 3, 60, 120, 180, 300, 900 };
+
+	(void)state;
+	assert_int_equal(parse("--whatif", "120,3,60", "-w", "1"), ARGS_OK);
+	assert_int_equal(O.nwhatif, 7);
+	assert_memory_equal(O.whatif_s, want, sizeof(want));
+}
+
+static void test_whatif_errors(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--whatif", "1,,2", NULL, NULL), ARGS_ERROR);
+	assert_non_null(strstr(err, "--whatif '1,,2'"));
+	assert_int_equal(parse("--whatif", ",5", NULL, NULL), ARGS_ERROR);
+	assert_int_equal(parse("--whatif", "5,", NULL, NULL), ARGS_ERROR);
+	assert_int_equal(parse("--whatif", "1.5", NULL, NULL), ARGS_ERROR);
+	assert_int_equal(parse("--whatif", "-1", NULL, NULL), ARGS_ERROR);
+	assert_int_equal(parse("--whatif", "1,2,3,4,5,6,7,8,9,10,11,12,13", NULL, NULL),
+			 ARGS_ERROR);
+	assert_non_null(strstr(err, "too many"));
+	/* Twelve more fit beside the four defaults. */
+	assert_int_equal(parse("--whatif", "1,2,3,4,5,6,7,8,9,10,11,12", NULL, NULL), ARGS_OK);
+	assert_int_equal(O.nwhatif, 16);
+}
+
+static void test_price_scope_and_idle_flags(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--ram-price", "4.25", "--pid", "42"), ARGS_OK);
+	assert_true(O.has_price);
+	assert_true(O.ram_price == 4.25);
+	assert_int_equal(O.filter.pid, 42);
+	assert_int_equal(parse("-P", "8080", "--heartbeat-bytes", "8"), ARGS_OK);
+	assert_int_equal(O.filter.port, 8080);
+	assert_int_equal(O.policy.heartbeat_bytes, 8);
+	assert_int_equal(parse("--observe", "2.5", "-j", NULL), ARGS_OK);
+	assert_true(O.observe_s == 2.5);
+	assert_true(O.json);
+	assert_int_equal(parse("--ram-price", "1e3", NULL, NULL), ARGS_ERROR);
+	assert_non_null(strstr(err, "--ram-price"));
+	assert_int_equal(parse("--port", "0", NULL, NULL), ARGS_ERROR);
+	assert_int_equal(parse("--idle-only", NULL, NULL, NULL), ARGS_ERROR);
+	assert_int_equal(parse("extra", NULL, NULL, NULL), ARGS_ERROR);
+	assert_int_equal(parse("--help", NULL, NULL, NULL), ARGS_HELP);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_whatif_merged_sorted_unique),
+		cmocka_unit_test(test_whatif_errors),
+		cmocka_unit_test(test_price_scope_and_idle_flags),
+	};
+
+	return cmocka_run_group_tests_name("cost_args", tests, NULL, NULL);
+}

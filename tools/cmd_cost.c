@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "cost.h"
+#include "cost_args.h"
+#include "cost_json.h"
+#include "epoll_watch.h"
+#include "log.h"
+#include "marginal.h"
+#include "proc_mem.h"
+#include "render_cost.h"
+#include "slab.h"
+#include "snapshot.h"
+#include "summary.h"
+#include "tracker.h"
+#include "view.h"
+
+/* RSS against connection count of one process, sampled while observing. */
+struct rss_track {
+	__u32 pid;
+	struct sc_marginal m;
+};
+
+struct rss_tracks {
+	struct rss_track *t;
+	size_t n, cap;
+};
+
+static volatile sig_atomic_t stop_observing;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	stop_observing = 1;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct rss_track *track_of(struct rss_tracks *ts, __u32 pid)
+{
+	struct rss_track *bigger;
+	size_t i;
+
+	for (i = 0; i < ts->n; i++)
+		if (ts->t[i].pid == pid)
+			return &ts->t[i];
+	if (ts->n == ts->cap) {
+		size_t cap = ts->cap ? ts->cap * 2 : 16;
+
+		bigger = realloc(ts->t, cap * sizeof(*bigger));
+		if (!bigger)
+			return NULL;
+		ts->t = bigger;
+		ts->cap = cap;
+	}
+	memset(&ts->t[ts->n], 0, sizeof(ts->t[0]));
+	ts->t[ts->n].pid = pid;
+	return &ts->t[ts->n++];
+}
+
+/* One sample per process holding connections (or only pid): RSS and connection count. */
+static void sample(const struct sc_tracker *t, const struct cost_opts *o, struct rss_tracks *ts)
+{
+	struct sc_summary s = {};
+	struct rss_track *tr;
+	size_t i;
+	__u64 rss;
+
+	if (sc_summary_collect(&s, t, &o->policy))
+		return;
+	for (i = 0; i < s.nprocs; i++) {
+		if (o->filter.pid && s.procs[i].pid != o->filter.pid)
+			continue;
+		if (sc_proc_rss_bytes(s.procs[i].pid, &rss))
+			continue;
+		tr = track_of(ts, s.procs[i].pid);
+		if (tr)
+			sc_marginal_add(&tr->m, s.procs[i].connections, rss);
+	}
+	sc_summary_free(&s);
+}
+
+/* Watches for secs, sampling about once a second; Ctrl-C ends early. Returns seconds watched. */
+static double observe(const struct sc_tracker *t, const struct cost_opts *o,
+		      struct rss_tracks *ts)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
+	double start = mono_s(), end = start + o->observe_s, next = start, now;
+
+	if (o->observe_s <= 0)
+		return 0;
+	sc_info("watching activity and sampling RSS for %.1fs (Ctrl-C reports early)",
+		o->observe_s);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	while (!stop_observing && (now = mono_s()) < end) {
+		double wait;
+		struct timespec ts_wait;
+
+		if (now >= next) {
+			sample(t, o, ts);
+			next += 1.0;
+			continue;
+		}
+		wait = fmin(next, end) - now;
+		ts_wait.tv_sec = (time_t)wait;
+		ts_wait.tv_nsec = (long)((wait - floor(wait)) * 1e9);
+		nanosleep(&ts_wait, NULL);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return mono_s() - start;
+}
+
+static int cmp_input(const void *a, const void *b)
+{
+	const struct sc_cost_proc_input *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* What the report needs measured about each process of the view. */
+static struct sc_cost_proc_input *measure(const struct sc_view *v, const struct rss_tracks *ts,
+					  struct sc_inode_set *epoll)
+{
+	struct sc_cost_proc_input *in = calloc(v->nprocs ? v->nprocs : 1, sizeof(*in));
+	size_t i, j;
+
+	if (!in)
+		return NULL;
+	for (i = 0; i < v->nprocs; i++) {
+		const struct sc_process *p = v->procs[i].process;
+		__u64 max;
+
+		in[i].pid = p->pid;
+		in[i].has_rss = !sc_proc_rss_bytes(p->pid, &in[i].rss_bytes);
+		for (j = 0; j < ts->n; j++)
+			if (ts->t[j].pid == p->pid)
+				in[i].has_marginal = sc_marginal_estimate(
+					&ts->t[j].m, &in[i].marginal_bytes, &in[i].marginal_samples);
+		if (!sc_cgroup_memory_max(p->cgroup, &max) &&
+		    !sc_cgroup_memory_current(p->cgroup, &in[i].memory_current_bytes)) {
+			in[i].has_memory_limit = true;
+			in[i].memory_max_bytes = max;
+		}
+		if (sc_epoll_watched_by_pid(p->pid, epoll) == -ENOMEM) {
+			free(in);
+			return NULL;
+		}
+	}
+	sc_inode_set_seal(epoll);
+	qsort(in, v->nprocs, sizeof(*in), cmp_input);
+	return in;
+}
+
+static int report(const struct sc_snapshot *snap, const struct cost_opts *o,
+		  const struct rss_tracks *ts, double observed_s)
+{
+	struct sc_slab_sizes slab;
+	struct sc_inode_set epoll = {};
+	struct sc_cost_proc_input *in = NULL;
+	struct sc_cost_report r = {};
+	struct sc_cost_doc doc;
+	struct sc_view view;
+	int ret = 1;
+
+	if (sc_slab_sizes_read(&slab))
+		sc_warn("some slab object sizes are unknown (0 B): see --verbose");
+	if (sc_view_build(&view, snap, &o->policy, &o->filter)) {
+		sc_err("out of memory");
+		return 1;
+	}
+	in = measure(&view, ts, &epoll);
+	if (!in || sc_cost_build(&r, &view, &(struct sc_cost_inputs){
+			.slab = &slab, .epoll = &epoll, .procs = in, .nprocs = view.nprocs,
+			.whatif_s = o->whatif_s, .nwhatif = o->nwhatif })) {
+		sc_err("out of memory");
+		goto out;
+	}
+	doc = (struct sc_cost_doc){
+		.report = &r, .slab = &slab, .pid = o->filter.pid, .port = o->filter.port,
+		.observed_s = observed_s, .has_price = o->has_price, .ram_price = o->ram_price,
+	};
+	if (o->json)
+		sc_cost_write_json(&doc, stdout);
+	else
+		render_cost(&doc, stdout);
+	if (fflush(stdout) || ferror(stdout))
+		sc_err("cannot write output: %s", strerror(errno));
+	else
+		ret = 0;
+out:
+	sc_cost_free(&r);
+	free(in);
+	sc_inode_set_free(&epoll);
+	sc_view_free(&view);
+	return ret;
+}
+
+int cmd_cost(int argc, char **argv)
+{
+	struct cost_opts o;
+	struct sc_tracker_opts topts = {};
+	struct sc_tracker *t;
+	struct sc_snapshot *snap;
+	struct rss_tracks ts = {};
+	char err[256];
+	double observed;
+	int ret = 1;
+
+	switch (cost_parse_args(argc, argv, &o, err, sizeof(err))) {
+	case ARGS_HELP:
+		fputs(cost_usage, stdout);
+		return 0;
+	case ARGS_ERROR:
+		fprintf(stderr, "sockcost cost: %s\n", err);
+		return 2;
+	case ARGS_OK:
+		break;
+	}
+	if (o.verbose)
+		sc_log_init("sockcost", true);
+	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
+	topts.live_counters = o.observe_s > 0;
+	topts.pin_mode = SC_PIN_READ;
+	t = sc_tracker_open(&topts);
+	if (!t)
+		return 1;
+	sc_policy_follow_tracker(&o.policy, t);
+	observed = observe(t, &o, &ts);
+	snap = sc_snapshot_take(t);
+	if (snap)
+		ret = report(snap, &o, &ts, observed);
+	sc_snapshot_free(snap);
+	sc_tracker_close(t);
+	free(ts.t);
+	return ret;
+}

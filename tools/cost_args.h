@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_COST_ARGS_H
+#define SC_COST_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "cost.h"
+#include "idle.h"
+#include "snapshot_args.h"
+#include "view.h"
+
+struct cost_opts {
+	bool json;
+	bool verbose;
+	double observe_s;
+	struct sc_filter filter;          /* pid and port only */
+	struct sc_idle_policy policy;
+	__u32 whatif_s[SC_COST_MAX_WHATIF]; /* ascending, unique: defaults and --whatif */
+	size_t nwhatif;
+	bool has_price;
+	double ram_price;                 /* per GiB-month */
+};
+
+/* Parses `cost` arguments (argv[0] is "cost"). Prints nothing. */
+enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, char *err,
+				 size_t errlen);
+
+extern const char cost_usage[];
+
+#endif /* SC_COST_ARGS_H */
