@@ -1,0 +1,249 @@
+"""sockcostd's pinned state: a restart keeps counters and per-socket history,
+the CLI reads what the daemon watched, an incompatible or older layout is
+replaced or upgraded with a log line, --unload removes it all; and the idle
+event stream."""
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from helpers import SOCKCOST, connect_pairs, listener, port_of
+from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
+
+CONFIG_SIZE = 40          # struct sc_config
+ABI_OFFSET = 16           # its abi_version
+BUILD_ID_OFFSET = 32      # its build_id
+
+
+@pytest.fixture
+def pin_dir():
+    d = f"/sys/fs/bpf/sockcost-test-{uuid.uuid4().hex[:12]}"
+    yield d
+    subprocess.run([SOCKCOSTD, "--unload", "--pin-dir", d], capture_output=True, timeout=60)
+    assert not os.path.exists(d)
+
+
+@pytest.fixture
+def daemons():
+    started = []
+    yield started
+    for d in started:
+        d.stop()
+
+
+def start(daemons, pin_dir, *args):
+    d = Daemon("--pin-dir", pin_dir, *args, pin=True)
+    daemons.append(d)
+    return d
+
+
+def stop(d):
+    code, err = d.terminate()
+    assert code == 0, err
+    return err
+
+
+def cli_snapshot(pin_dir, *args):
+    env = dict(os.environ, SOCKCOST_PIN_DIR=pin_dir)
+    out = subprocess.run([SOCKCOST, "-v", "snapshot", "--json", *args], capture_output=True,
+                         text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout), out.stderr
+
+
+def churn(lst, n):
+    for client, server in connect_pairs(lst, n):
+        client.close()
+        server.close()
+
+
+def pinned_link_ids(pin_dir):
+    ids = set()
+    for name in os.listdir(pin_dir):
+        if name.startswith(("link_", "iter_")):
+            out = subprocess.run(["bpftool", "-j", "link", "show", "pinned",
+                                  os.path.join(pin_dir, name)], capture_output=True, text=True)
+            assert out.returncode == 0, out.stderr
+            ids.add(json.loads(out.stdout)["id"])
+    return ids
+
+
+def link_exists(link_id):
+    return subprocess.run(["bpftool", "link", "show", "id", str(link_id)],
+                          capture_output=True).returncode == 0
+
+
+def config_bytes(pin_dir):
+    out = subprocess.run(["bpftool", "-j", "map", "lookup", "pinned",
+                          os.path.join(pin_dir, "map_config"), "key", "0", "0", "0", "0"],
+                         capture_output=True, text=True, check=True)
+    raw = json.loads(out.stdout)["value"]
+    assert len(raw) == CONFIG_SIZE
+    return bytearray(int(b, 16) for b in raw)
+
+
+def write_config(pin_dir, data):
+    subprocess.run(["bpftool", "map", "update", "pinned", os.path.join(pin_dir, "map_config"),
+                    "key", "0", "0", "0", "0", "value", "hex", *[f"{b:02x}" for b in data]],
+                   capture_output=True, text=True, check=True)
+
+
+def my_socket(doc, lport, rport):
+    rows = [s for s in doc["sockets"] if s["lport"] == lport and s["rport"] == rport]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_restart_keeps_counters_and_history(pin_dir, daemons):
+    lst = listener()
+    (client, server), = connect_pairs(lst, 1)
+    d = start(daemons, pin_dir)
+    client.sendall(b"h" * 1000)
+    server.recv(4096)
+    churn(lst, 10)
+    before = parse_metrics(d.metrics())
+    doc, _ = cli_snapshot(pin_dir, "--port", str(port_of(lst)))
+    history = my_socket(doc, port_of(lst), port_of(client))["observed"]  # the server end
+    assert history["rx_bytes"] == 1000
+    stop(d)
+
+    # Stopped: the pinned programs keep counting.
+    assert sorted(os.listdir(pin_dir))
+    for link_id in pinned_link_ids(pin_dir):
+        assert link_exists(link_id)
+    churn(lst, 5)
+    client.sendall(b"i" * 24)
+    server.recv(4096)
+
+    d = start(daemons, pin_dir)
+    after = parse_metrics(d.metrics())
+    for name in ("sockcost_connections_opened_total", "sockcost_connections_closed_total"):
+        assert value(after, name) >= value(before, name) + 10, name  # 5 pairs: 10 sockets
+    doc, err = cli_snapshot(pin_dir, "--port", str(port_of(lst)))
+    assert "reading sockcostd's state pinned in " + pin_dir in err
+    assert doc["counters"]["live"] is True
+    kept = my_socket(doc, port_of(lst), port_of(client))["observed"]
+    assert kept["rx_bytes"] == 1024
+    assert kept["first_seen_age_s"] >= history["first_seen_age_s"]
+    err = stop(d)
+    assert "reusing the programs and maps pinned in " + pin_dir in err
+    client.close()
+    server.close()
+
+
+def test_unload_removes_programs_and_pins(pin_dir, daemons):
+    stop(start(daemons, pin_dir))
+    ids = pinned_link_ids(pin_dir)
+    assert len(ids) >= 7  # state change, send/recv hooks, five iterators
+    out = subprocess.run([SOCKCOSTD, "--unload", "--pin-dir", pin_dir], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert not os.path.exists(pin_dir)
+    deadline = time.monotonic() + 10  # the kernel frees links after an RCU grace period
+    while any(link_exists(i) for i in ids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [i for i in ids if link_exists(i)]
+
+
+def test_incompatible_layout_is_replaced_never_read(pin_dir, daemons):
+    lst = listener()
+    stop(start(daemons, pin_dir))
+    cfg = config_bytes(pin_dir)
+    cfg[ABI_OFFSET:ABI_OFFSET + 4] = (1).to_bytes(4, "little")
+    write_config(pin_dir, cfg)
+
+    _, err = cli_snapshot(pin_dir, "--port", str(port_of(lst)))
+    assert re.search(r"ignoring the state pinned in \S+ \(layout version 1, this sockcost "
+                     r"reads \d+\)", err), err
+    assert "reading sockcostd's state" not in err
+
+    d = start(daemons, pin_dir)
+    assert value(parse_metrics(d.metrics()), "sockcost_exporter_collect_success") == 1
+    err = stop(d)
+    assert re.search(r"pinned state in \S+ is not compatible \(layout version 1, this "
+                     r"sockcost reads \d+\): replacing it", err), err
+    assert config_bytes(pin_dir)[ABI_OFFSET] != 1
+    lst.close()
+
+
+def test_older_build_is_upgraded_keeping_counters(pin_dir, daemons):
+    lst = listener()
+    d = start(daemons, pin_dir)
+    churn(lst, 10)
+    opened = value(parse_metrics(d.metrics()), "sockcost_connections_opened_total")
+    stop(d)
+    old_links = pinned_link_ids(pin_dir)
+    cfg = config_bytes(pin_dir)
+    cfg[BUILD_ID_OFFSET:BUILD_ID_OFFSET + 8] = (12345).to_bytes(8, "little")
+    write_config(pin_dir, cfg)
+
+    d = start(daemons, pin_dir)
+    assert value(parse_metrics(d.metrics()), "sockcost_connections_opened_total") >= opened
+    err = stop(d)
+    assert "upgrading the programs pinned in " + pin_dir in err
+    assert not old_links & pinned_link_ids(pin_dir)  # the new build's links are pinned
+    lst.close()
+
+
+def test_idle_events_stream(tmp_path, daemons):
+    events = tmp_path / "events.jsonl"
+    lst = listener()
+    pairs = connect_pairs(lst, 3)
+    d = Daemon("--events", str(events), "--idle-after", "1", "--events-rate", "1000")
+    daemons.append(d)
+    port = port_of(lst)
+
+    def lines():
+        if not events.exists():
+            return []
+        return [json.loads(x) for x in events.read_text().splitlines()]
+
+    def mine(kind):
+        return [e for e in lines() if e["event"] == kind and e["pid"] == os.getpid()
+                and port in (e["local_port"], e["remote_port"])]
+
+    deadline = time.monotonic() + 20
+    while len(mine("idle")) < 6 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    idle = mine("idle")
+    assert len(idle) == 6, lines()  # both ends of 3 pairs
+    assert all(e["idle_seconds"] >= 1 and e["comm"] for e in idle)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", idle[0]["time"])
+
+    # Traffic on one pair: both ends active again. Closing another: idle_closed.
+    pairs[0][0].sendall(b"x" * 100)
+    pairs[0][1].recv(4096)
+    for s in pairs[1]:
+        s.close()
+    deadline = time.monotonic() + 20
+    while (len(mine("active")) < 2 or len(mine("idle_closed")) < 2) and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(mine("active")) == 2, lines()
+    assert len(mine("idle_closed")) == 2, lines()
+    assert value(parse_metrics(d.metrics()), "sockcost_events_dropped_total") == 0
+    for s in (*pairs[0], *pairs[2]):
+        s.close()
+    lst.close()
+
+
+def test_idle_events_rate_limit_counts_drops(tmp_path, daemons):
+    events = tmp_path / "events.jsonl"
+    lst = listener()
+    pairs = connect_pairs(lst, 20)
+    d = Daemon("--events", str(events), "--idle-after", "1", "--events-rate", "2")
+    daemons.append(d)
+    time.sleep(3)
+    m = parse_metrics(d.metrics())
+    assert value(m, "sockcost_events_dropped_total") > 0
+    written = len(events.read_text().splitlines())
+    assert 0 < written < 40
+    for p in pairs:
+        for s in p:
+            s.close()
+    lst.close()
