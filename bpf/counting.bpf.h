@@ -45,4 +45,28 @@ static __always_inline int sc_live_counters(void)
 	return cfg && cfg->live_counters;
 }
 
+/*
+ * A walk's look at a socket's record: created for established sockets when
+ * counters are live (so sockets from before sockcost are watched from now
+ * on and counted once), reconciled with the live count. NULL if none.
+ */
+static __always_inline struct sc_sock_state *sc_walk_state(struct sock *sk, int established,
+							   int v6)
+{
+	int live = sc_live_counters(), create = live && established;
+	struct sc_sock_state *st;
+
+	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	if (!st) {
+		if (create)
+			sc_count_storage_failure();
+		return NULL;
+	}
+	if (!st->first_seen_ns)
+		st->first_seen_ns = bpf_ktime_get_ns();
+	if (live)
+		sc_reconcile_count(st, established, v6);
+	return st;
+}
+
 #endif /* SOCKCOST_COUNTING_BPF_H */

@@ -8,11 +8,11 @@
 #include "common.bpf.h"
 #include "counting.bpf.h"
 
-static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk, int live)
+static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct sc_sock_state *st;
-	int established, create;
+	int established;
 	__u32 snd, rcv;
 
 	if (!tp)
@@ -40,17 +40,9 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 	}
 
 	/* A socket from before the daemon, in any namespace, is watched from now on. */
-	create = live && established;
-	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-	if (!st) {
-		if (create)
-			sc_count_storage_failure();
+	st = sc_walk_state(sk, established, sk->__sk_common.skc_family == AF_INET6);
+	if (!st)
 		return;
-	}
-	if (!st->first_seen_ns)
-		st->first_seen_ns = bpf_ktime_get_ns();
-	if (live)
-		sc_reconcile_count(st, established, sk->__sk_common.skc_family == AF_INET6);
 	rec->flags |= SC_CONN_HAS_STATE;
 	if (st->tx_calls || st->rx_calls)
 		rec->flags |= SC_CONN_SAW_CALLS;
@@ -85,7 +77,7 @@ int sc_iter_conn(struct bpf_iter__task_file *ctx)
 	if (sock) {
 		sk = sock->sk;
 		if (sk && sc_is_tcp(sk))
-			read_tcp(&rec, sk, sc_live_counters());
+			read_tcp(&rec, sk);
 	}
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;

@@ -14,12 +14,10 @@ static __always_inline int has_connection_times(int state)
 }
 
 /* Direct loads through BTF pointers: much cheaper than probe-read helpers. */
-static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp,
-					   int live)
+static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp)
 {
 	struct sock *sk = (struct sock *)tp;
 	struct sc_sock_state *st;
-	int create;
 
 	rec->rx_data = tp->rcv_nxt - tp->copied_seq;
 	rec->tx_data = tp->write_seq - tp->snd_una;
@@ -38,17 +36,9 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	rec->bytes_received = tp->bytes_received;
 	rec->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
 
-	create = live && rec->state == TCP_ESTABLISHED;
-	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-	if (!st) {
-		if (create)
-			sc_count_storage_failure();
+	st = sc_walk_state(sk, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
+	if (!st)
 		return;
-	}
-	if (!st->first_seen_ns)
-		st->first_seen_ns = bpf_ktime_get_ns();
-	if (live)
-		sc_reconcile_count(st, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
 	rec->st = *st;
 	rec->has_state = 1;
 }
@@ -82,7 +72,7 @@ int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 	/* NULL for time-wait and request sockets: they have no queues. */
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (tp)
-		read_full_sock(&rec, tp, sc_live_counters());
+		read_full_sock(&rec, tp);
 
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
