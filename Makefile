@@ -163,10 +163,17 @@ $(BUILD)/sockcostd: $(DAEMON_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
-# Unit tests build straight from the pure sources, with ASan and UBSan.
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HEADERS) | $(BUILD)/tests
+# Unit tests link the pure sources, compiled once with ASan and UBSan.
+SAN_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/san/%.o)
+
+$(BUILD)/san/%.o: %.c $(HEADERS) | $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) -c $< -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(HEADERS) | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(PURE_SRCS) -lcmocka -lz -lm -lpthread -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(SAN_OBJS) -lcmocka -lz -lm -lpthread -o $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tools $(BUILD)/tests:
 	$(Q)mkdir -p $@ $(BUILD)/tests/unit

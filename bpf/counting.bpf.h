@@ -4,36 +4,52 @@
 
 #include "maps.bpf.h"
 
+static __always_inline void sc_count_established(int v6, int delta)
+{
+	struct sc_counters *c = sc_counters_this_cpu();
+
+	if (c)
+		__sync_fetch_and_add(&c->established[v6], delta);
+}
+
 /*
  * Keeps the live established count right from a walk: established sockets
  * that predate sockcost are added once, and a socket still marked counted
- * after leaving ESTABLISHED (its state change was missed) is taken out. The
- * flag makes both idempotent with the state-change program.
+ * after it left ESTABLISHED (its state change was missed) is taken out. The
+ * COUNTED flag makes both idempotent with the state-change program.
+ *
+ * The walk reads the state without the socket lock, so it can be stale
+ * either way. The tracepoint fires before the kernel stores a new state:
+ * a walk may still read ESTABLISHED after the program uncounted the
+ * socket, so the program marks LEFT first and a walk that counted rechecks
+ * it and undoes its count. A walk reading a state from before ESTABLISHED
+ * (SYN_SENT) of a counted socket read it stale, so only states that follow
+ * ESTABLISHED uncount.
  */
-static __always_inline void sc_reconcile_count(struct sc_sock_state *st, int established, int v6)
+static __always_inline void sc_reconcile_count(struct sc_sock_state *st, int state, int v6)
 {
 	struct sc_counters *c;
-	__u64 old;
 
-	if (established) {
-		if (st->flags & SC_SOCK_COUNTED)
+	if (state == TCP_ESTABLISHED) {
+		if (st->flags & (SC_SOCK_COUNTED | SC_SOCK_LEFT))
 			return;
-		old = __sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED);
-		if (old & SC_SOCK_COUNTED)
+		if (__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED)
 			return;
-		c = sc_counters_this_cpu();
-		if (c)
-			__sync_fetch_and_add(&c->established[v6], 1);
+		sc_count_established(v6, 1);
+		if ((st->flags & SC_SOCK_LEFT) &&
+		    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
+			sc_count_established(v6, -1);
 		return;
 	}
-	if (!(st->flags & SC_SOCK_COUNTED))
+	if (!(st->flags & SC_SOCK_COUNTED) || state == TCP_SYN_SENT || state == TCP_SYN_RECV ||
+	    state == TCP_LISTEN || state == TCP_NEW_SYN_RECV)
 		return;
-	old = __sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED);
+	if (!(__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
+		return;
+	sc_count_established(v6, -1);
 	c = sc_counters_this_cpu();
-	if (c && (old & SC_SOCK_COUNTED)) {
-		__sync_fetch_and_add(&c->established[v6], -1);
+	if (c)
 		c->closed++;
-	}
 }
 
 static __always_inline int sc_live_counters(void)
@@ -50,10 +66,9 @@ static __always_inline int sc_live_counters(void)
  * counters are live (so sockets from before sockcost are watched from now
  * on and counted once), reconciled with the live count. NULL if none.
  */
-static __always_inline struct sc_sock_state *sc_walk_state(struct sock *sk, int established,
-							   int v6)
+static __always_inline struct sc_sock_state *sc_walk_state(struct sock *sk, int state, int v6)
 {
-	int live = sc_live_counters(), create = live && established;
+	int live = sc_live_counters(), create = live && state == TCP_ESTABLISHED;
 	struct sc_sock_state *st;
 
 	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
@@ -65,7 +80,7 @@ static __always_inline struct sc_sock_state *sc_walk_state(struct sock *sk, int 
 	if (!st->first_seen_ns)
 		st->first_seen_ns = bpf_ktime_get_ns();
 	if (live)
-		sc_reconcile_count(st, established, v6);
+		sc_reconcile_count(st, state, v6);
 	return st;
 }
 

@@ -40,7 +40,7 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 	}
 
 	/* A socket from before the daemon, in any namespace, is watched from now on. */
-	st = sc_walk_state(sk, established, sk->__sk_common.skc_family == AF_INET6);
+	st = sc_walk_state(sk, rec->state, sk->__sk_common.skc_family == AF_INET6);
 	if (!st)
 		return;
 	rec->flags |= SC_CONN_HAS_STATE;

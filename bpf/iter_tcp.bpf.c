@@ -36,7 +36,7 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	rec->bytes_received = tp->bytes_received;
 	rec->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
 
-	st = sc_walk_state(sk, rec->state == TCP_ESTABLISHED, rec->family == AF_INET6);
+	st = sc_walk_state(sk, rec->state, rec->family == AF_INET6);
 	if (!st)
 		return;
 	rec->st = *st;

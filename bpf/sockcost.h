@@ -17,6 +17,7 @@
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
+#define SC_SOCK_LEFT 0x2    /* the state program saw it leave ESTABLISHED */
 
 /* Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket. */
 struct sc_sock_state {

@@ -44,6 +44,9 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 	 * by the next one.
 	 */
 	st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0, 0);
+	/* Marked before uncounting: a concurrent walk rechecks it (counting.bpf.h). */
+	if (st && oldstate == TCP_ESTABLISHED && !(st->flags & SC_SOCK_LEFT))
+		__sync_fetch_and_or(&st->flags, SC_SOCK_LEFT);
 	if (st && (st->flags & SC_SOCK_COUNTED) &&
 	    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
 		__sync_fetch_and_add(&c->established[v6], -1);

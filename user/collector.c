@@ -59,13 +59,9 @@ static void walk_once(struct sc_collector *c)
 		c->stats.last_walk_ns = s.collect_ns;
 		c->stats.last_walk_wall_ns = clock_ns(CLOCK_REALTIME);
 	}
-	c->stats.cpu_s = (double)clock_ns(CLOCK_THREAD_CPUTIME_ID) / 1e9;
-	if (c->opts.events) {
-		struct sc_events_stats es = sc_events_stats(c->opts.events);
-
-		c->stats.events_written = es.written;
-		c->stats.events_dropped = es.dropped;
-	}
+	c->stats.last_walk_failed = err != 0;
+	if (c->opts.events)
+		c->stats.events_dropped = sc_events_stats(c->opts.events).dropped;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -105,6 +101,8 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 	c->opts = *opts;
 	if (c->opts.interval_s <= 0)
 		c->opts.interval_s = 15;
+	if (c->opts.events)
+		sc_events_pace(c->opts.events, c->opts.interval_s);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -30,9 +30,8 @@ struct sc_collector_stats {
 	__u64 walk_errors;
 	__u64 last_walk_ns;         /* how long the last walk and fold took */
 	__u64 last_walk_wall_ns;    /* CLOCK_REALTIME when it was taken, 0 before the first */
-	double cpu_s;               /* walker thread's CPU time so far */
-	__u64 events_written;       /* idle events, when there is a stream */
-	__u64 events_dropped;
+	bool last_walk_failed;      /* the latest walk failed: the summary is older */
+	__u64 events_dropped;       /* idle events over the rate limit */
 };
 
 /* Walks once before returning, so the first scrape has data. NULL after logging. */

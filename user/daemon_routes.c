@@ -146,6 +146,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	self.walk_interval_seconds = d->interval_s;
 	self.walks = walks.walks;
 	self.collect_errors = walks.walk_errors;
+	self.last_walk_failed = walks.last_walk_failed;
 	if (!err) {
 		in.summary = &sum;
 		in.top = d->top_processes < sum.nprocs ? d->top_processes : sum.nprocs;

@@ -42,6 +42,14 @@ struct sc_events *sc_events_open_stream(FILE *out, double max_per_s)
 	return ev;
 }
 
+void sc_events_pace(struct sc_events *ev, double feed_interval_s)
+{
+	double burst = ev->rate * feed_interval_s;
+
+	ev->burst = burst > ev->burst ? burst : ev->burst;
+	ev->tokens = ev->burst;
+}
+
 void sc_events_own_stream(struct sc_events *ev)
 {
 	ev->owns_out = true;

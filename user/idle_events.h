@@ -28,6 +28,12 @@ struct sc_events_stats {
 struct sc_events *sc_events_open(const char *path, double max_per_s);
 /* Same, writing to out (not closed by sc_events_close); for tests. */
 struct sc_events *sc_events_open_stream(FILE *out, double max_per_s);
+/*
+ * Feeds come every feed_interval_s: the bucket then holds that many seconds'
+ * worth, so the rate is an average, not a cap per feed.
+ */
+void sc_events_pace(struct sc_events *ev, double feed_interval_s);
+
 /* sc_events_close will fclose the stream. */
 void sc_events_own_stream(struct sc_events *ev);
 void sc_events_close(struct sc_events *ev);

@@ -203,8 +203,8 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 	label(f, "version", in->version);
 	fprintf(f, ",abi_version=\"%u\"} 1\n", SC_ABI_VERSION);
 	gauge_u64(f, "sockcost_exporter_collect_success",
-		  "1 if there is a walk of the host to report, 0 if walking failed.",
-		  in->summary ? 1 : 0);
+		  "1 if the latest walk of the host succeeded, 0 if it failed.",
+		  in->summary && !x->last_walk_failed ? 1 : 0);
 	gauge_double(f, "sockcost_exporter_collect_duration_seconds",
 		     "Time the latest walk of the host's sockets took.", x->collect_seconds);
 	gauge_double(f, "sockcost_exporter_last_walk_timestamp_seconds",

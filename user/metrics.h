@@ -21,6 +21,7 @@ struct sc_metrics_self {
 	double last_scrape_seconds;    /* the previous scrape, whole; < 0 before the second */
 	__u64 scrapes;                 /* /metrics requests served, this one included */
 	__u64 collect_errors;          /* walks that failed */
+	bool last_walk_failed;         /* the latest one did: the summary is an older walk's */
 	__u64 events_dropped;          /* idle events over the rate limit (the events stream fills it) */
 	/* The usual process_* collector numbers of the daemon itself. */
 	double cpu_seconds;

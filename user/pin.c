@@ -52,7 +52,14 @@ int sc_pin_prepare(const char *dir)
 		return sc_err("pin directory must be below a bpffs mount: %s", dir);
 	*slash = '\0';
 	if (!is_bpffs(parent)) {
-		/* systemd mounts it on most hosts; minimal containers and VMs may not. */
+		/*
+		 * systemd mounts it on most hosts; minimal containers and VMs may
+		 * not. Only ever on its usual place: mounting over any other
+		 * directory would hide what is there.
+		 */
+		if (strcmp(parent, SC_BPFFS))
+			return sc_err("%s is not on a bpffs mount; mount one first "
+				      "(mount -t bpf bpf %s)", dir, parent);
 		if (mount("bpf", parent, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
 			return sc_err("cannot mount bpffs on %s: %s", parent, strerror(errno));
 		sc_info("mounted bpffs on %s", parent);
@@ -87,6 +94,11 @@ int sc_pin_unload(const char *dir)
 		if (errno == ENOENT)
 			return 0;
 		return sc_err("cannot open %s: %s", dir, strerror(errno));
+	}
+	/* Only pins are ever removed: never the files of some other directory. */
+	if (!is_bpffs(dir)) {
+		closedir(d);
+		return sc_err("%s is not on bpffs: not removing anything there", dir);
 	}
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')

@@ -7,7 +7,8 @@
  * host under a bpffs directory, so it can restart without losing per-socket
  * history or counters, and so the CLI can read what the daemon has watched.
  */
-#define SC_PIN_DIR "/sys/fs/bpf/sockcost"
+#define SC_BPFFS "/sys/fs/bpf"
+#define SC_PIN_DIR SC_BPFFS "/sockcost"
 
 /* dir if given, else $SOCKCOST_PIN_DIR if set (tests, several daemons), else SC_PIN_DIR. */
 const char *sc_pin_dir(const char *dir);
@@ -17,7 +18,10 @@ const char *sc_pin_dir(const char *dir);
 #define SC_PIN_MAP_CONFIG "map_config"
 #define SC_PIN_MAP_COUNTERS "map_counters"
 
-/* Mounts bpffs on the parent of dir if needed, then creates dir (0700). */
+/*
+ * Creates dir (0700) on bpffs, mounting bpffs on /sys/fs/bpf if dir is
+ * below it and nothing is mounted there; any other parent must be bpffs.
+ */
 int sc_pin_prepare(const char *dir);
 
 /* Whether dir holds any pinned object. */
@@ -28,8 +32,8 @@ int sc_pin_path(char *buf, unsigned long len, const char *dir, const char *name)
 
 /*
  * Removes every pinned object in dir and dir itself: programs no process
- * holds detach. Returns 0 (also when there was nothing), or a negative
- * errno after logging.
+ * holds detach. Refuses a dir that is not on bpffs. Returns 0 (also when
+ * there was nothing), or -1 after logging.
  */
 int sc_pin_unload(const char *dir);
 

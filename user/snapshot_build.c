@@ -29,10 +29,14 @@ static __u64 jiffies_ns(__u64 d, __u32 hz)
 static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz, __u64 now_ns)
 {
 	__u64 since_record = now_ns > r->now_ns ? now_ns - r->now_ns : 0;
+	__u32 d = (__u32)r->now_jiffies - stamp;
 
 	if (!r->has_times || !hz)
 		return SC_AGE_UNKNOWN;
-	return (jiffies_ns((__u32)((__u32)r->now_jiffies - stamp), hz) + since_record) / 1000000;
+	/* A stamp another CPU moved after the record's clock was read: now, not a wrap. */
+	if ((__s32)d < 0)
+		d = 0;
+	return (jiffies_ns(d, hz) + since_record) / 1000000;
 }
 
 /*

@@ -137,9 +137,12 @@ static struct sc_idle_result classify(const struct sc_conn_record *r, const stru
 		.hooked = in->hook != SC_HOOK_NONE,
 	};
 
-	if ((r->flags & SC_CONN_HAS_TIMES) && c->hz)
-		idle_in.kernel_age_ms =
-			jiffies_ns((__u32)((__u32)c->now_jiffies - r->kernel_last), c->hz) / 1000000;
+	if ((r->flags & SC_CONN_HAS_TIMES) && c->hz) {
+		/* Traffic during the walk is newer than the header's clock: age 0, not a wrap. */
+		__u32 d = (__u32)c->now_jiffies - r->kernel_last;
+
+		idle_in.kernel_age_ms = (__s32)d < 0 ? 0 : jiffies_ns(d, c->hz) / 1000000;
+	}
 	return sc_idle_classify(&idle_in, &clk, &in->policy);
 }
 
@@ -181,10 +184,13 @@ static int count_files(struct proc_table *procs, const struct sc_conn_record *re
 		p = table_get(procs, r->tgid, r->tid);
 		if (!p)
 			return -ENOMEM;
-		/* Threads with their own fd table: the process is counted by its first one. */
-		if (p->tid != r->tid)
-			continue;
-		p->out.fds++;
+		/*
+		 * Threads with their own fd table: fds are counted from the first
+		 * table only (threads sharing one are skipped by the kernel, but a
+		 * zombie leader's are not); sockets from every table, deduped later.
+		 */
+		if (p->tid == r->tid)
+			p->out.fds++;
 		if (r->kind != SC_CONN_TCP)
 			continue;
 		slot_of[i] = (__u32)(p - procs->slots);
@@ -224,35 +230,47 @@ static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs
 	return 0;
 }
 
-/* Pass 2, cookie order: each socket once for the host and ports, once per process. */
+/* The host and port sums for one established socket, judged once. */
+static void count_connection(struct sc_summary *s, const struct sc_conn_record *r,
+			     const struct sc_idle_result *idle, const __u32 *port_slot)
+{
+	s->connections++;
+	s->idle_connections += idle->idle;
+	sc_idle_hist_add(&s->idle_hist, idle->idle_ms);
+	if (port_slot[r->lport] != NO_SLOT) {
+		s->ports[port_slot[r->lport]].connections++;
+		s->ports[port_slot[r->lport]].idle_connections += idle->idle;
+	}
+}
+
+/*
+ * Pass 2, cookie order: each socket once for the host and ports, once per
+ * process. A socket's holders may see different states when it changes
+ * during the walk: it is judged by the first record that saw it established.
+ */
 static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			 const struct sc_conn_record *recs, const struct sc_key *keys, size_t nkeys,
 			 const __u32 *slot_of, const __u32 *port_slot, const struct clock_ref *c,
 			 const struct sc_summary_inputs *in)
 {
 	struct sc_idle_result idle = {};
+	bool judged = false;
 	size_t i, j, first = 0;
 
 	for (i = 0; i < nkeys; i++) {
 		const struct sc_conn_record *r = &recs[keys[i].val];
-		bool new_socket = !i || keys[i - 1].key != keys[i].key;
 		bool established = r->state == TCP_ESTABLISHED, repeat = false;
 		struct sc_summary_proc *p = &procs->slots[slot_of[keys[i].val]].out;
 
-		if (new_socket) {
+		if (!i || keys[i - 1].key != keys[i].key) {
 			first = i;
-			if (established)
-				idle = classify(r, c, in);
+			judged = false;
 			s->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
-			if (established) {
-				s->connections++;
-				s->idle_connections += idle.idle;
-				sc_idle_hist_add(&s->idle_hist, idle.idle_ms);
-				if (port_slot[r->lport] != NO_SLOT) {
-					s->ports[port_slot[r->lport]].connections++;
-					s->ports[port_slot[r->lport]].idle_connections += idle.idle;
-				}
-			}
+		}
+		if (established && !judged) {
+			idle = classify(r, c, in);
+			judged = true;
+			count_connection(s, r, &idle, port_slot);
 		}
 		/* One socket on several fds of a process (dup) counts once for it. */
 		for (j = first; j < i && !repeat; j++)

@@ -168,9 +168,15 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 		if (reuse_map_fd) {
 			struct sc_config old;
 
-			if (!bpf_map_lookup_elem(reuse_map_fd[M_CONFIG], &zero, &old) &&
-			    old.attached_ns)
-				cfg.attached_ns = old.attached_ns;
+			/*
+			 * The build id changes only once every link is pinned: a
+			 * daemon killed midway upgrades again on its next start.
+			 */
+			if (!bpf_map_lookup_elem(reuse_map_fd[M_CONFIG], &zero, &old)) {
+				cfg.build_id = old.build_id;
+				if (old.attached_ns && old.hook == (__u32)hook)
+					cfg.attached_ns = old.attached_ns;
+			}
 		}
 		err = bpf_map__update_elem(skel->maps.sc_config, &zero, sizeof(zero), &cfg,
 					   sizeof(cfg), BPF_ANY);
@@ -267,6 +273,21 @@ static void use_skeleton_fds(struct sc_tracker *t)
 	t->prog_fd[L_FEXIT_RECV] = bpf_program__fd(t->skel->progs.sc_fexit_recv);
 }
 
+/* Whether a complete pinned set has this link, given the hook it was loaded with. */
+static bool link_needed(enum link_role r, enum sc_hook hook)
+{
+	switch (r) {
+	case L_TP_SEND:
+	case L_TP_RECV:
+		return hook == SC_HOOK_TRACEPOINT;
+	case L_FEXIT_SEND:
+	case L_FEXIT_RECV:
+		return hook == SC_HOOK_FEXIT;
+	default:
+		return true;
+	}
+}
+
 static int map_value_size_of(int fd)
 {
 	struct bpf_map_info info = {};
@@ -317,8 +338,8 @@ static int open_pinned(struct sc_tracker *t, const char *dir, struct sc_config *
 		if (!bpf_obj_get_info_by_fd(t->link_fd[i], &info, &len))
 			t->prog_fd[i] = bpf_prog_get_fd_by_id(info.prog_id);
 	}
-	for (i = L_ITER_TCP; i < L_COUNT && !err; i++)
-		if (t->link_fd[i] < 0 || t->link_fd[L_STATE] < 0) {
+	for (i = 0; i < L_COUNT && !err; i++)
+		if (t->link_fd[i] < 0 && link_needed(i, (enum sc_hook)cfg->hook)) {
 			snprintf(why, why_len, "%s is missing", link_pin_name[i]);
 			err = -EPROTO;
 		}
@@ -327,30 +348,51 @@ static int open_pinned(struct sc_tracker *t, const char *dir, struct sc_config *
 	return err;
 }
 
-/* Pins our skeleton's maps and links in dir, replacing links pinned there before. */
-static int pin_skeleton(struct sc_tracker *t, const char *dir)
+/*
+ * Pins our skeleton's maps (unless they are the pinned ones, reused) and
+ * links in dir. Each link is pinned beside the old one (NAME_new) and renamed over it,
+ * so at every moment some build's link is pinned under each name.
+ */
+static int pin_skeleton(struct sc_tracker *t, const char *dir, bool maps_reused)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], fresh[PATH_MAX + 8];
 	int i;
 
-	for (i = 0; i < M_COUNT; i++) {
-		struct bpf_map *m = skel_map(t->skel, i);
-
+	for (i = 0; i < M_COUNT && !maps_reused; i++) {
 		sc_pin_path(path, sizeof(path), dir, map_pin_name[i]);
-		/* A reused map is pinned already; pinning it again is a no-op. */
-		if (access(path, F_OK) && bpf_map__pin(m, path))
+		if (bpf_map__pin(skel_map(t->skel, i), path))
 			return sc_err("cannot pin %s: %s", path, strerror(errno));
 	}
 	for (i = 0; i < L_COUNT; i++) {
 		struct bpf_link *l = *skel_link(t->skel, i);
 
 		sc_pin_path(path, sizeof(path), dir, link_pin_name[i]);
-		/* Our link is attached: dropping the old pin now leaves no gap. */
-		if (unlink(path) && errno != ENOENT)
-			return sc_err("cannot replace %s: %s", path, strerror(errno));
-		if (l && bpf_link__pin(l, path))
+		if (!l) {
+			/* A hook this build did not load: the old build's must go. */
+			if (unlink(path) && errno != ENOENT)
+				return sc_err("cannot remove %s: %s", path, strerror(errno));
+			continue;
+		}
+		/* bpffs refuses names with a dot. */
+		snprintf(fresh, sizeof(fresh), "%s_new", path);
+		unlink(fresh);
+		if (bpf_link__pin(l, fresh) || rename(fresh, path))
 			return sc_err("cannot pin %s: %s", path, strerror(errno));
 	}
+	return 0;
+}
+
+/* Records in the pinned config that this build's links are all in place. */
+static int mark_build_pinned(struct sc_tracker *t)
+{
+	struct sc_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.sc_config), &zero, &cfg))
+		return sc_err("cannot read the config: %s", strerror(errno));
+	cfg.build_id = build_id();
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.sc_config), &zero, &cfg, BPF_ANY))
+		return sc_err("cannot update the config: %s", strerror(errno));
 	return 0;
 }
 
@@ -411,6 +453,7 @@ static int open_owned(struct sc_tracker *t, const struct sc_tracker_opts *opts, 
 	int reuse_map_fd[M_COUNT];
 	struct sc_config cfg;
 	char why[128] = "";
+	bool reuse;
 	int err;
 
 	if (sc_pin_prepare(dir))
@@ -420,20 +463,29 @@ static int open_owned(struct sc_tracker *t, const struct sc_tracker_opts *opts, 
 		sc_info("reusing the programs and maps pinned in %s", dir);
 		return adopt_pinned(t, &cfg, opts);
 	}
-	if (err == -EPROTO || (err && err != -ENOENT)) {
-		sc_warn("pinned state in %s is not compatible (%s): replacing it",
-			dir, why[0] ? why : strerror(-err));
+	if (err == -ENOENT && sc_pin_exists(dir)) {
+		snprintf(why, sizeof(why), "incomplete: a pinned map is missing");
+		err = -EPROTO;
+	}
+	if (err == -EPROTO) {
+		sc_warn("pinned state in %s is not compatible (%s): replacing it", dir, why);
 		if (sc_pin_unload(dir) || sc_pin_prepare(dir))
 			return -1;
+	} else if (err && err != -ENOENT) {
+		/* Not a verdict on the state: keep its history for a later start. */
+		return sc_err("cannot open the state pinned in %s: %s", dir, strerror(-err));
 	}
-	if (!err) {
+	reuse = !err;
+	if (reuse) {
 		sc_info("upgrading the programs pinned in %s; per-socket state and counters kept",
 			dir);
 		memcpy(reuse_map_fd, t->map_fd, sizeof(reuse_map_fd));
 	}
-	err = load_own(t, opts, t->map_fd[M_CONFIG] >= 0 ? reuse_map_fd : NULL);
+	err = load_own(t, opts, reuse ? reuse_map_fd : NULL);
 	if (!err)
-		err = pin_skeleton(t, dir);
+		err = pin_skeleton(t, dir, reuse);
+	if (!err)
+		err = mark_build_pinned(t);
 	/* The old links' pins are gone; dropping our fds detaches them. */
 	close_owned_fds(t);
 	if (err)

@@ -22,8 +22,9 @@ def _hold(pairs, chatty, dups):
     def talk():
         deadline = time.monotonic() + 8
         while time.monotonic() < deadline:
-            for client, _ in held[:chatty]:
+            for client, server in held[:chatty]:
                 client.send(b"x" * 64)
+                server.recv(4096)  # drained: queue memory stays put between walks
             time.sleep(0.1)
 
     threading.Thread(target=talk, daemon=True).start()
@@ -58,13 +59,12 @@ def test_aggregate_walk_matches_full_snapshot():
         assert mine_fast["fds"] == len(os.listdir(f"/proc/{child.pid}/fd"))
         assert _proc(first, child.pid) == {**mine_fast, "idle": _proc(first, child.pid)["idle"]}
 
-        ports_full = {p["port"]: p for p in full["ports"]}
-        for p in fast["ports"]:
-            assert p == ports_full[p["port"]], p["port"]
-        # Host: the aggregate walk sees sockets some process holds; the full
-        # snapshot also sees unheld ones (an accept queue, an orphan).
-        assert 60 <= fast["connections"] <= full["connections"]
-        assert fast["idle"] <= full["idle"]
+        port = [p for p in full["ports"] if p["connections"] == 30 and p["idle"] == 25]
+        assert port, full["ports"]
+        assert [p for p in fast["ports"] if p["port"] == port[0]["port"]] == port
+        # Host-wide numbers move with other processes between the two walks;
+        # within one walk the histogram covers every connection.
+        assert fast["connections"] >= 60
         assert sum(fast["hist"]) == fast["connections"]
     finally:
         child.stop()

@@ -169,6 +169,56 @@ static void test_thread_with_own_table_is_not_counted_twice(void **state)
 	sc_summary_free(&s);
 }
 
+static void test_socket_in_a_threads_own_table_counts(void **state)
+{
+	struct sc_summary s;
+
+	(void)state;
+	header();
+	file(100, 100);
+	conn(100, 10, 8080, 1, 0);
+	recs[nrecs - 1].tid = 101;       /* only reached through thread 101's own table */
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(s.connections, 1);
+	assert_int_equal(proc(&s, 100)->connections, 1);
+	assert_int_equal(proc(&s, 100)->fds, 1);   /* fds come from the first table */
+	sc_summary_free(&s);
+}
+
+static void test_traffic_during_the_walk_is_not_ancient(void **state)
+{
+	struct sc_summary s;
+
+	(void)state;
+	header();
+	conn(100, 10, 8080, 0, 0);
+	/* No observed stamp, kernel stamp 3 jiffies after the header was taken. */
+	recs[nrecs - 1].flags = SC_CONN_HAS_TIMES;
+	recs[nrecs - 1].kernel_last = (__u32)(NOW_JIFFIES + 3);
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(s.idle_connections, 0);
+	assert_int_equal(s.idle_hist.sum_ms, 0);
+	sc_summary_free(&s);
+}
+
+static void test_state_change_during_the_walk(void **state)
+{
+	struct sc_summary s;
+
+	(void)state;
+	header();
+	conn(100, 10, 8080, 120, 0);
+	recs[nrecs - 1].state = 2;       /* SYN_SENT when the first holder was walked */
+	conn(300, 10, 8080, 120, 0);     /* established when the second was */
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(s.connections, 1);
+	assert_int_equal(s.idle_connections, 1);
+	assert_int_equal(proc(&s, 100)->connections, 0);
+	assert_int_equal(proc(&s, 300)->connections, 1);
+	assert_int_equal(proc(&s, 300)->idle_connections, 1);
+	sc_summary_free(&s);
+}
+
 static void test_many_processes_grow_the_table(void **state)
 {
 	static struct sc_conn_record many[1 + 3000];
@@ -233,6 +283,9 @@ int main(void)
 		cmocka_unit_test(test_sums_per_process_port_and_host),
 		cmocka_unit_test(test_shared_socket_counts_once_per_process_and_host),
 		cmocka_unit_test(test_thread_with_own_table_is_not_counted_twice),
+		cmocka_unit_test(test_socket_in_a_threads_own_table_counts),
+		cmocka_unit_test(test_traffic_during_the_walk_is_not_ancient),
+		cmocka_unit_test(test_state_change_during_the_walk),
 		cmocka_unit_test(test_many_processes_grow_the_table),
 		cmocka_unit_test(test_missing_header_is_rejected),
 		cmocka_unit_test(test_idle_list_once_per_connection_by_cookie),
