@@ -30,7 +30,7 @@ SKEL      := $(BUILD)/sockcost.skel.h
 # Library: the model and kernel access; pure parts also go into unit tests.
 # The daemon's own files link only into build/sockcostd.
 DAEMON_SRCS := user/sockcostd.c user/http_server.c user/metrics.c $(wildcard user/daemon_*.c)
-DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tools/snapshot_args.o
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tools/args_common.o
 DAEMON_LDLIBS := -lmicrohttpd -lcap-ng
 LIB_SRCS  := $(filter-out $(DAEMON_SRCS),$(wildcard user/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -39,7 +39,7 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # Pure logic, unit-tested without BPF or root.
 PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/summary_build.c user/idle_events.c user/marginal.c \
-	tools/snapshot_args.c \
+	tools/args_common.c tools/snapshot_args.c \
 	tools/format.c \
 	tools/top_args.c tools/top_model.c tools/top_rows.c tools/top_cells.c \
 	user/daemon_args.c user/metrics.c

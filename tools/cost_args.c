@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +92,7 @@ static void defaults(struct cost_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->filter.port = -1;
-	o->policy.idle_after_ms = SC_DEFAULT_IDLE_AFTER_S * 1000ull;
-	o->policy.heartbeat_bytes = SC_DEFAULT_HEARTBEAT_BYTES;
+	idle_policy_defaults(&o->policy);
 	memcpy(o->whatif_s, whatif, sizeof(whatif));
 	o->nwhatif = SC_COST_NDEFAULT_WHATIF;
 }
@@ -115,7 +113,6 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	unsigned long long n;
 	double v;
 	int c;
 
@@ -128,18 +125,12 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 			o->json = true;
 			break;
 		case 'p':
-			if (parse_uint(optarg, 1, 4194304, &n)) {
-				snprintf(err, errlen, "invalid --pid '%s': expected a process id", optarg);
+			if (parse_pid_option(optarg, &o->filter.pid, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->filter.pid = (__u32)n;
 			break;
 		case 'P':
-			if (parse_uint(optarg, 1, 65535, &n)) {
-				snprintf(err, errlen, "invalid --port '%s': expected 1-65535", optarg);
+			if (parse_port_option(optarg, &o->filter.port, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->filter.port = (int)n;
 			break;
 		case 'w':
 			if (parse_whatif(optarg, o, err, errlen))
@@ -156,50 +147,25 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 			o->ram_price = v;
 			break;
 		case 'a':
-			if (parse_seconds(optarg, MAX_WHATIF_S, &v)) {
-				snprintf(err, errlen, "invalid --idle-after '%s': expected seconds >= 0",
-					 optarg);
-				return ARGS_ERROR;
-			}
-			o->policy.idle_after_ms = (__u64)llround(v * 1000);
-			break;
 		case 'b':
-			if (parse_uint(optarg, 0, 1ull << 31, &n)) {
-				snprintf(err, errlen, "invalid --heartbeat-bytes '%s': expected bytes >= 0",
-					 optarg);
+			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->policy.heartbeat_bytes = n;
 			break;
 		case 'o':
-			if (parse_seconds(optarg, 86400, &v)) {
-				snprintf(err, errlen, "invalid --observe '%s': expected 0-86400 seconds",
-					 optarg);
+			if (parse_observe_option(optarg, &o->observe_s, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->observe_s = v;
 			break;
 		case 'v':
 			o->verbose = true;
 			break;
 		case 'h':
 			return ARGS_HELP;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return ARGS_ERROR;
 		default:
-			if (optopt)
-				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s' (see --help)",
-					 argv[optind - 1]);
-			return ARGS_ERROR;
+			return args_getopt_error(c, argv, err, errlen);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (args_no_operands(argc, argv, err, errlen) != ARGS_OK)
 		return ARGS_ERROR;
-	}
 	sort_unique(o);
 	return ARGS_OK;
 }

@@ -8,7 +8,7 @@
 
 #include "cost.h"
 #include "idle.h"
-#include "snapshot_args.h"
+#include "args_common.h"
 #include "view.h"
 
 struct cost_opts {

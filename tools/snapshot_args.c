@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "snapshot_args.h"
@@ -43,75 +39,11 @@ const char snapshot_usage[] =
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
 	"  sockcost snapshot --by cgroup\n";
 
-int parse_uint(const char *s, unsigned long long min, unsigned long long max,
-	       unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int parse_seconds(const char *s, double max, double *out)
-{
-	size_t i, dots = 0;
-	double v;
-	char *end;
-
-	/* Plain decimals only: strtod would also take hex, exponents and "inf". */
-	if (!s || !s[0])
-		return -1;
-	for (i = 0; s[i]; i++) {
-		if (s[i] == '.')
-			dots++;
-		else if (!isdigit((unsigned char)s[i]))
-			return -1;
-	}
-	if (dots > 1 || !strcmp(s, "."))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int parse_idle_option(int opt, const char *arg, struct sc_idle_policy *policy,
-		      char *err, size_t errlen)
-{
-	unsigned long long n;
-	double secs;
-
-	if (opt == 'a') {
-		if (parse_seconds(arg, SC_MAX_IDLE_AFTER_S, &secs)) {
-			snprintf(err, errlen, "invalid --idle-after '%s': expected seconds >= 0", arg);
-			return -1;
-		}
-		policy->idle_after_ms = (__u64)llround(secs * 1000);
-		return 0;
-	}
-	if (parse_uint(arg, 0, 1ull << 31, &n)) {
-		snprintf(err, errlen, "invalid --heartbeat-bytes '%s': expected bytes >= 0", arg);
-		return -1;
-	}
-	policy->heartbeat_bytes = n;
-	return 0;
-}
-
 static void defaults(struct snapshot_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->filter.port = -1;
-	o->policy.idle_after_ms = SC_DEFAULT_IDLE_AFTER_S * 1000ull;
-	o->policy.heartbeat_bytes = SC_DEFAULT_HEARTBEAT_BYTES;
+	idle_policy_defaults(&o->policy);
 }
 
 enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts *o,
@@ -131,8 +63,6 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	unsigned long long n;
-	double secs;
 	int c;
 
 	defaults(o);
@@ -154,18 +84,12 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 			}
 			break;
 		case 'p':
-			if (parse_uint(optarg, 1, 4194304, &n)) {
-				snprintf(err, errlen, "invalid --pid '%s': expected a process id", optarg);
+			if (parse_pid_option(optarg, &o->filter.pid, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->filter.pid = (__u32)n;
 			break;
 		case 'P':
-			if (parse_uint(optarg, 1, 65535, &n)) {
-				snprintf(err, errlen, "invalid --port '%s': expected 1-65535", optarg);
+			if (parse_port_option(optarg, &o->filter.port, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->filter.port = (int)n;
 			break;
 		case 'i':
 			o->filter.idle_only = true;
@@ -176,34 +100,17 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 				return ARGS_ERROR;
 			break;
 		case 'o':
-			if (parse_seconds(optarg, 86400, &secs)) {
-				snprintf(err, errlen, "invalid --observe '%s': expected 0-86400 seconds",
-					 optarg);
+			if (parse_observe_option(optarg, &o->observe_s, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->observe_s = secs;
 			break;
 		case 'v':
 			o->verbose = true;
 			break;
 		case 'h':
 			return ARGS_HELP;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return ARGS_ERROR;
 		default:
-			/* getopt leaves optind inside a cluster like -xj: name the letter. */
-			if (optopt)
-				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s' (see --help)",
-					 argv[optind - 1]);
-			return ARGS_ERROR;
+			return args_getopt_error(c, argv, err, errlen);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
-		return ARGS_ERROR;
-	}
-	return ARGS_OK;
+	return args_no_operands(argc, argv, err, errlen);
 }

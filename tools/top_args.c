@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +42,6 @@ const char top_usage[] =
 	"  sockcost top -b -n 3 -d 1 -p 1234\n"
 	"  sockcost top --json -n 10 | jq -c '.totals'\n";
 
-#define MAX_SECONDS (365.0 * 86400)
 #define OPT_HEARTBEAT 1000
 
 static void defaults(struct top_opts *o)
@@ -52,8 +50,7 @@ static void defaults(struct top_opts *o)
 	o->delay_s = 2;
 	o->port = -1;
 	o->sort = TOP_COL_CONN;
-	o->policy.idle_after_ms = SC_DEFAULT_IDLE_AFTER_S * 1000ull;
-	o->policy.heartbeat_bytes = SC_DEFAULT_HEARTBEAT_BYTES;
+	idle_policy_defaults(&o->policy);
 }
 
 /* "1,2,3": every part a pid, at most TOP_MAX_PIDS in all (-p may repeat). */
@@ -67,7 +64,7 @@ static int parse_pids(const char *s, struct top_opts *o)
 	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
 		return -1;
 	for (part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-		if (parse_uint(part, 1, 4194304, &n) || o->npids == TOP_MAX_PIDS)
+		if (parse_uint(part, 1, SC_MAX_PID, &n) || o->npids == TOP_MAX_PIDS)
 			return -1;
 		o->pids[o->npids++] = (__u32)n;
 	}
@@ -132,11 +129,8 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 			}
 			break;
 		case 'P':
-			if (parse_uint(optarg, 1, 65535, &n)) {
-				snprintf(err, errlen, "invalid --port '%s': expected 1-65535", optarg);
+			if (parse_port_option(optarg, &o->port, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->port = (int)n;
 			break;
 		case 's':
 			if (top_col_by_name(optarg, &o->sort)) {
@@ -151,41 +145,21 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 			o->no_color = true;
 			break;
 		case 'a':
-			if (parse_seconds(optarg, MAX_SECONDS, &secs)) {
-				snprintf(err, errlen, "invalid --idle-after '%s': expected seconds >= 0",
-					 optarg);
+			if (parse_idle_after_option(optarg, &o->policy, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->policy.idle_after_ms = (__u64)llround(secs * 1000);
 			break;
 		case OPT_HEARTBEAT:
-			if (parse_uint(optarg, 0, 1ull << 31, &n)) {
-				snprintf(err, errlen, "invalid --heartbeat-bytes '%s': expected bytes >= 0",
-					 optarg);
+			if (parse_heartbeat_option(optarg, &o->policy, err, errlen))
 				return ARGS_ERROR;
-			}
-			o->policy.heartbeat_bytes = n;
 			break;
 		case 'v':
 			o->verbose = true;
 			break;
 		case 'h':
 			return ARGS_HELP;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return ARGS_ERROR;
 		default:
-			if (optopt)
-				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s' (see --help)",
-					 argv[optind - 1]);
-			return ARGS_ERROR;
+			return args_getopt_error(c, argv, err, errlen);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
-		return ARGS_ERROR;
-	}
-	return ARGS_OK;
+	return args_no_operands(argc, argv, err, errlen);
 }

@@ -7,7 +7,7 @@
 #include <linux/types.h>
 
 #include "idle.h"
-#include "snapshot_args.h" /* enum args_result, parse_uint, parse_seconds */
+#include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
 #include "top_model.h"
 
 #define TOP_MAX_PIDS 64

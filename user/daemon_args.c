@@ -135,8 +135,7 @@ static void defaults(struct daemon_opts *o)
 	daemon_parse_listen(SC_DAEMON_DEFAULT_LISTEN, &o->listen, &o->listen_len,
 			    unused, sizeof(unused));
 	snprintf(o->listen_text, sizeof(o->listen_text), "%s", SC_DAEMON_DEFAULT_LISTEN);
-	o->policy.idle_after_ms = SC_DEFAULT_IDLE_AFTER_S * 1000ull;
-	o->policy.heartbeat_bytes = SC_DEFAULT_HEARTBEAT_BYTES;
+	idle_policy_defaults(&o->policy);
 	o->top_processes = SC_DAEMON_DEFAULT_TOP;
 	o->events_rate = SC_DAEMON_DEFAULT_EVENT_RATE;
 	o->interval_s = SC_DAEMON_DEFAULT_INTERVAL_S;
@@ -146,6 +145,7 @@ static void defaults(struct daemon_opts *o)
 			     ? getenv("SOCKCOST_PIN_DIR") : SC_PIN_DIR;
 }
 
+/* Long-only options: codes from 256, so args_getopt_error names them by word. */
 enum {
 	OPT_PIN = 256,
 	OPT_NO_PIN,
@@ -262,22 +262,12 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 			return ARGS_OK;
 		case 'h':
 			return ARGS_HELP;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return ARGS_ERROR;
 		default:
-			if (optopt > 0 && optopt < OPT_PIN)
-				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s' (see --help)",
-					 argv[optind - 1]);
-			return ARGS_ERROR;
+			return args_getopt_error(c, argv, err, errlen);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (args_no_operands(argc, argv, err, errlen) != ARGS_OK)
 		return ARGS_ERROR;
-	}
 	if (o->unload && o->events) {
 		snprintf(err, errlen, "--unload removes pinned state and exits: it takes no --events");
 		return ARGS_ERROR;

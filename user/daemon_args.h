@@ -8,7 +8,7 @@
 
 #include "idle.h"
 #include "pin.h"
-#include "snapshot_args.h" /* enum args_result, parse_uint, parse_seconds */
+#include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
 
 /* Not in the 9090-9999 blocks of Prometheus' default port allocations (see README). */
 #define SC_DAEMON_DEFAULT_PORT 9098
