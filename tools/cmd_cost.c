@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "cost.h"
 #include "cost_args.h"
@@ -39,14 +40,6 @@ static void on_interrupt(int sig)
 {
 	(void)sig;
 	stop_observing = 1;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static struct rss_track *track_of(struct rss_tracks *ts, __u32 pid)
@@ -98,7 +91,7 @@ static double observe(const struct sc_tracker *t, const struct cost_opts *o,
 		      struct rss_tracks *ts)
 {
 	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
-	double start = mono_s(), end = start + o->observe_s, next = start, now;
+	double start = ((double)sc_mono_ns() / 1e9), end = start + o->observe_s, next = start, now;
 
 	if (o->observe_s <= 0)
 		return 0;
@@ -107,7 +100,7 @@ static double observe(const struct sc_tracker *t, const struct cost_opts *o,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	while (!stop_observing && (now = mono_s()) < end) {
+	while (!stop_observing && (now = ((double)sc_mono_ns() / 1e9)) < end) {
 		double wait;
 		struct timespec ts_wait;
 
@@ -123,7 +116,7 @@ static double observe(const struct sc_tracker *t, const struct cost_opts *o,
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	return mono_s() - start;
+	return ((double)sc_mono_ns() / 1e9) - start;
 }
 
 static int cmp_input(const void *a, const void *b)
@@ -214,7 +207,6 @@ out:
 int cmd_cost(int argc, char **argv)
 {
 	struct cost_opts o;
-	struct sc_tracker_opts topts = {};
 	struct sc_tracker *t;
 	struct sc_snapshot *snap;
 	struct rss_tracks ts = {};
@@ -234,13 +226,9 @@ int cmd_cost(int argc, char **argv)
 	}
 	if (o.verbose)
 		sc_log_init("sockcost", true);
-	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
-	topts.live_counters = o.observe_s > 0;
-	topts.pin_mode = SC_PIN_READ;
-	t = sc_tracker_open(&topts);
+	t = sc_tracker_open_reader(&o.policy, o.observe_s > 0);
 	if (!t)
 		return 1;
-	sc_policy_follow_tracker(&o.policy, t);
 	observed = observe(t, &o, &ts);
 	snap = sc_snapshot_take(t);
 	if (snap)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "log.h"
 #include "render_table.h"
@@ -42,18 +43,9 @@ static void observe(double secs)
 	sigaction(SIGTERM, &old_term, NULL);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int cmd_snapshot(int argc, char **argv)
 {
 	struct snapshot_opts o;
-	struct sc_tracker_opts topts = {};
 	struct sc_tracker *t = NULL;
 	struct sc_snapshot *snap = NULL;
 	struct sc_view view;
@@ -74,33 +66,29 @@ int cmd_snapshot(int argc, char **argv)
 	if (o.verbose)
 		sc_log_init("sockcost", true);
 
-	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
+	t0 = ((double)sc_mono_ns() / 1e6);
 	/* Live counters only mean something over a watched interval. */
-	topts.live_counters = o.observe_s > 0;
-	topts.pin_mode = SC_PIN_READ;
-	t0 = now_ms();
-	t = sc_tracker_open(&topts);
+	t = sc_tracker_open_reader(&o.policy, o.observe_s > 0);
 	if (!t)
 		return 1;
-	sc_debug("load and attach: %.1f ms", now_ms() - t0);
-	sc_policy_follow_tracker(&o.policy, t);
+	sc_debug("load and attach: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
 	observe(o.observe_s);
 	snap = sc_snapshot_take(t);
 	if (!snap)
 		goto out;
-	t0 = now_ms();
+	t0 = ((double)sc_mono_ns() / 1e6);
 	if (sc_view_build(&view, snap, &o.policy, &o.filter)) {
 		sc_err("out of memory");
 		goto out;
 	}
-	sc_debug("view: %.1f ms", now_ms() - t0);
-	t0 = now_ms();
+	sc_debug("view: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
+	t0 = ((double)sc_mono_ns() / 1e6);
 	if (o.json)
 		sc_view_write_json(&view, stdout);
 	else
 		render_table_by(&view, o.by, o.sockets, stdout);
 	sc_view_free(&view);
-	sc_debug("output: %.1f ms", now_ms() - t0);
+	sc_debug("output: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
 	if (fflush(stdout) || ferror(stdout))
 		sc_err("cannot write output: %s", strerror(errno));
 	else

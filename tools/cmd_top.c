@@ -161,7 +161,6 @@ static int run_screen(struct top_ui *ui, const struct sc_tracker *t)
 int cmd_top(int argc, char **argv)
 {
 	struct top_opts o;
-	struct sc_tracker_opts topts = {};
 	struct sc_tracker *t;
 	struct top_ui ui;
 	const char *no_color = getenv("NO_COLOR");
@@ -189,13 +188,10 @@ int cmd_top(int argc, char **argv)
 		fprintf(stderr, "sockcost top: not a terminal, printing %lu batch frame%s "
 			"(-b -n N for more)\n", o.iterations, o.iterations == 1 ? "" : "s");
 	}
-	topts.heartbeat_bytes = o.policy.heartbeat_bytes;
-	topts.live_counters = true; /* exact opened/closed and established counts */
-	topts.pin_mode = SC_PIN_READ;
-	t = sc_tracker_open(&topts);
+	/* Live counters: exact opened/closed and established counts. */
+	t = sc_tracker_open_reader(&o.policy, true);
 	if (!t)
 		return 1;
-	sc_policy_follow_tracker(&o.policy, t);
 	catch_stop_signals();
 	top_ui_init(&ui, &o, !o.no_color && !(no_color && no_color[0]));
 	ret = o.batch ? run_batch(&ui, t) : run_screen(&ui, t);

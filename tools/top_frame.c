@@ -4,20 +4,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "proc_mem.h"
 #include "snapshot.h"
 #include "top_frame.h"
 #include "top_rows.h"
 #include "view.h"
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 void top_frame_init(struct top_frame *f)
 {
@@ -130,7 +123,7 @@ int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
 	struct top_row *rows = NULL;
 	struct sc_view view;
 	size_t n = 0;
-	__u64 start = mono_ns(), taken;
+	__u64 start = sc_mono_ns(), taken;
 	int err;
 
 	snap = sc_snapshot_take(t);
@@ -155,7 +148,7 @@ int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
 	f->nconns = n;
 	f->scope = *scope;
 	f->conns_taken_ns = taken;
-	f->conns_collect_ns = mono_ns() - start;
+	f->conns_collect_ns = sc_mono_ns() - start;
 	return 0;
 }
 

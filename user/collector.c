@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "collector.h"
 #include "idle_events.h"
 #include "log.h"
@@ -23,20 +24,12 @@ struct sc_collector {
 	struct sc_collector_stats stats;
 };
 
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
-
 /* One walk: summary for scrapes, then events from the same records. */
 static void walk_once(struct sc_collector *c)
 {
 	struct sc_summary s;
 	struct sc_walk w;
-	__u64 start = clock_ns(CLOCK_MONOTONIC);
+	__u64 start = sc_clock_ns(CLOCK_MONOTONIC);
 	int err;
 
 	err = sc_walk_take(&w, c->t, &c->opts.policy);
@@ -52,12 +45,12 @@ static void walk_once(struct sc_collector *c)
 	if (err) {
 		c->stats.walk_errors++;
 	} else {
-		s.collect_ns = clock_ns(CLOCK_MONOTONIC) - start;
+		s.collect_ns = sc_clock_ns(CLOCK_MONOTONIC) - start;
 		sc_summary_free(&c->latest);
 		c->latest = s;
 		c->stats.walks++;
 		c->stats.last_walk_ns = s.collect_ns;
-		c->stats.last_walk_wall_ns = clock_ns(CLOCK_REALTIME);
+		c->stats.last_walk_wall_ns = sc_clock_ns(CLOCK_REALTIME);
 	}
 	c->stats.last_walk_failed = err != 0;
 	if (c->opts.events)
@@ -72,7 +65,7 @@ static void *walker(void *arg)
 	__u64 next;
 
 	for (;;) {
-		next = clock_ns(CLOCK_MONOTONIC) + (__u64)(c->opts.interval_s * 1e9);
+		next = sc_clock_ns(CLOCK_MONOTONIC) + (__u64)(c->opts.interval_s * 1e9);
 		until = (struct timespec){ .tv_sec = (time_t)(next / 1000000000ull),
 					   .tv_nsec = (long)(next % 1000000000ull) };
 		pthread_mutex_lock(&c->lock);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "collector.h"
 #include "idle_events.h"
@@ -22,14 +23,6 @@
 #include "summary.h"
 #include "version.h"
 #include "view.h"
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int daemon_init(struct daemon *d)
 {
@@ -49,10 +42,10 @@ void daemon_fini(struct daemon *d)
 
 bool daemon_wait_snapshot(struct daemon *d, double timeout_s)
 {
-	double end = mono_s() + timeout_s;
+	double end = ((double)sc_mono_ns() / 1e9) + timeout_s;
 
 	while (atomic_load(&d->snapshot_busy)) {
-		if (mono_s() > end)
+		if (((double)sc_mono_ns() / 1e9) > end)
 			return false;
 		usleep(10000);
 	}
@@ -138,7 +131,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 
 	(void)head; /* HEAD answers the same headers, so it renders too */
 	pthread_mutex_lock(&d->scrape_lock);
-	t0 = mono_s();
+	t0 = ((double)sc_mono_ns() / 1e9);
 	/* The walker keeps it current; a scrape only copies (collector.h). */
 	err = sc_collector_latest(d->collector, &sum, &walks);
 	self.collect_seconds = (double)walks.last_walk_ns / 1e9;
@@ -169,7 +162,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	} else {
 		r->content_type = SC_METRICS_CONTENT_TYPE;
 	}
-	d->last_scrape_s = mono_s() - t0;
+	d->last_scrape_s = ((double)sc_mono_ns() / 1e9) - t0;
 	pthread_mutex_unlock(&d->scrape_lock);
 	free(rss);
 	if (!err)

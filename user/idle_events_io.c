@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "idle_events.h"
 #include "log.h"
 #include "walk.h"
@@ -35,14 +36,6 @@ struct sc_events *sc_events_open(const char *path, double max_per_s)
 	return ev;
 }
 
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
-
 int sc_events_tick(struct sc_events *ev, const struct sc_tracker *t,
 		   const struct sc_idle_policy *policy, const struct sc_walk *given)
 {
@@ -61,7 +54,7 @@ int sc_events_tick(struct sc_events *ev, const struct sc_tracker *t,
 	err = sc_conn_idle_list(w->conns.data, w->conns.count, &w->in, &conns, &n);
 	if (!err) {
 		err = sc_events_feed(ev, conns, n, w->tasks.data, w->tasks.count,
-				     clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME));
+				     sc_clock_ns(CLOCK_MONOTONIC), sc_clock_ns(CLOCK_REALTIME));
 		free(conns);
 	}
 	if (err)

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "iter_read.h"
 #include "kernel_hz.h"
 #include "log.h"
@@ -15,14 +16,6 @@
 #include "snapshot.h"
 #include "snapshot_build.h"
 #include "tracker.h"
-
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 static int read_iter(const struct sc_tracker *t, enum sc_iter_kind kind,
 		     struct sc_records *recs, const char *what)
@@ -162,7 +155,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		return NULL;
 	}
 	self_ns = sc_netns_self();
-	t0 = monotonic_ns();
+	t0 = sc_mono_ns();
 	/*
 	 * The process walk and this namespace's socket walk are independent:
 	 * run them on two CPUs. Other namespaces need the process walk first.
@@ -172,7 +165,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	if (!threaded)
 		walk_processes(&walk);
 	err = read_iter(t, SC_ITER_TCP, &tcp, "TCP");
-	t1 = monotonic_ns();
+	t1 = sc_mono_ns();
 	if (threaded)
 		pthread_join(thread, NULL);
 	if (err || walk.err)
@@ -180,12 +173,12 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	snap->netns_walked = 1;
 	if (walk_other_netns(t, &files, &tcp, self_ns, snap))
 		goto fail;
-	t2 = monotonic_ns();
+	t2 = sc_mono_ns();
 	if (sc_tracker_read_counters(t, &snap->counters) ||
 	    sc_tracker_read_config(t, &snap->config))
 		goto fail;
 	snap->hook = sc_tracker_hook(t);
-	snap->taken_ns = monotonic_ns();
+	snap->taken_ns = sc_mono_ns();
 	snap->bpf_missed_events = sc_tracker_missed_events(t);
 	/* Counted after the walks, which may add records for established sockets. */
 	if (read_iter(t, SC_ITER_STORAGE, &storage, "storage"))
@@ -210,7 +203,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	}
 	sc_debug("snapshot: walks %.1f ms (own namespace's sockets %.1f ms), %zu files, "
 		 "%zu sockets in %u namespaces, join %.1f ms", (t2 - t0) / 1e6, (t1 - t0) / 1e6,
-		 files.count, tcp.count, snap->netns_walked, (monotonic_ns() - t2) / 1e6);
+		 files.count, tcp.count, snap->netns_walked, (sc_mono_ns() - t2) / 1e6);
 	sc_records_free(&tcp);
 	sc_records_free(&files);
 	sc_records_free(&tasks);

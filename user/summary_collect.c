@@ -3,18 +3,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "summary.h"
 #include "tracker.h"
 #include "walk.h"
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 int sc_summary_from_walk(struct sc_summary *s, const struct sc_walk *w,
 			 const struct sc_tracker *t)
@@ -35,7 +28,7 @@ int sc_summary_collect(struct sc_summary *s, const struct sc_tracker *t,
 		       const struct sc_idle_policy *policy)
 {
 	struct sc_walk w;
-	__u64 start = mono_ns();
+	__u64 start = sc_mono_ns();
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -45,6 +38,6 @@ int sc_summary_collect(struct sc_summary *s, const struct sc_tracker *t,
 	err = sc_summary_from_walk(s, &w, t);
 	sc_walk_free(&w);
 	if (!err)
-		s->collect_ns = mono_ns() - start;
+		s->collect_ns = sc_mono_ns() - start;
 	return err;
 }

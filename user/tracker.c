@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "idle.h"
 #include "log.h"
 #include "names.h"
@@ -56,14 +57,6 @@ struct sc_tracker {
 	int prog_fd[L_COUNT];        /* programs behind the links, for missed-run counts */
 	bool owns_fds;               /* the fds above came from bpffs, not the skeleton */
 };
-
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 /* FNV-1a over the embedded BPF object: changes whenever the programs do. */
 static __u64 build_id(void)
@@ -164,7 +157,7 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 	}
 	if (!err) {
 		*step = "configure";
-		cfg.attached_ns = monotonic_ns();
+		cfg.attached_ns = sc_mono_ns();
 		if (reuse_map_fd) {
 			struct sc_config old;
 
@@ -588,6 +581,20 @@ void sc_policy_follow_tracker(struct sc_idle_policy *policy, const struct sc_tra
 		"heartbeat threshold, not %llu", (unsigned long long)cfg.heartbeat_bytes,
 		(unsigned long long)policy->heartbeat_bytes);
 	policy->heartbeat_bytes = cfg.heartbeat_bytes;
+}
+
+struct sc_tracker *sc_tracker_open_reader(struct sc_idle_policy *policy, bool live_counters)
+{
+	struct sc_tracker_opts opts = {
+		.heartbeat_bytes = policy->heartbeat_bytes,
+		.live_counters = live_counters,
+		.pin_mode = SC_PIN_READ,
+	};
+	struct sc_tracker *t = sc_tracker_open(&opts);
+
+	if (t)
+		sc_policy_follow_tracker(policy, t);
+	return t;
 }
 
 __u64 sc_tracker_missed_events(const struct sc_tracker *t)

@@ -50,6 +50,13 @@ int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
 int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum);
 struct sc_idle_policy;
 /*
+ * How the commands open it: the daemon's pinned state when it is there and
+ * compatible, else programs of their own; then the policy follows the
+ * kernel's heartbeat threshold (sc_policy_follow_tracker). NULL after logging.
+ */
+struct sc_tracker *sc_tracker_open_reader(struct sc_idle_policy *policy, bool live_counters);
+
+/*
  * The kernel judges calls against the heartbeat threshold it was loaded
  * with; on the daemon's pinned programs that is the daemon's. Sets the
  * policy's to it, saying so if the caller asked for another.

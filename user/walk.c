@@ -3,18 +3,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kernel_hz.h"
 #include "log.h"
 #include "tracker.h"
 #include "walk.h"
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 /* HZ does not change while we run; deriving it once from the first walk is enough. */
 static __u32 kernel_hz(const struct sc_conn_record *header)
@@ -34,7 +27,7 @@ int sc_walk_take(struct sc_walk *w, const struct sc_tracker *t,
 		 const struct sc_idle_policy *policy)
 {
 	struct sc_config cfg;
-	__u64 start = mono_ns();
+	__u64 start = sc_mono_ns();
 	int err;
 
 	memset(w, 0, sizeof(*w));
@@ -55,7 +48,7 @@ int sc_walk_take(struct sc_walk *w, const struct sc_tracker *t,
 	}
 	if (w->conns.count)
 		w->in.kernel_hz = kernel_hz(w->conns.data);
-	w->took_ns = mono_ns() - start;
+	w->took_ns = sc_mono_ns() - start;
 	return 0;
 }
 
