@@ -10,6 +10,7 @@ PAIRS_PER_PROCESS=9900 # the fd hard limit here is 20,000: 2 fds a pair, plus a 
 
 HOLDER_PIDS=()
 HOLDER_FIFO_DIR=$(mktemp -d /tmp/sockcost-bench.XXXXXX)
+HOLDER_NETNS= # set while unaccepted holders run in a namespace of our own
 
 cleanup() {
 	local pid
@@ -20,6 +21,10 @@ cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	HOLDER_PIDS=()
+	if [ -n "$HOLDER_NETNS" ]; then
+		ip netns del "$HOLDER_NETNS" 2>/dev/null || true
+		HOLDER_NETNS=
+	fi
 	rm -rf "$HOLDER_FIFO_DIR"
 }
 trap cleanup EXIT
@@ -33,18 +38,30 @@ require_root() {
 	[ -x "$SOCKCOST" ] && [ -x "$LOADGEN" ] || { echo "run 'make bench' (builds first)" >&2; exit 1; }
 }
 
-# start_holders CONNECTIONS ACTIVE_PERCENT SECONDS: spreads CONNECTIONS loopback
-# pairs over as many processes as the fd limit needs; sets HOLDERS (pids).
+# start_holders CONNECTIONS ACTIVE_PERCENT SECONDS [unaccepted]: spreads
+# CONNECTIONS loopback pairs over as many processes as the fd limit needs; sets
+# HOLDERS (pids). With "unaccepted", the server ends of idle pairs stay in
+# accept queues, held by no process, as a server's remote peers would be: the
+# holders then run in a network namespace made here, whose somaxconn can be
+# raised without touching the host's.
 start_holders() {
-	local total=$1 active_pct=$2 seconds=$3
+	local total=$1 active_pct=$2 seconds=$3 mode=${4:-}
 	local procs=$(( (total + PAIRS_PER_PROCESS - 1) / PAIRS_PER_PROCESS ))
-	local i pairs out
+	local i pairs out run=() extra=()
 	HOLDERS=()
+	if [ "$mode" = unaccepted ]; then
+		HOLDER_NETNS=sockcost-bench-$$
+		ip netns add "$HOLDER_NETNS"
+		ip netns exec "$HOLDER_NETNS" ip link set lo up
+		ip netns exec "$HOLDER_NETNS" sysctl -qw net.core.somaxconn=$((PAIRS_PER_PROCESS + 100))
+		run=(ip netns exec "$HOLDER_NETNS")
+		extra=(--unaccepted)
+	fi
 	for ((i = 0; i < procs; i++)); do
 		pairs=$(( total / procs + (i < total % procs ? 1 : 0) ))
 		out="$HOLDER_FIFO_DIR/holder.$i"
-		"$LOADGEN" hold --pairs "$pairs" --active $(( pairs * active_pct / 100 )) \
-			--interval-ms 500 --bytes 64 --seconds "$seconds" >"$out" &
+		"${run[@]}" "$LOADGEN" hold --pairs "$pairs" --active $(( pairs * active_pct / 100 )) \
+			--interval-ms 500 --bytes 64 "${extra[@]}" --seconds "$seconds" >"$out" &
 		HOLDER_PIDS+=($!)
 		HOLDERS+=($!)
 	done

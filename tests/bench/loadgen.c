@@ -3,9 +3,14 @@
  * Loopback TCP load for sockcost's benchmarks. Every mode is bounded in
  * count and time and only ever talks to 127.0.0.0/8.
  *
- *   loadgen hold --pairs N [--active M --interval-ms MS --bytes B] --seconds S
+ *   loadgen hold --pairs N [--active M --interval-ms MS --bytes B] [--unaccepted]
+ *                --seconds S
  *       N connected pairs held in this process (2N sockets); the first M
  *       clients send B bytes every MS ms, which the server side reads.
+ *       --unaccepted accepts only those M: the server ends of the others stay
+ *       in the listener's accept queue, held by no process, as the remote
+ *       ends of a server's connections are (N + M sockets held, not 2N).
+ *       Needs net.core.somaxconn >= N.
  *       Prints "ready PID" once every pair is connected. Ends after S seconds,
  *       on SIGTERM/SIGINT, or when a pipe on stdin closes.
  *   loadgen pingpong --size B --seconds S [--cpus]
@@ -140,7 +145,24 @@ static void abort_close(int fd)
 	close(fd);
 }
 
-static int hold(long pairs, long active, long interval_ms, long bytes, double seconds)
+/* The accept queue must take every unaccepted connection, or connect() stalls in SYN retries. */
+static void check_somaxconn(long pairs)
+{
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+	long max = 0;
+
+	if (!f || fscanf(f, "%ld", &max) != 1)
+		die("read /proc/sys/net/core/somaxconn");
+	fclose(f);
+	if (max < pairs) {
+		fprintf(stderr, "loadgen: --unaccepted needs net.core.somaxconn >= %ld (it is %ld)\n",
+			pairs, max);
+		exit(1);
+	}
+}
+
+static int hold(long pairs, long active, long interval_ms, long bytes, int unaccepted,
+		double seconds)
 {
 	struct sockaddr_in addr;
 	int lfd, *cl, *sv, watch_stdin;
@@ -150,7 +172,9 @@ static int hold(long pairs, long active, long interval_ms, long bytes, double se
 	long i;
 
 	raise_nofile();
-	lfd = listen_loopback(&addr, 4096);
+	if (unaccepted)
+		check_somaxconn(pairs);
+	lfd = listen_loopback(&addr, unaccepted ? (int)pairs : 4096);
 	cl = calloc((size_t)pairs, sizeof(int));
 	sv = calloc((size_t)pairs, sizeof(int));
 	buf = calloc(1, (size_t)bytes + 1);
@@ -158,6 +182,10 @@ static int hold(long pairs, long active, long interval_ms, long bytes, double se
 		die("calloc");
 	for (i = 0; i < pairs; i++) {
 		cl[i] = connect_from(&addr, 0);
+		sv[i] = -1;
+		/* Accepting right after connecting takes this pair's server end. */
+		if (unaccepted && i >= active)
+			continue;
 		sv[i] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (sv[i] < 0)
 			die("accept");
@@ -181,8 +209,10 @@ static int hold(long pairs, long active, long interval_ms, long bytes, double se
 	/* Reset rather than close: 2N TIME-WAIT sockets would skew the next run. */
 	for (i = 0; i < pairs; i++) {
 		abort_close(cl[i]);
-		abort_close(sv[i]);
+		if (sv[i] >= 0)
+			abort_close(sv[i]);
 	}
+	close(lfd);
 	return 0;
 }
 
@@ -314,7 +344,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "hold"))
 		return hold(arg_long(argc, argv, "--pairs", 1000), arg_long(argc, argv, "--active", 0),
 			    arg_long(argc, argv, "--interval-ms", 500),
-			    arg_long(argc, argv, "--bytes", 64), secs);
+			    arg_long(argc, argv, "--bytes", 64), has_flag(argc, argv, "--unaccepted"),
+			    secs);
 	if (!strcmp(argv[1], "pingpong"))
 		return pingpong(arg_long(argc, argv, "--size", 64), secs, has_flag(argc, argv, "--cpus"));
 	if (!strcmp(argv[1], "churn"))
