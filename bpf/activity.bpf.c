@@ -6,14 +6,15 @@
  *  - fexit on tcp_sendmsg / tcp_recvmsg where function tracing is allowed.
  */
 #include "common.bpf.h"
-#include "maps.bpf.h"
+#include "changes.bpf.h"
 
 static __always_inline void record_call(struct sock *sk, long bytes, int is_send)
 {
 	struct sc_sock_state *st;
 	struct sc_config *cfg;
-	__u32 zero = 0;
+	__u32 tgid;
 	__u64 now;
+	int moved;
 
 	if (bytes <= 0 || !sc_is_tcp(sk))
 		return;
@@ -35,9 +36,20 @@ static __always_inline void record_call(struct sock *sk, long bytes, int is_send
 		__sync_fetch_and_add(&st->rx_bytes, bytes);
 		__sync_fetch_and_add(&st->rx_calls, 1);
 	}
-	cfg = bpf_map_lookup_elem(&sc_config, &zero);
+	cfg = sc_config_get();
 	if (cfg && (__u64)bytes > cfg->heartbeat_bytes)
 		st->last_active_jiffies = now;
+
+	/* Calls run in the process using the socket: it is the owner now. */
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	moved = st->owner_tgid != tgid;
+	if (moved)
+		st->owner_tgid = tgid;
+	if (!sc_changes_wanted(cfg, now) ||
+	    (!moved && (__u32)now - st->change_jiffies < cfg->change_gap_jiffies))
+		return;
+	st->change_jiffies = (__u32)now;
+	sc_change_report(sk, st, SC_CHANGE_CALLS, sk->__sk_common.skc_state, now);
 }
 
 SEC("tp_btf/sock_send_length")

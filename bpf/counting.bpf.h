@@ -64,11 +64,13 @@ static __always_inline int sc_live_counters(void)
 /*
  * A walk's look at a socket's record: created for established sockets when
  * counters are live (so sockets from before sockcost are watched from now
- * on and counted once), reconciled with the live count. NULL if none.
+ * on and counted once), reconciled with the live count. Listeners get one
+ * too, so the sockets they accept inherit its owner. NULL if none.
  */
 static __always_inline struct sc_sock_state *sc_walk_state(struct sock *sk, int state, int v6)
 {
-	int live = sc_live_counters(), create = live && state == TCP_ESTABLISHED;
+	int live = sc_live_counters();
+	int create = live && (state == TCP_ESTABLISHED || state == TCP_LISTEN);
 	struct sc_sock_state *st;
 
 	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);

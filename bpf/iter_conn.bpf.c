@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iter/task_file, the aggregate walk: a compact sc_conn_record per open file
- * of every process, in every network namespace. The daemon and `top` read it
- * on every refresh, so it carries only what idle classification and the
- * per-process, per-port and host sums need.
+ * iter/task_file, the aggregate walk: a compact sc_conn_record per TCP socket
+ * every process holds, in every network namespace. The daemon reads it on
+ * every refresh and `top` to start and to resync, so it carries only what
+ * idle classification and the per-process, per-port and host sums need.
  */
 #include "common.bpf.h"
+#include "changes.bpf.h"
 #include "counting.bpf.h"
 
-static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk)
+static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk, __u32 tgid)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct sc_sock_state *st;
@@ -26,10 +27,9 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 	if (rec->state == TCP_LISTEN) {
 		rec->mem = sk->sk_ack_backlog;
 		rec->kernel_last = sk->sk_max_ack_backlog;
-		return;
+	} else {
+		rec->mem = sc_queue_mem(sk);
 	}
-	rec->mem = sk->sk_backlog.rmem_alloc.counter + sk->sk_wmem_queued +
-		   (sk->sk_forward_alloc > 0 ? sk->sk_forward_alloc : 0);
 	if (established || rec->state == TCP_CLOSE_WAIT || rec->state == TCP_FIN_WAIT1 ||
 	    rec->state == TCP_FIN_WAIT2 || rec->state == TCP_LAST_ACK || rec->state == TCP_CLOSING) {
 		snd = tp->lsndtime;
@@ -44,6 +44,9 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 	if (!st)
 		return;
 	rec->flags |= SC_CONN_HAS_STATE;
+	/* A socket from before sockcost: its holder is its owner. */
+	if (!st->owner_tgid)
+		st->owner_tgid = tgid;
 	if (st->tx_calls || st->rx_calls)
 		rec->flags |= SC_CONN_SAW_CALLS;
 	rec->established_ns = st->established_ns;
@@ -70,16 +73,18 @@ int sc_iter_conn(struct bpf_iter__task_file *ctx)
 	if (!task || !file)
 		return 0;
 
-	rec.kind = SC_CONN_FILE;
+	/* Processes' fd counts come from iter/task: only TCP sockets are written. */
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk || !sc_is_tcp(sk))
+		return 0;
 	rec.tgid = task->tgid;
 	rec.tid = task->pid;
-	sock = bpf_sock_from_file(file);
-	if (sock) {
-		sk = sock->sk;
-		if (sk && sc_is_tcp(sk))
-			read_tcp(&rec, sk);
-	}
-	bpf_seq_write(seq, &rec, sizeof(rec));
+	read_tcp(&rec, sk, task->tgid);
+	if (rec.kind == SC_CONN_TCP)
+		bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }
 

@@ -3,12 +3,65 @@
 #include "common.bpf.h"
 
 #define RLIMIT_NOFILE 7
+/* Threads looked at for an fd table when the leader has exited. */
+#define MAX_THREADS_TRIED 16
+
+struct fd_count {
+	unsigned long *open_fds;
+	__u64 count;
+};
+
+static long count_word(__u32 i, void *data)
+{
+	struct fd_count *c = data;
+	unsigned long word;
+
+	if (bpf_probe_read_kernel(&word, sizeof(word), c->open_fds + i))
+		return 1;
+	c->count += __builtin_popcountll(word);
+	return 0;
+}
+
+/* Set bits of the table's open-fd bitmap: one word per loop step. */
+static __u64 count_open_fds(struct files_struct *files)
+{
+	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+	struct fd_count c = { .open_fds = BPF_CORE_READ(fdt, open_fds) };
+	__u32 words = (BPF_CORE_READ(fdt, max_fds) + 63) / 64;
+
+	if (!c.open_fds || bpf_loop(words, count_word, &c, 0) < 0)
+		return SC_FDS_UNKNOWN;
+	return c.count;
+}
+
+/* The leader's fd table, or the first thread's that has one (the leader exited). */
+static struct files_struct *fd_table(struct task_struct *leader)
+{
+	struct files_struct *files = BPF_CORE_READ(leader, files);
+	struct list_head *head, *pos;
+	struct task_struct *t;
+	int i;
+
+	if (files)
+		return files;
+	head = &leader->signal->thread_head;
+	pos = BPF_CORE_READ(head, next);
+	for (i = 0; i < MAX_THREADS_TRIED && pos && pos != head; i++) {
+		t = (void *)pos - bpf_core_field_offset(struct task_struct, thread_node);
+		files = BPF_CORE_READ(t, files);
+		if (files)
+			return files;
+		pos = BPF_CORE_READ(pos, next);
+	}
+	return NULL;
+}
 
 SEC("iter/task")
 int sc_iter_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct sc_task_record rec = {};
+	struct files_struct *files;
 	struct nsproxy *ns;
 
 	if (!task || task->pid != task->tgid)
@@ -20,6 +73,8 @@ int sc_iter_task(struct bpf_iter__task *ctx)
 		rec.netns = ns->net_ns->ns.inum;
 	rec.nofile_cur = task->signal->rlim[RLIMIT_NOFILE].rlim_cur;
 	rec.nofile_max = task->signal->rlim[RLIMIT_NOFILE].rlim_max;
+	files = fd_table(task);
+	rec.open_fds = files ? count_open_fds(files) : SC_FDS_UNKNOWN;
 	__builtin_memcpy(rec.comm, task->comm, sizeof(rec.comm));
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

@@ -11,7 +11,8 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	/* Cloned: a listener's record (its owner) passes to the sockets it accepts. */
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
 	__type(value, struct sc_sock_state);
 } sc_sock_states SEC(".maps") __weak;
@@ -29,6 +30,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sc_counters);
 } sc_counters SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SC_CHANGE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sc_change);
+} sc_changes SEC(".maps") __weak;
+
+/* Index 0: the next sequence number of sc_changes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sc_change_head SEC(".maps") __weak;
 
 static __always_inline struct sc_counters *sc_counters_this_cpu(void)
 {

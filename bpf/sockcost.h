@@ -13,7 +13,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 5
+#define SC_ABI_VERSION 6
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -36,6 +36,13 @@ struct sc_sock_state {
 	__u64 tx_calls;
 	__u64 rx_calls;
 	__u64 flags;           /* 64-bit: BPF atomics with fetch need it */
+	/*
+	 * Who uses it: the process that listened, connected or last sent or
+	 * received in process context, or that a walk found holding it; an
+	 * accepted socket starts with its listener's (the map clones). 0: unknown.
+	 */
+	__u32 owner_tgid;
+	__u32 change_jiffies;  /* low 32 bits of jiffies when a change was last reported */
 };
 
 /* Index 0 of the sc_config array map, written by userspace. */
@@ -53,6 +60,14 @@ struct sc_config {
 	__u32 pad;
 	/* Which build of the programs is attached: an upgraded daemon replaces them. */
 	__u64 build_id;
+	/*
+	 * Change reports (struct sc_change) are written while jiffies_64 is
+	 * below this: a lease a reader renews every refresh, so nothing is
+	 * written once no reader is left. A socket's send/receive calls are
+	 * reported at most once per change_gap_jiffies.
+	 */
+	__u64 changes_until_jiffies;
+	__u64 change_gap_jiffies;
 };
 
 enum sc_hook {
@@ -113,12 +128,17 @@ struct sc_file_record {
 	__u32 netns;           /* socket's network namespace, 0 if not a TCP socket */
 };
 
+#define SC_FDS_UNKNOWN 0xffffffffffffffffull
+
 /* One per process (thread group leader), from iter/task. */
 struct sc_task_record {
 	__u32 tgid;
 	__u32 netns;
 	__u64 nofile_cur;      /* RLIMIT_NOFILE soft limit */
 	__u64 nofile_max;
+	/* Open fds: the leader's table, or a thread's if the leader has exited;
+	 * SC_FDS_UNKNOWN if none was found. */
+	__u64 open_fds;
 	char comm[SC_COMM_LEN];
 };
 
@@ -155,6 +175,38 @@ struct sc_conn_record {
 	__u64 cookie;
 	__u64 established_ns;  /* when it was seen entering ESTABLISHED, 0 if not */
 	__u64 last_active_jiffies;
+};
+
+/*
+ * The change ring: what happened to sockets since a reader last looked, so
+ * a reader that keeps the last walk's records (`top`) can bring them up to
+ * date without walking again. An mmap-able array of SC_CHANGE_SLOTS slots
+ * and a head counter: a writer takes sequence number s from the head and
+ * fills slot s % SC_CHANGE_SLOTS, storing seq = s + 1 last. Any number of
+ * readers each keep their own position; a slot whose seq is not theirs has
+ * been overwritten (the reader fell behind and must walk) or is still being
+ * written (read it next time).
+ */
+#define SC_CHANGE_SLOTS (1u << 15)
+
+/* sc_change.kind */
+#define SC_CHANGE_STATE 1      /* entered ESTABLISHED, LISTEN or CLOSE, or left ESTABLISHED */
+#define SC_CHANGE_CALLS 2      /* sent or received payload */
+
+struct sc_change {
+	__u64 seq;             /* sequence number + 1 once the slot is complete */
+	__u64 cookie;
+	__u64 established_ns;  /* as sc_sock_state */
+	__u64 last_active_jiffies;
+	__u32 tgid;            /* sc_sock_state.owner_tgid, 0 if unknown */
+	__u32 jiffies;         /* when, low 32 bits: the kernel's last-traffic stamp for CALLS */
+	__u32 mem;             /* queue memory, as sc_conn_record */
+	__u16 lport;           /* host byte order */
+	__u16 rport;
+	__u8 kind;             /* SC_CHANGE_* */
+	__u8 state;            /* TCP state after the change */
+	__u8 flags;            /* SC_CONN_SAW_CALLS */
+	__u8 pad[13];
 };
 
 #endif /* SOCKCOST_H */

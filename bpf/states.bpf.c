@@ -1,10 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Live connection counters from TCP state changes. This tracepoint often
- * runs in softirq context, so it never looks at the current task.
+ * runs in softirq context, so it looks at the current task only for
+ * listen() and connect(), which always run in the process.
  */
 #include "common.bpf.h"
-#include "maps.bpf.h"
+#include "changes.bpf.h"
+
+static __always_inline void report(const struct sock *sk, const struct sc_sock_state *st,
+				   int newstate)
+{
+	__u64 now = bpf_jiffies64();
+
+	if (sc_changes_wanted(sc_config_get(), now))
+		sc_change_report((struct sock *)sk, st, SC_CHANGE_STATE, newstate, now);
+}
+
+/* listen() and connect(): the calling process owns the socket. */
+static __always_inline void claim(const struct sock *sk, int newstate)
+{
+	struct sc_sock_state *st;
+
+	st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		sc_count_storage_failure();
+		return;
+	}
+	st->owner_tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!st->first_seen_ns)
+		st->first_seen_ns = bpf_ktime_get_ns();
+	if (newstate == TCP_LISTEN)
+		report(sk, st, newstate);
+}
+
+/*
+ * A socket being accepted starts with a copy of its listener's record (the
+ * map clones): only the owner carries over, as the likely acceptor.
+ */
+static __always_inline void restart_clone(const struct sock *sk)
+{
+	struct sc_sock_state *st;
+	__u32 owner;
+
+	st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0, 0);
+	if (!st)
+		return;
+	owner = st->owner_tgid;
+	__builtin_memset(st, 0, sizeof(*st));
+	st->owner_tgid = owner;
+	st->first_seen_ns = bpf_ktime_get_ns();
+}
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const int newstate)
@@ -15,6 +60,14 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
+	if (newstate == TCP_LISTEN || newstate == TCP_SYN_SENT) {
+		claim(sk, newstate);
+		return 0;
+	}
+	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
+		restart_clone(sk);
+		return 0;
+	}
 	c = sc_counters_this_cpu();
 	if (!c)
 		return 0;
@@ -34,6 +87,7 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 		/* The flag makes counting idempotent with the iter/tcp baseline. */
 		if (!(__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
 			__sync_fetch_and_add(&c->established[v6], 1);
+		report(sk, st, newstate);
 		return 0;
 	}
 
@@ -54,6 +108,8 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 	} else if (oldstate == TCP_ESTABLISHED) {
 		c->closed++; /* established before sockcost and never walked */
 	}
+	if (st && (oldstate == TCP_ESTABLISHED || newstate == TCP_CLOSE))
+		report(sk, st, newstate);
 	return 0;
 }
 

@@ -52,6 +52,10 @@ struct sc_summary {
 	size_t nports;
 	__u64 bpf_missed_events;
 	__u64 collect_ns;               /* how long collecting took */
+	/* When the sockets were last walked (CLOCK_MONOTONIC): equal to taken_ns
+	 * for a walk, older when the change ring brought the walk up to date. */
+	__u64 walked_ns;
+	__u64 changes;                  /* changes applied since the last summary */
 };
 
 void sc_summary_free(struct sc_summary *s);

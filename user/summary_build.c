@@ -12,10 +12,9 @@
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
 #define NO_SLOT ((__u32)-1)
 
-/* Per-process sums while folding; tid is the fd table the process is counted by. */
+/* Per-process sums while folding. */
 struct proc_acc {
 	__u32 tgid;
-	__u32 tid;
 	struct sc_summary_proc out;
 };
 
@@ -78,8 +77,8 @@ static void table_free(struct proc_table *t)
 	free(t->index);
 }
 
-/* The slot of tgid, added on first sight with tid as its fd table. */
-static struct proc_acc *table_get(struct proc_table *t, __u32 tgid, __u32 tid)
+/* The slot of tgid, added on first sight. */
+static struct proc_acc *table_get(struct proc_table *t, __u32 tgid)
 {
 	size_t b = bucket_of(t, tgid);
 
@@ -91,7 +90,7 @@ static struct proc_acc *table_get(struct proc_table *t, __u32 tgid, __u32 tid)
 		b = bucket_of(t, tgid);
 	}
 	t->index[b] = (__u32)t->n;
-	t->slots[t->n] = (struct proc_acc){ .tgid = tgid, .tid = tid };
+	t->slots[t->n] = (struct proc_acc){ .tgid = tgid };
 	return &t->slots[t->n++];
 }
 
@@ -169,9 +168,9 @@ static int cmp_task(const void *key, const void *elem)
 	return CMP(*tgid, t->tgid);
 }
 
-/* Pass 1, walk order: fds per process, and which records are TCP sockets to fold. */
-static int count_files(struct proc_table *procs, const struct sc_conn_record *recs, size_t n,
-		       struct sc_key *keys, size_t *nkeys, __u32 *slot_of)
+/* Pass 1, walk order: the TCP sockets some process holds, to fold by cookie. */
+static int collect_sockets(struct proc_table *procs, const struct sc_conn_record *recs, size_t n,
+			   struct sc_key *keys, size_t *nkeys, __u32 *slot_of)
 {
 	size_t i;
 
@@ -179,20 +178,12 @@ static int count_files(struct proc_table *procs, const struct sc_conn_record *re
 		const struct sc_conn_record *r = &recs[i];
 		struct proc_acc *p;
 
-		if (r->kind != SC_CONN_FILE && r->kind != SC_CONN_TCP)
+		/* tgid 0: a socket a change added before its owner was known. */
+		if (r->kind != SC_CONN_TCP || !r->tgid)
 			continue;
-		p = table_get(procs, r->tgid, r->tid);
+		p = table_get(procs, r->tgid);
 		if (!p)
 			return -ENOMEM;
-		/*
-		 * Threads with their own fd table: fds are counted from the first
-		 * table only (threads sharing one are skipped by the kernel, but a
-		 * zombie leader's are not); sockets from every table, deduped later.
-		 */
-		if (p->tid == r->tid)
-			p->out.fds++;
-		if (r->kind != SC_CONN_TCP)
-			continue;
 		slot_of[i] = (__u32)(p - procs->slots);
 		keys[(*nkeys)++] = (struct sc_key){ .key = r->cookie, .val = i };
 	}
@@ -286,7 +277,7 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 	}
 }
 
-/* Processes holding TCP sockets, named from their task records. */
+/* Processes holding TCP sockets, named and their fds counted from their task records. */
 static int collect_procs(struct sc_summary *s, const struct proc_table *procs,
 			 const struct sc_task_record *tasks, size_t ntasks)
 {
@@ -308,6 +299,7 @@ static int collect_procs(struct sc_summary *s, const struct proc_table *procs,
 			memcpy(p->comm, t->comm, SC_COMM_LEN);
 			p->comm[SC_COMM_LEN] = '\0';
 			p->fd_limit = t->nofile_cur;
+			p->fds = t->open_fds == SC_FDS_UNKNOWN ? 0 : t->open_fds;
 		}
 		s->nprocs++;
 	}
@@ -345,7 +337,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64))
 		goto out;
 	memset(port_slot, 0xff, 65536 * sizeof(*port_slot));
-	err = count_files(&procs, recs, nrecs, keys, &nkeys, slot_of);
+	err = collect_sockets(&procs, recs, nrecs, keys, &nkeys, slot_of);
 	if (!err)
 		err = sc_radix_sort(keys, nkeys);
 	if (!err)

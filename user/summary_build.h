@@ -18,8 +18,9 @@ struct sc_summary_inputs {
 };
 
 /*
- * Folds the aggregate walk (recs: a header record, then one per open file)
- * and the process records (tasks, by tgid) into s. Pure. Returns 0,
+ * Folds the aggregate walk (recs: a header record, then one per TCP socket
+ * and process holding it; kind 0 and tgid 0 are skipped) and the process
+ * records (tasks, by tgid: names, limits and fd counts) into s. Pure. Returns 0,
  * -EPROTO if recs does not start with a header, or -ENOMEM.
  */
 int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, size_t nrecs,

@@ -21,6 +21,7 @@ int sc_summary_from_walk(struct sc_summary *s, const struct sc_walk *w,
 		return err;
 	}
 	s->bpf_missed_events = sc_tracker_missed_events(t);
+	s->walked_ns = s->taken_ns;
 	return 0;
 }
 

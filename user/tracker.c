@@ -37,15 +37,17 @@ static const enum link_role iter_role[SC_ITER_COUNT] = {
 	[SC_ITER_CONN] = L_ITER_CONN,
 };
 
-enum map_role { M_STATES, M_CONFIG, M_COUNTERS, M_COUNT };
+enum map_role { M_STATES, M_CONFIG, M_COUNTERS, M_CHANGES, M_CHANGE_HEAD, M_COUNT };
 
 static const char *const map_pin_name[M_COUNT] = {
-	SC_PIN_MAP_STATES, SC_PIN_MAP_CONFIG, SC_PIN_MAP_COUNTERS,
+	SC_PIN_MAP_STATES, SC_PIN_MAP_CONFIG, SC_PIN_MAP_COUNTERS, SC_PIN_MAP_CHANGES,
+	SC_PIN_MAP_CHANGE_HEAD,
 };
 
 /* Value sizes a pinned map must have to be read as ours: a second guard after the ABI. */
 static const __u32 map_value_size[M_COUNT] = {
 	sizeof(struct sc_sock_state), sizeof(struct sc_config), sizeof(struct sc_counters),
+	sizeof(struct sc_change), sizeof(__u64),
 };
 
 struct sc_tracker {
@@ -94,8 +96,15 @@ static struct bpf_link **skel_link(struct sockcost *s, enum link_role r)
 
 static struct bpf_map *skel_map(struct sockcost *s, enum map_role r)
 {
-	return r == M_STATES ? s->maps.sc_sock_states
-	       : r == M_CONFIG ? s->maps.sc_config : s->maps.sc_counters;
+	switch (r) {
+	case M_STATES: return s->maps.sc_sock_states;
+	case M_CONFIG: return s->maps.sc_config;
+	case M_COUNTERS: return s->maps.sc_counters;
+	case M_CHANGES: return s->maps.sc_changes;
+	case M_CHANGE_HEAD: return s->maps.sc_change_head;
+	case M_COUNT: break;
+	}
+	return NULL;
 }
 
 static void select_hook(struct sockcost *skel, enum sc_hook hook)
@@ -560,6 +569,29 @@ bool sc_tracker_uses_pinned(const struct sc_tracker *t)
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind)
 {
 	return t->link_fd[iter_role[kind]];
+}
+
+void sc_tracker_change_fds(const struct sc_tracker *t, int *ring_fd, int *head_fd)
+{
+	*ring_fd = t->map_fd[M_CHANGES];
+	*head_fd = t->map_fd[M_CHANGE_HEAD];
+}
+
+int sc_tracker_lease_changes(const struct sc_tracker *t, __u64 until_jiffies, __u64 gap_jiffies)
+{
+	struct sc_config cfg;
+	__u32 zero = 0;
+
+	if (sc_tracker_read_config(t, &cfg))
+		return -EIO;
+	/* Another reader's longer lease stands; the gap is the last reader's. */
+	if (cfg.changes_until_jiffies > until_jiffies)
+		until_jiffies = cfg.changes_until_jiffies;
+	cfg.changes_until_jiffies = until_jiffies;
+	cfg.change_gap_jiffies = gap_jiffies;
+	if (bpf_map_update_elem(t->map_fd[M_CONFIG], &zero, &cfg, BPF_ANY))
+		return sc_err("cannot update BPF config map: %s", strerror(errno));
+	return 0;
 }
 
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg)

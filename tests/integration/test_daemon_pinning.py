@@ -15,7 +15,7 @@ import pytest
 from helpers import SOCKCOST, connect_pairs, listener, port_of
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
-CONFIG_SIZE = 40          # struct sc_config
+CONFIG_SIZE = 56          # struct sc_config
 ABI_OFFSET = 16           # its abi_version
 BUILD_ID_OFFSET = 32      # its build_id
 
@@ -173,7 +173,8 @@ def test_incompatible_layout_is_replaced_never_read(pin_dir, daemons):
 
 def pinned_map_ids(pin_dir):
     ids = {}
-    for name in ("map_sock_states", "map_config", "map_counters"):
+    for name in ("map_sock_states", "map_config", "map_counters", "map_changes",
+                 "map_change_head"):
         out = subprocess.run(["bpftool", "-j", "map", "show", "pinned",
                               os.path.join(pin_dir, name)], capture_output=True, text=True)
         assert out.returncode == 0, out.stderr

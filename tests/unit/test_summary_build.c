@@ -34,11 +34,6 @@ static void header(void)
 						 .last_active_jiffies = NOW_JIFFIES };
 }
 
-static void file(__u32 tgid, __u32 tid)
-{
-	recs[nrecs++] = (struct sc_conn_record){ .kind = SC_CONN_FILE, .tgid = tgid, .tid = tid };
-}
-
 /* An established socket last active `idle_s` ago (observed by the hook). */
 static void conn(__u32 tgid, __u64 cookie, __u16 lport, __u32 idle_s, __u32 mem)
 {
@@ -60,9 +55,9 @@ static void listen_on(__u32 tgid, __u64 cookie, __u16 port, __u32 queue, __u32 m
 }
 
 static const struct sc_task_record tasks[] = {
-	{ .tgid = 100, .nofile_cur = 1024, .comm = "server" },
-	{ .tgid = 200, .nofile_cur = 4096, .comm = "client" },
-	{ .tgid = 300, .nofile_cur = 1024, .comm = "worker" },
+	{ .tgid = 100, .nofile_cur = 1024, .open_fds = 4, .comm = "server" },
+	{ .tgid = 200, .nofile_cur = 4096, .open_fds = 7, .comm = "client" },
+	{ .tgid = 300, .nofile_cur = 1024, .open_fds = SC_FDS_UNKNOWN, .comm = "worker" },
 };
 
 static const struct sc_summary_inputs inputs = {
@@ -89,15 +84,12 @@ static void test_sums_per_process_port_and_host(void **state)
 
 	(void)state;
 	header();
-	file(100, 100);
 	listen_on(100, 1, 8080, 2, 128);
 	conn(100, 10, 8080, 5, 100);     /* active */
 	conn(100, 11, 8080, 120, 0);     /* idle */
-	file(200, 200);
-	file(200, 200);
 	conn(200, 20, 50000, 5, 300);    /* the peers, client side */
 	conn(200, 21, 50001, 120, 0);
-	file(300, 300);                  /* no TCP sockets: not listed */
+	/* 300 holds no TCP sockets: not listed */
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
 
 	assert_int_equal(s.connections, 4);
@@ -119,7 +111,7 @@ static void test_sums_per_process_port_and_host(void **state)
 	assert_int_equal(srv->idle_connections, 1);
 	assert_int_equal(srv->fd_limit, 1024);
 	assert_int_equal(srv->socket_memory_bytes, 100);
-	assert_int_equal(cli->fds, 4);
+	assert_int_equal(cli->fds, 7);
 	assert_int_equal(cli->fd_limit, 4096);
 	assert_int_equal(s.nports, 1);
 	assert_int_equal(s.ports[0].port, 8080);
@@ -146,8 +138,9 @@ static void test_shared_socket_counts_once_per_process_and_host(void **state)
 	assert_int_equal(s.idle_connections, 1);
 	assert_int_equal(s.socket_memory_bytes, 50);
 	assert_int_equal(proc(&s, 100)->connections, 1);
-	assert_int_equal(proc(&s, 100)->fds, 3);
+	assert_int_equal(proc(&s, 100)->fds, 4);
 	assert_int_equal(proc(&s, 300)->connections, 1);
+	assert_int_equal(proc(&s, 300)->fds, 0); /* its table was not found */
 	assert_int_equal(s.ports[0].listeners, 1);
 	assert_int_equal(s.ports[0].connections, 1);
 	sc_summary_free(&s);
@@ -164,7 +157,7 @@ static void test_thread_with_own_table_is_not_counted_twice(void **state)
 	recs[nrecs].tid = 101;
 	nrecs++;
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
-	assert_int_equal(proc(&s, 100)->fds, 1);
+	assert_int_equal(proc(&s, 100)->fds, 4);
 	assert_int_equal(proc(&s, 100)->connections, 1);
 	sc_summary_free(&s);
 }
@@ -175,13 +168,29 @@ static void test_socket_in_a_threads_own_table_counts(void **state)
 
 	(void)state;
 	header();
-	file(100, 100);
 	conn(100, 10, 8080, 1, 0);
 	recs[nrecs - 1].tid = 101;       /* only reached through thread 101's own table */
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
 	assert_int_equal(s.connections, 1);
 	assert_int_equal(proc(&s, 100)->connections, 1);
-	assert_int_equal(proc(&s, 100)->fds, 1);   /* fds come from the first table */
+	assert_int_equal(proc(&s, 100)->fds, 4);   /* fds come from the task record */
+	sc_summary_free(&s);
+}
+
+static void test_removed_and_unowned_records_are_skipped(void **state)
+{
+	struct sc_summary s;
+
+	(void)state;
+	header();
+	conn(100, 10, 8080, 1, 0);
+	conn(100, 11, 8080, 1, 0);
+	recs[nrecs - 1].kind = 0;        /* closed since the walk */
+	conn(0, 12, 8080, 1, 0);         /* accepted, owner not known yet */
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(s.connections, 1);
+	assert_int_equal(s.nprocs, 1);
+	assert_int_equal(proc(&s, 100)->connections, 1);
 	sc_summary_free(&s);
 }
 
@@ -247,7 +256,7 @@ static void test_missing_header_is_rejected(void **state)
 
 	(void)state;
 	nrecs = 0;
-	file(100, 100);
+	conn(100, 10, 8080, 1, 0);
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), -EPROTO);
 	assert_int_equal(sc_conn_idle_list(recs, nrecs, &inputs, &list, &n), -EPROTO);
 	assert_int_equal(sc_summary_build(&s, recs, 0, tasks, 3, &inputs), -EPROTO);
@@ -284,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_shared_socket_counts_once_per_process_and_host),
 		cmocka_unit_test(test_thread_with_own_table_is_not_counted_twice),
 		cmocka_unit_test(test_socket_in_a_threads_own_table_counts),
+		cmocka_unit_test(test_removed_and_unowned_records_are_skipped),
 		cmocka_unit_test(test_traffic_during_the_walk_is_not_ancient),
 		cmocka_unit_test(test_state_change_during_the_walk),
 		cmocka_unit_test(test_many_processes_grow_the_table),
