@@ -45,6 +45,8 @@ PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
 	user/daemon_args.c user/metrics.c
 # What connections cost (issue 4).
 PURE_SRCS += user/group.c user/slab.c user/epoll_watch.c user/cost.c user/cost_json.c tools/cost_args.c
+# `top` between walks (issue 6).
+PURE_SRCS += user/mirror.c user/changes.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
 
@@ -108,14 +110,17 @@ test: deps
 unit-bins: $(UNIT_BINS)
 
 # Programs the integration tests run (plain C where Python cannot do it).
-TEST_HELPERS := $(BUILD)/tests/helpers/zombie_leader $(BUILD)/tests/helpers/summary_check
+TEST_HELPERS := $(BUILD)/tests/helpers/zombie_leader $(BUILD)/tests/helpers/summary_check \
+	$(BUILD)/tests/helpers/live_check
 test-helpers: $(TEST_HELPERS)
 
 # A helper that drives the library itself links it.
-$(BUILD)/tests/helpers/summary_check: tests/integration/summary_check.c $(LIB_OBJS)
+$(BUILD)/tests/helpers/summary_check $(BUILD)/tests/helpers/live_check: \
+		$(BUILD)/tests/helpers/%: tests/integration/%.c tests/integration/print_summary.c \
+		tests/integration/print_summary.h $(LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests/integration $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 $(BUILD)/tests/helpers/%: tests/integration/%.c
 	$(call msg,CC,$@)

@@ -223,6 +223,12 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_double(&w, delay_s, 1);
 	JW_KEY(&w, "collect_ms");
 	jw_double(&w, (double)s->collect_ns / 1e6, 1);
+	/* How the frame was made: a walk, or the last walk plus the changes since. */
+	JW_KEY(&w, "walk_age_s");
+	jw_double(&w, s->walked_ns >= s->taken_ns ? 0 : (double)(s->taken_ns - s->walked_ns) / 1e9,
+		  1);
+	JW_KEY(&w, "changes");
+	jw_uint(&w, s->changes);
 	JW_KEY(&w, "activity_hook");
 	jw_string(&w, sc_hook_name(s->hook));
 	JW_KEY(&w, "policy");

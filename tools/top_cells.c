@@ -93,14 +93,19 @@ void top_totals_line(const struct top_frame *f, char *buf, size_t len)
 void top_policy_line(const struct top_frame *f, double delay_s, char *buf, size_t len)
 {
 	const struct sc_summary *s = &f->sum;
-	char after[32];
+	char after[32], walked[48];
 
+	if (s->walked_ns >= s->taken_ns)
+		snprintf(walked, sizeof(walked), "walk");
+	else
+		snprintf(walked, sizeof(walked), "%llu changes since a walk %.0fs ago",
+			 (unsigned long long)s->changes, (double)(s->taken_ns - s->walked_ns) / 1e9);
 	snprintf(buf, len,
 		 "idle after %s, heartbeat <= %llu B, activity hook %s, refresh %.1fs, "
-		 "collected in %.0f ms",
+		 "collected in %.0f ms (%s)",
 		 fmt_duration_ms(s->policy.idle_after_ms, after, sizeof(after)),
 		 (unsigned long long)s->policy.heartbeat_bytes, sc_hook_name(s->hook), delay_s,
-		 (double)s->collect_ns / 1e6);
+		 (double)s->collect_ns / 1e6, walked);
 }
 
 static const char *bound(__u32 s, char *buf, size_t len)

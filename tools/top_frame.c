@@ -12,14 +12,18 @@
 #include "top_rows.h"
 #include "view.h"
 
-void top_frame_init(struct top_frame *f)
+void top_frame_init(struct top_frame *f, double refresh_s)
 {
 	memset(f, 0, sizeof(*f));
 	f->scope.port = -1;
+	/* Three refreshes' worth, so a slow frame does not lose changes. */
+	sc_summary_live_init(&f->live, (__u64)((3 * refresh_s + 10) * 1e9));
 }
 
 void top_frame_free(struct top_frame *f)
 {
+	__u64 lease_ns = f->live.lease_ns;
+
 	if (f->have_sum)
 		sc_summary_free(&f->sum);
 	free(f->procs);
@@ -27,7 +31,10 @@ void top_frame_free(struct top_frame *f)
 	free(f->conns);
 	free(f->cookies);
 	top_history_free(&f->hist);
-	top_frame_init(f);
+	sc_summary_live_free(&f->live);
+	memset(f, 0, sizeof(*f));
+	f->scope.port = -1;
+	sc_summary_live_init(&f->live, lease_ns);
 }
 
 int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
@@ -38,7 +45,7 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	size_t nprocs = 0, nports = 0;
 	int err;
 
-	err = sc_summary_collect(&sum, t, policy);
+	err = sc_summary_live_collect(&f->live, &sum, t, policy);
 	if (err)
 		return err;
 	if (top_rows_procs(&sum, pids, npids, &procs, &nprocs) ||

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "summary.h"
+#include "summary_live.h"
 #include "top_model.h"
 
 struct sc_tracker;
@@ -21,10 +22,12 @@ struct top_scope {
 /*
  * The data of one refresh and what carries over between refreshes (counter
  * readings for rates, per-process history). The process and port views come
- * from the cheap summary; only the connections view takes a full snapshot.
+ * from the cheap summary (sc_summary_live); only the connections view takes a
+ * full snapshot.
  */
 struct top_frame {
 	unsigned long number;           /* frames collected so far */
+	struct sc_summary_live live;    /* the walk, kept up to date between walks */
 	struct sc_summary sum;
 	bool have_sum;
 	bool rates_known;               /* opened/closed per second need two frames */
@@ -41,7 +44,8 @@ struct top_frame {
 	double appeared_per_s, gone_per_s;
 };
 
-void top_frame_init(struct top_frame *f);
+/* refresh_s: how often top_frame_collect will be called (the change lease outlives it). */
+void top_frame_init(struct top_frame *f, double refresh_s);
 void top_frame_free(struct top_frame *f);
 
 /* A new summary, its rows and rates. pids (npids > 0) narrows the processes.

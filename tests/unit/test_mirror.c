@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for user/mirror.c: a walk's records brought up to date by
+ * changes, checked through the summary `top` folds from them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mirror.h"
+#include "summary_build.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_FIN_WAIT1 4
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+#define HZ 250
+#define NOW_JIFFIES 1000000ull
+#define NOW_NS 4000000000000ull
+#define SEC_J(s) ((s) * HZ)
+
+static const struct sc_task_record tasks[] = {
+	{ .tgid = 100, .nofile_cur = 1024, .open_fds = 10, .comm = "server" },
+	{ .tgid = 200, .nofile_cur = 1024, .open_fds = 10, .comm = "worker" },
+};
+
+static const struct sc_summary_inputs inputs = {
+	.policy = { .idle_after_ms = 60000 },
+	.hook = SC_HOOK_TRACEPOINT,
+	.attached_ns = 1000000000ull,
+	.kernel_hz = HZ,
+};
+
+/* A walk: a listener on 8080 and two connections to it, idle 120 s, held by 100. */
+static void load_walk(struct sc_mirror *m)
+{
+	struct sc_conn_record r[4] = {
+		{ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
+		  .last_active_jiffies = NOW_JIFFIES },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = TCP_LISTEN, .lport = 8080,
+		  .cookie = 1, .mem = 0, .kernel_last = 128 },
+	};
+	int i;
+
+	for (i = 2; i < 4; i++)
+		r[i] = (struct sc_conn_record){
+			.kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = TCP_ESTABLISHED,
+			.flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES, .lport = 8080,
+			.rport = (__u16)(50000 + i), .cookie = (__u64)(10 + i),
+			.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(120)),
+		};
+	assert_int_equal(sc_mirror_load(m, r, 4), 0);
+}
+
+static struct sc_change change(__u8 kind, __u64 cookie, __u8 state, __u32 tgid)
+{
+	return (struct sc_change){
+		.kind = kind, .cookie = cookie, .state = state, .tgid = tgid, .lport = 8080,
+		.rport = 40000, .jiffies = (__u32)NOW_JIFFIES, .established_ns = NOW_NS,
+	};
+}
+
+static void summarize(const struct sc_mirror *m, struct sc_summary *s)
+{
+	assert_int_equal(sc_summary_build(s, m->recs, m->n, tasks, 2, &inputs), 0);
+}
+
+static const struct sc_summary_proc *proc(const struct sc_summary *s, __u32 pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
+static void test_load_needs_a_header(void **state)
+{
+	struct sc_conn_record r = { .kind = SC_CONN_TCP };
+	struct sc_mirror m = {};
+
+	(void)state;
+	assert_int_equal(sc_mirror_load(&m, &r, 1), -EPROTO);
+	assert_int_equal(sc_mirror_load(&m, &r, 0), -EPROTO);
+	sc_mirror_free(&m);
+}
+
+static void test_new_connection_is_added_to_its_owner(void **state)
+{
+	struct sc_change c = change(SC_CHANGE_STATE, 99, TCP_ESTABLISHED, 100);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);   /* the same change again: once */
+	summarize(&m, &s);
+	assert_int_equal(s.connections, 3);
+	assert_int_equal(s.idle_connections, 2);         /* the new one is fresh */
+	assert_int_equal(proc(&s, 100)->connections, 3);
+	assert_int_equal(s.ports[0].connections, 3);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
+static void test_unknown_owner_waits_for_a_call(void **state)
+{
+	struct sc_change c = change(SC_CHANGE_STATE, 99, TCP_ESTABLISHED, 0);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(proc(&s, 100)->connections, 2);
+	sc_summary_free(&s);
+	c = change(SC_CHANGE_CALLS, 99, TCP_ESTABLISHED, 200);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(proc(&s, 200)->connections, 1);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
+static void test_close_removes_and_leaving_established_stops_counting(void **state)
+{
+	struct sc_change closing = change(SC_CHANGE_STATE, 12, TCP_FIN_WAIT1, 100);
+	struct sc_change closed = change(SC_CHANGE_STATE, 13, TCP_CLOSE, 100);
+	struct sc_change stray = change(SC_CHANGE_STATE, 77, TCP_CLOSE, 100);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	assert_int_equal(sc_mirror_apply(&m, &closing), 0);
+	assert_int_equal(sc_mirror_apply(&m, &closed), 0);
+	assert_int_equal(sc_mirror_apply(&m, &stray), 0);  /* never seen: nothing */
+	assert_int_equal(sc_mirror_count(&m, 13), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.connections, 0);
+	assert_int_equal(proc(&s, 100)->tcp_sockets, 2);   /* the listener and FIN_WAIT1 */
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
+static void test_calls_make_active_and_move_a_sole_holder(void **state)
+{
+	struct sc_change c = change(SC_CHANGE_CALLS, 12, TCP_ESTABLISHED, 200);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	c.last_active_jiffies = NOW_JIFFIES - SEC_J(1);
+	c.flags = SC_CONN_SAW_CALLS;
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.idle_connections, 1);
+	assert_int_equal(proc(&s, 100)->connections, 1);
+	assert_int_equal(proc(&s, 200)->connections, 1);
+	assert_int_equal(proc(&s, 200)->idle_connections, 0);
+	sc_summary_free(&s);
+	/* An older report does not make it idle again. */
+	c.last_active_jiffies = NOW_JIFFIES - SEC_J(100);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.idle_connections, 1);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
+static void test_a_shared_socket_keeps_its_holders(void **state)
+{
+	struct sc_conn_record r[3] = {
+		{ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
+		  .last_active_jiffies = NOW_JIFFIES },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_ESTABLISHED, .cookie = 5,
+		  .flags = SC_CONN_HAS_TIMES, .kernel_last = (__u32)(NOW_JIFFIES - SEC_J(120)) },
+	};
+	struct sc_change c = change(SC_CHANGE_CALLS, 5, TCP_ESTABLISHED, 300);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	r[2] = r[1];
+	r[2].tgid = 200;                               /* inherited by a fork */
+	assert_int_equal(sc_mirror_load(&m, r, 3), 0);
+	assert_int_equal(sc_mirror_count(&m, 5), 2);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.connections, 1);
+	assert_int_equal(s.idle_connections, 0);       /* both holders see the call */
+	assert_int_equal(proc(&s, 100)->connections, 1);
+	assert_int_equal(proc(&s, 200)->idle_connections, 0);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
+static void test_many_changes_grow_and_compact(void **state)
+{
+	struct sc_mirror m = {};
+	struct sc_summary s;
+	struct sc_change c;
+	__u64 i;
+
+	(void)state;
+	load_walk(&m);
+	for (i = 0; i < 5000; i++) {
+		c = change(SC_CHANGE_STATE, 1000 + i, TCP_ESTABLISHED, 100);
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	}
+	for (i = 0; i < 5000; i++) {
+		if (i % 4 == 0)
+			continue;
+		c = change(SC_CHANGE_STATE, 1000 + i, TCP_CLOSE, 100);
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	}
+	assert_true(m.n < 5000);                       /* closed ones were dropped */
+	for (i = 0; i < 5000; i++)
+		assert_int_equal(sc_mirror_count(&m, 1000 + i), i % 4 == 0);
+	summarize(&m, &s);
+	assert_int_equal(s.connections, 2 + 1250);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_needs_a_header),
+		cmocka_unit_test(test_new_connection_is_added_to_its_owner),
+		cmocka_unit_test(test_unknown_owner_waits_for_a_call),
+		cmocka_unit_test(test_close_removes_and_leaving_established_stops_counting),
+		cmocka_unit_test(test_calls_make_active_and_move_a_sole_holder),
+		cmocka_unit_test(test_a_shared_socket_keeps_its_holders),
+		cmocka_unit_test(test_many_changes_grow_and_compact),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_CHANGES_H
+#define SC_CHANGES_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "sockcost.h"
+
+/*
+ * Reading the change ring (sockcost.h): each reader keeps its own position,
+ * so any number of readers share one ring.
+ */
+
+/*
+ * Copies the complete changes from *pos up to head into out (room for cap),
+ * advancing *pos past them. Stops early at a slot still being written (it is
+ * read next time) or when out is full. Returns the number copied, or
+ * -EOVERFLOW when changes since *pos were overwritten before being read; *pos
+ * is then set to head and the reader must start over from a walk. Pure: the
+ * ring may be any memory laid out like the kernel's, so tests can drive it.
+ */
+long sc_changes_take(const struct sc_change *ring, __u32 nslots, __u64 head, __u64 *pos,
+		     struct sc_change *out, size_t cap);
+
+/* The ring and head maps, mapped read-only. */
+struct sc_change_ring {
+	const struct sc_change *slots;
+	const __u64 *head;
+	size_t slots_len, head_len;
+};
+
+/* Maps the two maps (sc_tracker_change_fds). Returns 0 or a negative errno (logged). */
+int sc_change_ring_map(struct sc_change_ring *r, int ring_fd, int head_fd);
+void sc_change_ring_unmap(struct sc_change_ring *r);
+/* The next sequence number a writer will take. */
+__u64 sc_change_ring_head(const struct sc_change_ring *r);
+
+#endif /* SC_CHANGES_H */

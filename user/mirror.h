@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_MIRROR_H
+#define SC_MIRROR_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "sockcost.h"
+
+/*
+ * A copy of the aggregate walk's records (a header, then one per TCP socket
+ * and process holding it) kept true between walks by the change ring, so
+ * `top` can summarize every refresh without walking every fd of every
+ * process. Pure: no kernel access, unit-tested.
+ *
+ * What a change cannot tell (an fd passed to another process, a fork, queue
+ * memory moving without a call, accept queues) is set right by the next walk.
+ */
+struct sc_mirror {
+	struct sc_conn_record *recs; /* recs[0] is the header; kind 0 marks a removed record */
+	__u32 *next;                 /* the next record of the same socket (another holder) */
+	size_t n, cap;
+	__u32 *index;                /* open addressing by cookie: a socket's first record */
+	size_t mask;                 /* index slots - 1 */
+	size_t used;                 /* index slots ever filled since the last rebuild */
+	size_t removed;              /* records of kind 0 */
+};
+
+/* Replaces the contents with a walk's records (header first). Returns 0,
+ * -EPROTO without a header, or -ENOMEM (the mirror is then empty). */
+int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_t n);
+
+/*
+ * Applies one change: a socket entering ESTABLISHED or LISTEN is added (to
+ * its owner, if known) unless present; CLOSE removes it; anything else
+ * updates every record of the socket. Calls move a socket held by a single
+ * process to the caller's process. Returns 0 or -ENOMEM.
+ */
+int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c);
+
+/* Records of the socket with this cookie (any holder). */
+size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie);
+
+void sc_mirror_free(struct sc_mirror *m);
+
+#endif /* SC_MIRROR_H */
