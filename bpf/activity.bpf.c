@@ -10,11 +10,11 @@
 
 static __always_inline void record_call(struct sock *sk, long bytes, int is_send)
 {
+	struct sc_change_head *head;
 	struct sc_sock_state *st;
 	struct sc_config *cfg;
 	__u32 tgid;
 	__u64 now;
-	int moved;
 
 	if (bytes <= 0 || !sc_is_tcp(sk))
 		return;
@@ -42,14 +42,13 @@ static __always_inline void record_call(struct sock *sk, long bytes, int is_send
 
 	/* Calls run in the process using the socket: it is the owner now. */
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	moved = st->owner_tgid != tgid;
-	if (moved)
+	if (st->owner_tgid != tgid)
 		st->owner_tgid = tgid;
-	if (!sc_changes_wanted(cfg, now) ||
-	    (!moved && (__u32)now - st->change_jiffies < cfg->change_gap_jiffies))
+	head = sc_changes_wanted(now);
+	if (!head || (__u32)now - st->change_jiffies < head->gap_jiffies)
 		return;
 	st->change_jiffies = (__u32)now;
-	sc_change_report(sk, st, SC_CHANGE_CALLS, sk->__sk_common.skc_state, now);
+	sc_change_report(head, sk, st, SC_CHANGE_CALLS, sk->__sk_common.skc_state, now);
 }
 
 SEC("tp_btf/sock_send_length")

@@ -22,14 +22,17 @@ static long count_word(__u32 i, void *data)
 	return 0;
 }
 
-/* Set bits of the table's open-fd bitmap: one word per loop step. */
+/*
+ * Set bits of the table's open-fd bitmap, one word per bpf_loop step (a
+ * bounded loop over a million fds is more than the verifier takes).
+ */
 static __u64 count_open_fds(struct files_struct *files)
 {
 	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
 	struct fd_count c = { .open_fds = BPF_CORE_READ(fdt, open_fds) };
 	__u32 words = (BPF_CORE_READ(fdt, max_fds) + 63) / 64;
 
-	if (!c.open_fds || bpf_loop(words, count_word, &c, 0) < 0)
+	if (!c.open_fds || bpf_loop(words, count_word, &c, 0) != (long)words)
 		return SC_FDS_UNKNOWN;
 	return c.count;
 }
@@ -56,8 +59,7 @@ static struct files_struct *fd_table(struct task_struct *leader)
 	return NULL;
 }
 
-SEC("iter/task")
-int sc_iter_task(struct bpf_iter__task *ctx)
+static __always_inline int write_task(struct bpf_iter__task *ctx, bool count_fds)
 {
 	struct task_struct *task = ctx->task;
 	struct sc_task_record rec = {};
@@ -73,11 +75,28 @@ int sc_iter_task(struct bpf_iter__task *ctx)
 		rec.netns = ns->net_ns->ns.inum;
 	rec.nofile_cur = task->signal->rlim[RLIMIT_NOFILE].rlim_cur;
 	rec.nofile_max = task->signal->rlim[RLIMIT_NOFILE].rlim_max;
-	files = fd_table(task);
-	rec.open_fds = files ? count_open_fds(files) : SC_FDS_UNKNOWN;
+	rec.open_fds = SC_FDS_UNKNOWN;
+	if (count_fds) {
+		files = fd_table(task);
+		if (files)
+			rec.open_fds = count_open_fds(files);
+	}
 	__builtin_memcpy(rec.comm, task->comm, sizeof(rec.comm));
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
+}
+
+SEC("iter/task")
+int sc_iter_task(struct bpf_iter__task *ctx)
+{
+	return write_task(ctx, true);
+}
+
+/* For kernels without bpf_loop (before 5.17): userspace counts fds in /proc. */
+SEC("iter/task")
+int sc_iter_task_compat(struct bpf_iter__task *ctx)
+{
+	return write_task(ctx, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -39,13 +39,12 @@ struct {
 	__type(value, struct sc_change);
 } sc_changes SEC(".maps") __weak;
 
-/* Index 0: the next sequence number of sc_changes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct sc_change_head);
 } sc_change_head SEC(".maps") __weak;
 
 static __always_inline struct sc_counters *sc_counters_this_cpu(void)

@@ -60,14 +60,6 @@ struct sc_config {
 	__u32 pad;
 	/* Which build of the programs is attached: an upgraded daemon replaces them. */
 	__u64 build_id;
-	/*
-	 * Change reports (struct sc_change) are written while jiffies_64 is
-	 * below this: a lease a reader renews every refresh, so nothing is
-	 * written once no reader is left. A socket's send/receive calls are
-	 * reported at most once per change_gap_jiffies.
-	 */
-	__u64 changes_until_jiffies;
-	__u64 change_gap_jiffies;
 };
 
 enum sc_hook {
@@ -181,13 +173,26 @@ struct sc_conn_record {
  * The change ring: what happened to sockets since a reader last looked, so
  * a reader that keeps the last walk's records (`top`) can bring them up to
  * date without walking again. An mmap-able array of SC_CHANGE_SLOTS slots
- * and a head counter: a writer takes sequence number s from the head and
+ * and a head (struct sc_change_head): a writer takes sequence number s from the head and
  * fills slot s % SC_CHANGE_SLOTS, storing seq = s + 1 last. Any number of
  * readers each keep their own position; a slot whose seq is not theirs has
  * been overwritten (the reader fell behind and must walk) or is still being
  * written (read it next time).
  */
-#define SC_CHANGE_SLOTS (1u << 15)
+#define SC_CHANGE_SLOTS (1u << 16)
+
+/* Index 0 of the head map: where writers are, and the readers' lease. */
+struct sc_change_head {
+	__u64 next_seq;        /* the sequence number the next writer takes */
+	/*
+	 * Changes are written while jiffies_64 is below this: a lease readers
+	 * renew every refresh, so nothing is written once no reader is left.
+	 * Kept here, not in sc_config, so renewing it never rewrites the config.
+	 */
+	__u64 until_jiffies;
+	__u64 gap_jiffies;     /* a socket's calls are reported at most this often */
+	__u64 pad[5];          /* a cache line of its own */
+};
 
 /* sc_change.kind */
 #define SC_CHANGE_STATE 1      /* entered ESTABLISHED, LISTEN or CLOSE, or left ESTABLISHED */

@@ -11,9 +11,10 @@ static __always_inline void report(const struct sock *sk, const struct sc_sock_s
 				   int newstate)
 {
 	__u64 now = bpf_jiffies64();
+	struct sc_change_head *head = sc_changes_wanted(now);
 
-	if (sc_changes_wanted(sc_config_get(), now))
-		sc_change_report((struct sock *)sk, st, SC_CHANGE_STATE, newstate, now);
+	if (head)
+		sc_change_report(head, (struct sock *)sk, st, SC_CHANGE_STATE, newstate, now);
 }
 
 /* listen() and connect(): the calling process owns the socket. */
@@ -108,7 +109,8 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 	} else if (oldstate == TCP_ESTABLISHED) {
 		c->closed++; /* established before sockcost and never walked */
 	}
-	if (st && (oldstate == TCP_ESTABLISHED || newstate == TCP_CLOSE))
+	/* A close is reported even unwatched: a walk may have seen it held in any state. */
+	if ((st && oldstate == TCP_ESTABLISHED) || newstate == TCP_CLOSE)
 		report(sk, st, newstate);
 	return 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <curses.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -188,6 +189,12 @@ int cmd_top(int argc, char **argv)
 		fprintf(stderr, "sockcost top: not a terminal, printing %lu batch frame%s "
 			"(-b -n N for more)\n", o.iterations, o.iterations == 1 ? "" : "s");
 	}
+	/*
+	 * A fixed mmap threshold: each walk's buffers (megabytes) go back to the
+	 * system when freed, instead of glibc raising the threshold and keeping
+	 * them in the heap, which would read as growth over a long session.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	/* Live counters: exact opened/closed and established counts. */
 	t = sc_tracker_open_reader(&o.policy, true);
 	if (!t)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ int sc_change_ring_map(struct sc_change_ring *r, int ring_fd, int head_fd)
 		sc_err("cannot map the change ring: %s", strerror(err));
 		return -err;
 	}
-	r->head = mmap(NULL, r->head_len, PROT_READ, MAP_SHARED, head_fd, 0);
+	r->head = mmap(NULL, r->head_len, PROT_READ | PROT_WRITE, MAP_SHARED, head_fd, 0);
 	if (r->head == MAP_FAILED) {
 		int err = errno;
 
@@ -45,5 +46,18 @@ void sc_change_ring_unmap(struct sc_change_ring *r)
 
 __u64 sc_change_ring_head(const struct sc_change_ring *r)
 {
-	return __atomic_load_n(r->head, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&r->head->next_seq, __ATOMIC_ACQUIRE);
+}
+
+__u64 sc_change_ring_lease(struct sc_change_ring *r, __u64 until_jiffies, __u64 gap_jiffies)
+{
+	__u64 was = __atomic_load_n(&r->head->until_jiffies, __ATOMIC_RELAXED);
+
+	/* The gap first: a program that sees the new lease sees its gap. */
+	__atomic_store_n(&r->head->gap_jiffies, gap_jiffies, __ATOMIC_RELEASE);
+	while (was < until_jiffies &&
+	       !__atomic_compare_exchange_n(&r->head->until_jiffies, &was, until_jiffies, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+	return was;
 }

@@ -23,10 +23,10 @@
 long sc_changes_take(const struct sc_change *ring, __u32 nslots, __u64 head, __u64 *pos,
 		     struct sc_change *out, size_t cap);
 
-/* The ring and head maps, mapped read-only. */
+/* The ring (read-only) and its head (writable: the lease), mapped. */
 struct sc_change_ring {
 	const struct sc_change *slots;
-	const __u64 *head;
+	struct sc_change_head *head;
 	size_t slots_len, head_len;
 };
 
@@ -35,5 +35,12 @@ int sc_change_ring_map(struct sc_change_ring *r, int ring_fd, int head_fd);
 void sc_change_ring_unmap(struct sc_change_ring *r);
 /* The next sequence number a writer will take. */
 __u64 sc_change_ring_head(const struct sc_change_ring *r);
+/*
+ * Asks the programs to report changes until jiffies_64 reaches until_jiffies,
+ * a socket's calls at most once per gap_jiffies. A longer lease another
+ * reader holds stands; the gap is the last caller's. Returns the lease as it
+ * was, so a caller can tell its own lapsed (changes may be missing).
+ */
+__u64 sc_change_ring_lease(struct sc_change_ring *r, __u64 until_jiffies, __u64 gap_jiffies);
 
 #endif /* SC_CHANGES_H */

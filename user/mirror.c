@@ -68,16 +68,19 @@ static int rebuild(struct sc_mirror *m)
 	__u32 *index;
 
 	for (i = 1; i < m->n; i++)
-		if (m->recs[i].kind == SC_CONN_TCP)
-			m->recs[live++] = m->recs[i];
-	m->n = live;
-	m->removed = 0;
+		live += m->recs[i].kind == SC_CONN_TCP;
 	while (slots < live * 3)
 		slots <<= 1;
+	/* Allocated first: on failure the mirror is left as it was. */
 	index = malloc(slots * sizeof(*index));
 	if (!index)
 		return -ENOMEM;
 	memset(index, 0xff, slots * sizeof(*index));
+	for (i = 1, live = 1; i < m->n; i++)
+		if (m->recs[i].kind == SC_CONN_TCP)
+			m->recs[live++] = m->recs[i];
+	m->n = live;
+	m->removed = 0;
 	free(m->index);
 	m->index = index;
 	m->mask = slots - 1;
@@ -149,6 +152,9 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	struct sc_conn_record *r;
 	int err;
 
+	/* A call that read ESTABLISHED just before the close was reported. */
+	if (m->closed[c->cookie % SC_MIRROR_CLOSED] == c->cookie)
+		return 0;
 	if (m->n == m->cap && (err = reserve(m, m->cap * 2)))
 		return err;
 	if ((m->used + 1) * 2 > m->mask + 1 && (err = rebuild(m)))
@@ -202,6 +208,7 @@ int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c)
 		return 0;
 	first = find(m, c->cookie, &slot);
 	if (c->kind == SC_CHANGE_STATE && c->state == TCP_CLOSE) {
+		m->closed[c->cookie % SC_MIRROR_CLOSED] = c->cookie;
 		if (first == END)
 			return 0;
 		for (i = first; i != END; i = m->next[i]) {

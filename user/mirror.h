@@ -16,6 +16,9 @@
  * What a change cannot tell (an fd passed to another process, a fork, queue
  * memory moving without a call, accept queues) is set right by the next walk.
  */
+/* Recently closed sockets remembered, so a late report cannot bring one back. */
+#define SC_MIRROR_CLOSED 4096
+
 struct sc_mirror {
 	struct sc_conn_record *recs; /* recs[0] is the header; kind 0 marks a removed record */
 	__u32 *next;                 /* the next record of the same socket (another holder) */
@@ -24,6 +27,7 @@ struct sc_mirror {
 	size_t mask;                 /* index slots - 1 */
 	size_t used;                 /* index slots ever filled since the last rebuild */
 	size_t removed;              /* records of kind 0 */
+	__u64 closed[SC_MIRROR_CLOSED]; /* cookies closed, by cookie % SC_MIRROR_CLOSED */
 };
 
 /* Replaces the contents with a walk's records (header first). Returns 0,

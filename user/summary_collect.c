@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "proc_fds.h"
 #include "summary.h"
 #include "tracker.h"
 #include "walk.h"
@@ -20,6 +21,7 @@ int sc_summary_from_walk(struct sc_summary *s, const struct sc_walk *w,
 		sc_err("cannot summarize the walk: %s", strerror(-err));
 		return err;
 	}
+	sc_summary_fill_fds(s);
 	s->bpf_missed_events = sc_tracker_missed_events(t);
 	s->walked_ns = s->taken_ns;
 	return 0;

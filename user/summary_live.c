@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "proc_fds.h"
 #include "summary_live.h"
 #include "tracker.h"
 #include "walk.h"
@@ -126,41 +127,59 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 static bool must_walk(const struct sc_summary_live *l, const struct sc_tracker *t, __u64 now,
 		      __u64 missed)
 {
-	return !l->walked_ns || now - l->walked_ns >= l->resync_ns || missed != l->missed ||
-	       !l->in.kernel_hz || sc_tracker_hook(t) == SC_HOOK_NONE;
+	return l->stale || !l->mirror.recs || now - l->walked_ns >= l->resync_ns ||
+	       missed != l->missed || !l->in.kernel_hz || sc_tracker_hook(t) == SC_HOOK_NONE;
 }
 
-/* Keeps the programs reporting changes for lease_ns more. Needs HZ, known from a walk. */
-static int renew_lease(const struct sc_summary_live *l, const struct sc_tracker *t,
-		       const struct sc_idle_policy *policy, __u64 now_ns)
+/*
+ * Keeps the programs reporting changes for lease_ns more. Needs HZ, known
+ * from a walk. Returns true if the lease held so far lapsed (this reader was
+ * stopped longer than it lasts, or the ring is new): changes may be missing.
+ */
+static bool renew_lease(struct sc_summary_live *l, const struct sc_idle_policy *policy,
+			__u64 now_ns)
 {
 	__u32 hz = l->in.kernel_hz;
+	__u64 now = jiffies_at(l, now_ns), was, held = l->lease_until;
 
-	return sc_tracker_lease_changes(t, jiffies_at(l, now_ns) + ns_to_jiffies(l->lease_ns, hz),
-					change_gap_jiffies(policy, hz));
+	l->lease_until = now + ns_to_jiffies(l->lease_ns, hz);
+	was = sc_change_ring_lease(&l->ring, l->lease_until, change_gap_jiffies(policy, hz));
+	return held && (was < held || now >= held);
+}
+
+/* Walks, leasing changes first the very first time (the lease needs HZ, which a walk tells). */
+static int walk_now(struct sc_summary_live *l, const struct sc_tracker *t,
+		    const struct sc_idle_policy *policy, __u64 missed, bool ring)
+{
+	int err;
+
+	if (ring && !l->in.kernel_hz) {
+		err = walk(l, t, policy, missed);
+		if (err)
+			return err;
+		if (l->in.kernel_hz)
+			renew_lease(l, policy, sc_mono_ns());
+	}
+	err = walk(l, t, policy, missed);
+	l->stale = err != 0;
+	return err;
 }
 
 int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 			    const struct sc_tracker *t, const struct sc_idle_policy *policy)
 {
 	__u64 start = sc_mono_ns(), missed = sc_tracker_missed_events(t), now_ns;
-	bool walked = false, ring = ring_ready(l, t);
+	bool walked = false, ring = ring_ready(l, t), lapsed = false;
 	long changes = 0;
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	if (ring && l->in.kernel_hz && renew_lease(l, t, policy, start))
-		return -EIO;
-	if (!ring || must_walk(l, t, start, missed)) {
-		/* The first time, a walk tells HZ, for a lease before the walk that counts. */
-		if (ring && !l->in.kernel_hz) {
-			err = walk(l, t, policy, missed);
-			if (err)
-				return err;
-			if (l->in.kernel_hz && renew_lease(l, t, policy, sc_mono_ns()))
-				return -EIO;
-		}
-		err = walk(l, t, policy, missed);
+	if (ring && l->in.kernel_hz)
+		lapsed = renew_lease(l, policy, start);
+	if (lapsed)
+		sc_debug("the change lease lapsed: walking again");
+	if (!ring || lapsed || must_walk(l, t, start, missed)) {
+		err = walk_now(l, t, policy, missed, ring);
 		if (err)
 			return err;
 		walked = true;
@@ -169,16 +188,21 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 		changes = apply_changes(l);
 		if (changes == -EOVERFLOW && !walked) {
 			sc_debug("changes were overwritten before being read: walking again");
-			err = walk(l, t, policy, missed);
+			err = walk_now(l, t, policy, missed, ring);
 			if (err)
 				return err;
 			walked = true;
 			changes = apply_changes(l);
 		}
-		if (changes == -ENOMEM)
+		if (changes == -ENOMEM) {
+			l->stale = true;
 			return sc_err("out of memory");
-		if (changes < 0)
-			changes = 0; /* lost during a fresh walk: the next refresh walks */
+		}
+		if (changes < 0) {
+			/* Lost even during a fresh walk: this frame is short of them, the next walks. */
+			l->stale = true;
+			changes = 0;
+		}
 	}
 	if (!walked) {
 		l->tasks.count = 0;
@@ -196,6 +220,7 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 			       &l->in);
 	if (err)
 		return sc_err("cannot summarize: %s", strerror(-err));
+	sc_summary_fill_fds(s);
 	s->bpf_missed_events = missed;
 	s->walked_ns = walked ? s->taken_ns : l->walked_ns;
 	s->changes = (__u64)changes;

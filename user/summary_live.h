@@ -15,8 +15,9 @@
  * Summaries for a reader that refreshes often (`top`): one walk, then each
  * refresh brings its records up to date from the change ring and counts fds
  * per process, which costs the changes, not the sockets. It walks again
- * every resync_ns, when changes were lost (the ring overflowed or the kernel
- * skipped program runs), and on every refresh where changes cannot be had
+ * every resync_ns, when changes were lost (the ring overflowed, the kernel
+ * skipped program runs, or the lease on changes lapsed or was reset by a
+ * daemon reloading), and on every refresh where changes cannot be had
  * (no per-call activity hook, or the ring cannot be mapped).
  */
 struct sc_summary_live {
@@ -32,7 +33,9 @@ struct sc_summary_live {
 	struct sc_summary_inputs in; /* of the last walk: hook, attach time, HZ */
 	__u64 ref_ns, ref_jiffies;   /* the last walk's clocks */
 	__u64 walked_ns;             /* 0: no walk yet */
+	bool stale;                  /* changes were lost: walk on the next refresh */
 	__u64 missed;                /* skipped program runs as of the last walk */
+	__u64 lease_until;           /* jiffies_64 our change lease runs to, 0: none yet */
 };
 
 #define SC_LIVE_RESYNC_NS (30ull * 1000000000ull)

@@ -47,7 +47,7 @@ static const char *const map_pin_name[M_COUNT] = {
 /* Value sizes a pinned map must have to be read as ours: a second guard after the ABI. */
 static const __u32 map_value_size[M_COUNT] = {
 	sizeof(struct sc_sock_state), sizeof(struct sc_config), sizeof(struct sc_counters),
-	sizeof(struct sc_change), sizeof(__u64),
+	sizeof(struct sc_change), sizeof(struct sc_change_head),
 };
 
 struct sc_tracker {
@@ -86,7 +86,9 @@ static struct bpf_link **skel_link(struct sockcost *s, enum link_role r)
 	case L_FEXIT_RECV: return &s->links.sc_fexit_recv;
 	case L_ITER_TCP: return &s->links.sc_iter_tcp;
 	case L_ITER_TASK_FILE: return &s->links.sc_iter_task_file;
-	case L_ITER_TASK: return &s->links.sc_iter_task;
+	case L_ITER_TASK:
+		return bpf_program__autoload(s->progs.sc_iter_task) ? &s->links.sc_iter_task
+								      : &s->links.sc_iter_task_compat;
 	case L_ITER_STORAGE: return &s->links.sc_iter_storage;
 	case L_ITER_CONN: return &s->links.sc_iter_conn;
 	case L_COUNT: break;
@@ -149,12 +151,19 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 	struct sockcost *skel;
 	__u32 zero = 0;
 	int err = 0, m;
+	bool fd_counts;
 
 	*step = "open";
 	skel = sockcost__open();
 	if (!skel)
 		return NULL;
 	select_hook(skel, hook);
+	/* Counting fds per process in the kernel needs bpf_loop (5.17+). */
+	fd_counts = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) == 1;
+	bpf_program__set_autoload(skel->progs.sc_iter_task, fd_counts);
+	bpf_program__set_autoload(skel->progs.sc_iter_task_compat, !fd_counts);
+	if (!fd_counts)
+		sc_debug("no bpf_loop: fds per process come from /proc/PID/fd");
 	/* A map iterator needs its map at attach time: attached below. */
 	bpf_program__set_autoattach(skel->progs.sc_iter_storage, false);
 	*step = "reuse pinned maps of";
@@ -575,23 +584,6 @@ void sc_tracker_change_fds(const struct sc_tracker *t, int *ring_fd, int *head_f
 {
 	*ring_fd = t->map_fd[M_CHANGES];
 	*head_fd = t->map_fd[M_CHANGE_HEAD];
-}
-
-int sc_tracker_lease_changes(const struct sc_tracker *t, __u64 until_jiffies, __u64 gap_jiffies)
-{
-	struct sc_config cfg;
-	__u32 zero = 0;
-
-	if (sc_tracker_read_config(t, &cfg))
-		return -EIO;
-	/* Another reader's longer lease stands; the gap is the last reader's. */
-	if (cfg.changes_until_jiffies > until_jiffies)
-		until_jiffies = cfg.changes_until_jiffies;
-	cfg.changes_until_jiffies = until_jiffies;
-	cfg.change_gap_jiffies = gap_jiffies;
-	if (bpf_map_update_elem(t->map_fd[M_CONFIG], &zero, &cfg, BPF_ANY))
-		return sc_err("cannot update BPF config map: %s", strerror(errno));
-	return 0;
 }
 
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg)

@@ -49,12 +49,6 @@ int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
 /* The change ring's maps (sockcost.h, struct sc_change); the tracker keeps them. */
 void sc_tracker_change_fds(const struct sc_tracker *t, int *ring_fd, int *head_fd);
-/*
- * Asks the programs to report changes until jiffies_64 reaches until_jiffies,
- * a socket's calls at most once per gap_jiffies. A longer lease another
- * reader holds stands; the gap is the last caller's. Returns 0 or -EIO (logged).
- */
-int sc_tracker_lease_changes(const struct sc_tracker *t, __u64 until_jiffies, __u64 gap_jiffies);
 int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum);
 struct sc_idle_policy;
 /*

@@ -17,7 +17,8 @@ require_root
 
 SHAPES=${SHAPES:-"pairs:10000 remote:100000 pairs:100000"}
 DELAY=${DELAY:-2}
-FRAMES=${FRAMES:-15}
+# 35 frames at 2 s: the measured span holds the walks top makes every 30 s.
+FRAMES=${FRAMES:-35}
 TARGET_PCT=5
 TICK=$(getconf CLK_TCK)
 [ "$FRAMES" -ge 5 ] || { echo "FRAMES must be >= 5" >&2; exit 1; }

@@ -15,7 +15,7 @@ import pytest
 from helpers import SOCKCOST, connect_pairs, listener, port_of
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
-CONFIG_SIZE = 56          # struct sc_config
+CONFIG_SIZE = 40          # struct sc_config
 ABI_OFFSET = 16           # its abi_version
 BUILD_ID_OFFSET = 32      # its build_id
 

@@ -151,6 +151,22 @@ static void test_close_removes_and_leaving_established_stops_counting(void **sta
 	sc_mirror_free(&m);
 }
 
+static void test_a_late_call_does_not_bring_back_a_closed_socket(void **state)
+{
+	struct sc_change open = change(SC_CHANGE_STATE, 99, TCP_ESTABLISHED, 100);
+	struct sc_change closed = change(SC_CHANGE_STATE, 99, TCP_CLOSE, 100);
+	struct sc_change late = change(SC_CHANGE_CALLS, 99, TCP_ESTABLISHED, 100);
+	struct sc_mirror m = {};
+
+	(void)state;
+	load_walk(&m);
+	assert_int_equal(sc_mirror_apply(&m, &open), 0);
+	assert_int_equal(sc_mirror_apply(&m, &closed), 0);
+	assert_int_equal(sc_mirror_apply(&m, &late), 0);
+	assert_int_equal(sc_mirror_count(&m, 99), 0);
+	sc_mirror_free(&m);
+}
+
 static void test_calls_make_active_and_move_a_sole_holder(void **state)
 {
 	struct sc_change c = change(SC_CHANGE_CALLS, 12, TCP_ESTABLISHED, 200);
@@ -239,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_new_connection_is_added_to_its_owner),
 		cmocka_unit_test(test_unknown_owner_waits_for_a_call),
 		cmocka_unit_test(test_close_removes_and_leaving_established_stops_counting),
+		cmocka_unit_test(test_a_late_call_does_not_bring_back_a_closed_socket),
 		cmocka_unit_test(test_calls_make_active_and_move_a_sole_holder),
 		cmocka_unit_test(test_a_shared_socket_keeps_its_holders),
 		cmocka_unit_test(test_many_changes_grow_and_compact),
