@@ -53,7 +53,8 @@ static __always_inline void sc_change_report(struct sc_change_head *head, struct
 	c->last_active_jiffies = st ? st->last_active_jiffies : 0;
 	c->tgid = st ? st->owner_tgid : 0;
 	c->jiffies = (__u32)now_jiffies;
-	c->mem = state == TCP_LISTEN ? 0 : sc_queue_mem(sk);
+	/* Only a state change's: at a call it is a moment's (the send still unacked). */
+	c->mem = kind == SC_CHANGE_STATE && state != TCP_LISTEN ? sc_queue_mem(sk) : 0;
 	c->lport = sk->__sk_common.skc_num;
 	c->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	c->kind = kind;

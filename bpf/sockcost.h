@@ -205,7 +205,7 @@ struct sc_change {
 	__u64 last_active_jiffies;
 	__u32 tgid;            /* sc_sock_state.owner_tgid, 0 if unknown */
 	__u32 jiffies;         /* when, low 32 bits: the kernel's last-traffic stamp for CALLS */
-	__u32 mem;             /* queue memory, as sc_conn_record */
+	__u32 mem;             /* STATE: queue memory, as sc_conn_record; CALLS: 0 */
 	__u16 lport;           /* host byte order */
 	__u16 rport;
 	__u8 kind;             /* SC_CHANGE_* */

@@ -189,7 +189,8 @@ static void update(struct sc_conn_record *r, const struct sc_change *c, bool sol
 		r->established_ns = c->established_ns;
 	if ((__s64)(c->last_active_jiffies - r->last_active_jiffies) > 0)
 		r->last_active_jiffies = c->last_active_jiffies;
-	if (c->state != TCP_LISTEN)
+	/* Queue memory at a call is a moment's (a send's unacked data): walks keep it. */
+	if (c->kind == SC_CHANGE_STATE && c->state != TCP_LISTEN)
 		r->mem = c->mem;
 	if (traffic)
 		r->kernel_last = c->jiffies;

@@ -13,8 +13,11 @@
  * `top` can summarize every refresh without walking every fd of every
  * process. Pure: no kernel access, unit-tested.
  *
- * What a change cannot tell (an fd passed to another process, a fork, queue
- * memory moving without a call, accept queues) is set right by the next walk.
+ * What changes do not tell waits for the next walk: an fd passed to another
+ * process or dropped by one of a socket's holders, queue memory (kept from
+ * the walk; at a call it is a moment's), listeners' accept queues, kernel
+ * traffic stamps of sockets nobody sends or receives on. A connection counts
+ * from ESTABLISHED, also while it waits in an accept queue.
  */
 /* Recently closed sockets remembered, so a late report cannot bring one back. */
 #define SC_MIRROR_CLOSED 4096
