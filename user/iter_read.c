@@ -41,7 +41,8 @@ int sc_iter_read(int link_fd, struct sc_records *recs)
 			break;
 		n = read(fd, (char *)recs->data + used, ITER_CHUNK);
 		if (n < 0) {
-			if (errno == EINTR)
+			/* EAGAIN: a million objects passed without output; read on. */
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			err = -errno;
 			break;

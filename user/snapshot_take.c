@@ -183,7 +183,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	/* Counted after the walks, which may add records for established sockets. */
 	if (read_iter(t, SC_ITER_STORAGE, &storage, "storage"))
 		goto fail;
-	snap->storage_records = storage.count;
+	/* One record: the count (iter_storage.bpf.c). */
+	snap->storage_records = storage.count == 1 ? *(__u64 *)storage.data : 0;
 	sc_records_free(&storage);
 	if (tcp.count)
 		snap->kernel_hz = sc_kernel_hz(((struct sc_tcp_record *)tcp.data)[0].now_jiffies,
