@@ -23,4 +23,15 @@ __u32 sc_hz_from_jiffies(__u64 jiffies64, __u64 mono_ns);
 /* CONFIG_HZ from a kernel config text, 0 if absent. */
 __u32 sc_hz_from_config_text(const char *text);
 
+/* d jiffies in ns, and ns in jiffies, without overflowing for any realistic value. */
+static inline __u64 sc_jiffies_to_ns(__u64 d, __u32 hz)
+{
+	return d / hz * 1000000000ull + d % hz * 1000000000ull / hz;
+}
+
+static inline __u64 sc_ns_to_jiffies(__u64 ns, __u32 hz)
+{
+	return ns / 1000000000ull * hz + ns % 1000000000ull * hz / 1000000000ull;
+}
+
 #endif /* SC_KERNEL_HZ_H */

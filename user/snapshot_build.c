@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "radix.h"
+#include "kernel_hz.h"
 #include "snapshot_build.h"
 
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
@@ -14,12 +15,6 @@ static int cmp_task(const void *a, const void *b)
 	const struct sc_task_record *x = a, *y = b;
 
 	return CMP(x->tgid, y->tgid);
-}
-
-/* d jiffies in ns without overflowing for any realistic d. */
-static __u64 jiffies_ns(__u64 d, __u32 hz)
-{
-	return d / hz * 1000000000ull + d % hz * 1000000000ull / hz;
 }
 
 /*
@@ -36,7 +31,7 @@ static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz
 	/* A stamp another CPU moved after the record's clock was read: now, not a wrap. */
 	if ((__s32)d < 0)
 		d = 0;
-	return (jiffies_ns(d, hz) + since_record) / 1000000;
+	return (sc_jiffies_to_ns(d, hz) + since_record) / 1000000;
 }
 
 /*
@@ -53,7 +48,7 @@ static __u64 jiffies_to_ns(__u64 stamp, const struct sc_tcp_record *r, __u32 hz)
 		return 0;
 	if (!hz || stamp >= r->now_jiffies)
 		return r->now_ns;
-	ago = jiffies_ns(r->now_jiffies - stamp, hz);
+	ago = sc_jiffies_to_ns(r->now_jiffies - stamp, hz);
 	return ago < r->now_ns ? r->now_ns - ago : 1;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "radix.h"
+#include "kernel_hz.h"
 #include "summary_build.h"
 
 #define TCP_ESTABLISHED 1
@@ -94,11 +95,6 @@ static struct proc_acc *table_get(struct proc_table *t, __u32 tgid)
 	return &t->slots[t->n++];
 }
 
-static __u64 jiffies_ns(__u64 d, __u32 hz)
-{
-	return d / hz * 1000000000ull + d % hz * 1000000000ull / hz;
-}
-
 struct clock_ref {
 	__u64 now_ns;
 	__u64 now_jiffies;
@@ -114,7 +110,7 @@ static __u64 stamp_ns(const struct clock_ref *c, __u64 stamp)
 		return 0;
 	if (!c->hz || stamp >= c->now_jiffies)
 		return c->now_ns;
-	ago = jiffies_ns(c->now_jiffies - stamp, c->hz);
+	ago = sc_jiffies_to_ns(c->now_jiffies - stamp, c->hz);
 	return ago < c->now_ns ? c->now_ns - ago : 1;
 }
 
@@ -140,7 +136,7 @@ static struct sc_idle_result classify(const struct sc_conn_record *r, const stru
 		/* Traffic during the walk is newer than the header's clock: age 0, not a wrap. */
 		__u32 d = (__u32)c->now_jiffies - r->kernel_last;
 
-		idle_in.kernel_age_ms = (__s32)d < 0 ? 0 : jiffies_ns(d, c->hz) / 1000000;
+		idle_in.kernel_age_ms = (__s32)d < 0 ? 0 : sc_jiffies_to_ns(d, c->hz) / 1000000;
 	}
 	return sc_idle_classify(&idle_in, &clk, &in->policy);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "kernel_hz.h"
 #include "log.h"
 #include "proc_fds.h"
 #include "summary_live.h"
@@ -31,15 +32,10 @@ void sc_summary_live_free(struct sc_summary_live *l)
 	sc_summary_live_init(l, l->lease_ns);
 }
 
-static __u64 ns_to_jiffies(__u64 ns, __u32 hz)
-{
-	return ns / 1000000000ull * hz + ns % 1000000000ull * hz / 1000000000ull;
-}
-
 /* jiffies_64 now, from the last walk's pair of clocks. */
 static __u64 jiffies_at(const struct sc_summary_live *l, __u64 now_ns)
 {
-	return l->ref_jiffies + ns_to_jiffies(now_ns - l->ref_ns, l->in.kernel_hz);
+	return l->ref_jiffies + sc_ns_to_jiffies(now_ns - l->ref_ns, l->in.kernel_hz);
 }
 
 /*
@@ -142,7 +138,7 @@ static bool renew_lease(struct sc_summary_live *l, const struct sc_idle_policy *
 	__u32 hz = l->in.kernel_hz;
 	__u64 now = jiffies_at(l, now_ns), was, held = l->lease_until;
 
-	l->lease_until = now + ns_to_jiffies(l->lease_ns, hz);
+	l->lease_until = now + sc_ns_to_jiffies(l->lease_ns, hz);
 	was = sc_change_ring_lease(&l->ring, l->lease_until, change_gap_jiffies(policy, hz));
 	return held && (was < held || now >= held);
 }
