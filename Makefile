@@ -17,38 +17,61 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+PKG_CONFIG ?= pkg-config
+# Warnings are errors in development and CI; packagers may set WERROR=0.
+WERROR    ?= 1
 CFLAGS    ?= -O2 -g
-override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -MMD -MP \
-	-I$(BUILD) -Ibpf -Iuser -Itools
+override CFLAGS += -std=gnu11 -Wall -Wextra -MMD -MP
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Ibpf -MMD -MP
-LDLIBS    := -lbpf -lelf -lz -lm -lpthread -lncurses
+pc_libs    = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null || echo $(2))
+LDLIBS    := $(call pc_libs,libbpf libelf zlib,-lbpf -lelf -lz) -lm -lpthread
+CLI_LDLIBS := $(call pc_libs,ncurses,-lncurses)
+DAEMON_LDLIBS := $(call pc_libs,libmicrohttpd,-lmicrohttpd) $(call pc_libs,libcap-ng,-lcap-ng)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKEL      := $(BUILD)/sockcost.skel.h
 
-# Library: the model and kernel access; pure parts also go into unit tests.
-# The daemon's own files link only into build/sockcostd.
-DAEMON_SRCS := user/sockcostd.c user/http_server.c user/metrics.c $(wildcard user/daemon_*.c)
-DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tools/args_common.o
-DAEMON_LDLIBS := -lmicrohttpd -lcap-ng
-LIB_SRCS  := $(filter-out $(DAEMON_SRCS),$(wildcard user/*.c))
+# Layers, lowest first. A folder's files see only their own layer and those
+# below it on the include path, so an include that reaches up fails to
+# compile. The pure layers (base, model, render, args) never see the
+# skeleton, the loader or the /proc readers.
+#   base    logging, clocks, version, shared definitions
+#   model   the data model and its pure logic
+#   render  JSON, metrics and text renderers of the model
+#   args    option parsers (they fill the model's idle policy)
+#   sys     readers of /proc and /sys that fill the model's types
+#   kernel  the BPF loader, iterators and change ring
+#   daemon  sockcostd; tools/ holds the sockcost commands (tools/top: top)
+INC_base   := -Iuser/base
+INC_model  := -Ibpf $(INC_base) -Iuser/model
+INC_render := $(INC_model) -Iuser/render
+INC_args   := $(INC_model) -Iuser/args
+INC_sys    := $(INC_model) -Iuser/sys
+INC_kernel := $(INC_sys) -Iuser/kernel -I$(BUILD)
+INC_daemon := $(INC_sys) -Iuser/kernel -Iuser/render -Iuser/args -Iuser/daemon
+INC_tools  := $(INC_sys) -Iuser/kernel -Iuser/render -Iuser/args -Itools -Itools/top
+PURE_LAYERS := base model render args
+LIB_LAYERS  := $(PURE_LAYERS) sys kernel
+
+$(foreach l,$(LIB_LAYERS) daemon,$(eval $(BUILD)/user/$(l)/%.o: LAYER_INC := $(INC_$(l))))
+$(foreach l,$(PURE_LAYERS),$(eval $(BUILD)/san/user/$(l)/%.o: LAYER_INC := $(INC_$(l))))
+$(BUILD)/tools/%.o $(BUILD)/san/tools/%.o: LAYER_INC := $(INC_tools)
+
+# Everything but the daemon is one archive both binaries link, so the
+# linker, not a list, decides what each carries.
+LIB_SRCS  := $(foreach l,$(LIB_LAYERS),$(wildcard user/$(l)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-CLI_SRCS  := $(wildcard tools/*.c)
+LIB       := $(BUILD)/libsockcost.a
+DAEMON_SRCS := $(wildcard user/daemon/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CLI_SRCS  := $(wildcard tools/*.c tools/top/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
-# Pure logic, unit-tested without BPF or root.
-PURE_SRCS := user/idle.c user/view.c user/snapshot_build.c user/json_writer.c \
-	user/snapshot_json.c user/addr.c user/names.c user/kernel_hz.c user/radix.c user/cgroup.c user/summary_from_view.c user/summary_build.c user/idle_events.c user/marginal.c \
-	tools/args_common.c tools/snapshot_args.c \
-	tools/format.c \
-	tools/top_args.c tools/top_model.c tools/top_rows.c tools/top_cells.c \
-	user/daemon_args.c user/metrics.c
-# What connections cost (issue 4).
-PURE_SRCS += user/group.c user/slab.c user/epoll_watch.c user/cost.c user/cost_json.c tools/cost_args.c
-# `top` between walks (issue 6).
-PURE_SRCS += user/mirror.c user/changes.c
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-HEADERS   := $(wildcard bpf/*.h user/*.h tools/*.h)
+HEADERS   := $(wildcard bpf/*.h user/*/*.h tools/*.h tools/*/*.h)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -117,10 +140,10 @@ test-helpers: $(TEST_HELPERS)
 # A helper that drives the library itself links it.
 $(BUILD)/tests/helpers/summary_check $(BUILD)/tests/helpers/live_check: \
 		$(BUILD)/tests/helpers/%: tests/integration/%.c tests/integration/print_summary.c \
-		tests/integration/print_summary.h $(LIB_OBJS)
+		tests/integration/print_summary.h $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests/integration $(filter %.c %.o,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(INC_tools) -Itests/integration $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 $(BUILD)/tests/helpers/%: tests/integration/%.c
 	$(call msg,CC,$@)
@@ -140,8 +163,9 @@ $(BUILD)/bench/loadgen: tests/bench/loadgen.c
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # One linked object, so every program shares the same maps.
@@ -156,34 +180,50 @@ $(SKEL): $(BUILD)/sockcost.bpf.o
 # The skeleton must exist before the first compile generates .d files.
 $(LIB_OBJS) $(CLI_OBJS) $(DAEMON_OBJS): | $(SKEL)
 
-$(BUILD)/%.o: %.c | $(BUILD)/user $(BUILD)/tools $(BUILD)/tests
+$(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LAYER_INC) -c $< -o $@
 
-$(BUILD)/sockcost: $(CLI_OBJS) $(LIB_OBJS)
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/sockcost: $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(CLI_LDLIBS) -o $@
 
-$(BUILD)/sockcostd: $(DAEMON_OBJS) $(LIB_OBJS)
+$(BUILD)/sockcostd: $(DAEMON_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
-# Unit tests link the pure sources, compiled once with ASan and UBSan.
-SAN_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/san/%.o)
+# Unit tests link the pure layers (every file in them) and top's files,
+# compiled once with ASan and UBSan into archives: a test pulls in only what
+# it calls, and one that reaches the loader or /proc fails to link.
+PURE_SRCS := $(foreach l,$(PURE_LAYERS),$(wildcard user/$(l)/*.c))
+SAN_PURE  := $(BUILD)/san/libpure.a
+SAN_TOP   := $(BUILD)/san/libtop.a
+SAN_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE)
 
-$(BUILD)/san/%.o: %.c $(HEADERS) | $(SKEL)
+$(BUILD)/san/%.o: %.c $(HEADERS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) -c $< -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(LAYER_INC) -c $< -o $@
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(HEADERS) | $(BUILD)/tests
+$(SAN_PURE): $(PURE_SRCS:%.c=$(BUILD)/san/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(SAN_TOP): $(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tools/top/*.c)) | $(SKEL)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE) $< $(SAN_OBJS) -lcmocka -lz -lm -lpthread -o $@
-
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tools $(BUILD)/tests:
-	$(Q)mkdir -p $@ $(BUILD)/tests/unit
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka -lz -lm -lpthread -o $@
 
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)

@@ -48,8 +48,9 @@ static __always_inline void sc_reconcile_count(struct sc_sock_state *st, int sta
 		return;
 	sc_count_established(v6, -1);
 	c = sc_counters_this_cpu();
+	/* Atomic: this runs in a walk, which a softirq closing a socket on this CPU can interrupt. */
 	if (c)
-		c->closed++;
+		__sync_fetch_and_add(&c->closed, 1);
 }
 
 static __always_inline int sc_live_counters(void)

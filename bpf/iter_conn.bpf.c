@@ -13,7 +13,6 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct sc_sock_state *st;
-	int established;
 	__u32 snd, rcv;
 
 	if (!tp)
@@ -23,15 +22,13 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 	rec->lport = sk->__sk_common.skc_num;
 	rec->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	rec->cookie = bpf_get_socket_cookie(sk);
-	established = rec->state == TCP_ESTABLISHED;
 	if (rec->state == TCP_LISTEN) {
 		rec->mem = sk->sk_ack_backlog;
 		rec->kernel_last = sk->sk_max_ack_backlog;
 	} else {
 		rec->mem = sc_queue_mem(sk);
 	}
-	if (established || rec->state == TCP_CLOSE_WAIT || rec->state == TCP_FIN_WAIT1 ||
-	    rec->state == TCP_FIN_WAIT2 || rec->state == TCP_LAST_ACK || rec->state == TCP_CLOSING) {
+	if (sc_tcp_connected(rec->state)) {
 		snd = tp->lsndtime;
 		rcv = tp->inet_conn.icsk_ack.lrcvtime;
 		/* The newer of two wrapping 32-bit stamps. */

@@ -6,13 +6,6 @@
 #include "common.bpf.h"
 #include "counting.bpf.h"
 
-/* States in which tcp_sock's last send/receive stamps describe a connection. */
-static __always_inline int has_connection_times(int state)
-{
-	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
-	       state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING;
-}
-
 /* Direct loads through BTF pointers: much cheaper than probe-read helpers. */
 static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp)
 {
@@ -28,7 +21,7 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	rec->rcvbuf = sk->sk_rcvbuf;
 	rec->ack_backlog = sk->sk_ack_backlog;
 	rec->max_ack_backlog = sk->sk_max_ack_backlog;
-	if (has_connection_times(rec->state)) {
+	if (sc_tcp_connected(rec->state)) {
 		rec->has_times = 1;
 		rec->lsndtime = tp->lsndtime;
 		rec->lrcvtime = tp->inet_conn.icsk_ack.lrcvtime;

@@ -9,6 +9,16 @@
 #define SC_COMM_LEN 16
 
 /*
+ * The states in which a socket has a peer and tcp_sock's traffic stamps
+ * describe a connection. TCP_* come from vmlinux.h in the programs and from
+ * <netinet/tcp.h> in userspace (included by user/base/common.h).
+ */
+#define sc_tcp_connected(state)                                                     \
+	((state) == TCP_ESTABLISHED || (state) == TCP_FIN_WAIT1 ||                      \
+	 (state) == TCP_FIN_WAIT2 || (state) == TCP_CLOSE_WAIT ||                       \
+	 (state) == TCP_LAST_ACK || (state) == TCP_CLOSING)
+
+/*
  * Bumped whenever a struct below changes layout: a long-running process
  * that pins these maps (the daemon) must never be read by a different
  * layout.

@@ -105,9 +105,10 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 	if (st && (st->flags & SC_SOCK_COUNTED) &&
 	    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
 		__sync_fetch_and_add(&c->established[v6], -1);
-		c->closed++;
+		__sync_fetch_and_add(&c->closed, 1);
 	} else if (oldstate == TCP_ESTABLISHED) {
-		c->closed++; /* established before sockcost and never walked */
+		/* established before sockcost and never walked */
+		__sync_fetch_and_add(&c->closed, 1);
 	}
 	/* A close is reported even unwatched: a walk may have seen it held in any state. */
 	if ((st && oldstate == TCP_ESTABLISHED) || newstate == TCP_CLOSE)

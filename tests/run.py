@@ -32,7 +32,8 @@ def run_cmocka(binary):
 
 
 def run_pytest(python, args):
-    cmd = [python, "-m", "pytest", "-q", "-rfEs", os.path.join(HERE, "integration"),
+    # --durations: the slowest tests are named in every run, so slow ones get seen.
+    cmd = [python, "-m", "pytest", "-q", "-rfEs", "--durations=15", os.path.join(HERE, "integration"),
            os.path.join(HERE, "e2e"), *args]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     sys.stdout.write(r.stdout + r.stderr)

@@ -7,20 +7,25 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
 #include "clock.h"
 #include "commands.h"
 #include "cost.h"
 #include "cost_args.h"
 #include "cost_json.h"
+#include "epoll_read.h"
 #include "epoll_watch.h"
 #include "log.h"
 #include "marginal.h"
 #include "proc_mem.h"
-#include "render_cost.h"
+#include "cost_text.h"
 #include "slab.h"
+#include "slab_read.h"
 #include "snapshot.h"
+#include "snapshot_take.h"
 #include "summary.h"
-#include "tracker.h"
+#include "summary_collect.h"
+#include "open_tracker.h"
 #include "view.h"
 
 /* RSS against connection count of one process, sampled while observing. */
@@ -169,13 +174,13 @@ static int report(const struct sc_snapshot *snap, const struct cost_opts *o,
 	struct sc_cost_report r = {};
 	struct sc_cost_doc doc;
 	struct sc_view view;
-	int ret = 1;
+	int ret = SC_EXIT_RUNTIME;
 
 	if (sc_slab_sizes_read(&slab))
 		sc_warn("some slab object sizes are unknown (0 B): see --verbose");
 	if (sc_view_build(&view, snap, &o->policy, &o->filter)) {
 		sc_err("out of memory");
-		return 1;
+		return SC_EXIT_RUNTIME;
 	}
 	in = measure(&view, ts, &epoll);
 	if (!in || sc_cost_build(&r, &view, &(struct sc_cost_inputs){
@@ -212,7 +217,7 @@ int cmd_cost(int argc, char **argv)
 	struct rss_tracks ts = {};
 	char err[256];
 	double observed;
-	int ret = 1;
+	int ret = SC_EXIT_RUNTIME;
 
 	switch (cost_parse_args(argc, argv, &o, err, sizeof(err))) {
 	case ARGS_HELP:
@@ -220,15 +225,15 @@ int cmd_cost(int argc, char **argv)
 		return 0;
 	case ARGS_ERROR:
 		fprintf(stderr, "sockcost cost: %s\n", err);
-		return 2;
+		return SC_EXIT_USAGE;
 	case ARGS_OK:
 		break;
 	}
 	if (o.verbose)
 		sc_log_init("sockcost", true);
-	t = sc_tracker_open_reader(&o.policy, o.observe_s > 0);
+	t = cmd_open_tracker(&o.policy, o.observe_s > 0);
 	if (!t)
-		return 1;
+		return SC_EXIT_RUNTIME;
 	observed = observe(t, &o, &ts);
 	snap = sc_snapshot_take(t);
 	if (snap)

@@ -6,14 +6,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
 #include "clock.h"
 #include "commands.h"
 #include "log.h"
-#include "render_table.h"
+#include "snapshot_take.h"
+#include "snapshot_text.h"
 #include "snapshot.h"
 #include "snapshot_args.h"
 #include "snapshot_json.h"
-#include "tracker.h"
+#include "open_tracker.h"
 #include "view.h"
 
 static volatile sig_atomic_t stop_observing;
@@ -51,7 +53,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct sc_view view;
 	char err[256];
 	double t0;
-	int ret = 1;
+	int ret = SC_EXIT_RUNTIME;
 
 	switch (snapshot_parse_args(argc, argv, &o, err, sizeof(err))) {
 	case ARGS_HELP:
@@ -59,7 +61,7 @@ int cmd_snapshot(int argc, char **argv)
 		return 0;
 	case ARGS_ERROR:
 		fprintf(stderr, "sockcost snapshot: %s\n", err);
-		return 2;
+		return SC_EXIT_USAGE;
 	case ARGS_OK:
 		break;
 	}
@@ -68,9 +70,9 @@ int cmd_snapshot(int argc, char **argv)
 
 	t0 = ((double)sc_mono_ns() / 1e6);
 	/* Live counters only mean something over a watched interval. */
-	t = sc_tracker_open_reader(&o.policy, o.observe_s > 0);
+	t = cmd_open_tracker(&o.policy, o.observe_s > 0);
 	if (!t)
-		return 1;
+		return SC_EXIT_RUNTIME;
 	sc_debug("load and attach: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
 	observe(o.observe_s);
 	snap = sc_snapshot_take(t);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common.h"
 #include "commands.h"
 #include "log.h"
 #include "version.h"
@@ -27,7 +28,7 @@ static void usage(FILE *out)
 	      "file descriptors against limits, and kernel socket memory, using eBPF.\n"
 	      "\n"
 	      "Commands:\n", out);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 	      "  -v, --verbose  log details, including libbpf's messages\n"
@@ -55,16 +56,16 @@ int main(int argc, char **argv)
 			continue;
 		}
 		fprintf(stderr, "sockcost: unknown option '%s' (see sockcost --help)\n", argv[i]);
-		return 2;
+		return SC_EXIT_USAGE;
 	}
 	sc_log_init("sockcost", verbose);
 	if (i >= argc) {
 		fputs("sockcost: missing command (see sockcost --help)\n", stderr);
-		return 2;
+		return SC_EXIT_USAGE;
 	}
-	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+	for (c = 0; c < ARRAY_SIZE(commands); c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].run(argc - i, argv + i);
 	fprintf(stderr, "sockcost: unknown command '%s' (see sockcost --help)\n", argv[i]);
-	return 2;
+	return SC_EXIT_USAGE;
 }

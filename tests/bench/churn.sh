@@ -100,7 +100,11 @@ check "closed counter matches the generator" "[ $k_close -ge $((2 * closed)) ] &
 # Walked through the map itself: after 120,000 closed sockets, what is left
 # is one record per established socket (the live-count baseline) and one per
 # listener (its owner, which the sockets it accepts inherit).
-check "no storage record outlives its socket" "[ $records -eq $((walk_est + walk_listen)) ]"
+if [ "$records" = null ]; then
+	echo "  (storage records not counted: this kernel refuses sk_storage map iterators)"
+else
+	check "no storage record outlives its socket" "[ $records -eq $((walk_est + walk_listen)) ]"
+fi
 check "top from changes ends at the held count, as ss" "[ $top_last -eq $ss_est ] && [ $top_last_walked = false ]"
 check "sockcost's fds did not grow" "[ $fds1 -le $fds0 ]"
 check "sockcost's RSS grew by less than 1 MB" "[ $((rss1 - rss0)) -lt 1024 ]"

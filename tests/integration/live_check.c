@@ -14,6 +14,7 @@
 #include "log.h"
 #include "print_summary.h"
 #include "summary.h"
+#include "summary_collect.h"
 #include "summary_live.h"
 #include "tracker.h"
 

@@ -13,7 +13,9 @@
 #include "log.h"
 #include "print_summary.h"
 #include "snapshot.h"
+#include "snapshot_take.h"
 #include "summary.h"
+#include "summary_collect.h"
 #include "tracker.h"
 #include "view.h"
 

@@ -1,4 +1,5 @@
 """Idle versus active, exact byte counts, and heartbeat-sized calls."""
+import os
 import socket
 import time
 
@@ -146,8 +147,13 @@ def test_live_counters_match_the_walk_and_count_churn():
         assert counters["storage_failures_total"] == 0
         # The storage map, walked on its own, holds a record for every
         # established socket (the baseline) and for nothing that is gone.
+        # A kernel whose security policy refuses map iterators gives null;
+        # the guest kernels of `make vmtest` allow them and must count.
         full = {s["cookie"] for s in doc["sockets"] if s["state"] not in ("TIME-WAIT", "SYN-RECV")}
-        assert len(established) <= counters["storage_records"] <= len(full)
+        if counters["storage_records"] is None:
+            assert os.environ.get("SOCKCOST_EXPECT_STORAGE_ITER") != "1"
+        else:
+            assert len(established) <= counters["storage_records"] <= len(full)
     finally:
         lst.close()
         for c, s in keep + churn[2:]:

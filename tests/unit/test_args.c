@@ -4,6 +4,7 @@
  * every option in long and short form, value errors and their messages,
  * --help; and the strict number parsers parse_uint() and parse_seconds().
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -297,21 +298,21 @@ static void test_parse_uint(void **state)
 	assert_uint("10", 0, 10, 0, 10);
 	assert_uint("007", 0, 10, 0, 7);
 	assert_uint("18446744073709551615", 0, ULLONG_MAX, 0, ULLONG_MAX);
-	assert_uint(NULL, 0, 10, -1, 0);
-	assert_uint("", 0, 10, -1, 0);
-	assert_uint("+1", 0, 10, -1, 0);
-	assert_uint("-1", 0, 10, -1, 0);
-	assert_uint("-0", 0, 10, -1, 0);
-	assert_uint(" 1", 0, 10, -1, 0);
-	assert_uint("1 ", 0, 10, -1, 0);
-	assert_uint("\t1", 0, 10, -1, 0);
-	assert_uint("1x", 0, 10, -1, 0);
-	assert_uint("0x1", 0, 10, -1, 0);
-	assert_uint("1.0", 0, 10, -1, 0);
-	assert_uint("18446744073709551616", 0, ULLONG_MAX, -1, 0);
-	assert_uint("99999999999999999999999", 0, ULLONG_MAX, -1, 0);
-	assert_uint("0", 1, 10, -1, 0);
-	assert_uint("11", 1, 10, -1, 0);
+	assert_uint(NULL, 0, 10, -EINVAL, 0);
+	assert_uint("", 0, 10, -EINVAL, 0);
+	assert_uint("+1", 0, 10, -EINVAL, 0);
+	assert_uint("-1", 0, 10, -EINVAL, 0);
+	assert_uint("-0", 0, 10, -EINVAL, 0);
+	assert_uint(" 1", 0, 10, -EINVAL, 0);
+	assert_uint("1 ", 0, 10, -EINVAL, 0);
+	assert_uint("\t1", 0, 10, -EINVAL, 0);
+	assert_uint("1x", 0, 10, -EINVAL, 0);
+	assert_uint("0x1", 0, 10, -EINVAL, 0);
+	assert_uint("1.0", 0, 10, -EINVAL, 0);
+	assert_uint("18446744073709551616", 0, ULLONG_MAX, -EINVAL, 0);
+	assert_uint("99999999999999999999999", 0, ULLONG_MAX, -EINVAL, 0);
+	assert_uint("0", 1, 10, -EINVAL, 0);
+	assert_uint("11", 1, 10, -EINVAL, 0);
 }
 
 /* parse_seconds(s, max) must accept exactly expected, or reject. */
@@ -331,19 +332,19 @@ static void test_parse_seconds(void **state)
 	assert_seconds(".5", 10, 0, 0.5);
 	assert_seconds("2.", 10, 0, 2.0);
 	assert_seconds("10", 10, 0, 10.0);
-	assert_seconds(NULL, 10, -1, 0);
-	assert_seconds("", 10, -1, 0);
-	assert_seconds(".", 10, -1, 0);
-	assert_seconds("+1", 10, -1, 0);
-	assert_seconds("-1", 10, -1, 0);
-	assert_seconds("-0", 10, -1, 0);
-	assert_seconds(" 1", 10, -1, 0);
-	assert_seconds("1 ", 10, -1, 0);
-	assert_seconds("1s", 10, -1, 0);
-	assert_seconds("inf", 1e300, -1, 0);
-	assert_seconds("nan", 1e300, -1, 0);
-	assert_seconds("1e999", 1e300, -1, 0);
-	assert_seconds("10.001", 10, -1, 0);
+	assert_seconds(NULL, 10, -EINVAL, 0);
+	assert_seconds("", 10, -EINVAL, 0);
+	assert_seconds(".", 10, -EINVAL, 0);
+	assert_seconds("+1", 10, -EINVAL, 0);
+	assert_seconds("-1", 10, -EINVAL, 0);
+	assert_seconds("-0", 10, -EINVAL, 0);
+	assert_seconds(" 1", 10, -EINVAL, 0);
+	assert_seconds("1 ", 10, -EINVAL, 0);
+	assert_seconds("1s", 10, -EINVAL, 0);
+	assert_seconds("inf", 1e300, -EINVAL, 0);
+	assert_seconds("nan", 1e300, -EINVAL, 0);
+	assert_seconds("1e999", 1e300, -EINVAL, 0);
+	assert_seconds("10.001", 10, -EINVAL, 0);
 }
 
 int main(void)

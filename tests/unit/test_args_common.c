@@ -6,6 +6,7 @@
  * policy, and the lines for what getopt_long refuses. parse_uint() and
  * parse_seconds() are covered in test_args.c.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,10 +31,10 @@ static void test_pid(void **state)
 	assert_int_equal(parse_pid_option("4194304", &pid, ERR, sizeof(ERR)), 0);
 	assert_int_equal(pid, 4194304);
 	pid = 7;
-	assert_int_equal(parse_pid_option("4194305", &pid, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_pid_option("4194305", &pid, ERR, sizeof(ERR)), -EINVAL);
 	assert_string_equal(ERR, "invalid --pid '4194305': expected a process id");
-	assert_int_equal(parse_pid_option("0", &pid, ERR, sizeof(ERR)), -1);
-	assert_int_equal(parse_pid_option("12,13", &pid, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_pid_option("0", &pid, ERR, sizeof(ERR)), -EINVAL);
+	assert_int_equal(parse_pid_option("12,13", &pid, ERR, sizeof(ERR)), -EINVAL);
 	assert_int_equal(pid, 7);
 }
 
@@ -45,10 +46,10 @@ static void test_port(void **state)
 	assert_int_equal(parse_port_option("65535", &port, ERR, sizeof(ERR)), 0);
 	assert_int_equal(port, 65535);
 	port = -1;
-	assert_int_equal(parse_port_option("65536", &port, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_port_option("65536", &port, ERR, sizeof(ERR)), -EINVAL);
 	assert_string_equal(ERR, "invalid --port '65536': expected 1-65535");
-	assert_int_equal(parse_port_option("0", &port, ERR, sizeof(ERR)), -1);
-	assert_int_equal(parse_port_option("http", &port, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_port_option("0", &port, ERR, sizeof(ERR)), -EINVAL);
+	assert_int_equal(parse_port_option("http", &port, ERR, sizeof(ERR)), -EINVAL);
 	assert_int_equal(port, -1);
 }
 
@@ -62,9 +63,9 @@ static void test_observe(void **state)
 	assert_int_equal(parse_observe_option("86400", &secs, ERR, sizeof(ERR)), 0);
 	assert_true(secs == 86400);
 	secs = -1;
-	assert_int_equal(parse_observe_option("86400.5", &secs, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_observe_option("86400.5", &secs, ERR, sizeof(ERR)), -EINVAL);
 	assert_string_equal(ERR, "invalid --observe '86400.5': expected 0-86400 seconds");
-	assert_int_equal(parse_observe_option("1e3", &secs, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_observe_option("1e3", &secs, ERR, sizeof(ERR)), -EINVAL);
 	assert_true(secs == -1);
 }
 
@@ -81,13 +82,13 @@ static void test_idle_policy(void **state)
 	assert_int_equal(p.idle_after_ms, 1); /* rounded, not truncated */
 	assert_int_equal(parse_idle_option('a', "31536000", &p, ERR, sizeof(ERR)), 0);
 	assert_int_equal(p.idle_after_ms, 31536000000ull);
-	assert_int_equal(parse_idle_option('a', "31536000.1", &p, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_idle_option('a', "31536000.1", &p, ERR, sizeof(ERR)), -EINVAL);
 	assert_string_equal(ERR, "invalid --idle-after '31536000.1': expected seconds >= 0");
 	assert_int_equal(p.idle_after_ms, 31536000000ull);
 
 	assert_int_equal(parse_heartbeat_option("2147483648", &p, ERR, sizeof(ERR)), 0);
 	assert_int_equal(p.heartbeat_bytes, 1ull << 31);
-	assert_int_equal(parse_idle_option('b', "2147483649", &p, ERR, sizeof(ERR)), -1);
+	assert_int_equal(parse_idle_option('b', "2147483649", &p, ERR, sizeof(ERR)), -EINVAL);
 	assert_string_equal(ERR, "invalid --heartbeat-bytes '2147483649': expected bytes >= 0");
 	assert_int_equal(p.heartbeat_bytes, 1ull << 31);
 }

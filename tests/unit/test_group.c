@@ -3,6 +3,7 @@
  * Unit tests for user/group.c: `snapshot --by` names, and process rows
  * summed by cgroup v2 path, busiest first.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -35,8 +36,8 @@ static void test_parse(void **state)
 	assert_int_equal(by, SC_BY_CGROUP);
 	assert_int_equal(sc_group_by_parse("port", &by), 0);
 	assert_int_equal(by, SC_BY_PORT);
-	assert_int_equal(sc_group_by_parse("pod", &by), -1);
-	assert_int_equal(sc_group_by_parse("", &by), -1);
+	assert_int_equal(sc_group_by_parse("pod", &by), -EINVAL);
+	assert_int_equal(sc_group_by_parse("", &by), -EINVAL);
 }
 
 static void test_by_cgroup(void **state)

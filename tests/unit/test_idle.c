@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common.h"
 #include "idle.h"
 
-#define TCP_ESTABLISHED 1
 #define MS 1000000ull                   /* ns per ms */
 #define NOW_NS (1000000ull * MS)        /* 1000 s of monotonic time */
 #define IDLE_AFTER_MS 180000ull         /* the default policy, 180 s */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for user/idle_events.c: walks compared by cookie give "idle",
+ * Unit tests for user/model/idle_events.c and user/render/idle_event_json.c: walks compared by cookie give "idle",
  * "active" and "idle_closed" lines; the token bucket bounds them, retrying
  * idle reports and counting what it held back.
  */
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "idle_event_json.h"
 #include "idle_events.h"
 
 #define SEC 1000000000ull
@@ -61,7 +62,7 @@ static size_t lines(void)
 
 static void test_transitions(void **state)
 {
-	struct sc_events *ev = sc_events_open_stream(out, 100);
+	struct sc_events *ev = sc_events_new(100, sc_idle_event_json, out);
 	struct sc_conn_idle w1[] = { c(1, 0, 10), c(2, 1, 200), c(3, 1, 300) };
 	struct sc_conn_idle w2[] = { c(1, 1, 190), c(2, 0, 0), c(4, 0, 1) };
 
@@ -88,12 +89,12 @@ static void test_transitions(void **state)
 	/* Still idle: nothing new. */
 	assert_int_equal(sc_events_feed(ev, w2, 3, tasks, 1, 7 * SEC, WALL), 0);
 	assert_int_equal(lines(), 5);
-	sc_events_close(ev);
+	sc_events_free(ev);
 }
 
 static void test_rate_limit_retries_idle_reports(void **state)
 {
-	struct sc_events *ev = sc_events_open_stream(out, 2); /* 2 a second, burst 2 */
+	struct sc_events *ev = sc_events_new(2, sc_idle_event_json, out); /* 2 a second, burst 2 */
 	struct sc_conn_idle w[] = { c(1, 1, 200), c(2, 1, 200), c(3, 1, 200), c(4, 1, 200),
 				    c(5, 1, 200) };
 
@@ -111,19 +112,20 @@ static void test_rate_limit_retries_idle_reports(void **state)
 	assert_int_equal(lines(), 6);
 	assert_int_equal(sc_events_stats(ev).idle_now, 0);
 	assert_int_equal(sc_events_dropped(ev), 3 + 1 + 2);
-	sc_events_close(ev);
+	sc_events_free(ev);
 }
 
 static void test_unknown_process_has_empty_comm(void **state)
 {
-	struct sc_events *ev = sc_events_open_stream(out, 10);
+	struct sc_events *ev = sc_events_new(10, sc_idle_event_json, out);
 	struct sc_conn_idle w[] = { c(1, 1, 200) };
 
 	(void)state;
 	w[0].pid = 999;
 	assert_int_equal(sc_events_feed(ev, w, 1, tasks, 1, SEC, WALL), 0);
+	assert_int_equal(lines(), 1); /* flushes the stream into buf */
 	assert_non_null(strstr(buf, "\"pid\":999,\"comm\":\"\""));
-	sc_events_close(ev);
+	sc_events_free(ev);
 }
 
 int main(void)

@@ -12,13 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common.h"
 #include "mirror.h"
 #include "summary_build.h"
 
-#define TCP_ESTABLISHED 1
-#define TCP_FIN_WAIT1 4
-#define TCP_CLOSE 7
-#define TCP_LISTEN 10
 #define HZ 250
 #define NOW_JIFFIES 1000000ull
 #define NOW_NS 4000000000000ull

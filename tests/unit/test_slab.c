@@ -4,6 +4,7 @@
  * 6.18 development VM), object sizes per cache, and the fixed bytes a
  * socket pins by state, family and holding.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -46,12 +47,12 @@ static void test_parse_line(void **state)
 	assert_int_equal(row.objsize, 2368);
 	assert_int_equal(row.objperslab, 13);
 	assert_int_equal(row.pagesperslab, 8);
-	assert_int_equal(sc_slabinfo_parse_line("slabinfo - version: 2.1", &row), -1);
+	assert_int_equal(sc_slabinfo_parse_line("slabinfo - version: 2.1", &row), -EINVAL);
 	assert_int_equal(sc_slabinfo_parse_line("# name            <active_objs> <num_objs>", &row),
-			 -1);
-	assert_int_equal(sc_slabinfo_parse_line("", &row), -1);
-	assert_int_equal(sc_slabinfo_parse_line("TCP 53 104", &row), -1);
-	assert_int_equal(sc_slabinfo_parse_line("TCP x 104 2368 13 8", &row), -1);
+			 -EINVAL);
+	assert_int_equal(sc_slabinfo_parse_line("", &row), -EINVAL);
+	assert_int_equal(sc_slabinfo_parse_line("TCP 53 104", &row), -EINVAL);
+	assert_int_equal(sc_slabinfo_parse_line("TCP x 104 2368 13 8", &row), -EINVAL);
 }
 
 static void test_sizes_from_real_text(void **state)
@@ -98,8 +99,8 @@ static void test_not_slabinfo(void **state)
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(sc_slab_sizes_from_slabinfo(&s, ""), -1);
-	assert_int_equal(sc_slab_sizes_from_slabinfo(&s, "slabinfo - version: 1.1\nTCP 1 1 1 1 1\n"), -1);
+	assert_int_equal(sc_slab_sizes_from_slabinfo(&s, ""), -EINVAL);
+	assert_int_equal(sc_slab_sizes_from_slabinfo(&s, "slabinfo - version: 1.1\nTCP 1 1 1 1 1\n"), -EINVAL);
 	assert_int_equal(s.obj[SC_OBJ_TCP].source, SC_SIZE_UNKNOWN);
 }
 

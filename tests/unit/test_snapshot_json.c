@@ -14,11 +14,11 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "common.h"
 #include "snapshot_build.h"
 #include "snapshot_json.h"
 #include "view.h"
 
-#define TCP_ESTABLISHED 1
 
 struct doc {
 	struct sc_snapshot snap;

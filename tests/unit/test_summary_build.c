@@ -13,11 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common.h"
 #include "summary_build.h"
 
-#define TCP_ESTABLISHED 1
-#define TCP_CLOSE_WAIT 8
-#define TCP_LISTEN 10
 #define HZ 250
 #define NOW_JIFFIES 1000000ull
 #define NOW_NS 4000000000000ull    /* 4000 s */

@@ -27,12 +27,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common.h"
 #include "snapshot_build.h"
 #include "view.h"
 
-#define TCP_ESTABLISHED 1
-#define TCP_TIME_WAIT 6
-#define TCP_LISTEN 10
 
 #define NETNS 4026531840u
 #define MS 1000000ull
@@ -122,7 +120,6 @@ static const struct sc_task_record host_tasks[] = {
 	TASK(PID_SERVER, "server", 1024),
 };
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A built snapshot and the raw arrays it came from. */
 struct fixture {
@@ -165,8 +162,8 @@ static struct fixture *build_fixture(const struct sc_tcp_record *tcp, size_t ntc
 
 static int host_setup(void **state)
 {
-	*state = build_fixture(host_tcp, N(host_tcp), host_files, N(host_files),
-			       host_tasks, N(host_tasks));
+	*state = build_fixture(host_tcp, ARRAY_SIZE(host_tcp), host_files, ARRAY_SIZE(host_files),
+			       host_tasks, ARRAY_SIZE(host_tasks));
 	return 0;
 }
 
@@ -307,8 +304,8 @@ static void test_snapshot_sockets(void **state)
 	const struct sc_socket *s;
 	size_t i, k, seen;
 
-	assert_int_equal(fx->snap.nsockets, N(cookies));
-	for (i = 0; i < N(cookies); i++) {
+	assert_int_equal(fx->snap.nsockets, ARRAY_SIZE(cookies));
+	for (i = 0; i < ARRAY_SIZE(cookies); i++) {
 		for (k = 0, seen = 0; k < fx->snap.nsockets; k++)
 			seen += fx->snap.sockets[k].cookie == cookies[i];
 		assert_int_equal(seen, 1);
@@ -610,7 +607,7 @@ static void test_port_order(void **state)
 		FILE_REC(1, 6, 4), FILE_REC(1, 7, 5), FILE_REC(1, 8, 6),
 	};
 	static const struct sc_task_record tasks[] = { TASK(1, "init", 1024) };
-	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+	struct fixture *fx = build_fixture(tcp, ARRAY_SIZE(tcp), files, ARRAY_SIZE(files), tasks, ARRAY_SIZE(tasks));
 	const struct sc_view *v;
 
 	*state = fx;
@@ -636,7 +633,7 @@ static void test_dup_fds_count_one_connection(void **state)
 		FILE_REC(500, 0, 1), FILE_REC(500, 1, 1), FILE_REC(500, 2, 1),
 	};
 	static const struct sc_task_record tasks[] = { TASK(500, "sshd", 1024) };
-	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+	struct fixture *fx = build_fixture(tcp, ARRAY_SIZE(tcp), files, ARRAY_SIZE(files), tasks, ARRAY_SIZE(tasks));
 	const struct sc_view *v;
 
 	*state = fx;
@@ -651,7 +648,7 @@ static void test_dup_fds_count_one_connection(void **state)
 static void test_socket_has_idle(void **state)
 {
 	struct fixture *fx = *state;
-	struct sc_socket s = { .state = 12 }; /* TCP_NEW_SYN_RECV */
+	struct sc_socket s = { .state = SC_TCP_NEW_SYN_RECV };
 	__u8 st;
 
 	assert_true(sc_socket_has_idle(find_socket(&fx->snap, C_IDLE)));
@@ -696,7 +693,7 @@ static void test_duplicate_file_records_count_once(void **state)
 		FILE_REC(600, 0, 0), FILE_REC(600, 3, 1), FILE_REC(600, 1, 0),
 	};
 	static const struct sc_task_record tasks[] = { TASK(600, "threads", 1024) };
-	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+	struct fixture *fx = build_fixture(tcp, ARRAY_SIZE(tcp), files, ARRAY_SIZE(files), tasks, ARRAY_SIZE(tasks));
 	const struct sc_view *v;
 
 	*state = fx;
@@ -723,7 +720,7 @@ static void test_socket_shared_with_self_stays(void **state)
 	static const struct sc_task_record tasks[] = {
 		TASK(700, "parent", 1024), TASK(PID_SELF, "sockcost", 1024),
 	};
-	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+	struct fixture *fx = build_fixture(tcp, ARRAY_SIZE(tcp), files, ARRAY_SIZE(files), tasks, ARRAY_SIZE(tasks));
 
 	*state = fx;
 	assert_int_equal(fx->snap.nsockets, 1);
@@ -739,7 +736,7 @@ static void test_kernel_ages_from_jiffies(void **state)
 	static const struct sc_tcp_record tcp[] = {
 		TCP(1, AF_INET, TCP_ESTABLISHED, 22, 40000, 1500, 2500),
 	};
-	struct fixture *fx = build_fixture(tcp, N(tcp), NULL, 0, NULL, 0);
+	struct fixture *fx = build_fixture(tcp, ARRAY_SIZE(tcp), NULL, 0, NULL, 0);
 
 	*state = fx;
 	assert_int_equal(fx->snap.sockets[0].kernel_send_age_ms, 1500);
@@ -768,7 +765,7 @@ static void test_interleaved_fd_tables(void **state)
 		FILE_REC(800, 3, 1), FILE_REC(800, 3, 2), FILE_REC(800, 3, 1),
 	};
 	static const struct sc_task_record tasks[] = { TASK(800, "unshared", 1024) };
-	struct fixture *fx = build_fixture(tcp, N(tcp), files, N(files), tasks, N(tasks));
+	struct fixture *fx = build_fixture(tcp, ARRAY_SIZE(tcp), files, ARRAY_SIZE(files), tasks, ARRAY_SIZE(tasks));
 
 	*state = fx;
 	assert_int_equal(fx->snap.nholders, 2);
@@ -788,7 +785,7 @@ static void test_activity_stamps_without_hz(void **state)
 		    .has_state = 1,
 		    .st = { .last_active_jiffies = NOW_JIFFIES - 500000, .rx_calls = 3 }),
 	};
-	struct fixture *fx = build_fixture(tcp, N(tcp), NULL, 0, NULL, 0);
+	struct fixture *fx = build_fixture(tcp, ARRAY_SIZE(tcp), NULL, 0, NULL, 0);
 
 	*state = fx;
 	/* HZ 1000: 500000 jiffies ago is 500 s before the record. */

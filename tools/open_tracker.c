@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/* How the commands open the kernel side: the loader knows no idle policy, the commands do. */
+#include "idle.h"
+#include "log.h"
+#include "open_tracker.h"
+
+/*
+ * The kernel judges calls against the heartbeat threshold it was loaded
+ * with; on the daemon's pinned programs that is the daemon's. Sets the
+ * policy's to it, saying so if the caller asked for another.
+ */
+static void follow_kernel_threshold(struct sc_idle_policy *policy, const struct sc_tracker *t)
+{
+	struct sc_config cfg;
+
+	if (sc_tracker_read_config(t, &cfg) || cfg.heartbeat_bytes == policy->heartbeat_bytes)
+		return;
+	sc_info("sockcostd's programs count calls above %llu bytes as activity; using that "
+		"heartbeat threshold, not %llu", (unsigned long long)cfg.heartbeat_bytes,
+		(unsigned long long)policy->heartbeat_bytes);
+	policy->heartbeat_bytes = cfg.heartbeat_bytes;
+}
+
+struct sc_tracker *cmd_open_tracker(struct sc_idle_policy *policy, bool live_counters)
+{
+	struct sc_tracker_opts opts = {
+		.heartbeat_bytes = policy->heartbeat_bytes,
+		.live_counters = live_counters,
+		.pin_mode = SC_PIN_READ,
+	};
+	struct sc_tracker *t = sc_tracker_open(&opts);
+
+	if (t)
+		follow_kernel_threshold(policy, t);
+	return t;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_OPEN_TRACKER_H
+#define SC_OPEN_TRACKER_H
+
+#include <stdbool.h>
+
+#include "tracker.h"
+
+struct sc_idle_policy;
+/*
+ * The daemon's pinned state when it is there and compatible, else programs
+ * of the command's own; then the policy follows the kernel's heartbeat
+ * threshold (a daemon's, when its programs are read). NULL after logging.
+ */
+struct sc_tracker *cmd_open_tracker(struct sc_idle_policy *policy, bool live_counters);
+
+#endif /* SC_OPEN_TRACKER_H */

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "top_args.h"
+
+const char top_usage[] =
+	"Usage: sockcost top [OPTIONS]\n"
+	"\n"
+	"Live view of TCP connections per process and per listening port: how many,\n"
+	"how many idle, file descriptors against the limit, socket memory and RSS,\n"
+	"connections opened and closed per second. Enter on a process or port lists\n"
+	"its connections. Press h in the view for its keys.\n"
+	"\n"
+	"  -d, --delay SECS          refresh every SECS (default 2, at least 0.1)\n"
+	"  -n, --iterations N        stop after N frames (default: until q)\n"
+	"  -b, --batch               plain-text frames on stdout, no terminal needed;\n"
+	"                            also chosen (with -n 1 unless -n is given) when\n"
+	"                            stdout or stdin is not a terminal\n"
+	"  -j, --json                batch frames as one JSON object per line (implies -b)\n"
+	"  -p, --pid PID[,PID...]    only these processes\n"
+	"  -P, --port PORT           the connections to local port PORT\n"
+	"  -s, --sort COLUMN         process sort column: pid command conn idle idle%\n"
+	"                            fds fdlimit fd% sockmem rss rss/conn conn/s\n"
+	"                            (default conn)\n"
+	"  -C, --no-color            no colours (so does a non-empty NO_COLOR)\n"
+	"\n"
+	"Idle policy:\n"
+	"  -a, --idle-after SECS     idle after SECS without activity (default 180;\n"
+	"                            + and - change it in the view)\n"
+	"      --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
+	"                            activity, e.g. WebSocket ping/pong (default 0)\n"
+	"\n"
+	"  -v, --verbose             log details, including libbpf's messages\n"
+	"  -h, --help                show this help\n"
+	"\n"
+	"Examples:\n"
+	"  sockcost top\n"
+	"  sockcost top --idle-after 60 --heartbeat-bytes 8\n"
+	"  sockcost top -b -n 3 -d 1 -p 1234\n"
+	"  sockcost top --json -n 10 | jq -c '.totals'\n";
+
+#define OPT_HEARTBEAT 1000
+
+static void defaults(struct top_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->delay_s = 2;
+	o->port = -1;
+	o->sort = TOP_COL_CONN;
+	idle_policy_defaults(&o->policy);
+}
+
+/* "1,2,3": every part a pid, at most TOP_MAX_PIDS in all (-p may repeat). */
+static int parse_pids(const char *s, struct top_opts *o)
+{
+	char buf[1024], *part, *save = NULL;
+	unsigned long long n;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf) || !buf[0])
+		return -EINVAL;
+	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
+		return -EINVAL;
+	for (part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+		if (parse_uint(part, 1, SC_MAX_PID, &n) || o->npids == TOP_MAX_PIDS)
+			return -EINVAL;
+		o->pids[o->npids++] = (__u32)n;
+	}
+	return 0;
+}
+
+enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
+				char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "delay", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "no-colour", no_argument, NULL, 'C' },
+		{ "idle-after", required_argument, NULL, 'a' },
+		{ "heartbeat-bytes", required_argument, NULL, OPT_HEARTBEAT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long long n;
+	double secs;
+	int c;
+
+	defaults(o);
+	optind = 0; /* full reset: this parser may run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:n:bjp:P:s:Ca:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_seconds(optarg, 86400, &secs) || secs < 0.1) {
+				snprintf(err, errlen, "invalid --delay '%s': expected 0.1-86400 seconds",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->delay_s = secs;
+			break;
+		case 'n':
+			if (parse_uint(optarg, 1, 1000000000, &n)) {
+				snprintf(err, errlen, "invalid --iterations '%s': expected a count >= 1",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->iterations = (unsigned long)n;
+			break;
+		case 'b':
+			o->batch = true;
+			break;
+		case 'j':
+			o->json = o->batch = true;
+			break;
+		case 'p':
+			if (parse_pids(optarg, o)) {
+				snprintf(err, errlen, "invalid --pid '%s': expected process ids "
+					 "separated by commas (at most %d)", optarg, TOP_MAX_PIDS);
+				return ARGS_ERROR;
+			}
+			break;
+		case 'P':
+			if (parse_port_option(optarg, &o->port, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 's':
+			if (top_col_by_name(optarg, &o->sort)) {
+				snprintf(err, errlen, "invalid --sort '%s': expected one of pid command "
+					 "conn idle idle%% fds fdlimit fd%% sockmem rss rss/conn conn/s",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->sort_given = true;
+			break;
+		case 'C':
+			o->no_color = true;
+			break;
+		case 'a':
+			if (parse_idle_after_option(optarg, &o->policy, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case OPT_HEARTBEAT:
+			if (parse_heartbeat_option(optarg, &o->policy, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return ARGS_HELP;
+		default:
+			return args_getopt_error(c, argv, err, errlen);
+		}
+	}
+	return args_no_operands(argc, argv, err, errlen);
+}

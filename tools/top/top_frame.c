@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "log.h"
+#include "proc_mem.h"
+#include "snapshot.h"
+#include "snapshot_take.h"
+#include "top_frame.h"
+#include "top_rows.h"
+#include "view.h"
+
+void top_frame_init(struct top_frame *f, double refresh_s)
+{
+	memset(f, 0, sizeof(*f));
+	f->scope.port = -1;
+	/* Three refreshes' worth, so a slow frame does not lose changes. */
+	sc_summary_live_init(&f->live, (__u64)((3 * refresh_s + 10) * 1e9));
+}
+
+void top_frame_free(struct top_frame *f)
+{
+	__u64 lease_ns = f->live.lease_ns;
+
+	if (f->have_sum)
+		sc_summary_free(&f->sum);
+	free(f->procs);
+	free(f->ports);
+	free(f->conns);
+	free(f->cookies);
+	top_history_free(&f->hist);
+	sc_summary_live_free(&f->live);
+	memset(f, 0, sizeof(*f));
+	f->scope.port = -1;
+	sc_summary_live_init(&f->live, lease_ns);
+}
+
+int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
+		      const struct sc_idle_policy *policy, const __u32 *pids, size_t npids)
+{
+	struct sc_summary sum;
+	struct top_row *procs = NULL, *ports = NULL;
+	size_t nprocs = 0, nports = 0;
+	int err;
+
+	err = sc_summary_live_collect(&f->live, &sum, t, policy);
+	if (err)
+		return err;
+	if (top_rows_procs(&sum, pids, npids, &procs, &nprocs) ||
+	    top_rows_ports(&sum, &ports, &nports) ||
+	    top_history_update(&f->hist, procs, nprocs, sum.taken_ns)) {
+		free(procs);
+		free(ports);
+		sc_summary_free(&sum);
+		return sc_fail(ENOMEM, "out of memory");
+	}
+	if (f->have_sum) {
+		__u64 dt = sum.taken_ns - f->sum.taken_ns;
+
+		f->rates_known =
+			top_counter_rate(f->sum.counters.opened, sum.counters.opened, dt,
+					 &f->opened_per_s) &&
+			top_counter_rate(f->sum.counters.closed, sum.counters.closed, dt,
+					 &f->closed_per_s);
+		sc_summary_free(&f->sum);
+	}
+	free(f->procs);
+	free(f->ports);
+	f->sum = sum;
+	f->have_sum = true;
+	f->procs = procs;
+	f->nprocs = nprocs;
+	f->ports = ports;
+	f->nports = nports;
+	f->number++;
+	return 0;
+}
+
+static bool same_scope(const struct top_scope *a, const struct top_scope *b)
+{
+	return a->port == b->port && a->npids == b->npids &&
+	       !memcmp(a->pids, b->pids, a->npids * sizeof(a->pids[0]));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Per-second appeared/gone sockets of the scope, from the cookie lists of two frames. */
+static int update_churn(struct top_frame *f, const struct top_row *rows, size_t n,
+			__u64 taken_ns, bool new_scope)
+{
+	__u64 *cookies = malloc((n ? n : 1) * sizeof(*cookies)), appeared, gone;
+	size_t i;
+
+	if (!cookies)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		cookies[i] = rows[i].id;
+	qsort(cookies, n, sizeof(*cookies), cmp_u64);
+	f->churn_known = !new_scope && f->cookies && taken_ns > f->conns_taken_ns;
+	if (f->churn_known) {
+		double dt = (double)(taken_ns - f->conns_taken_ns) / 1e9;
+
+		top_cookie_churn(f->cookies, f->ncookies, cookies, n, &appeared, &gone);
+		f->appeared_per_s = (double)appeared / dt;
+		f->gone_per_s = (double)gone / dt;
+	}
+	free(f->cookies);
+	f->cookies = cookies;
+	f->ncookies = n;
+	return 0;
+}
+
+int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
+			    const struct sc_idle_policy *policy, const struct top_scope *scope)
+{
+	/* A single pid or a port narrows the view itself; several pids are kept below. */
+	struct sc_filter filter = {
+		.pid = scope->npids == 1 ? scope->pids[0] : 0,
+		.port = scope->port,
+	};
+	bool new_scope = !same_scope(&f->scope, scope);
+	struct sc_snapshot *snap;
+	struct top_row *rows = NULL;
+	struct sc_view view;
+	size_t n = 0;
+	__u64 start = sc_mono_ns(), taken;
+	int err;
+
+	snap = sc_snapshot_take(t);
+	if (!snap)
+		return -EIO;
+	taken = snap->taken_ns;
+	err = sc_view_build(&view, snap, policy, &filter);
+	if (!err) {
+		err = top_rows_conns(&view, scope->pids, scope->npids, &rows, &n);
+		sc_view_free(&view);
+	}
+	/* The rows hold copies, so the snapshot goes now: only this view pays for it. */
+	sc_snapshot_free(snap);
+	if (!err)
+		err = update_churn(f, rows, n, taken, new_scope);
+	if (err) {
+		free(rows);
+		return sc_fail(ENOMEM, "out of memory");
+	}
+	free(f->conns);
+	f->conns = rows;
+	f->nconns = n;
+	f->scope = *scope;
+	f->conns_taken_ns = taken;
+	f->conns_collect_ns = sc_mono_ns() - start;
+	return 0;
+}
+
+bool top_col_needs_rss(enum top_col col)
+{
+	return col == TOP_COL_RSS || col == TOP_COL_RSS_CONN;
+}
+
+void top_frame_read_rss(struct top_frame *f, const size_t *order, size_t from, size_t count)
+{
+	size_t i;
+
+	for (i = from; i < from + count; i++) {
+		struct top_row *r = &f->procs[order[i]];
+
+		if (r->rss_known)
+			continue;
+		/* Gone since the summary, or not ours to read: RSS stays unknown. */
+		if (sc_proc_rss_bytes(r->pid, &r->rss))
+			continue;
+		r->rss_known = true;
+		top_history_add_rss(&f->hist, r->pid, r->conns, r->rss);
+	}
+}
+
+bool top_frame_marginal(const struct top_frame *f, __u32 pid, double *bytes, size_t *samples)
+{
+	const struct sc_marginal *m = top_history_marginal(&f->hist, pid);
+
+	*samples = 0;
+	return m && sc_marginal_estimate(m, bytes, samples);
+}

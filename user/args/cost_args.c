@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cost_args.h"
+
+const char cost_usage[] =
+	"Usage: sockcost cost [OPTIONS]\n"
+	"\n"
+	"What TCP connections cost, measured: kernel memory per connection (slab\n"
+	"objects and buffers), process RSS per connection, how many more connections\n"
+	"fit before each process's fd limit and cgroup memory.max, and what an idle\n"
+	"timeout would free now.\n"
+	"\n"
+	"Scope (default: the whole host):\n"
+	"  -p, --pid PID             one process\n"
+	"  -P, --port PORT           connections whose local port is PORT\n"
+	"\n"
+	"Report:\n"
+	"  -j, --json                one JSON document instead of text\n"
+	"  -w, --whatif SECS[,SECS]  idle timeouts to price besides 60,180,300,900\n"
+	"  -r, --ram-price PRICE     RAM price per GiB and month: adds monthly costs\n"
+	"\n"
+	"Measuring:\n"
+	"  -o, --observe SECS        watch activity for SECS first; meanwhile sample\n"
+	"                            each process's RSS and connections once a second\n"
+	"                            for the marginal RSS per connection\n"
+	"  -b, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
+	"                            activity (default 0)\n"
+	"  -a, --idle-after SECS     idle policy for the connection counts (default 180)\n"
+	"\n"
+	"  -v, --verbose             log details\n"
+	"  -h, --help                show this help\n"
+	"\n"
+	"Examples:\n"
+	"  sockcost cost\n"
+	"  sockcost cost --port 8080 --observe 60 --heartbeat-bytes 8 --ram-price 4.5\n"
+	"  sockcost cost --json --whatif 30,120 | jq '.whatif'\n";
+
+#define MAX_WHATIF_S (365u * 86400)
+#define MAX_PRICE 1e9
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void sort_unique(struct cost_opts *o)
+{
+	size_t i, m = 0;
+
+	qsort(o->whatif_s, o->nwhatif, sizeof(o->whatif_s[0]), cmp_u32);
+	for (i = 0; i < o->nwhatif; i++)
+		if (!m || o->whatif_s[m - 1] != o->whatif_s[i])
+			o->whatif_s[m++] = o->whatif_s[i];
+	o->nwhatif = m;
+}
+
+/* "30,120": whole seconds, added to the list. */
+static int parse_whatif(const char *arg, struct cost_opts *o, char *err, size_t errlen)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned long long v;
+
+	if (strlen(arg) >= sizeof(buf) || !arg[0] || arg[0] == ',' || strstr(arg, ",,") ||
+	    arg[strlen(arg) - 1] == ',')
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_uint(tok, 0, MAX_WHATIF_S, &v))
+			goto bad;
+		if (o->nwhatif == SC_COST_MAX_WHATIF) {
+			snprintf(err, errlen, "too many --whatif values: at most %d in all",
+				 SC_COST_MAX_WHATIF);
+			return -EINVAL;
+		}
+		o->whatif_s[o->nwhatif++] = (__u32)v;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid --whatif '%s': expected whole seconds, like 30,120", arg);
+	return -EINVAL;
+}
+
+static void defaults(struct cost_opts *o)
+{
+	static const __u32 whatif[] = SC_COST_DEFAULT_WHATIF;
+
+	memset(o, 0, sizeof(*o));
+	o->filter.port = -1;
+	idle_policy_defaults(&o->policy);
+	memcpy(o->whatif_s, whatif, sizeof(whatif));
+	o->nwhatif = SC_COST_NDEFAULT_WHATIF;
+}
+
+enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, char *err,
+				 size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "whatif", required_argument, NULL, 'w' },
+		{ "ram-price", required_argument, NULL, 'r' },
+		{ "idle-after", required_argument, NULL, 'a' },
+		{ "heartbeat-bytes", required_argument, NULL, 'b' },
+		{ "observe", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	double v;
+	int c;
+
+	defaults(o);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jp:P:w:r:a:b:o:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'p':
+			if (parse_pid_option(optarg, &o->filter.pid, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'P':
+			if (parse_port_option(optarg, &o->filter.port, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'w':
+			if (parse_whatif(optarg, o, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'r':
+			if (parse_seconds(optarg, MAX_PRICE, &v)) {
+				snprintf(err, errlen,
+					 "invalid --ram-price '%s': expected a price per GiB-month, like 4.5",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->has_price = true;
+			o->ram_price = v;
+			break;
+		case 'a':
+		case 'b':
+			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'o':
+			if (parse_observe_option(optarg, &o->observe_s, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return ARGS_HELP;
+		default:
+			return args_getopt_error(c, argv, err, errlen);
+		}
+	}
+	if (args_no_operands(argc, argv, err, errlen) != ARGS_OK)
+		return ARGS_ERROR;
+	sort_unique(o);
+	return ARGS_OK;
+}

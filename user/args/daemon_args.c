@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon_args.h"
+
+const char daemon_usage[] =
+	"Usage: sockcostd [OPTIONS]\n"
+	"\n"
+	"Prometheus exporter for TCP connection cost: loads the sockcost BPF programs\n"
+	"and serves /metrics (text format 0.0.4), /snapshot.json (the document of\n"
+	"'sockcost snapshot --json'), /healthz and a landing page at /.\n"
+	"\n"
+	"  -l, --listen ADDR:PORT    where to serve HTTP; numeric IPv4 or [IPv6]\n"
+	"                            (default " SC_DAEMON_DEFAULT_LISTEN "; [::]:PORT is\n"
+	"                            every interface, IPv4 and IPv6)\n"
+	"  -i, --interval SECS       walk the host's sockets every SECS (default 15);\n"
+	"                            /metrics serves the latest walk, with its time\n"
+	"                            (counters are read at each scrape)\n"
+	"  -k, --top-processes K     per-process series for the K processes holding\n"
+	"                            the most connections (default 20, 0: none)\n"
+	"\n"
+	"Idle policy (as 'sockcost snapshot'):\n"
+	"  -a, --idle-after SECS     idle after SECS without activity (default 180)\n"
+	"  -b, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
+	"                            activity, e.g. WebSocket ping/pong (default 0)\n"
+	"\n"
+	"Idle events:\n"
+	"  -e, --events FILE         one JSON line when a connection turns idle, is\n"
+	"                            active again, or closes while idle, found at each\n"
+	"                            walk (--interval); '-' is stdout\n"
+	"      --events-rate N       at most N events a second (default 100); an idle\n"
+	"                            report over it is retried at the next walk, others\n"
+	"                            are dropped; both counted as dropped\n"
+	"\n"
+	"Kernel state:\n"
+	"      --pin                 pin programs, links and maps under --pin-dir, so\n"
+	"                            a restart keeps history and the CLI reuses them\n"
+	"                            (default)\n"
+	"      --no-pin              keep them only while sockcostd runs\n"
+	"      --pin-dir DIR         where to pin (default $SOCKCOST_PIN_DIR, else\n"
+	"                            " SC_PIN_DIR "); the CLI reads the same\n"
+	"      --unload              remove the pinned state and exit\n"
+	"\n"
+	"Privileges:\n"
+	"  -u, --user NAME           run as user NAME after loading the programs\n"
+	"      --own-netns-only      drop every capability after loading; sockets in\n"
+	"                            other network namespaces are then not walked\n"
+	"                            (default: keep CAP_SYS_ADMIN and CAP_SYS_PTRACE\n"
+	"                            for those walks, drop the rest)\n"
+	"\n"
+	"  -v, --verbose             log details: libbpf's messages, each request\n"
+	"  -V, --version             print the version and exit\n"
+	"  -h, --help                show this help\n"
+	"\n"
+	"Examples:\n"
+	"  sockcostd\n"
+	"  sockcostd --listen [::]:9098 --heartbeat-bytes 8 --user nobody\n"
+	"  curl -s localhost:9098/metrics | grep '^sockcost_idle'\n";
+
+int daemon_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+			char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *port_s, *h = s;
+	unsigned long long port;
+	size_t hlen;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':') {
+			snprintf(err, errlen, "invalid --listen '%s': expected [IPV6]:PORT", s);
+			return -EINVAL;
+		}
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		port_s = close + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon) {
+			snprintf(err, errlen, "invalid --listen '%s': expected ADDR:PORT "
+				 "(IPv6 in brackets: [::1]:PORT)", s);
+			return -EINVAL;
+		}
+		hlen = (size_t)(colon - s);
+		port_s = colon + 1;
+	}
+	if (parse_uint(port_s, 1, 65535, &port)) {
+		snprintf(err, errlen, "invalid --listen '%s': port must be 1-65535", s);
+		return -EINVAL;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		snprintf(err, errlen, "invalid --listen '%s': expected a numeric address", s);
+		return -EINVAL;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (s[0] == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) {
+			snprintf(err, errlen, "invalid --listen '%s': '%s' is not an IPv6 address",
+				 s, host);
+			return -EINVAL;
+		}
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((unsigned short)port);
+		*len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1) {
+			snprintf(err, errlen, "invalid --listen '%s': '%s' is not an IPv4 address",
+				 s, host);
+			return -EINVAL;
+		}
+		a->sin_family = AF_INET;
+		a->sin_port = htons((unsigned short)port);
+		*len = sizeof(*a);
+	}
+	return 0;
+}
+
+static void defaults(struct daemon_opts *o)
+{
+	char unused[8];
+
+	memset(o, 0, sizeof(*o));
+	daemon_parse_listen(SC_DAEMON_DEFAULT_LISTEN, &o->listen, &o->listen_len,
+			    unused, sizeof(unused));
+	snprintf(o->listen_text, sizeof(o->listen_text), "%s", SC_DAEMON_DEFAULT_LISTEN);
+	idle_policy_defaults(&o->policy);
+	o->top_processes = SC_DAEMON_DEFAULT_TOP;
+	o->events_rate = SC_DAEMON_DEFAULT_EVENT_RATE;
+	o->interval_s = SC_DAEMON_DEFAULT_INTERVAL_S;
+	o->pin = true;
+	/* The environment names another directory for tests and side-by-side daemons. */
+	o->pin_dir = getenv("SOCKCOST_PIN_DIR") && getenv("SOCKCOST_PIN_DIR")[0]
+			     ? getenv("SOCKCOST_PIN_DIR") : SC_PIN_DIR;
+}
+
+/* Long-only options: codes from 256, so args_getopt_error names them by word. */
+enum {
+	OPT_PIN = 256,
+	OPT_NO_PIN,
+	OPT_PIN_DIR,
+	OPT_UNLOAD,
+	OPT_EVENTS_RATE,
+	OPT_OWN_NETNS,
+};
+
+enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
+				   char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "top-processes", required_argument, NULL, 'k' },
+		{ "idle-after", required_argument, NULL, 'a' },
+		{ "heartbeat-bytes", required_argument, NULL, 'b' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "pin", no_argument, NULL, OPT_PIN },
+		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
+		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "unload", no_argument, NULL, OPT_UNLOAD },
+		{ "user", required_argument, NULL, 'u' },
+		{ "own-netns-only", no_argument, NULL, OPT_OWN_NETNS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long long n;
+	double secs;
+	int c;
+
+	defaults(o);
+	optind = 0; /* full reset: this parser may run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:k:a:b:e:i:u:vVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (daemon_parse_listen(optarg, &o->listen, &o->listen_len, err, errlen))
+				return ARGS_ERROR;
+			snprintf(o->listen_text, sizeof(o->listen_text), "%s", optarg);
+			break;
+		case 'k':
+			if (parse_uint(optarg, 0, 10000, &n)) {
+				snprintf(err, errlen, "invalid --top-processes '%s': expected 0-10000",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->top_processes = (unsigned)n;
+			break;
+		case 'a':
+		case 'b':
+			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'e':
+			if (!optarg[0]) {
+				snprintf(err, errlen, "invalid --events '': expected a file or '-'");
+				return ARGS_ERROR;
+			}
+			o->events = optarg;
+			break;
+		case OPT_EVENTS_RATE:
+			if (parse_seconds(optarg, 1e6, &secs) || secs <= 0) {
+				snprintf(err, errlen, "invalid --events-rate '%s': expected events a "
+					 "second, > 0", optarg);
+				return ARGS_ERROR;
+			}
+			o->events_rate = secs;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, 3600, &secs) || secs < 1) {
+				snprintf(err, errlen, "invalid --interval '%s': expected seconds, 1-3600",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->interval_s = secs;
+			break;
+		case OPT_PIN:
+			o->pin = true;
+			break;
+		case OPT_NO_PIN:
+			o->pin = false;
+			break;
+		case OPT_PIN_DIR:
+			if (optarg[0] != '/') {
+				snprintf(err, errlen, "invalid --pin-dir '%s': expected an absolute path",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->pin_dir = optarg;
+			break;
+		case OPT_UNLOAD:
+			o->unload = true;
+			break;
+		case 'u':
+			if (!optarg[0]) {
+				snprintf(err, errlen, "invalid --user '': expected a user name");
+				return ARGS_ERROR;
+			}
+			o->user = optarg;
+			break;
+		case OPT_OWN_NETNS:
+			o->own_netns_only = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'V':
+			o->version = true;
+			return ARGS_OK;
+		case 'h':
+			return ARGS_HELP;
+		default:
+			return args_getopt_error(c, argv, err, errlen);
+		}
+	}
+	if (args_no_operands(argc, argv, err, errlen) != ARGS_OK)
+		return ARGS_ERROR;
+	if (o->unload && o->events) {
+		snprintf(err, errlen, "--unload removes pinned state and exits: it takes no --events");
+		return ARGS_ERROR;
+	}
+	return ARGS_OK;
+}

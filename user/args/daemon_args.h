@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_DAEMON_ARGS_H
+#define SC_DAEMON_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "idle.h"
+#include "defaults.h"
+#include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
+
+/* Not in the 9090-9999 blocks of Prometheus' default port allocations (see README). */
+#define SC_DAEMON_DEFAULT_PORT 9098
+#define SC_DAEMON_DEFAULT_LISTEN "127.0.0.1:9098"
+#define SC_DAEMON_DEFAULT_TOP 20
+#define SC_DAEMON_DEFAULT_EVENT_RATE 100
+
+struct daemon_opts {
+	struct sockaddr_storage listen;  /* AF_INET or AF_INET6, port set */
+	socklen_t listen_len;
+	char listen_text[64];            /* as given, for logs */
+	struct sc_idle_policy policy;
+	unsigned top_processes;          /* per-process series for the top K by connections */
+	const char *user;                /* switch to this user after loading; NULL: stay */
+	const char *events;              /* idle events to FILE or "-" (stdout); NULL: off */
+	double events_rate;              /* events per second at most */
+	double interval_s;               /* between walks of the host's sockets */
+	bool pin;                        /* pin programs, links, maps under pin_dir */
+	const char *pin_dir;
+	bool unload;                     /* remove the pinned state and exit */
+	bool own_netns_only;             /* drop every capability: no walks of other network namespaces */
+	bool verbose;
+	bool version;
+};
+
+/*
+ * Parses ADDR:PORT, [IPV6]:PORT (numeric addresses only). Returns 0, or -1
+ * with a reason in err.
+ */
+int daemon_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+			char *err, size_t errlen);
+
+/* Parses sockcostd's arguments (argv[0] is the program). Prints nothing. */
+enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
+				   char *err, size_t errlen);
+
+extern const char daemon_usage[];
+
+#endif /* SC_DAEMON_ARGS_H */

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_DEFAULTS_H
+#define SC_DEFAULTS_H
+
+/* Defaults both binaries and several layers share, named once. */
+
+/* bpffs, and where the daemon pins its programs, links and maps. */
+#define SC_BPFFS "/sys/fs/bpf"
+#define SC_PIN_DIR SC_BPFFS "/sockcost"
+
+/* How often sockcostd walks every socket, in seconds. */
+#define SC_DAEMON_DEFAULT_INTERVAL_S 15
+
+#endif /* SC_DEFAULTS_H */

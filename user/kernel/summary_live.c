@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "change_ring.h"
+#include "clock.h"
+#include "kernel_hz.h"
+#include "log.h"
+#include "proc_fds.h"
+#include "summary_live.h"
+#include "tracker.h"
+#include "walk.h"
+
+/* Changes copied out of the ring at a time. */
+#define TAKE_BATCH 4096
+
+void sc_summary_live_init(struct sc_summary_live *l, __u64 lease_ns)
+{
+	memset(l, 0, sizeof(*l));
+	l->resync_ns = SC_LIVE_RESYNC_NS;
+	l->lease_ns = lease_ns;
+	l->tasks.rec_size = sizeof(struct sc_task_record);
+}
+
+void sc_summary_live_free(struct sc_summary_live *l)
+{
+	sc_mirror_free(&l->mirror);
+	if (l->ring_mapped)
+		sc_change_ring_unmap(&l->ring);
+	free(l->buf);
+	sc_records_free(&l->tasks);
+	sc_summary_live_init(l, l->lease_ns);
+}
+
+/* jiffies_64 now, from the last walk's pair of clocks. */
+static __u64 jiffies_at(const struct sc_summary_live *l, __u64 now_ns)
+{
+	return l->ref_jiffies + sc_ns_to_jiffies(now_ns - l->ref_ns, l->in.kernel_hz);
+}
+
+/*
+ * A socket's calls are reported at most this often: an idle age is off by
+ * up to this much, so it stays well under the idle threshold (an eighth of
+ * it), but no finer than 50 ms nor coarser than a second.
+ */
+#define GAP_PER_IDLE_AFTER 8
+#define GAP_MIN_PER_S 20
+
+static __u64 change_gap_jiffies(const struct sc_idle_policy *policy, __u32 hz)
+{
+	__u64 gap = policy->idle_after_ms * hz / (1000 * GAP_PER_IDLE_AFTER);
+
+	if (gap < hz / GAP_MIN_PER_S)
+		gap = hz / GAP_MIN_PER_S;
+	return gap > hz ? hz : gap ? gap : 1;
+}
+
+static bool ring_ready(struct sc_summary_live *l, const struct sc_tracker *t)
+{
+	int ring_fd, head_fd;
+
+	if (l->ring_mapped || l->ring_failed)
+		return l->ring_mapped;
+	l->buf = malloc(TAKE_BATCH * sizeof(*l->buf));
+	sc_tracker_change_fds(t, &ring_fd, &head_fd);
+	if (!l->buf || ring_fd < 0 || head_fd < 0 ||
+	    sc_change_ring_map(&l->ring, ring_fd, head_fd)) {
+		sc_info("cannot read the change ring: walking every socket on every refresh");
+		l->ring_failed = true;
+		return false;
+	}
+	l->ring_mapped = true;
+	return true;
+}
+
+/* Applies the changes since l->pos. Returns the count, -EOVERFLOW or -ENOMEM. */
+static long apply_changes(struct sc_summary_live *l)
+{
+	__u64 head = sc_change_ring_head(&l->ring);
+	long n, i, total = 0;
+	int err;
+
+	do {
+		n = sc_changes_take(l->ring.slots, SC_CHANGE_SLOTS, head, &l->pos, l->buf,
+				    TAKE_BATCH);
+		for (i = 0; i < n; i++) {
+			err = sc_mirror_apply(&l->mirror, &l->buf[i]);
+			if (err)
+				return err;
+		}
+		total += n > 0 ? n : 0;
+	} while (n == TAKE_BATCH);
+	return n < 0 ? n : total;
+}
+
+static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
+		const struct sc_idle_policy *policy, __u64 missed)
+{
+	const struct sc_conn_record *header;
+	struct sc_walk w;
+	int err;
+
+	/* Changes from now on are applied over the walk; the ones it saw already apply twice, harmlessly. */
+	if (l->ring_mapped)
+		l->pos = sc_change_ring_head(&l->ring);
+	err = sc_walk_take(&w, t, policy);
+	if (err)
+		return err;
+	err = sc_mirror_load(&l->mirror, w.conns.data, w.conns.count);
+	if (err) {
+		sc_walk_free(&w);
+		return sc_fail(-err, "cannot keep the walk: %s", strerror(-err));
+	}
+	header = w.conns.data;
+	l->in = w.in;
+	l->ref_ns = header->established_ns;
+	l->ref_jiffies = header->last_active_jiffies;
+	l->walked_ns = sc_mono_ns();
+	l->missed = missed;
+	sc_records_free(&l->tasks);
+	l->tasks = w.tasks;
+	w.tasks = (struct sc_records){ .rec_size = sizeof(struct sc_task_record) };
+	sc_walk_free(&w);
+	return 0;
+}
+
+static bool must_walk(const struct sc_summary_live *l, const struct sc_tracker *t, __u64 now,
+		      __u64 missed)
+{
+	return l->stale || !l->mirror.recs || now - l->walked_ns >= l->resync_ns ||
+	       missed != l->missed || !l->in.kernel_hz || sc_tracker_hook(t) == SC_HOOK_NONE;
+}
+
+/*
+ * Keeps the programs reporting changes for lease_ns more. Needs HZ, known
+ * from a walk. Returns true if the lease held so far lapsed (this reader was
+ * stopped longer than it lasts, or the ring is new): changes may be missing.
+ */
+static bool renew_lease(struct sc_summary_live *l, const struct sc_idle_policy *policy,
+			__u64 now_ns)
+{
+	__u32 hz = l->in.kernel_hz;
+	__u64 now = jiffies_at(l, now_ns), was, held = l->lease_until;
+
+	l->lease_until = now + sc_ns_to_jiffies(l->lease_ns, hz);
+	was = sc_change_ring_lease(&l->ring, l->lease_until, change_gap_jiffies(policy, hz));
+	return held && (was < held || now >= held);
+}
+
+/* Walks, leasing changes first the very first time (the lease needs HZ, which a walk tells). */
+static int walk_now(struct sc_summary_live *l, const struct sc_tracker *t,
+		    const struct sc_idle_policy *policy, __u64 missed, bool ring)
+{
+	int err;
+
+	if (ring && !l->in.kernel_hz) {
+		err = walk(l, t, policy, missed);
+		if (err)
+			return err;
+		if (l->in.kernel_hz)
+			renew_lease(l, policy, sc_mono_ns());
+	}
+	err = walk(l, t, policy, missed);
+	l->stale = err != 0;
+	return err;
+}
+
+int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
+			    const struct sc_tracker *t, const struct sc_idle_policy *policy)
+{
+	__u64 start = sc_mono_ns(), missed = sc_tracker_missed_events(t), now_ns;
+	bool walked = false, ring = ring_ready(l, t), lapsed = false;
+	long changes = 0;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (ring && l->in.kernel_hz)
+		lapsed = renew_lease(l, policy, start);
+	if (lapsed)
+		sc_debug("the change lease lapsed: walking again");
+	if (!ring || lapsed || must_walk(l, t, start, missed)) {
+		err = walk_now(l, t, policy, missed, ring);
+		if (err)
+			return err;
+		walked = true;
+	}
+	if (ring) {
+		changes = apply_changes(l);
+		if (changes == -EOVERFLOW && !walked) {
+			sc_debug("changes were overwritten before being read: walking again");
+			err = walk_now(l, t, policy, missed, ring);
+			if (err)
+				return err;
+			walked = true;
+			changes = apply_changes(l);
+		}
+		if (changes == -ENOMEM) {
+			l->stale = true;
+			return sc_fail(ENOMEM, "out of memory");
+		}
+		if (changes < 0) {
+			/* Lost even during a fresh walk: this frame is short of them, the next walks. */
+			l->stale = true;
+			changes = 0;
+		}
+	}
+	if (!walked) {
+		l->tasks.count = 0;
+		err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TASK), &l->tasks);
+		if (err)
+			return sc_fail(-err, "cannot read processes: %s", strerror(-err));
+		if (sc_tracker_read_counters(t, &l->in.counters))
+			return -EIO;
+	}
+	now_ns = sc_mono_ns();
+	l->mirror.recs[0].established_ns = now_ns;
+	l->mirror.recs[0].last_active_jiffies = jiffies_at(l, now_ns);
+	l->in.policy = *policy;
+	err = sc_summary_build(s, l->mirror.recs, l->mirror.n, l->tasks.data, l->tasks.count,
+			       &l->in);
+	if (err)
+		return sc_fail(-err, "cannot summarize: %s", strerror(-err));
+	sc_summary_fill_fds(s);
+	s->bpf_missed_events = missed;
+	s->walked_ns = walked ? s->taken_ns : l->walked_ns;
+	s->changes = (__u64)changes;
+	s->collect_ns = sc_mono_ns() - start;
+	return 0;
+}

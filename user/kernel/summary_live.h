@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_SUMMARY_LIVE_H
+#define SC_SUMMARY_LIVE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "change_ring.h"
+#include "changes.h"
+#include "iter_read.h"
+#include "mirror.h"
+#include "summary.h"
+#include "summary_build.h"
+
+struct sc_tracker;
+
+/*
+ * Summaries for a reader that refreshes often (`top`): one walk, then each
+ * refresh brings its records up to date from the change ring and counts fds
+ * per process, which costs the changes, not the sockets. It walks again
+ * every resync_ns, when changes were lost (the ring overflowed, the kernel
+ * skipped program runs, or the lease on changes lapsed or was reset by a
+ * daemon reloading), and on every refresh where changes cannot be had
+ * (no per-call activity hook, or the ring cannot be mapped).
+ */
+struct sc_summary_live {
+	__u64 resync_ns;             /* walk at least this often */
+	__u64 lease_ns;              /* how long the programs report changes unasked */
+	/* state */
+	struct sc_mirror mirror;
+	struct sc_change_ring ring;
+	bool ring_mapped, ring_failed;
+	__u64 pos;                   /* next change to read */
+	struct sc_change *buf;
+	struct sc_records tasks;
+	struct sc_summary_inputs in; /* of the last walk: hook, attach time, HZ */
+	__u64 ref_ns, ref_jiffies;   /* the last walk's clocks */
+	__u64 walked_ns;             /* 0: no walk yet */
+	bool stale;                  /* changes were lost: walk on the next refresh */
+	__u64 missed;                /* skipped program runs as of the last walk */
+	__u64 lease_until;           /* jiffies_64 our change lease runs to, 0: none yet */
+};
+
+#define SC_LIVE_RESYNC_NS (30ull * 1000000000ull)
+
+/* Zeroes l and sets the defaults above. */
+void sc_summary_live_init(struct sc_summary_live *l, __u64 lease_ns);
+/* Collects a summary judged by policy. Returns 0 or a negative errno (logged). */
+int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
+			    const struct sc_tracker *t, const struct sc_idle_policy *policy);
+void sc_summary_live_free(struct sc_summary_live *l);
+
+#endif /* SC_SUMMARY_LIVE_H */

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "kernel_hz.h"
+#include "log.h"
+#include "tracker.h"
+#include "walk.h"
+
+/*
+ * Two walks, both in the kernel: one compact record per open file of every
+ * process (48 bytes a socket), and one per process for names and limits.
+ */
+int sc_walk_take(struct sc_walk *w, const struct sc_tracker *t,
+		 const struct sc_idle_policy *policy)
+{
+	struct sc_config cfg;
+	__u64 start = sc_mono_ns();
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->conns.rec_size = sizeof(struct sc_conn_record);
+	w->tasks.rec_size = sizeof(struct sc_task_record);
+	w->in.policy = *policy;
+	w->in.hook = sc_tracker_hook(t);
+	if (sc_tracker_read_config(t, &cfg) || sc_tracker_read_counters(t, &w->in.counters))
+		return -EIO;
+	w->in.attached_ns = cfg.attached_ns;
+	err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TASK), &w->tasks);
+	if (!err)
+		err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_CONN), &w->conns);
+	if (err) {
+		sc_err("cannot walk processes and their sockets: %s", strerror(-err));
+		sc_walk_free(w);
+		return err;
+	}
+	if (w->conns.count) {
+		const struct sc_conn_record *header = w->conns.data;
+
+		w->in.kernel_hz = sc_kernel_hz(header->last_active_jiffies, header->established_ns);
+	}
+	w->took_ns = sc_mono_ns() - start;
+	return 0;
+}
+
+void sc_walk_free(struct sc_walk *w)
+{
+	sc_records_free(&w->conns);
+	sc_records_free(&w->tasks);
+}

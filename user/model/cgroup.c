@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE /* memmem */
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "cgroup.h"
+
+static bool all_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Does the component s (len bytes, not NUL-terminated) end with suffix? */
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && !memcmp(s + len - n, suffix, n);
+}
+
+/* A 64-hex-digit id, alone or followed by ".scope". */
+static bool take_id(const char *s, size_t len, struct sc_container *c, const char *runtime)
+{
+	if (len == 64 + strlen(".scope") && ends_with(s, len, ".scope"))
+		len = 64;
+	if (len != 64 || !all_hex(s, 64))
+		return false;
+	memcpy(c->id, s, 64);
+	c->id[64] = '\0';
+	if (runtime)
+		snprintf(c->runtime, sizeof(c->runtime), "%s", runtime);
+	return true;
+}
+
+/* "pod" + UID, the systemd driver writing its dashes as underscores. */
+static void take_pod(const char *s, size_t len, struct sc_container *c)
+{
+	char uid[sizeof(c->pod_uid)];
+	size_t i;
+
+	if (ends_with(s, len, ".slice"))
+		len -= strlen(".slice");
+	if (len != 36)
+		return;
+	for (i = 0; i < 36; i++) {
+		char ch = s[i] == '_' ? '-' : s[i];
+
+		if (!(isxdigit((unsigned char)ch) || ch == '-'))
+			return;
+		uid[i] = ch;
+	}
+	uid[36] = '\0';
+	memcpy(c->pod_uid, uid, sizeof(uid));
+}
+
+static const struct {
+	const char *prefix;
+	const char *runtime;
+} scope_prefixes[] = {
+	{ "docker-", "docker" },
+	{ "cri-containerd-", "containerd" },
+	{ "crio-", "cri-o" },
+	{ "libpod-", "podman" },
+};
+
+static void identify_component(const char *s, size_t len, const char *parent, size_t plen,
+			       struct sc_container *c)
+{
+	const char *pod;
+	size_t i, n;
+
+	/* cgroupfs driver: .../pod<uid>/...; systemd: kubepods-<qos>-pod<uid_>.slice */
+	if (len > 3 && !strncmp(s, "pod", 3))
+		take_pod(s + 3, len - 3, c);
+	pod = memmem(s, len, "-pod", 4);
+	if (pod && !strncmp(s, "kubepods", 8))
+		take_pod(pod + 4, len - (size_t)(pod + 4 - s), c);
+
+	for (i = 0; i < ARRAY_SIZE(scope_prefixes); i++) {
+		n = strlen(scope_prefixes[i].prefix);
+		if (len > n && !strncmp(s, scope_prefixes[i].prefix, n) &&
+		    take_id(s + n, len - n, c, scope_prefixes[i].runtime))
+			return;
+	}
+	/* A bare id: /docker/<id>, or a container under a cgroupfs pod. */
+	if (take_id(s, len, c, NULL)) {
+		if (plen == 6 && !strncmp(parent, "docker", 6))
+			snprintf(c->runtime, sizeof(c->runtime), "docker");
+		else
+			c->runtime[0] = '\0';
+	}
+}
+
+void sc_cgroup_identify(const char *path, struct sc_container *c)
+{
+	const char *p = path, *parent = "", *end;
+	size_t plen = 0;
+
+	memset(c, 0, sizeof(*c));
+	/* The innermost match wins: walk every component in order. */
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchr(p, '/');
+		if (!end)
+			end = p + strlen(p);
+		identify_component(p, (size_t)(end - p), parent, plen, c);
+		parent = p;
+		plen = (size_t)(end - p);
+		p = end;
+	}
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_CGROUP_H
+#define SC_CGROUP_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#define SC_CGROUP_PATH_LEN 512
+
+/* What a cgroup v2 path says about the container a process runs in. */
+struct sc_container {
+	char runtime[16];      /* "docker", "containerd", "cri-o", "podman"; "" if unknown */
+	char id[65];           /* container id (64 hex digits); "" if none */
+	char pod_uid[37];      /* Kubernetes pod UID; "" if none */
+};
+
+/*
+ * Recognizes docker, containerd, CRI-O and podman containers and Kubernetes
+ * pods, under the systemd and the cgroupfs cgroup drivers. Pure.
+ */
+void sc_cgroup_identify(const char *path, struct sc_container *c);
+
+#endif /* SC_CGROUP_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "mirror.h"
+
+
+#define EMPTY 0xffffffffu
+#define GONE 0xfffffffeu
+#define END 0xffffffffu
+
+static size_t hash(__u64 cookie)
+{
+	return (size_t)((cookie * 0x9e3779b97f4a7c15ull) >> 20);
+}
+
+/* The first record of cookie, END if none; *slot gets its index slot. */
+static __u32 find(const struct sc_mirror *m, __u64 cookie, size_t *slot)
+{
+	size_t b;
+
+	if (!m->index)
+		return END;
+	for (b = hash(cookie) & m->mask; m->index[b] != EMPTY; b = (b + 1) & m->mask) {
+		if (m->index[b] != GONE && m->recs[m->index[b]].cookie == cookie) {
+			if (slot)
+				*slot = b;
+			return m->index[b];
+		}
+	}
+	return END;
+}
+
+/* Files record ri under its cookie: first of a new socket, or after the first. */
+static void index_put(struct sc_mirror *m, __u32 ri)
+{
+	__u32 first = find(m, m->recs[ri].cookie, NULL);
+	size_t b;
+
+	if (first != END) {
+		m->next[ri] = m->next[first];
+		m->next[first] = ri;
+		return;
+	}
+	m->next[ri] = END;
+	for (b = hash(m->recs[ri].cookie) & m->mask; m->index[b] != EMPTY && m->index[b] != GONE;
+	     b = (b + 1) & m->mask)
+		;
+	if (m->index[b] == EMPTY)
+		m->used++;
+	m->index[b] = ri;
+}
+
+/* Drops removed records and rebuilds the index with room to grow. */
+static int rebuild(struct sc_mirror *m)
+{
+	size_t i, live = 1, slots = 64;
+	__u32 *index;
+
+	for (i = 1; i < m->n; i++)
+		live += m->recs[i].kind == SC_CONN_TCP;
+	while (slots < live * 3)
+		slots <<= 1;
+	/* Allocated first: on failure the mirror is left as it was. */
+	index = malloc(slots * sizeof(*index));
+	if (!index)
+		return -ENOMEM;
+	memset(index, 0xff, slots * sizeof(*index));
+	for (i = 1, live = 1; i < m->n; i++)
+		if (m->recs[i].kind == SC_CONN_TCP)
+			m->recs[live++] = m->recs[i];
+	m->n = live;
+	m->removed = 0;
+	free(m->index);
+	m->index = index;
+	m->mask = slots - 1;
+	m->used = 0;
+	for (i = 1; i < m->n; i++)
+		index_put(m, (__u32)i);
+	return 0;
+}
+
+static int reserve(struct sc_mirror *m, size_t cap)
+{
+	struct sc_conn_record *recs;
+	__u32 *next;
+
+	if (cap <= m->cap)
+		return 0;
+	recs = realloc(m->recs, cap * sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	m->recs = recs;
+	next = realloc(m->next, cap * sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+	m->next = next;
+	m->cap = cap;
+	return 0;
+}
+
+void sc_mirror_free(struct sc_mirror *m)
+{
+	free(m->recs);
+	free(m->next);
+	free(m->index);
+	memset(m, 0, sizeof(*m));
+}
+
+int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_t n)
+{
+	int err;
+
+	if (!n || recs[0].kind != SC_CONN_HEADER)
+		return -EPROTO;
+	m->n = 0;
+	err = reserve(m, n + n / 4 + 64);
+	if (!err) {
+		memcpy(m->recs, recs, n * sizeof(*recs));
+		m->n = n;
+		err = rebuild(m);
+	}
+	if (err)
+		sc_mirror_free(m);
+	return err;
+}
+
+static __u8 flags_of(const struct sc_change *c)
+{
+	return SC_CONN_HAS_STATE | (c->flags & SC_CONN_SAW_CALLS) |
+	       (sc_tcp_connected(c->state) ? SC_CONN_HAS_TIMES : 0);
+}
+
+static int add(struct sc_mirror *m, const struct sc_change *c)
+{
+	struct sc_conn_record *r;
+	int err;
+
+	/* A call that read ESTABLISHED just before the close was reported. */
+	if (m->closed[c->cookie % SC_MIRROR_CLOSED] == c->cookie)
+		return 0;
+	if (m->n == m->cap && (err = reserve(m, m->cap * 2)))
+		return err;
+	if ((m->used + 1) * 2 > m->mask + 1 && (err = rebuild(m)))
+		return err;
+	r = &m->recs[m->n];
+	*r = (struct sc_conn_record){
+		.tgid = c->tgid,
+		.tid = c->tgid,
+		.kind = SC_CONN_TCP,
+		.state = c->state,
+		.flags = flags_of(c),
+		.lport = c->lport,
+		.rport = c->rport,
+		.mem = c->state == TCP_LISTEN ? 0 : c->mem,
+		.kernel_last = sc_tcp_connected(c->state) ? c->jiffies : 0,
+		.cookie = c->cookie,
+		.established_ns = c->established_ns,
+		.last_active_jiffies = c->last_active_jiffies,
+	};
+	index_put(m, (__u32)m->n++);
+	return 0;
+}
+
+static void update(struct sc_conn_record *r, const struct sc_change *c, bool sole_holder)
+{
+	bool traffic = c->kind == SC_CHANGE_CALLS ||
+		       (c->state == TCP_ESTABLISHED && r->state != TCP_ESTABLISHED);
+
+	r->flags = (__u8)(flags_of(c) | (r->flags & SC_CONN_SAW_CALLS));
+	r->state = c->state;
+	if (c->established_ns)
+		r->established_ns = c->established_ns;
+	if ((__s64)(c->last_active_jiffies - r->last_active_jiffies) > 0)
+		r->last_active_jiffies = c->last_active_jiffies;
+	/* Queue memory at a call is a moment's (a send's unacked data): walks keep it. */
+	if (c->kind == SC_CHANGE_STATE && c->state != TCP_LISTEN)
+		r->mem = c->mem;
+	if (traffic)
+		r->kernel_last = c->jiffies;
+	/* A call runs in the process using the socket; an owner otherwise only fills a gap. */
+	if (sole_holder && c->tgid && r->tgid != c->tgid &&
+	    (c->kind == SC_CHANGE_CALLS || !r->tgid))
+		r->tgid = r->tid = c->tgid;
+}
+
+int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c)
+{
+	__u32 first, i;
+	size_t slot = 0;
+
+	if (!m->recs)
+		return 0;
+	first = find(m, c->cookie, &slot);
+	if (c->kind == SC_CHANGE_STATE && c->state == TCP_CLOSE) {
+		m->closed[c->cookie % SC_MIRROR_CLOSED] = c->cookie;
+		if (first == END)
+			return 0;
+		for (i = first; i != END; i = m->next[i]) {
+			m->recs[i].kind = 0;
+			m->removed++;
+		}
+		m->index[slot] = GONE;
+		return m->removed * 2 > m->n ? rebuild(m) : 0;
+	}
+	if (first == END)
+		return c->state == TCP_ESTABLISHED || c->state == TCP_LISTEN ? add(m, c) : 0;
+	for (i = first; i != END; i = m->next[i])
+		update(&m->recs[i], c, m->next[first] == END);
+	return 0;
+}
+
+size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie)
+{
+	size_t n = 0;
+	__u32 i;
+
+	for (i = find(m, cookie, NULL); i != END; i = m->next[i])
+		n++;
+	return n;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_SUMMARY_H
+#define SC_SUMMARY_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "cgroup.h"
+#include "idle.h"
+#include "names.h"
+#include "sockcost.h"
+
+/*
+ * Aggregates only: what the daemon's /metrics and `top`'s process and port
+ * views show. No per-socket rows, so it can be collected often and cheaply
+ * (summary_collect.c reads it from in-kernel walks); summary_from_view.c
+ * derives the same numbers from a full snapshot.
+ */
+
+struct sc_summary_proc {
+	__u32 pid;
+	char comm[SC_COMM_LEN + 1];
+	__u64 connections;          /* ESTABLISHED TCP sockets held */
+	__u64 idle_connections;
+	__u64 tcp_sockets;          /* TCP sockets held, any state */
+	__u64 fds;                  /* open file descriptors */
+	__u64 fd_limit;             /* RLIMIT_NOFILE soft limit */
+	__u64 socket_memory_bytes;  /* queues + forward allocation of the sockets held */
+};
+
+struct sc_summary_port {
+	__u16 port;                 /* local listening port, any network namespace */
+	__u32 listeners;
+	__u32 accept_queue;
+	__u32 accept_queue_max;
+	__u64 connections;
+	__u64 idle_connections;
+};
+
+struct sc_summary {
+	struct sc_idle_policy policy;
+	enum sc_hook hook;
+	__u64 taken_ns;                 /* CLOCK_MONOTONIC */
+	struct sc_counters counters;    /* kernel live counters (opened/closed totals) */
+	__u64 connections;              /* ESTABLISHED, each socket once */
+	__u64 idle_connections;
+	__u64 socket_memory_bytes;
+	struct sc_idle_hist idle_hist;  /* idle age of ESTABLISHED connections */
+	struct sc_summary_proc *procs;  /* by connections, descending */
+	size_t nprocs;
+	struct sc_summary_port *ports;  /* by connections, descending */
+	size_t nports;
+	__u64 bpf_missed_events;
+	__u64 collect_ns;               /* how long collecting took */
+	/* When the sockets were last walked (CLOCK_MONOTONIC): equal to taken_ns
+	 * for a walk, older when the change ring brought the walk up to date. */
+	__u64 walked_ns;
+	__u64 changes;                  /* changes applied since the last summary */
+};
+
+void sc_summary_free(struct sc_summary *s);
+
+struct sc_view;
+/* Fills s from a full view (every socket judged). Returns 0 or -ENOMEM. */
+int sc_summary_from_view(struct sc_summary *s, const struct sc_view *view);
+
+#endif /* SC_SUMMARY_H */

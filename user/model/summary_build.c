@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "radix.h"
+#include "jiffies.h"
+#include "summary_build.h"
+
+#define NO_SLOT ((__u32)-1)
+
+/* Per-process sums while folding. */
+struct proc_acc {
+	__u32 tgid;
+	struct sc_summary_proc out;
+};
+
+/* tgid -> slot, open addressing; a process count is small next to sockets. */
+struct proc_table {
+	struct proc_acc *slots;
+	__u32 *index;          /* hash bucket -> slot, NO_SLOT if empty */
+	size_t mask, n, cap;
+};
+
+static int table_init(struct proc_table *t, size_t cap)
+{
+	size_t buckets = 64;
+
+	while (buckets < cap * 2)
+		buckets <<= 1;
+	t->slots = calloc(cap, sizeof(*t->slots));
+	t->index = malloc(buckets * sizeof(*t->index));
+	if (!t->slots || !t->index)
+		return -ENOMEM;
+	memset(t->index, 0xff, buckets * sizeof(*t->index));
+	t->mask = buckets - 1;
+	t->cap = cap;
+	return 0;
+}
+
+static size_t bucket_of(const struct proc_table *t, __u32 tgid)
+{
+	size_t b = (tgid * 2654435761u) & t->mask;
+
+	while (t->index[b] != NO_SLOT && t->slots[t->index[b]].tgid != tgid)
+		b = (b + 1) & t->mask;
+	return b;
+}
+
+/* Doubles the table; slots keep their numbers. */
+static int table_grow(struct proc_table *t)
+{
+	struct proc_table bigger;
+	size_t i;
+
+	if (table_init(&bigger, t->cap * 2)) {
+		free(bigger.slots);
+		free(bigger.index);
+		return -ENOMEM;
+	}
+	memcpy(bigger.slots, t->slots, t->n * sizeof(*t->slots));
+	bigger.n = t->n;
+	for (i = 0; i < t->n; i++)
+		bigger.index[bucket_of(&bigger, bigger.slots[i].tgid)] = (__u32)i;
+	free(t->slots);
+	free(t->index);
+	*t = bigger;
+	return 0;
+}
+
+static void table_free(struct proc_table *t)
+{
+	free(t->slots);
+	free(t->index);
+}
+
+/* The slot of tgid, added on first sight. */
+static struct proc_acc *table_get(struct proc_table *t, __u32 tgid)
+{
+	size_t b = bucket_of(t, tgid);
+
+	if (t->index[b] != NO_SLOT)
+		return &t->slots[t->index[b]];
+	if (t->n == t->cap) {
+		if (table_grow(t))
+			return NULL;
+		b = bucket_of(t, tgid);
+	}
+	t->index[b] = (__u32)t->n;
+	t->slots[t->n] = (struct proc_acc){ .tgid = tgid };
+	return &t->slots[t->n++];
+}
+
+struct clock_ref {
+	__u64 now_ns;
+	__u64 now_jiffies;
+	__u32 hz;
+};
+
+/* A jiffies_64 stamp as CLOCK_MONOTONIC ns; 0 stays 0, unknown HZ dates it now. */
+static __u64 stamp_ns(const struct clock_ref *c, __u64 stamp)
+{
+	__u64 ago;
+
+	if (!stamp)
+		return 0;
+	if (!c->hz || stamp >= c->now_jiffies)
+		return c->now_ns;
+	ago = sc_jiffies_to_ns(c->now_jiffies - stamp, c->hz);
+	return ago < c->now_ns ? c->now_ns - ago : 1;
+}
+
+static struct sc_idle_result classify(const struct sc_conn_record *r, const struct clock_ref *c,
+				      const struct sc_summary_inputs *in)
+{
+	bool has_state = r->flags & SC_CONN_HAS_STATE;
+	struct sc_idle_input idle_in = {
+		.state = r->state,
+		.has_state = has_state,
+		.established_ns = has_state ? r->established_ns : 0,
+		.last_active_ns = has_state ? stamp_ns(c, r->last_active_jiffies) : 0,
+		.kernel_age_ms = SC_AGE_UNKNOWN,
+		.saw_calls = r->flags & SC_CONN_SAW_CALLS,
+	};
+	struct sc_idle_clock clk = {
+		.now_ns = c->now_ns,
+		.attached_ns = in->attached_ns,
+		.hooked = in->hook != SC_HOOK_NONE,
+	};
+
+	if ((r->flags & SC_CONN_HAS_TIMES) && c->hz) {
+		/* Traffic during the walk is newer than the header's clock: age 0, not a wrap. */
+		__u32 d = (__u32)c->now_jiffies - r->kernel_last;
+
+		idle_in.kernel_age_ms = (__s32)d < 0 ? 0 : sc_jiffies_to_ns(d, c->hz) / 1000000;
+	}
+	return sc_idle_classify(&idle_in, &clk, &in->policy);
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct sc_summary_proc *x = a, *y = b;
+
+	return CMP(y->connections, x->connections) ?: CMP(y->tcp_sockets, x->tcp_sockets)
+		?: CMP(x->pid, y->pid);
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct sc_summary_port *x = a, *y = b;
+
+	return CMP(y->connections, x->connections) ?: CMP(x->port, y->port);
+}
+
+static int cmp_task(const void *key, const void *elem)
+{
+	const __u32 *tgid = key;
+	const struct sc_task_record *t = elem;
+
+	return CMP(*tgid, t->tgid);
+}
+
+/* Pass 1, walk order: the TCP sockets some process holds, to fold by cookie. */
+static int collect_sockets(struct proc_table *procs, const struct sc_conn_record *recs, size_t n,
+			   struct sc_key *keys, size_t *nkeys, __u32 *slot_of)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		const struct sc_conn_record *r = &recs[i];
+		struct proc_acc *p;
+
+		/* tgid 0: a socket a change added before its owner was known. */
+		if (r->kind != SC_CONN_TCP || !r->tgid)
+			continue;
+		p = table_get(procs, r->tgid);
+		if (!p)
+			return -ENOMEM;
+		slot_of[i] = (__u32)(p - procs->slots);
+		keys[(*nkeys)++] = (struct sc_key){ .key = r->cookie, .val = i };
+	}
+	return 0;
+}
+
+/* Listening ports, each counted once however many processes hold the listener. */
+static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs,
+			 const struct sc_key *keys, size_t nkeys, __u32 *port_slot)
+{
+	size_t i;
+
+	s->ports = calloc(1, sizeof(*s->ports));
+	if (!s->ports)
+		return -ENOMEM;
+	for (i = 0; i < nkeys; i++) {
+		const struct sc_conn_record *r = &recs[keys[i].val];
+		struct sc_summary_port *p, *grown;
+
+		if (r->state != TCP_LISTEN || (i && keys[i - 1].key == keys[i].key))
+			continue;
+		if (port_slot[r->lport] == NO_SLOT) {
+			grown = realloc(s->ports, (s->nports + 1) * sizeof(*s->ports));
+			if (!grown)
+				return -ENOMEM;
+			s->ports = grown;
+			port_slot[r->lport] = (__u32)s->nports;
+			s->ports[s->nports++] = (struct sc_summary_port){ .port = r->lport };
+		}
+		p = &s->ports[port_slot[r->lport]];
+		p->listeners++;
+		p->accept_queue += r->mem;
+		p->accept_queue_max += r->kernel_last;
+	}
+	return 0;
+}
+
+/* The host and port sums for one established socket, judged once. */
+static void count_connection(struct sc_summary *s, const struct sc_conn_record *r,
+			     const struct sc_idle_result *idle, const __u32 *port_slot)
+{
+	s->connections++;
+	s->idle_connections += idle->idle;
+	sc_idle_hist_add(&s->idle_hist, idle->idle_ms);
+	if (port_slot[r->lport] != NO_SLOT) {
+		s->ports[port_slot[r->lport]].connections++;
+		s->ports[port_slot[r->lport]].idle_connections += idle->idle;
+	}
+}
+
+/*
+ * Pass 2, cookie order: each socket once for the host and ports, once per
+ * process. A socket's holders may see different states when it changes
+ * during the walk: it is judged by the first record that saw it established.
+ */
+static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
+			 const struct sc_conn_record *recs, const struct sc_key *keys, size_t nkeys,
+			 const __u32 *slot_of, const __u32 *port_slot, const struct clock_ref *c,
+			 const struct sc_summary_inputs *in)
+{
+	struct sc_idle_result idle = {};
+	bool judged = false;
+	size_t i, j, first = 0;
+
+	for (i = 0; i < nkeys; i++) {
+		const struct sc_conn_record *r = &recs[keys[i].val];
+		bool established = r->state == TCP_ESTABLISHED, repeat = false;
+		struct sc_summary_proc *p = &procs->slots[slot_of[keys[i].val]].out;
+
+		if (!i || keys[i - 1].key != keys[i].key) {
+			first = i;
+			judged = false;
+			s->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
+		}
+		if (established && !judged) {
+			idle = classify(r, c, in);
+			judged = true;
+			count_connection(s, r, &idle, port_slot);
+		}
+		/* One socket on several fds of a process (dup) counts once for it. */
+		for (j = first; j < i && !repeat; j++)
+			repeat = slot_of[keys[j].val] == slot_of[keys[i].val];
+		if (repeat)
+			continue;
+		p->tcp_sockets++;
+		p->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
+		if (established) {
+			p->connections++;
+			p->idle_connections += idle.idle;
+		}
+	}
+}
+
+/* Processes holding TCP sockets, named and their fds counted from their task records. */
+static int collect_procs(struct sc_summary *s, const struct proc_table *procs,
+			 const struct sc_task_record *tasks, size_t ntasks)
+{
+	size_t i;
+
+	s->procs = calloc(procs->n ? procs->n : 1, sizeof(*s->procs));
+	if (!s->procs)
+		return -ENOMEM;
+	for (i = 0; i < procs->n; i++) {
+		struct sc_summary_proc *p = &s->procs[s->nprocs];
+		const struct sc_task_record *t;
+
+		if (!procs->slots[i].out.tcp_sockets)
+			continue;
+		*p = procs->slots[i].out;
+		p->pid = procs->slots[i].tgid;
+		t = bsearch(&p->pid, tasks, ntasks, sizeof(*tasks), cmp_task);
+		if (t) {
+			memcpy(p->comm, t->comm, SC_COMM_LEN);
+			p->comm[SC_COMM_LEN] = '\0';
+			p->fd_limit = t->nofile_cur;
+			p->fds = t->open_fds == SC_FDS_UNKNOWN ? 0 : t->open_fds;
+		}
+		s->nprocs++;
+	}
+	if (s->nprocs)
+		qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_proc);
+	if (s->nports)
+		qsort(s->ports, s->nports, sizeof(*s->ports), cmp_port);
+	return 0;
+}
+
+int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, size_t nrecs,
+		     const struct sc_task_record *tasks, size_t ntasks,
+		     const struct sc_summary_inputs *in)
+{
+	struct proc_table procs = {};
+	struct clock_ref clock;
+	struct sc_key *keys = NULL;
+	__u32 *slot_of = NULL, *port_slot = NULL;
+	size_t nkeys = 0;
+	int err = -ENOMEM;
+
+	memset(s, 0, sizeof(*s));
+	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
+		return -EPROTO;
+	clock = (struct clock_ref){ .now_ns = recs[0].established_ns,
+				    .now_jiffies = recs[0].last_active_jiffies, .hz = in->kernel_hz };
+	s->policy = in->policy;
+	s->hook = in->hook;
+	s->counters = in->counters;
+	s->taken_ns = clock.now_ns;
+
+	keys = malloc(nrecs * sizeof(*keys));
+	slot_of = malloc(nrecs * sizeof(*slot_of));
+	port_slot = malloc(SC_NPORTS * sizeof(*port_slot));
+	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64))
+		goto out;
+	memset(port_slot, 0xff, SC_NPORTS * sizeof(*port_slot));
+	err = collect_sockets(&procs, recs, nrecs, keys, &nkeys, slot_of);
+	if (!err)
+		err = sc_radix_sort(keys, nkeys);
+	if (!err)
+		err = collect_ports(s, recs, keys, nkeys, port_slot);
+	if (err)
+		goto out;
+	fold_sockets(s, &procs, recs, keys, nkeys, slot_of, port_slot, &clock, in);
+	err = collect_procs(s, &procs, tasks, ntasks);
+out:
+	free(keys);
+	free(slot_of);
+	free(port_slot);
+	table_free(&procs);
+	if (err)
+		sc_summary_free(s);
+	return err;
+}
+
+int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
+		      const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n)
+{
+	struct clock_ref clock;
+	struct sc_conn_idle *list;
+	struct sc_key *keys;
+	size_t i, nkeys = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
+		return -EPROTO;
+	clock = (struct clock_ref){ .now_ns = recs[0].established_ns,
+				    .now_jiffies = recs[0].last_active_jiffies, .hz = in->kernel_hz };
+	keys = malloc(nrecs * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 1; i < nrecs; i++)
+		if (recs[i].kind == SC_CONN_TCP && recs[i].state == TCP_ESTABLISHED)
+			keys[nkeys++] = (struct sc_key){ .key = recs[i].cookie, .val = i };
+	list = malloc((nkeys ? nkeys : 1) * sizeof(*list));
+	if (!list || sc_radix_sort(keys, nkeys)) {
+		free(keys);
+		free(list);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nkeys; i++) {
+		const struct sc_conn_record *r = &recs[keys[i].val];
+		struct sc_idle_result idle;
+
+		if (i && keys[i - 1].key == keys[i].key)
+			continue;
+		idle = classify(r, &clock, in);
+		list[(*n)++] = (struct sc_conn_idle){
+			.cookie = r->cookie, .pid = r->tgid, .lport = r->lport, .rport = r->rport,
+			.idle = idle.idle, .idle_ms = idle.idle_ms,
+		};
+	}
+	free(keys);
+	*out = list;
+	return 0;
+}
+
+void sc_summary_free(struct sc_summary *s)
+{
+	free(s->procs);
+	free(s->ports);
+	s->procs = NULL;
+	s->ports = NULL;
+	s->nprocs = s->nports = 0;
+}

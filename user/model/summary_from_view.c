@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "summary.h"
+#include "view.h"
+
+
+static int cmp_port_num(const void *a, const void *b)
+{
+	const struct sc_summary_port *x = a, *y = b;
+
+	return CMP(x->port, y->port);
+}
+
+static int cmp_port_conns(const void *a, const void *b)
+{
+	const struct sc_summary_port *x = a, *y = b;
+
+	return CMP(y->connections, x->connections) ?: CMP(x->port, y->port);
+}
+
+/* The view keys ports by (netns, port); a summary by port alone. */
+static int summarize_ports(struct sc_summary *s, const struct sc_view *v)
+{
+	size_t i, m = 0;
+
+	s->ports = calloc(v->nports ? v->nports : 1, sizeof(*s->ports));
+	if (!s->ports)
+		return -ENOMEM;
+	for (i = 0; i < v->nports; i++) {
+		const struct sc_port_row *p = &v->ports[i];
+
+		s->ports[i] = (struct sc_summary_port){
+			.port = p->port, .listeners = p->listeners,
+			.accept_queue = p->accept_queue, .accept_queue_max = p->accept_queue_max,
+			.connections = p->connections, .idle_connections = p->idle_connections,
+		};
+	}
+	if (v->nports)
+		qsort(s->ports, v->nports, sizeof(*s->ports), cmp_port_num);
+	for (i = 0; i < v->nports; i++) {
+		struct sc_summary_port *last = m ? &s->ports[m - 1] : NULL;
+
+		if (last && last->port == s->ports[i].port) {
+			last->listeners += s->ports[i].listeners;
+			last->accept_queue += s->ports[i].accept_queue;
+			last->accept_queue_max += s->ports[i].accept_queue_max;
+			last->connections += s->ports[i].connections;
+			last->idle_connections += s->ports[i].idle_connections;
+			continue;
+		}
+		s->ports[m++] = s->ports[i];
+	}
+	if (m)
+		qsort(s->ports, m, sizeof(*s->ports), cmp_port_conns);
+	s->nports = m;
+	return 0;
+}
+
+int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
+{
+	const struct sc_snapshot *snap = v->snap;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->policy = v->policy;
+	s->hook = snap->hook;
+	s->taken_ns = snap->taken_ns;
+	s->counters = snap->counters;
+	s->connections = v->totals.connections;
+	s->idle_connections = v->totals.idle_connections;
+	s->socket_memory_bytes = v->totals.socket_memory_bytes;
+	s->idle_hist = v->totals.idle_hist;
+	s->bpf_missed_events = snap->bpf_missed_events;
+
+	s->procs = calloc(v->nprocs ? v->nprocs : 1, sizeof(*s->procs));
+	if (!s->procs)
+		return -ENOMEM;
+	for (i = 0; i < v->nprocs; i++) {
+		const struct sc_proc_row *r = &v->procs[i];
+		struct sc_summary_proc *p = &s->procs[i];
+
+		p->pid = r->process->pid;
+		memcpy(p->comm, r->process->comm, sizeof(p->comm));
+		p->connections = r->connections;
+		p->idle_connections = r->idle_connections;
+		p->tcp_sockets = r->sockets;
+		p->fds = r->process->fds;
+		p->fd_limit = r->process->fd_limit;
+		p->socket_memory_bytes = r->socket_memory_bytes;
+	}
+	s->nprocs = v->nprocs;
+	if (summarize_ports(s, v)) {
+		sc_summary_free(s);
+		return -ENOMEM;
+	}
+	return 0;
+}

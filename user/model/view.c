@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "radix.h"
+#include "view.h"
+
+
+__u64 sc_socket_memory(const struct sc_socket *s)
+{
+	return (__u64)s->rmem_alloc + s->wmem_queued +
+	       (s->forward_alloc > 0 ? (__u64)s->forward_alloc : 0);
+}
+
+bool sc_socket_has_idle(const struct sc_socket *s)
+{
+	return s->state != TCP_LISTEN && s->state != TCP_TIME_WAIT && s->state != SC_TCP_NEW_SYN_RECV;
+}
+
+static __u64 kernel_age(const struct sc_socket *s)
+{
+	if (s->kernel_send_age_ms == SC_AGE_UNKNOWN || s->kernel_recv_age_ms == SC_AGE_UNKNOWN)
+		return SC_AGE_UNKNOWN;
+	return s->kernel_send_age_ms < s->kernel_recv_age_ms ? s->kernel_send_age_ms
+							      : s->kernel_recv_age_ms;
+}
+
+static struct sc_idle_result classify(const struct sc_snapshot *snap, const struct sc_socket *s,
+				      const struct sc_idle_policy *policy)
+{
+	struct sc_idle_input in = {
+		.state = s->state,
+		.has_state = s->has_state,
+		.established_ns = s->act.established_ns,
+		.last_active_ns = s->act.last_active_ns,
+		.kernel_age_ms = kernel_age(s),
+		.saw_calls = s->has_state && (s->act.rx_calls || s->act.tx_calls),
+	};
+	struct sc_idle_clock clk = {
+		.now_ns = snap->taken_ns,
+		.attached_ns = snap->config.attached_ns,
+		.hooked = snap->hook != SC_HOOK_NONE,
+	};
+
+	return sc_idle_classify(&in, &clk, policy);
+}
+
+static bool keep_row(const struct sc_row *r, const struct sc_filter *f)
+{
+	if (f->pid && (!r->holder || r->holder->pid != f->pid))
+		return false;
+	if (f->port >= 0 && r->socket->lport != f->port)
+		return false;
+	return !f->idle_only || r->idle.idle;
+}
+
+static int sort_row_keys(struct sc_key *keys, const struct sc_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nrows; i++)
+		keys[i] = (struct sc_key){ .key = v->rows[i].order, .val = i };
+	return sc_radix_sort(keys, v->nrows);
+}
+
+/* Rows by their order key: a radix sort of keys, then one permutation. */
+static int sort_rows(struct sc_view *v)
+{
+	struct sc_key *keys;
+	struct sc_row *sorted;
+	size_t i;
+
+	keys = malloc((v->nrows ? v->nrows : 1) * sizeof(*keys));
+	sorted = malloc((v->nrows ? v->nrows : 1) * sizeof(*sorted));
+	if (!keys || !sorted || sort_row_keys(keys, v)) {
+		free(keys);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < v->nrows; i++)
+		sorted[i] = v->rows[keys[i].val];
+	free(v->rows);
+	v->rows = sorted;
+	free(keys);
+	return 0;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct sc_proc_row *x = a, *y = b;
+
+	return CMP(y->connections, x->connections) ?: CMP(y->sockets, x->sockets)
+		?: CMP(x->process->pid, y->process->pid);
+}
+
+static int cmp_port_key(const void *a, const void *b)
+{
+	const struct sc_port_row *x = a, *y = b;
+
+	return CMP(x->netns, y->netns) ?: CMP(x->port, y->port);
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct sc_port_row *x = a, *y = b;
+
+	return CMP(y->connections, x->connections) ?: cmp_port_key(a, b);
+}
+
+/* kept[i]: socket i has a kept row; kept_holder[h]: holder h's row is kept. */
+static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, bool *kept_holder,
+		      const struct sc_idle_result *idle)
+{
+	const struct sc_snapshot *snap = v->snap;
+	size_t i, h, cap = snap->nholders + snap->nsockets;
+
+	v->rows = calloc(cap ? cap : 1, sizeof(*v->rows));
+	if (!v->rows)
+		return -ENOMEM;
+	for (i = 0; i < snap->nsockets; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+		size_t n = s->nholders ? s->nholders : 1;
+
+		for (h = 0; h < n; h++) {
+			struct sc_row r = {
+				.socket = s,
+				.holder = s->nholders ? &snap->holders[s->first_holder + h] : NULL,
+				.idle = idle[i],
+			};
+
+			if (!keep_row(&r, f))
+				continue;
+			/* Unheld rows last, in the kernel's walk order. */
+			r.order = r.holder ? ((__u64)r.holder->pid << 32 | r.holder->fd)
+					   : (1ull << 63) + i;
+			v->rows[v->nrows++] = r;
+			kept[i] = true;
+			if (r.holder)
+				kept_holder[s->first_holder + h] = true;
+		}
+	}
+	return sort_rows(v);
+}
+
+/*
+ * Per-process sums over kept holders. A process holding one socket on
+ * several fds (dup, inetd style) has one connection, not several; holders
+ * of a socket are sorted by pid, so repeats are adjacent.
+ */
+static int build_procs(struct sc_view *v, const bool *kept_holder,
+		       const struct sc_idle_result *idle)
+{
+	const struct sc_snapshot *snap = v->snap;
+	struct sc_proc_row *all;
+	size_t i, h, n = 0;
+
+	all = calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < snap->nsockets; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+		__u32 last_pid = SC_NO_PID;
+
+		for (h = s->first_holder; h < s->first_holder + s->nholders; h++) {
+			const struct sc_holder *holder = &snap->holders[h];
+			const struct sc_process *p;
+			struct sc_proc_row *pr;
+
+			if (!kept_holder[h] || holder->pid == last_pid)
+				continue;
+			last_pid = holder->pid;
+			p = sc_snapshot_find_process(snap, holder->pid);
+			if (!p)
+				continue;
+			pr = &all[p - snap->processes];
+			pr->process = p;
+			pr->sockets++;
+			pr->socket_memory_bytes += sc_socket_memory(s);
+			if (s->state == TCP_ESTABLISHED) {
+				pr->connections++;
+				pr->idle_connections += idle[i].idle;
+			}
+		}
+	}
+	for (i = 0; i < snap->nprocesses; i++)
+		if (all[i].process)
+			all[n++] = all[i];
+	qsort(all, n, sizeof(*all), cmp_proc);
+	v->procs = all;
+	v->nprocs = n;
+	return 0;
+}
+
+static bool listener_kept(const struct sc_snapshot *snap, const struct sc_socket *s,
+			  const struct sc_filter *f)
+{
+	size_t h;
+
+	if (f->port >= 0 && s->lport != f->port)
+		return false;
+	if (!f->pid)
+		return true;
+	for (h = 0; h < s->nholders; h++)
+		if (snap->holders[s->first_holder + h].pid == f->pid)
+			return true;
+	return false;
+}
+
+/* Listening ports, and the kept established sockets whose local port they are. */
+static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool *kept,
+		       const struct sc_idle_result *idle)
+{
+	const struct sc_snapshot *snap = v->snap;
+	struct sc_port_row *ports;
+	size_t i, n = 0, m = 0, listeners = 0;
+
+	for (i = 0; i < snap->nsockets; i++)
+		listeners += snap->sockets[i].state == TCP_LISTEN;
+	ports = calloc(listeners ? listeners : 1, sizeof(*ports));
+	if (!ports)
+		return -ENOMEM;
+	for (i = 0; i < snap->nsockets; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+
+		if (s->state != TCP_LISTEN || !listener_kept(snap, s, f))
+			continue;
+		ports[n++] = (struct sc_port_row){
+			.netns = s->netns, .port = s->lport, .listeners = 1,
+			.accept_queue = s->accept_queue, .accept_queue_max = s->accept_queue_max,
+		};
+	}
+	if (n)
+		qsort(ports, n, sizeof(*ports), cmp_port_key);
+	/* Merge IPv4/IPv6 and SO_REUSEPORT listeners of one port. */
+	for (i = 0; i < n; i++) {
+		if (m && !cmp_port_key(&ports[m - 1], &ports[i])) {
+			ports[m - 1].listeners++;
+			ports[m - 1].accept_queue += ports[i].accept_queue;
+			ports[m - 1].accept_queue_max += ports[i].accept_queue_max;
+			continue;
+		}
+		ports[m++] = ports[i];
+	}
+	for (i = 0; i < snap->nsockets && m; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+		struct sc_port_row key = { .netns = s->netns, .port = s->lport }, *p;
+
+		if (!kept[i] || s->state != TCP_ESTABLISHED)
+			continue;
+		p = bsearch(&key, ports, m, sizeof(key), cmp_port_key);
+		if (p) {
+			p->connections++;
+			p->idle_connections += idle[i].idle;
+		}
+	}
+	qsort(ports, m, sizeof(*ports), cmp_port);
+	v->ports = ports;
+	v->nports = m;
+	return 0;
+}
+
+int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
+		  const struct sc_idle_policy *policy, const struct sc_filter *filter)
+{
+	struct sc_idle_result *idle;
+	bool *kept, *kept_holder;
+	size_t i;
+	int err = -ENOMEM;
+
+	memset(v, 0, sizeof(*v));
+	v->snap = snap;
+	v->policy = *policy;
+	idle = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*idle));
+	kept = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
+	kept_holder = calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
+	if (!idle || !kept || !kept_holder)
+		goto out;
+	for (i = 0; i < snap->nsockets; i++)
+		idle[i] = classify(snap, &snap->sockets[i], policy);
+
+	err = build_rows(v, filter, kept, kept_holder, idle);
+	if (!err)
+		err = build_procs(v, kept_holder, idle);
+	if (!err)
+		err = build_ports(v, filter, kept, idle);
+	if (err)
+		goto out;
+	for (i = 0; i < snap->nsockets; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+
+		if (!kept[i])
+			continue;
+		v->totals.sockets++;
+		v->totals.socket_memory_bytes += sc_socket_memory(s);
+		if (s->state == TCP_ESTABLISHED) {
+			v->totals.connections++;
+			v->totals.idle_connections += idle[i].idle;
+			sc_idle_hist_add(&v->totals.idle_hist, idle[i].idle_ms);
+		}
+	}
+out:
+	free(idle);
+	free(kept);
+	free(kept_holder);
+	if (err)
+		sc_view_free(v);
+	return err;
+}
+
+void sc_view_free(struct sc_view *v)
+{
+	free(v->rows);
+	free(v->procs);
+	free(v->ports);
+	v->rows = NULL;
+	v->procs = NULL;
+	v->ports = NULL;
+	v->nrows = v->nprocs = v->nports = 0;
+}

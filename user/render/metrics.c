@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "common.h"
+#include "json_writer.h"
+#include "metrics.h"
+#include "names.h"
+#include "sockcost.h"
+
+void sc_metrics_label_value(FILE *out, const char *v, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t i = 0, n;
+
+	while (i < len) {
+		switch (s[i]) {
+		case '\\': fputs("\\\\", out); i++; continue;
+		case '"': fputs("\\\"", out); i++; continue;
+		case '\n': fputs("\\n", out); i++; continue;
+		default:
+			break;
+		}
+		n = sc_utf8_seq_len(s + i, len - i);
+		if (!n) {
+			/* The format wants UTF-8; a process may name itself any bytes. */
+			fputs("\xef\xbf\xbd", out);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, n, out);
+		i += n;
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void gauge_u64(FILE *f, const char *name, const char *help, __u64 v)
+{
+	family(f, name, "gauge", help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void counter_u64(FILE *f, const char *name, const char *help, __u64 v)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void gauge_double(FILE *f, const char *name, const char *help, double v)
+{
+	family(f, name, "gauge", help);
+	fprintf(f, "%s %.6f\n", name, v);
+}
+
+static void label(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, "%s=\"", name);
+	sc_metrics_label_value(f, value, strlen(value));
+	fputc('"', f);
+}
+
+static void host_metrics(FILE *f, const struct sc_summary *s)
+{
+	const struct sc_idle_hist *h = &s->idle_hist;
+	__u64 cum = 0;
+	size_t i;
+
+	gauge_u64(f, "sockcost_connections",
+		  "Established TCP connections on the host, all network namespaces.",
+		  s->connections);
+	gauge_u64(f, "sockcost_idle_connections",
+		  "Established TCP connections idle under the idle policy.",
+		  s->idle_connections);
+	counter_u64(f, "sockcost_connections_opened_total",
+		    "TCP connections that entered ESTABLISHED since the programs were loaded.",
+		    s->counters.opened);
+	counter_u64(f, "sockcost_connections_closed_total",
+		    "TCP connections that left ESTABLISHED since the programs were loaded.",
+		    s->counters.closed);
+	gauge_u64(f, "sockcost_socket_memory_bytes",
+		  "Kernel memory held by TCP socket queues and forward allocation.",
+		  s->socket_memory_bytes);
+	gauge_u64(f, "sockcost_processes",
+		  "Processes holding TCP sockets (per-process series cover the top ones).",
+		  s->nprocs);
+
+	family(f, "sockcost_connection_idle_seconds", "histogram",
+	       "Time since the last counting activity of established TCP connections.");
+	for (i = 0; i < SC_IDLE_BUCKETS; i++) {
+		cum += h->count[i];
+		fprintf(f, "sockcost_connection_idle_seconds_bucket{le=\"%u\"} %llu\n",
+			sc_idle_bucket_s[i], (unsigned long long)cum);
+	}
+	cum += h->count[SC_IDLE_BUCKETS];
+	fprintf(f, "sockcost_connection_idle_seconds_bucket{le=\"+Inf\"} %llu\n",
+		(unsigned long long)cum);
+	fprintf(f, "sockcost_connection_idle_seconds_sum %.3f\n", (double)h->sum_ms / 1000.0);
+	fprintf(f, "sockcost_connection_idle_seconds_count %llu\n", (unsigned long long)cum);
+
+	gauge_double(f, "sockcost_idle_after_seconds",
+		     "Idle policy: a connection is idle after this long without counting activity.",
+		     (double)s->policy.idle_after_ms / 1000.0);
+	gauge_u64(f, "sockcost_heartbeat_bytes",
+		  "Idle policy: send/receive calls of at most this many bytes are not activity.",
+		  s->policy.heartbeat_bytes);
+
+	family(f, "sockcost_activity_hook_info", "gauge",
+	       "The kernel hook that watches send/receive activity (none: kernel timestamps only).");
+	fputs("sockcost_activity_hook_info{", f);
+	label(f, "hook", sc_hook_name(s->hook));
+	fputs("} 1\n", f);
+
+	counter_u64(f, "sockcost_bpf_storage_failures_total",
+		    "Per-socket storage records the BPF programs failed to allocate.",
+		    s->counters.storage_failed);
+	counter_u64(f, "sockcost_bpf_missed_events_total",
+		    "BPF program runs the kernel skipped (recursion on one CPU).",
+		    s->bpf_missed_events);
+}
+
+typedef __u64 (*proc_field)(const struct sc_summary_proc *p, __u64 rss);
+
+static __u64 p_conns(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->connections; }
+static __u64 p_idle(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->idle_connections; }
+static __u64 p_fds(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->fds; }
+static __u64 p_max_fds(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->fd_limit; }
+static __u64 p_mem(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->socket_memory_bytes; }
+static __u64 p_rss(const struct sc_summary_proc *p, __u64 rss) { (void)p; return rss; }
+
+static void process_metrics(FILE *f, const struct sc_metrics_input *in)
+{
+	static const struct {
+		const char *name, *help;
+		proc_field get;
+	} fams[] = {
+		{ "sockcost_process_connections",
+		  "Established TCP connections a process holds.", p_conns },
+		{ "sockcost_process_idle_connections",
+		  "Idle established TCP connections a process holds.", p_idle },
+		{ "sockcost_process_open_fds", "Open file descriptors of a process.", p_fds },
+		{ "sockcost_process_max_fds",
+		  "File descriptor limit (RLIMIT_NOFILE soft) of a process.", p_max_fds },
+		{ "sockcost_process_socket_memory_bytes",
+		  "Kernel memory held by the queues of a process's TCP sockets.", p_mem },
+		{ "sockcost_process_resident_memory_bytes",
+		  "Resident set size of a process.", p_rss },
+	};
+	const struct sc_summary *s = in->summary;
+	size_t top = in->top < s->nprocs ? in->top : s->nprocs;
+	size_t i, j;
+
+	for (j = 0; j < ARRAY_SIZE(fams); j++) {
+		family(f, fams[j].name, "gauge", fams[j].help);
+		for (i = 0; i < top; i++) {
+			const struct sc_summary_proc *p = &s->procs[i];
+			__u64 rss = in->proc_rss ? in->proc_rss[i] : SC_RSS_UNKNOWN;
+
+			if (fams[j].get == p_rss && rss == SC_RSS_UNKNOWN)
+				continue; /* the process went away, or hides its /proc */
+			fprintf(f, "%s{pid=\"%u\",", fams[j].name, p->pid);
+			label(f, "comm", p->comm);
+			fprintf(f, "} %llu\n", (unsigned long long)fams[j].get(p, rss));
+		}
+	}
+}
+
+static void port_metrics(FILE *f, const struct sc_summary *s)
+{
+	static const char *const names[] = {
+		"sockcost_port_connections", "sockcost_port_idle_connections",
+		"sockcost_port_accept_queue", "sockcost_port_accept_queue_max",
+	};
+	static const char *const helps[] = {
+		"Established TCP connections on a local listening port, all network namespaces.",
+		"Idle established TCP connections on a local listening port.",
+		"Connections waiting in the accept queues of a listening port.",
+		"Accept queue capacity (backlog) of the listeners on a port.",
+	};
+	size_t i, j;
+
+	for (j = 0; j < 4; j++) {
+		family(f, names[j], "gauge", helps[j]);
+		for (i = 0; i < s->nports; i++) {
+			const struct sc_summary_port *p = &s->ports[i];
+			__u64 v = j == 0 ? p->connections : j == 1 ? p->idle_connections :
+				  j == 2 ? p->accept_queue : p->accept_queue_max;
+
+			fprintf(f, "%s{port=\"%u\"} %llu\n", names[j], p->port,
+				(unsigned long long)v);
+		}
+	}
+}
+
+static void self_metrics(FILE *f, const struct sc_metrics_input *in)
+{
+	const struct sc_metrics_self *x = in->self;
+
+	family(f, "sockcost_build_info", "gauge", "Version of sockcostd; always 1.");
+	fputs("sockcost_build_info{", f);
+	label(f, "version", in->version);
+	fprintf(f, ",abi_version=\"%u\"} 1\n", SC_ABI_VERSION);
+	gauge_u64(f, "sockcost_exporter_collect_success",
+		  "1 if the latest walk of the host succeeded, 0 if it failed.",
+		  in->summary && !x->last_walk_failed ? 1 : 0);
+	gauge_double(f, "sockcost_exporter_collect_duration_seconds",
+		     "Time the latest walk of the host's sockets took.", x->collect_seconds);
+	gauge_double(f, "sockcost_exporter_last_walk_timestamp_seconds",
+		     "Unix time of the latest walk: the gauges above describe that moment; "
+		     "the _total counters are read at scrape time.", x->walk_timestamp_seconds);
+	gauge_double(f, "sockcost_exporter_walk_interval_seconds",
+		     "Seconds between walks of the host's sockets (--interval).",
+		     x->walk_interval_seconds);
+	counter_u64(f, "sockcost_exporter_walks_total", "Walks of the host's sockets done.",
+		    x->walks);
+	if (x->last_scrape_seconds >= 0)
+		gauge_double(f, "sockcost_exporter_last_scrape_duration_seconds",
+			     "Time the previous scrape took: collection, /proc reads, rendering.",
+			     x->last_scrape_seconds);
+	counter_u64(f, "sockcost_exporter_scrapes_total", "Scrapes of /metrics served.",
+		    x->scrapes);
+	counter_u64(f, "sockcost_exporter_collect_errors_total",
+		    "Walks of the host's sockets that failed.", x->collect_errors);
+	counter_u64(f, "sockcost_events_dropped_total",
+		    "Idle events not written because of the --events-rate limit.",
+		    x->events_dropped);
+
+	family(f, "process_cpu_seconds_total", "counter",
+	       "Total user and system CPU time spent in seconds.");
+	fprintf(f, "process_cpu_seconds_total %.3f\n", x->cpu_seconds);
+	gauge_u64(f, "process_resident_memory_bytes", "Resident memory size in bytes.",
+		  x->resident_bytes);
+	gauge_double(f, "process_start_time_seconds",
+		     "Start time of the process since unix epoch in seconds.",
+		     x->start_time_seconds);
+	gauge_u64(f, "process_open_fds", "Number of open file descriptors.", x->open_fds);
+	gauge_u64(f, "process_max_fds", "Maximum number of open file descriptors.", x->max_fds);
+}
+
+int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
+{
+	if (in->summary) {
+		host_metrics(out, in->summary);
+		process_metrics(out, in);
+		port_metrics(out, in->summary);
+	}
+	self_metrics(out, in);
+	return ferror(out) ? -EIO : 0;
+}

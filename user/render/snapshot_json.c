@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "addr.h"
+#include "json_writer.h"
+#include "snapshot_json.h"
+#include "version.h"
+
+#define NS_PER_S 1e9
+
+static double seconds_since(__u64 now_ns, __u64 then_ns)
+{
+	return now_ns > then_ns ? (double)(now_ns - then_ns) / NS_PER_S : 0.0;
+}
+
+/* Keys are literals: these are macros so JW_KEY gets the literal's length. */
+#define write_age(w, key, age_ms) (JW_KEY(w, key), write_age_value(w, age_ms))
+#define write_observed_age(w, key, now_ns, t_ns) \
+	(JW_KEY(w, key), write_observed_age_value(w, now_ns, t_ns))
+
+static void write_age_value(struct jw *w, __u64 age_ms)
+{
+	if (age_ms == SC_AGE_UNKNOWN)
+		jw_null(w);
+	else
+		jw_double(w, age_ms / 1000.0, 3);
+}
+
+static void write_observed_age_value(struct jw *w, __u64 now_ns, __u64 t_ns)
+{
+	if (t_ns)
+		jw_double(w, seconds_since(now_ns, t_ns), 3);
+	else
+		jw_null(w);
+}
+
+static void write_observed(struct jw *w, const struct sc_snapshot *snap, const struct sc_socket *s)
+{
+	JW_KEY(w, "observed");
+	if (!s->has_state) {
+		jw_null(w);
+		return;
+	}
+	jw_object_begin(w);
+	JW_KEY(w, "rx_bytes");
+	jw_uint(w, s->act.rx_bytes);
+	JW_KEY(w, "tx_bytes");
+	jw_uint(w, s->act.tx_bytes);
+	JW_KEY(w, "rx_calls");
+	jw_uint(w, s->act.rx_calls);
+	JW_KEY(w, "tx_calls");
+	jw_uint(w, s->act.tx_calls);
+	write_observed_age(w, "first_seen_age_s", snap->taken_ns, s->act.first_seen_ns);
+	write_observed_age(w, "established_age_s", snap->taken_ns, s->act.established_ns);
+	write_observed_age(w, "last_send_age_s", snap->taken_ns, s->act.last_send_ns);
+	write_observed_age(w, "last_recv_age_s", snap->taken_ns, s->act.last_recv_ns);
+	write_observed_age(w, "last_active_age_s", snap->taken_ns, s->act.last_active_ns);
+	jw_object_end(w);
+}
+
+static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_row *r)
+{
+	const struct sc_snapshot *snap = v->snap;
+	const struct sc_socket *s = r->socket;
+	const struct sc_process *p = r->holder ? sc_snapshot_find_process(snap, r->holder->pid) : NULL;
+	char addr[SC_ADDR_STRLEN];
+
+	jw_object_begin(w);
+	JW_KEY(w, "pid");
+	if (r->holder)
+		jw_uint(w, r->holder->pid);
+	else
+		jw_null(w);
+	JW_KEY(w, "comm");
+	if (p)
+		jw_string(w, p->comm);
+	else
+		jw_null(w);
+	JW_KEY(w, "fd");
+	if (r->holder)
+		jw_uint(w, r->holder->fd);
+	else
+		jw_null(w);
+	JW_KEY(w, "state");
+	jw_string(w, sc_tcp_state_name(s->state));
+	JW_KEY(w, "family");
+	jw_string(w, sc_family_name(s->family));
+	JW_KEY(w, "laddr");
+	jw_string(w, sc_addr_str(s->family, s->laddr, addr, sizeof(addr)));
+	JW_KEY(w, "lport");
+	jw_uint(w, s->lport);
+	JW_KEY(w, "raddr");
+	jw_string(w, sc_addr_str(s->family, s->raddr, addr, sizeof(addr)));
+	JW_KEY(w, "rport");
+	jw_uint(w, s->rport);
+	JW_KEY(w, "netns");
+	jw_uint(w, s->netns);
+	JW_KEY(w, "cookie");
+	jw_uint(w, s->cookie);
+	JW_KEY(w, "inode");
+	jw_uint(w, s->inode);
+	JW_KEY(w, "idle");
+	jw_bool(w, r->idle.idle);
+	JW_KEY(w, "idle_s");
+	if (sc_socket_has_idle(s))
+		jw_double(w, r->idle.idle_ms / 1000.0, 3);
+	else
+		jw_null(w);
+	JW_KEY(w, "idle_source");
+	if (sc_socket_has_idle(s))
+		jw_string(w, sc_idle_source_name(r->idle.source));
+	else
+		jw_null(w);
+	JW_KEY(w, "rx_bytes");
+	jw_uint(w, s->rx_bytes);
+	JW_KEY(w, "tx_bytes");
+	jw_uint(w, s->tx_bytes);
+	JW_KEY(w, "rx_queue_bytes");
+	jw_uint(w, s->rx_queue);
+	JW_KEY(w, "tx_queue_bytes");
+	jw_uint(w, s->tx_queue);
+	JW_KEY(w, "rx_queue_memory_bytes");
+	jw_uint(w, s->rmem_alloc);
+	JW_KEY(w, "tx_queue_memory_bytes");
+	jw_uint(w, s->wmem_queued);
+	JW_KEY(w, "forward_alloc_bytes");
+	jw_int(w, s->forward_alloc);
+	JW_KEY(w, "sndbuf_bytes");
+	jw_uint(w, s->sndbuf);
+	JW_KEY(w, "rcvbuf_bytes");
+	jw_uint(w, s->rcvbuf);
+	write_age(w, "kernel_last_send_age_s", s->kernel_send_age_ms);
+	write_age(w, "kernel_last_recv_age_s", s->kernel_recv_age_ms);
+	write_observed(w, snap, s);
+	jw_object_end(w);
+}
+
+/* An empty string is unknown: null. */
+#define write_optional_string(w, key, s) (JW_KEY(w, key), write_string_or_null(w, s))
+
+static void write_string_or_null(struct jw *w, const char *s)
+{
+	if (s[0])
+		jw_string(w, s);
+	else
+		jw_null(w);
+}
+
+static void write_process(struct jw *w, const struct sc_proc_row *pr)
+{
+	const struct sc_process *p = pr->process;
+
+	jw_object_begin(w);
+	JW_KEY(w, "pid");
+	jw_uint(w, p->pid);
+	JW_KEY(w, "comm");
+	jw_string(w, p->comm);
+	JW_KEY(w, "netns");
+	jw_uint(w, p->netns);
+	JW_KEY(w, "connections");
+	jw_uint(w, pr->connections);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, pr->idle_connections);
+	JW_KEY(w, "tcp_sockets");
+	jw_uint(w, pr->sockets);
+	JW_KEY(w, "fds");
+	jw_uint(w, p->fds);
+	JW_KEY(w, "fd_limit");
+	jw_uint(w, p->fd_limit);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, pr->socket_memory_bytes);
+	write_optional_string(w, "cgroup", p->cgroup);
+	write_optional_string(w, "container_runtime", p->container.runtime);
+	write_optional_string(w, "container_id", p->container.id);
+	write_optional_string(w, "pod_uid", p->container.pod_uid);
+	jw_object_end(w);
+}
+
+static void write_port(struct jw *w, const struct sc_port_row *p)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "port");
+	jw_uint(w, p->port);
+	JW_KEY(w, "netns");
+	jw_uint(w, p->netns);
+	JW_KEY(w, "connections");
+	jw_uint(w, p->connections);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, p->idle_connections);
+	JW_KEY(w, "listeners");
+	jw_uint(w, p->listeners);
+	JW_KEY(w, "accept_queue");
+	jw_uint(w, p->accept_queue);
+	JW_KEY(w, "accept_queue_max");
+	jw_uint(w, p->accept_queue_max);
+	jw_object_end(w);
+}
+
+static void write_host(struct jw *w, const struct sc_view *v)
+{
+	const struct sc_snapshot *snap = v->snap;
+
+	JW_KEY(w, "host");
+	jw_object_begin(w);
+	/* What the filters kept. */
+	JW_KEY(w, "connections");
+	jw_uint(w, v->totals.connections);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, v->totals.idle_connections);
+	JW_KEY(w, "tcp_sockets");
+	jw_uint(w, v->totals.sockets);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, v->totals.socket_memory_bytes);
+	/* Everything walked, unfiltered, counted per socket. */
+	JW_KEY(w, "established_ipv4");
+	jw_uint(w, snap->established[0]);
+	JW_KEY(w, "established_ipv6");
+	jw_uint(w, snap->established[1]);
+	JW_KEY(w, "netns_walked");
+	jw_uint(w, snap->netns_walked);
+	JW_KEY(w, "netns_missed");
+	jw_uint(w, snap->netns_missed);
+	jw_object_end(w);
+}
+
+/* The kernel's own counters, all namespaces, since the programs attached. */
+static void write_counters(struct jw *w, const struct sc_snapshot *snap)
+{
+	bool live = snap->config.live_counters;
+
+	JW_KEY(w, "counters");
+	jw_object_begin(w);
+	JW_KEY(w, "live");
+	jw_bool(w, live);
+	JW_KEY(w, "established_ipv4");
+	if (live)
+		jw_int(w, snap->counters.established[0]);
+	else
+		jw_null(w);
+	JW_KEY(w, "established_ipv6");
+	if (live)
+		jw_int(w, snap->counters.established[1]);
+	else
+		jw_null(w);
+	JW_KEY(w, "opened_total");
+	jw_uint(w, snap->counters.opened);
+	JW_KEY(w, "closed_total");
+	jw_uint(w, snap->counters.closed);
+	JW_KEY(w, "storage_failures_total");
+	jw_uint(w, snap->counters.storage_failed);
+	JW_KEY(w, "bpf_missed_events_total");
+	jw_uint(w, snap->bpf_missed_events);
+	JW_KEY(w, "storage_records");
+	if (snap->has_storage_records)
+		jw_uint(w, snap->storage_records);
+	else
+		jw_null(w);
+	jw_object_end(w);
+}
+
+void sc_view_write_json(const struct sc_view *v, FILE *out)
+{
+	const struct sc_snapshot *snap = v->snap;
+	struct jw w;
+	size_t i;
+
+	jw_init(&w, out);
+	jw_object_begin(&w);
+	JW_KEY(&w, "version");
+	jw_string(&w, SOCKCOST_VERSION);
+	JW_KEY(&w, "activity_hook");
+	jw_string(&w, sc_hook_name(snap->hook));
+	JW_KEY(&w, "kernel_hz");
+	if (snap->kernel_hz)
+		jw_uint(&w, snap->kernel_hz);
+	else
+		jw_null(&w);
+	JW_KEY(&w, "observed_s");
+	jw_double(&w, seconds_since(snap->taken_ns, snap->config.attached_ns), 3);
+	JW_KEY(&w, "policy");
+	jw_object_begin(&w);
+	JW_KEY(&w, "idle_after_s");
+	jw_double(&w, v->policy.idle_after_ms / 1000.0, 3);
+	JW_KEY(&w, "heartbeat_bytes");
+	jw_uint(&w, snap->config.heartbeat_bytes);
+	jw_object_end(&w);
+	write_host(&w, v);
+	write_counters(&w, snap);
+
+	JW_KEY(&w, "processes");
+	jw_array_begin(&w);
+	for (i = 0; i < v->nprocs; i++)
+		write_process(&w, &v->procs[i]);
+	jw_array_end(&w);
+
+	JW_KEY(&w, "ports");
+	jw_array_begin(&w);
+	for (i = 0; i < v->nports; i++)
+		write_port(&w, &v->ports[i]);
+	jw_array_end(&w);
+
+	JW_KEY(&w, "sockets");
+	jw_array_begin(&w);
+	for (i = 0; i < v->nrows; i++)
+		write_socket(&w, v, &v->rows[i]);
+	jw_array_end(&w);
+	jw_object_end(&w);
+	fputc('\n', out);
+}
