@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "clock.h"
+#include "force.h"
 #include "log.h"
 #include "names.h"
 #include "pin.h"
@@ -197,7 +198,8 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 		return NULL;
 	select_hook(skel, hook);
 	/* Counting fds per process in the kernel needs bpf_loop (5.17+). */
-	fd_counts = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) == 1;
+	fd_counts = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) == 1 &&
+		    !sc_forced("proc-fds");
 	bpf_program__set_autoload(skel->progs.sc_iter_task, fd_counts);
 	bpf_program__set_autoload(skel->progs.sc_iter_task_compat, !fd_counts);
 	if (!fd_counts)
@@ -458,7 +460,8 @@ static int load_own(struct sc_tracker *t, const struct sc_tracker_opts *opts,
 	int err = 0;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(order) && !t->skel; i++) {
+	for (i = sc_forced("no-hook") ? ARRAY_SIZE(order) - 1 : 0;
+	     i < ARRAY_SIZE(order) && !t->skel; i++) {
 		t->hook = order[i];
 		t->skel = open_load_attach(order[i], opts, reuse_map_fd, &step);
 		if (!t->skel) {

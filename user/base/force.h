@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_FORCE_H
+#define SC_FORCE_H
+
+#include <stdbool.h>
+
+/*
+ * Test-only: SOCKCOST_TEST_FORCE=WORD[,WORD...] makes sockcost take a
+ * fallback path this kernel would not need, so the suite exercises it on
+ * any kernel. Words:
+ *   no-hook    no per-call activity hook (kernel timestamps only)
+ *   proc-fds   fds per process from /proc/PID/fd, as without bpf_loop
+ *   hz-jiffies HZ from jiffies_64, as without a kernel config
+ * Unknown words are ignored. Not for production use.
+ */
+bool sc_forced(const char *word);
+
+#endif /* SC_FORCE_H */
