@@ -21,6 +21,8 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	rec->rcvbuf = sk->sk_rcvbuf;
 	rec->ack_backlog = sk->sk_ack_backlog;
 	rec->max_ack_backlog = sk->sk_max_ack_backlog;
+	/* tcp_listendrop() counts a full accept queue or SYN backlog here. */
+	rec->drops = sk->sk_drops.counter;
 	if (sc_tcp_connected(rec->state)) {
 		rec->has_times = 1;
 		rec->lsndtime = tp->lsndtime;

@@ -112,6 +112,7 @@ struct sc_tcp_record {
 	__u32 rcvbuf;
 	__u32 ack_backlog;     /* LISTEN: accept queue length */
 	__u32 max_ack_backlog;
+	__u32 drops;           /* LISTEN: sk_drops, SYNs and accepts the listener dropped */
 	__u64 bytes_received;  /* tcp_sock counters, whole lifetime */
 	__u64 bytes_sent;      /* payload sent once: bytes_sent - bytes_retrans */
 	struct sc_sock_state st;

@@ -15,6 +15,7 @@
 #include "cost_json.h"
 #include "epoll_read.h"
 #include "epoll_watch.h"
+#include "host_limits.h"
 #include "log.h"
 #include "marginal.h"
 #include "proc_mem.h"
@@ -28,7 +29,7 @@
 #include "open_tracker.h"
 #include "view.h"
 
-/* RSS against connection count of one process, sampled while observing. */
+/* Private memory against connection count of one process, sampled while observing. */
 struct rss_track {
 	__u32 pid;
 	struct sc_marginal m;
@@ -69,24 +70,24 @@ static struct rss_track *track_of(struct rss_tracks *ts, __u32 pid)
 	return &ts->t[ts->n++];
 }
 
-/* One sample per process holding connections (or only pid): RSS and connection count. */
+/* One sample per process holding connections (or only pid): private memory and connections. */
 static void sample(const struct sc_tracker *t, const struct cost_opts *o, struct rss_tracks *ts)
 {
 	struct sc_summary s = {};
+	struct sc_proc_mem mem;
 	struct rss_track *tr;
 	size_t i;
-	__u64 rss;
 
 	if (sc_summary_collect(&s, t, &o->policy))
 		return;
 	for (i = 0; i < s.nprocs; i++) {
 		if (o->filter.pid && s.procs[i].pid != o->filter.pid)
 			continue;
-		if (sc_proc_rss_bytes(s.procs[i].pid, &rss))
+		if (!s.procs[i].connections || sc_proc_mem_read(s.procs[i].pid, &mem))
 			continue;
 		tr = track_of(ts, s.procs[i].pid);
 		if (tr)
-			sc_marginal_add(&tr->m, s.procs[i].connections, rss);
+			sc_marginal_add(&tr->m, s.procs[i].connections, mem.private_bytes);
 	}
 	sc_summary_free(&s);
 }
@@ -100,7 +101,7 @@ static double observe(const struct sc_tracker *t, const struct cost_opts *o,
 
 	if (o->observe_s <= 0)
 		return 0;
-	sc_info("watching activity and sampling RSS for %.1fs (Ctrl-C reports early)",
+	sc_info("watching activity and sampling memory for %.1fs (Ctrl-C reports early)",
 		o->observe_s);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
@@ -133,7 +134,7 @@ static int cmp_input(const void *a, const void *b)
 
 /* What the report needs measured about each process of the view. */
 static struct sc_cost_proc_input *measure(const struct sc_view *v, const struct rss_tracks *ts,
-					  struct sc_inode_set *epoll)
+					  const struct cost_opts *o, struct sc_inode_set *epoll)
 {
 	struct sc_cost_proc_input *in = calloc(v->nprocs ? v->nprocs : 1, sizeof(*in));
 	size_t i, j;
@@ -142,14 +143,21 @@ static struct sc_cost_proc_input *measure(const struct sc_view *v, const struct 
 		return NULL;
 	for (i = 0; i < v->nprocs; i++) {
 		const struct sc_process *p = v->procs[i].process;
+		const struct sc_app_limit *app;
 		__u64 max;
 
 		in[i].pid = p->pid;
-		in[i].has_rss = !sc_proc_rss_bytes(p->pid, &in[i].rss_bytes);
+		/* Gone, a zombie or unreadable: unknown (null), never an error. */
+		in[i].has_mem = !sc_proc_mem_read(p->pid, &in[i].mem);
+		in[i].marginal.why = o->observe_s > 0 ? SC_MARGINAL_FEW_SAMPLES : SC_MARGINAL_NOT_WATCHED;
 		for (j = 0; j < ts->n; j++)
 			if (ts->t[j].pid == p->pid)
-				in[i].has_marginal = sc_marginal_estimate(
-					&ts->t[j].m, &in[i].marginal_bytes, &in[i].marginal_samples);
+				in[i].has_marginal = sc_marginal_estimate(&ts->t[j].m, &in[i].marginal);
+		app = sc_app_limit_find(o->app_limits, o->napp_limits, p->pid, p->comm);
+		if (app) {
+			in[i].has_app_limit = true;
+			in[i].app_limit = app->connections;
+		}
 		if (!sc_cgroup_memory_max(p->cgroup, &max) &&
 		    !sc_cgroup_memory_current(p->cgroup, &in[i].memory_current_bytes)) {
 			in[i].has_memory_limit = true;
@@ -169,6 +177,7 @@ static int report(const struct sc_snapshot *snap, const struct cost_opts *o,
 		  const struct rss_tracks *ts, double observed_s)
 {
 	struct sc_slab_sizes slab;
+	struct sc_cost_host_input host;
 	struct sc_inode_set epoll = {};
 	struct sc_cost_proc_input *in = NULL;
 	struct sc_cost_report r = {};
@@ -182,10 +191,11 @@ static int report(const struct sc_snapshot *snap, const struct cost_opts *o,
 		sc_err("out of memory");
 		return SC_EXIT_RUNTIME;
 	}
-	in = measure(&view, ts, &epoll);
+	in = measure(&view, ts, o, &epoll);
+	sc_host_limits_read(&host);
 	if (!in || sc_cost_build(&r, &view, &(struct sc_cost_inputs){
 			.slab = &slab, .epoll = &epoll, .procs = in, .nprocs = view.nprocs,
-			.whatif_s = o->whatif_s, .nwhatif = o->nwhatif })) {
+			.host = &host, .whatif_s = o->whatif_s, .nwhatif = o->nwhatif })) {
 		sc_err("out of memory");
 		goto out;
 	}

@@ -20,6 +20,21 @@ def cost(*args, timeout=120):
     return json.loads(r.stdout)
 
 
+def smaps_rollup(pid):
+    """The kernel's own account of a process's memory, in bytes by field."""
+    out = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                out[parts[0].rstrip(":")] = int(parts[1]) * 1024
+    return out
+
+
+def smaps_private(mem):
+    return mem["Private_Clean"] + mem["Private_Dirty"]
+
+
 def fixed_bytes(doc, family):
     """Slab bytes of one held socket without epoll, from the cost document."""
     size = {o["object"]: o["bytes"] for o in doc["kernel_objects"]}
@@ -72,6 +87,7 @@ def test_whatif_follows_snapshot_idle_ages():
         time.sleep(2)
         snap = snapshot("--pid", str(pid))
         doc = cost("--pid", str(pid), "--whatif", "1,3")
+        pid_mem = smaps_rollup(pid)
     finally:
         child.stop()
 
@@ -79,7 +95,14 @@ def test_whatif_follows_snapshot_idle_ages():
     assert len(conns) == 12
     assert doc["connections"] == 12
     proc = next(p for p in doc["processes"] if p["pid"] == pid)
-    rss_per_conn = proc["rss_per_connection_bytes"]
+    # Not watched over time: the average, an upper bound, and named so.
+    assert proc["memory_basis"] == "average"
+    assert proc["marginal"]["bytes"] is None and "--observe" in proc["marginal"]["why_not"]
+    # The child keeps chatting on a thread, so its memory moves a little between the reads.
+    assert abs(proc["private_bytes"] - smaps_private(pid_mem)) <= 256 * 1024
+    assert abs(proc["pss_bytes"] - pid_mem["Pss"]) <= 256 * 1024
+    per_conn = proc["memory_per_connection_bytes"]
+    assert abs(per_conn - proc["private_bytes"] / 12) <= 1
     whatif = {w["idle_after_s"]: w for w in doc["whatif"]}
     assert sorted(whatif) == [1, 3, 60, 180, 300, 900]
     for after, expected in ((1, 8), (3, 4)):
@@ -90,7 +113,7 @@ def test_whatif_follows_snapshot_idle_ages():
         assert w["fds"] == len(closed)
         assert w["kernel_bytes"] == sum(fixed_bytes(doc, s["family"]) + buffer_bytes(s)
                                         for s in closed)
-        assert abs(w["rss_bytes"] - len(closed) * rss_per_conn) <= len(closed)
+        assert abs(w["memory_bytes"] - len(closed) * per_conn) <= len(closed)
     for after in (60, 180, 300, 900):
         assert whatif[after]["connections"] == 0
     # The unread byte: receive queues are charged to the connection.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for user/cost.c and user/epoll_watch.c: kernel bytes per
+ * Unit tests for user/model/cost.c and epoll_watch.c: kernel bytes per
  * connection from slab sizes and buffers, charged to the host once and to
- * each holding process; RSS average and marginal; fd and memory capacity;
- * idle-timeout what-if; epoll fdinfo parsing.
+ * each holding process; memory per connection by basis (marginal,
+ * per-process, average); PSS and private sums; fd, memory and application
+ * limits and the binding one; listeners' drops; idle-timeout what-if;
+ * epoll fdinfo parsing.
  *
  * The host (slab sizes from real slabinfo: TCP 2368, TCPv6 2496, socket
  * inode 832, file 192, dentry 192, epoll item 128):
@@ -26,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "common.h"
 #include "cost.h"
 #include "epoll_watch.h"
 
@@ -81,10 +84,14 @@ static const char slabinfo[] =
 	"dentry             49017  49119    192   21    1 : tunables    0    0    0 : slabdata   2339   2339      0\n";
 
 static const struct sc_cost_proc_input proc_inputs[] = {
-	{ .pid = 100, .has_rss = true, .rss_bytes = 30000000, .has_marginal = true,
-	  .marginal_bytes = 20000, .marginal_samples = 12, .has_memory_limit = true,
-	  .memory_max_bytes = 100000000, .memory_current_bytes = 40000000 },
-	{ .pid = 200, .has_rss = true, .rss_bytes = 4000000 },
+	{ .pid = 100, .has_mem = true,
+	  .mem = { .rss = 50000000, .pss = 35000000, .private_bytes = 30000000 },
+	  .has_marginal = true,
+	  .marginal = { .why = SC_MARGINAL_OK, .bytes = 20000, .spread = 1000, .samples = 12 },
+	  .has_memory_limit = true, .memory_max_bytes = 100000000,
+	  .memory_current_bytes = 40000000, .has_app_limit = true, .app_limit = 5 },
+	{ .pid = 200, .has_mem = true,
+	  .mem = { .rss = 9000000, .pss = 5000000, .private_bytes = 4000000 } },
 };
 
 static const __u32 whatif[] = { 0, 60, 180, 300, 900 };
@@ -176,28 +183,41 @@ static void test_processes(void **state)
 	assert_int_equal(worker->kernel_fixed_bytes, FIXED4);
 	assert_int_equal(worker->kernel_buffer_bytes, 1000);
 
-	assert_near(server->rss_per_connection, 10000000, 1e-6);
+	assert_near(server->private_per_connection, 10000000, 1e-6);
 	assert_true(server->has_marginal);
-	assert_int_equal(server->marginal_samples, 12);
+	assert_int_equal(server->marginal.samples, 12);
+	assert_int_equal(server->basis, SC_BASIS_MARGINAL);
+	assert_near(server->memory_per_connection, 20000, 1e-9);
 	cost = (server->kernel_fixed_bytes + 1600) / 3.0 + 20000;
 	assert_near(server->cost_per_connection, cost, 1e-6);
-	assert_int_equal(server->max_connections_by_fds, 3 + (1024 - 50));
 	assert_near(server->fd_headroom_pct, 100.0 * 974 / 1024, 1e-9);
+	assert_true(server->limits[SC_LIMIT_FDS].known);
+	assert_int_equal(server->limits[SC_LIMIT_FDS].max_connections, 3 + (1024 - 50));
 	assert_true(server->has_memory_limit);
-	assert_int_equal(server->max_connections_by_memory, 3 + (__u64)(60000000 / cost));
+	assert_int_equal(server->limits[SC_LIMIT_MEMORY].max_connections,
+			 3 + (__u64)(60000000 / cost));
+	/* Its own cap of 5 binds long before 977 fds or memory. */
+	assert_int_equal(server->limits[SC_LIMIT_APP].max_connections, 5);
+	assert_int_equal(server->binding, SC_LIMIT_APP);
 
 	assert_false(worker->has_marginal);
-	assert_near(worker->rss_per_connection, 4000000, 1e-6);
+	assert_int_equal(worker->basis, SC_BASIS_AVERAGE);
+	assert_near(worker->memory_per_connection, 4000000, 1e-6);
 	assert_near(worker->cost_per_connection, FIXED4 + 1000 + 4000000.0, 1e-6);
 	assert_true(worker->fd_unlimited);
+	assert_false(worker->limits[SC_LIMIT_FDS].known);
 	assert_false(worker->has_memory_limit);
+	assert_int_equal(worker->binding, -1);
 
-	/* Host RSS: summed over processes; marginal where measured. */
-	assert_true(f.r.has_rss);
-	assert_near(sc_cost_rss_average_per_connection(&f.r), 34000000 / 4.0, 1e-6);
-	assert_true(f.r.has_marginal);
-	assert_near(sc_cost_rss_per_connection(&f.r), 20000, 1e-9);
-	assert_int_equal(f.r.marginal_samples, 12);
+	/* Sums: PSS and private, never RSS; memory per connection weighted by connections. */
+	assert_true(f.r.has_mem);
+	assert_int_equal(f.r.pss_bytes, 35000000 + 5000000);
+	assert_int_equal(f.r.private_bytes, 34000000);
+	assert_near(sc_cost_private_average_per_connection(&f.r), 34000000 / 4.0, 1e-6);
+	assert_int_equal(f.r.basis_connections[SC_BASIS_MARGINAL], 3);
+	assert_int_equal(f.r.basis_connections[SC_BASIS_AVERAGE], 1);
+	assert_string_equal(sc_cost_basis_summary(&f.r), "mixed");
+	assert_near(f.r.memory_per_connection, (3 * 20000 + 4000000) / 4.0, 1e-6);
 	teardown(&f);
 }
 
@@ -214,13 +234,13 @@ static void test_whatif(void **state)
 	assert_int_equal(w[0].connections, 4);
 	assert_int_equal(w[0].fds, 1 + 1 + 3);
 	assert_int_equal(w[0].kernel_bytes, f.r.kernel_fixed_bytes + f.r.kernel_buffer_bytes);
-	assert_near(w[0].rss_bytes, 20000 * 3 + 4000000.0, 1e-6);
+	assert_near(w[0].memory_bytes, 20000 * 3 + 4000000.0, 1e-6);
 	/* 60 s: S1, S2, S5 */
 	assert_int_equal(w[1].idle_after_s, 60);
 	assert_int_equal(w[1].connections, 3);
 	assert_int_equal(w[1].fds, 2);
 	assert_int_equal(w[1].kernel_bytes, (FIXED4 + EPI + 600) + (FIXED6 + EPI) + 2368);
-	assert_near(w[1].rss_bytes, 40000, 1e-6);
+	assert_near(w[1].memory_bytes, 40000, 1e-6);
 	/* 180 s and 300 s: S1, S5 */
 	assert_int_equal(w[2].connections, 2);
 	assert_int_equal(w[2].fds, 1);
@@ -230,7 +250,7 @@ static void test_whatif(void **state)
 	assert_int_equal(w[4].connections, 1);
 	assert_int_equal(w[4].fds, 0);
 	assert_int_equal(w[4].kernel_bytes, 2368);
-	assert_near(w[4].rss_bytes, 0, 1e-9);
+	assert_near(w[4].memory_bytes, 0, 1e-9);
 	teardown(&f);
 }
 
@@ -244,7 +264,7 @@ static void test_pid_filter(void **state)
 	assert_int_equal(f.r.connections, 3);
 	assert_int_equal(f.r.nprocs, 1);
 	assert_int_equal(f.r.whatif[0].fds, 1 + 1 + 2);
-	assert_near(f.r.whatif[0].rss_bytes, 60000, 1e-6);
+	assert_near(f.r.whatif[0].memory_bytes, 60000, 1e-6);
 	assert_int_equal(f.r.whatif[4].connections, 0);
 	teardown(&f);
 }
@@ -263,10 +283,150 @@ static void test_no_limit_no_connections(void **state)
 	assert_int_equal(sc_view_build(&v, &empty, &policy, &filter), 0);
 	assert_int_equal(sc_cost_build(&r, &v, &in), 0);
 	assert_int_equal(r.connections, 0);
-	assert_false(r.has_rss);
+	assert_false(r.has_mem);
+	assert_null(sc_cost_basis_summary(&r));
 	assert_near(sc_cost_kernel_per_connection(&r), 0, 0);
-	assert_near(sc_cost_rss_per_connection(&r), 0, 0);
+	assert_near(r.memory_per_connection, 0, 0);
 	assert_int_equal(r.whatif[1].connections, 0);
+	sc_cost_free(&r);
+	sc_view_free(&v);
+}
+
+/*
+ * A pre-fork database: the postmaster (pid 10) listens on 5432; four
+ * backends (11-14) hold one connection each, private memory 1-4 MB. A fifth
+ * process with one connection to another port is not part of it.
+ */
+static struct sc_socket pg_sockets[] = {
+	SOCK(AF_INET, 10, 2000, 0, 0, 1, .lport = 5432),
+	SOCK(AF_INET, 1, 2001, 500000, 1, 1, .lport = 5432),
+	SOCK(AF_INET, 1, 2002, 500000, 2, 1, .lport = 5432),
+	SOCK(AF_INET, 1, 2003, 500000, 3, 1, .lport = 5432),
+	SOCK(AF_INET, 1, 2004, 1000, 4, 1, .lport = 5432),
+	SOCK(AF_INET, 10, 2005, 0, 5, 1, .lport = 6379, .drops = 7),
+	SOCK(AF_INET, 1, 2006, 1000, 6, 1, .lport = 6379),
+};
+
+static struct sc_holder pg_holders[] = {
+	{ .pid = 10, .fd = 3, .socket = 0 }, { .pid = 11, .fd = 9, .socket = 1 },
+	{ .pid = 12, .fd = 9, .socket = 2 }, { .pid = 13, .fd = 9, .socket = 3 },
+	{ .pid = 14, .fd = 9, .socket = 4 }, { .pid = 20, .fd = 6, .socket = 5 },
+	{ .pid = 20, .fd = 7, .socket = 6 },
+};
+
+static struct sc_process pg_processes[] = {
+	{ .pid = 10, .comm = "postgres", .fds = 10, .fd_limit = 1024 },
+	{ .pid = 11, .comm = "postgres", .fds = 10, .fd_limit = 1024 },
+	{ .pid = 12, .comm = "postgres", .fds = 10, .fd_limit = 1024 },
+	{ .pid = 13, .comm = "postgres", .fds = 10, .fd_limit = 1024 },
+	{ .pid = 14, .comm = "postgres", .fds = 10, .fd_limit = 1024 },
+	{ .pid = 20, .comm = "redis-server", .fds = 10, .fd_limit = 1024 },
+};
+
+#define MB 1000000ull
+#define PG_IN(p, priv) { .pid = (p), .has_mem = true, .has_app_limit = true, .app_limit = 6, \
+			 .mem = { .rss = 140 * MB, .pss = (priv) + 10 * MB, .private_bytes = (priv) } }
+
+static const struct sc_cost_proc_input pg_inputs[] = {
+	PG_IN(10, 5 * MB), PG_IN(11, 1 * MB), PG_IN(12, 2 * MB), PG_IN(13, 3 * MB),
+	PG_IN(14, 4 * MB),
+	{ .pid = 20, .has_mem = true, .mem = { .rss = 9 * MB, .pss = 8 * MB, .private_bytes = 7 * MB } },
+};
+
+static void test_one_connection_per_process(void **state)
+{
+	struct sc_snapshot pg = {
+		.sockets = pg_sockets, .nsockets = ARRAY_SIZE(pg_sockets),
+		.holders = pg_holders, .nholders = ARRAY_SIZE(pg_holders),
+		.processes = pg_processes, .nprocesses = ARRAY_SIZE(pg_processes), .taken_ns = T_NS,
+	};
+	struct sc_idle_policy policy = { .idle_after_ms = 180000 };
+	struct sc_filter filter = { .port = -1 };
+	struct sc_slab_sizes slab = {};
+	struct sc_cost_inputs in = { .slab = &slab, .procs = pg_inputs, .nprocs = ARRAY_SIZE(pg_inputs),
+				     .whatif_s = whatif, .nwhatif = 5 };
+	const struct sc_cost_proc *b;
+	struct sc_view v;
+	struct sc_cost_report r;
+	__u32 pid;
+
+	(void)state;
+	assert_int_equal(sc_view_build(&v, &pg, &policy, &filter), 0);
+	assert_int_equal(sc_cost_build(&r, &v, &in), 0);
+	for (pid = 11; pid <= 14; pid++) {
+		b = proc(&r, pid);
+		assert_int_equal(b->basis, SC_BASIS_PER_PROCESS);
+		assert_int_equal(b->service_port, 5432);
+		/* The mean private memory of a backend: (1 + 2 + 3 + 4) / 4 MB. */
+		assert_near(b->memory_per_connection, 2.5 * MB, 1e-6);
+		/* max_connections 6 for the service, 4 held: each backend's room is 2 more. */
+		assert_int_equal(b->limits[SC_LIMIT_APP].max_connections, 1 + 2);
+		assert_int_equal(b->binding, SC_LIMIT_APP);
+	}
+	/* The listener alone holds no connection: not a backend. */
+	assert_int_equal(proc(&r, 20)->basis, SC_BASIS_AVERAGE);
+	assert_int_equal(r.basis_connections[SC_BASIS_PER_PROCESS], 4);
+	/* What-if at 60 s: the three backends idle 500 s, at 2.5 MB each; not redis's. */
+	assert_int_equal(r.whatif[1].connections, 3);
+	assert_near(r.whatif[1].memory_bytes, 3 * 2.5 * MB, 1e-6);
+	/* PSS sums each process once, whatever its RSS counts. */
+	assert_int_equal(r.pss_bytes, (1 + 2 + 3 + 4) * MB + 4 * 10 * MB + 8 * MB);
+	/* Listeners by port, drops as the kernel counted them. */
+	assert_int_equal(r.nlisteners, 2);
+	assert_int_equal(r.listeners[0].port, 5432);
+	assert_int_equal(r.listeners[1].port, 6379);
+	assert_int_equal(r.listeners[1].drops, 7);
+	sc_cost_free(&r);
+	sc_view_free(&v);
+}
+
+/* A declared limit below what is held is reported as it is: no room, never refused. */
+static void test_app_limit_below_held(void **state)
+{
+	static const struct sc_cost_proc_input tight[] = {
+		{ .pid = 100, .has_app_limit = true, .app_limit = 1 },
+	};
+	struct sc_idle_policy policy = { .idle_after_ms = 180000 };
+	struct sc_filter filter = { .pid = 100, .port = -1 };
+	struct sc_slab_sizes slab = {};
+	struct sc_cost_inputs in = { .slab = &slab, .procs = tight, .nprocs = 1,
+				     .whatif_s = whatif, .nwhatif = 5 };
+	struct sc_view v;
+	struct sc_cost_report r;
+
+	(void)state;
+	assert_int_equal(sc_view_build(&v, &snap, &policy, &filter), 0);
+	assert_int_equal(sc_cost_build(&r, &v, &in), 0);
+	assert_int_equal(r.procs[0].connections, 3);
+	assert_int_equal(r.procs[0].limits[SC_LIMIT_APP].max_connections, 3);
+	assert_int_equal(r.procs[0].binding, SC_LIMIT_APP);
+	/* No memory read: no basis, no figure, and nothing pretends otherwise. */
+	assert_int_equal(r.procs[0].basis, SC_BASIS_NONE);
+	sc_cost_free(&r);
+	sc_view_free(&v);
+}
+
+static void test_host_limits(void **state)
+{
+	struct sc_cost_host_input host = { .has_file_max = true, .file_max = 1000, .files_open = 900,
+					   .has_tcp_mem = true, .tcp_mem_pressure_bytes = 4096,
+					   .tcp_mem_bytes = 8192 };
+	struct sc_snapshot empty = { .taken_ns = T_NS };
+	struct sc_idle_policy policy = { .idle_after_ms = 1000 };
+	struct sc_filter filter = { .port = -1 };
+	struct sc_slab_sizes slab = {};
+	struct sc_cost_inputs in = { .slab = &slab, .host = &host, .whatif_s = whatif, .nwhatif = 1 };
+	struct sc_view v;
+	struct sc_cost_report r;
+
+	(void)state;
+	assert_int_equal(sc_view_build(&v, &empty, &policy, &filter), 0);
+	assert_int_equal(sc_cost_build(&r, &v, &in), 0);
+	assert_true(r.has_fd_headroom);
+	assert_int_equal(r.host_fd_headroom, 100);
+	/* Over the pressure threshold already: negative headroom, said as it is. */
+	assert_true(r.has_tcp_mem_headroom);
+	assert_int_equal(r.tcp_mem_headroom_bytes, -4096);
 	sc_cost_free(&r);
 	sc_view_free(&v);
 }
@@ -309,6 +469,9 @@ int main(void)
 		cmocka_unit_test(test_whatif),
 		cmocka_unit_test(test_pid_filter),
 		cmocka_unit_test(test_no_limit_no_connections),
+		cmocka_unit_test(test_one_connection_per_process),
+		cmocka_unit_test(test_app_limit_below_held),
+		cmocka_unit_test(test_host_limits),
 		cmocka_unit_test(test_monthly),
 		cmocka_unit_test(test_epoll_fdinfo),
 	};

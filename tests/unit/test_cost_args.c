@@ -96,6 +96,41 @@ static void test_price_scope_and_idle_flags(void **state)
 	assert_int_equal(parse("--help", NULL, NULL, NULL), ARGS_HELP);
 }
 
+static void test_app_limits(void **state)
+{
+	const struct sc_app_limit *l;
+
+	(void)state;
+	assert_int_equal(parse("--app-limit", "nginx=512", "-L", "4242=100"), ARGS_OK);
+	assert_int_equal(O.napp_limits, 2);
+	l = sc_app_limit_find(O.app_limits, O.napp_limits, 7, "nginx");
+	assert_non_null(l);
+	assert_int_equal(l->connections, 512);
+	/* A pid's own limit wins over its command's. */
+	l = sc_app_limit_find(O.app_limits, O.napp_limits, 4242, "nginx");
+	assert_int_equal(l->connections, 100);
+	assert_null(sc_app_limit_find(O.app_limits, O.napp_limits, 8, "redis-server"));
+	/* A command name may hold '=': the value follows the last one. */
+	assert_int_equal(parse("--app-limit", "a=b=3", NULL, NULL), ARGS_OK);
+	assert_string_equal(O.app_limits[0].comm, "a=b");
+}
+
+static void test_app_limit_errors(void **state)
+{
+	static const char *const bad[] = {
+		"nginx", "=5", "nginx=", "nginx=-1", "nginx=5x", "0=5", "99999999=5",
+		"a-command-name-too-long=5",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse("--app-limit", bad[i], NULL, NULL), ARGS_ERROR);
+		assert_non_null(strstr(err, "invalid --app-limit"));
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +138,8 @@ int main(void)
 		cmocka_unit_test(test_whatif_merged_sorted_unique),
 		cmocka_unit_test(test_whatif_errors),
 		cmocka_unit_test(test_price_scope_and_idle_flags),
+		cmocka_unit_test(test_app_limits),
+		cmocka_unit_test(test_app_limit_errors),
 	};
 
 	return cmocka_run_group_tests_name("cost_args", tests, NULL, NULL);

@@ -200,8 +200,8 @@ static void test_history_rates_and_marginal(void **state)
 	struct top_history h = {};
 	struct top_row a[2] = { proc(7, "a", 10, 0), proc(5, "b", 100, 0) };
 	struct top_row b[2] = { proc(5, "b", 80, 0), proc(9, "c", 1, 0) };
-	double slope;
-	size_t samples, i;
+	struct sc_marginal_est est;
+	size_t i;
 
 	(void)state;
 	assert_int_equal(top_history_update(&h, a, 2, 1000000000ull), 0);
@@ -213,13 +213,13 @@ static void test_history_rates_and_marginal(void **state)
 	assert_int_equal(h.n, 2);             /* pid 7 left and was dropped */
 	assert_null(top_history_marginal(&h, 7));
 
-	/* RSS grows 4 KiB per connection: the slope says so once CONN varies. */
+	/* Private memory grows 4 KiB per connection: the slope says so once CONN varies. */
 	for (i = 0; i < 5; i++)
-		top_history_add_rss(&h, 5, 100 + 10 * i, (50 << 20) + 4096 * 10 * i);
-	assert_true(sc_marginal_estimate(top_history_marginal(&h, 5), &slope, &samples));
-	assert_int_equal(samples, 5);
-	assert_true(slope > 4095.9 && slope < 4096.1);
-	top_history_add_rss(&h, 12345, 1, 1); /* not a known process: ignored */
+		top_history_add_private(&h, 5, 100 + 10 * i, (50 << 20) + 4096 * 10 * i);
+	assert_true(sc_marginal_estimate(top_history_marginal(&h, 5), &est));
+	assert_int_equal(est.samples, 5);
+	assert_true(est.bytes > 4095.9 && est.bytes < 4096.1);
+	top_history_add_private(&h, 12345, 1, 1); /* not a known process: ignored */
 	top_history_free(&h);
 	assert_null(h.e);
 }

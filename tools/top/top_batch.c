@@ -78,9 +78,10 @@ static void json_rate(struct jw *w, const char *key, bool known, double v)
 
 static void json_process(struct jw *w, const struct top_frame *f, const struct top_row *r)
 {
-	double marginal = 0, avg = top_rss_per_conn(r), fdpct = top_fd_pct(r);
-	size_t samples;
-	bool has_marginal = top_frame_marginal(f, r->pid, &marginal, &samples);
+	double avg = top_rss_per_conn(r), fdpct = top_fd_pct(r);
+	struct sc_marginal_est est;
+	bool has_marginal = top_frame_marginal(f, r->pid, &est);
+	char why[64];
 
 	jw_object_begin(w);
 	JW_KEY(w, "pid");
@@ -106,9 +107,20 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 	else
 		jw_null(w);
 	json_rate(w, "rss_per_connection_bytes", avg >= 0, avg);
-	json_rate(w, "rss_marginal_per_connection_bytes", has_marginal, marginal);
-	JW_KEY(w, "rss_samples");
-	jw_uint(w, samples);
+	JW_KEY(w, "private_bytes");
+	if (r->private_known)
+		jw_uint(w, r->private_bytes);
+	else
+		jw_null(w);
+	/* What one more connection costs: the slope of private memory (marginal.h). */
+	json_rate(w, "memory_marginal_per_connection_bytes", has_marginal, est.bytes);
+	JW_KEY(w, "memory_samples");
+	jw_uint(w, est.samples);
+	JW_KEY(w, "memory_marginal_why");
+	if (has_marginal)
+		jw_null(w);
+	else
+		jw_string(w, sc_marginal_why_text(&est, why, sizeof(why)));
 	json_rate(w, "connections_change_per_s", r->rate_known, r->conn_rate);
 	jw_object_end(w);
 }

@@ -174,18 +174,29 @@ void top_frame_read_rss(struct top_frame *f, const size_t *order, size_t from, s
 
 		if (r->rss_known)
 			continue;
-		/* Gone since the summary, or not ours to read: RSS stays unknown. */
-		if (sc_proc_rss_bytes(r->pid, &r->rss))
+		struct sc_proc_mem mem;
+
+		/* Private memory feeds the marginal estimate; RSS is shown as such. */
+		if (!sc_proc_mem_read(r->pid, &mem)) {
+			r->rss = mem.rss;
+			r->private_bytes = mem.private_bytes;
+			r->rss_known = r->private_known = true;
+			top_history_add_private(&f->hist, r->pid, r->conns, mem.private_bytes);
 			continue;
-		r->rss_known = true;
-		top_history_add_rss(&f->hist, r->pid, r->conns, r->rss);
+		}
+		/* Gone since the summary, or not ours to read: both stay unknown. */
+		if (!sc_proc_rss_bytes(r->pid, &r->rss))
+			r->rss_known = true;
 	}
 }
 
-bool top_frame_marginal(const struct top_frame *f, __u32 pid, double *bytes, size_t *samples)
+bool top_frame_marginal(const struct top_frame *f, __u32 pid, struct sc_marginal_est *e)
 {
 	const struct sc_marginal *m = top_history_marginal(&f->hist, pid);
 
-	*samples = 0;
-	return m && sc_marginal_estimate(m, bytes, samples);
+	if (!m) {
+		*e = (struct sc_marginal_est){ .why = SC_MARGINAL_FEW_SAMPLES };
+		return false;
+	}
+	return sc_marginal_estimate(m, e);
 }

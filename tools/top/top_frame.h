@@ -57,12 +57,12 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
 			    const struct sc_idle_policy *policy, const struct top_scope *scope);
 
-/* Reads RSS of procs[order[from..from+count)] not read yet this frame and
- * feeds the marginal estimate. */
+/* Reads RSS and private memory (smaps_rollup) of procs[order[from..from+count)]
+ * not read yet this frame, and feeds private memory to the marginal estimate. */
 void top_frame_read_rss(struct top_frame *f, const size_t *order, size_t from, size_t count);
 
-/* Marginal RSS per connection of pid; false while the samples cannot tell. */
-bool top_frame_marginal(const struct top_frame *f, __u32 pid, double *bytes, size_t *samples);
+/* Marginal private memory per connection of pid; false (with the reason in e) while the samples cannot tell. */
+bool top_frame_marginal(const struct top_frame *f, __u32 pid, struct sc_marginal_est *e);
 
 /* True when sorting by col needs RSS of every row, not just the visible ones. */
 bool top_col_needs_rss(enum top_col col);

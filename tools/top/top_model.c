@@ -376,12 +376,12 @@ int top_history_update(struct top_history *h, struct top_row *rows, size_t n, __
 	return 0;
 }
 
-void top_history_add_rss(struct top_history *h, __u32 pid, __u64 conns, __u64 rss)
+void top_history_add_private(struct top_history *h, __u32 pid, __u64 conns, __u64 bytes)
 {
 	struct top_history_entry *e = find_in(h->e, h->n, pid);
 
 	if (e)
-		sc_marginal_add(&e->marginal, conns, rss);
+		sc_marginal_add(&e->marginal, conns, bytes);
 }
 
 const struct sc_marginal *top_history_marginal(const struct top_history *h, __u32 pid)

@@ -51,6 +51,8 @@ struct top_row {
 	__u64 conns, idle, tcp_sockets, fds, fd_limit, sock_mem;
 	__u64 rss;
 	bool rss_known;
+	__u64 private_bytes;       /* smaps_rollup Private_Clean + Private_Dirty */
+	bool private_known;
 	bool rate_known;
 	double conn_rate;          /* change of CONN per second since the last frame */
 	__u16 port;
@@ -127,7 +129,7 @@ __u64 top_idle_after_step(__u64 ms, int dir);
 
 /*
  * Per-process memory across frames: CONN of the last frame (for the rate)
- * and RSS samples for the marginal-cost estimate. Processes not seen in a
+ * and private memory samples for the marginal-cost estimate. Processes not seen in a
  * frame are dropped, so it never outgrows the process table.
  */
 struct top_history_entry {
@@ -146,7 +148,7 @@ struct top_history {
 /* Sets conn_rate of each process row from the last frame; returns 0 or -ENOMEM. */
 int top_history_update(struct top_history *h, struct top_row *rows, size_t n, __u64 now_ns);
 /* Adds an RSS sample for pid (a row of the current frame). */
-void top_history_add_rss(struct top_history *h, __u32 pid, __u64 conns, __u64 rss);
+void top_history_add_private(struct top_history *h, __u32 pid, __u64 conns, __u64 bytes);
 const struct sc_marginal *top_history_marginal(const struct top_history *h, __u32 pid);
 void top_history_free(struct top_history *h);
 

@@ -175,10 +175,10 @@ static void draw_tabs(struct top_ui *ui)
 static int draw_process_detail(struct top_ui *ui, int y)
 {
 	struct top_frame *f = &ui->f;
-	char line[512], rss[32], avg[32], lim[32], tmp[32], marg[64] = "n/a until CONN has varied";
+	char line[512], rss[32], avg[32], lim[32], tmp[32], marg[96], why[64];
+	struct sc_marginal_est est;
 	struct top_row *p = NULL;
-	size_t samples = 0, i;
-	double m;
+	size_t i;
 
 	if (f->scope.port >= 0 || f->scope.npids != 1)
 		return y;
@@ -192,16 +192,19 @@ static int draw_process_detail(struct top_ui *ui, int y)
 
 		top_frame_read_rss(f, &idx, 0, 1);
 	}
-	if (top_frame_marginal(f, p->pid, &m, &samples))
-		snprintf(marg, sizeof(marg), "%s%s/conn", m < 0 ? "-" : "",
-			 fmt_bytes((__u64)(m < 0 ? -m : m), tmp, sizeof(tmp)));
+	if (top_frame_marginal(f, p->pid, &est))
+		snprintf(marg, sizeof(marg), "%s%s/conn", est.bytes < 0 ? "-" : "",
+			 fmt_bytes((__u64)(est.bytes < 0 ? -est.bytes : est.bytes), tmp, sizeof(tmp)));
+	else
+		snprintf(marg, sizeof(marg), "not measured (%s)",
+			 sc_marginal_why_text(&est, why, sizeof(why)));
 	snprintf(line, sizeof(line),
 		 "%s: %llu conn, %llu idle, fds %llu/%s, RSS %s, %s/conn average, "
-		 "marginal %s (%zu samples)",
+		 "marginal private memory %s (%zu samples)",
 		 p->comm, (unsigned long long)p->conns, (unsigned long long)p->idle,
 		 (unsigned long long)p->fds, top_cell(p, TOP_COL_FD_LIMIT, lim, sizeof(lim)),
 		 top_cell(p, TOP_COL_RSS, rss, sizeof(rss)),
-		 top_cell(p, TOP_COL_RSS_CONN, avg, sizeof(avg)), marg, samples);
+		 top_cell(p, TOP_COL_RSS_CONN, avg, sizeof(avg)), marg, est.samples);
 	put(y, 0, line);
 	return y + 1;
 }
@@ -309,8 +312,9 @@ static const char *const help_text[] = {
 	"  SOCK MEM   kernel socket buffer memory (queues + forward allocation)",
 	"  RSS        resident memory; RSS/CONN = RSS / CONN (average, not marginal)",
 	"  CONN/s     change of CONN per second since the last refresh",
-	"  In the connections view of one process: the marginal RSS per connection (the slope of",
-	"  RSS against CONN over the refreshes seen so far) and sockets appeared/gone per second.",
+	"  In the connections view of one process: the marginal private memory per connection",
+	"  (the median slope of private memory over growing CONN across refreshes, smaps_rollup)",
+	"  and sockets appeared/gone per second.",
 	"",
 	"Colours: IDLE% green < 50% <= yellow < 90% <= red; FD% green < 70% <= yellow < 90% <= red.",
 	"Host opened/closed per second come from the kernel's exact counters.",

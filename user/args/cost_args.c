@@ -11,9 +11,13 @@ const char cost_usage[] =
 	"Usage: sockcost cost [OPTIONS]\n"
 	"\n"
 	"What TCP connections cost, measured: kernel memory per connection (slab\n"
-	"objects and buffers), process RSS per connection, how many more connections\n"
-	"fit before each process's fd limit and cgroup memory.max, and what an idle\n"
-	"timeout would free now.\n"
+	"objects and buffers), the application's memory per connection with its\n"
+	"basis (marginal: measured over growth; per-process: one connection per\n"
+	"process; average: private memory / connections, an upper bound), PSS and\n"
+	"private memory (never RSS summed), how many more connections fit before\n"
+	"each limit (fds, cgroup memory.max, a declared application cap) and which\n"
+	"binds first, listeners' drops, host-wide fd and tcp_mem headroom, and what\n"
+	"an idle timeout would free now.\n"
 	"\n"
 	"Scope (default: the whole host):\n"
 	"  -p, --pid PID             one process\n"
@@ -23,11 +27,16 @@ const char cost_usage[] =
 	"  -j, --json                one JSON document instead of text\n"
 	"  -w, --whatif SECS[,SECS]  idle timeouts to price besides 60,180,300,900\n"
 	"  -r, --ram-price PRICE     RAM price per GiB and month: adds monthly costs\n"
+	"  -L, --app-limit COMM=N    the application holds at most N connections\n"
+	"      --app-limit PID=N     (nginx worker_connections, Redis maxclients,\n"
+	"                            PostgreSQL max_connections for all its backends\n"
+	"                            together); capacity then names the binding limit.\n"
+	"                            Repeatable; a PID's limit wins over its COMM's\n"
 	"\n"
 	"Measuring:\n"
 	"  -o, --observe SECS        watch activity for SECS first; meanwhile sample\n"
-	"                            each process's RSS and connections once a second\n"
-	"                            for the marginal RSS per connection\n"
+	"                            each process's private memory and connections once\n"
+	"                            a second for the marginal memory per connection\n"
 	"  -b, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
 	"                            activity (default 0)\n"
 	"  -a, --idle-after SECS     idle policy for the connection counts (default 180)\n"
@@ -38,7 +47,8 @@ const char cost_usage[] =
 	"Examples:\n"
 	"  sockcost cost\n"
 	"  sockcost cost --port 8080 --observe 60 --heartbeat-bytes 8 --ram-price 4.5\n"
-	"  sockcost cost --json --whatif 30,120 | jq '.whatif'\n";
+	"  sockcost cost --json --whatif 30,120 | jq '.whatif'\n"
+	"  sockcost cost --port 5432 --app-limit postgres=100\n";
 
 #define MAX_WHATIF_S (365u * 86400)
 #define MAX_PRICE 1e9
@@ -107,6 +117,7 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 		{ "port", required_argument, NULL, 'P' },
 		{ "whatif", required_argument, NULL, 'w' },
 		{ "ram-price", required_argument, NULL, 'r' },
+		{ "app-limit", required_argument, NULL, 'L' },
 		{ "idle-after", required_argument, NULL, 'a' },
 		{ "heartbeat-bytes", required_argument, NULL, 'b' },
 		{ "observe", required_argument, NULL, 'o' },
@@ -120,7 +131,7 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 	defaults(o);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:P:w:r:a:b:o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jp:P:w:r:L:a:b:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -146,6 +157,19 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 			}
 			o->has_price = true;
 			o->ram_price = v;
+			break;
+		case 'L':
+			if (o->napp_limits == COST_MAX_APP_LIMITS) {
+				snprintf(err, errlen, "too many --app-limit (at most %d)",
+					 COST_MAX_APP_LIMITS);
+				return ARGS_ERROR;
+			}
+			if (sc_app_limit_parse(optarg, &o->app_limits[o->napp_limits])) {
+				snprintf(err, errlen, "invalid --app-limit '%s': expected COMM=N or "
+					 "PID=N (a command name of at most 15 bytes, or a pid)", optarg);
+				return ARGS_ERROR;
+			}
+			o->napp_limits++;
 			break;
 		case 'a':
 		case 'b':

@@ -8,8 +8,11 @@
 
 #include "cost.h"
 #include "idle.h"
+#include "app_limit.h"
 #include "args_common.h"
 #include "view.h"
+
+#define COST_MAX_APP_LIMITS 64
 
 struct cost_opts {
 	bool json;
@@ -21,6 +24,8 @@ struct cost_opts {
 	size_t nwhatif;
 	bool has_price;
 	double ram_price;                 /* per GiB-month */
+	struct sc_app_limit app_limits[COST_MAX_APP_LIMITS]; /* --app-limit, in order given */
+	size_t napp_limits;
 };
 
 /* Parses `cost` arguments (argv[0] is "cost"). Prints nothing. */

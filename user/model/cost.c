@@ -130,7 +130,7 @@ struct charge {
 	struct sc_cost_report *r;
 	const struct pid_index *index;
 	__u64 fixed, buffers;
-	double rss;          /* out: RSS per connection summed over holders */
+	double memory;       /* out: memory per connection summed over holders */
 };
 
 static void charge_proc(__u32 pid, void *arg)
@@ -145,65 +145,176 @@ static void charge_proc(__u32 pid, void *arg)
 	p->kernel_buffer_bytes += c->buffers;
 }
 
-static double rss_basis(const struct sc_cost_proc *p)
-{
-	if (p->has_marginal && p->marginal_per_connection >= 0)
-		return p->marginal_per_connection;
-	return p->has_rss ? p->rss_per_connection : 0;
-}
-
-static void add_rss(__u32 pid, void *arg)
+static void add_memory(__u32 pid, void *arg)
 {
 	struct charge *c = arg;
 	const struct sc_cost_proc *p = find_proc(c->r, c->index, pid);
 
 	if (p)
-		c->rss += rss_basis(p);
+		c->memory += p->memory_per_connection;
+}
+
+/* A limit the process can hold max connections under; the lowest binds. */
+static void set_limit(struct sc_cost_proc *p, enum sc_limit_kind k, __u64 limit, __u64 max)
+{
+	p->limits[k] = (struct sc_cost_limit){ .known = true, .limit = limit, .max_connections = max };
+	if (p->binding < 0 || max < p->limits[p->binding].max_connections)
+		p->binding = (int)k;
 }
 
 static void set_capacity(struct sc_cost_proc *p, const struct sc_cost_proc_input *in,
-			 double fallback_cost)
+			 double fallback_cost, const struct sc_cost_report *r)
 {
 	const struct sc_process *proc = p->process;
 	__u64 free_fds = proc->fd_limit > proc->fds ? proc->fd_limit - proc->fds : 0;
 	double kernel;
 
+	p->binding = -1;
 	p->fd_unlimited = proc->fd_limit == RLIM_INFINITY;
 	if (!p->fd_unlimited) {
 		p->fd_headroom_pct = proc->fd_limit ? 100.0 * (double)free_fds / (double)proc->fd_limit
 						    : 0;
-		p->max_connections_by_fds = p->connections + free_fds;
+		set_limit(p, SC_LIMIT_FDS, proc->fd_limit, p->connections + free_fds);
 	}
 	if (p->connections) {
 		kernel = (double)(p->kernel_fixed_bytes + p->kernel_buffer_bytes) /
 			 (double)p->connections;
-		p->cost_per_connection = kernel + rss_basis(p);
+		p->cost_per_connection = kernel + p->memory_per_connection;
 	} else {
 		p->cost_per_connection = fallback_cost;
 	}
-	if (!in || !in->has_memory_limit)
-		return;
-	p->has_memory_limit = true;
-	p->memory_limit_bytes = in->memory_max_bytes;
-	p->memory_current_bytes = in->memory_current_bytes;
-	p->max_connections_by_memory = p->connections;
-	if (in->memory_max_bytes > in->memory_current_bytes && p->cost_per_connection > 0)
-		p->max_connections_by_memory +=
-			(__u64)((double)(in->memory_max_bytes - in->memory_current_bytes) /
-				p->cost_per_connection);
+	if (in && in->has_memory_limit) {
+		__u64 max = p->connections;
+
+		p->has_memory_limit = true;
+		p->memory_current_bytes = in->memory_current_bytes;
+		if (in->memory_max_bytes > in->memory_current_bytes && p->cost_per_connection > 0)
+			max += (__u64)((double)(in->memory_max_bytes - in->memory_current_bytes) /
+				       p->cost_per_connection);
+		set_limit(p, SC_LIMIT_MEMORY, in->memory_max_bytes, max);
+	}
+	if (in && in->has_app_limit) {
+		/*
+		 * One connection per process: the server's cap is the service's
+		 * (a database's max_connections), shared by its processes.
+		 */
+		__u64 held = p->connections, max;
+		size_t i;
+
+		if (p->basis == SC_BASIS_PER_PROCESS) {
+			held = 0;
+			for (i = 0; i < r->nprocs; i++)
+				if (r->procs[i].basis == SC_BASIS_PER_PROCESS &&
+				    r->procs[i].service_port == p->service_port)
+					held += r->procs[i].connections;
+		}
+		/* A declared limit below what is held is reported as it is: no room. */
+		max = in->app_limit > held ? p->connections + (in->app_limit - held) : p->connections;
+		set_limit(p, SC_LIMIT_APP, in->app_limit, max);
+	}
 }
 
-static void set_rss(struct sc_cost_proc *p, const struct sc_cost_proc_input *in)
+static void set_mem(struct sc_cost_proc *p, const struct sc_cost_proc_input *in)
 {
 	if (!in)
 		return;
-	p->has_rss = in->has_rss;
-	p->rss_bytes = in->rss_bytes;
-	if (p->has_rss && p->connections)
-		p->rss_per_connection = (double)p->rss_bytes / (double)p->connections;
+	p->has_mem = in->has_mem;
+	p->mem = in->mem;
+	if (p->has_mem && p->connections)
+		p->private_per_connection = (double)p->mem.private_bytes / (double)p->connections;
 	p->has_marginal = in->has_marginal;
-	p->marginal_per_connection = in->marginal_bytes;
-	p->marginal_samples = in->marginal_samples;
+	p->marginal = in->marginal;
+}
+
+/*
+ * One connection per process: SC_PER_PROCESS_MIN_PROCS or more processes
+ * hold connections to the same listening port, about one each (pre-fork
+ * servers: PostgreSQL's backends, Apache's prefork children). Their cost is
+ * the mean private memory of such a process.
+ */
+static int find_per_process(struct sc_cost_report *r, const struct sc_view *v,
+			    const struct socket_marks *m, const struct pid_index *index)
+{
+	const struct sc_snapshot *snap = v->snap;
+	__u32 *port_of = calloc(r->nprocs ? r->nprocs : 1, sizeof(*port_of));
+	bool *listening = calloc(SC_NPORTS, sizeof(*listening));
+	size_t i, h, q;
+
+	if (!port_of || !listening) {
+		free(port_of);
+		free(listening);
+		return -ENOMEM;
+	}
+	for (i = 0; i < snap->nsockets; i++)
+		if (snap->sockets[i].state == TCP_LISTEN)
+			listening[snap->sockets[i].lport] = true;
+	/* Each process's server port: the listening port all its connections are to. */
+	for (i = 0; i < snap->nsockets; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+
+		if (!m->kept[i] || s->state != TCP_ESTABLISHED)
+			continue;
+		for (h = s->first_holder; h < s->first_holder + s->nholders; h++) {
+			struct pid_index key = { .pid = snap->holders[h].pid }, *hit;
+
+			if (!m->kept_holder[h])
+				continue;
+			hit = bsearch(&key, index, r->nprocs, sizeof(key), cmp_pid_index);
+			if (!hit)
+				continue;
+			if (!listening[s->lport])
+				port_of[hit->idx] = SC_NPORTS; /* a client connection: not a server's */
+			else if (!port_of[hit->idx])
+				port_of[hit->idx] = s->lport;
+			else if (port_of[hit->idx] != s->lport)
+				port_of[hit->idx] = SC_NPORTS; /* serves several ports */
+		}
+	}
+	for (i = 0; i < r->nprocs; i++) {
+		__u32 port = port_of[i];
+		__u64 conns = 0, priv = 0, mem_conns = 0;
+		size_t nprocs = 0;
+
+		if (!port || port == SC_NPORTS || r->procs[i].basis == SC_BASIS_PER_PROCESS)
+			continue;
+		for (q = 0; q < r->nprocs; q++) {
+			if (port_of[q] != port)
+				continue;
+			nprocs++;
+			conns += r->procs[q].connections;
+			if (r->procs[q].has_mem) {
+				priv += r->procs[q].mem.private_bytes;
+				mem_conns += r->procs[q].connections;
+			}
+		}
+		if (nprocs < SC_PER_PROCESS_MIN_PROCS ||
+		    (double)conns > SC_PER_PROCESS_MAX_MEAN * (double)nprocs || !mem_conns)
+			continue;
+		for (q = 0; q < r->nprocs; q++) {
+			if (port_of[q] != port)
+				continue;
+			r->procs[q].basis = SC_BASIS_PER_PROCESS;
+			r->procs[q].service_port = (__u16)port;
+			r->procs[q].memory_per_connection = (double)priv / (double)mem_conns;
+		}
+	}
+	free(port_of);
+	free(listening);
+	return 0;
+}
+
+/* Marginal where measured (and not below zero), else the average, an upper bound. */
+static void choose_basis(struct sc_cost_proc *p)
+{
+	if (p->basis == SC_BASIS_PER_PROCESS)
+		return;
+	if (p->has_marginal && p->marginal.bytes >= 0) {
+		p->basis = SC_BASIS_MARGINAL;
+		p->memory_per_connection = p->marginal.bytes;
+	} else if (p->has_mem && p->connections) {
+		p->basis = SC_BASIS_AVERAGE;
+		p->memory_per_connection = p->private_per_connection;
+	}
 }
 
 static void sum_processes(struct sc_cost_report *r)
@@ -215,21 +326,73 @@ static void sum_processes(struct sc_cost_report *r)
 	for (i = 0; i < r->nprocs; i++) {
 		const struct sc_cost_proc *p = &r->procs[i];
 
-		if (p->has_rss && p->connections) {
-			r->has_rss = true;
-			r->rss_bytes += p->rss_bytes;
-			r->rss_connections += p->connections;
+		if (p->has_mem && p->connections) {
+			r->has_mem = true;
+			r->pss_bytes += p->mem.pss;
+			r->private_bytes += p->mem.private_bytes;
+			r->mem_connections += p->connections;
 		}
-		if (p->has_marginal && p->connections) {
-			weighted += p->marginal_per_connection * (double)p->connections;
+		if (p->basis != SC_BASIS_NONE && p->connections) {
+			weighted += p->memory_per_connection * (double)p->connections;
 			weight += p->connections;
-			if (p->marginal_samples > r->marginal_samples)
-				r->marginal_samples = p->marginal_samples;
+			r->basis_connections[p->basis] += p->connections;
 		}
 	}
-	if (weight) {
-		r->has_marginal = true;
-		r->marginal_per_connection = weighted / (double)weight;
+	if (weight)
+		r->memory_per_connection = weighted / (double)weight;
+}
+
+static int cmp_listener(const void *a, const void *b)
+{
+	const struct sc_cost_listener *x = a, *y = b;
+
+	return CMP(x->port, y->port);
+}
+
+/* Listening sockets of the kept ports, summed per port (SO_REUSEPORT gives several). */
+static int collect_listeners(struct sc_cost_report *r, const struct sc_view *v)
+{
+	const struct sc_snapshot *snap = v->snap;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < v->nports; i++)
+		n += v->ports[i].listeners > 0;
+	r->listeners = calloc(n ? n : 1, sizeof(*r->listeners));
+	if (!r->listeners)
+		return -ENOMEM;
+	for (i = 0; i < v->nports; i++) {
+		struct sc_cost_listener *l;
+
+		if (!v->ports[i].listeners)
+			continue;
+		l = &r->listeners[r->nlisteners++];
+		l->port = v->ports[i].port;
+		l->listeners = v->ports[i].listeners;
+		l->accept_queue = v->ports[i].accept_queue;
+		l->accept_queue_max = v->ports[i].accept_queue_max;
+		for (j = 0; j < snap->nsockets; j++)
+			if (snap->sockets[j].state == TCP_LISTEN && snap->sockets[j].lport == l->port &&
+			    snap->sockets[j].netns == v->ports[i].netns)
+				l->drops += snap->sockets[j].drops;
+	}
+	qsort(r->listeners, r->nlisteners, sizeof(*r->listeners), cmp_listener);
+	return 0;
+}
+
+static void set_host(struct sc_cost_report *r, const struct sc_cost_host_input *h)
+{
+	if (!h)
+		return;
+	r->has_host = true;
+	r->host = *h;
+	if (h->has_file_max) {
+		r->has_fd_headroom = true;
+		r->host_fd_headroom = h->file_max > h->files_open ? h->file_max - h->files_open : 0;
+	}
+	/* Idle connections hold no buffers: tcp_mem bounds them only through what they queue. */
+	if (h->has_tcp_mem) {
+		r->has_tcp_mem_headroom = true;
+		r->tcp_mem_headroom_bytes = (__s64)h->tcp_mem_pressure_bytes - (__s64)h->tcp_mem_bytes;
 	}
 }
 
@@ -238,8 +401,8 @@ static void add_whatif(struct sc_cost_report *r, const struct sc_snapshot *snap,
 {
 	size_t w;
 
-	c->rss = 0;
-	for_each_holder_pid(snap, i, m, add_rss, c);
+	c->memory = 0;
+	for_each_holder_pid(snap, i, m, add_memory, c);
 	for (w = 0; w < r->nwhatif; w++) {
 		struct sc_cost_whatif *wi = &r->whatif[w];
 
@@ -248,7 +411,7 @@ static void add_whatif(struct sc_cost_report *r, const struct sc_snapshot *snap,
 		wi->connections++;
 		wi->fds += kept_fds(snap, i, m);
 		wi->kernel_bytes += bytes;
-		wi->rss_bytes += c->rss;
+		wi->memory_bytes += c->memory;
 	}
 }
 
@@ -294,12 +457,19 @@ int sc_cost_build(struct sc_cost_report *r, const struct sc_view *v,
 		for_each_holder_pid(snap, i, &m, charge_proc, &c);
 	}
 	for (i = 0; i < r->nprocs; i++)
-		set_rss(&r->procs[i], find_input(in, r->procs[i].process->pid));
+		set_mem(&r->procs[i], find_input(in, r->procs[i].process->pid));
+	if (find_per_process(r, v, &m, index))
+		goto out;
+	for (i = 0; i < r->nprocs; i++)
+		choose_basis(&r->procs[i]);
 	sum_processes(r);
 	/* A process with no connections yet is planned at the host's figures. */
-	fallback = sc_cost_kernel_per_connection(r) + sc_cost_rss_per_connection(r);
+	fallback = sc_cost_kernel_per_connection(r) + r->memory_per_connection;
 	for (i = 0; i < r->nprocs; i++)
-		set_capacity(&r->procs[i], find_input(in, r->procs[i].process->pid), fallback);
+		set_capacity(&r->procs[i], find_input(in, r->procs[i].process->pid), fallback, r);
+	if (collect_listeners(r, v))
+		goto out;
+	set_host(r, in->host);
 
 	for (i = 0; i < snap->nsockets; i++) {
 		const struct sc_socket *s = &snap->sockets[i];
@@ -319,8 +489,10 @@ out:
 void sc_cost_free(struct sc_cost_report *r)
 {
 	free(r->procs);
+	free(r->listeners);
 	r->procs = NULL;
-	r->nprocs = 0;
+	r->listeners = NULL;
+	r->nprocs = r->nlisteners = 0;
 }
 
 static double per(double total, __u64 n)
@@ -343,16 +515,46 @@ double sc_cost_buffers_per_connection(const struct sc_cost_report *r)
 	return per((double)r->kernel_buffer_bytes, r->connections);
 }
 
-double sc_cost_rss_average_per_connection(const struct sc_cost_report *r)
+double sc_cost_private_average_per_connection(const struct sc_cost_report *r)
 {
-	return per((double)r->rss_bytes, r->rss_connections);
+	return per((double)r->private_bytes, r->mem_connections);
 }
 
-double sc_cost_rss_per_connection(const struct sc_cost_report *r)
+const char *sc_mem_basis_name(enum sc_mem_basis b)
 {
-	if (r->has_marginal && r->marginal_per_connection >= 0)
-		return r->marginal_per_connection;
-	return sc_cost_rss_average_per_connection(r);
+	switch (b) {
+	case SC_BASIS_MARGINAL: return "marginal";
+	case SC_BASIS_PER_PROCESS: return "per-process";
+	case SC_BASIS_AVERAGE: return "average";
+	case SC_BASIS_NONE: break;
+	}
+	return NULL;
+}
+
+const char *sc_limit_name(enum sc_limit_kind k)
+{
+	switch (k) {
+	case SC_LIMIT_FDS: return "fds";
+	case SC_LIMIT_MEMORY: return "memory";
+	case SC_LIMIT_APP: return "application";
+	case SC_LIMIT_COUNT: break;
+	}
+	return "?";
+}
+
+const char *sc_cost_basis_summary(const struct sc_cost_report *r)
+{
+	const char *name = NULL;
+	int b;
+
+	for (b = SC_BASIS_MARGINAL; b <= SC_BASIS_AVERAGE; b++) {
+		if (!r->basis_connections[b])
+			continue;
+		if (name)
+			return "mixed";
+		name = sc_mem_basis_name(b);
+	}
+	return name;
 }
 
 double sc_cost_monthly(double bytes, double price_per_gib_month)

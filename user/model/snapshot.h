@@ -51,6 +51,7 @@ struct sc_socket {
 	__u32 rcvbuf;
 	__u32 accept_queue;    /* LISTEN only */
 	__u32 accept_queue_max;
+	__u64 drops;           /* LISTEN: connections dropped there (sk_drops), since created */
 	__u64 rx_bytes;        /* kernel counters over the socket's life */
 	__u64 tx_bytes;
 	__u64 kernel_send_age_ms; /* SC_AGE_UNKNOWN if not known */

@@ -88,6 +88,7 @@ static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *
 	s->rcvbuf = r->rcvbuf;
 	s->accept_queue = r->ack_backlog;
 	s->accept_queue_max = r->max_ack_backlog;
+	s->drops = r->drops;
 	s->rx_bytes = r->bytes_received;
 	s->tx_bytes = r->bytes_sent;
 	s->kernel_send_age_ms = jiffies_age_ms(r, r->lsndtime, hz, now_ns);

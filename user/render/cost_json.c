@@ -41,8 +41,18 @@ static void write_objects(struct jw *w, const struct sc_slab_sizes *slab)
 	jw_array_end(w);
 }
 
+static void write_basis(struct jw *w, enum sc_mem_basis b)
+{
+	if (b == SC_BASIS_NONE)
+		jw_null(w);
+	else
+		jw_string(w, sc_mem_basis_name(b));
+}
+
 static void write_per_connection(struct jw *w, const struct sc_cost_report *r)
 {
+	const char *basis = sc_cost_basis_summary(r);
+
 	jw_object_begin(w);
 	JW_KEY(w, "kernel_bytes");
 	write_bytes(w, sc_cost_kernel_per_connection(r));
@@ -50,25 +60,31 @@ static void write_per_connection(struct jw *w, const struct sc_cost_report *r)
 	write_bytes(w, sc_cost_fixed_per_connection(r));
 	JW_KEY(w, "kernel_buffer_bytes");
 	write_bytes(w, sc_cost_buffers_per_connection(r));
-	JW_KEY(w, "rss_bytes");
-	if (r->has_rss || r->has_marginal)
-		write_bytes(w, sc_cost_rss_per_connection(r));
+	/* The application's memory: each process's estimate, weighted by its connections. */
+	JW_KEY(w, "memory_bytes");
+	if (basis)
+		write_bytes(w, r->memory_per_connection);
 	else
 		jw_null(w);
-	JW_KEY(w, "rss_basis");
-	jw_string(w, r->has_marginal ? "marginal" : "average");
-	JW_KEY(w, "rss_average_bytes");
-	if (r->has_rss)
-		write_bytes(w, sc_cost_rss_average_per_connection(r));
+	JW_KEY(w, "memory_basis");
+	if (basis)
+		jw_string(w, basis);
 	else
 		jw_null(w);
-	JW_KEY(w, "rss_marginal_bytes");
-	if (r->has_marginal) /* a slope: negative when RSS fell as connections rose */
-		jw_int(w, llround(r->marginal_per_connection));
+	JW_KEY(w, "connections_by_basis");
+	jw_object_begin(w);
+	JW_KEY(w, "marginal");
+	jw_uint(w, r->basis_connections[SC_BASIS_MARGINAL]);
+	JW_KEY(w, "per-process");
+	jw_uint(w, r->basis_connections[SC_BASIS_PER_PROCESS]);
+	JW_KEY(w, "average");
+	jw_uint(w, r->basis_connections[SC_BASIS_AVERAGE]);
+	jw_object_end(w);
+	JW_KEY(w, "private_average_bytes");
+	if (r->has_mem)
+		write_bytes(w, sc_cost_private_average_per_connection(r));
 	else
 		jw_null(w);
-	JW_KEY(w, "rss_marginal_samples");
-	jw_uint(w, r->marginal_samples);
 	jw_object_end(w);
 }
 
@@ -78,6 +94,45 @@ static void write_string_or_null(struct jw *w, const char *s)
 		jw_string(w, s);
 	else
 		jw_null(w);
+}
+
+/* Each known limit with the connections it allows, and the one reached first. */
+static void write_limits(struct jw *w, const struct sc_cost_proc *p)
+{
+	int k;
+
+	jw_object_begin(w);
+	for (k = 0; k < SC_LIMIT_COUNT; k++) {
+		const struct sc_cost_limit *l = &p->limits[k];
+
+		jw_key(w, sc_limit_name(k));
+		if (!l->known) {
+			jw_null(w);
+			continue;
+		}
+		jw_object_begin(w);
+		JW_KEY(w, "limit");
+		jw_uint(w, l->limit);
+		JW_KEY(w, "max_connections");
+		jw_uint(w, l->max_connections);
+		jw_object_end(w);
+	}
+	JW_KEY(w, "binding");
+	if (p->binding >= 0)
+		jw_string(w, sc_limit_name(p->binding));
+	else
+		jw_null(w);
+	JW_KEY(w, "max_connections");
+	if (p->binding >= 0)
+		jw_uint(w, p->limits[p->binding].max_connections);
+	else
+		jw_null(w);
+	JW_KEY(w, "headroom_connections");
+	if (p->binding >= 0)
+		jw_int(w, (long long)p->limits[p->binding].max_connections - (long long)p->connections);
+	else
+		jw_null(w);
+	jw_object_end(w);
 }
 
 static void write_process(struct jw *w, const struct sc_cost_proc *p)
@@ -108,51 +163,86 @@ static void write_process(struct jw *w, const struct sc_cost_proc *p)
 		jw_null(w);
 	else
 		jw_double(w, p->fd_headroom_pct, 1);
-	JW_KEY(w, "max_connections_by_fds");
-	if (p->fd_unlimited)
-		jw_null(w);
-	else
-		jw_uint(w, p->max_connections_by_fds);
 	JW_KEY(w, "kernel_fixed_bytes");
 	jw_uint(w, p->kernel_fixed_bytes);
 	JW_KEY(w, "kernel_buffer_bytes");
 	jw_uint(w, p->kernel_buffer_bytes);
 	JW_KEY(w, "kernel_bytes_per_connection");
 	write_bytes(w, kernel);
-	JW_KEY(w, "rss_bytes");
-	if (p->has_rss)
-		jw_uint(w, p->rss_bytes);
+	JW_KEY(w, "rss_bytes"); /* shared pages in full: not to be summed across processes */
+	if (p->has_mem)
+		jw_uint(w, p->mem.rss);
 	else
 		jw_null(w);
-	JW_KEY(w, "rss_per_connection_bytes");
-	if (p->has_rss && p->connections)
-		write_bytes(w, p->rss_per_connection);
+	JW_KEY(w, "pss_bytes");
+	if (p->has_mem)
+		jw_uint(w, p->mem.pss);
 	else
 		jw_null(w);
-	JW_KEY(w, "rss_marginal_bytes");
+	JW_KEY(w, "private_bytes");
+	if (p->has_mem)
+		jw_uint(w, p->mem.private_bytes);
+	else
+		jw_null(w);
+	JW_KEY(w, "anonymous_bytes");
+	if (p->has_mem)
+		jw_uint(w, p->mem.anonymous);
+	else
+		jw_null(w);
+	JW_KEY(w, "pss_shmem_bytes");
+	if (p->has_mem)
+		jw_uint(w, p->mem.pss_shmem);
+	else
+		jw_null(w);
+	JW_KEY(w, "memory_per_connection_bytes");
+	if (p->basis != SC_BASIS_NONE)
+		write_bytes(w, p->memory_per_connection);
+	else
+		jw_null(w);
+	JW_KEY(w, "memory_basis");
+	write_basis(w, p->basis);
+	JW_KEY(w, "service_port");
+	if (p->basis == SC_BASIS_PER_PROCESS)
+		jw_uint(w, p->service_port);
+	else
+		jw_null(w);
+	JW_KEY(w, "private_per_connection_bytes");
+	if (p->has_mem && p->connections)
+		write_bytes(w, p->private_per_connection);
+	else
+		jw_null(w);
+	JW_KEY(w, "marginal");
+	jw_object_begin(w);
+	JW_KEY(w, "bytes");
+	if (p->has_marginal) /* a slope: negative when memory fell as connections rose */
+		jw_int(w, llround(p->marginal.bytes));
+	else
+		jw_null(w);
+	JW_KEY(w, "spread_bytes");
 	if (p->has_marginal)
-		jw_int(w, llround(p->marginal_per_connection));
+		write_bytes(w, p->marginal.spread);
 	else
 		jw_null(w);
-	JW_KEY(w, "rss_marginal_samples");
-	jw_uint(w, p->marginal_samples);
+	JW_KEY(w, "samples");
+	jw_uint(w, p->marginal.samples);
+	JW_KEY(w, "why_not");
+	if (p->has_marginal) {
+		jw_null(w);
+	} else {
+		char why[96];
+
+		jw_string(w, sc_marginal_why_text(&p->marginal, why, sizeof(why)));
+	}
+	jw_object_end(w);
 	JW_KEY(w, "cost_per_connection_bytes");
 	write_bytes(w, p->cost_per_connection);
-	JW_KEY(w, "memory_limit_bytes");
-	if (p->has_memory_limit)
-		jw_uint(w, p->memory_limit_bytes);
-	else
-		jw_null(w);
 	JW_KEY(w, "memory_current_bytes");
 	if (p->has_memory_limit)
 		jw_uint(w, p->memory_current_bytes);
 	else
 		jw_null(w);
-	JW_KEY(w, "max_connections_by_memory");
-	if (p->has_memory_limit)
-		jw_uint(w, p->max_connections_by_memory);
-	else
-		jw_null(w);
+	JW_KEY(w, "limits");
+	write_limits(w, p);
 	JW_KEY(w, "cgroup");
 	write_string_or_null(w, proc->cgroup);
 	JW_KEY(w, "container_id");
@@ -174,10 +264,69 @@ static void write_whatif(struct jw *w, const struct sc_cost_doc *d,
 	jw_uint(w, wi->fds);
 	JW_KEY(w, "kernel_bytes");
 	jw_uint(w, wi->kernel_bytes);
-	JW_KEY(w, "rss_bytes");
-	write_bytes(w, wi->rss_bytes);
+	JW_KEY(w, "memory_bytes");
+	write_bytes(w, wi->memory_bytes);
 	JW_KEY(w, "monthly_cost");
-	write_money(w, d, (double)wi->kernel_bytes + wi->rss_bytes);
+	write_money(w, d, (double)wi->kernel_bytes + wi->memory_bytes);
+	jw_object_end(w);
+}
+
+static void write_listener(struct jw *w, const struct sc_cost_listener *l)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "port");
+	jw_uint(w, l->port);
+	JW_KEY(w, "listeners");
+	jw_uint(w, l->listeners);
+	JW_KEY(w, "accept_queue");
+	jw_uint(w, l->accept_queue);
+	JW_KEY(w, "accept_queue_max");
+	jw_uint(w, l->accept_queue_max);
+	JW_KEY(w, "drops_total");
+	jw_uint(w, l->drops);
+	jw_object_end(w);
+}
+
+static void write_host(struct jw *w, const struct sc_cost_report *r)
+{
+	const struct sc_cost_host_input *h = &r->host;
+
+	jw_object_begin(w);
+	JW_KEY(w, "file_max");
+	if (r->has_fd_headroom)
+		jw_uint(w, h->file_max);
+	else
+		jw_null(w);
+	JW_KEY(w, "files_open");
+	if (r->has_fd_headroom)
+		jw_uint(w, h->files_open);
+	else
+		jw_null(w);
+	JW_KEY(w, "fd_headroom");
+	if (r->has_fd_headroom)
+		jw_uint(w, r->host_fd_headroom);
+	else
+		jw_null(w);
+	JW_KEY(w, "nr_open");
+	if (r->has_host && h->nr_open)
+		jw_uint(w, h->nr_open);
+	else
+		jw_null(w);
+	JW_KEY(w, "tcp_mem_pressure_bytes");
+	if (r->has_tcp_mem_headroom)
+		jw_uint(w, h->tcp_mem_pressure_bytes);
+	else
+		jw_null(w);
+	JW_KEY(w, "tcp_mem_bytes");
+	if (r->has_tcp_mem_headroom)
+		jw_uint(w, h->tcp_mem_bytes);
+	else
+		jw_null(w);
+	JW_KEY(w, "tcp_mem_headroom_bytes");
+	if (r->has_tcp_mem_headroom)
+		jw_int(w, r->tcp_mem_headroom_bytes);
+	else
+		jw_null(w);
 	jw_object_end(w);
 }
 
@@ -212,9 +361,14 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 	jw_uint(w, r->kernel_fixed_bytes);
 	JW_KEY(w, "kernel_buffer_bytes");
 	jw_uint(w, r->kernel_buffer_bytes);
-	JW_KEY(w, "rss_bytes");
-	if (r->has_rss)
-		jw_uint(w, r->rss_bytes);
+	JW_KEY(w, "pss_bytes");
+	if (r->has_mem)
+		jw_uint(w, r->pss_bytes);
+	else
+		jw_null(w);
+	JW_KEY(w, "private_bytes");
+	if (r->has_mem)
+		jw_uint(w, r->private_bytes);
 	else
 		jw_null(w);
 	JW_KEY(w, "per_connection");
@@ -227,17 +381,26 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 	else
 		jw_null(w);
 	JW_KEY(w, "monthly_cost");
-	write_money(w, d, kernel + (double)r->rss_bytes);
+	write_money(w, d, kernel + (double)r->pss_bytes);
 	JW_KEY(w, "processes");
 	jw_array_begin(w);
 	for (i = 0; i < r->nprocs; i++)
 		write_process(w, &r->procs[i]);
 	jw_array_end(w);
+	JW_KEY(w, "listeners");
+	jw_array_begin(w);
+	for (i = 0; i < r->nlisteners; i++)
+		write_listener(w, &r->listeners[i]);
+	jw_array_end(w);
+	JW_KEY(w, "host");
+	write_host(w, r);
 	JW_KEY(w, "whatif");
 	jw_array_begin(w);
 	for (i = 0; i < r->nwhatif; i++)
 		write_whatif(w, d, &r->whatif[i]);
 	jw_array_end(w);
+	JW_KEY(w, "whatif_note");
+	jw_string(w, SC_COST_WHATIF_NOTE);
 	jw_object_end(w);
 	jw_flush(w);
 	fputc('\n', out);

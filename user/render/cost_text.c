@@ -44,6 +44,7 @@ static void render_scope(const struct sc_cost_doc *d, FILE *out)
 static void render_per_connection(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
+	const char *basis = sc_cost_basis_summary(r);
 	char a[32], b[32], c[32];
 	int o;
 
@@ -51,14 +52,12 @@ static void render_per_connection(const struct sc_cost_doc *d, FILE *out)
 		bytes(sc_cost_kernel_per_connection(r), a, sizeof(a)),
 		bytes(sc_cost_fixed_per_connection(r), b, sizeof(b)),
 		bytes(sc_cost_buffers_per_connection(r), c, sizeof(c)));
-	if (r->has_rss)
-		fprintf(out, ", RSS %s average", bytes(sc_cost_rss_average_per_connection(r), a,
-							 sizeof(a)));
-	if (r->has_marginal)
-		fprintf(out, ", %s marginal (%zu samples)",
-			slope(r->marginal_per_connection, a, sizeof(a)), r->marginal_samples);
-	else if (r->has_rss)
-		fputs(", marginal not measured (--observe)", out);
+	if (basis)
+		fprintf(out, ", application memory %s (%s)",
+			slope(r->memory_per_connection, a, sizeof(a)), basis);
+	if (r->basis_connections[SC_BASIS_AVERAGE])
+		fputs("\n                 (average: private memory / connections, an upper bound;"
+		      " --observe or sockcostd measure the marginal)", out);
 	fputs("\nSlab objects:   ", out);
 	for (o = 0; o < SC_OBJ_COUNT; o++) {
 		const struct sc_slab_size *s = &d->slab->obj[o];
@@ -71,89 +70,122 @@ static void render_per_connection(const struct sc_cost_doc *d, FILE *out)
 	}
 	fprintf(out, "Total:           kernel %s",
 		bytes((double)(r->kernel_fixed_bytes + r->kernel_buffer_bytes), a, sizeof(a)));
-	if (r->has_rss)
-		fprintf(out, ", RSS of the processes holding them %s",
-			bytes((double)r->rss_bytes, b, sizeof(b)));
+	if (r->has_mem)
+		fprintf(out, ", memory of the processes holding them %s PSS (%s private)",
+			bytes((double)r->pss_bytes, b, sizeof(b)),
+			bytes((double)r->private_bytes, c, sizeof(c)));
 	if (d->has_price)
 		fprintf(out, ", %.2f per month at %.2f per GiB-month",
 			sc_cost_monthly((double)(r->kernel_fixed_bytes + r->kernel_buffer_bytes +
-						 r->rss_bytes), d->ram_price), d->ram_price);
+						 r->pss_bytes), d->ram_price), d->ram_price);
 	fputs("\n\n", out);
+}
+
+static const char *limit_cell(const struct sc_cost_proc *p, enum sc_limit_kind k, char *buf,
+			      size_t len)
+{
+	if (!p->limits[k].known)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)p->limits[k].max_connections);
+	return buf;
 }
 
 static void render_processes(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
-	char comm[SC_COMM_LEN + 1], fds[48], head[16], byfd[24], k[32], rss[32], marg[32],
-		lim[32], bymem[24];
+	char comm[SC_COMM_LEN + 1], fds[48], k[32], mem[32], basis[16], pss[32], byfd[24],
+		bymem[24], byapp[24], binding[40];
 	size_t i;
 
-	fprintf(out, "%-8s %-16s %8s %15s %6s %10s %10s %10s %10s %10s %10s\n", "PID", "COMMAND",
-		"CONN", "FDS/LIMIT", "FREE%", "MAX BY FD", "KERN/CONN", "RSS/CONN", "MARGINAL",
-		"MEM.MAX", "MAX BY MEM");
+	fprintf(out, "%-8s %-16s %8s %15s %10s %10s %-11s %10s %9s %9s %9s  %s\n", "PID",
+		"COMMAND", "CONN", "FDS/LIMIT", "KERN/CONN", "MEM/CONN", "BASIS", "PSS",
+		"MAX(FD)", "MAX(MEM)", "MAX(APP)", "BINDING");
 	for (i = 0; i < r->nprocs; i++) {
 		const struct sc_cost_proc *p = &r->procs[i];
 		const struct sc_process *proc = p->process;
 
-		if (p->fd_unlimited) {
+		if (p->fd_unlimited)
 			snprintf(fds, sizeof(fds), "%llu/unlimited", (unsigned long long)proc->fds);
-			snprintf(head, sizeof(head), "-");
-			snprintf(byfd, sizeof(byfd), "-");
-		} else {
+		else
 			snprintf(fds, sizeof(fds), "%llu/%llu", (unsigned long long)proc->fds,
 				 (unsigned long long)proc->fd_limit);
-			snprintf(head, sizeof(head), "%.0f%%", p->fd_headroom_pct);
-			snprintf(byfd, sizeof(byfd), "%llu",
-				 (unsigned long long)p->max_connections_by_fds);
-		}
 		bytes(p->connections ? (double)(p->kernel_fixed_bytes + p->kernel_buffer_bytes) /
 					       (double)p->connections : 0, k, sizeof(k));
-		if (p->has_rss && p->connections)
-			bytes(p->rss_per_connection, rss, sizeof(rss));
+		if (p->basis != SC_BASIS_NONE)
+			slope(p->memory_per_connection, mem, sizeof(mem));
 		else
-			snprintf(rss, sizeof(rss), "-");
-		if (p->has_marginal)
-			slope(p->marginal_per_connection, marg, sizeof(marg));
+			snprintf(mem, sizeof(mem), "-");
+		snprintf(basis, sizeof(basis), "%s",
+			 p->basis != SC_BASIS_NONE ? sc_mem_basis_name(p->basis) : "-");
+		if (p->has_mem)
+			bytes((double)p->mem.pss, pss, sizeof(pss));
 		else
-			snprintf(marg, sizeof(marg), "-");
-		if (p->has_memory_limit) {
-			bytes((double)p->memory_limit_bytes, lim, sizeof(lim));
-			snprintf(bymem, sizeof(bymem), "%llu",
-				 (unsigned long long)p->max_connections_by_memory);
-		} else {
-			snprintf(lim, sizeof(lim), "none");
-			snprintf(bymem, sizeof(bymem), "-");
-		}
-		fprintf(out, "%-8u %-16s %8llu %15s %6s %10s %10s %10s %10s %10s %10s\n", proc->pid,
-			fmt_printable(proc->comm, comm, sizeof(comm)),
-			(unsigned long long)p->connections, fds, head, byfd, k, rss, marg, lim, bymem);
+			snprintf(pss, sizeof(pss), "-");
+		if (p->binding >= 0)
+			snprintf(binding, sizeof(binding), "%s, %lld more", sc_limit_name(p->binding),
+				 (long long)p->limits[p->binding].max_connections -
+					 (long long)p->connections);
+		else
+			snprintf(binding, sizeof(binding), "none known");
+		fprintf(out, "%-8u %-16s %8llu %15s %10s %10s %-11s %10s %9s %9s %9s  %s\n",
+			proc->pid, fmt_printable(proc->comm, comm, sizeof(comm)),
+			(unsigned long long)p->connections, fds, k, mem, basis, pss,
+			limit_cell(p, SC_LIMIT_FDS, byfd, sizeof(byfd)),
+			limit_cell(p, SC_LIMIT_MEMORY, bymem, sizeof(bymem)),
+			limit_cell(p, SC_LIMIT_APP, byapp, sizeof(byapp)), binding);
 	}
 	if (!r->nprocs)
 		fputs("(no process holds a matching TCP socket)\n", out);
 }
 
+static void render_host(const struct sc_cost_doc *d, FILE *out)
+{
+	const struct sc_cost_report *r = d->report;
+	char a[32], b[32];
+	size_t i;
+
+	for (i = 0; i < r->nlisteners; i++) {
+		const struct sc_cost_listener *l = &r->listeners[i];
+
+		if (!i)
+			fprintf(out, "\n%-12s %10s %14s %12s\n", "LISTEN PORT", "LISTENERS",
+				"ACCEPT QUEUE", "DROPS");
+		fprintf(out, "%-12u %10u %8u/%-5u %12llu\n", l->port, l->listeners, l->accept_queue,
+			l->accept_queue_max, (unsigned long long)l->drops);
+	}
+	if (r->has_fd_headroom)
+		fprintf(out, "\nHost: %llu of %llu files open (fs.file-max), %llu more fit",
+			(unsigned long long)r->host.files_open, (unsigned long long)r->host.file_max,
+			(unsigned long long)r->host_fd_headroom);
+	if (r->has_tcp_mem_headroom)
+		fprintf(out, "; TCP memory %s of %s before tcp_mem pressure",
+			bytes((double)r->host.tcp_mem_bytes, a, sizeof(a)),
+			bytes((double)r->host.tcp_mem_pressure_bytes, b, sizeof(b)));
+	if (r->has_fd_headroom || r->has_tcp_mem_headroom)
+		fputc('\n', out);
+}
+
 static void render_whatif(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
-	char after[32], k[32], rss[32];
+	char after[32], k[32], mem[32];
 	size_t i;
 
 	fprintf(out, "\nIdle timeout what-if (connections idle that long now would close):\n");
 	fprintf(out, "%-12s %12s %10s %12s %12s%s\n", "IDLE AFTER", "CONNECTIONS", "FDS",
-		"KERNEL", "RSS", d->has_price ? "   PER MONTH" : "");
+		"KERNEL", "MEMORY", d->has_price ? "   PER MONTH" : "");
 	for (i = 0; i < r->nwhatif; i++) {
 		const struct sc_cost_whatif *w = &r->whatif[i];
 
 		fprintf(out, "%-12s %12llu %10llu %12s %12s",
 			fmt_duration_ms((uint64_t)w->idle_after_s * 1000, after, sizeof(after)),
 			(unsigned long long)w->connections, (unsigned long long)w->fds,
-			bytes((double)w->kernel_bytes, k, sizeof(k)), bytes(w->rss_bytes, rss, sizeof(rss)));
-		money(d, (double)w->kernel_bytes + w->rss_bytes, out);
+			bytes((double)w->kernel_bytes, k, sizeof(k)), bytes(w->memory_bytes, mem, sizeof(mem)));
+		money(d, (double)w->kernel_bytes + w->memory_bytes, out);
 		fputc('\n', out);
 	}
-	fprintf(out, "(RSS freed: %s per connection of each process)\n",
-		r->has_marginal ? "the marginal figure where measured, else the average"
-				: "the average, an upper bound; --observe measures the marginal");
+	fprintf(out, "(%s)\n", SC_COST_WHATIF_NOTE);
 }
 
 void render_cost(const struct sc_cost_doc *d, FILE *out)
@@ -161,5 +193,6 @@ void render_cost(const struct sc_cost_doc *d, FILE *out)
 	render_scope(d, out);
 	render_per_connection(d, out);
 	render_processes(d, out);
+	render_host(d, out);
 	render_whatif(d, out);
 }

@@ -27,6 +27,21 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	return n;
 }
 
+int sc_proc_mem_read(__u32 pid, struct sc_proc_mem *m)
+{
+	char path[64], buf[2048];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/smaps_rollup", pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	/* An empty rollup: a kernel thread or a zombie, which hold no user memory. */
+	if (n == 0)
+		return -ENOENT;
+	return sc_smaps_rollup_parse(buf, m);
+}
+
 int sc_proc_rss_bytes(__u32 pid, __u64 *rss)
 {
 	char path[64], buf[256];

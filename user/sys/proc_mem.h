@@ -5,8 +5,19 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "smaps.h"
+
 /* Resident set size of pid in bytes (/proc/PID/statm). Returns 0 or a negative errno. */
 int sc_proc_rss_bytes(__u32 pid, __u64 *rss);
+
+/*
+ * RSS, PSS and private memory of pid from /proc/PID/smaps_rollup (4.14+).
+ * The kernel walks the process's page tables for it: about a millisecond
+ * per 100 MB mapped, so read it for rows shown or exported, not for every
+ * process. Returns 0, or a negative errno (the process is gone: -ENOENT;
+ * not readable: -EACCES).
+ */
+int sc_proc_mem_read(__u32 pid, struct sc_proc_mem *m);
 
 /*
  * memory.max of a cgroup v2 path (as /proc/PID/cgroup names it), looked up
