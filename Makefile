@@ -78,9 +78,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
-	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml
+	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
+	postgresql nginx
 
-.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
+.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help quiet-services quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd
 
@@ -105,16 +106,26 @@ deps:
 		echo "  sudo apt-get install -y $$missing"; exit 1; \
 	fi; \
 	echo "installing: $$missing"; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && \
-	case " $$missing " in *" prometheus "*) $(MAKE) --no-print-directory quiet-prometheus;; esac
+	had=$$(for s in $(PACKAGED_SERVICES); do $(call has_service,$$s) && echo $$s; done); \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || exit 1; \
+	new=$$(for s in $(PACKAGED_SERVICES); do case " "$$had" " in *" $$s "*) continue;; esac; \
+		$(call has_service,$$s) && echo $$s; done); \
+	[ -z "$$new" ] || $(MAKE) --no-print-directory quiet-services SERVICES="$$(echo $$new)"
 
-# The prometheus package starts its own server (:9090) and node exporter
-# (:9100) at install and boot; the tests start their own Prometheus. Only run
-# right after deps installed the package, never against an admin's own setup.
-PACKAGED_SERVICES := prometheus prometheus-node-exporter
+# Packages in DEBIAN_PKGS start their own servers at install and boot:
+# prometheus (:9090) and its node exporter (:9100), postgresql (:5432),
+# nginx (:80). The tests start their own, on free loopback ports. deps quiets
+# only the services that its own install brought (no unit or init script
+# before), never an admin's own setup; `make quiet-services SERVICES=...`
+# does it by hand.
+PACKAGED_SERVICES := prometheus prometheus-node-exporter postgresql nginx
+SERVICES := $(PACKAGED_SERVICES)
+has_service = { [ -e /lib/systemd/system/$(1).service ] || [ -e /etc/init.d/$(1) ]; }
 quiet-prometheus:
-	@for s in $(PACKAGED_SERVICES); do \
-		[ -e /lib/systemd/system/$$s.service ] || [ -e /etc/init.d/$$s ] || continue; \
+	@$(MAKE) --no-print-directory quiet-services SERVICES="prometheus prometheus-node-exporter"
+quiet-services:
+	@for s in $(SERVICES); do \
+		$(call has_service,$$s) || continue; \
 		echo "stopping and disabling the packaged $$s service"; \
 		if [ -d /run/systemd/system ]; then systemctl disable --now $$s >/dev/null 2>&1 || true; \
 		else systemctl disable $$s >/dev/null 2>&1 || true; \
