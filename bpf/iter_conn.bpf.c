@@ -25,6 +25,8 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 	if (rec->state == TCP_LISTEN) {
 		rec->mem = sk->sk_ack_backlog;
 		rec->kernel_last = sk->sk_max_ack_backlog;
+		/* tcp_listendrop() counts a full accept queue or SYN backlog here. */
+		rec->listen_drops = sk->sk_drops.counter;
 	} else {
 		rec->mem = sc_queue_mem(sk);
 	}
@@ -46,7 +48,8 @@ static __always_inline void read_tcp(struct sc_conn_record *rec, struct sock *sk
 		st->owner_tgid = tgid;
 	if (st->tx_calls || st->rx_calls)
 		rec->flags |= SC_CONN_SAW_CALLS;
-	rec->established_ns = st->established_ns;
+	if (rec->state != TCP_LISTEN)
+		rec->established_ns = st->established_ns;
 	rec->last_active_jiffies = st->last_active_jiffies;
 }
 

@@ -23,7 +23,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 6
+#define SC_ABI_VERSION 7
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -176,7 +176,10 @@ struct sc_conn_record {
 	 * LISTEN: accept queue limit */
 	__u32 kernel_last;
 	__u64 cookie;
-	__u64 established_ns;  /* when it was seen entering ESTABLISHED, 0 if not */
+	union {
+		__u64 established_ns; /* when it was seen entering ESTABLISHED, 0 if not */
+		__u64 listen_drops;   /* LISTEN: sk_drops, handshakes the listener dropped */
+	};
 	__u64 last_active_jiffies;
 };
 

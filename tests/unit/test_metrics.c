@@ -74,7 +74,7 @@ static struct sc_summary_proc PROCS[3];
 static struct sc_summary_port PORTS[2];
 static struct sc_summary SUM;
 static struct sc_metrics_self SELF;
-static __u64 RSS[3];
+static struct sc_proc_cost COSTS[3];
 
 static struct sc_metrics_input sample(size_t top)
 {
@@ -107,13 +107,25 @@ static struct sc_metrics_input sample(size_t top)
 		PROCS[i].fds = 200 + i;
 		PROCS[i].fd_limit = 1024;
 		PROCS[i].socket_memory_bytes = 4096 * (i + 1);
-		RSS[i] = 1048576 * (i + 1);
+		COSTS[i] = (struct sc_proc_cost){
+			.has_mem = true,
+			.mem = { .rss = 1048576 * (i + 1), .pss = 524288 * (i + 1),
+				 .private_bytes = 262144 * (i + 1) },
+			.marginal = { .samples = 5 + i },
+			.basis = i == 0 ? SC_BASIS_MARGINAL : SC_BASIS_AVERAGE,
+			.memory_per_connection = 1000.4 * (double)(i + 1),
+			.binding = i == 2 ? -1 : i == 0 ? SC_LIMIT_APP : SC_LIMIT_FDS,
+			.limits = { [SC_LIMIT_FDS] = { .known = true, .limit = 1024,
+						       .max_connections = 924 + i },
+				    [SC_LIMIT_APP] = { .known = true, .limit = 512,
+						       .max_connections = 512 } },
+		};
 	}
 	SUM.procs = PROCS;
 	SUM.nprocs = 3;
 	PORTS[0] = (struct sc_summary_port){ .port = 8080, .listeners = 2, .accept_queue = 1,
 					     .accept_queue_max = 4096, .connections = 150,
-					     .idle_connections = 140 };
+					     .idle_connections = 140, .listen_drops = 17 };
 	PORTS[1] = (struct sc_summary_port){ .port = 443, .listeners = 1,
 					     .accept_queue_max = 128, .connections = 3 };
 	SUM.ports = PORTS;
@@ -123,7 +135,7 @@ static struct sc_metrics_input sample(size_t top)
 					 .cpu_seconds = 1.5, .resident_bytes = 8388608,
 					 .start_time_seconds = 1700000000.25, .open_fds = 12,
 					 .max_fds = 1024 };
-	return (struct sc_metrics_input){ .summary = &SUM, .proc_rss = RSS, .top = top,
+	return (struct sc_metrics_input){ .summary = &SUM, .costs = COSTS, .top = top,
 					  .self = &SELF, .version = "1.2.3" };
 }
 
@@ -221,7 +233,8 @@ static void test_top_processes(void **state)
 	struct sc_metrics_input in = sample(2);
 
 	(void)state;
-	RSS[1] = SC_RSS_UNKNOWN; /* exited between collection and the /proc read */
+	COSTS[1].has_mem = false; /* exited before the walker read its /proc */
+	COSTS[1].basis = SC_BASIS_NONE;
 	render(&in);
 	assert_well_formed();
 	assert_line("sockcost_process_connections{pid=\"100\",comm=\"proc0\"} 100");
@@ -232,6 +245,17 @@ static void test_top_processes(void **state)
 	assert_line("sockcost_process_socket_memory_bytes{pid=\"101\",comm=\"proc1\"} 8192");
 	assert_line("sockcost_process_resident_memory_bytes{pid=\"100\",comm=\"proc0\"} 1048576");
 	assert_no("sockcost_process_resident_memory_bytes{pid=\"101\"");
+	assert_line("sockcost_process_pss_bytes{pid=\"100\",comm=\"proc0\"} 524288");
+	assert_line("sockcost_process_private_memory_bytes{pid=\"100\",comm=\"proc0\"} 262144");
+	assert_no("sockcost_process_private_memory_bytes{pid=\"101\"");
+	assert_line("sockcost_process_memory_per_connection_bytes{pid=\"100\",comm=\"proc0\","
+		    "basis=\"marginal\"} 1000");
+	assert_no("sockcost_process_memory_per_connection_bytes{pid=\"101\"");
+	assert_line("sockcost_process_memory_per_connection_samples{pid=\"101\",comm=\"proc1\"} 6");
+	assert_line("sockcost_process_connection_limit{pid=\"100\",comm=\"proc0\","
+		    "limit=\"application\"} 512");
+	assert_line("sockcost_process_connection_limit{pid=\"101\",comm=\"proc1\","
+		    "limit=\"fds\"} 925");
 	assert_no("pid=\"102\"");
 	assert_int_equal(count_lines_starting("sockcost_process_connections{"), 2);
 
@@ -257,6 +281,9 @@ static void test_ports(void **state)
 	assert_line("sockcost_port_idle_connections{port=\"8080\"} 140");
 	assert_line("sockcost_port_accept_queue{port=\"8080\"} 1");
 	assert_line("sockcost_port_accept_queue_max{port=\"443\"} 128");
+	assert_line("# TYPE sockcost_port_listen_drops_total counter");
+	assert_line("sockcost_port_listen_drops_total{port=\"8080\"} 17");
+	assert_line("sockcost_port_listen_drops_total{port=\"443\"} 0");
 	assert_int_equal(count_lines_starting("sockcost_port_connections{"), 2);
 }
 

@@ -38,6 +38,13 @@ const char daemon_usage[] =
 	"                            report over it is retried at the next walk, others\n"
 	"                            are dropped; both counted as dropped\n"
 	"\n"
+	"Application limits (capacity names the limit a process reaches first):\n"
+	"      --app-limit COMM=N    the application holds at most N connections (nginx\n"
+	"      --app-limit PID=N     worker_connections, Redis maxclients; PostgreSQL\n"
+	"                            max_connections for all its backends together);\n"
+	"                            repeatable, a PID's wins over its COMM's\n"
+	"      --app-limits FILE     the same, one COMM=N or PID=N a line, # comments\n"
+	"\n"
 	"Kernel state:\n"
 	"      --pin                 pin programs, links and maps under --pin-dir, so\n"
 	"                            a restart keeps history and the CLI reuses them\n"
@@ -154,6 +161,8 @@ enum {
 	OPT_UNLOAD,
 	OPT_EVENTS_RATE,
 	OPT_OWN_NETNS,
+	OPT_APP_LIMIT,
+	OPT_APP_LIMITS,
 };
 
 enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
@@ -173,6 +182,8 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
 		{ "user", required_argument, NULL, 'u' },
 		{ "own-netns-only", no_argument, NULL, OPT_OWN_NETNS },
+		{ "app-limit", required_argument, NULL, OPT_APP_LIMIT },
+		{ "app-limits", required_argument, NULL, OPT_APP_LIMITS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -254,6 +265,26 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 			break;
 		case OPT_OWN_NETNS:
 			o->own_netns_only = true;
+			break;
+		case OPT_APP_LIMIT:
+			if (o->napp_limits == SC_DAEMON_MAX_APP_LIMITS) {
+				snprintf(err, errlen, "too many --app-limit (at most %d)",
+					 SC_DAEMON_MAX_APP_LIMITS);
+				return ARGS_ERROR;
+			}
+			if (sc_app_limit_parse(optarg, &o->app_limits[o->napp_limits])) {
+				snprintf(err, errlen, "invalid --app-limit '%s': expected COMM=N or "
+					 "PID=N (a command name of at most 15 bytes, or a pid)", optarg);
+				return ARGS_ERROR;
+			}
+			o->napp_limits++;
+			break;
+		case OPT_APP_LIMITS:
+			if (!optarg[0]) {
+				snprintf(err, errlen, "invalid --app-limits '': expected a file");
+				return ARGS_ERROR;
+			}
+			o->app_limits_file = optarg;
 			break;
 		case 'v':
 			o->verbose = true;

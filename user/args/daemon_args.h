@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "app_limit.h"
 #include "idle.h"
 #include "defaults.h"
 #include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
@@ -15,6 +16,7 @@
 #define SC_DAEMON_DEFAULT_LISTEN "127.0.0.1:9098"
 #define SC_DAEMON_DEFAULT_TOP 20
 #define SC_DAEMON_DEFAULT_EVENT_RATE 100
+#define SC_DAEMON_MAX_APP_LIMITS 256
 
 struct daemon_opts {
 	struct sockaddr_storage listen;  /* AF_INET or AF_INET6, port set */
@@ -30,6 +32,9 @@ struct daemon_opts {
 	const char *pin_dir;
 	bool unload;                     /* remove the pinned state and exit */
 	bool own_netns_only;             /* drop every capability: no walks of other network namespaces */
+	struct sc_app_limit app_limits[SC_DAEMON_MAX_APP_LIMITS]; /* --app-limit, in order */
+	size_t napp_limits;
+	const char *app_limits_file;     /* --app-limits FILE, read at start */
 	bool verbose;
 	bool version;
 };

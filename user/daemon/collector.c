@@ -23,15 +23,20 @@ struct sc_collector {
 	pthread_cond_t wake;
 	bool stop;
 	struct sc_summary latest;
+	struct sc_proc_cost *costs;  /* of latest.procs[0 .. ncosts) */
+	size_t ncosts;
 	struct sc_collector_stats stats;
+	struct sc_mem_history history; /* the walker's own */
 };
 
 /* One walk: summary for scrapes, then events from the same records. */
 static void walk_once(struct sc_collector *c)
 {
+	struct sc_proc_cost *costs = NULL;
 	struct sc_summary s;
 	struct sc_walk w;
 	__u64 start = sc_clock_ns(CLOCK_MONOTONIC);
+	size_t ncosts = 0;
 	int err;
 
 	err = sc_walk_take(&w, c->t, &c->opts.policy);
@@ -43,13 +48,26 @@ static void walk_once(struct sc_collector *c)
 		/* Walk buffers are megabytes; give them back rather than keep the peak. */
 		malloc_trim(0);
 	}
+	if (!err) {
+		ncosts = c->opts.top_processes < s.nprocs ? c->opts.top_processes : s.nprocs;
+		costs = calloc(ncosts ? ncosts : 1, sizeof(*costs));
+		if (!costs || sc_proc_costs_compute(&c->history, &s, ncosts, &c->opts.costs, costs)) {
+			/* Memory figures are lost for one walk; the counts still serve. */
+			free(costs);
+			costs = NULL;
+			ncosts = 0;
+		}
+	}
 	pthread_mutex_lock(&c->lock);
 	if (err) {
 		c->stats.walk_errors++;
 	} else {
 		s.collect_ns = sc_clock_ns(CLOCK_MONOTONIC) - start;
 		sc_summary_free(&c->latest);
+		free(c->costs);
 		c->latest = s;
+		c->costs = costs;
+		c->ncosts = ncosts;
 		c->stats.walks++;
 		c->stats.last_walk_ns = s.collect_ns;
 		c->stats.last_walk_wall_ns = sc_clock_ns(CLOCK_REALTIME);
@@ -116,6 +134,8 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 	return c;
 fail:
 	sc_summary_free(&c->latest);
+	free(c->costs);
+	sc_mem_history_free(&c->history);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -132,6 +152,8 @@ void sc_collector_stop(struct sc_collector *c)
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
 	sc_summary_free(&c->latest);
+	free(c->costs);
+	sc_mem_history_free(&c->history);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -152,18 +174,29 @@ static int copy_summary(struct sc_summary *out, const struct sc_summary *in)
 }
 
 int sc_collector_latest(struct sc_collector *c, struct sc_summary *out,
-			struct sc_collector_stats *stats)
+			struct sc_collector_stats *stats, struct sc_proc_cost **costs,
+			size_t *ncosts)
 {
 	struct sc_counters now;
 	int err;
 
 	pthread_mutex_lock(&c->lock);
 	err = copy_summary(out, &c->latest);
+	if (!err && costs) {
+		*ncosts = c->ncosts;
+		*costs = malloc((c->ncosts ? c->ncosts : 1) * sizeof(**costs));
+		if (*costs)
+			memcpy(*costs, c->costs, c->ncosts * sizeof(**costs));
+		else
+			err = -ENOMEM;
+	}
 	if (stats)
 		*stats = c->stats;
 	pthread_mutex_unlock(&c->lock);
-	if (err)
+	if (err) {
+		sc_summary_free(out);
 		return err;
+	}
 	/* Counters are exact and cheap: never older than the scrape. */
 	if (!sc_tracker_read_counters(c->t, &now)) {
 		out->counters = now;

@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "capacity.h"
 #include "idle.h"
+#include "proc_costs.h"
 #include "summary.h"
 
 /*
@@ -23,6 +25,8 @@ struct sc_collector_opts {
 	struct sc_idle_policy policy;
 	double interval_s;          /* between walks */
 	struct sc_events *events;   /* NULL: no idle events */
+	size_t top_processes;       /* memory and capacity for the top K by connections */
+	struct sc_proc_costs_opts costs;
 };
 
 struct sc_collector_stats {
@@ -41,9 +45,12 @@ void sc_collector_stop(struct sc_collector *c);
 
 /*
  * A copy of the latest summary (free with sc_summary_free) with the kernel
- * counters read now, and the walker's stats. Returns 0 or a negative errno.
+ * counters read now, the walker's stats, and (costs not NULL) a copy of the
+ * memory and capacity of out->procs[0 .. *ncosts), to free(). Returns 0 or a
+ * negative errno.
  */
 int sc_collector_latest(struct sc_collector *c, struct sc_summary *out,
-			struct sc_collector_stats *stats);
+			struct sc_collector_stats *stats, struct sc_proc_cost **costs,
+			size_t *ncosts);
 
 #endif /* SC_COLLECTOR_H */

@@ -125,9 +125,9 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	struct sc_metrics_self self = {};
 	struct sc_collector_stats walks = {};
 	struct sc_metrics_input in = { .self = &self, .version = SOCKCOST_VERSION };
-	__u64 *rss = NULL;
+	struct sc_proc_cost *costs = NULL;
+	size_t ncosts = 0;
 	double t0;
-	size_t i;
 	FILE *out;
 	int err;
 
@@ -135,7 +135,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	pthread_mutex_lock(&d->scrape_lock);
 	t0 = ((double)sc_mono_ns() / 1e9);
 	/* The walker keeps it current; a scrape only copies (collector.h). */
-	err = sc_collector_latest(d->collector, &sum, &walks);
+	err = sc_collector_latest(d->collector, &sum, &walks, &costs, &ncosts);
 	self.collect_seconds = (double)walks.last_walk_ns / 1e9;
 	self.walk_timestamp_seconds = (double)walks.last_walk_wall_ns / 1e9;
 	self.walk_interval_seconds = d->interval_s;
@@ -145,11 +145,8 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	if (!err) {
 		in.summary = &sum;
 		in.top = d->top_processes < sum.nprocs ? d->top_processes : sum.nprocs;
-		rss = calloc(in.top ? in.top : 1, sizeof(*rss));
-		for (i = 0; rss && i < in.top; i++)
-			if (sc_proc_rss_bytes(sum.procs[i].pid, &rss[i]))
-				rss[i] = SC_RSS_UNKNOWN;
-		in.proc_rss = rss;
+		/* The walker read each process's memory; a scrape reads no /proc. */
+		in.costs = ncosts >= in.top ? costs : NULL;
 	}
 	self.events_dropped = walks.events_dropped;
 	self.last_scrape_seconds = d->last_scrape_s;
@@ -166,7 +163,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	}
 	d->last_scrape_s = ((double)sc_mono_ns() / 1e9) - t0;
 	pthread_mutex_unlock(&d->scrape_lock);
-	free(rss);
+	free(costs);
 	if (!err)
 		sc_summary_free(&sum);
 }

@@ -5,6 +5,8 @@
  * unwound in reverse.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,8 @@
 #include "idle_event_log.h"
 #include "pin.h"
 #include "privileges.h"
+#include "slab.h"
+#include "slab_read.h"
 #include "http_server.h"
 #include "log.h"
 #include "names.h"
@@ -59,13 +63,59 @@ static void run(const sigset_t *set)
 	}
 }
 
+/* Slab objects of one held IPv4 connection: the kernel part of a connection's cost. */
+static double kernel_fixed_bytes(void)
+{
+	struct sc_socket_shape shape = { .family = AF_INET, .state = TCP_ESTABLISHED,
+					 .has_file = true };
+	struct sc_slab_sizes slab;
+
+	if (sc_slab_sizes_read(&slab))
+		sc_debug("some slab object sizes are unknown: capacity by memory counts them as 0");
+	return (double)sc_slab_socket_fixed(&slab, &shape);
+}
+
+/* --app-limits FILE, appended to the --app-limit ones. Returns 0, or logs one line and fails. */
+static int read_app_limits(struct daemon_opts *o)
+{
+	char *text = NULL;
+	size_t len = 0;
+	unsigned bad = 0;
+	FILE *f = fopen(o->app_limits_file, "re"), *mem;
+	int err, c;
+
+	if (!f)
+		return sc_fail(errno, "cannot read --app-limits %s: %s", o->app_limits_file,
+			       strerror(errno));
+	mem = open_memstream(&text, &len);
+	while (mem && (c = fgetc(f)) != EOF)
+		fputc(c, mem);
+	fclose(f);
+	if (!mem || fclose(mem))
+		return sc_fail(ENOMEM, "out of memory");
+	err = sc_app_limits_parse_text(text, o->app_limits, SC_DAEMON_MAX_APP_LIMITS,
+				       &o->napp_limits, &bad);
+	free(text);
+	if (err == -ENOSPC)
+		return sc_fail(ENOSPC, "%s:%u: more than %d application limits",
+			       o->app_limits_file, bad, SC_DAEMON_MAX_APP_LIMITS);
+	if (err)
+		return sc_fail(EINVAL, "%s:%u: expected COMM=N or PID=N (a command name of at "
+			       "most 15 bytes, or a pid)", o->app_limits_file, bad);
+	return 0;
+}
+
 static int serve(const struct daemon_opts *o)
 {
 	struct sc_tracker_opts topts = { .heartbeat_bytes = o->policy.heartbeat_bytes,
 					 .live_counters = true,
 					 .pin_mode = o->pin ? SC_PIN_OWN : SC_PIN_NONE,
 					 .pin_dir = o->pin_dir };
-	struct sc_collector_opts copts = { .policy = o->policy, .interval_s = o->interval_s };
+	struct sc_collector_opts copts = {
+		.policy = o->policy, .interval_s = o->interval_s, .top_processes = o->top_processes,
+		.costs = { .app_limits = o->app_limits, .napp_limits = o->napp_limits,
+			   .kernel_fixed_bytes = kernel_fixed_bytes() },
+	};
 	struct daemon_user user;
 	struct daemon d = { .policy = o->policy, .top_processes = o->top_processes,
 			    .interval_s = o->interval_s };
@@ -152,6 +202,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sc_log_init("sockcostd", o.verbose);
+	if (o.app_limits_file && read_app_limits(&o))
+		return SC_EXIT_USAGE;
 	if (o.unload)
 		return sc_pin_unload(o.pin_dir) ? SC_EXIT_RUNTIME : 0;
 	return serve(&o);

@@ -47,6 +47,42 @@ int sc_app_limit_parse(const char *text, struct sc_app_limit *l)
 	return 0;
 }
 
+int sc_app_limits_parse_text(const char *text, struct sc_app_limit *l, size_t max, size_t *n,
+			     unsigned *bad_line)
+{
+	const char *line = text;
+	unsigned no = 0;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[128];
+
+		no++;
+		while (len && isspace((unsigned char)*line)) {
+			line++;
+			len--;
+		}
+		while (len && isspace((unsigned char)line[len - 1]))
+			len--;
+		if (len && line[0] != '#') {
+			*bad_line = no;
+			if (len >= sizeof(buf))
+				return -EINVAL;
+			if (*n == max)
+				return -ENOSPC;
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			if (sc_app_limit_parse(buf, &l[*n]))
+				return -EINVAL;
+			(*n)++;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	*bad_line = 0;
+	return 0;
+}
+
 const struct sc_app_limit *sc_app_limit_find(const struct sc_app_limit *l, size_t n, __u32 pid,
 					     const char *comm)
 {

@@ -24,6 +24,15 @@ struct sc_app_limit {
 /* "COMM=N" or "PID=N" (digits only: a pid). Returns 0 or -EINVAL. */
 int sc_app_limit_parse(const char *text, struct sc_app_limit *l);
 
+/*
+ * A file of limits, one "COMM=N" or "PID=N" a line; blank lines and lines
+ * starting with '#' are skipped, spaces around a line ignored. Appends to
+ * l[*n .. max). Returns 0; -EINVAL with *bad_line (1-based) on a line that
+ * is neither; -ENOSPC past max.
+ */
+int sc_app_limits_parse_text(const char *text, struct sc_app_limit *l, size_t max, size_t *n,
+			     unsigned *bad_line);
+
 /* The limit for a process: its pid's if declared, else its comm's. NULL if none. */
 const struct sc_app_limit *sc_app_limit_find(const struct sc_app_limit *l, size_t n, __u32 pid,
 					     const char *comm);

@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "cost.h"
+#include "per_process.h"
 
 
 /* What the rows say about each socket of the snapshot. */
@@ -154,64 +155,47 @@ static void add_memory(__u32 pid, void *arg)
 		c->memory += p->memory_per_connection;
 }
 
-/* A limit the process can hold max connections under; the lowest binds. */
-static void set_limit(struct sc_cost_proc *p, enum sc_limit_kind k, __u64 limit, __u64 max)
-{
-	p->limits[k] = (struct sc_cost_limit){ .known = true, .limit = limit, .max_connections = max };
-	if (p->binding < 0 || max < p->limits[p->binding].max_connections)
-		p->binding = (int)k;
-}
-
 static void set_capacity(struct sc_cost_proc *p, const struct sc_cost_proc_input *in,
 			 double fallback_cost, const struct sc_cost_report *r)
 {
 	const struct sc_process *proc = p->process;
 	__u64 free_fds = proc->fd_limit > proc->fds ? proc->fd_limit - proc->fds : 0;
-	double kernel;
+	struct sc_capacity_in cap = {
+		.connections = p->connections, .fds = proc->fds, .fd_limit = proc->fd_limit,
+		.app_held = p->connections,
+	};
+	size_t i;
 
-	p->binding = -1;
 	p->fd_unlimited = proc->fd_limit == RLIM_INFINITY;
-	if (!p->fd_unlimited) {
+	if (!p->fd_unlimited)
 		p->fd_headroom_pct = proc->fd_limit ? 100.0 * (double)free_fds / (double)proc->fd_limit
 						    : 0;
-		set_limit(p, SC_LIMIT_FDS, proc->fd_limit, p->connections + free_fds);
-	}
-	if (p->connections) {
-		kernel = (double)(p->kernel_fixed_bytes + p->kernel_buffer_bytes) /
-			 (double)p->connections;
-		p->cost_per_connection = kernel + p->memory_per_connection;
-	} else {
+	if (p->connections)
+		p->cost_per_connection = (double)(p->kernel_fixed_bytes + p->kernel_buffer_bytes) /
+					 (double)p->connections + p->memory_per_connection;
+	else
 		p->cost_per_connection = fallback_cost;
-	}
+	cap.cost_per_connection = p->cost_per_connection;
 	if (in && in->has_memory_limit) {
-		__u64 max = p->connections;
-
 		p->has_memory_limit = true;
 		p->memory_current_bytes = in->memory_current_bytes;
-		if (in->memory_max_bytes > in->memory_current_bytes && p->cost_per_connection > 0)
-			max += (__u64)((double)(in->memory_max_bytes - in->memory_current_bytes) /
-				       p->cost_per_connection);
-		set_limit(p, SC_LIMIT_MEMORY, in->memory_max_bytes, max);
+		cap.has_memory_limit = true;
+		cap.memory_max = in->memory_max_bytes;
+		cap.memory_current = in->memory_current_bytes;
 	}
 	if (in && in->has_app_limit) {
-		/*
-		 * One connection per process: the server's cap is the service's
-		 * (a database's max_connections), shared by its processes.
-		 */
-		__u64 held = p->connections, max;
-		size_t i;
-
+		cap.has_app_limit = true;
+		cap.app_limit = in->app_limit;
+		/* One connection per process: the cap (max_connections) is the service's. */
 		if (p->basis == SC_BASIS_PER_PROCESS) {
-			held = 0;
+			cap.app_held = 0;
 			for (i = 0; i < r->nprocs; i++)
 				if (r->procs[i].basis == SC_BASIS_PER_PROCESS &&
 				    r->procs[i].service_port == p->service_port)
-					held += r->procs[i].connections;
+					cap.app_held += r->procs[i].connections;
 		}
-		/* A declared limit below what is held is reported as it is: no room. */
-		max = in->app_limit > held ? p->connections + (in->app_limit - held) : p->connections;
-		set_limit(p, SC_LIMIT_APP, in->app_limit, max);
 	}
+	p->binding = sc_capacity(&cap, p->limits);
 }
 
 static void set_mem(struct sc_cost_proc *p, const struct sc_cost_proc_input *in)
@@ -227,24 +211,22 @@ static void set_mem(struct sc_cost_proc *p, const struct sc_cost_proc_input *in)
 }
 
 /*
- * One connection per process: SC_PER_PROCESS_MIN_PROCS or more processes
- * hold connections to the same listening port, about one each (pre-fork
- * servers: PostgreSQL's backends, Apache's prefork children). Their cost is
- * the mean private memory of such a process.
+ * One connection per process (per_process.h): such a service's connections
+ * cost the mean private memory of its processes.
  */
 static int find_per_process(struct sc_cost_report *r, const struct sc_view *v,
 			    const struct socket_marks *m, const struct pid_index *index)
 {
 	const struct sc_snapshot *snap = v->snap;
-	__u32 *port_of = calloc(r->nprocs ? r->nprocs : 1, sizeof(*port_of));
+	size_t n = r->nprocs ? r->nprocs : 1, i, h, q;
+	__u16 *port_of = calloc(n, sizeof(*port_of));
+	bool *several = calloc(n, sizeof(*several)), *member = calloc(n, sizeof(*member));
 	bool *listening = calloc(SC_NPORTS, sizeof(*listening));
-	size_t i, h, q;
+	__u64 *conns = calloc(n, sizeof(*conns));
+	int err = -ENOMEM;
 
-	if (!port_of || !listening) {
-		free(port_of);
-		free(listening);
-		return -ENOMEM;
-	}
+	if (!port_of || !several || !member || !listening || !conns)
+		goto out;
 	for (i = 0; i < snap->nsockets; i++)
 		if (snap->sockets[i].state == TCP_LISTEN)
 			listening[snap->sockets[i].lport] = true;
@@ -260,61 +242,58 @@ static int find_per_process(struct sc_cost_report *r, const struct sc_view *v,
 			if (!m->kept_holder[h])
 				continue;
 			hit = bsearch(&key, index, r->nprocs, sizeof(key), cmp_pid_index);
-			if (!hit)
+			if (!hit || several[hit->idx])
 				continue;
-			if (!listening[s->lport])
-				port_of[hit->idx] = SC_NPORTS; /* a client connection: not a server's */
-			else if (!port_of[hit->idx])
+			if (!listening[s->lport] || (port_of[hit->idx] && port_of[hit->idx] != s->lport))
+				several[hit->idx] = true;
+			else
 				port_of[hit->idx] = s->lport;
-			else if (port_of[hit->idx] != s->lport)
-				port_of[hit->idx] = SC_NPORTS; /* serves several ports */
 		}
 	}
 	for (i = 0; i < r->nprocs; i++) {
-		__u32 port = port_of[i];
-		__u64 conns = 0, priv = 0, mem_conns = 0;
-		size_t nprocs = 0;
+		if (several[i])
+			port_of[i] = 0;
+		conns[i] = r->procs[i].connections;
+	}
+	sc_per_process_mark(port_of, conns, r->nprocs, member);
+	for (i = 0; i < r->nprocs; i++) {
+		__u64 priv = 0, mem_conns = 0;
 
-		if (!port || port == SC_NPORTS || r->procs[i].basis == SC_BASIS_PER_PROCESS)
+		if (!member[i] || r->procs[i].basis == SC_BASIS_PER_PROCESS)
 			continue;
 		for (q = 0; q < r->nprocs; q++) {
-			if (port_of[q] != port)
+			if (!member[q] || port_of[q] != port_of[i] || !r->procs[q].has_mem)
 				continue;
-			nprocs++;
-			conns += r->procs[q].connections;
-			if (r->procs[q].has_mem) {
-				priv += r->procs[q].mem.private_bytes;
-				mem_conns += r->procs[q].connections;
-			}
+			priv += r->procs[q].mem.private_bytes;
+			mem_conns += r->procs[q].connections;
 		}
-		if (nprocs < SC_PER_PROCESS_MIN_PROCS ||
-		    (double)conns > SC_PER_PROCESS_MAX_MEAN * (double)nprocs || !mem_conns)
+		if (!mem_conns)
 			continue;
 		for (q = 0; q < r->nprocs; q++) {
-			if (port_of[q] != port)
+			if (!member[q] || port_of[q] != port_of[i])
 				continue;
 			r->procs[q].basis = SC_BASIS_PER_PROCESS;
-			r->procs[q].service_port = (__u16)port;
+			r->procs[q].service_port = port_of[i];
 			r->procs[q].memory_per_connection = (double)priv / (double)mem_conns;
 		}
 	}
+	err = 0;
+out:
 	free(port_of);
+	free(several);
+	free(member);
 	free(listening);
-	return 0;
+	free(conns);
+	return err;
 }
 
-/* Marginal where measured (and not below zero), else the average, an upper bound. */
 static void choose_basis(struct sc_cost_proc *p)
 {
-	if (p->basis == SC_BASIS_PER_PROCESS)
-		return;
-	if (p->has_marginal && p->marginal.bytes >= 0) {
-		p->basis = SC_BASIS_MARGINAL;
-		p->memory_per_connection = p->marginal.bytes;
-	} else if (p->has_mem && p->connections) {
-		p->basis = SC_BASIS_AVERAGE;
-		p->memory_per_connection = p->private_per_connection;
-	}
+	p->basis = sc_mem_basis_choose(p->basis == SC_BASIS_PER_PROCESS ? p->memory_per_connection
+									: -1,
+				       p->has_marginal, &p->marginal, p->has_mem,
+				       p->mem.private_bytes, p->connections,
+				       &p->memory_per_connection);
 }
 
 static void sum_processes(struct sc_cost_report *r)
@@ -518,28 +497,6 @@ double sc_cost_buffers_per_connection(const struct sc_cost_report *r)
 double sc_cost_private_average_per_connection(const struct sc_cost_report *r)
 {
 	return per((double)r->private_bytes, r->mem_connections);
-}
-
-const char *sc_mem_basis_name(enum sc_mem_basis b)
-{
-	switch (b) {
-	case SC_BASIS_MARGINAL: return "marginal";
-	case SC_BASIS_PER_PROCESS: return "per-process";
-	case SC_BASIS_AVERAGE: return "average";
-	case SC_BASIS_NONE: break;
-	}
-	return NULL;
-}
-
-const char *sc_limit_name(enum sc_limit_kind k)
-{
-	switch (k) {
-	case SC_LIMIT_FDS: return "fds";
-	case SC_LIMIT_MEMORY: return "memory";
-	case SC_LIMIT_APP: return "application";
-	case SC_LIMIT_COUNT: break;
-	}
-	return "?";
 }
 
 const char *sc_cost_basis_summary(const struct sc_cost_report *r)

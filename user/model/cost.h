@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "capacity.h"
 #include "epoll_watch.h"
 #include "marginal.h"
 #include "slab.h"
@@ -33,22 +34,6 @@
 #define SC_COST_MAX_WHATIF 16
 #define SC_COST_DEFAULT_WHATIF { 60, 180, 300, 900 }
 #define SC_COST_NDEFAULT_WHATIF 4
-
-enum sc_mem_basis { SC_BASIS_NONE, SC_BASIS_MARGINAL, SC_BASIS_PER_PROCESS, SC_BASIS_AVERAGE };
-
-/* "marginal", "per-process", "average"; NULL for none. */
-const char *sc_mem_basis_name(enum sc_mem_basis b);
-
-/* What can stop a process taking more connections. */
-enum sc_limit_kind {
-	SC_LIMIT_FDS,         /* RLIMIT_NOFILE soft limit */
-	SC_LIMIT_MEMORY,      /* cgroup memory.max, at the memory per connection */
-	SC_LIMIT_APP,         /* declared by the user (--app-limit): the server's own cap */
-	SC_LIMIT_COUNT,
-};
-
-/* "fds", "memory", "application". */
-const char *sc_limit_name(enum sc_limit_kind k);
 
 /* Measured about one process (inputs sorted by pid). */
 struct sc_cost_proc_input {
@@ -84,16 +69,6 @@ struct sc_cost_inputs {
 	size_t nwhatif;
 };
 
-/* One-connection-per-process servers: at least this many processes share a listening port... */
-#define SC_PER_PROCESS_MIN_PROCS 3
-/* ...holding on average at most this many connections each. */
-#define SC_PER_PROCESS_MAX_MEAN 1.5
-
-struct sc_cost_limit {
-	bool known;
-	__u64 limit;                   /* in its own unit: fds, bytes or connections */
-	__u64 max_connections;         /* what the process can hold under it */
-};
 
 struct sc_cost_proc {
 	const struct sc_process *process;

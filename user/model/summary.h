@@ -26,6 +26,9 @@ struct sc_summary_proc {
 	__u64 fds;                  /* open file descriptors */
 	__u64 fd_limit;             /* RLIMIT_NOFILE soft limit */
 	__u64 socket_memory_bytes;  /* queues + forward allocation of the sockets held */
+	/* The listening port all its connections are to (a server's worker or
+	 * backend); 0 when it has none, several, or a client connection. */
+	__u16 server_port;
 };
 
 struct sc_summary_port {
@@ -33,6 +36,7 @@ struct sc_summary_port {
 	__u32 listeners;
 	__u32 accept_queue;
 	__u32 accept_queue_max;
+	__u64 listen_drops;         /* handshakes its listeners dropped (sk_drops), since created */
 	__u64 connections;
 	__u64 idle_connections;
 };

@@ -14,6 +14,7 @@
 /* Per-process sums while folding. */
 struct proc_acc {
 	__u32 tgid;
+	bool several_ports;    /* connections to more than one port, or a client's */
 	struct sc_summary_proc out;
 };
 
@@ -211,6 +212,7 @@ static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs
 		p->listeners++;
 		p->accept_queue += r->mem;
 		p->accept_queue_max += r->kernel_last;
+		p->listen_drops += r->listen_drops;
 	}
 	return 0;
 }
@@ -226,6 +228,19 @@ static void count_connection(struct sc_summary *s, const struct sc_conn_record *
 		s->ports[port_slot[r->lport]].connections++;
 		s->ports[port_slot[r->lport]].idle_connections += idle->idle;
 	}
+}
+
+/* A server's connections are all to one of its listening ports. */
+static void note_server_port(struct proc_acc *acc, __u16 lport, const __u32 *port_slot)
+{
+	if (acc->several_ports)
+		return;
+	if (port_slot[lport] == NO_SLOT || (acc->out.server_port && acc->out.server_port != lport)) {
+		acc->several_ports = true;
+		acc->out.server_port = 0;
+		return;
+	}
+	acc->out.server_port = lport;
 }
 
 /*
@@ -245,7 +260,8 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 	for (i = 0; i < nkeys; i++) {
 		const struct sc_conn_record *r = &recs[keys[i].val];
 		bool established = r->state == TCP_ESTABLISHED, repeat = false;
-		struct sc_summary_proc *p = &procs->slots[slot_of[keys[i].val]].out;
+		struct proc_acc *acc = &procs->slots[slot_of[keys[i].val]];
+		struct sc_summary_proc *p = &acc->out;
 
 		if (!i || keys[i - 1].key != keys[i].key) {
 			first = i;
@@ -267,6 +283,7 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 		if (established) {
 			p->connections++;
 			p->idle_connections += idle.idle;
+			note_server_port(acc, r->lport, port_slot);
 		}
 	}
 }

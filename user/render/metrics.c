@@ -122,14 +122,78 @@ static void host_metrics(FILE *f, const struct sc_summary *s)
 		    s->bpf_missed_events);
 }
 
-typedef __u64 (*proc_field)(const struct sc_summary_proc *p, __u64 rss);
+/* A per-process value; false when unknown (the process went away, or hides its /proc). */
+typedef bool (*proc_field)(const struct sc_summary_proc *p, const struct sc_proc_cost *c,
+			   double *v);
 
-static __u64 p_conns(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->connections; }
-static __u64 p_idle(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->idle_connections; }
-static __u64 p_fds(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->fds; }
-static __u64 p_max_fds(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->fd_limit; }
-static __u64 p_mem(const struct sc_summary_proc *p, __u64 rss) { (void)rss; return p->socket_memory_bytes; }
-static __u64 p_rss(const struct sc_summary_proc *p, __u64 rss) { (void)p; return rss; }
+static bool p_conns(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)c;
+	*v = (double)p->connections;
+	return true;
+}
+
+static bool p_idle(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)c;
+	*v = (double)p->idle_connections;
+	return true;
+}
+
+static bool p_fds(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)c;
+	*v = (double)p->fds;
+	return true;
+}
+
+static bool p_max_fds(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)c;
+	*v = (double)p->fd_limit;
+	return true;
+}
+
+static bool p_mem(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)c;
+	*v = (double)p->socket_memory_bytes;
+	return true;
+}
+
+static bool p_rss(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)p;
+	*v = c && c->has_mem ? (double)c->mem.rss : 0;
+	return c && c->has_mem;
+}
+
+static bool p_pss(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)p;
+	*v = c && c->has_mem ? (double)c->mem.pss : 0;
+	return c && c->has_mem;
+}
+
+static bool p_private(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)p;
+	*v = c && c->has_mem ? (double)c->mem.private_bytes : 0;
+	return c && c->has_mem;
+}
+
+static bool p_samples(const struct sc_summary_proc *p, const struct sc_proc_cost *c, double *v)
+{
+	(void)p;
+	*v = c ? (double)c->marginal.samples : 0;
+	return c != NULL;
+}
+
+static void proc_labels(FILE *f, const char *name, const struct sc_summary_proc *p)
+{
+	fprintf(f, "%s{pid=\"%u\",", name, p->pid);
+	label(f, "comm", p->comm);
+}
 
 static void process_metrics(FILE *f, const struct sc_metrics_input *in)
 {
@@ -147,24 +211,59 @@ static void process_metrics(FILE *f, const struct sc_metrics_input *in)
 		{ "sockcost_process_socket_memory_bytes",
 		  "Kernel memory held by the queues of a process's TCP sockets.", p_mem },
 		{ "sockcost_process_resident_memory_bytes",
-		  "Resident set size of a process.", p_rss },
+		  "Resident set size of a process: shared pages counted in full, so never sum it "
+		  "across processes.", p_rss },
+		{ "sockcost_process_pss_bytes",
+		  "Proportional set size of a process: shared pages divided among their users; "
+		  "sums across processes.", p_pss },
+		{ "sockcost_process_private_memory_bytes",
+		  "Memory only this process maps (USS): what its exit would free.", p_private },
+		{ "sockcost_process_memory_per_connection_samples",
+		  "Samples of private memory against connections behind the marginal estimate.",
+		  p_samples },
 	};
 	const struct sc_summary *s = in->summary;
 	size_t top = in->top < s->nprocs ? in->top : s->nprocs;
 	size_t i, j;
+	double v;
 
 	for (j = 0; j < ARRAY_SIZE(fams); j++) {
 		family(f, fams[j].name, "gauge", fams[j].help);
 		for (i = 0; i < top; i++) {
-			const struct sc_summary_proc *p = &s->procs[i];
-			__u64 rss = in->proc_rss ? in->proc_rss[i] : SC_RSS_UNKNOWN;
+			const struct sc_proc_cost *c = in->costs ? &in->costs[i] : NULL;
 
-			if (fams[j].get == p_rss && rss == SC_RSS_UNKNOWN)
-				continue; /* the process went away, or hides its /proc */
-			fprintf(f, "%s{pid=\"%u\",", fams[j].name, p->pid);
-			label(f, "comm", p->comm);
-			fprintf(f, "} %llu\n", (unsigned long long)fams[j].get(p, rss));
+			if (!fams[j].get(&s->procs[i], c, &v))
+				continue;
+			proc_labels(f, fams[j].name, &s->procs[i]);
+			fprintf(f, "} %.0f\n", v);
 		}
+	}
+	family(f, "sockcost_process_memory_per_connection_bytes", "gauge",
+	       "Application memory one connection costs a process, by basis: marginal (slope of "
+	       "private memory over growing connections), per-process (one connection per "
+	       "process: its private memory), average (private / connections, an upper bound).");
+	for (i = 0; in->costs && i < top; i++) {
+		const struct sc_proc_cost *c = &in->costs[i];
+
+		if (c->basis == SC_BASIS_NONE)
+			continue;
+		proc_labels(f, "sockcost_process_memory_per_connection_bytes", &s->procs[i]);
+		fputc(',', f);
+		label(f, "basis", sc_mem_basis_name(c->basis));
+		fprintf(f, "} %.0f\n", c->memory_per_connection);
+	}
+	family(f, "sockcost_process_connection_limit", "gauge",
+	       "Connections a process can hold under the limit it reaches first (label limit: "
+	       "fds, memory for cgroup memory.max, application for a declared cap).");
+	for (i = 0; in->costs && i < top; i++) {
+		const struct sc_proc_cost *c = &in->costs[i];
+
+		if (c->binding < 0)
+			continue;
+		proc_labels(f, "sockcost_process_connection_limit", &s->procs[i]);
+		fputc(',', f);
+		label(f, "limit", sc_limit_name(c->binding));
+		fprintf(f, "} %llu\n", (unsigned long long)c->limits[c->binding].max_connections);
 	}
 }
 
@@ -173,21 +272,25 @@ static void port_metrics(FILE *f, const struct sc_summary *s)
 	static const char *const names[] = {
 		"sockcost_port_connections", "sockcost_port_idle_connections",
 		"sockcost_port_accept_queue", "sockcost_port_accept_queue_max",
+		"sockcost_port_listen_drops_total",
 	};
 	static const char *const helps[] = {
 		"Established TCP connections on a local listening port, all network namespaces.",
 		"Idle established TCP connections on a local listening port.",
 		"Connections waiting in the accept queues of a listening port.",
 		"Accept queue capacity (backlog) of the listeners on a port.",
+		"Handshakes the listeners on a port dropped (accept queue or SYN backlog full), "
+		"since each listener was created.",
 	};
 	size_t i, j;
 
-	for (j = 0; j < 4; j++) {
-		family(f, names[j], "gauge", helps[j]);
+	for (j = 0; j < ARRAY_SIZE(names); j++) {
+		family(f, names[j], j == 4 ? "counter" : "gauge", helps[j]);
 		for (i = 0; i < s->nports; i++) {
 			const struct sc_summary_port *p = &s->ports[i];
 			__u64 v = j == 0 ? p->connections : j == 1 ? p->idle_connections :
-				  j == 2 ? p->accept_queue : p->accept_queue_max;
+				  j == 2 ? p->accept_queue : j == 3 ? p->accept_queue_max
+				  : p->listen_drops;
 
 			fprintf(f, "%s{port=\"%u\"} %llu\n", names[j], p->port,
 				(unsigned long long)v);

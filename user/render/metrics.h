@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "capacity.h"
 #include "summary.h"
 
 #define SC_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-#define SC_RSS_UNKNOWN ((__u64)-1)
 
 /* The exporter's own numbers, gathered by the daemon for each scrape. */
 struct sc_metrics_self {
@@ -33,7 +33,7 @@ struct sc_metrics_self {
 
 struct sc_metrics_input {
 	const struct sc_summary *summary; /* NULL when collection failed: self metrics only */
-	const __u64 *proc_rss;            /* RSS of summary->procs[i], i < top; SC_RSS_UNKNOWN */
+	const struct sc_proc_cost *costs; /* of summary->procs[i], i < top; NULL: none */
 	size_t top;                       /* per-process series for procs[0 .. top) */
 	const struct sc_metrics_self *self;
 	const char *version;
