@@ -189,18 +189,6 @@ def test_no_terminal_prints_one_frame_and_ends():
     assert r.stdout.count("sockcost top - ") == 1
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["-d", "0"], "--delay"),
-    (["-n", "x"], "--iterations"),
-    (["--sort", "cpu"], "--sort"),
-    (["--bogus"], "--bogus"),
-])
-def test_bad_arguments(args, needle):
-    r = run_sockcost("top", *args)
-    assert r.returncode == 2
-    assert r.stderr.count("\n") == 1 and needle in r.stderr
-
-
 class Tmux:
     """A private tmux server (own socket) with one 160x50 shell window."""
 
