@@ -35,6 +35,8 @@ def _wait_for(cond, timeout=5):
 def test_connections_per_process_opened_before_sockcost():
     lst = listener()
     lport = port_of(lst)
+    # The server child inherits the listener under the same fd number.
+    lfd, linode = lst.fileno(), os.fstat(lst.fileno()).st_ino
     server = Child(lambda: (lst, _accepting_server(lst, 5)))
     lst.close()
     addr = ("127.0.0.1", lport)
@@ -58,7 +60,8 @@ def test_connections_per_process_opened_before_sockcost():
         assert len(rows(doc, pid=b.pid, rport=lport)) == 2
         p = port(doc, lport)
         assert p["connections"] == 5 and p["listeners"] == 1
-        assert one_row(doc, pid=server.pid, lport=lport, state="LISTEN")["fd"] >= 0
+        assert os.readlink(f"/proc/{server.pid}/fd/{lfd}") == f"socket:[{linode}]"
+        assert one_row(doc, pid=server.pid, lport=lport, state="LISTEN")["fd"] == lfd
     finally:
         for c in (a, b, server):
             c.stop()
