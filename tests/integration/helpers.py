@@ -267,3 +267,13 @@ def ss_field(info, name):
     m = re.search(rf"(?:^|[\s,(]){name}:?(\d+)", info)
     assert m, f"ss shows no {name} in: {info}"
     return int(m.group(1))
+
+
+def ss_socket_memory(port):
+    """What ss says the established sockets with local or peer port `port`
+    hold: receive queue, send queue and forward allocation (skmem r, w, f)."""
+    total = 0
+    for _, info in ss_entries("-m", "state", "established",
+                              f"( sport = :{port} or dport = :{port} )"):
+        total += ss_field(info, "skmem:\\(r") + ss_field(info, "w") + max(ss_field(info, "f"), 0)
+    return total

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from helpers import Child, connect_pairs, listener, port_of, proc_fd_count, proc_nofile_soft
+from helpers import (Child, connect_pairs, listener, port_of, proc_fd_count, proc_nofile_soft,
+                     ss_socket_memory)
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
 CAP_SYS_PTRACE = 19
@@ -34,16 +35,20 @@ def daemon():
 
 @pytest.fixture
 def holder():
-    """A child process holding N connections to its own listener."""
+    """A child process holding N connections to its own listener; with unread,
+    each client end sends that many bytes its server end never reads."""
     children = []
 
-    def start(name=b"sc-holder", n=N):
+    def start(name=b"sc-holder", n=N, unread=0):
         info = {}
 
         def setup():
             lst = listener()
             info["port"] = port_of(lst)
-            return lst, connect_pairs(lst, n)
+            pairs = connect_pairs(lst, n)
+            for c, _ in pairs:
+                c.sendall(b"u" * unread)
+            return lst, pairs
 
         # The port is only known inside the child: pass it out through a pipe.
         r, w = os.pipe()
@@ -110,10 +115,14 @@ def test_head_404_405(daemon):
 
 
 def test_metrics_reflect_held_connections(daemon, holder):
-    child = holder()
+    child = holder(unread=100)
     d = daemon("--top-processes", "10000", "--idle-after", "1")
     time.sleep(2)  # no payload on the pairs: idle after 1 s
+    # Idle sockets: their queues and forward allocations hold still, so ss
+    # read around the walk gives the exact socket memory of the holder.
+    ss_memory = ss_socket_memory(child.port)
     m = parse_metrics(d.metrics())
+    assert ss_socket_memory(child.port) == ss_memory
     # The server side of each pair has the listener's port as its local port.
     assert value(m, "sockcost_port_connections", port=child.port) == N
     assert value(m, "sockcost_port_idle_connections", port=child.port) == N
@@ -125,7 +134,9 @@ def test_metrics_reflect_held_connections(daemon, holder):
     assert value(m, "sockcost_process_open_fds", pid=child.pid) == proc_fd_count(child.pid)
     assert value(m, "sockcost_process_max_fds", pid=child.pid) == proc_nofile_soft(child.pid)
     assert value(m, "sockcost_process_resident_memory_bytes", pid=child.pid) > 0
-    assert value(m, "sockcost_process_socket_memory_bytes", pid=child.pid) >= 0
+    # The unread bytes sit in the N server ends' receive queues.
+    assert ss_memory > 0
+    assert value(m, "sockcost_process_socket_memory_bytes", pid=child.pid) == ss_memory
     # Host-wide numbers include ours (other tests may add theirs).
     assert value(m, "sockcost_connections") >= 2 * N
     assert value(m, "sockcost_idle_connections") >= 2 * N
