@@ -11,7 +11,7 @@ import time
 import pytest
 
 from helpers import (Child, Ticker, listener, port_of, proc_fd_count, require_bpf,
-                     run_sockcost, snapshot)
+                     run_sockcost, snapshot, wait_for)
 
 
 def cost(*args, timeout=120):
@@ -52,7 +52,7 @@ def test_whatif_follows_snapshot_idle_ages():
             return out
 
         silent = pairs(2)
-        time.sleep(4)
+        time.sleep(4)  # the test: the silent pairs' idle age
         recent = pairs(2)
         fresh = pairs(2)
 
@@ -69,7 +69,7 @@ def test_whatif_follows_snapshot_idle_ages():
     child = Child(setup, name=b"sc-whatif")
     pid = child.pid
     try:
-        time.sleep(2)
+        time.sleep(2)  # the test: the recent pairs idle over 1 s, the silent ones over 3 s
         snap = snapshot("--pid", str(pid))
         doc = cost("--pid", str(pid), "--whatif", "1,3")
     finally:
@@ -163,9 +163,7 @@ def _hold_pairs():
     except BaseException:
         server.stop()
         raise
-    deadline = time.monotonic() + 60
-    while proc_fd_count(server.pid) < N_CONN + 1 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: proc_fd_count(server.pid) >= N_CONN + 1, timeout=60, interval=0.1)
     return server, client
 
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from helpers import (Child, connect_pairs, listener, port_of, proc_fd_count, proc_nofile_soft,
-                     ss_socket_memory)
+                     ss_socket_memory, wait_for)
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
 CAP_SYS_PTRACE = 19
@@ -117,7 +117,7 @@ def test_head_404_405(daemon):
 def test_metrics_reflect_held_connections(daemon, holder):
     child = holder(unread=100)
     d = daemon("--top-processes", "10000", "--idle-after", "1")
-    time.sleep(2)  # no payload on the pairs: idle after 1 s
+    time.sleep(2)  # the test: no activity since setup, so idle after 1 s
     # Idle sockets: their queues and forward allocations hold still, so ss
     # read around the walk gives the exact socket memory of the holder.
     ss_memory = ss_socket_memory(child.port)
@@ -284,13 +284,11 @@ def test_clean_shutdown_leaves_nothing(daemon, sig):
     assert d.proc.returncode == 0, err
     assert "stopping" in err
     # The kernel frees programs and links after an RCU grace period: poll briefly.
-    deadline = time.monotonic() + 10
-    while True:
-        left = bpf_ids_present("prog", progs) | bpf_ids_present("link", links)
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert not left, f"programs or links left behind: {left}"
+    def left():
+        return bpf_ids_present("prog", progs) | bpf_ids_present("link", links)
+
+    wait_for(lambda: not left(), timeout=10, interval=0.2)
+    assert not left(), f"programs or links left behind: {left()}"
 
 
 def bpf_ids_present(kind, ids):
@@ -299,11 +297,17 @@ def bpf_ids_present(kind, ids):
     return {(kind, p["id"]) for p in json.loads(shown) if p["id"] in ids}
 
 
+def signal_pending(pid, sig):
+    """Whether sig is pending for the process (ShdPnd of /proc/PID/status)."""
+    return bool(int(status_of(pid)["ShdPnd"], 16) & (1 << (sig - 1)))
+
+
 def test_sighup_is_not_fatal(daemon):
     import signal as signals
     d = daemon()
     d.proc.send_signal(signals.SIGHUP)
-    time.sleep(0.5)
+    # Until the daemon has taken the signal (or died of it).
+    assert wait_for(lambda: d.proc.poll() is not None or not signal_pending(d.pid, signals.SIGHUP))
     assert d.proc.poll() is None
     assert d.get("/healthz")[0] == 200
     code, err = d.terminate()

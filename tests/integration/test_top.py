@@ -30,7 +30,7 @@ def _hold(n, chatty):
                 for c, s in pairs[:chatty]:
                     c.sendall(b"x" * 100)
                     s.recv(4096)
-                time.sleep(0.2)
+                time.sleep(0.2)  # the workload's pace, not a wait
         if chatty:
             threading.Thread(target=chat, daemon=True).start()
         # The parent learns the port through a file named after this pid.
@@ -81,7 +81,7 @@ def _text_rows(out, pid):
 
 
 def test_batch_text_counts_the_workload(holder):
-    time.sleep(1.5)  # every quiet socket idle for longer than --idle-after
+    time.sleep(1.5)  # the test: every quiet socket idle for longer than --idle-after
     r = run_sockcost("top", "-b", "-n", "2", "-d", "1.5", "--idle-after", IDLE_AFTER,
                      "-p", str(holder.pid), timeout=60)
     assert r.returncode == 0, r.stderr
@@ -114,7 +114,7 @@ def _churn(n):
 
 
 def test_json_frames_parse_and_agree(holder):
-    time.sleep(1.5)
+    time.sleep(1.5)  # the test: every quiet socket idle for longer than --idle-after
     proc = subprocess.Popen([SOCKCOST, "top", "--json", "-n", "3", "-d", "1",
                              "--idle-after", IDLE_AFTER],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
