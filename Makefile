@@ -81,7 +81,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
 	postgresql nginx
 
-.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help quiet-services quiet-prometheus
+.PHONY: all deps run check test unit-bins test-helpers bench vmlinux clean help quiet-services quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd
 
@@ -89,7 +89,8 @@ help:
 	@echo "make          build build/sockcost and build/sockcostd"
 	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
-	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
+	@echo "make check    build, unit and command-line tests: no root, no BPF, no network"
+	@echo "make test     deps, build, unit, command-line, BPF integration and e2e tests (root; CI)"
 	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
 
@@ -136,6 +137,11 @@ quiet-services:
 run: deps
 	$(MAKE) all
 	$(BUILD)/sockcost snapshot
+
+# For contributors: what runs without root, apt or the network (no deps).
+check:
+	$(MAKE) all unit-bins
+	$(PYTHON) tests/run.py --check --build $(BUILD)
 
 test: deps
 	$(MAKE) all unit-bins test-helpers

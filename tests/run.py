@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Runs every test suite and prints one summary line: `total: N passed, N failed, N skipped`.
+"""Runs the test suites and prints one summary line: `total: N passed, N failed, N skipped`.
 
-Unit tests: each build/tests/test_* cmocka binary. Integration and end-to-end
-tests: pytest over tests/integration and tests/e2e (BPF, root; the e2e test
-runs a Node.js WebSocket server). Under CI=true a skipped test counts as a
-failure, since CI must really load and attach the BPF programs."""
+Unit tests: each build/tests/test_* cmocka binary. Command-line tests:
+pytest over tests/cli (no BPF, any user). Integration and end-to-end tests:
+pytest over tests/integration and tests/e2e (BPF, root; the e2e test runs a
+Node.js WebSocket server). By default all of them (`make test`); --check
+only the unit and command-line tests (`make check`, no root); --unit-only
+only the unit tests. Under CI=true a skipped test counts as a failure, since
+CI must really load and attach the BPF programs."""
 import argparse
 import glob
 import os
@@ -31,10 +34,10 @@ def run_cmocka(binary):
     return counts
 
 
-def run_pytest(python, args):
+def run_pytest(python, dirs, args):
     # --durations: the slowest tests are named in every run, so slow ones get seen.
-    cmd = [python, "-m", "pytest", "-q", "-rfEs", "--durations=15", os.path.join(HERE, "integration"),
-           os.path.join(HERE, "e2e"), *args]
+    cmd = [python, "-m", "pytest", "-q", "-rfEs", "--durations=15",
+           *(os.path.join(HERE, d) for d in dirs), *args]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     sys.stdout.write(r.stdout + r.stderr)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
@@ -52,7 +55,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build")
     ap.add_argument("--python", default=sys.executable)
-    ap.add_argument("--unit-only", action="store_true")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--unit-only", action="store_true", help="only the unit tests")
+    mode.add_argument("--check", action="store_true",
+                      help="the unit and command-line tests: no BPF, no root")
     ap.add_argument("pytest_args", nargs="*")
     args = ap.parse_args()
 
@@ -67,10 +73,11 @@ def main():
         for k, v in run_cmocka(b).items():
             total[k] += v
     if not args.unit_only:
-        print("== integration and e2e (pytest)", flush=True)
+        dirs = ["cli"] if args.check else ["cli", "integration", "e2e"]
+        print(f"== {', '.join(dirs)} (pytest)", flush=True)
         env_sockcost = os.path.join(args.build, "sockcost")
         os.environ.setdefault("SOCKCOST", os.path.abspath(env_sockcost))
-        for k, v in run_pytest(args.python, args.pytest_args).items():
+        for k, v in run_pytest(args.python, dirs, args.pytest_args).items():
             total[k] += v
 
     if os.environ.get("CI") == "true" and total["skipped"]:

@@ -36,6 +36,19 @@ def require_bpf():
         pytest.skip(f"BPF tests need root and BTF: {reason}")
 
 
+def wait_for(cond, timeout=10, interval=0.05):
+    """Polls cond() until it returns a true value, which wait_for returns; after
+    timeout seconds, cond()'s last (false) value. For states the test waits
+    on (a server ready, a connection closed, a daemon's walk), never for time
+    itself to pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
 def run_sockcost(*args, timeout=60):
     return subprocess.run([SOCKCOST, *args], capture_output=True, text=True, timeout=timeout)
 
@@ -124,13 +137,7 @@ class Child:
             os.close(self._stop_w)
         except OSError:
             pass
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                break
-            time.sleep(0.02)
-        else:
+        if not wait_for(lambda: os.waitpid(self.pid, os.WNOHANG)[0], timeout=5, interval=0.02):
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         self.pid = None
@@ -263,7 +270,41 @@ def ss_find(entries, lport, rport):
     raise AssertionError(f"ss has no socket {lport}->{rport}")
 
 
+def ss_states(port):
+    """[(state, local port, peer port)] of the TCP sockets with local or peer
+    port `port` in the states ss lists by default: not LISTEN, SYN-RECV,
+    TIME-WAIT or closed."""
+    out = []
+    for fields, _ in ss_entries(f"( sport = :{port} or dport = :{port} )"):
+        ends = [f for f in fields if re.search(r":\d+$", f)]
+        out.append((fields[0], int(ends[0].rsplit(":", 1)[1]), int(ends[1].rsplit(":", 1)[1])))
+    return out
+
+
+def ss_nothing_in_flight(*socks):
+    """Whether all that these connected sockets sent is acknowledged: no
+    unacked segment, and Send-Q holds only what was never sent."""
+    for sock in socks:
+        lport, rport = port_of(sock), sock.getpeername()[1]
+        fields, info = ss_find(ss_entries("-i"), lport, rport)
+        unsent = re.search(r"(?:^|\s)notsent:(\d+)", info)
+        if re.search(r"(?:^|\s)unacked:\d+", info) or \
+                int(fields[2]) != (int(unsent.group(1)) if unsent else 0):
+            return False
+    return True
+
+
 def ss_field(info, name):
     m = re.search(rf"(?:^|[\s,(]){name}:?(\d+)", info)
     assert m, f"ss shows no {name} in: {info}"
     return int(m.group(1))
+
+
+def ss_socket_memory(port):
+    """What ss says the established sockets with local or peer port `port`
+    hold: receive queue, send queue and forward allocation (skmem r, w, f)."""
+    total = 0
+    for _, info in ss_entries("-m", "state", "established",
+                              f"( sport = :{port} or dport = :{port} )"):
+        total += ss_field(info, "skmem:\\(r") + ss_field(info, "w") + max(ss_field(info, "f"), 0)
+    return total

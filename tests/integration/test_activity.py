@@ -6,7 +6,7 @@ import time
 import pytest
 
 from helpers import (Child, Observer, Ticker, connect_pairs, listener, one_row, port_of,
-                     process, snapshot)
+                     process, snapshot, ss_nothing_in_flight, ss_states, wait_for)
 
 
 def _recv_exact(sock, n):
@@ -17,7 +17,7 @@ def test_idle_from_kernel_timestamps_without_observing():
     lst = listener()
     (quiet_c, quiet_s), (busy_c, busy_s) = connect_pairs(lst, 2)
     try:
-        time.sleep(4)
+        time.sleep(4)  # the test: the quiet pair's idle age must pass
         busy_c.sendall(b"x" * 100)
         assert len(_recv_exact(busy_s, 100)) == 100
         # The busy side's age includes sockcost's start-up; 3 s leaves room.
@@ -42,7 +42,7 @@ def test_exact_byte_counts_kernel_and_observed():
         assert len(_recv_exact(s, 501)) == 501
         s.sendall(b"b" * 1234)
         assert len(_recv_exact(c, 1234)) == 1234
-        time.sleep(0.1)  # let the ACKs land
+        assert wait_for(lambda: ss_nothing_in_flight(c, s)), "the ACKs did not land"
         doc = obs.result()
     finally:
         obs.kill()
@@ -127,10 +127,12 @@ def test_live_counters_match_the_walk_and_count_churn():
     obs = Observer(1.5)
     try:
         churn = connect_pairs(lst, 3)
+        closed = {port_of(c) for c, _ in churn[:2]}
         for c, s in churn[:2]:
             c.close()
             s.close()
-        time.sleep(0.2)
+        assert wait_for(lambda: not [x for x in ss_states(port_of(lst)) if closed & set(x[1:])]), \
+            "the closed pairs did not finish closing"
         doc = obs.result()
     finally:
         obs.kill()
@@ -168,7 +170,7 @@ def test_process_idle_counts_follow_policy():
 
     child = Child(setup)
     try:
-        time.sleep(2.0)  # a second of margin over idle-after under load
+        time.sleep(2.0)  # the test: idle-after (1 s) must pass, with a second of margin
         doc = snapshot("--pid", str(child.pid), "--idle-after", "1")
         assert process(doc, child.pid)["idle_connections"] == 6
         doc = snapshot("--pid", str(child.pid), "--idle-after", "600")

@@ -3,10 +3,9 @@ import json
 import os
 import socket
 import subprocess
-import time
 
 from helpers import (HELPERS, SOCKCOST, Child, connect_pairs, listener, one_row, port, port_of,
-                     proc_fd_count, proc_nofile_soft, process, rows, snapshot)
+                     proc_fd_count, proc_nofile_soft, process, rows, snapshot, wait_for)
 
 
 def _accepting_server(lst, expect):
@@ -23,18 +22,11 @@ def _accepting_server(lst, expect):
     return accepted
 
 
-def _wait_for(cond, timeout=5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_connections_per_process_opened_before_sockcost():
     lst = listener()
     lport = port_of(lst)
+    # The server child inherits the listener under the same fd number.
+    lfd, linode = lst.fileno(), os.fstat(lst.fileno()).st_ino
     server = Child(lambda: (lst, _accepting_server(lst, 5)))
     lst.close()
     addr = ("127.0.0.1", lport)
@@ -48,7 +40,7 @@ def test_connections_per_process_opened_before_sockcost():
             doc = snapshot("--port", str(lport))
             return len(rows(doc, pid=server.pid, state="ESTAB")) == 5
 
-        assert _wait_for(settled), "server did not accept 5 connections"
+        assert wait_for(settled, timeout=5), "server did not accept 5 connections"
         doc = snapshot()
         assert process(doc, server.pid)["connections"] >= 5
         assert len(rows(doc, pid=server.pid, lport=lport, state="ESTAB")) == 5
@@ -58,7 +50,8 @@ def test_connections_per_process_opened_before_sockcost():
         assert len(rows(doc, pid=b.pid, rport=lport)) == 2
         p = port(doc, lport)
         assert p["connections"] == 5 and p["listeners"] == 1
-        assert one_row(doc, pid=server.pid, lport=lport, state="LISTEN")["fd"] >= 0
+        assert os.readlink(f"/proc/{server.pid}/fd/{lfd}") == f"socket:[{linode}]"
+        assert one_row(doc, pid=server.pid, lport=lport, state="LISTEN")["fd"] == lfd
     finally:
         for c in (a, b, server):
             c.stop()
@@ -206,6 +199,12 @@ def test_own_sockets_are_not_reported():
             s.close()
 
 
+def proc_state(pid):
+    """The state letter of /proc/PID/stat (its thread-group leader's)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
 def test_process_whose_main_thread_exited():
     """A zombie thread-group leader with live threads: every fd counted once."""
     proc = subprocess.Popen([os.path.join(HELPERS, "zombie_leader")], stdin=subprocess.PIPE,
@@ -214,7 +213,7 @@ def test_process_whose_main_thread_exited():
         word, pid, lport = proc.stdout.readline().split()
         pid, lport = int(pid), int(lport)
         assert word == "ready"
-        time.sleep(0.2)  # let the main thread finish exiting
+        assert wait_for(lambda: proc_state(pid) == "Z"), "the main thread did not exit"
         doc = snapshot()
         p = process(doc, pid)
         tids = [t for t in os.listdir(f"/proc/{pid}/task") if t != str(pid)]

@@ -1,9 +1,8 @@
 """Processes are identified by their cgroup: a process moved into a cgroup
 shaped like a docker container's is reported with that container's id."""
 import os
-import time
 
-from helpers import Child, connect_pairs, listener, process, snapshot
+from helpers import Child, connect_pairs, listener, process, snapshot, wait_for
 
 CONTAINER_ID = "5e" * 32
 
@@ -43,13 +42,13 @@ def test_process_in_a_container_cgroup():
         if child:
             child.stop()
         # A cgroup can be removed once its processes are gone.
-        deadline = time.monotonic() + 5
-        while True:
+        def removed():
             try:
                 os.rmdir(scope)
-                break
+                return True
             except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+                return False
+
+        if not wait_for(removed, timeout=5):
+            os.rmdir(scope)  # raises, with the reason
         os.rmdir(parent)

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from helpers import SOCKCOST, connect_pairs, listener, port_of
+from helpers import SOCKCOST, connect_pairs, listener, port_of, wait_for
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
 CONFIG_SIZE = 40          # struct sc_config
@@ -144,9 +144,8 @@ def test_unload_removes_programs_and_pins(pin_dir, daemons):
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert not os.path.exists(pin_dir)
-    deadline = time.monotonic() + 10  # the kernel frees links after an RCU grace period
-    while any(link_exists(i) for i in ids) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # The kernel frees links after an RCU grace period.
+    wait_for(lambda: not any(link_exists(i) for i in ids), timeout=10, interval=0.1)
     assert not [i for i in ids if link_exists(i)]
 
 
@@ -256,9 +255,7 @@ def test_idle_events_stream(tmp_path, daemons):
         return [e for e in lines() if e["event"] == kind and e["pid"] == os.getpid()
                 and port in (e["local_port"], e["remote_port"])]
 
-    deadline = time.monotonic() + 20
-    while len(mine("idle")) < 6 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: len(mine("idle")) >= 6, timeout=20, interval=0.2)
     idle = mine("idle")
     assert len(idle) == 6, lines()  # both ends of 3 pairs
     assert all(e["idle_seconds"] >= 3 and e["comm"] for e in idle)
@@ -269,10 +266,8 @@ def test_idle_events_stream(tmp_path, daemons):
     pairs[0][1].recv(4096)
     for s in pairs[1]:
         s.close()
-    deadline = time.monotonic() + 20
-    while (len(mine("active")) < 2 or len(mine("idle_closed")) < 2) and \
-            time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: len(mine("active")) >= 2 and len(mine("idle_closed")) >= 2, timeout=20,
+             interval=0.2)
     assert len(mine("active")) == 2, lines()
     assert len(mine("idle_closed")) == 2, lines()
     assert value(parse_metrics(d.metrics()), "sockcost_events_dropped_total") == 0

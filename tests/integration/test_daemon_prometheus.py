@@ -43,8 +43,10 @@ def stack():
         shutil.rmtree(things["dir"], ignore_errors=True)
 
 
-def query(base, promql):
-    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+def query(base, promql, at=None):
+    """An instant query, evaluated now or at the Unix time `at`."""
+    params = {"query": promql} if at is None else {"query": promql, "time": f"{at:.3f}"}
+    url = f"{base}/api/v1/query?" + urllib.parse.urlencode(params)
     with urllib.request.urlopen(url, timeout=10) as r:
         doc = json.load(r)
     assert doc["status"] == "success", doc
@@ -99,6 +101,32 @@ def test_prometheus_scrapes_held_connections(stack):
     assert float(proc_res[0]["value"][1]) == 2 * N
     assert proc_res[0]["metric"]["comm"] == "sc-prom-holder"
     assert float(up[0]["value"][1]) == 1
-    # The histogram aggregates like any other: a quantile over it is a number.
-    q = query(base, "histogram_quantile(0.5, sum by (le) (sockcost_connection_idle_seconds_bucket))")
-    assert q and float(q[0]["value"][1]) >= 0
+    # The histogram aggregates like any other: PromQL's median over the summed
+    # buckets is the one their cumulative counts give, read at the same time.
+    at = time.time()
+    buckets = query(base, "sum by (le) (sockcost_connection_idle_seconds_bucket)", at)
+    q = query(base, "histogram_quantile(0.5, sum by (le) (sockcost_connection_idle_seconds_bucket))",
+              at)
+    expected = bucket_quantile(0.5, [(float(b["metric"]["le"]), float(b["value"][1]))
+                                     for b in buckets])
+    assert len(q) == 1 and float(q[0]["value"][1]) == pytest.approx(expected, rel=1e-9), \
+        (q, buckets)
+
+
+def bucket_quantile(q, buckets):
+    """The q-quantile of cumulative (upper bound, count) buckets, interpolated
+    linearly within its bucket, as Prometheus's histogram_quantile defines it.
+    The buckets must already be what a histogram is: cumulative, with +Inf."""
+    buckets = sorted(buckets)
+    counts = [c for _, c in buckets]
+    assert buckets[-1][0] == float("inf") and counts == sorted(counts), buckets
+    total = counts[-1]
+    assert total > 0, buckets
+    rank = q * total
+    b = next((i for i, c in enumerate(counts[:-1]) if c >= rank), len(buckets) - 1)
+    if b == len(buckets) - 1:
+        return buckets[-2][0]  # in +Inf: the highest finite bound
+    start, count = 0.0, counts[b]
+    if b > 0:
+        start, count, rank = buckets[b - 1][0], count - counts[b - 1], rank - counts[b - 1]
+    return start + (buckets[b][0] - start) * rank / count

@@ -47,7 +47,7 @@ def test_live_summary_matches_a_walk_after_changes():
     pairs = connect_pairs(lst, 20)
     fresh, check = [], None
     try:
-        time.sleep(IDLE_AFTER_MS / 1000 + 0.5)  # every pair idle
+        time.sleep(IDLE_AFTER_MS / 1000 + 0.5)  # the test: every pair idle
         check = subprocess.Popen([CHECK, str(IDLE_AFTER_MS), "0"], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = json.loads(check.stdout.readline())

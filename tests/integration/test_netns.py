@@ -1,9 +1,8 @@
 """Sockets in a network namespace sockcost does not run in."""
 import os
 import subprocess
-import time
 
-from helpers import process, rows, snapshot
+from helpers import process, rows, snapshot, wait_for
 
 HOLDER = r"""
 import socket, sys
@@ -52,9 +51,7 @@ def test_sockets_in_another_namespace_are_attributed():
                 holder.kill()
                 holder.wait()
         subprocess.run(["ip", "netns", "del", name], check=False)
-        deadline = time.monotonic() + 5
-        while os.path.exists(f"/run/netns/{name}") and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: not os.path.exists(f"/run/netns/{name}"), timeout=5)
 
 
 def test_socket_namespace_differs_from_its_holders():

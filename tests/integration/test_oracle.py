@@ -1,13 +1,15 @@
 """Cross-checks against ss(8), an independent reader of the same kernel state."""
+import select
 import socket
 import time
 
 from helpers import (connect_pairs, listener, one_row, port_of, snapshot, ss_entries, ss_field,
-                     ss_find)
+                     ss_find, ss_nothing_in_flight, wait_for)
 
 
 def _fill_send_queue(sender):
-    """Writes until the peer's window and our buffer are full."""
+    """Writes until the peer's window and our buffer are full: until the
+    socket stays unwritable for 50 ms."""
     sender.setblocking(False)
     sent = 0
     deadline = time.monotonic() + 5
@@ -15,10 +17,8 @@ def _fill_send_queue(sender):
         try:
             sent += sender.send(b"z" * 65536)
         except BlockingIOError:
-            time.sleep(0.05)
-            try:
-                sent += sender.send(b"z" * 65536)
-            except BlockingIOError:
+            _, writable, _ = select.select([], [sender], [], 0.05)
+            if not writable:
                 return sent
     raise AssertionError("send queue never filled")
 
@@ -29,7 +29,9 @@ def test_queues_and_memory_match_ss():
     try:
         unread_c.sendall(b"u" * 7000)
         _fill_send_queue(stall_c)
-        time.sleep(0.3)  # let zero-window probing settle
+        # Until nothing is in flight: the rest waits for the zero window, and
+        # the queues hold still while sockcost and ss read them.
+        assert wait_for(lambda: ss_nothing_in_flight(unread_c, stall_c)), "data still in flight"
         doc = snapshot("--port", str(port_of(lst)))
         doc_c = snapshot("--pid", str(__import__("os").getpid()))
         entries = ss_entries("-m", "-i")
@@ -56,10 +58,10 @@ def test_kernel_last_send_and_receive_match_ss():
     try:
         c.sendall(b"hello")
         s.recv(5)
-        time.sleep(1.0)
+        time.sleep(1.0)  # the test: the receive age must exceed the send age by 0.8 s
         s.sendall(b"world")
         c.recv(5)
-        time.sleep(0.5)
+        time.sleep(0.5)  # the test: a send age far from zero, beyond the 20 ms tolerance
         t0 = time.monotonic()
         doc = snapshot("--port", str(port_of(lst)))
         _, info = ss_find(ss_entries("-i"), port_of(lst), port_of(c))

@@ -25,7 +25,7 @@ def _hold(pairs, chatty, dups):
             for client, server in held[:chatty]:
                 client.send(b"x" * 64)
                 server.recv(4096)  # drained: queue memory stays put between walks
-            time.sleep(0.1)
+            time.sleep(0.1)  # the workload's pace, not a wait
 
     threading.Thread(target=talk, daemon=True).start()
     return lst, held, extra
