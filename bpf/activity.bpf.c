@@ -37,8 +37,14 @@ static __always_inline void record_call(struct sock *sk, long bytes, int is_send
 		__sync_fetch_and_add(&st->rx_calls, 1);
 	}
 	cfg = sc_config_get();
-	if (cfg && (__u64)bytes > cfg->heartbeat_bytes)
+	if (cfg && (__u64)bytes > cfg->heartbeat_bytes) {
+		struct sc_counters *c = sc_counters_this_cpu();
+
 		st->last_active_jiffies = now;
+		/* A payload call, not always one application message (writev, partial reads). */
+		if (c)
+			__sync_fetch_and_add(&c->messages[is_send], 1);
+	}
 
 	/* Calls run in the process using the socket: it is the owner now. */
 	tgid = bpf_get_current_pid_tgid() >> 32;

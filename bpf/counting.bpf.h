@@ -4,12 +4,33 @@
 
 #include "maps.bpf.h"
 
-static __always_inline void sc_count_established(int v6, int delta)
+/* When a counted connection's established time starts: seen entering ESTABLISHED, else first seen by a walk. */
+static __always_inline __u64 sc_conn_start_us(const struct sc_sock_state *st)
+{
+	return (st->established_ns ? st->established_ns : st->first_seen_ns) / 1000;
+}
+
+/* Counts a connection in (delta 1) or out (-1) of the live count, and its established time. */
+static __always_inline void sc_count_live(struct sc_counters *c, int v6, int delta,
+					  const struct sc_sock_state *st)
+{
+	__u64 start = sc_conn_start_us(st);
+
+	__sync_fetch_and_add(&c->established[v6], delta);
+	if (delta > 0) {
+		__sync_fetch_and_add(&c->conn_start_us, start);
+	} else {
+		__sync_fetch_and_add(&c->conn_start_us, -start);
+		__sync_fetch_and_add(&c->conn_closed_us, bpf_ktime_get_ns() / 1000 - start);
+	}
+}
+
+static __always_inline void sc_count_established(int v6, int delta, const struct sc_sock_state *st)
 {
 	struct sc_counters *c = sc_counters_this_cpu();
 
 	if (c)
-		__sync_fetch_and_add(&c->established[v6], delta);
+		sc_count_live(c, v6, delta, st);
 }
 
 /*
@@ -35,10 +56,10 @@ static __always_inline void sc_reconcile_count(struct sc_sock_state *st, int sta
 			return;
 		if (__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED)
 			return;
-		sc_count_established(v6, 1);
+		sc_count_established(v6, 1, st);
 		if ((st->flags & SC_SOCK_LEFT) &&
 		    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
-			sc_count_established(v6, -1);
+			sc_count_established(v6, -1, st);
 		return;
 	}
 	if (!(st->flags & SC_SOCK_COUNTED) || state == TCP_SYN_SENT || state == TCP_SYN_RECV ||
@@ -46,7 +67,7 @@ static __always_inline void sc_reconcile_count(struct sc_sock_state *st, int sta
 		return;
 	if (!(__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
 		return;
-	sc_count_established(v6, -1);
+	sc_count_established(v6, -1, st);
 	c = sc_counters_this_cpu();
 	/* Atomic: this runs in a walk, which a softirq closing a socket on this CPU can interrupt. */
 	if (c)

@@ -84,6 +84,15 @@ struct sc_counters {
 	__u64 opened;          /* transitions into ESTABLISHED */
 	__u64 closed;          /* transitions out of ESTABLISHED */
 	__u64 storage_failed;  /* sk_storage allocations that failed */
+	/*
+	 * Connection time, in microseconds of CLOCK_MONOTONIC: what counted
+	 * connections spent established until they left, and the sum of the
+	 * live ones' start times, so that live time = live * now - conn_start_us
+	 * (modulo 2^64: the parts wrap, the difference does not).
+	 */
+	__u64 conn_closed_us;
+	__u64 conn_start_us;
+	__u64 messages[2];     /* [0] received, [1] sent: payload calls above the heartbeat size */
 };
 
 /* One per TCP socket, from iter/tcp. */

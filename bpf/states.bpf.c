@@ -6,6 +6,7 @@
  */
 #include "common.bpf.h"
 #include "changes.bpf.h"
+#include "counting.bpf.h"
 
 static __always_inline void report(const struct sock *sk, const struct sc_sock_state *st,
 				   int newstate)
@@ -87,7 +88,7 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 			st->first_seen_ns = st->established_ns;
 		/* The flag makes counting idempotent with the iter/tcp baseline. */
 		if (!(__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
-			__sync_fetch_and_add(&c->established[v6], 1);
+			sc_count_live(c, v6, 1, st);
 		report(sk, st, newstate);
 		return 0;
 	}
@@ -104,7 +105,7 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 		__sync_fetch_and_or(&st->flags, SC_SOCK_LEFT);
 	if (st && (st->flags & SC_SOCK_COUNTED) &&
 	    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
-		__sync_fetch_and_add(&c->established[v6], -1);
+		sc_count_live(c, v6, -1, st);
 		__sync_fetch_and_add(&c->closed, 1);
 	} else if (oldstate == TCP_ESTABLISHED) {
 		/* established before sockcost and never walked */

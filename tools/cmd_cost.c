@@ -17,6 +17,7 @@
 #include "epoll_watch.h"
 #include "host_limits.h"
 #include "log.h"
+#include "managed.h"
 #include "marginal.h"
 #include "proc_mem.h"
 #include "cost_text.h"
@@ -38,6 +39,11 @@ struct rss_track {
 struct rss_tracks {
 	struct rss_track *t;
 	size_t n, cap;
+	/* Traffic while observing: kernel counters at both ends, connections in scope sampled. */
+	struct sc_counters c0, c1;
+	__u64 t0_ns, t1_ns;
+	double conn_sum;
+	size_t conn_samples;
 };
 
 static volatile sig_atomic_t stop_observing;
@@ -70,6 +76,27 @@ static struct rss_track *track_of(struct rss_tracks *ts, __u32 pid)
 	return &ts->t[ts->n++];
 }
 
+/* Connections in the report's scope: the host's, a listening port's or a process's. */
+static __u64 scope_connections(const struct sc_summary *s, const struct cost_opts *o)
+{
+	__u64 n = 0;
+	size_t i;
+
+	if (o->filter.pid) {
+		for (i = 0; i < s->nprocs; i++)
+			if (s->procs[i].pid == o->filter.pid)
+				n = s->procs[i].connections;
+		return n;
+	}
+	if (o->filter.port >= 0) {
+		for (i = 0; i < s->nports; i++)
+			if (s->ports[i].port == o->filter.port)
+				n += s->ports[i].connections;
+		return n;
+	}
+	return s->connections;
+}
+
 /* One sample per process holding connections (or only pid): private memory and connections. */
 static void sample(const struct sc_tracker *t, const struct cost_opts *o, struct rss_tracks *ts)
 {
@@ -80,6 +107,8 @@ static void sample(const struct sc_tracker *t, const struct cost_opts *o, struct
 
 	if (sc_summary_collect(&s, t, &o->policy))
 		return;
+	ts->conn_sum += (double)scope_connections(&s, o);
+	ts->conn_samples++;
 	for (i = 0; i < s.nprocs; i++) {
 		if (o->filter.pid && s.procs[i].pid != o->filter.pid)
 			continue;
@@ -104,6 +133,8 @@ static double observe(const struct sc_tracker *t, const struct cost_opts *o,
 	sc_info("watching activity and sampling memory for %.1fs (Ctrl-C reports early)",
 		o->observe_s);
 	sigemptyset(&sa.sa_mask);
+	if (!sc_tracker_read_counters(t, &ts->c0))
+		ts->t0_ns = sc_mono_ns();
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	while (!stop_observing && (now = ((double)sc_mono_ns() / 1e9)) < end) {
@@ -122,6 +153,8 @@ static double observe(const struct sc_tracker *t, const struct cost_opts *o,
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	if (ts->t0_ns && !sc_tracker_read_counters(t, &ts->c1))
+		ts->t1_ns = sc_mono_ns();
 	return ((double)sc_mono_ns() / 1e9) - start;
 }
 
@@ -173,8 +206,46 @@ static struct sc_cost_proc_input *measure(const struct sc_view *v, const struct 
 	return in;
 }
 
-static int report(const struct sc_snapshot *snap, const struct cost_opts *o,
-		  const struct rss_tracks *ts, double observed_s)
+struct snap_scope {
+	__u64 attached_ns;     /* when the programs were attached (CLOCK_MONOTONIC) */
+	__u64 connections;     /* in the report's scope, now */
+	bool whole_host;
+};
+
+/*
+ * Traffic rates for the managed bill: over the observation when there was
+ * one; else since sockcostd attached its programs, from their counters.
+ * Messages are counted per host; connections in the report's scope.
+ */
+static bool traffic_rates(const struct sc_tracker *t, const struct snap_scope *sc,
+			  const struct rss_tracks *ts, struct sc_traffic_rates *r, const char **source)
+{
+	struct sc_counters now;
+	__u64 now_ns;
+
+	if (ts->t1_ns && ts->conn_samples) {
+		sc_traffic_rates(&ts->c0, ts->t0_ns, &ts->c1, ts->t1_ns, r);
+		r->connections = ts->conn_sum / (double)ts->conn_samples;
+		*source = "observed";
+		return r->seconds > 0;
+	}
+	if (!sc_tracker_uses_pinned(t) || sc_tracker_read_counters(t, &now))
+		return false;
+	now_ns = sc_mono_ns();
+	if (!sc->attached_ns || now_ns <= sc->attached_ns)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->seconds = (double)(now_ns - sc->attached_ns) / 1e9;
+	r->messages_per_s = (double)(now.messages[0] + now.messages[1]) / r->seconds;
+	/* Scoped reports take the connections held now: the counters are the host's. */
+	r->connections = sc->whole_host ? sc_connection_seconds(&now, now_ns) / r->seconds
+					: (double)sc->connections;
+	*source = "sockcostd";
+	return true;
+}
+
+static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
+		  const struct cost_opts *o, const struct rss_tracks *ts, double observed_s)
 {
 	struct sc_slab_sizes slab;
 	struct sc_cost_host_input host;
@@ -203,6 +274,15 @@ static int report(const struct sc_snapshot *snap, const struct cost_opts *o,
 		.report = &r, .slab = &slab, .pid = o->filter.pid, .port = o->filter.port,
 		.observed_s = observed_s, .has_price = o->has_price, .ram_price = o->ram_price,
 	};
+	if (o->managed.has_messages || o->managed.has_connection_minutes) {
+		struct snap_scope sc = {
+			.attached_ns = snap->config.attached_ns, .connections = r.connections,
+			.whole_host = !o->filter.pid && o->filter.port < 0,
+		};
+
+		doc.managed = &o->managed;
+		doc.has_rates = traffic_rates(t, &sc, ts, &doc.rates, &doc.rates_source);
+	}
 	if (o->json)
 		sc_cost_write_json(&doc, stdout);
 	else
@@ -247,7 +327,7 @@ int cmd_cost(int argc, char **argv)
 	observed = observe(t, &o, &ts);
 	snap = sc_snapshot_take(t);
 	if (snap)
-		ret = report(snap, &o, &ts, observed);
+		ret = report(t, snap, &o, &ts, observed);
 	sc_snapshot_free(snap);
 	sc_tracker_close(t);
 	free(ts.t);

@@ -27,6 +27,11 @@ const char cost_usage[] =
 	"  -j, --json                one JSON document instead of text\n"
 	"  -w, --whatif SECS[,SECS]  idle timeouts to price besides 60,180,300,900\n"
 	"  -r, --ram-price PRICE     RAM price per GiB and month: adds monthly costs\n"
+	"  -M, --managed-price per_million_messages=X,per_million_connection_minutes=Y\n"
+	"                            a managed real-time service's prices (either or\n"
+	"                            both): adds its monthly bill for the traffic\n"
+	"                            observed (--observe, or sockcostd's counters)\n"
+	"                            beside the self-hosted cost (--ram-price)\n"
 	"  -L, --app-limit COMM=N    the application holds at most N connections\n"
 	"      --app-limit PID=N     (nginx worker_connections, Redis maxclients,\n"
 	"                            PostgreSQL max_connections for all its backends\n"
@@ -48,7 +53,9 @@ const char cost_usage[] =
 	"  sockcost cost\n"
 	"  sockcost cost --port 8080 --observe 60 --heartbeat-bytes 8 --ram-price 4.5\n"
 	"  sockcost cost --json --whatif 30,120 | jq '.whatif'\n"
-	"  sockcost cost --port 5432 --app-limit postgres=100\n";
+	"  sockcost cost --port 5432 --app-limit postgres=100\n"
+	"  sockcost cost --observe 60 --ram-price 4 \\\n"
+	"      --managed-price per_million_messages=1,per_million_connection_minutes=0.25\n";
 
 #define MAX_WHATIF_S (365u * 86400)
 #define MAX_PRICE 1e9
@@ -118,6 +125,7 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 		{ "whatif", required_argument, NULL, 'w' },
 		{ "ram-price", required_argument, NULL, 'r' },
 		{ "app-limit", required_argument, NULL, 'L' },
+		{ "managed-price", required_argument, NULL, 'M' },
 		{ "idle-after", required_argument, NULL, 'a' },
 		{ "heartbeat-bytes", required_argument, NULL, 'b' },
 		{ "observe", required_argument, NULL, 'o' },
@@ -131,7 +139,7 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 	defaults(o);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:P:w:r:L:a:b:o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jp:P:w:r:L:M:a:b:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -157,6 +165,14 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 			}
 			o->has_price = true;
 			o->ram_price = v;
+			break;
+		case 'M':
+			if (sc_managed_price_parse(optarg, &o->managed)) {
+				snprintf(err, errlen, "invalid --managed-price '%s': expected "
+					 "per_million_messages=X,per_million_connection_minutes=Y "
+					 "(either or both, prices >= 0)", optarg);
+				return ARGS_ERROR;
+			}
 			break;
 		case 'L':
 			if (o->napp_limits == COST_MAX_APP_LIMITS) {

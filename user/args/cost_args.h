@@ -9,6 +9,7 @@
 #include "cost.h"
 #include "idle.h"
 #include "app_limit.h"
+#include "managed.h"
 #include "args_common.h"
 #include "view.h"
 
@@ -24,6 +25,7 @@ struct cost_opts {
 	size_t nwhatif;
 	bool has_price;
 	double ram_price;                 /* per GiB-month */
+	struct sc_managed_price managed;  /* --managed-price; neither part: not asked */
 	struct sc_app_limit app_limits[COST_MAX_APP_LIMITS]; /* --app-limit, in order given */
 	size_t napp_limits;
 };

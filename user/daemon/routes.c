@@ -136,6 +136,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	t0 = ((double)sc_mono_ns() / 1e9);
 	/* The walker keeps it current; a scrape only copies (collector.h). */
 	err = sc_collector_latest(d->collector, &sum, &walks, &costs, &ncosts);
+	in.now_ns = sc_mono_ns();
 	self.collect_seconds = (double)walks.last_walk_ns / 1e9;
 	self.walk_timestamp_seconds = (double)walks.last_walk_wall_ns / 1e9;
 	self.walk_interval_seconds = d->interval_s;

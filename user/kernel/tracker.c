@@ -629,6 +629,11 @@ enum sc_hook sc_tracker_hook(const struct sc_tracker *t)
 	return t->hook;
 }
 
+bool sc_tracker_uses_pinned(const struct sc_tracker *t)
+{
+	return t->uses_pinned;
+}
+
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind)
 {
 	return t->link_fd[iter_role[kind]];
@@ -691,6 +696,10 @@ int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum
 		sum->opened += percpu[i].opened;
 		sum->closed += percpu[i].closed;
 		sum->storage_failed += percpu[i].storage_failed;
+		sum->conn_closed_us += percpu[i].conn_closed_us;
+		sum->conn_start_us += percpu[i].conn_start_us;
+		sum->messages[0] += percpu[i].messages[0];
+		sum->messages[1] += percpu[i].messages[1];
 	}
 	free(percpu);
 	return 0;

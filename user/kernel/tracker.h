@@ -43,6 +43,8 @@ struct sc_tracker *sc_tracker_open(const struct sc_tracker_opts *opts);
 void sc_tracker_close(struct sc_tracker *t);
 
 enum sc_hook sc_tracker_hook(const struct sc_tracker *t);
+/* True when the programs and maps are sockcostd's pinned ones (their counters span its life). */
+bool sc_tracker_uses_pinned(const struct sc_tracker *t);
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
 /* The change ring's maps (sockcost.h, struct sc_change); the tracker keeps them. */

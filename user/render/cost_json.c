@@ -330,6 +330,59 @@ static void write_host(struct jw *w, const struct sc_cost_report *r)
 	jw_object_end(w);
 }
 
+static void write_or_null(struct jw *w, bool known, double v, int decimals)
+{
+	if (known)
+		jw_double(w, v, decimals);
+	else
+		jw_null(w);
+}
+
+/* The managed service's monthly bill for the traffic seen, beside the self-hosted cost. */
+static void write_managed(struct jw *w, const struct sc_cost_doc *d)
+{
+	const struct sc_managed_price *p = d->managed;
+	const struct sc_cost_report *r = d->report;
+	struct sc_managed_bill b;
+
+	sc_managed_bill(p, &d->rates, &b);
+	jw_object_begin(w);
+	JW_KEY(w, "per_million_messages");
+	write_or_null(w, p->has_messages, p->per_million_messages, 4);
+	JW_KEY(w, "per_million_connection_minutes");
+	write_or_null(w, p->has_connection_minutes, p->per_million_connection_minutes, 4);
+	JW_KEY(w, "rates_source");
+	if (d->has_rates)
+		jw_string(w, d->rates_source);
+	else
+		jw_null(w);
+	JW_KEY(w, "rates_seconds");
+	write_or_null(w, d->has_rates, d->rates.seconds, 1);
+	JW_KEY(w, "messages_per_s");
+	write_or_null(w, d->has_rates, d->rates.messages_per_s, 3);
+	JW_KEY(w, "messages_scope");
+	jw_string(w, "host");
+	JW_KEY(w, "connections");
+	write_or_null(w, d->has_rates, d->rates.connections, 1);
+	JW_KEY(w, "messages_per_month");
+	write_or_null(w, d->has_rates, b.messages, 0);
+	JW_KEY(w, "connection_minutes_per_month");
+	write_or_null(w, d->has_rates, b.connection_minutes, 0);
+	JW_KEY(w, "monthly_cost");
+	write_or_null(w, d->has_rates, b.total, 2);
+	JW_KEY(w, "self_hosted_monthly_cost");
+	write_or_null(w, d->has_price, sc_cost_monthly((double)(r->kernel_fixed_bytes +
+							  r->kernel_buffer_bytes) +
+						 r->memory_per_connection * (double)r->connections,
+						 d->ram_price), 2);
+	JW_KEY(w, "why_not");
+	if (d->has_rates)
+		jw_null(w);
+	else
+		jw_string(w, SC_MANAGED_NO_RATES);
+	jw_object_end(w);
+}
+
 void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
@@ -401,6 +454,11 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 	jw_array_end(w);
 	JW_KEY(w, "whatif_note");
 	jw_string(w, SC_COST_WHATIF_NOTE);
+	JW_KEY(w, "managed");
+	if (d->managed)
+		write_managed(w, d);
+	else
+		jw_null(w);
 	jw_object_end(w);
 	jw_flush(w);
 	fputc('\n', out);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cost.h"
+#include "managed.h"
 
 /* What the document says besides the report: scope, price, how it was measured. */
 struct sc_cost_doc {
@@ -16,6 +17,10 @@ struct sc_cost_doc {
 	double observed_s;     /* how long activity and RSS were watched */
 	bool has_price;
 	double ram_price;      /* per GiB-month */
+	const struct sc_managed_price *managed; /* NULL: not asked */
+	bool has_rates;        /* traffic rates measured (else the bill is unknown) */
+	struct sc_traffic_rates rates;
+	const char *rates_source; /* "observed" or "sockcostd" */
 };
 
 /* The `sockcost cost --json` document. */

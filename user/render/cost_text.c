@@ -188,6 +188,39 @@ static void render_whatif(const struct sc_cost_doc *d, FILE *out)
 	fprintf(out, "(%s)\n", SC_COST_WHATIF_NOTE);
 }
 
+static void render_managed(const struct sc_cost_doc *d, FILE *out)
+{
+	const struct sc_cost_report *r = d->report;
+	struct sc_managed_bill b;
+
+	if (!d->managed)
+		return;
+	fputs("\nManaged service for this traffic (your prices), per month:\n", out);
+	if (!d->has_rates) {
+		fprintf(out, "  not priced: %s\n", SC_MANAGED_NO_RATES);
+		return;
+	}
+	sc_managed_bill(d->managed, &d->rates, &b);
+	fprintf(out, "  rates %s over %.0fs: %.1f messages/s (host), %.1f connections\n",
+		d->rates_source, d->rates.seconds, d->rates.messages_per_s, d->rates.connections);
+	if (d->managed->has_messages)
+		fprintf(out, "  %14.0f messages            x %.4f per million = %10.2f\n",
+			b.messages, d->managed->per_million_messages, b.messages_cost);
+	if (d->managed->has_connection_minutes)
+		fprintf(out, "  %14.0f connection-minutes  x %.4f per million = %10.2f\n",
+			b.connection_minutes, d->managed->per_million_connection_minutes,
+			b.connection_minutes_cost);
+	fprintf(out, "  managed total %.2f", b.total);
+	if (d->has_price)
+		fprintf(out, "; self-hosted memory for these connections %.2f (kernel and "
+			"application memory at %.2f per GiB-month; servers, fds and bandwidth "
+			"not included)",
+			sc_cost_monthly((double)(r->kernel_fixed_bytes + r->kernel_buffer_bytes) +
+						r->memory_per_connection * (double)r->connections,
+					d->ram_price), d->ram_price);
+	fputc('\n', out);
+}
+
 void render_cost(const struct sc_cost_doc *d, FILE *out)
 {
 	render_scope(d, out);
@@ -195,4 +228,5 @@ void render_cost(const struct sc_cost_doc *d, FILE *out)
 	render_processes(d, out);
 	render_host(d, out);
 	render_whatif(d, out);
+	render_managed(d, out);
 }

@@ -4,6 +4,7 @@
 
 #include "common.h"
 #include "json_writer.h"
+#include "managed.h"
 #include "metrics.h"
 #include "names.h"
 #include "sockcost.h"
@@ -63,7 +64,7 @@ static void label(FILE *f, const char *name, const char *value)
 	fputc('"', f);
 }
 
-static void host_metrics(FILE *f, const struct sc_summary *s)
+static void host_metrics(FILE *f, const struct sc_summary *s, __u64 now_ns)
 {
 	const struct sc_idle_hist *h = &s->idle_hist;
 	__u64 cum = 0;
@@ -81,6 +82,19 @@ static void host_metrics(FILE *f, const struct sc_summary *s)
 	counter_u64(f, "sockcost_connections_closed_total",
 		    "TCP connections that left ESTABLISHED since the programs were loaded.",
 		    s->counters.closed);
+	family(f, "sockcost_connection_seconds_total", "counter",
+	       "Time TCP connections spent established since the programs were loaded, closed "
+	       "and live (rate(): average concurrent connections; connections from before "
+	       "sockcost count from when it first saw them).");
+	fprintf(f, "sockcost_connection_seconds_total %.3f\n", sc_connection_seconds(&s->counters,
+										    now_ns));
+	family(f, "sockcost_messages_total", "counter",
+	       "Payload send/receive calls larger than the heartbeat size: a call is not always "
+	       "one application message (writev, partial reads), and heartbeats are left out.");
+	fprintf(f, "sockcost_messages_total{direction=\"received\"} %llu\n",
+		(unsigned long long)s->counters.messages[0]);
+	fprintf(f, "sockcost_messages_total{direction=\"sent\"} %llu\n",
+		(unsigned long long)s->counters.messages[1]);
 	gauge_u64(f, "sockcost_socket_memory_bytes",
 		  "Kernel memory held by TCP socket queues and forward allocation.",
 		  s->socket_memory_bytes);
@@ -346,7 +360,7 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 {
 	if (in->summary) {
-		host_metrics(out, in->summary);
+		host_metrics(out, in->summary, in->now_ns);
 		process_metrics(out, in);
 		port_metrics(out, in->summary);
 	}
