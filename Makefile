@@ -1,6 +1,8 @@
 # sockcost build. `make` builds build/sockcost; `make V=1` shows commands.
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
+# run, test and bench call $(MAKE) again: no "Entering directory" lines.
+MAKEFLAGS += --no-print-directory
 
 BUILD     ?= build
 CLANG     ?= clang
@@ -106,7 +108,7 @@ deps:
 	fi; \
 	echo "installing: $$missing"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && \
-	case " $$missing " in *" prometheus "*) $(MAKE) --no-print-directory quiet-prometheus;; esac
+	case " $$missing " in *" prometheus "*) $(MAKE) quiet-prometheus;; esac
 
 # The prometheus package starts its own server (:9090) and node exporter
 # (:9100) at install and boot; the tests start their own Prometheus. Only run
