@@ -82,12 +82,12 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml
 
-.PHONY: all deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
+.PHONY: all man deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
 
-all: $(BUILD)/sockcost $(BUILD)/sockcostd
+all: $(BUILD)/sockcost $(BUILD)/sockcostd man
 
 help:
-	@echo "make          build build/sockcost and build/sockcostd"
+	@echo "make          build build/sockcost, build/sockcostd and their man pages (build/man)"
 	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
 	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
@@ -224,6 +224,29 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka -lz -lm -lpthread -o $@
+
+# Man pages, generated from each command's --help (tools/mkman.sh): one for
+# sockcost, one per sockcost command, one for sockcostd.
+CLI_COMMANDS := snapshot top cost
+MAN_DIR   := $(BUILD)/man
+MAN1      := $(MAN_DIR)/sockcost.1 $(CLI_COMMANDS:%=$(MAN_DIR)/sockcost-%.1)
+MAN8      := $(MAN_DIR)/sockcostd.8
+man: $(MAN1) $(MAN8)
+
+$(MAN_DIR)/sockcost.1: $(BUILD)/sockcost tools/mkman.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/mkman.sh -a '$(foreach c,$(CLI_COMMANDS),sockcost-$(c)(1)) sockcostd(8)' 1 $< > $@
+
+$(MAN_DIR)/sockcost-%.1: $(BUILD)/sockcost tools/mkman.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/mkman.sh -a 'sockcost(1) sockcostd(8)' 1 $< $* > $@
+
+$(MAN_DIR)/sockcostd.8: $(BUILD)/sockcostd tools/mkman.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/mkman.sh -a 'sockcost(1)' 8 $< > $@
 
 clean:
 	rm -rf $(BUILD)
