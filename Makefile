@@ -82,7 +82,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml
 
-.PHONY: all man deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
+.PHONY: all man install uninstall deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd man
 
@@ -93,6 +93,7 @@ help:
 	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
 	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
+	@echo "make install  install under PREFIX (default /usr/local; DESTDIR for staging); make uninstall"
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PKGS); do \
@@ -247,6 +248,36 @@ $(MAN_DIR)/sockcostd.8: $(BUILD)/sockcostd tools/mkman.sh
 	$(call msg,MAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)tools/mkman.sh -a 'sockcost(1)' 8 $< > $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging dir]: sockcost to
+# BINDIR, sockcostd to SBINDIR, the man pages to MANDIR and the systemd unit
+# to SYSTEMD_UNIT_DIR with ExecStart pointing at SBINDIR (the file in deploy/
+# names /usr/local/sbin). Nothing is enabled or started.
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+INSTALL   ?= install
+UNIT      := deploy/systemd/sockcostd.service
+
+install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	$(INSTALL) -m 0755 $(BUILD)/sockcost $(DESTDIR)$(BINDIR)/sockcost
+	$(INSTALL) -m 0755 $(BUILD)/sockcostd $(DESTDIR)$(SBINDIR)/sockcostd
+	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+	sed 's|/usr/local/sbin/sockcostd|$(SBINDIR)/sockcostd|g' $(UNIT) \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
+
+# Only the files install wrote; stop the service first (systemctl disable --now sockcostd).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockcost $(DESTDIR)$(SBINDIR)/sockcostd \
+		$(MAN1:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man1/%) \
+		$(MAN8:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man8/%) \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
 
 clean:
 	rm -rf $(BUILD)
