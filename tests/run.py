@@ -3,7 +3,8 @@
 
 Unit tests: each build/tests/test_* cmocka binary. Integration and end-to-end
 tests: pytest over tests/integration and tests/e2e (BPF, root; the e2e test
-runs a Node.js WebSocket server). Under CI=true a skipped test counts as a
+runs a Node.js WebSocket server) and tests/install (make install into a
+staging directory; no root). Under CI=true a skipped test counts as a
 failure, since CI must really load and attach the BPF programs."""
 import argparse
 import glob
@@ -34,7 +35,7 @@ def run_cmocka(binary):
 def run_pytest(python, args):
     # --durations: the slowest tests are named in every run, so slow ones get seen.
     cmd = [python, "-m", "pytest", "-q", "-rfEs", "--durations=15", os.path.join(HERE, "integration"),
-           os.path.join(HERE, "e2e"), *args]
+           os.path.join(HERE, "e2e"), os.path.join(HERE, "install"), *args]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     sys.stdout.write(r.stdout + r.stderr)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
