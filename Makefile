@@ -82,7 +82,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml
 
-.PHONY: all man install uninstall deps run test unit-bins test-helpers bench vmlinux clean help quiet-prometheus
+.PHONY: all man install uninstall deps run test tsan tsan-bins unit-bins test-helpers bench vmlinux clean help quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd man
 
@@ -90,7 +90,8 @@ help:
 	@echo "make          build build/sockcost, build/sockcostd and their man pages (build/man)"
 	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
-	@echo "make test     deps, build, unit and BPF integration tests (root for BPF tests)"
+	@echo "make test     deps, build, unit and BPF integration tests, daemon tests under TSan (root for BPF tests)"
+	@echo "make tsan     only the daemon tests, against sockcostd and sockcost built with ThreadSanitizer"
 	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
 	@echo "make install  install under PREFIX (default /usr/local; DESTDIR for staging); make uninstall"
@@ -130,8 +131,22 @@ run: deps
 	$(BUILD)/sockcost snapshot
 
 test: deps
-	$(MAKE) all unit-bins test-helpers
-	$(PYTHON) tests/run.py --build $(BUILD)
+	$(MAKE) all unit-bins test-helpers tsan-bins
+	$(PYTHON) tests/run.py --build $(BUILD) --tsan $(TSAN_BUILD)
+
+# ThreadSanitizer: sockcostd and sockcost from the same sources and layer
+# rules in their own build directory; the daemon tests run against them and
+# any TSan report fails (tests/run.py --tsan). -Wno-tsan: the change ring's
+# reader (user/model/changes.c) fences reads of slots the BPF programs write,
+# a fence gcc's TSan does not model, and the kernel's side it cannot see.
+TSAN_BUILD  := $(BUILD)/tsan
+TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
+tsan-bins:
+	$(MAKE) BUILD=$(TSAN_BUILD) CFLAGS='$(TSAN_CFLAGS)' $(TSAN_BUILD)/sockcost $(TSAN_BUILD)/sockcostd
+
+tsan: deps
+	$(MAKE) tsan-bins
+	$(PYTHON) tests/run.py --build $(BUILD) --tsan $(TSAN_BUILD) --tsan-only
 
 unit-bins: $(UNIT_BINS)
 
