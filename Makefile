@@ -1,6 +1,8 @@
 # sockcost build. `make` builds build/sockcost; `make V=1` shows commands.
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
+# run, test and bench call $(MAKE) again: no "Entering directory" lines.
+MAKEFLAGS += --no-print-directory
 
 BUILD     ?= build
 CLANG     ?= clang
@@ -81,18 +83,20 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
 	postgresql nginx
 
-.PHONY: all deps run check test unit-bins test-helpers bench vmlinux clean help quiet-services quiet-prometheus
+.PHONY: all man install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench vmlinux clean help quiet-services quiet-prometheus
 
-all: $(BUILD)/sockcost $(BUILD)/sockcostd
+all: $(BUILD)/sockcost $(BUILD)/sockcostd man
 
 help:
-	@echo "make          build build/sockcost and build/sockcostd"
+	@echo "make          build build/sockcost, build/sockcostd and their man pages (build/man)"
 	@echo "make deps     install missing Debian/Ubuntu packages (root), or print the apt-get line"
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
-	@echo "make check    build, unit and command-line tests: no root, no BPF, no network"
-	@echo "make test     deps, build, unit, command-line, BPF integration and e2e tests (root; CI)"
+	@echo "make check    build, unit, command-line and install tests: no root, no BPF, no network"
+	@echo "make test     deps, build, unit, command-line, BPF integration and e2e tests, daemon tests under TSan (root; CI)"
+	@echo "make tsan     only the daemon tests, against sockcostd and sockcost built with ThreadSanitizer"
 	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
+	@echo "make install  install under PREFIX (default /usr/local; DESTDIR for staging); make uninstall"
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PKGS); do \
@@ -144,8 +148,22 @@ check:
 	$(PYTHON) tests/run.py --check --build $(BUILD)
 
 test: deps
-	$(MAKE) all unit-bins test-helpers
-	$(PYTHON) tests/run.py --build $(BUILD)
+	$(MAKE) all unit-bins test-helpers tsan-bins
+	$(PYTHON) tests/run.py --build $(BUILD) --tsan $(TSAN_BUILD)
+
+# ThreadSanitizer: sockcostd and sockcost from the same sources and layer
+# rules in their own build directory; the daemon tests run against them and
+# any TSan report fails (tests/run.py --tsan). -Wno-tsan: the change ring's
+# reader (user/model/changes.c) fences reads of slots the BPF programs write,
+# a fence gcc's TSan does not model, and the kernel's side it cannot see.
+TSAN_BUILD  := $(BUILD)/tsan
+TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
+tsan-bins:
+	$(MAKE) BUILD=$(TSAN_BUILD) CFLAGS='$(TSAN_CFLAGS)' $(TSAN_BUILD)/sockcost $(TSAN_BUILD)/sockcostd
+
+tsan: deps
+	$(MAKE) tsan-bins
+	$(PYTHON) tests/run.py --build $(BUILD) --tsan $(TSAN_BUILD) --tsan-only
 
 unit-bins: $(UNIT_BINS)
 
@@ -239,6 +257,59 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka -lz -lm -lpthread -o $@
+
+# Man pages, generated from each command's --help (tools/mkman.sh): one for
+# sockcost, one per sockcost command, one for sockcostd.
+CLI_COMMANDS := snapshot top cost
+MAN_DIR   := $(BUILD)/man
+MAN1      := $(MAN_DIR)/sockcost.1 $(CLI_COMMANDS:%=$(MAN_DIR)/sockcost-%.1)
+MAN8      := $(MAN_DIR)/sockcostd.8
+man: $(MAN1) $(MAN8)
+
+$(MAN_DIR)/sockcost.1: $(BUILD)/sockcost tools/mkman.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/mkman.sh -a '$(foreach c,$(CLI_COMMANDS),sockcost-$(c)(1)) sockcostd(8)' 1 $< > $@
+
+$(MAN_DIR)/sockcost-%.1: $(BUILD)/sockcost tools/mkman.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/mkman.sh -a 'sockcost(1) sockcostd(8)' 1 $< $* > $@
+
+$(MAN_DIR)/sockcostd.8: $(BUILD)/sockcostd tools/mkman.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/mkman.sh -a 'sockcost(1)' 8 $< > $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging dir]: sockcost to
+# BINDIR, sockcostd to SBINDIR, the man pages to MANDIR and the systemd unit
+# to SYSTEMD_UNIT_DIR with ExecStart pointing at SBINDIR (the file in deploy/
+# names /usr/local/sbin). Nothing is enabled or started.
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+INSTALL   ?= install
+UNIT      := deploy/systemd/sockcostd.service
+
+install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	$(INSTALL) -m 0755 $(BUILD)/sockcost $(DESTDIR)$(BINDIR)/sockcost
+	$(INSTALL) -m 0755 $(BUILD)/sockcostd $(DESTDIR)$(SBINDIR)/sockcostd
+	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+	sed 's|/usr/local/sbin/sockcostd|$(SBINDIR)/sockcostd|g' $(UNIT) \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
+
+# Only the files install wrote; stop the service first (systemctl disable --now sockcostd).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockcost $(DESTDIR)$(SBINDIR)/sockcostd \
+		$(MAN1:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man1/%) \
+		$(MAN8:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man8/%) \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
 
 clean:
 	rm -rf $(BUILD)

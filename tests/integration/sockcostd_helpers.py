@@ -106,6 +106,15 @@ class Daemon:
             self.proc.kill()
             self.proc.communicate(timeout=30)
 
+    @property
+    def sanitizer(self):
+        """The sanitizer runtime the daemon runs under ("tsan", "asan"), or None.
+
+        Its shadow memory and allocator count in RSS, so memory bounds do not apply."""
+        with open(f"/proc/{self.pid}/maps") as f:
+            maps = f.read()
+        return next((s for s in ("tsan", "asan") if f"/lib{s}.so" in maps), None)
+
     def rss_kb(self):
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:

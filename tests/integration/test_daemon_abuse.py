@@ -2,7 +2,8 @@
 connections, malformed request lines, a 1 MiB header and URL, unknown paths
 and methods, a body nobody asked for. Meanwhile and afterwards /metrics
 answers, the server closes the stalled connections itself (its 15 s
-timeout), and the daemon's memory has grown by less than RSS_GROWTH_BOUND_KB."""
+timeout), and the daemon's memory has grown by less than RSS_GROWTH_BOUND_KB
+(not checked under a sanitizer: RSS then holds its shadow memory)."""
 import socket
 import time
 
@@ -100,7 +101,10 @@ def test_abusive_clients():
             d.metrics()
         growth = d.rss_kb() - rss_before
         print(f"RSS {rss_before} KiB before, grew by {growth} KiB")
-        assert growth < RSS_GROWTH_BOUND_KB, f"RSS grew by {growth} KiB"
+        if d.sanitizer:
+            print(f"under {d.sanitizer}: RSS holds its shadow memory, the bound is not checked")
+        else:
+            assert growth < RSS_GROWTH_BOUND_KB, f"RSS grew by {growth} KiB"
         code, err = d.terminate()
         assert code == 0, err
     finally:
