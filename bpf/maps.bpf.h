@@ -47,6 +47,14 @@ struct {
 	__type(value, struct sc_change_head);
 } sc_change_head SEC(".maps") __weak;
 
+/* Written by sockcostd from userspace; here so it is created and pinned with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_ESTIMATES_MAX);
+	__type(key, __u32);
+	__type(value, struct sc_estimate);
+} sc_estimates SEC(".maps") __weak;
+
 static __always_inline struct sc_counters *sc_counters_this_cpu(void)
 {
 	__u32 zero = 0;

@@ -95,6 +95,22 @@ struct sc_counters {
 	__u64 messages[2];     /* [0] received, [1] sent: payload calls above the heartbeat size */
 };
 
+/*
+ * sockcostd's memory estimate for a process (pinned map sc_estimates, by
+ * pid), written by the daemon after each walk so that `sockcost cost` and
+ * `top` can use what it has learned across walks. No program touches it.
+ */
+#define SC_ESTIMATES_MAX 4096
+
+struct sc_estimate {
+	__s64 marginal_bytes;  /* private memory per connection, over growth */
+	__u64 spread_bytes;    /* interquartile range of the slopes */
+	__u32 samples;
+	__u32 pad;
+	__u64 connections;     /* the process's connections at the last sample */
+	__u64 updated_ns;      /* CLOCK_MONOTONIC */
+};
+
 /* One per TCP socket, from iter/tcp. */
 struct sc_tcp_record {
 	__u64 cookie;

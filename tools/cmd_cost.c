@@ -166,8 +166,24 @@ static int cmp_input(const void *a, const void *b)
 }
 
 /* What the report needs measured about each process of the view. */
-static struct sc_cost_proc_input *measure(const struct sc_view *v, const struct rss_tracks *ts,
-					  const struct cost_opts *o, struct sc_inode_set *epoll)
+/* What sockcostd learned across its walks, where this run did not watch long enough. */
+static void daemon_estimate(const struct sc_tracker *t, struct sc_cost_proc_input *in)
+{
+	struct sc_estimate e;
+
+	if (in->has_marginal || !sc_tracker_read_estimate(t, in->pid, &e))
+		return;
+	in->has_marginal = true;
+	in->marginal_from_daemon = true;
+	in->marginal = (struct sc_marginal_est){
+		.why = SC_MARGINAL_OK, .bytes = (double)e.marginal_bytes,
+		.spread = (double)e.spread_bytes, .samples = e.samples,
+	};
+}
+
+static struct sc_cost_proc_input *measure(const struct sc_tracker *t, const struct sc_view *v,
+					  const struct rss_tracks *ts, const struct cost_opts *o,
+					  struct sc_inode_set *epoll)
 {
 	struct sc_cost_proc_input *in = calloc(v->nprocs ? v->nprocs : 1, sizeof(*in));
 	size_t i, j;
@@ -186,6 +202,7 @@ static struct sc_cost_proc_input *measure(const struct sc_view *v, const struct 
 		for (j = 0; j < ts->n; j++)
 			if (ts->t[j].pid == p->pid)
 				in[i].has_marginal = sc_marginal_estimate(&ts->t[j].m, &in[i].marginal);
+		daemon_estimate(t, &in[i]);
 		app = sc_app_limit_find(o->app_limits, o->napp_limits, p->pid, p->comm);
 		if (app) {
 			in[i].has_app_limit = true;
@@ -262,7 +279,7 @@ static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
 		sc_err("out of memory");
 		return SC_EXIT_RUNTIME;
 	}
-	in = measure(&view, ts, o, &epoll);
+	in = measure(t, &view, ts, o, &epoll);
 	sc_host_limits_read(&host);
 	if (!in || sc_cost_build(&r, &view, &(struct sc_cost_inputs){
 			.slab = &slab, .epoll = &epoll, .procs = in, .nprocs = view.nprocs,

@@ -1,17 +1,31 @@
 """sockcostd's memory and capacity metrics on real servers, against the
 truth servers.py measures without sockcost (smaps_rollup, growth per
 connection, the servers' own caps) and the kernel's ListenDrops."""
+import json
+import os
 import socket
+import subprocess
 import time
+import uuid
+
+import pytest
 
 import servers
 from helpers import listener, port_of
-from sockcostd_helpers import Daemon, parse_metrics, value
+from helpers import SOCKCOST
+from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 from test_cost_servers import _listen_drops
 
 pg_server = servers.pg_server
 nginx_server = servers.nginx_server
 http_clients = servers.http_clients
+
+
+@pytest.fixture
+def pin_dir():
+    path = f"/sys/fs/bpf/sockcost-test-{uuid.uuid4().hex[:12]}"
+    yield path
+    subprocess.run([SOCKCOSTD, "--unload", "--pin-dir", path], capture_output=True)
 
 
 def series(samples, name, pid):
@@ -54,13 +68,14 @@ def test_prefork_backends_cost_a_process_each(pg_server, tmp_path):
         d.stop()
 
 
-def test_event_loop_marginal_across_walks(nginx_server, http_clients):
+def test_event_loop_marginal_across_walks(nginx_server, http_clients, pin_dir):
     """nginx: the daemon's marginal per worker, from its samples across
     walks while 2000 connections open, is within 25% of the growth
-    smaps_rollup shows."""
+    smaps_rollup shows; `sockcost cost`, next to the pinned daemon and
+    without watching anything itself, reports the daemon's estimate."""
     ngx = nginx_server(workers=2, worker_connections=8192)
     http_clients(ngx.port, 1000)
-    d = Daemon("--interval", "1")
+    d = Daemon("--interval", "1", "--pin-dir", pin_dir, pin=True)
     try:
         d.metrics()
         before = ngx.memory()
@@ -71,8 +86,13 @@ def test_event_loop_marginal_across_walks(nginx_server, http_clients):
         after = ngx.memory()
         conns_after = {w: len(p) for w, p in ngx.connections_by_worker().items()}
         samples = parse_metrics(d.metrics())
+        r = subprocess.run([SOCKCOST, "cost", "--json", "--port", str(ngx.port)],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, SOCKCOST_PIN_DIR=pin_dir))
     finally:
         d.stop()
+    assert r.returncode == 0, r.stderr
+    rows = {p["pid"]: p for p in json.loads(r.stdout)["processes"]}
     for pid in ngx.workers():
         added = conns_after[pid] - conns_before[pid]
         growth = (servers.private_bytes(after.per_pid[pid]) -
@@ -84,6 +104,11 @@ def test_event_loop_marginal_across_walks(nginx_server, http_clients):
         assert dict(labels)["basis"] == "marginal"
         assert abs(bytes_ - growth) <= 0.25 * growth
         assert value(samples, "sockcost_process_memory_per_connection_samples", pid=str(pid)) >= 8
+        # The CLI did not watch: the figure is the daemon's, from its pinned estimates.
+        row = rows[pid]
+        assert row["memory_basis"] == "marginal"
+        assert row["marginal"]["source"] == "sockcostd"
+        assert abs(row["memory_per_connection_bytes"] - bytes_) <= 1
 
 
 def test_listen_drops_metric():

@@ -80,7 +80,8 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 {
 	double avg = top_rss_per_conn(r), fdpct = top_fd_pct(r);
 	struct sc_marginal_est est;
-	bool has_marginal = top_frame_marginal(f, r->pid, &est);
+	bool from_daemon;
+	bool has_marginal = top_frame_marginal(f, r->pid, &est, &from_daemon);
 	char why[64];
 
 	jw_object_begin(w);
@@ -116,6 +117,11 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 	json_rate(w, "memory_marginal_per_connection_bytes", has_marginal, est.bytes);
 	JW_KEY(w, "memory_samples");
 	jw_uint(w, est.samples);
+	JW_KEY(w, "memory_marginal_source");
+	if (has_marginal)
+		jw_string(w, from_daemon ? "sockcostd" : "top");
+	else
+		jw_null(w);
 	JW_KEY(w, "memory_marginal_why");
 	if (has_marginal)
 		jw_null(w);

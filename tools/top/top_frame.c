@@ -10,6 +10,7 @@
 #include "snapshot.h"
 #include "snapshot_take.h"
 #include "top_frame.h"
+#include "tracker.h"
 #include "top_rows.h"
 #include "view.h"
 
@@ -46,6 +47,7 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	size_t nprocs = 0, nports = 0;
 	int err;
 
+	f->t = t;
 	err = sc_summary_live_collect(&f->live, &sum, t, policy);
 	if (err)
 		return err;
@@ -190,13 +192,21 @@ void top_frame_read_rss(struct top_frame *f, const size_t *order, size_t from, s
 	}
 }
 
-bool top_frame_marginal(const struct top_frame *f, __u32 pid, struct sc_marginal_est *e)
+bool top_frame_marginal(const struct top_frame *f, __u32 pid, struct sc_marginal_est *e,
+			bool *from_daemon)
 {
 	const struct sc_marginal *m = top_history_marginal(&f->hist, pid);
+	struct sc_estimate d;
 
-	if (!m) {
+	*from_daemon = false;
+	if (m && sc_marginal_estimate(m, e))
+		return true;
+	if (!m)
 		*e = (struct sc_marginal_est){ .why = SC_MARGINAL_FEW_SAMPLES };
+	if (!f->t || !sc_tracker_read_estimate(f->t, pid, &d))
 		return false;
-	}
-	return sc_marginal_estimate(m, e);
+	*from_daemon = true;
+	*e = (struct sc_marginal_est){ .why = SC_MARGINAL_OK, .bytes = (double)d.marginal_bytes,
+				       .spread = (double)d.spread_bytes, .samples = d.samples };
+	return true;
 }

@@ -27,6 +27,7 @@ struct top_scope {
  */
 struct top_frame {
 	unsigned long number;           /* frames collected so far */
+	const struct sc_tracker *t;     /* of the last collect: the daemon's estimates */
 	struct sc_summary_live live;    /* the walk, kept up to date between walks */
 	struct sc_summary sum;
 	bool have_sum;
@@ -61,8 +62,13 @@ int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
  * not read yet this frame, and feeds private memory to the marginal estimate. */
 void top_frame_read_rss(struct top_frame *f, const size_t *order, size_t from, size_t count);
 
-/* Marginal private memory per connection of pid; false (with the reason in e) while the samples cannot tell. */
-bool top_frame_marginal(const struct top_frame *f, __u32 pid, struct sc_marginal_est *e);
+/*
+ * Marginal private memory per connection of pid: top's own samples, else
+ * sockcostd's when top reads its pinned state (*from_daemon). False, with
+ * the reason in e, while neither can tell.
+ */
+bool top_frame_marginal(const struct top_frame *f, __u32 pid, struct sc_marginal_est *e,
+			bool *from_daemon);
 
 /* True when sorting by col needs RSS of every row, not just the visible ones. */
 bool top_col_needs_rss(enum top_col col);

@@ -178,6 +178,7 @@ static int draw_process_detail(struct top_ui *ui, int y)
 	char line[512], rss[32], avg[32], lim[32], tmp[32], marg[96], why[64];
 	struct sc_marginal_est est;
 	struct top_row *p = NULL;
+	bool from_daemon;
 	size_t i;
 
 	if (f->scope.port >= 0 || f->scope.npids != 1)
@@ -192,9 +193,10 @@ static int draw_process_detail(struct top_ui *ui, int y)
 
 		top_frame_read_rss(f, &idx, 0, 1);
 	}
-	if (top_frame_marginal(f, p->pid, &est))
-		snprintf(marg, sizeof(marg), "%s%s/conn", est.bytes < 0 ? "-" : "",
-			 fmt_bytes((__u64)(est.bytes < 0 ? -est.bytes : est.bytes), tmp, sizeof(tmp)));
+	if (top_frame_marginal(f, p->pid, &est, &from_daemon))
+		snprintf(marg, sizeof(marg), "%s%s/conn%s", est.bytes < 0 ? "-" : "",
+			 fmt_bytes((__u64)(est.bytes < 0 ? -est.bytes : est.bytes), tmp, sizeof(tmp)),
+			 from_daemon ? " from sockcostd" : "");
 	else
 		snprintf(marg, sizeof(marg), "not measured (%s)",
 			 sc_marginal_why_text(&est, why, sizeof(why)));

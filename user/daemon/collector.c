@@ -29,6 +29,32 @@ struct sc_collector {
 	struct sc_mem_history history; /* the walker's own */
 };
 
+/* The marginal estimates, pinned for `sockcost cost` and `top` to use (sc_estimates). */
+static void share_estimates(struct sc_collector *c, const struct sc_summary *s,
+			    const struct sc_proc_cost *costs, size_t n)
+{
+	struct sc_estimate *e = calloc(n ? n : 1, sizeof(*e));
+	__u32 *pids = calloc(n ? n : 1, sizeof(*pids));
+	__u64 now = sc_clock_ns(CLOCK_MONOTONIC);
+	size_t i, k = 0;
+
+	for (i = 0; e && pids && i < n; i++) {
+		if (!costs[i].has_marginal)
+			continue;
+		pids[k] = s->procs[i].pid;
+		e[k++] = (struct sc_estimate){
+			.marginal_bytes = (__s64)costs[i].marginal.bytes,
+			.spread_bytes = (__u64)costs[i].marginal.spread,
+			.samples = (__u32)costs[i].marginal.samples,
+			.connections = s->procs[i].connections, .updated_ns = now,
+		};
+	}
+	if (e && pids && sc_tracker_write_estimates(c->t, pids, e, k))
+		sc_debug("cannot share memory estimates with the CLI");
+	free(e);
+	free(pids);
+}
+
 /* One walk: summary for scrapes, then events from the same records. */
 static void walk_once(struct sc_collector *c)
 {
@@ -57,6 +83,7 @@ static void walk_once(struct sc_collector *c)
 			costs = NULL;
 			ncosts = 0;
 		}
+		share_estimates(c, &s, costs, ncosts);
 	}
 	pthread_mutex_lock(&c->lock);
 	if (err) {

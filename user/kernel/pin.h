@@ -19,6 +19,7 @@ const char *sc_pin_dir(const char *dir);
 #define SC_PIN_MAP_COUNTERS "map_counters"
 #define SC_PIN_MAP_CHANGES "map_changes"
 #define SC_PIN_MAP_CHANGE_HEAD "map_change_head"
+#define SC_PIN_MAP_ESTIMATES "map_estimates"
 
 /*
  * Creates dir (0700) on bpffs, mounting bpffs on /sys/fs/bpf if dir is

@@ -38,17 +38,17 @@ static const enum link_role iter_role[SC_ITER_COUNT] = {
 	[SC_ITER_CONN] = L_ITER_CONN,
 };
 
-enum map_role { M_STATES, M_CONFIG, M_COUNTERS, M_CHANGES, M_CHANGE_HEAD, M_COUNT };
+enum map_role { M_STATES, M_CONFIG, M_COUNTERS, M_CHANGES, M_CHANGE_HEAD, M_ESTIMATES, M_COUNT };
 
 static const char *const map_pin_name[M_COUNT] = {
 	SC_PIN_MAP_STATES, SC_PIN_MAP_CONFIG, SC_PIN_MAP_COUNTERS, SC_PIN_MAP_CHANGES,
-	SC_PIN_MAP_CHANGE_HEAD,
+	SC_PIN_MAP_CHANGE_HEAD, SC_PIN_MAP_ESTIMATES,
 };
 
 /* Value sizes a pinned map must have to be read as ours: a second guard after the ABI. */
 static const __u32 map_value_size[M_COUNT] = {
 	sizeof(struct sc_sock_state), sizeof(struct sc_config), sizeof(struct sc_counters),
-	sizeof(struct sc_change), sizeof(struct sc_change_head),
+	sizeof(struct sc_change), sizeof(struct sc_change_head), sizeof(struct sc_estimate),
 };
 
 struct sc_tracker {
@@ -105,6 +105,7 @@ static struct bpf_map *skel_map(struct sockcost *s, enum map_role r)
 	case M_COUNTERS: return s->maps.sc_counters;
 	case M_CHANGES: return s->maps.sc_changes;
 	case M_CHANGE_HEAD: return s->maps.sc_change_head;
+	case M_ESTIMATES: return s->maps.sc_estimates;
 	case M_COUNT: break;
 	}
 	return NULL;
@@ -632,6 +633,41 @@ enum sc_hook sc_tracker_hook(const struct sc_tracker *t)
 bool sc_tracker_uses_pinned(const struct sc_tracker *t)
 {
 	return t->uses_pinned;
+}
+
+int sc_tracker_write_estimates(const struct sc_tracker *t, const __u32 *pids,
+			       const struct sc_estimate *e, size_t n)
+{
+	int fd = t->map_fd[M_ESTIMATES];
+	__u32 key, next, *stale = NULL;
+	size_t i, nstale = 0;
+	int err = 0;
+
+	/* Forget processes no longer estimated: pids are reused. */
+	stale = calloc(SC_ESTIMATES_MAX, sizeof(*stale));
+	if (!stale)
+		return -ENOMEM;
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err && nstale < SC_ESTIMATES_MAX;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		for (i = 0; i < n && pids[i] != key; i++)
+			;
+		if (i == n)
+			stale[nstale++] = key;
+	}
+	for (i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	free(stale);
+	err = 0;
+	for (i = 0; i < n && i < SC_ESTIMATES_MAX && !err; i++)
+		if (bpf_map_update_elem(fd, &pids[i], &e[i], BPF_ANY))
+			err = -errno;
+	return err;
+}
+
+bool sc_tracker_read_estimate(const struct sc_tracker *t, __u32 pid, struct sc_estimate *e)
+{
+	return t->uses_pinned && !bpf_map_lookup_elem(t->map_fd[M_ESTIMATES], &pid, e);
 }
 
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind)

@@ -208,6 +208,7 @@ static void set_mem(struct sc_cost_proc *p, const struct sc_cost_proc_input *in)
 		p->private_per_connection = (double)p->mem.private_bytes / (double)p->connections;
 	p->has_marginal = in->has_marginal;
 	p->marginal = in->marginal;
+	p->marginal_from_daemon = in->marginal_from_daemon;
 }
 
 /*

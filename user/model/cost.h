@@ -42,6 +42,7 @@ struct sc_cost_proc_input {
 	struct sc_proc_mem mem;
 	bool has_marginal;
 	struct sc_marginal_est marginal; /* why is set even without an estimate */
+	bool marginal_from_daemon;   /* sockcostd's, learned across its walks */
 	bool has_memory_limit;       /* its cgroup has a memory.max */
 	__u64 memory_max_bytes;
 	__u64 memory_current_bytes;
@@ -80,6 +81,7 @@ struct sc_cost_proc {
 	double private_per_connection; /* average: private / connections (an upper bound) */
 	bool has_marginal;
 	struct sc_marginal_est marginal;
+	bool marginal_from_daemon;
 	enum sc_mem_basis basis;       /* of memory_per_connection */
 	double memory_per_connection;  /* the estimate to plan with (0: none) */
 	__u16 service_port;            /* per-process basis: the listening port shared */

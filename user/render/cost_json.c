@@ -225,6 +225,11 @@ static void write_process(struct jw *w, const struct sc_cost_proc *p)
 		jw_null(w);
 	JW_KEY(w, "samples");
 	jw_uint(w, p->marginal.samples);
+	JW_KEY(w, "source");
+	if (p->has_marginal)
+		jw_string(w, p->marginal_from_daemon ? "sockcostd" : "observed");
+	else
+		jw_null(w);
 	JW_KEY(w, "why_not");
 	if (p->has_marginal) {
 		jw_null(w);
