@@ -48,8 +48,8 @@ SKEL      := $(BUILD)/sockcost.skel.h
 #   sys     readers of /proc and /sys that fill the model's types
 #   kernel  the BPF loader, iterators and change ring
 #   daemon  sockcostd; tools/ holds the sockcost commands (tools/top: top)
-INC_base   := -Iuser/base
-INC_model  := -Ibpf $(INC_base) -Iuser/model
+INC_base   := -Ibpf -Iuser/base
+INC_model  := $(INC_base) -Iuser/model
 INC_render := $(INC_model) -Iuser/render
 INC_args   := $(INC_model) -Iuser/args
 INC_sys    := $(INC_model) -Iuser/sys

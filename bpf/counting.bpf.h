@@ -10,18 +10,24 @@ static __always_inline __u64 sc_conn_start_us(const struct sc_sock_state *st)
 	return (st->established_ns ? st->established_ns : st->first_seen_ns) / 1000;
 }
 
-/* Counts a connection in (delta 1) or out (-1) of the live count, and its established time. */
+/*
+ * Counts a connection in (delta 1) or out (-1) of the live count, and its
+ * established time. Userspace reads the parts without a lock, so they are
+ * ordered to make a torn read under-report, never over: the start time goes
+ * in before the count, and the count goes out before the start time.
+ */
 static __always_inline void sc_count_live(struct sc_counters *c, int v6, int delta,
 					  const struct sc_sock_state *st)
 {
 	__u64 start = sc_conn_start_us(st);
 
-	__sync_fetch_and_add(&c->established[v6], delta);
 	if (delta > 0) {
 		__sync_fetch_and_add(&c->conn_start_us, start);
+		__sync_fetch_and_add(&c->established[v6], 1);
 	} else {
-		__sync_fetch_and_add(&c->conn_start_us, -start);
+		__sync_fetch_and_add(&c->established[v6], -1);
 		__sync_fetch_and_add(&c->conn_closed_us, bpf_ktime_get_ns() / 1000 - start);
+		__sync_fetch_and_add(&c->conn_start_us, -start);
 	}
 }
 

@@ -108,7 +108,8 @@ struct sc_estimate {
 	__u32 samples;
 	__u32 pad;
 	__u64 connections;     /* the process's connections at the last sample */
-	__u64 updated_ns;      /* CLOCK_MONOTONIC */
+	__u64 valid_until_ns;  /* CLOCK_MONOTONIC: a few walks on; older is a stopped daemon's */
+	__u64 start_ticks;     /* the process's start time (/proc/PID/stat): a reused pid differs */
 };
 
 /* One per TCP socket, from iter/tcp. */

@@ -15,6 +15,7 @@
 #include "cost_json.h"
 #include "epoll_read.h"
 #include "epoll_watch.h"
+#include "estimates.h"
 #include "host_limits.h"
 #include "log.h"
 #include "managed.h"
@@ -169,16 +170,10 @@ static int cmp_input(const void *a, const void *b)
 /* What sockcostd learned across its walks, where this run did not watch long enough. */
 static void daemon_estimate(const struct sc_tracker *t, struct sc_cost_proc_input *in)
 {
-	struct sc_estimate e;
-
-	if (in->has_marginal || !sc_tracker_read_estimate(t, in->pid, &e))
+	if (in->has_marginal || !sc_estimates_read(t, in->pid, &in->marginal))
 		return;
 	in->has_marginal = true;
 	in->marginal_from_daemon = true;
-	in->marginal = (struct sc_marginal_est){
-		.why = SC_MARGINAL_OK, .bytes = (double)e.marginal_bytes,
-		.spread = (double)e.spread_bytes, .samples = e.samples,
-	};
 }
 
 static struct sc_cost_proc_input *measure(const struct sc_tracker *t, const struct sc_view *v,

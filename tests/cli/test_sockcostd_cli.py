@@ -35,6 +35,8 @@ def test_arguments():
     (["--heartbeat-bytes", "1k"], "--heartbeat-bytes"),
     (["--events-rate", "x"], "--events-rate"),
     (["--user"], "--user"),
+    (["--app-limit", "nginx"], "--app-limit"),
+    (["--app-limit", "nginx=0"], "--app-limit"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args, needle):
     r = sockcostd(*args)
@@ -59,3 +61,17 @@ def test_not_root_is_one_clear_line():
     assert r.stderr.count("\n") == 1, r.stderr
     assert r.stderr.startswith("sockcostd: error: ")
     assert "root" in r.stderr and "CAP_BPF" in r.stderr
+
+
+def test_app_limits_file_errors(tmp_path):
+    """A bad line is a usage error naming the file and line; a file that
+    cannot be read is a runtime error. Both before anything is loaded."""
+    bad = tmp_path / "limits"
+    bad.write_text("# caps\nnginx=512\n\n  redis-server = 10000\n")
+    r = sockcostd("--app-limits", str(bad))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1
+    assert f"{bad}:4: expected COMM=N or PID=N" in r.stderr
+    r = sockcostd("--app-limits", str(tmp_path / "missing"))
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "cannot read --app-limits" in r.stderr

@@ -98,7 +98,11 @@ def test_cost_managed_bill_from_an_observed_workload():
     assert m["connection_minutes_per_month"] == 30 * month / 60
     expected = m["messages_per_month"] / 1e6 * 1.5 + m["connection_minutes_per_month"] / 1e6 * 0.25
     assert abs(m["monthly_cost"] - expected) <= 0.01
-    assert m["self_hosted_monthly_cost"] is not None and m["self_hosted_monthly_cost"] >= 0
+    # Self-hosted: the connections' kernel bytes and application memory at 4 per GiB-month.
+    own = (doc["kernel_fixed_bytes"] + doc["kernel_buffer_bytes"] +
+           doc["per_connection"]["memory_bytes"] * doc["connections"])
+    assert abs(m["self_hosted_monthly_cost"] - own / 2**30 * 4) <= 0.01
+    assert m["self_hosted_monthly_cost"] == doc["monthly_cost"]
 
 
 def test_managed_price_without_traffic_says_why(tmp_path):

@@ -118,7 +118,7 @@ static void test_app_limits(void **state)
 static void test_app_limit_errors(void **state)
 {
 	static const char *const bad[] = {
-		"nginx", "=5", "nginx=", "nginx=-1", "nginx=5x", "0=5", "99999999=5",
+		"nginx", "=5", "nginx=", "nginx=-1", "nginx=0", "nginx=5x", "0=5", "99999999=5",
 		"a-command-name-too-long=5",
 	};
 	size_t i;

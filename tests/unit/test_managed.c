@@ -73,13 +73,19 @@ static void test_connection_seconds(void **state)
 	/* Two live connections since 100 s and 250 s; 40 s of closed ones. */
 	struct sc_counters c = { .established = { 1, 1 }, .conn_closed_us = 40000000,
 				 .conn_start_us = 100000000 + 250000000 };
-	struct sc_counters wrapped = c;
+	/* Per CPU: one counted a connection out (its start subtracted), another in. */
+	__u64 cpu0 = 0ull - 100000000, cpu1 = 100000000 + 100000000 + 250000000;
+	struct sc_counters torn = c;
 
 	(void)state;
 	assert_near(sc_connection_seconds(&c, 300000000000ull), 40 + 200 + 50, 1e-6);
-	/* The start sum may wrap (it is a sum of times): the live time does not. */
-	wrapped.conn_start_us = c.conn_start_us + (1ull << 63) + (1ull << 63);
-	assert_near(sc_connection_seconds(&wrapped, 300000000000ull), 290, 1e-6);
+	/* The per-CPU parts wrap when summed, as tracker.c sums them; the live time does not. */
+	c.conn_start_us = cpu0 + cpu1;
+	assert_true(cpu0 > (1ull << 63));
+	assert_near(sc_connection_seconds(&c, 300000000000ull), 290, 1e-6);
+	/* A read torn after a start went in but before its count: low, never ~1.8e13. */
+	torn.conn_start_us += 299000000;
+	assert_near(sc_connection_seconds(&torn, 300000000000ull), 40, 1e-6);
 	/* Per-CPU parts of the live count may be negative; the sum is what counts. */
 	c.established[0] = 3;
 	c.established[1] = -1;

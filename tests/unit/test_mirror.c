@@ -40,7 +40,7 @@ static void load_walk(struct sc_mirror *m)
 		{ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
 		  .last_active_jiffies = NOW_JIFFIES },
 		{ .kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = TCP_LISTEN, .lport = 8080,
-		  .cookie = 1, .mem = 0, .kernel_last = 128 },
+		  .cookie = 1, .mem = 0, .kernel_last = 128, .listen_drops = 7 },
 	};
 	int i;
 
@@ -245,10 +245,33 @@ static void test_many_changes_grow_and_compact(void **state)
 	sc_mirror_free(&m);
 }
 
+/* A listener's record holds its drops where others hold a time: a change must not write one there. */
+static void test_listener_keeps_its_drops(void **state)
+{
+	/* A socket that was connected, disconnected and then listened: established_ns set. */
+	struct sc_change c = change(SC_CHANGE_STATE, 1, TCP_LISTEN, 100);
+	struct sc_change fresh = change(SC_CHANGE_STATE, 98, TCP_LISTEN, 100);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	fresh.lport = 9090;
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	assert_int_equal(sc_mirror_apply(&m, &fresh), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.nports, 2);
+	assert_int_equal(s.ports[0].port == 8080 ? s.ports[0].listen_drops : s.ports[1].listen_drops, 7);
+	assert_int_equal(s.ports[0].port == 9090 ? s.ports[0].listen_drops : s.ports[1].listen_drops, 0);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load_needs_a_header),
+		cmocka_unit_test(test_listener_keeps_its_drops),
 		cmocka_unit_test(test_new_connection_is_added_to_its_owner),
 		cmocka_unit_test(test_unknown_owner_waits_for_a_call),
 		cmocka_unit_test(test_close_removes_and_leaving_established_stops_counting),

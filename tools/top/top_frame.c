@@ -9,6 +9,7 @@
 #include "proc_mem.h"
 #include "snapshot.h"
 #include "snapshot_take.h"
+#include "estimates.h"
 #include "top_frame.h"
 #include "tracker.h"
 #include "top_rows.h"
@@ -196,17 +197,16 @@ bool top_frame_marginal(const struct top_frame *f, __u32 pid, struct sc_marginal
 			bool *from_daemon)
 {
 	const struct sc_marginal *m = top_history_marginal(&f->hist, pid);
-	struct sc_estimate d;
+	struct sc_marginal_est own;
 
 	*from_daemon = false;
 	if (m && sc_marginal_estimate(m, e))
 		return true;
-	if (!m)
-		*e = (struct sc_marginal_est){ .why = SC_MARGINAL_FEW_SAMPLES };
-	if (!f->t || !sc_tracker_read_estimate(f->t, pid, &d))
-		return false;
-	*from_daemon = true;
-	*e = (struct sc_marginal_est){ .why = SC_MARGINAL_OK, .bytes = (double)d.marginal_bytes,
-				       .spread = (double)d.spread_bytes, .samples = d.samples };
-	return true;
+	own = m ? *e : (struct sc_marginal_est){ .why = SC_MARGINAL_FEW_SAMPLES };
+	if (f->t && sc_estimates_read(f->t, pid, e)) {
+		*from_daemon = true;
+		return true;
+	}
+	*e = own;
+	return false;
 }

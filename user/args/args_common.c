@@ -148,3 +148,19 @@ enum args_result args_no_operands(int argc, char **argv, char *err, size_t errle
 	}
 	return ARGS_OK;
 }
+
+int parse_app_limit_option(const char *arg, struct sc_app_limit *limits, size_t *n, size_t max,
+			   char *err, size_t errlen)
+{
+	if (*n == max) {
+		snprintf(err, errlen, "too many --app-limit (at most %zu)", max);
+		return -1;
+	}
+	if (sc_app_limit_parse(arg, &limits[*n])) {
+		snprintf(err, errlen, "invalid --app-limit '%s': expected COMM=N or PID=N (a command "
+			 "name of at most 15 bytes, or a pid; N >= 1)", arg);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}

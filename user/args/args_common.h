@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "app_limit.h"
 #include "idle.h"
 
 /* What every command's argument parser returns. */
@@ -53,5 +54,12 @@ enum args_result args_getopt_error(int c, char **argv, char *err, size_t errlen)
 
 /* After getopt_long: ARGS_OK if no operand is left, else ARGS_ERROR naming the first. */
 enum args_result args_no_operands(int argc, char **argv, char *err, size_t errlen);
+
+/*
+ * --app-limit COMM=N or PID=N, appended to limits[*n .. max). Returns 0, or
+ * -1 with a one-line reason in err.
+ */
+int parse_app_limit_option(const char *arg, struct sc_app_limit *limits, size_t *n, size_t max,
+			   char *err, size_t errlen);
 
 #endif /* SC_ARGS_COMMON_H */

@@ -175,17 +175,9 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 			}
 			break;
 		case 'L':
-			if (o->napp_limits == COST_MAX_APP_LIMITS) {
-				snprintf(err, errlen, "too many --app-limit (at most %d)",
-					 COST_MAX_APP_LIMITS);
+			if (parse_app_limit_option(optarg, o->app_limits, &o->napp_limits,
+						   COST_MAX_APP_LIMITS, err, errlen))
 				return ARGS_ERROR;
-			}
-			if (sc_app_limit_parse(optarg, &o->app_limits[o->napp_limits])) {
-				snprintf(err, errlen, "invalid --app-limit '%s': expected COMM=N or "
-					 "PID=N (a command name of at most 15 bytes, or a pid)", optarg);
-				return ARGS_ERROR;
-			}
-			o->napp_limits++;
 			break;
 		case 'a':
 		case 'b':

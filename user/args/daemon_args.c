@@ -267,17 +267,9 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 			o->own_netns_only = true;
 			break;
 		case OPT_APP_LIMIT:
-			if (o->napp_limits == SC_DAEMON_MAX_APP_LIMITS) {
-				snprintf(err, errlen, "too many --app-limit (at most %d)",
-					 SC_DAEMON_MAX_APP_LIMITS);
+			if (parse_app_limit_option(optarg, o->app_limits, &o->napp_limits,
+						   SC_DAEMON_MAX_APP_LIMITS, err, errlen))
 				return ARGS_ERROR;
-			}
-			if (sc_app_limit_parse(optarg, &o->app_limits[o->napp_limits])) {
-				snprintf(err, errlen, "invalid --app-limit '%s': expected COMM=N or "
-					 "PID=N (a command name of at most 15 bytes, or a pid)", optarg);
-				return ARGS_ERROR;
-			}
-			o->napp_limits++;
 			break;
 		case OPT_APP_LIMITS:
 			if (!optarg[0]) {

@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "clock.h"
+#include "common.h"
 #include "defaults.h"
+#include "estimates.h"
 #include "collector.h"
 #include "idle_event_log.h"
 #include "log.h"
@@ -29,28 +31,50 @@ struct sc_collector {
 	struct sc_mem_history history; /* the walker's own */
 };
 
-/* The marginal estimates, pinned for `sockcost cost` and `top` to use (sc_estimates). */
+struct pid_estimate {
+	__u32 pid;
+	struct sc_estimate e;
+};
+
+static int cmp_pid_estimate(const void *a, const void *b)
+{
+	const struct pid_estimate *x = a, *y = b;
+
+	return CMP(x->pid, y->pid);
+}
+
+/* The marginal estimates, pinned for `sockcost cost` and `top` to use (estimates.h). */
 static void share_estimates(struct sc_collector *c, const struct sc_summary *s,
 			    const struct sc_proc_cost *costs, size_t n)
 {
+	struct pid_estimate *pe = calloc(n ? n : 1, sizeof(*pe));
 	struct sc_estimate *e = calloc(n ? n : 1, sizeof(*e));
 	__u32 *pids = calloc(n ? n : 1, sizeof(*pids));
-	__u64 now = sc_clock_ns(CLOCK_MONOTONIC);
 	size_t i, k = 0;
 
-	for (i = 0; e && pids && i < n; i++) {
+	for (i = 0; pe && e && pids && i < n; i++) {
 		if (!costs[i].has_marginal)
 			continue;
-		pids[k] = s->procs[i].pid;
-		e[k++] = (struct sc_estimate){
+		pe[k].pid = s->procs[i].pid;
+		pe[k++].e = (struct sc_estimate){
 			.marginal_bytes = (__s64)costs[i].marginal.bytes,
 			.spread_bytes = (__u64)costs[i].marginal.spread,
 			.samples = (__u32)costs[i].marginal.samples,
-			.connections = s->procs[i].connections, .updated_ns = now,
+			.connections = s->procs[i].connections,
 		};
 	}
-	if (e && pids && sc_tracker_write_estimates(c->t, pids, e, k))
-		sc_debug("cannot share memory estimates with the CLI");
+	if (pe && e && pids) {
+		qsort(pe, k, sizeof(*pe), cmp_pid_estimate);
+		for (i = 0; i < k; i++) {
+			pids[i] = pe[i].pid;
+			e[i] = pe[i].e;
+		}
+		/* Valid for a few walks: a stopped daemon's estimates go stale. */
+		if (sc_estimates_write(c->t, pids, e, k,
+				       (__u64)(3 * c->opts.interval_s * 1e9)))
+			sc_debug("cannot share memory estimates with the CLI");
+	}
+	free(pe);
 	free(e);
 	free(pids);
 }
@@ -83,7 +107,8 @@ static void walk_once(struct sc_collector *c)
 			costs = NULL;
 			ncosts = 0;
 		}
-		share_estimates(c, &s, costs, ncosts);
+		if (costs)
+			share_estimates(c, &s, costs, ncosts);
 	}
 	pthread_mutex_lock(&c->lock);
 	if (err) {

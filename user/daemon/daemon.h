@@ -24,6 +24,7 @@ struct daemon {
 	pthread_mutex_t scrape_lock;    /* one /metrics collection at a time; guards below */
 	double last_scrape_s;           /* < 0 before the first scrape */
 	__u64 scrapes;
+	double last_connection_seconds; /* the counter as last exported */
 
 	struct sc_collector *collector; /* walks the host every interval_s */
 	double interval_s;

@@ -9,8 +9,13 @@
 #include "proc_costs.h"
 #include "proc_mem.h"
 
-/* Mean private memory per connection of each per-process service, by member. */
-static void service_means(const struct sc_summary *s, const bool *member, double *mean)
+/*
+ * Mean private memory per connection of each per-process service, by
+ * member (-1: not a member, or none of its members could be read). At most
+ * SC_SERVICE_SAMPLE reads, tried or not, per service and walk.
+ */
+static void service_means(const struct sc_summary *s, const bool *member, bool *done,
+			  double *mean)
 {
 	size_t i, j;
 
@@ -18,23 +23,28 @@ static void service_means(const struct sc_summary *s, const bool *member, double
 		mean[i] = -1;
 	for (i = 0; i < s->nprocs; i++) {
 		__u64 priv = 0, conns = 0;
-		size_t read = 0;
+		size_t tried = 0;
 
-		if (!member[i] || mean[i] >= 0)
+		if (!member[i] || done[i])
 			continue;
-		for (j = i; j < s->nprocs && read < SC_SERVICE_SAMPLE; j++) {
+		for (j = i; j < s->nprocs && tried < SC_SERVICE_SAMPLE; j++) {
 			struct sc_proc_mem m;
 
-			if (!member[j] || s->procs[j].server_port != s->procs[i].server_port ||
-			    sc_proc_mem_read(s->procs[j].pid, &m))
+			if (!member[j] || s->procs[j].server_port != s->procs[i].server_port)
+				continue;
+			tried++;
+			if (sc_proc_mem_read(s->procs[j].pid, &m))
 				continue;
 			priv += m.private_bytes;
 			conns += s->procs[j].connections;
-			read++;
 		}
-		for (j = i; j < s->nprocs; j++)
-			if (member[j] && s->procs[j].server_port == s->procs[i].server_port)
-				mean[j] = conns ? (double)priv / (double)conns : -2;
+		for (j = i; j < s->nprocs; j++) {
+			if (!member[j] || s->procs[j].server_port != s->procs[i].server_port)
+				continue;
+			done[j] = true;
+			if (conns)
+				mean[j] = (double)priv / (double)conns;
+		}
 	}
 }
 
@@ -57,18 +67,18 @@ int sc_proc_costs_compute(struct sc_mem_history *h, const struct sc_summary *s, 
 	size_t n = s->nprocs ? s->nprocs : 1, i, j;
 	__u16 *ports = calloc(n, sizeof(*ports));
 	__u64 *conns = calloc(n, sizeof(*conns));
-	bool *member = calloc(n, sizeof(*member));
+	bool *member = calloc(n, sizeof(*member)), *done = calloc(n, sizeof(*done));
 	double *mean = calloc(n, sizeof(*mean));
 	int err = -ENOMEM;
 
-	if (!ports || !conns || !member || !mean)
+	if (!ports || !conns || !member || !done || !mean)
 		goto out;
 	for (i = 0; i < s->nprocs; i++) {
 		ports[i] = s->procs[i].server_port;
 		conns[i] = s->procs[i].connections;
 	}
 	sc_per_process_mark(ports, conns, s->nprocs, member);
-	service_means(s, member, mean);
+	service_means(s, member, done, mean);
 	sc_mem_history_begin(h);
 	for (i = 0; i < top && i < s->nprocs; i++) {
 		const struct sc_summary_proc *p = &s->procs[i];
@@ -116,6 +126,7 @@ out:
 	free(ports);
 	free(conns);
 	free(member);
+	free(done);
 	free(mean);
 	return err;
 }

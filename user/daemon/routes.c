@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "idle_events.h"
 #include "log.h"
+#include "managed.h"
 #include "metrics.h"
 #include "proc_mem.h"
 #include "snapshot.h"
@@ -136,7 +137,13 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	t0 = ((double)sc_mono_ns() / 1e9);
 	/* The walker keeps it current; a scrape only copies (collector.h). */
 	err = sc_collector_latest(d->collector, &sum, &walks, &costs, &ncosts);
-	in.now_ns = sc_mono_ns();
+	if (!err) {
+		/* A counter: a reading torn by a concurrent update must not show it going back. */
+		in.connection_seconds = sc_connection_seconds(&sum.counters, sc_mono_ns());
+		if (in.connection_seconds < d->last_connection_seconds)
+			in.connection_seconds = d->last_connection_seconds;
+		d->last_connection_seconds = in.connection_seconds;
+	}
 	self.collect_seconds = (double)walks.last_walk_ns / 1e9;
 	self.walk_timestamp_seconds = (double)walks.last_walk_wall_ns / 1e9;
 	self.walk_interval_seconds = d->interval_s;

@@ -75,33 +75,38 @@ static double kernel_fixed_bytes(void)
 	return (double)sc_slab_socket_fixed(&slab, &shape);
 }
 
-/* --app-limits FILE, appended to the --app-limit ones. Returns 0, or logs one line and fails. */
+/*
+ * --app-limits FILE, appended to the --app-limit ones. Returns 0, -EINVAL
+ * for a bad line (a usage error), or another negative errno (I/O); logs one line.
+ */
 static int read_app_limits(struct daemon_opts *o)
 {
-	char *text = NULL;
-	size_t len = 0;
+	char text[64 << 10];
 	unsigned bad = 0;
-	FILE *f = fopen(o->app_limits_file, "re"), *mem;
-	int err, c;
+	FILE *f = fopen(o->app_limits_file, "re");
+	size_t len;
+	int err;
 
 	if (!f)
 		return sc_fail(errno, "cannot read --app-limits %s: %s", o->app_limits_file,
 			       strerror(errno));
-	mem = open_memstream(&text, &len);
-	while (mem && (c = fgetc(f)) != EOF)
-		fputc(c, mem);
+	len = fread(text, 1, sizeof(text) - 1, f);
+	err = ferror(f) ? -EIO : !feof(f) ? -EFBIG : 0;
 	fclose(f);
-	if (!mem || fclose(mem))
-		return sc_fail(ENOMEM, "out of memory");
+	if (err)
+		return sc_fail(-err, "cannot read --app-limits %s: %s", o->app_limits_file,
+			       err == -EFBIG ? "larger than 64 KiB" : strerror(-err));
+	text[len] = '\0';
+	if (strlen(text) != len)
+		return sc_fail(EINVAL, "%s: a NUL byte: not a text file", o->app_limits_file);
 	err = sc_app_limits_parse_text(text, o->app_limits, SC_DAEMON_MAX_APP_LIMITS,
 				       &o->napp_limits, &bad);
-	free(text);
 	if (err == -ENOSPC)
-		return sc_fail(ENOSPC, "%s:%u: more than %d application limits",
+		return sc_fail(EINVAL, "%s:%u: more than %d application limits",
 			       o->app_limits_file, bad, SC_DAEMON_MAX_APP_LIMITS);
 	if (err)
 		return sc_fail(EINVAL, "%s:%u: expected COMM=N or PID=N (a command name of at "
-			       "most 15 bytes, or a pid)", o->app_limits_file, bad);
+			       "most 15 bytes, or a pid; N >= 1)", o->app_limits_file, bad);
 	return 0;
 }
 
@@ -202,8 +207,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sc_log_init("sockcostd", o.verbose);
-	if (o.app_limits_file && read_app_limits(&o))
-		return SC_EXIT_USAGE;
+	if (o.app_limits_file) {
+		int err = read_app_limits(&o);
+
+		if (err)
+			return err == -EINVAL ? SC_EXIT_USAGE : SC_EXIT_RUNTIME;
+	}
 	if (o.unload)
 		return sc_pin_unload(o.pin_dir) ? SC_EXIT_RUNTIME : 0;
 	return serve(&o);

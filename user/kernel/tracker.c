@@ -635,39 +635,9 @@ bool sc_tracker_uses_pinned(const struct sc_tracker *t)
 	return t->uses_pinned;
 }
 
-int sc_tracker_write_estimates(const struct sc_tracker *t, const __u32 *pids,
-			       const struct sc_estimate *e, size_t n)
+int sc_tracker_estimates_fd(const struct sc_tracker *t)
 {
-	int fd = t->map_fd[M_ESTIMATES];
-	__u32 key, next, *stale = NULL;
-	size_t i, nstale = 0;
-	int err = 0;
-
-	/* Forget processes no longer estimated: pids are reused. */
-	stale = calloc(SC_ESTIMATES_MAX, sizeof(*stale));
-	if (!stale)
-		return -ENOMEM;
-	for (err = bpf_map_get_next_key(fd, NULL, &next); !err && nstale < SC_ESTIMATES_MAX;
-	     err = bpf_map_get_next_key(fd, &key, &next)) {
-		key = next;
-		for (i = 0; i < n && pids[i] != key; i++)
-			;
-		if (i == n)
-			stale[nstale++] = key;
-	}
-	for (i = 0; i < nstale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
-	free(stale);
-	err = 0;
-	for (i = 0; i < n && i < SC_ESTIMATES_MAX && !err; i++)
-		if (bpf_map_update_elem(fd, &pids[i], &e[i], BPF_ANY))
-			err = -errno;
-	return err;
-}
-
-bool sc_tracker_read_estimate(const struct sc_tracker *t, __u32 pid, struct sc_estimate *e)
-{
-	return t->uses_pinned && !bpf_map_lookup_elem(t->map_fd[M_ESTIMATES], &pid, e);
+	return t->map_fd[M_ESTIMATES];
 }
 
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind)

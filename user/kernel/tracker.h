@@ -46,11 +46,8 @@ void sc_tracker_close(struct sc_tracker *t);
 enum sc_hook sc_tracker_hook(const struct sc_tracker *t);
 /* True when the programs and maps are sockcostd's pinned ones (their counters span its life). */
 bool sc_tracker_uses_pinned(const struct sc_tracker *t);
-/* sockcostd: its memory estimates for pids[0 .. n), replacing any others. Returns 0 or -errno. */
-int sc_tracker_write_estimates(const struct sc_tracker *t, const __u32 *pids,
-			       const struct sc_estimate *e, size_t n);
-/* The daemon's estimate for pid, when t reads its pinned state and it has one. */
-bool sc_tracker_read_estimate(const struct sc_tracker *t, __u32 pid, struct sc_estimate *e);
+/* sockcostd's memory estimates, by pid (estimates.h reads and writes them). */
+int sc_tracker_estimates_fd(const struct sc_tracker *t);
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
 /* The change ring's maps (sockcost.h, struct sc_change); the tracker keeps them. */

@@ -28,7 +28,8 @@ int sc_app_limit_parse(const char *text, struct sc_app_limit *l)
 	name_len = (size_t)(eq - text);
 	errno = 0;
 	v = strtoull(eq + 1, &end, 10);
-	if (errno || *end)
+	/* A cap of 0 would say the application takes no connections at all. */
+	if (errno || *end || !v)
 		return -EINVAL;
 	memset(l, 0, sizeof(*l));
 	l->connections = v;

@@ -21,7 +21,7 @@ struct sc_app_limit {
 	__u64 connections;
 };
 
-/* "COMM=N" or "PID=N" (digits only: a pid). Returns 0 or -EINVAL. */
+/* "COMM=N" or "PID=N" (digits only: a pid), N >= 1. Returns 0 or -EINVAL. */
 int sc_app_limit_parse(const char *text, struct sc_app_limit *l);
 
 /*

@@ -515,6 +515,12 @@ const char *sc_cost_basis_summary(const struct sc_cost_report *r)
 	return name;
 }
 
+double sc_cost_connections_bytes(const struct sc_cost_report *r)
+{
+	return (double)(r->kernel_fixed_bytes + r->kernel_buffer_bytes) +
+	       r->memory_per_connection * (double)r->connections;
+}
+
 double sc_cost_monthly(double bytes, double price_per_gib_month)
 {
 	return bytes / (1024.0 * 1024 * 1024) * price_per_gib_month;

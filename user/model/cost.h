@@ -156,6 +156,13 @@ double sc_cost_private_average_per_connection(const struct sc_cost_report *r);
 /* The basis of the report's memory_per_connection: one basis, or "mixed". */
 const char *sc_cost_basis_summary(const struct sc_cost_report *r);
 
+/*
+ * What the connections themselves cost: their kernel bytes plus each one's
+ * application memory (memory_per_connection). The self-hosted figure priced
+ * with --ram-price and set beside a managed service's bill.
+ */
+double sc_cost_connections_bytes(const struct sc_cost_report *r);
+
 /* Monthly price of bytes of RAM at price per GiB-month. */
 double sc_cost_monthly(double bytes, double price_per_gib_month);
 

@@ -9,7 +9,8 @@ static int parse_price(const char *s, size_t len, double *out)
 {
 	char buf[64], *end;
 
-	if (!len || len >= sizeof(buf) || (s[0] < '0' || s[0] > '9'))
+	/* Plain decimals: strtod would take hex and exponents too. */
+	if (!len || len >= sizeof(buf) || strspn(s, "0123456789.") < len)
 		return -EINVAL;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
@@ -65,9 +66,10 @@ double sc_connection_seconds(const struct sc_counters *c, __u64 now_ns)
 {
 	__s64 live = c->established[0] + c->established[1];
 	/* Unsigned on purpose: the sum of start times wraps, live * now - sum does not. */
-	__u64 live_us = (__u64)live * (now_ns / 1000) - c->conn_start_us;
+	__s64 live_us = (__s64)((__u64)live * (now_ns / 1000) - c->conn_start_us);
 
-	return (double)(c->conn_closed_us + (live > 0 ? live_us : 0)) / 1e6;
+	/* A read torn mid-update under-reports (counting.bpf.h); never below zero. */
+	return (double)(c->conn_closed_us + (live > 0 && live_us > 0 ? (__u64)live_us : 0)) / 1e6;
 }
 
 void sc_traffic_rates(const struct sc_counters *a, __u64 a_ns, const struct sc_counters *b,

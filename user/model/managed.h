@@ -43,7 +43,9 @@ void sc_managed_bill(const struct sc_managed_price *p, const struct sc_traffic_r
 
 /*
  * Connection-seconds of the counted connections, closed and live, at
- * CLOCK_MONOTONIC now_ns (sockcost.h: conn_closed_us, conn_start_us).
+ * CLOCK_MONOTONIC now_ns (sockcost.h: conn_closed_us, conn_start_us). A
+ * reading torn by a concurrent update is low for a moment, never high: a
+ * counter exported from it must not go backwards (sockcostd keeps the last).
  */
 double sc_connection_seconds(const struct sc_counters *c, __u64 now_ns);
 

@@ -158,7 +158,8 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 		.mem = c->state == TCP_LISTEN ? 0 : c->mem,
 		.kernel_last = sc_tcp_connected(c->state) ? c->jiffies : 0,
 		.cookie = c->cookie,
-		.established_ns = c->established_ns,
+		/* A listener's holds its drops (a walk's), not a time. */
+		.established_ns = c->state == TCP_LISTEN ? 0 : c->established_ns,
 		.last_active_jiffies = c->last_active_jiffies,
 	};
 	index_put(m, (__u32)m->n++);
@@ -171,9 +172,12 @@ static void update(struct sc_conn_record *r, const struct sc_change *c, bool sol
 		       (c->state == TCP_ESTABLISHED && r->state != TCP_ESTABLISHED);
 
 	r->flags = (__u8)(flags_of(c) | (r->flags & SC_CONN_SAW_CALLS));
-	r->state = c->state;
-	if (c->established_ns)
+	/* A listener's record holds its drops in the same field: a walk's count stays. */
+	if (c->state == TCP_LISTEN && r->state != TCP_LISTEN)
+		r->listen_drops = 0;
+	else if (c->state != TCP_LISTEN && c->established_ns)
 		r->established_ns = c->established_ns;
+	r->state = c->state;
 	if ((__s64)(c->last_active_jiffies - r->last_active_jiffies) > 0)
 		r->last_active_jiffies = c->last_active_jiffies;
 	/* Queue memory at a call is a moment's (a send's unacked data): walks keep it. */

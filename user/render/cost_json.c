@@ -376,10 +376,7 @@ static void write_managed(struct jw *w, const struct sc_cost_doc *d)
 	JW_KEY(w, "monthly_cost");
 	write_or_null(w, d->has_rates, b.total, 2);
 	JW_KEY(w, "self_hosted_monthly_cost");
-	write_or_null(w, d->has_price, sc_cost_monthly((double)(r->kernel_fixed_bytes +
-							  r->kernel_buffer_bytes) +
-						 r->memory_per_connection * (double)r->connections,
-						 d->ram_price), 2);
+	write_or_null(w, d->has_price, sc_cost_monthly(sc_cost_connections_bytes(r), d->ram_price), 2);
 	JW_KEY(w, "why_not");
 	if (d->has_rates)
 		jw_null(w);
@@ -392,7 +389,6 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
 	struct jw *w = malloc(sizeof(*w));
-	double kernel = (double)(r->kernel_fixed_bytes + r->kernel_buffer_bytes);
 	size_t i;
 
 	if (!w)
@@ -439,7 +435,7 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 	else
 		jw_null(w);
 	JW_KEY(w, "monthly_cost");
-	write_money(w, d, kernel + (double)r->pss_bytes);
+	write_money(w, d, sc_cost_connections_bytes(r));
 	JW_KEY(w, "processes");
 	jw_array_begin(w);
 	for (i = 0; i < r->nprocs; i++)

@@ -75,9 +75,9 @@ static void render_per_connection(const struct sc_cost_doc *d, FILE *out)
 			bytes((double)r->pss_bytes, b, sizeof(b)),
 			bytes((double)r->private_bytes, c, sizeof(c)));
 	if (d->has_price)
-		fprintf(out, ", %.2f per month at %.2f per GiB-month",
-			sc_cost_monthly((double)(r->kernel_fixed_bytes + r->kernel_buffer_bytes +
-						 r->pss_bytes), d->ram_price), d->ram_price);
+		fprintf(out, "; the connections' kernel and application memory %.2f per month at "
+			"%.2f per GiB-month", sc_cost_monthly(sc_cost_connections_bytes(r),
+							     d->ram_price), d->ram_price);
 	fputs("\n\n", out);
 }
 
@@ -215,9 +215,7 @@ static void render_managed(const struct sc_cost_doc *d, FILE *out)
 		fprintf(out, "; self-hosted memory for these connections %.2f (kernel and "
 			"application memory at %.2f per GiB-month; servers, fds and bandwidth "
 			"not included)",
-			sc_cost_monthly((double)(r->kernel_fixed_bytes + r->kernel_buffer_bytes) +
-						r->memory_per_connection * (double)r->connections,
-					d->ram_price), d->ram_price);
+			sc_cost_monthly(sc_cost_connections_bytes(r), d->ram_price), d->ram_price);
 	fputc('\n', out);
 }
 

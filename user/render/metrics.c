@@ -4,7 +4,6 @@
 
 #include "common.h"
 #include "json_writer.h"
-#include "managed.h"
 #include "metrics.h"
 #include "names.h"
 #include "sockcost.h"
@@ -64,7 +63,7 @@ static void label(FILE *f, const char *name, const char *value)
 	fputc('"', f);
 }
 
-static void host_metrics(FILE *f, const struct sc_summary *s, __u64 now_ns)
+static void host_metrics(FILE *f, const struct sc_summary *s, double connection_seconds)
 {
 	const struct sc_idle_hist *h = &s->idle_hist;
 	__u64 cum = 0;
@@ -86,8 +85,7 @@ static void host_metrics(FILE *f, const struct sc_summary *s, __u64 now_ns)
 	       "Time TCP connections spent established since the programs were loaded, closed "
 	       "and live (rate(): average concurrent connections; connections from before "
 	       "sockcost count from when it first saw them).");
-	fprintf(f, "sockcost_connection_seconds_total %.3f\n", sc_connection_seconds(&s->counters,
-										    now_ns));
+	fprintf(f, "sockcost_connection_seconds_total %.3f\n", connection_seconds);
 	family(f, "sockcost_messages_total", "counter",
 	       "Payload send/receive calls larger than the heartbeat size: a call is not always "
 	       "one application message (writev, partial reads), and heartbeats are left out.");
@@ -360,7 +358,7 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 {
 	if (in->summary) {
-		host_metrics(out, in->summary, in->now_ns);
+		host_metrics(out, in->summary, in->connection_seconds);
 		process_metrics(out, in);
 		port_metrics(out, in->summary);
 	}

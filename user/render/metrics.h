@@ -37,7 +37,7 @@ struct sc_metrics_input {
 	size_t top;                       /* per-process series for procs[0 .. top) */
 	const struct sc_metrics_self *self;
 	const char *version;
-	__u64 now_ns;                     /* CLOCK_MONOTONIC when the counters were read */
+	double connection_seconds;        /* managed.h, never lower than the previous scrape's */
 };
 
 /*
