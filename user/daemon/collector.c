@@ -152,6 +152,17 @@ static void *walker(void *arg)
 	}
 }
 
+/* Everything but the thread, which is joined (or never started) by now. */
+static void collector_free(struct sc_collector *c)
+{
+	sc_summary_free(&c->latest);
+	free(c->costs);
+	sc_mem_history_free(&c->history);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 					const struct sc_collector_opts *opts)
 {
@@ -185,12 +196,7 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 	}
 	return c;
 fail:
-	sc_summary_free(&c->latest);
-	free(c->costs);
-	sc_mem_history_free(&c->history);
-	pthread_cond_destroy(&c->wake);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	collector_free(c);
 	return NULL;
 }
 
@@ -203,12 +209,7 @@ void sc_collector_stop(struct sc_collector *c)
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
-	sc_summary_free(&c->latest);
-	free(c->costs);
-	sc_mem_history_free(&c->history);
-	pthread_cond_destroy(&c->wake);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	collector_free(c);
 }
 
 static int copy_summary(struct sc_summary *out, const struct sc_summary *in)
