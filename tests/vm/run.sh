@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Usage: run.sh [FLAVOUR...]   (default: amd64; also cloud-amd64, rt-amd64)
+# Boots Debian 12's 6.1 kernel of each flavour under qemu (TCG) on the host's
+# own root and runs the BPF integration and e2e suites there with CI=true.
+# Prints each guest's `uname -r`, its summary line and timings; exits non-zero
+# on any failure, a missing result, or a guest that does not power off in time.
+# Environment: BUILD (build dir), VMTEST_NOCONFIG=1 (no kernel config in the
+# guest: sockcost takes HZ from jiffies_64), VMTEST_TIMEOUT (seconds per
+# guest, default 1500), VMTEST_MODE (tests, or hook_cost: tests/vm/hook_cost.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$(cd "${BUILD:-$repo/build}" && pwd)
+vmdir=$build/vm
+timeout_s=${VMTEST_TIMEOUT:-1500}
+mode=${VMTEST_MODE:-tests}
+noconfig=${VMTEST_NOCONFIG:-0}
+[ $# -gt 0 ] || set -- amd64
+
+for tool in qemu-system-x86_64 busybox apt-get dpkg-deb depmod; do
+	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (make vmtest installs it)" >&2; exit 1; }
+done
+[ -x "$build/sockcost" ] && [ -x "$build/sockcostd" ] || { echo "run.sh: build first (make vmtest does)" >&2; exit 1; }
+
+# The guest has no network: the e2e test's `ws` must be installed before boot.
+if [ "$mode" = tests ] && [ ! -d "$repo/tests/e2e/node_modules/ws" ]; then
+	(cd "$repo/tests/e2e" && npm ci --no-audit --no-fund)
+fi
+
+qpid=
+kill_qemu() { [ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true; }
+trap kill_qemu EXIT
+trap 'exit 130' INT TERM
+
+boot() { # FLAVOUR: one guest run; returns non-zero on any failure
+	local flavour=$1 kver kdir res t0 qrc rc
+	kver=$("$here/kernel.sh" "$flavour" "$vmdir")
+	kdir=$vmdir/$flavour
+	"$here/initramfs.sh" "$kdir"
+	res=$vmdir/results/$flavour-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$res"
+	echo "== vmtest $flavour: booting $kver (console: $res/console.log)"
+	t0=$(date +%s)
+	# The guest gets the suites' time minus boot and power-off: its own
+	# timeout then still writes a result before ours kills qemu.
+	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+		-accel tcg,thread=multi -cpu max -smp 2 -m 4G -nic none \
+		-nographic -monitor none -serial "file:$res/console.log" -no-reboot \
+		-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$kdir/initramfs.cpio.gz" \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init vmtest.run=$here/guest-run.sh vmtest.repo=$repo vmtest.build=$build vmtest.kdir=$kdir vmtest.noconfig=$noconfig vmtest.mode=$mode vmtest.timeout=$((timeout_s - 180))" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$res,mount_tag=results,security_model=none" \
+		</dev/null &
+	qpid=$!
+	qrc=0
+	wait "$qpid" || qrc=$?
+	qpid=
+	echo "   wall: $(( $(date +%s) - t0 )) s (suites: $(cat "$res/seconds" 2>/dev/null || echo '?') s)"
+	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		echo "   FAIL: the guest did not power off within $timeout_s s; qemu killed"
+		tail -n 20 "$res/console.log"
+		return 1
+	fi
+	echo "   guest uname -r: $(cat "$res/uname" 2>/dev/null || echo '(none)')"
+	if [ ! -f "$res/rc" ]; then
+		echo "   FAIL: no result from the guest (qemu exit $qrc); console tail:"
+		tail -n 30 "$res/console.log"
+		return 1
+	fi
+	rc=$(cat "$res/rc")
+	if [ "$mode" = tests ]; then
+		echo "   $(grep '^total:' "$res/output.log" | tail -n 1 || echo 'no summary line')"
+	else
+		cat "$res/output.log"
+	fi
+	if [ "$rc" != 0 ]; then
+		echo "   FAIL: the guest's run exited $rc; failures:"
+		grep -E '^(FAILED|ERROR|SKIPPED)' "$res/output.log" | sed 's/^/   /' || true
+		return 1
+	fi
+}
+
+failed=0
+for f in "$@"; do
+	boot "$f" || failed=1
+done
+exit "$failed"
