@@ -56,7 +56,7 @@ cd "$vm_repo"
 start=$(date +%s)
 case ${vm_mode:-tests} in
 tests)
-	CI=true timeout -k 10 "${vm_timeout:-1320}" python3 tests/run.py --build "$vm_build" --no-unit \
+	CI=true timeout -k 10 "${vm_timeout:-1320}" /usr/bin/python3 tests/run.py --build "$vm_build" --no-unit \
 		2>&1 | tee "$res/output.log"
 	rc=${PIPESTATUS[0]} ;;
 hook_cost)
