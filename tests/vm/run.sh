@@ -6,7 +6,8 @@
 # on any failure, a missing result, or a guest that does not power off in time.
 # Environment: BUILD (build dir), VMTEST_NOCONFIG=1 (no kernel config in the
 # guest: sockcost takes HZ from jiffies_64), VMTEST_TIMEOUT (seconds per
-# guest, default 1500), VMTEST_MODE (tests, or hook_cost: tests/vm/hook_cost.sh).
+# guest, default 1500), VMTEST_MODE (tests, or hook_cost: tests/vm/hook_cost.sh),
+# VMTEST_SERIES (6.1, or 6.12: bookworm's newer kernels, the tracepoint hook).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -15,6 +16,7 @@ vmdir=$build/vm
 timeout_s=${VMTEST_TIMEOUT:-1500}
 mode=${VMTEST_MODE:-tests}
 noconfig=${VMTEST_NOCONFIG:-0}
+series=${VMTEST_SERIES:-6.1}
 [ $# -gt 0 ] || set -- amd64
 
 for tool in qemu-system-x86_64 busybox apt-get dpkg-deb depmod; do
@@ -32,13 +34,14 @@ kill_qemu() { [ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true; }
 trap kill_qemu EXIT
 trap 'exit 130' INT TERM
 
+# Called as `boot F || ...`, where set -e does not apply: each step checks.
 boot() { # FLAVOUR: one guest run; returns non-zero on any failure
 	local flavour=$1 kver kdir res t0 qrc rc
-	kver=$("$here/kernel.sh" "$flavour" "$vmdir")
-	kdir=$vmdir/$flavour
-	"$here/initramfs.sh" "$kdir"
-	res=$vmdir/results/$flavour-$(date +%Y%m%d-%H%M%S)
-	mkdir -p "$res"
+	read -r kdir kver < <("$here/kernel.sh" "$flavour" "$vmdir" "$series")
+	[ -n "$kver" ] || return 1
+	"$here/initramfs.sh" "$kdir" || return 1
+	res=$vmdir/results/$kver-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$res" || return 1
 	echo "== vmtest $flavour: booting $kver (console: $res/console.log)"
 	t0=$(date +%s)
 	# The guest gets the suites' time minus boot and power-off: its own
