@@ -1,6 +1,6 @@
 #!/bin/busybox sh
-# /init of the vmtest initramfs (busybox). Loads the 9p and overlay modules,
-# mounts the host's / (9p, read-only) under a tmpfs overlay so the guest can
+# /init of the vmtest initramfs (busybox). Loads the 9p/virtiofs and overlay
+# modules, mounts the host's / (9p or virtiofs, read-only) under a tmpfs overlay so the guest can
 # write anywhere, mounts the results share, then switches to that root and
 # runs the script named by vmtest.run= on the kernel command line.
 /bin/busybox --install -s /bin
@@ -27,15 +27,24 @@ for w in $(cat /proc/cmdline); do
 done
 [ -n "${vm_run:-}" ] || fail "no vmtest.run= on the kernel command line"
 
+# vmtest.fs: 9p, or virtiofs for a kernel without 9p.
 # msize: larger 9p messages, far fewer round trips for reads of big files.
 opts=trans=virtio,version=9p2000.L,msize=512000
-mount -t 9p -o "$opts,ro,cache=loose" hostroot /lower || fail "mounting the host root failed"
+if [ "${vm_fs:-9p}" = virtiofs ]; then
+	mount -t virtiofs -o ro hostroot /lower || fail "mounting the host root (virtiofs) failed"
+else
+	mount -t 9p -o "$opts,ro,cache=loose" hostroot /lower || fail "mounting the host root failed"
+fi
 mount -t tmpfs -o mode=755 tmpfs /upper
 mkdir -p /upper/u /upper/w
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w /newroot ||
 	fail "mounting the overlay failed"
 mkdir -p /newroot/vmresults
-mount -t 9p -o "$opts,cache=none" results /newroot/vmresults || fail "mounting the results share failed"
+if [ "${vm_fs:-9p}" = virtiofs ]; then
+	mount -t virtiofs results /newroot/vmresults || fail "mounting the results share failed"
+else
+	mount -t 9p -o "$opts,cache=none" results /newroot/vmresults || fail "mounting the results share failed"
+fi
 
 for d in dev proc sys; do
 	mount --move /$d /newroot/$d

@@ -30,19 +30,56 @@ if [ "$mode" = tests ] && [ ! -d "$repo/tests/e2e/node_modules/ws" ]; then
 fi
 
 qpid=
-kill_qemu() { [ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true; }
-trap kill_qemu EXIT
+vpids=()
+stop_virtiofsd() {
+	local p
+	for p in "${vpids[@]}"; do kill "$p" 2>/dev/null || true; done
+	vpids=()
+}
+kill_qemu() { [ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true; stop_virtiofsd; }
+
+# share_args CONFIG RESULTS: sets fs and shares (qemu arguments) for the root
+# (the host's /, read-only) and the results directory: 9p where the kernel
+# has it, else virtiofs (the cloud kernel), with a virtiofsd per share.
+share_args() {
+	local config=$1 res=$2 tag dir
+	if grep -q '^CONFIG_9P_FS=[ym]' "$config"; then
+		fs=9p
+		shares=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+			-virtfs "local,path=$res,mount_tag=results,security_model=none")
+		return 0
+	fi
+	grep -q '^CONFIG_VIRTIO_FS=[ym]' "$config" || { echo "run.sh: the kernel has neither 9p nor virtiofs" >&2; return 1; }
+	fs=virtiofs
+	# vhost-user needs the guest's memory shared with virtiofsd.
+	shares=(-object memory-backend-memfd,id=mem,size=4G,share=on -numa node,memdev=mem)
+	for tag in hostroot results; do
+		dir=/; [ "$tag" = results ] && dir=$res
+		# Sockets outside the results share; no rlimit raise (no CAP_SYS_RESOURCE here).
+		/usr/lib/qemu/virtiofsd --socket-path="$sockdir/$tag.sock" -o source="$dir" \
+			-o cache=always -o sandbox=chroot --rlimit-nofile=0 2>>"$res/virtiofsd.log" &
+		vpids+=($!)
+		shares+=(-chardev "socket,id=$tag,path=$sockdir/$tag.sock"
+			-device "vhost-user-fs-pci,chardev=$tag,tag=$tag")
+	done
+	for tag in hostroot results; do # virtiofsd creates its socket once ready
+		for _ in $(seq 50); do [ -S "$sockdir/$tag.sock" ] && break; sleep 0.1; done
+	done
+}
+sockdir=$(mktemp -d /tmp/vmtest.XXXXXX)
+trap 'kill_qemu; rm -rf "$sockdir"' EXIT
 trap 'exit 130' INT TERM
 
 # Called as `boot F || ...`, where set -e does not apply: each step checks.
 boot() { # FLAVOUR: one guest run; returns non-zero on any failure
-	local flavour=$1 kver kdir res t0 qrc rc
+	local flavour=$1 kver kdir res t0 qrc rc fs shares
 	read -r kdir kver < <("$here/kernel.sh" "$flavour" "$vmdir" "$series")
 	[ -n "$kver" ] || return 1
 	"$here/initramfs.sh" "$kdir" || return 1
 	res=$vmdir/results/$kver-$(date +%Y%m%d-%H%M%S)
 	mkdir -p "$res" || return 1
-	echo "== vmtest $flavour: booting $kver (console: $res/console.log)"
+	share_args "$kdir/boot/config-$kver" "$res" || return 1
+	echo "== vmtest $flavour: booting $kver over $fs (console: $res/console.log)"
 	t0=$(date +%s)
 	# The guest gets the suites' time minus boot and power-off: its own
 	# timeout then still writes a result before ours kills qemu.
@@ -50,14 +87,13 @@ boot() { # FLAVOUR: one guest run; returns non-zero on any failure
 		-accel tcg,thread=multi -cpu max -smp 2 -m 4G -nic none \
 		-nographic -monitor none -serial "file:$res/console.log" -no-reboot \
 		-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$kdir/initramfs.cpio.gz" \
-		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init vmtest.run=$here/guest-run.sh vmtest.repo=$repo vmtest.build=$build vmtest.kdir=$kdir vmtest.noconfig=$noconfig vmtest.mode=$mode vmtest.timeout=$((timeout_s - 180))" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-virtfs "local,path=$res,mount_tag=results,security_model=none" \
-		</dev/null &
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init vmtest.run=$here/guest-run.sh vmtest.repo=$repo vmtest.build=$build vmtest.kdir=$kdir vmtest.noconfig=$noconfig vmtest.mode=$mode vmtest.fs=$fs vmtest.timeout=$((timeout_s - 180))" \
+		"${shares[@]}" </dev/null &
 	qpid=$!
 	qrc=0
 	wait "$qpid" || qrc=$?
 	qpid=
+	stop_virtiofsd
 	echo "   wall: $(( $(date +%s) - t0 )) s (suites: $(cat "$res/seconds" 2>/dev/null || echo '?') s)"
 	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 		echo "   FAIL: the guest did not power off within $timeout_s s; qemu killed"
