@@ -6,7 +6,8 @@
 # Its settings come from the kernel command line through guest-init.sh:
 # vm_repo (the checkout), vm_build (its build dir), vm_kdir (the extracted
 # kernel package), vm_noconfig (1: no /boot/config-*, HZ from jiffies_64),
-# vm_timeout (seconds for the suites), vm_mode (tests or hook_cost).
+# vm_timeout (seconds for the suites), vm_mode (tests, hook_cost or script:
+# vm_script).
 set -uo pipefail
 res=/vmresults
 
@@ -25,6 +26,11 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=666,gid=5,mode=620 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+# devtmpfs lacks the links udev would make; bash's <(...) needs /dev/fd.
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
@@ -61,6 +67,9 @@ tests)
 	rc=${PIPESTATUS[0]} ;;
 hook_cost)
 	BUILD=$vm_build timeout -k 10 "${vm_timeout:-1320}" bash tests/vm/hook_cost.sh 2>&1 | tee "$res/output.log"
+	rc=${PIPESTATUS[0]} ;;
+script) # any script, for debugging in the guest: VMTEST_SCRIPT=/abs/path
+	timeout -k 10 "${vm_timeout:-1320}" bash "$vm_script" 2>&1 | tee "$res/output.log"
 	rc=${PIPESTATUS[0]} ;;
 *)
 	echo "unknown vm_mode ${vm_mode}" | tee "$res/output.log"; rc=2 ;;

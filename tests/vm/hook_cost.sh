@@ -13,4 +13,4 @@ BUILD=${BUILD:-$ROOT/build}
 
 hook=$("$BUILD/sockcost" snapshot --json | jq -r .activity_hook)
 echo "kernel $(uname -r), activity hook: $hook, $(nproc) CPUs"
-ROUNDS=${ROUNDS:-6} SECONDS_PER_RUN=${SECONDS_PER_RUN:-3} BUILD=$BUILD bash "$ROOT/tests/bench/overhead.sh"
+ROUNDS=${ROUNDS:-3} SECONDS_PER_RUN=${SECONDS_PER_RUN:-3} BUILD=$BUILD bash "$ROOT/tests/bench/overhead.sh"

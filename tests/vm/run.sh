@@ -7,7 +7,8 @@
 # Environment: BUILD (build dir), VMTEST_NOCONFIG=1 (no kernel config in the
 # guest: sockcost takes HZ from jiffies_64), VMTEST_TIMEOUT (seconds per
 # guest, default 1500), VMTEST_MODE (tests, or hook_cost: tests/vm/hook_cost.sh),
-# VMTEST_SERIES (6.1, or 6.12: bookworm's newer kernels, the tracepoint hook).
+# VMTEST_SERIES (6.1, or 6.12: bookworm's newer kernels, the tracepoint hook),
+# VMTEST_MODE=script VMTEST_SCRIPT=/abs/path: runs that script in the guest.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -87,7 +88,7 @@ boot() { # FLAVOUR: one guest run; returns non-zero on any failure
 		-accel tcg,thread=multi -cpu max -smp 2 -m 4G -nic none \
 		-nographic -monitor none -serial "file:$res/console.log" -no-reboot \
 		-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$kdir/initramfs.cpio.gz" \
-		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init vmtest.run=$here/guest-run.sh vmtest.repo=$repo vmtest.build=$build vmtest.kdir=$kdir vmtest.noconfig=$noconfig vmtest.mode=$mode vmtest.fs=$fs vmtest.timeout=$((timeout_s - 180))" \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init vmtest.run=$here/guest-run.sh vmtest.repo=$repo vmtest.build=$build vmtest.kdir=$kdir vmtest.noconfig=$noconfig vmtest.mode=$mode vmtest.script=${VMTEST_SCRIPT:-} vmtest.fs=$fs vmtest.timeout=$((timeout_s - 180))" \
 		"${shares[@]}" </dev/null &
 	qpid=$!
 	qrc=0
