@@ -100,6 +100,8 @@ def main():
                       help="the unit and command-line tests: no BPF, no root")
     mode.add_argument("--tsan-only", action="store_true", help="only the --tsan pass")
     ap.add_argument("--tsan", metavar="DIR", help="also run the daemon tests against DIR's TSan build")
+    mode.add_argument("--no-unit", action="store_true",
+                      help="only the integration and e2e suites (a qemu guest runs the kernel-facing ones)")
     ap.add_argument("pytest_args", nargs="*")
     args = ap.parse_args()
 
@@ -109,7 +111,7 @@ def main():
         for k, v in counts.items():
             total[k] += v
 
-    if not args.tsan_only:
+    if not args.tsan_only and not args.no_unit:
         binaries = sorted(glob.glob(os.path.join(args.build, "tests", "test_*")))
         binaries = [b for b in binaries if os.access(b, os.X_OK) and not b.endswith((".o", ".d"))]
         if not binaries:
@@ -119,7 +121,8 @@ def main():
             print(f"== {os.path.basename(b)}", flush=True)
             add(run_cmocka(b))
     if not args.unit_only and not args.tsan_only:
-        dirs = ["cli", "install"] if args.check else ["cli", "integration", "e2e", "install"]
+        dirs = (["cli", "install"] if args.check else ["integration", "e2e"] if args.no_unit
+                else ["cli", "integration", "e2e", "install"])
         print(f"== {', '.join(dirs)} (pytest)", flush=True)
         env_sockcost = os.path.join(args.build, "sockcost")
         os.environ.setdefault("SOCKCOST", os.path.abspath(env_sockcost))

@@ -201,7 +201,11 @@ def test_websocket_idle_heartbeat_and_bytes(node):
             obs = r["observed"]
             # One ping sent and one pong read per second, each in one call:
             # the calls are seen, with exactly the frame sizes, but not counted.
-            assert obs["tx_calls"] >= OBSERVE_S - 1 and obs["rx_calls"] >= OBSERVE_S - 1, obs
+            # A pong answers a ping sent before the window or is still in
+            # flight at its end (late on a loaded or emulated machine): one
+            # pong more or fewer than pings.
+            assert obs["tx_calls"] >= OBSERVE_S - 1, obs
+            assert abs(obs["rx_calls"] - obs["tx_calls"]) <= 1 and obs["rx_calls"] >= 1, obs
             assert obs["tx_bytes"] == PING_FRAME * obs["tx_calls"], obs
             assert obs["rx_bytes"] == PONG_FRAME * obs["rx_calls"], obs
         for p in ports_of("chat"):

@@ -49,6 +49,22 @@ def wait_for(cond, timeout=10, interval=0.05):
         time.sleep(interval)
 
 
+def expected_activity_hook():
+    """The activity hook this kernel should give sockcost: the raw tracepoints
+    sock_send_length/sock_recv_length where the kernel has them (6.3+), else
+    fexit on tcp_sendmsg/tcp_recvmsg. Read from the kernel's BTF, which names
+    each raw tracepoint's type `btf_trace_<name>`, not from sockcost itself."""
+    with open("/sys/kernel/btf/vmlinux", "rb") as f:
+        btf = f.read()
+    if b"\0btf_trace_sock_send_length\0" in btf and b"\0btf_trace_sock_recv_length\0" in btf:
+        return "tracepoint"
+    return "fexit"
+
+
+# The pinned link of each hook's send program (user/tracker.c's link_pin_name).
+HOOK_SEND_LINK = {"tracepoint": "link_tp_send", "fexit": "link_fexit_send"}
+
+
 def run_sockcost(*args, timeout=60):
     return subprocess.run([SOCKCOST, *args], capture_output=True, text=True, timeout=timeout)
 

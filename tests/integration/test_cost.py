@@ -46,11 +46,21 @@ def buffer_bytes(s):
     return s["rx_queue_memory_bytes"] + s["tx_queue_memory_bytes"] + max(s["forward_alloc_bytes"], 0)
 
 
+def _idle_ages(doc, pid):
+    return sorted((s for s in doc["sockets"] if s["state"] == "ESTAB" and s["pid"] == pid),
+                  key=lambda s: s["idle_s"])
+
+
 def test_whatif_follows_snapshot_idle_ages():
-    """Two silent pairs (idle ~6 s), two that spoke ~2 s ago, two that speak
-    every 0.2 s. With --whatif 1,3 the 1 s row must close the silent and the
-    2-second-old ones, the 3 s row the silent ones: as the snapshot's idle
-    ages say, socket for socket, with their fds, kernel bytes and RSS."""
+    """Four silent sockets (idle 6 s longer than the next), four that spoke
+    once since, four that speak every 0.2 s. The two what-if timeouts are put
+    in the gaps between the groups' idle ages as a snapshot sees them: the
+    lower one must close the silent and the once-spoken ones, the higher one
+    the silent ones, as the snapshot's idle ages say, with their fds, kernel
+    bytes and memory. Ages grow while sockcost runs (slowly under emulation), so
+    the timeouts are chosen from a snapshot taken just before `cost`, and the
+    measurement is repeated when a snapshot just after `cost` puts a socket
+    on the other side of a timeout."""
     require_bpf()
 
     def setup():
@@ -67,7 +77,7 @@ def test_whatif_follows_snapshot_idle_ages():
             return out
 
         silent = pairs(2)
-        time.sleep(4)  # the test: the silent pairs' idle age
+        time.sleep(6)  # the gap `cost` and two snapshots must fit in (3 s under qemu)
         recent = pairs(2)
         fresh = pairs(2)
 
@@ -78,20 +88,39 @@ def test_whatif_follows_snapshot_idle_ages():
                 s.sendall(b"z")
                 c.recv(16)
 
-        ticker = Ticker(chat, 0.2, max_s=60)
+        ticker = Ticker(chat, 0.2, max_s=120)
         return lst, silent, recent, fresh, ticker
 
     child = Child(setup, name=b"sc-whatif")
     pid = child.pid
     try:
-        time.sleep(2)  # the test: the recent pairs idle over 1 s, the silent ones over 3 s
-        snap = snapshot("--pid", str(pid))
-        doc = cost("--pid", str(pid), "--whatif", "1,3")
-        pid_mem = smaps_rollup(pid)
+        # Wait for the once-spoken sockets to be a second idle (not a fixed sleep).
+        deadline = time.monotonic() + 30
+        while True:
+            conns = _idle_ages(snapshot("--pid", str(pid)), pid)
+            assert len(conns) == 12
+            if conns[4]["idle_s"] >= 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        for _ in range(5):
+            snap = snapshot("--pid", str(pid))
+            conns = _idle_ages(snap, pid)
+            ages = [s["idle_s"] for s in conns]
+            # Sorted by age: fresh [0:4], once-spoken [4:8], silent [8:12].
+            # As low and as high as the snapshot allows: ages grow meanwhile.
+            low = int(ages[4])
+            high = int(ages[8])
+            assert ages[3] < low <= ages[4] and ages[7] < high <= ages[8], ages
+            doc = cost("--pid", str(pid), "--whatif", f"{low},{high}")
+            pid_mem = smaps_rollup(pid)
+            later = [s["idle_s"] for s in _idle_ages(snapshot("--pid", str(pid)), pid)]
+            if later[7] < high and later[3] < low:
+                break
+        else:
+            pytest.fail(f"ages crossed a what-if timeout during every measurement: {ages} {later}")
     finally:
         child.stop()
 
-    conns = [s for s in snap["sockets"] if s["state"] == "ESTAB" and s["pid"] == pid]
     assert len(conns) == 12
     assert doc["connections"] == 12
     proc = next(p for p in doc["processes"] if p["pid"] == pid)
@@ -104,8 +133,8 @@ def test_whatif_follows_snapshot_idle_ages():
     per_conn = proc["memory_per_connection_bytes"]
     assert abs(per_conn - proc["private_bytes"] / 12) <= 1
     whatif = {w["idle_after_s"]: w for w in doc["whatif"]}
-    assert sorted(whatif) == [1, 3, 60, 180, 300, 900]
-    for after, expected in ((1, 8), (3, 4)):
+    assert sorted(whatif) == sorted([low, high, 60, 180, 300, 900])
+    for after, expected in ((low, 8), (high, 4)):
         closed = [s for s in conns if s["idle_s"] >= after]
         assert len(closed) == expected, [s["idle_s"] for s in conns]
         w = whatif[after]

@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from helpers import SOCKCOST, connect_pairs, listener, port_of, wait_for
+from helpers import (HOOK_SEND_LINK, SOCKCOST, connect_pairs, expected_activity_hook, listener,
+                     port_of, wait_for)
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
 CONFIG_SIZE = 40          # struct sc_config
@@ -211,13 +212,14 @@ def test_older_build_is_upgraded_keeping_state(pin_dir, daemons):
 
 
 def test_incomplete_pinned_state_is_replaced(pin_dir, daemons):
+    link = HOOK_SEND_LINK[expected_activity_hook()]  # the pinned send link of this kernel's hook
     stop(start(daemons, pin_dir))
-    os.unlink(os.path.join(pin_dir, "link_tp_send"))
+    os.unlink(os.path.join(pin_dir, link))
     d = start(daemons, pin_dir)
     d.metrics()
     err = stop(d)
-    assert "link_tp_send is missing" in err and "replacing it" in err
-    assert os.path.exists(os.path.join(pin_dir, "link_tp_send"))
+    assert f"{link} is missing" in err and "replacing it" in err
+    assert os.path.exists(os.path.join(pin_dir, link))
 
 
 def test_pin_dir_must_be_on_bpffs(tmp_path):
