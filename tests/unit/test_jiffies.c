@@ -47,6 +47,9 @@ static void test_underivable(void **state)
 {
 	(void)state;
 	assert_int_equal(sc_hz_from_jiffies(INITIAL(250) + 250 * 310, 310 * S), 0);
+	/* 30 s from the singular point, with jiffies 0.2 s behind the clock: still told apart. */
+	assert_int_equal(sc_hz_from_jiffies(INITIAL(250) + (__u64)(250 * 329.8), 330 * S), 250);
+	assert_int_equal(sc_hz_from_jiffies(INITIAL(1000) + (__u64)(1000 * 269.8), 270 * S), 1000);
 	assert_int_equal(sc_hz_from_jiffies(INITIAL(250) + 777 * 3600, 3600 * S), 0);
 }
 

@@ -13,7 +13,7 @@
  * jiffies_64 starts at 2^32 - 300 * HZ (INITIAL_JIFFIES, so wrap bugs show
  * early) and advances HZ per second, so HZ = (jiffies64 - 2^32) / (t - 300)
  * for t seconds of uptime. Returns the nearest common HZ, or 0 when the
- * reading cannot tell (uptime near 300 s, or no common value is close).
+ * reading cannot tell (uptime within 20 s of 300 s, or no common value is close).
  */
 __u32 sc_hz_from_jiffies(__u64 jiffies64, __u64 mono_ns);
 
