@@ -21,7 +21,9 @@ off() {
 trap off EXIT
 
 set -e
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# /tmp stays the overlay's (writes go to its tmpfs upper): a tmpfs mounted
+# over it would hide a checkout under /tmp, as CI's clone may be.
+chmod 1777 /tmp
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=666,gid=5,mode=620 devpts /dev/pts
