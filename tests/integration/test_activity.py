@@ -156,6 +156,10 @@ def test_live_counters_match_the_walk_and_count_churn():
             assert os.environ.get("SOCKCOST_EXPECT_STORAGE_ITER") != "1"
         else:
             assert len(established) <= counters["storage_records"] <= len(full)
+            # Exactly the sockets the walk found a record on, listeners too: the
+            # map iterator's count and the per-socket lookups are two kernel paths.
+            with_record = {s["cookie"] for s in doc["sockets"] if s.get("observed") is not None}
+            assert counters["storage_records"] == len(with_record)
     finally:
         lst.close()
         for c, s in keep + churn[2:]:
