@@ -254,3 +254,24 @@ def test_cost_text_output():
     r = run_sockcost("cost", "--ram-price", "4")
     assert r.returncode == 0, r.stderr
     assert "Per connection:" in r.stdout and "IDLE AFTER" in r.stdout and "PER MONTH" in r.stdout
+
+
+def test_host_limits_are_the_kernels():
+    """Host-wide limits as /proc states them: fs.file-max, fs.nr_open and
+    net.ipv4.tcp_mem's pressure threshold (pages, in bytes)."""
+    require_bpf()
+    doc = cost()
+    h = doc["host"]
+
+    def numbers(path):
+        with open(path) as f:
+            return [int(x) for x in f.read().split()]
+
+    assert h["file_max"] == numbers("/proc/sys/fs/file-max")[0]
+    assert h["nr_open"] == numbers("/proc/sys/fs/nr_open")[0]
+    assert h["tcp_mem_pressure_bytes"] == numbers("/proc/sys/net/ipv4/tcp_mem")[1] * os.sysconf("SC_PAGESIZE")
+    allocated = numbers("/proc/sys/fs/file-nr")[0]
+    # Files come and go between the two reads; the headroom follows what was read.
+    assert abs(h["files_open"] - allocated) <= 2000
+    assert h["fd_headroom"] == h["file_max"] - h["files_open"]
+    assert h["tcp_mem_headroom_bytes"] == h["tcp_mem_pressure_bytes"] - h["tcp_mem_bytes"]
