@@ -25,7 +25,7 @@ class Daemon:
 
     def __init__(self, *args, host="127.0.0.1", family=socket.AF_INET, timeout=60, pin=False):
         self.host = host
-        # Tests walk every second, so a scrape can wait for a walk after a change.
+        # Tests refresh every second even unscraped, so idle events come within a second.
         if "--interval" not in args:
             args = ("--interval", "1", *args)
         if not pin:
@@ -76,17 +76,17 @@ class Daemon:
         return self.request("GET", path, timeout)
 
     def metrics(self, fresh=True):
-        """The exposition; with fresh, from a walk that began after this call."""
+        """The exposition; with fresh, from a refresh that began after this call."""
         since = time.time()
         deadline = time.monotonic() + 30
         while True:
             status, headers, body = self.get("/metrics")
             assert status == 200, body
             text = body.decode()
-            m = re.search(r"^sockcost_exporter_last_walk_timestamp_seconds (\S+)$", text, re.M)
+            m = re.search(r"^sockcost_exporter_last_refresh_timestamp_seconds (\S+)$", text, re.M)
             if not fresh or (m and float(m.group(1)) >= since):
                 return text
-            assert time.monotonic() < deadline, "no walk for 30 s"
+            assert time.monotonic() < deadline, "no refresh for 30 s"
             time.sleep(0.2)
 
     def terminate(self, timeout=30):

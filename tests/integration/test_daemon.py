@@ -150,8 +150,9 @@ def test_metrics_reflect_held_connections(daemon, holder):
     assert value(m, "sockcost_exporter_collect_success") == 1
     scrapes = value(m, "sockcost_exporter_scrapes_total")
     assert scrapes >= 1
-    assert value(m, "sockcost_exporter_walks_total") >= 2
-    assert value(m, "sockcost_exporter_walk_interval_seconds") == 1
+    assert value(m, "sockcost_exporter_refreshes_total") >= 2
+    assert value(m, "sockcost_exporter_refresh_interval_seconds") == 1
+    assert value(m, "sockcost_exporter_walk_interval_seconds") == 300
 
     # Closing the pairs shows up in the next walk and in the closed counter.
     closed_before = value(m, "sockcost_connections_closed_total")

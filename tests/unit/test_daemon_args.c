@@ -75,6 +75,8 @@ static void test_defaults(void **state)
 	assert_null(O.user);
 	assert_null(O.events);
 	assert_true(O.events_rate == 100);
+	assert_true(O.interval_s == 15);
+	assert_true(O.reconcile_s == 300);
 	assert_true(O.pin);
 	assert_string_equal(O.pin_dir, "/sys/fs/bpf/sockcost");
 	assert_false(O.unload);
@@ -88,7 +90,10 @@ static void test_every_option(void **state)
 	(void)state;
 	assert_int_equal(parse_line("--listen 10.1.2.3:8080 --top-processes 5 --idle-after 30.5 "
 				    "--heartbeat-bytes 8 --events - --events-rate 2.5 --no-pin "
-				    "--pin-dir /run/sc --user nobody --own-netns-only -v"), ARGS_OK);
+				    "--pin-dir /run/sc --user nobody --own-netns-only -v "
+				    "--interval 5 --reconcile-interval 600"), ARGS_OK);
+	assert_true(O.interval_s == 5);
+	assert_true(O.reconcile_s == 600);
 	assert_ipv4("10.1.2.3", 8080);
 	assert_string_equal(O.listen_text, "10.1.2.3:8080");
 	assert_int_equal(O.top_processes, 5);
@@ -106,7 +111,10 @@ static void test_every_option(void **state)
 static void test_short_options_and_reset(void **state)
 {
 	(void)state;
-	assert_int_equal(parse_line("-l 0.0.0.0:1 -k 0 -a 0 -b 1 -e /tmp/ev -u daemon"), ARGS_OK);
+	assert_int_equal(parse_line("-l 0.0.0.0:1 -k 0 -a 0 -b 1 -e /tmp/ev -u daemon -r 60 -i 2"),
+			 ARGS_OK);
+	assert_true(O.reconcile_s == 60);
+	assert_true(O.interval_s == 2);
 	assert_ipv4("0.0.0.0", 1);
 	assert_int_equal(O.top_processes, 0);
 	assert_int_equal(O.policy.idle_after_ms, 0);
@@ -168,6 +176,9 @@ static void test_value_errors(void **state)
 	assert_error("--idle-after 1e3", "invalid --idle-after '1e3'");
 	assert_error("--heartbeat-bytes x", "invalid --heartbeat-bytes 'x'");
 	assert_error("--events-rate 0", "invalid --events-rate '0'");
+	assert_error("--interval 0", "invalid --interval '0'");
+	assert_error("--reconcile-interval 0", "invalid --reconcile-interval '0'");
+	assert_error("-r 86401", "expected seconds, 1-86400");
 	assert_error("--pin-dir relative/dir", "expected an absolute path");
 	assert_error("--unload --events -", "--unload");
 	assert_error("--listen", "needs a value");

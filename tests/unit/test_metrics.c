@@ -131,6 +131,10 @@ static struct sc_metrics_input sample(size_t top)
 	SUM.ports = PORTS;
 	SUM.nports = 2;
 	SELF = (struct sc_metrics_self){ .collect_seconds = 0.25, .last_scrape_seconds = 0.5,
+					 .refresh_timestamp_seconds = 1700000100.5,
+					 .walk_timestamp_seconds = 1700000000.5, .walk_interval_seconds = 300,
+					 .refresh_interval_seconds = 15, .walks = 2, .refreshes = 40,
+					 .changes = 12345,
 					 .scrapes = 7, .collect_errors = 1, .events_dropped = 9,
 					 .cpu_seconds = 1.5, .resident_bytes = 8388608,
 					 .start_time_seconds = 1700000000.25, .open_fds = 12,
@@ -296,6 +300,13 @@ static void test_self_metrics(void **state)
 	assert_line("sockcost_build_info{version=\"1.2.3\",abi_version=\"" SC_STR(SC_ABI_VERSION) "\"} 1");
 	assert_line("sockcost_exporter_collect_success 1");
 	assert_line("sockcost_exporter_collect_duration_seconds 0.250000");
+	assert_line("sockcost_exporter_last_refresh_timestamp_seconds 1700000100.500000");
+	assert_line("sockcost_exporter_last_walk_timestamp_seconds 1700000000.500000");
+	assert_line("sockcost_exporter_walk_interval_seconds 300.000000");
+	assert_line("sockcost_exporter_refresh_interval_seconds 15.000000");
+	assert_line("sockcost_exporter_walks_total 2");
+	assert_line("sockcost_exporter_refreshes_total 40");
+	assert_line("sockcost_exporter_changes_total 12345");
 	assert_line("sockcost_exporter_last_scrape_duration_seconds 0.500000");
 	assert_line("sockcost_exporter_scrapes_total 7");
 	assert_line("sockcost_exporter_collect_errors_total 1");

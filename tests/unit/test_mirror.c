@@ -245,6 +245,49 @@ static void test_many_changes_grow_and_compact(void **state)
 	sc_mirror_free(&m);
 }
 
+/* A walk taken over, with its other files among the sockets: only sockets stay, and changes apply. */
+static void test_adopt_keeps_sockets_only(void **state)
+{
+	size_t i, n = 2001;
+	struct sc_conn_record *r = calloc(n, sizeof(*r));
+	struct sc_change c;
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	assert_non_null(r);
+	r[0] = (struct sc_conn_record){ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
+					.last_active_jiffies = NOW_JIFFIES };
+	for (i = 1; i < n; i++)
+		r[i] = (struct sc_conn_record){
+			.kind = i % 2 ? SC_CONN_TCP : SC_CONN_FILE, .tgid = 100, .tid = 100,
+			.state = TCP_ESTABLISHED, .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
+			.lport = 8080, .cookie = i % 2 ? 10 + i : 0,
+			.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(120)),
+		};
+	assert_int_equal(sc_mirror_adopt(&m, r, n), 0);
+	assert_int_equal(m.n, 1 + 1000);
+	assert_true(m.cap < n);                        /* the files' room was given back */
+	assert_int_equal(m.recs[0].kind, SC_CONN_HEADER);
+	c = change(SC_CHANGE_STATE, 11, TCP_CLOSE, 100);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	c = change(SC_CHANGE_STATE, 99999, TCP_ESTABLISHED, 200);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.connections, 1000);
+	assert_int_equal(proc(&s, 100)->connections, 999);
+	assert_int_equal(proc(&s, 200)->connections, 1);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+
+	/* No header: refused, and the records are freed all the same (ASan would say). */
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->kind = SC_CONN_TCP;
+	assert_int_equal(sc_mirror_adopt(&m, r, 1), -EPROTO);
+	assert_null(m.recs);
+}
+
 /* A listener's record holds its drops where others hold a time: a change must not write one there. */
 static void test_listener_keeps_its_drops(void **state)
 {
@@ -267,6 +310,27 @@ static void test_listener_keeps_its_drops(void **state)
 	sc_mirror_free(&m);
 }
 
+/* sock_diag's figures land where a walk puts a listener's, and nowhere else. */
+static void test_set_listener_updates_listeners_only(void **state)
+{
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	assert_int_equal(sc_mirror_set_listener(&m, 1, 3, 511, 42), 1);
+	assert_int_equal(sc_mirror_set_listener(&m, 12, 3, 511, 42), 0); /* a connection */
+	assert_int_equal(sc_mirror_set_listener(&m, 777, 3, 511, 42), 0); /* not mirrored */
+	summarize(&m, &s);
+	assert_int_equal(s.nports, 1);
+	assert_int_equal(s.ports[0].accept_queue, 3);
+	assert_int_equal(s.ports[0].accept_queue_max, 511);
+	assert_int_equal(s.ports[0].listen_drops, 42);
+	assert_int_equal(s.idle_connections, 2);            /* the connections' ages are untouched */
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_calls_make_active_and_move_a_sole_holder),
 		cmocka_unit_test(test_a_shared_socket_keeps_its_holders),
 		cmocka_unit_test(test_many_changes_grow_and_compact),
+		cmocka_unit_test(test_adopt_keeps_sockets_only),
+		cmocka_unit_test(test_set_listener_updates_listeners_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

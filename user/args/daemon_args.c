@@ -19,9 +19,14 @@ const char daemon_usage[] =
 	"  -l, --listen ADDR:PORT    where to serve HTTP; numeric IPv4 or [IPv6]\n"
 	"                            (default " SC_DAEMON_DEFAULT_LISTEN "; [::]:PORT is\n"
 	"                            every interface, IPv4 and IPv6)\n"
-	"  -i, --interval SECS       walk the host's sockets every SECS (default 15);\n"
-	"                            /metrics serves the latest walk, with its time\n"
-	"                            (counters are read at each scrape)\n"
+	"  -i, --interval SECS       refresh gauges and idle events at least every\n"
+	"                            SECS (default 15) from the sockets' reported\n"
+	"                            changes; a scrape gets a refresh of its own\n"
+	"  -r, --reconcile-interval SECS\n"
+	"                            walk every socket every SECS (default 300) to\n"
+	"                            catch what changes do not report (fds passed\n"
+	"                            between processes, queue memory of quiet\n"
+	"                            sockets); also at start and when changes were lost\n"
 	"  -k, --top-processes K     per-process series for the K processes holding\n"
 	"                            the most connections (default 20, 0: none)\n"
 	"\n"
@@ -33,10 +38,10 @@ const char daemon_usage[] =
 	"Idle events:\n"
 	"  -e, --events FILE         one JSON line when a connection turns idle, is\n"
 	"                            active again, or closes while idle, found at each\n"
-	"                            walk (--interval); '-' is stdout\n"
+	"                            refresh (--interval); '-' is stdout\n"
 	"      --events-rate N       at most N events a second (default 100); an idle\n"
-	"                            report over it is retried at the next walk, others\n"
-	"                            are dropped; both counted as dropped\n"
+	"                            report over it is retried at the next refresh,\n"
+	"                            others are dropped; both counted as dropped\n"
 	"\n"
 	"Application limits (capacity names the limit a process reaches first):\n"
 	"      --app-limit COMM=N    the application holds at most N connections (nginx\n"
@@ -147,6 +152,7 @@ static void defaults(struct daemon_opts *o)
 	o->top_processes = SC_DAEMON_DEFAULT_TOP;
 	o->events_rate = SC_DAEMON_DEFAULT_EVENT_RATE;
 	o->interval_s = SC_DAEMON_DEFAULT_INTERVAL_S;
+	o->reconcile_s = SC_DAEMON_DEFAULT_RECONCILE_S;
 	o->pin = true;
 	/* The environment names another directory for tests and side-by-side daemons. */
 	o->pin_dir = getenv("SOCKCOST_PIN_DIR") && getenv("SOCKCOST_PIN_DIR")[0]
@@ -176,6 +182,7 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		{ "events", required_argument, NULL, 'e' },
 		{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "reconcile-interval", required_argument, NULL, 'r' },
 		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
@@ -196,7 +203,7 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 	defaults(o);
 	optind = 0; /* full reset: this parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:k:a:b:e:i:u:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:k:a:b:e:i:r:u:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (daemon_parse_listen(optarg, &o->listen, &o->listen_len, err, errlen))
@@ -238,6 +245,14 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 				return ARGS_ERROR;
 			}
 			o->interval_s = secs;
+			break;
+		case 'r':
+			if (parse_seconds(optarg, 86400, &secs) || secs < 1) {
+				snprintf(err, errlen, "invalid --reconcile-interval '%s': expected "
+					 "seconds, 1-86400", optarg);
+				return ARGS_ERROR;
+			}
+			o->reconcile_s = secs;
 			break;
 		case OPT_PIN:
 			o->pin = true;

@@ -27,7 +27,8 @@ struct daemon_opts {
 	const char *user;                /* switch to this user after loading; NULL: stay */
 	const char *events;              /* idle events to FILE or "-" (stdout); NULL: off */
 	double events_rate;              /* events per second at most */
-	double interval_s;               /* between walks of the host's sockets */
+	double interval_s;               /* between refreshes of the gauges from changes */
+	double reconcile_s;              /* between walks of every socket */
 	bool pin;                        /* pin programs, links, maps under pin_dir */
 	const char *pin_dir;
 	bool unload;                     /* remove the pinned state and exit */

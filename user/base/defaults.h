@@ -8,7 +8,9 @@
 #define SC_BPFFS "/sys/fs/bpf"
 #define SC_PIN_DIR SC_BPFFS "/sockcost"
 
-/* How often sockcostd walks every socket, in seconds. */
+/* How often sockcostd refreshes its gauges from reported changes, in seconds. */
 #define SC_DAEMON_DEFAULT_INTERVAL_S 15
+/* Walks only catch what change reports miss: minutes apart, so idle sockets cost nothing between. */
+#define SC_DAEMON_DEFAULT_RECONCILE_S 300
 
 #endif /* SC_DEFAULTS_H */

@@ -13,17 +13,20 @@
 #include "collector.h"
 #include "idle_event_log.h"
 #include "log.h"
-#include "summary_collect.h"
+#include "summary_live.h"
 #include "tracker.h"
-#include "walk.h"
 
 struct sc_collector {
 	const struct sc_tracker *t;
 	struct sc_collector_opts opts;
 	pthread_t thread;
-	pthread_mutex_t lock;       /* guards latest, stats, stop */
-	pthread_cond_t wake;
+	pthread_mutex_t lock;       /* guards latest, costs, stats, stop, refresh_asked, built_ns */
+	pthread_cond_t wake;        /* to the collector thread: stop, or a scrape wants a refresh */
+	pthread_cond_t built;       /* from it: a refresh ended */
 	bool stop;
+	bool refresh_asked;
+	__u64 built_ns;             /* CLOCK_MONOTONIC when the latest refresh began */
+	struct sc_summary_live live; /* the collector thread's own */
 	struct sc_summary latest;
 	struct sc_proc_cost *costs;  /* of latest.procs[0 .. ncosts) */
 	size_t ncosts;
@@ -69,7 +72,7 @@ static void share_estimates(struct sc_collector *c, const struct sc_summary *s,
 			pids[i] = pe[i].pid;
 			e[i] = pe[i].e;
 		}
-		/* Valid for a few walks: a stopped daemon's estimates go stale. */
+		/* Valid for a few refreshes: a stopped daemon's estimates go stale. */
 		if (sc_estimates_write(c->t, pids, e, k,
 				       (__u64)(3 * c->opts.interval_s * 1e9)))
 			sc_debug("cannot share memory estimates with the CLI");
@@ -79,30 +82,40 @@ static void share_estimates(struct sc_collector *c, const struct sc_summary *s,
 	free(pids);
 }
 
-/* One walk: summary for scrapes, then events from the same records. */
-static void walk_once(struct sc_collector *c)
+/* Between refreshes the ring is drained this often, so it never overwrites unread changes. */
+#define DRAIN_NS 1000000000ull
+/* A scrape takes the latest summary if it is this fresh, else asks for a refresh. */
+#define FRESH_NS 1000000000ull
+/* How long a scrape waits for its refresh (a walk at 1M sockets takes seconds). */
+#define REFRESH_WAIT_S 20
+
+/*
+ * One refresh: the mirror brought up to date from the change ring (or a walk,
+ * when reconciling or when changes were lost), summarized for scrapes, with
+ * idle events and memory from the same records.
+ */
+static void refresh(struct sc_collector *c)
 {
+	struct sc_summary_live *l = &c->live;
 	struct sc_proc_cost *costs = NULL;
 	struct sc_summary s;
-	struct sc_walk w;
-	__u64 start = sc_clock_ns(CLOCK_MONOTONIC);
+	__u64 walks = l->walks, began = sc_clock_ns(CLOCK_MONOTONIC);
+	__u64 began_wall = sc_clock_ns(CLOCK_REALTIME);
 	size_t ncosts = 0;
 	int err;
 
-	err = sc_walk_take(&w, c->t, &c->opts.policy);
-	if (!err) {
-		err = sc_summary_from_walk(&s, &w, c->t);
-		if (!err && c->opts.events)
-			sc_events_tick(c->opts.events, c->t, &c->opts.policy, &w);
-		sc_walk_free(&w);
-		/* Walk buffers are megabytes; give them back rather than keep the peak. */
+	err = sc_summary_live_collect(l, &s, c->t, &c->opts.policy);
+	if (!err && c->opts.events)
+		sc_events_tick(c->opts.events, l->mirror.recs, l->mirror.n, &l->in, l->tasks.data,
+			       l->tasks.count);
+	/* Walk buffers are megabytes; give them back rather than keep the peak. */
+	if (l->walks != walks)
 		malloc_trim(0);
-	}
 	if (!err) {
 		ncosts = c->opts.top_processes < s.nprocs ? c->opts.top_processes : s.nprocs;
 		costs = calloc(ncosts ? ncosts : 1, sizeof(*costs));
 		if (!costs || sc_proc_costs_compute(&c->history, &s, ncosts, &c->opts.costs, costs)) {
-			/* Memory figures are lost for one walk; the counts still serve. */
+			/* Memory figures are lost for one refresh; the counts still serve. */
 			free(costs);
 			costs = NULL;
 			ncosts = 0;
@@ -114,41 +127,66 @@ static void walk_once(struct sc_collector *c)
 	if (err) {
 		c->stats.walk_errors++;
 	} else {
-		s.collect_ns = sc_clock_ns(CLOCK_MONOTONIC) - start;
 		sc_summary_free(&c->latest);
 		free(c->costs);
 		c->latest = s;
 		c->costs = costs;
 		c->ncosts = ncosts;
-		c->stats.walks++;
+		c->stats.refreshes++;
+		c->stats.changes += s.changes;
 		c->stats.last_walk_ns = s.collect_ns;
-		c->stats.last_walk_wall_ns = sc_clock_ns(CLOCK_REALTIME);
+		c->stats.last_refresh_wall_ns = began_wall;
+		if (s.walked_ns == s.taken_ns)
+			c->stats.last_walk_wall_ns = c->stats.last_refresh_wall_ns;
 	}
+	c->stats.walks = l->walks;
 	c->stats.last_walk_failed = err != 0;
+	c->built_ns = began;
 	if (c->opts.events)
 		c->stats.events_dropped = sc_events_stats(c->opts.events).dropped;
+	pthread_cond_broadcast(&c->built);
 	pthread_mutex_unlock(&c->lock);
 }
 
-static void *walker(void *arg)
+static struct timespec abs_mono(__u64 ns)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000ull),
+				  .tv_nsec = (long)(ns % 1000000000ull) };
+}
+
+/*
+ * Sleeps a second at a time, draining changes, and refreshes every interval
+ * or when a scrape asks. Only this thread touches c->live.
+ */
+static void *collector_thread(void *arg)
 {
 	struct sc_collector *c = arg;
+	__u64 interval = (__u64)(c->opts.interval_s * 1e9), now, next_refresh;
 	struct timespec until;
-	__u64 next;
+	bool asked;
 
+	next_refresh = sc_clock_ns(CLOCK_MONOTONIC) + interval;
 	for (;;) {
-		next = sc_clock_ns(CLOCK_MONOTONIC) + (__u64)(c->opts.interval_s * 1e9);
-		until = (struct timespec){ .tv_sec = (time_t)(next / 1000000000ull),
-					   .tv_nsec = (long)(next % 1000000000ull) };
+		now = sc_clock_ns(CLOCK_MONOTONIC);
+		until = abs_mono(now + DRAIN_NS < next_refresh ? now + DRAIN_NS : next_refresh);
 		pthread_mutex_lock(&c->lock);
-		while (!c->stop && pthread_cond_timedwait(&c->wake, &c->lock, &until) != ETIMEDOUT)
+		while (!c->stop && !c->refresh_asked &&
+		       pthread_cond_timedwait(&c->wake, &c->lock, &until) != ETIMEDOUT)
 			;
+		asked = c->refresh_asked;
+		c->refresh_asked = false;
 		if (c->stop) {
 			pthread_mutex_unlock(&c->lock);
 			return NULL;
 		}
 		pthread_mutex_unlock(&c->lock);
-		walk_once(c);
+		now = sc_clock_ns(CLOCK_MONOTONIC);
+		if (asked || now >= next_refresh) {
+			refresh(c);
+			next_refresh = sc_clock_ns(CLOCK_MONOTONIC) + interval;
+		} else if (sc_summary_live_drain(&c->live, &c->opts.policy) == -ENOMEM) {
+			sc_warn("out of memory applying changes: the next refresh walks");
+		}
 	}
 }
 
@@ -158,10 +196,15 @@ static void collector_free(struct sc_collector *c)
 	sc_summary_free(&c->latest);
 	free(c->costs);
 	sc_mem_history_free(&c->history);
+	sc_summary_live_free(&c->live);
+	pthread_cond_destroy(&c->built);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
+
+/* A lease outlives a stopped drain by this much: long enough for a slow walk. */
+#define LEASE_NS (30ull * 1000000000ull)
 
 struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 					const struct sc_collector_opts *opts)
@@ -177,21 +220,26 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 	c->opts = *opts;
 	if (c->opts.interval_s <= 0)
 		c->opts.interval_s = SC_DAEMON_DEFAULT_INTERVAL_S;
+	if (c->opts.reconcile_s <= 0)
+		c->opts.reconcile_s = SC_DAEMON_DEFAULT_RECONCILE_S;
 	if (c->opts.events)
 		sc_events_pace(c->opts.events, c->opts.interval_s);
+	sc_summary_live_init(&c->live, LEASE_NS);
+	c->live.resync_ns = (__u64)(c->opts.reconcile_s * 1e9);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->wake, &ca);
+	pthread_cond_init(&c->built, &ca);
 	pthread_condattr_destroy(&ca);
-	walk_once(c);
-	if (!c->stats.walks) {
+	refresh(c);
+	if (!c->stats.refreshes) {
 		sc_err("the first walk failed; not starting");
 		goto fail;
 	}
-	errno = pthread_create(&c->thread, NULL, walker, c);
+	errno = pthread_create(&c->thread, NULL, collector_thread, c);
 	if (errno) {
-		sc_err("cannot start the walker thread: %s", strerror(errno));
+		sc_err("cannot start the collector thread: %s", strerror(errno));
 		goto fail;
 	}
 	return c;
@@ -234,6 +282,17 @@ int sc_collector_latest(struct sc_collector *c, struct sc_summary *out,
 	int err;
 
 	pthread_mutex_lock(&c->lock);
+	if (sc_clock_ns(CLOCK_MONOTONIC) - c->built_ns > FRESH_NS) {
+		__u64 asked = sc_clock_ns(CLOCK_MONOTONIC);
+		struct timespec until = abs_mono(asked + REFRESH_WAIT_S * 1000000000ull);
+
+		c->refresh_asked = true;
+		pthread_cond_signal(&c->wake);
+		/* A refresh that fails still wakes us: the latest good summary serves. */
+		while (!c->stop && c->built_ns < asked &&
+		       pthread_cond_timedwait(&c->built, &c->lock, &until) != ETIMEDOUT)
+			;
+	}
 	err = copy_summary(out, &c->latest);
 	if (!err && costs) {
 		*ncosts = c->ncosts;

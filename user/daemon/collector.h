@@ -11,11 +11,13 @@
 #include "summary.h"
 
 /*
- * The daemon's walker: a thread that walks the host every interval, folds
- * the walk into a summary and feeds the idle events from the same walk.
- * Scrapes copy the latest summary, so their cost does not grow with the
- * number of connections; the summary says when it was taken, and kernel
- * counters are read fresh on every copy.
+ * The daemon's collector: a thread that keeps a mirror of every socket
+ * current from the programs' change reports (summary_live.h), draining them
+ * every second, and walks every socket only to reconcile (every
+ * reconcile_s, at start, and when changes were lost). It folds the mirror
+ * into a summary every interval or when a scrape finds the latest older than
+ * a second, and feeds the idle events and memory figures from the same
+ * records. Kernel counters are read fresh on every copy.
  */
 struct sc_collector;
 struct sc_tracker;
@@ -23,18 +25,22 @@ struct sc_events;
 
 struct sc_collector_opts {
 	struct sc_idle_policy policy;
-	double interval_s;          /* between walks */
+	double interval_s;          /* between refreshes when nobody scrapes */
+	double reconcile_s;         /* between walks of every socket */
 	struct sc_events *events;   /* NULL: no idle events */
 	size_t top_processes;       /* memory and capacity for the top K by connections */
 	struct sc_proc_costs_opts costs;
 };
 
 struct sc_collector_stats {
-	__u64 walks;                /* walks done */
-	__u64 walk_errors;
-	__u64 last_walk_ns;         /* how long the last walk and fold took */
-	__u64 last_walk_wall_ns;    /* CLOCK_REALTIME when it was taken, 0 before the first */
-	bool last_walk_failed;      /* the latest walk failed: the summary is older */
+	__u64 walks;                /* walks of every socket done */
+	__u64 refreshes;            /* summaries made, from walks or changes */
+	__u64 changes;              /* change reports applied */
+	__u64 walk_errors;          /* refreshes that failed */
+	__u64 last_walk_ns;         /* how long the latest refresh took */
+	__u64 last_walk_wall_ns;    /* CLOCK_REALTIME of the latest walk, 0 before the first */
+	__u64 last_refresh_wall_ns; /* CLOCK_REALTIME of the latest summary */
+	bool last_walk_failed;      /* the latest refresh failed: the summary is older */
 	__u64 events_dropped;       /* idle events over the rate limit */
 };
 
@@ -44,7 +50,8 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 void sc_collector_stop(struct sc_collector *c);
 
 /*
- * A copy of the latest summary (free with sc_summary_free) with the kernel
+ * A copy of the latest summary, refreshed first if it is over a second old
+ * (free with sc_summary_free), with the kernel
  * counters read now, the walker's stats, and (costs not NULL) a copy of the
  * memory and capacity of out->procs[0 .. *ncosts), to free(). Returns 0 or a
  * negative errno.

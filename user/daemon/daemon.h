@@ -26,8 +26,9 @@ struct daemon {
 	__u64 scrapes;
 	double last_connection_seconds; /* the counter as last exported */
 
-	struct sc_collector *collector; /* walks the host every interval_s */
-	double interval_s;
+	struct sc_collector *collector; /* keeps the summary current */
+	double interval_s;              /* --interval */
+	double reconcile_s;             /* --reconcile-interval */
 
 	atomic_bool snapshot_busy;      /* a /snapshot.json is being taken or streamed */
 };

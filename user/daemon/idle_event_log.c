@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The idle event stream's ends that touch the system: its file, the clock, the walk. */
+/* The idle event stream's ends that touch the system: its file and the clock. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,6 @@
 #include "idle_event_json.h"
 #include "idle_event_log.h"
 #include "log.h"
-#include "walk.h"
 
 struct sc_events *sc_event_log_open(const char *path, double max_per_s, FILE **out)
 {
@@ -49,30 +48,21 @@ void sc_event_log_close(struct sc_events *ev, FILE *out)
 		fflush(out);
 }
 
-int sc_events_tick(struct sc_events *ev, const struct sc_tracker *t,
-		   const struct sc_idle_policy *policy, const struct sc_walk *given)
+int sc_events_tick(struct sc_events *ev, const struct sc_conn_record *recs, size_t nrecs,
+		   const struct sc_summary_inputs *in, const struct sc_task_record *tasks,
+		   size_t ntasks)
 {
 	struct sc_conn_idle *conns;
-	struct sc_walk own;
-	const struct sc_walk *w = given;
 	size_t n;
 	int err;
 
-	if (!w) {
-		err = sc_walk_take(&own, t, policy);
-		if (err)
-			return err;
-		w = &own;
-	}
-	err = sc_conn_idle_list(w->conns.data, w->conns.count, &w->in, &conns, &n);
+	err = sc_conn_idle_list(recs, nrecs, in, &conns, &n);
 	if (!err) {
-		err = sc_events_feed(ev, conns, n, w->tasks.data, w->tasks.count,
-				     sc_clock_ns(CLOCK_MONOTONIC), sc_clock_ns(CLOCK_REALTIME));
+		err = sc_events_feed(ev, conns, n, tasks, ntasks, sc_clock_ns(CLOCK_MONOTONIC),
+				     sc_clock_ns(CLOCK_REALTIME));
 		free(conns);
 	}
 	if (err)
 		sc_err("cannot compute idle events: %s", strerror(-err));
-	if (w == &own)
-		sc_walk_free(&own);
 	return err;
 }

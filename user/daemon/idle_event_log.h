@@ -13,10 +13,12 @@
 struct sc_events *sc_event_log_open(const char *path, double max_per_s, FILE **out);
 void sc_event_log_close(struct sc_events *ev, FILE *out);
 
-struct sc_tracker;
-struct sc_walk;
-/* Takes a walk (or uses w if not NULL) and feeds it. Returns 0 or a negative errno. */
-int sc_events_tick(struct sc_events *ev, const struct sc_tracker *t,
-		   const struct sc_idle_policy *policy, const struct sc_walk *w);
+/*
+ * Feeds the events from a walk's records or the change mirror's (header
+ * first, its clocks now), judged by in. Returns 0 or a negative errno.
+ */
+int sc_events_tick(struct sc_events *ev, const struct sc_conn_record *recs, size_t nrecs,
+		   const struct sc_summary_inputs *in, const struct sc_task_record *tasks,
+		   size_t ntasks);
 
 #endif /* SC_IDLE_EVENT_LOG_H */

@@ -135,7 +135,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	(void)head; /* HEAD answers the same headers, so it renders too */
 	pthread_mutex_lock(&d->scrape_lock);
 	t0 = ((double)sc_mono_ns() / 1e9);
-	/* The walker keeps it current; a scrape only copies (collector.h). */
+	/* The collector keeps it current from changes; a scrape copies or asks a refresh. */
 	err = sc_collector_latest(d->collector, &sum, &walks, &costs, &ncosts);
 	if (!err) {
 		/* A counter: a reading torn by a concurrent update must not show it going back. */
@@ -146,14 +146,18 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	}
 	self.collect_seconds = (double)walks.last_walk_ns / 1e9;
 	self.walk_timestamp_seconds = (double)walks.last_walk_wall_ns / 1e9;
-	self.walk_interval_seconds = d->interval_s;
+	self.refresh_timestamp_seconds = (double)walks.last_refresh_wall_ns / 1e9;
+	self.walk_interval_seconds = d->reconcile_s;
+	self.refresh_interval_seconds = d->interval_s;
 	self.walks = walks.walks;
+	self.refreshes = walks.refreshes;
+	self.changes = walks.changes;
 	self.collect_errors = walks.walk_errors;
 	self.last_walk_failed = walks.last_walk_failed;
 	if (!err) {
 		in.summary = &sum;
 		in.top = d->top_processes < sum.nprocs ? d->top_processes : sum.nprocs;
-		/* The walker read each process's memory; a scrape reads no /proc. */
+		/* The collector read each process's memory; a scrape reads no /proc. */
 		in.costs = ncosts >= in.top ? costs : NULL;
 	}
 	self.events_dropped = walks.events_dropped;

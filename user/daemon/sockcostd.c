@@ -47,7 +47,7 @@ static int block_signals(sigset_t *set)
 	return err ? sc_fail(err, "cannot block signals: %s", strerror(err)) : 0;
 }
 
-/* Until SIGINT or SIGTERM: the walker and HTTP threads do the work. */
+/* Until SIGINT or SIGTERM: the collector and HTTP threads do the work. */
 static void run(const sigset_t *set)
 {
 	int sig;
@@ -117,13 +117,14 @@ static int serve(const struct daemon_opts *o)
 					 .pin_mode = o->pin ? SC_PIN_OWN : SC_PIN_NONE,
 					 .pin_dir = o->pin_dir };
 	struct sc_collector_opts copts = {
-		.policy = o->policy, .interval_s = o->interval_s, .top_processes = o->top_processes,
+		.policy = o->policy, .interval_s = o->interval_s, .reconcile_s = o->reconcile_s,
+		.top_processes = o->top_processes,
 		.costs = { .app_limits = o->app_limits, .napp_limits = o->napp_limits,
 			   .kernel_fixed_bytes = kernel_fixed_bytes() },
 	};
 	struct daemon_user user;
 	struct daemon d = { .policy = o->policy, .top_processes = o->top_processes,
-			    .interval_s = o->interval_s };
+			    .interval_s = o->interval_s, .reconcile_s = o->reconcile_s };
 	struct sc_events *events = NULL;
 	FILE *events_out = NULL;
 	struct sc_tracker *t = NULL;
@@ -150,7 +151,7 @@ static int serve(const struct daemon_opts *o)
 	d.tracker = t;
 	if (daemon_drop_privileges(o->user ? &user : NULL, !o->own_netns_only))
 		goto out_tracker;
-	/* After the drop: the walker thread starts with the reduced capabilities. */
+	/* After the drop: the collector thread starts with the reduced capabilities. */
 	copts.events = events;
 	d.collector = sc_collector_start(t, &copts);
 	if (!d.collector)

@@ -30,6 +30,7 @@ void sc_summary_live_free(struct sc_summary_live *l)
 		sc_change_ring_unmap(&l->ring);
 	free(l->buf);
 	sc_records_free(&l->tasks);
+	sc_listen_refresh_reset(&l->listen);
 	sc_summary_live_init(l, l->lease_ns);
 }
 
@@ -107,17 +108,21 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	err = sc_walk_take(&w, t, policy);
 	if (err)
 		return err;
-	err = sc_mirror_load(&l->mirror, w.conns.data, w.conns.count);
+	/* The mirror takes the walk's records over: a million sockets are not held twice. */
+	err = sc_mirror_adopt(&l->mirror, w.conns.data, w.conns.count);
+	w.conns = (struct sc_records){ .rec_size = sizeof(struct sc_conn_record) };
 	if (err) {
 		sc_walk_free(&w);
 		return sc_fail(-err, "cannot keep the walk: %s", strerror(-err));
 	}
-	header = w.conns.data;
+	header = l->mirror.recs;
 	l->in = w.in;
 	l->ref_ns = header->established_ns;
 	l->ref_jiffies = header->last_active_jiffies;
 	l->walked_ns = sc_mono_ns();
 	l->missed = missed;
+	l->walks++;
+	sc_listen_refresh_reset(&l->listen);
 	sc_records_free(&l->tasks);
 	l->tasks = w.tasks;
 	w.tasks = (struct sc_records){ .rec_size = sizeof(struct sc_task_record) };
@@ -166,6 +171,28 @@ static int walk_now(struct sc_summary_live *l, const struct sc_tracker *t,
 	return err;
 }
 
+long sc_summary_live_drain(struct sc_summary_live *l, const struct sc_idle_policy *policy)
+{
+	long n;
+
+	if (!l->ring_mapped || !l->in.kernel_hz || !l->mirror.recs || l->stale)
+		return 0;
+	if (renew_lease(l, policy, sc_mono_ns())) {
+		sc_debug("the change lease lapsed: the next summary walks");
+		l->stale = true;
+		return 0;
+	}
+	n = apply_changes(l);
+	if (n < 0) {
+		if (n == -EOVERFLOW)
+			sc_debug("changes were overwritten before being read: the next summary walks");
+		l->stale = true;
+		return n == -ENOMEM ? n : 0;
+	}
+	l->drained += (__u64)n;
+	return n;
+}
+
 int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 			    const struct sc_tracker *t, const struct sc_idle_policy *policy)
 {
@@ -212,6 +239,7 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 			return sc_fail(-err, "cannot read processes: %s", strerror(-err));
 		if (sc_tracker_read_counters(t, &l->in.counters))
 			return -EIO;
+		sc_listen_refresh_run(&l->listen, &l->mirror, l->tasks.data, l->tasks.count);
 	}
 	now_ns = sc_mono_ns();
 	l->mirror.recs[0].established_ns = now_ns;
@@ -224,7 +252,8 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 	sc_summary_fill_fds(s);
 	s->bpf_missed_events = missed;
 	s->walked_ns = walked ? s->taken_ns : l->walked_ns;
-	s->changes = (__u64)changes;
+	s->changes = (__u64)changes + (walked ? 0 : l->drained);
+	l->drained = 0;
 	s->collect_ns = sc_mono_ns() - start;
 	return 0;
 }

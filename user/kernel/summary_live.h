@@ -8,6 +8,7 @@
 #include "change_ring.h"
 #include "changes.h"
 #include "iter_read.h"
+#include "listen_refresh.h"
 #include "mirror.h"
 #include "summary.h"
 #include "summary_build.h"
@@ -16,8 +17,9 @@ struct sc_tracker;
 
 /*
  * Summaries for a reader that refreshes often (`top`): one walk, then each
- * refresh brings its records up to date from the change ring and counts fds
- * per process, which costs the changes, not the sockets. It walks again
+ * refresh brings its records up to date from the change ring, its listeners'
+ * accept queues from sock_diag, and counts fds per process: that costs the
+ * changes and the listeners, not the sockets. It walks again
  * every resync_ns, when changes were lost (the ring overflowed, the kernel
  * skipped program runs, or the lease on changes lapsed or was reset by a
  * daemon reloading), and on every refresh where changes cannot be had
@@ -39,6 +41,9 @@ struct sc_summary_live {
 	bool stale;                  /* changes were lost: walk on the next refresh */
 	__u64 missed;                /* skipped program runs as of the last walk */
 	__u64 lease_until;           /* jiffies_64 our change lease runs to, 0: none yet */
+	__u64 drained;               /* changes applied by sc_summary_live_drain since the last summary */
+	__u64 walks;                 /* walks taken, for the daemon's metrics */
+	struct sc_listen_refresh listen; /* listeners' queues between walks */
 };
 
 #define SC_LIVE_RESYNC_NS (30ull * 1000000000ull)
@@ -48,6 +53,15 @@ void sc_summary_live_init(struct sc_summary_live *l, __u64 lease_ns);
 /* Collects a summary judged by policy. Returns 0 or a negative errno (logged). */
 int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 			    const struct sc_tracker *t, const struct sc_idle_policy *policy);
+/*
+ * Between summaries: renews the lease and applies the changes waiting in the
+ * ring, so a reader that summarizes seldom (the daemon) neither lets the
+ * programs stop reporting nor lets the ring overwrite what it has not read.
+ * Costs the changes, never the sockets: when changes were lost it only marks
+ * the mirror stale, and the next collect walks. Returns the changes applied
+ * or -ENOMEM.
+ */
+long sc_summary_live_drain(struct sc_summary_live *l, const struct sc_idle_policy *policy);
 void sc_summary_live_free(struct sc_summary_live *l);
 
 #endif /* SC_SUMMARY_LIVE_H */

@@ -128,6 +128,40 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	return err;
 }
 
+int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
+{
+	size_t cap;
+	int err;
+
+	if (!n || recs[0].kind != SC_CONN_HEADER) {
+		free(recs);
+		return -EPROTO;
+	}
+	sc_mirror_free(m);
+	m->recs = recs;
+	m->n = m->cap = n;
+	m->next = malloc(n * sizeof(*m->next));
+	err = m->next ? rebuild(m) : -ENOMEM;
+	if (err) {
+		sc_mirror_free(m);
+		return err;
+	}
+	/* Only sockets are kept: give back what the other files took, keeping room to grow. */
+	cap = m->n + m->n / 4 + 64;
+	if (cap < m->cap) {
+		struct sc_conn_record *r = realloc(m->recs, cap * sizeof(*r));
+		__u32 *next = realloc(m->next, cap * sizeof(*next));
+
+		if (r)
+			m->recs = r;
+		if (next)
+			m->next = next;
+		if (r && next)
+			m->cap = cap;
+	}
+	return 0;
+}
+
 static __u8 flags_of(const struct sc_change *c)
 {
 	return SC_CONN_HAS_STATE | (c->flags & SC_CONN_SAW_CALLS) |
@@ -215,6 +249,26 @@ int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c)
 	for (i = first; i != END; i = m->next[i])
 		update(&m->recs[i], c, m->next[first] == END);
 	return 0;
+}
+
+size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
+			      __u32 max_backlog, __u64 drops)
+{
+	size_t n = 0;
+	__u32 i;
+
+	for (i = find(m, cookie, NULL); i != END; i = m->next[i]) {
+		struct sc_conn_record *r = &m->recs[i];
+
+		if (r->state != TCP_LISTEN)
+			continue;
+		/* Where a walk puts them for a listener (sockcost.h, sc_conn_record). */
+		r->mem = backlog;
+		r->kernel_last = max_backlog;
+		r->listen_drops = drops;
+		n++;
+	}
+	return n;
 }
 
 size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie)

@@ -38,12 +38,26 @@ struct sc_mirror {
 int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_t n);
 
 /*
+ * The same, taking recs (malloc'd, n records) instead of copying them: a walk
+ * of a million sockets is not held twice. recs is the mirror's (or freed) from
+ * here on, whatever the result.
+ */
+int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n);
+
+/*
  * Applies one change: a socket entering ESTABLISHED or LISTEN is added (to
  * its owner, if known) unless present; CLOSE removes it; anything else
  * updates every record of the socket. Calls move a socket held by a single
  * process to the caller's process. Returns 0 or -ENOMEM.
  */
 int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c);
+
+/*
+ * A listener's accept queue, its limit and its drops as read now (sock_diag):
+ * changes do not report them. Returns the records updated (0: not mirrored).
+ */
+size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
+			      __u32 max_backlog, __u64 drops);
 
 /* Records of the socket with this cookie (any holder). */
 size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie);

@@ -319,17 +319,28 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 	label(f, "version", in->version);
 	fprintf(f, ",abi_version=\"%u\"} 1\n", SC_ABI_VERSION);
 	gauge_u64(f, "sockcost_exporter_collect_success",
-		  "1 if the latest walk of the host succeeded, 0 if it failed.",
+		  "1 if the latest refresh of the gauges succeeded, 0 if it failed.",
 		  in->summary && !x->last_walk_failed ? 1 : 0);
 	gauge_double(f, "sockcost_exporter_collect_duration_seconds",
-		     "Time the latest walk of the host's sockets took.", x->collect_seconds);
+		     "Time the latest refresh took (a walk of every socket when it reconciled).",
+		     x->collect_seconds);
+	gauge_double(f, "sockcost_exporter_last_refresh_timestamp_seconds",
+		     "Unix time the gauges above describe; the _total counters are read at "
+		     "scrape time.", x->refresh_timestamp_seconds);
+	gauge_double(f, "sockcost_exporter_refresh_interval_seconds",
+		     "Seconds between refreshes when nobody scrapes (--interval).",
+		     x->refresh_interval_seconds);
+	counter_u64(f, "sockcost_exporter_refreshes_total",
+		    "Refreshes of the gauges, from change reports or walks.", x->refreshes);
+	counter_u64(f, "sockcost_exporter_changes_total",
+		    "Socket change reports applied between walks.", x->changes);
 	gauge_double(f, "sockcost_exporter_last_walk_timestamp_seconds",
-		     "Unix time of the latest walk: the gauges above describe that moment; "
-		     "the _total counters are read at scrape time.", x->walk_timestamp_seconds);
+		     "Unix time of the latest walk of every socket (start, reconcile, lost "
+		     "changes).", x->walk_timestamp_seconds);
 	gauge_double(f, "sockcost_exporter_walk_interval_seconds",
-		     "Seconds between walks of the host's sockets (--interval).",
+		     "Seconds between reconciling walks of every socket (--reconcile-interval).",
 		     x->walk_interval_seconds);
-	counter_u64(f, "sockcost_exporter_walks_total", "Walks of the host's sockets done.",
+	counter_u64(f, "sockcost_exporter_walks_total", "Walks of every socket done.",
 		    x->walks);
 	if (x->last_scrape_seconds >= 0)
 		gauge_double(f, "sockcost_exporter_last_scrape_duration_seconds",
@@ -338,7 +349,7 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 	counter_u64(f, "sockcost_exporter_scrapes_total", "Scrapes of /metrics served.",
 		    x->scrapes);
 	counter_u64(f, "sockcost_exporter_collect_errors_total",
-		    "Walks of the host's sockets that failed.", x->collect_errors);
+		    "Refreshes of the gauges that failed.", x->collect_errors);
 	counter_u64(f, "sockcost_events_dropped_total",
 		    "Idle events not written because of the --events-rate limit.",
 		    x->events_dropped);

@@ -14,14 +14,18 @@
 
 /* The exporter's own numbers, gathered by the daemon for each scrape. */
 struct sc_metrics_self {
-	double collect_seconds;        /* how long the latest walk of the host took */
-	double walk_timestamp_seconds; /* Unix time of the latest walk, 0 if none */
-	double walk_interval_seconds;  /* --interval */
+	double collect_seconds;        /* how long the latest refresh took */
+	double refresh_timestamp_seconds; /* Unix time the gauges describe, 0 if none */
+	double walk_timestamp_seconds; /* Unix time of the latest walk of every socket, 0 if none */
+	double walk_interval_seconds;  /* --reconcile-interval */
+	double refresh_interval_seconds; /* --interval */
 	__u64 walks;                   /* walks done since start */
+	__u64 refreshes;               /* summaries made, from walks or change reports */
+	__u64 changes;                 /* change reports applied */
 	double last_scrape_seconds;    /* the previous scrape, whole; < 0 before the second */
 	__u64 scrapes;                 /* /metrics requests served, this one included */
-	__u64 collect_errors;          /* walks that failed */
-	bool last_walk_failed;         /* the latest one did: the summary is an older walk's */
+	__u64 collect_errors;          /* refreshes that failed */
+	bool last_walk_failed;         /* the latest one did: the summary is an older one */
 	__u64 events_dropped;          /* idle events over the rate limit (the events stream fills it) */
 	/* The usual process_* collector numbers of the daemon itself. */
 	double cpu_seconds;

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen_diag.h"
+#include "listen_refresh.h"
+#include "log.h"
+#include "netns.h"
+#include "sockcost.h"
+#include "common.h"
+
+void sc_listen_refresh_reset(struct sc_listen_refresh *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->ns[i].fd >= 0)
+			close(r->ns[i].fd);
+	free(r->ns);
+	r->ns = NULL;
+	r->n = 0;
+}
+
+static const struct sc_task_record *task_of(const struct sc_task_record *tasks, size_t n,
+					    __u32 tgid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tasks[mid].tgid == tgid)
+			return &tasks[mid];
+		if (tasks[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A sock_diag socket in netns, made in it through process tgid; a negative errno if not. */
+static int open_in(__u32 netns, __u32 tgid)
+{
+	int fd, restore, err;
+
+	if (netns == sc_netns_self())
+		return sc_listen_diag_open();
+	/* No fd to go by: the namespace of the process's leader. */
+	err = sc_netns_enter(tgid, tgid, (__u32)-1, netns, &restore);
+	if (err)
+		return err;
+	fd = sc_listen_diag_open();
+	err = sc_netns_leave(restore);
+	if (err) {
+		/* This thread is stuck in the other namespace: nothing it walks next is right. */
+		sc_err("cannot return to the daemon's network namespace: %s", strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The socket for netns, made the first time it is asked for. */
+static int diag_fd(struct sc_listen_refresh *r, __u32 netns, __u32 tgid)
+{
+	struct sc_listen_ns *grown;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->ns[i].netns == netns)
+			return r->ns[i].fd;
+	grown = realloc(r->ns, (r->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	r->ns = grown;
+	r->ns[r->n] = (struct sc_listen_ns){ .netns = netns, .fd = open_in(netns, tgid) };
+	if (r->ns[r->n].fd < 0)
+		sc_debug("listeners in network namespace %u keep their walk's figures: %s", netns,
+			 strerror(-r->ns[r->n].fd));
+	return r->ns[r->n++].fd;
+}
+
+static void refresh_ns(struct sc_mirror *m, int fd, __u32 netns)
+{
+	struct sc_listen_stat *st;
+	size_t i, n;
+	int err;
+
+	err = sc_listen_diag_dump(fd, &st, &n);
+	if (err) {
+		sc_debug("cannot list listeners in network namespace %u: %s", netns, strerror(-err));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		sc_mirror_set_listener(m, st[i].cookie, st[i].backlog, st[i].max_backlog,
+				       st[i].drops);
+	free(st);
+}
+
+void sc_listen_refresh_run(struct sc_listen_refresh *r, struct sc_mirror *m,
+			   const struct sc_task_record *tasks, size_t ntasks)
+{
+	__u32 seen[64];
+	size_t i, j, nseen = 0;
+
+	for (i = 1; i < m->n; i++) {
+		const struct sc_conn_record *rec = &m->recs[i];
+		const struct sc_task_record *task;
+		int fd;
+
+		if (rec->kind != SC_CONN_TCP || rec->state != TCP_LISTEN)
+			continue;
+		task = task_of(tasks, ntasks, rec->tgid);
+		if (!task || !task->netns)
+			continue;
+		for (j = 0; j < nseen && seen[j] != task->netns; j++)
+			;
+		if (j < nseen)
+			continue;
+		/* Past this many namespaces a refresh asks the first ones; a walk covers the rest. */
+		if (nseen == ARRAY_SIZE(seen))
+			break;
+		seen[nseen++] = task->netns;
+		fd = diag_fd(r, task->netns, task->tgid);
+		if (fd >= 0)
+			refresh_ns(m, fd, task->netns);
+	}
+}
