@@ -134,7 +134,7 @@ static void refresh(struct sc_collector *c)
 		c->ncosts = ncosts;
 		c->stats.refreshes++;
 		c->stats.changes += s.changes;
-		c->stats.last_walk_ns = s.collect_ns;
+		c->stats.last_refresh_ns = s.collect_ns;
 		c->stats.last_refresh_wall_ns = began_wall;
 		if (s.walked_ns == s.taken_ns)
 			c->stats.last_walk_wall_ns = c->stats.last_refresh_wall_ns;

@@ -37,7 +37,7 @@ struct sc_collector_stats {
 	__u64 refreshes;            /* summaries made, from walks or changes */
 	__u64 changes;              /* change reports applied */
 	__u64 walk_errors;          /* refreshes that failed */
-	__u64 last_walk_ns;         /* how long the latest refresh took */
+	__u64 last_refresh_ns;         /* how long the latest refresh took */
 	__u64 last_walk_wall_ns;    /* CLOCK_REALTIME of the latest walk, 0 before the first */
 	__u64 last_refresh_wall_ns; /* CLOCK_REALTIME of the latest summary */
 	bool last_walk_failed;      /* the latest refresh failed: the summary is older */

@@ -144,7 +144,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 			in.connection_seconds = d->last_connection_seconds;
 		d->last_connection_seconds = in.connection_seconds;
 	}
-	self.collect_seconds = (double)walks.last_walk_ns / 1e9;
+	self.collect_seconds = (double)walks.last_refresh_ns / 1e9;
 	self.walk_timestamp_seconds = (double)walks.last_walk_wall_ns / 1e9;
 	self.refresh_timestamp_seconds = (double)walks.last_refresh_wall_ns / 1e9;
 	self.walk_interval_seconds = d->reconcile_s;
