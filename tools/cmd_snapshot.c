@@ -83,6 +83,7 @@ int cmd_snapshot(int argc, char **argv)
 		sc_err("out of memory");
 		goto out;
 	}
+	view.socket_fields = o.fields;
 	sc_debug("view: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
 	t0 = ((double)sc_mono_ns() / 1e6);
 	if (o.json)

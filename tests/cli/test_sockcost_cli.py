@@ -31,6 +31,8 @@ def test_cost_help():
     (["snapshot", "--heartbeat-bytes", "1k"], "--heartbeat-bytes"),
     (["snapshot", "--observe"], "--observe"),
     (["snapshot", "extra"], "extra"),
+    (["snapshot", "--json", "--fields", "pid,nope"], "'nope'"),
+    (["snapshot", "--fields", "pid"], "add --json"),
     (["frobnicate"], "frobnicate"),
     ([], "missing command"),
 ])

@@ -30,6 +30,7 @@ def test_arguments():
     (["--listen", "1.2.3.4"], "--listen"),
     (["--listen", "127.0.0.1:0"], "--listen"),
     (["--interval", "0"], "--interval"),
+    (["--reconcile-interval", "0.5"], "--reconcile-interval"),
     (["--top-processes", "x"], "--top-processes"),
     (["--idle-after", "-1"], "--idle-after"),
     (["--heartbeat-bytes", "1k"], "--heartbeat-bytes"),

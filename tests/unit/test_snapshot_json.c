@@ -4,6 +4,7 @@
  * socket row comes out whole and in row order, also at scale.
  */
 #define _GNU_SOURCE /* memmem */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include "common.h"
 #include "snapshot_build.h"
 #include "snapshot_json.h"
+#include "socket_fields.h"
 #include "view.h"
 
 
@@ -27,8 +29,8 @@ struct doc {
 	size_t len;
 };
 
-/* n established sockets, each held by one of a few processes. */
-static struct doc *make_doc(size_t n)
+/* n established sockets, each held by one of a few processes; JSON keys per socket as fields. */
+static struct doc *make_doc_fields(size_t n, __u64 fields)
 {
 	struct sc_task_record tasks[3] = {
 		{ .tgid = 10, .nofile_cur = 1024, .comm = "a" },
@@ -58,6 +60,7 @@ static struct doc *make_doc(size_t n)
 	}
 	assert_int_equal(sc_snapshot_build(&d->snap, &raw, 0), 0);
 	assert_int_equal(sc_view_build(&d->view, &d->snap, &policy, &filter), 0);
+	d->view.socket_fields = fields;
 	f = open_memstream(&d->text, &d->len);
 	assert_non_null(f);
 	sc_view_write_json(&d->view, f);
@@ -65,6 +68,11 @@ static struct doc *make_doc(size_t n)
 	free(raw.tcp);
 	free(raw.files);
 	return d;
+}
+
+static struct doc *make_doc(size_t n)
+{
+	return make_doc_fields(n, 0);
 }
 
 static void free_doc(struct doc *d)
@@ -137,11 +145,42 @@ static void test_large_document(void **state)
 	free_doc(d);
 }
 
+/* --fields: only the keys asked for, in document order, whatever order they were asked in. */
+static void test_fields_keep_only_those_keys(void **state)
+{
+	__u64 mask;
+	char bad[32];
+	struct doc *d;
+	const char *p;
+
+	(void)state;
+	assert_int_equal(sc_socket_fields_parse("idle_s,pid,lport", &mask, bad, sizeof(bad)), 0);
+	d = make_doc_fields(3, mask);
+	p = strstr(d->text, "\"sockets\":[");
+	assert_non_null(p);
+	assert_string_equal(p, "\"sockets\":[{\"pid\":10,\"lport\":8080,\"idle_s\":0.000},"
+			       "{\"pid\":20,\"lport\":8080,\"idle_s\":0.000},"
+			       "{\"pid\":30,\"lport\":8080,\"idle_s\":0.000}]}\n");
+	free_doc(d);
+	/* Every key of the whole record has a name that parses back to it. */
+	for (int f = 0; f < SC_NFIELDS; f++) {
+		assert_int_equal(sc_socket_fields_parse(sc_socket_field_names[f], &mask, bad,
+							sizeof(bad)), 0);
+		assert_true(mask == 1ull << f);
+	}
+	assert_int_equal(sc_socket_fields_parse("pid,,lport", &mask, bad, sizeof(bad)), -EINVAL);
+	assert_string_equal(bad, "");
+	assert_int_equal(sc_socket_fields_parse("pid,PID", &mask, bad, sizeof(bad)), -EINVAL);
+	assert_string_equal(bad, "PID");
+	assert_int_equal(sc_socket_fields_parse("", &mask, bad, sizeof(bad)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_document),
 		cmocka_unit_test(test_large_document),
+		cmocka_unit_test(test_fields_keep_only_those_keys),
 	};
 
 	return cmocka_run_group_tests_name("snapshot_json", tests, NULL, NULL);

@@ -15,6 +15,15 @@ const char snapshot_usage[] =
 	"Output:\n"
 	"  -j, --json                one JSON document instead of tables\n"
 	"  -s, --sockets             also list individual connections (JSON always has them)\n"
+	"      --fields LIST         with --json, only these keys per socket, e.g.\n"
+	"                            pid,lport,rport,idle_s (a smaller document at\n"
+	"                            100K+ sockets); the keys: pid comm fd state\n"
+	"                            family laddr lport raddr rport netns cookie\n"
+	"                            inode idle idle_s idle_source rx_bytes tx_bytes\n"
+	"                            rx_queue_bytes tx_queue_bytes rx_queue_memory_bytes\n"
+	"                            tx_queue_memory_bytes forward_alloc_bytes\n"
+	"                            sndbuf_bytes rcvbuf_bytes kernel_last_send_age_s\n"
+	"                            kernel_last_recv_age_s observed\n"
 	"  -B, --by GROUP            tables by process (default), port or cgroup\n"
 	"\n"
 	"Filters (connections kept; fd counts stay per process):\n"
@@ -39,6 +48,9 @@ const char snapshot_usage[] =
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
 	"  sockcost snapshot --by cgroup\n";
 
+/* Long-only options: codes from 256, so args_getopt_error names them by word. */
+enum { OPT_FIELDS = 256 };
+
 static void defaults(struct snapshot_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -52,6 +64,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "sockets", no_argument, NULL, 's' },
+		{ "fields", required_argument, NULL, OPT_FIELDS },
 		{ "by", required_argument, NULL, 'B' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' },
@@ -63,6 +76,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	char bad[64];
 	int c;
 
 	defaults(o);
@@ -75,6 +89,13 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 			break;
 		case 's':
 			o->sockets = true;
+			break;
+		case OPT_FIELDS:
+			if (sc_socket_fields_parse(optarg, &o->fields, bad, sizeof(bad))) {
+				snprintf(err, errlen, "invalid --fields '%s': unknown key '%s' (the "
+					 "keys of a socket in --json: see --help)", optarg, bad);
+				return ARGS_ERROR;
+			}
 			break;
 		case 'B':
 			if (sc_group_by_parse(optarg, &o->by)) {
@@ -111,6 +132,10 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		default:
 			return args_getopt_error(c, argv, err, errlen);
 		}
+	}
+	if (o->fields && !o->json) {
+		snprintf(err, errlen, "--fields chooses the keys of --json output: add --json");
+		return ARGS_ERROR;
 	}
 	return args_no_operands(argc, argv, err, errlen);
 }

@@ -8,10 +8,12 @@
 #include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
 #include "group.h"
 #include "idle.h"
+#include "socket_fields.h"
 #include "view.h"
 
 struct snapshot_opts {
 	bool json;
+	__u64 fields;              /* --fields: JSON keys per socket, 0: all */
 	bool sockets;
 	bool verbose;
 	double observe_s;

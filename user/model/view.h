@@ -61,6 +61,7 @@ struct sc_view {
 	struct sc_port_row *ports;      /* by connections, descending */
 	size_t nports;
 	struct sc_totals totals;        /* over the kept sockets, each counted once */
+	__u64 socket_fields;            /* JSON keys per socket (socket_fields.h); 0: all */
 };
 
 /* Returns 0 or -ENOMEM. */

@@ -70,7 +70,9 @@ static void host_metrics(FILE *f, const struct sc_summary *s, double connection_
 	size_t i;
 
 	gauge_u64(f, "sockcost_connections",
-		  "Established TCP connections on the host, all network namespaces.",
+		  "Established TCP connections held by processes, all network namespaces "
+		  "(one waiting in an accept queue counts from when a change report shows it "
+		  "established; a walk sees it only once accepted).",
 		  s->connections);
 	gauge_u64(f, "sockcost_idle_connections",
 		  "Established TCP connections idle under the idle policy.",

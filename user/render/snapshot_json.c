@@ -4,6 +4,7 @@
 #include "addr.h"
 #include "json_writer.h"
 #include "snapshot_json.h"
+#include "socket_fields.h"
 #include "version.h"
 
 #define NS_PER_S 1e9
@@ -62,77 +63,133 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 {
 	const struct sc_snapshot *snap = v->snap;
 	const struct sc_socket *s = r->socket;
-	const struct sc_process *p = r->holder ? sc_snapshot_find_process(snap, r->holder->pid) : NULL;
+	const struct sc_process *p;
+	__u64 want = v->socket_fields ? v->socket_fields : SC_FIELDS_ALL;
 	char addr[SC_ADDR_STRLEN];
 
+#define WANT(f) (want & (1ull << (f)))
 	jw_object_begin(w);
-	JW_KEY(w, "pid");
-	if (r->holder)
-		jw_uint(w, r->holder->pid);
-	else
-		jw_null(w);
-	JW_KEY(w, "comm");
-	if (p)
-		jw_string(w, p->comm);
-	else
-		jw_null(w);
-	JW_KEY(w, "fd");
-	if (r->holder)
-		jw_uint(w, r->holder->fd);
-	else
-		jw_null(w);
-	JW_KEY(w, "state");
-	jw_string(w, sc_tcp_state_name(s->state));
-	JW_KEY(w, "family");
-	jw_string(w, sc_family_name(s->family));
-	JW_KEY(w, "laddr");
-	jw_string(w, sc_addr_str(s->family, s->laddr, addr, sizeof(addr)));
-	JW_KEY(w, "lport");
-	jw_uint(w, s->lport);
-	JW_KEY(w, "raddr");
-	jw_string(w, sc_addr_str(s->family, s->raddr, addr, sizeof(addr)));
-	JW_KEY(w, "rport");
-	jw_uint(w, s->rport);
-	JW_KEY(w, "netns");
-	jw_uint(w, s->netns);
-	JW_KEY(w, "cookie");
-	jw_uint(w, s->cookie);
-	JW_KEY(w, "inode");
-	jw_uint(w, s->inode);
-	JW_KEY(w, "idle");
-	jw_bool(w, r->idle.idle);
-	JW_KEY(w, "idle_s");
-	if (sc_socket_has_idle(s))
-		jw_double(w, r->idle.idle_ms / 1000.0, 3);
-	else
-		jw_null(w);
-	JW_KEY(w, "idle_source");
-	if (sc_socket_has_idle(s))
-		jw_string(w, sc_idle_source_name(r->idle.source));
-	else
-		jw_null(w);
-	JW_KEY(w, "rx_bytes");
-	jw_uint(w, s->rx_bytes);
-	JW_KEY(w, "tx_bytes");
-	jw_uint(w, s->tx_bytes);
-	JW_KEY(w, "rx_queue_bytes");
-	jw_uint(w, s->rx_queue);
-	JW_KEY(w, "tx_queue_bytes");
-	jw_uint(w, s->tx_queue);
-	JW_KEY(w, "rx_queue_memory_bytes");
-	jw_uint(w, s->rmem_alloc);
-	JW_KEY(w, "tx_queue_memory_bytes");
-	jw_uint(w, s->wmem_queued);
-	JW_KEY(w, "forward_alloc_bytes");
-	jw_int(w, s->forward_alloc);
-	JW_KEY(w, "sndbuf_bytes");
-	jw_uint(w, s->sndbuf);
-	JW_KEY(w, "rcvbuf_bytes");
-	jw_uint(w, s->rcvbuf);
-	write_age(w, "kernel_last_send_age_s", s->kernel_send_age_ms);
-	write_age(w, "kernel_last_recv_age_s", s->kernel_recv_age_ms);
-	write_observed(w, snap, s);
+	if (WANT(SC_F_PID)) {
+		JW_KEY(w, "pid");
+		if (r->holder)
+			jw_uint(w, r->holder->pid);
+		else
+			jw_null(w);
+	}
+	if (WANT(SC_F_COMM)) {
+		/* A lookup per socket: only when asked for. */
+		p = r->holder ? sc_snapshot_find_process(snap, r->holder->pid) : NULL;
+		JW_KEY(w, "comm");
+		if (p)
+			jw_string(w, p->comm);
+		else
+			jw_null(w);
+	}
+	if (WANT(SC_F_FD)) {
+		JW_KEY(w, "fd");
+		if (r->holder)
+			jw_uint(w, r->holder->fd);
+		else
+			jw_null(w);
+	}
+	if (WANT(SC_F_STATE)) {
+		JW_KEY(w, "state");
+		jw_string(w, sc_tcp_state_name(s->state));
+	}
+	if (WANT(SC_F_FAMILY)) {
+		JW_KEY(w, "family");
+		jw_string(w, sc_family_name(s->family));
+	}
+	if (WANT(SC_F_LADDR)) {
+		JW_KEY(w, "laddr");
+		jw_string(w, sc_addr_str(s->family, s->laddr, addr, sizeof(addr)));
+	}
+	if (WANT(SC_F_LPORT)) {
+		JW_KEY(w, "lport");
+		jw_uint(w, s->lport);
+	}
+	if (WANT(SC_F_RADDR)) {
+		JW_KEY(w, "raddr");
+		jw_string(w, sc_addr_str(s->family, s->raddr, addr, sizeof(addr)));
+	}
+	if (WANT(SC_F_RPORT)) {
+		JW_KEY(w, "rport");
+		jw_uint(w, s->rport);
+	}
+	if (WANT(SC_F_NETNS)) {
+		JW_KEY(w, "netns");
+		jw_uint(w, s->netns);
+	}
+	if (WANT(SC_F_COOKIE)) {
+		JW_KEY(w, "cookie");
+		jw_uint(w, s->cookie);
+	}
+	if (WANT(SC_F_INODE)) {
+		JW_KEY(w, "inode");
+		jw_uint(w, s->inode);
+	}
+	if (WANT(SC_F_IDLE)) {
+		JW_KEY(w, "idle");
+		jw_bool(w, r->idle.idle);
+	}
+	if (WANT(SC_F_IDLE_S)) {
+		JW_KEY(w, "idle_s");
+		if (sc_socket_has_idle(s))
+			jw_double(w, r->idle.idle_ms / 1000.0, 3);
+		else
+			jw_null(w);
+	}
+	if (WANT(SC_F_IDLE_SOURCE)) {
+		JW_KEY(w, "idle_source");
+		if (sc_socket_has_idle(s))
+			jw_string(w, sc_idle_source_name(r->idle.source));
+		else
+			jw_null(w);
+	}
+	if (WANT(SC_F_RX_BYTES)) {
+		JW_KEY(w, "rx_bytes");
+		jw_uint(w, s->rx_bytes);
+	}
+	if (WANT(SC_F_TX_BYTES)) {
+		JW_KEY(w, "tx_bytes");
+		jw_uint(w, s->tx_bytes);
+	}
+	if (WANT(SC_F_RX_QUEUE)) {
+		JW_KEY(w, "rx_queue_bytes");
+		jw_uint(w, s->rx_queue);
+	}
+	if (WANT(SC_F_TX_QUEUE)) {
+		JW_KEY(w, "tx_queue_bytes");
+		jw_uint(w, s->tx_queue);
+	}
+	if (WANT(SC_F_RX_QUEUE_MEMORY)) {
+		JW_KEY(w, "rx_queue_memory_bytes");
+		jw_uint(w, s->rmem_alloc);
+	}
+	if (WANT(SC_F_TX_QUEUE_MEMORY)) {
+		JW_KEY(w, "tx_queue_memory_bytes");
+		jw_uint(w, s->wmem_queued);
+	}
+	if (WANT(SC_F_FORWARD_ALLOC)) {
+		JW_KEY(w, "forward_alloc_bytes");
+		jw_int(w, s->forward_alloc);
+	}
+	if (WANT(SC_F_SNDBUF)) {
+		JW_KEY(w, "sndbuf_bytes");
+		jw_uint(w, s->sndbuf);
+	}
+	if (WANT(SC_F_RCVBUF)) {
+		JW_KEY(w, "rcvbuf_bytes");
+		jw_uint(w, s->rcvbuf);
+	}
+	if (WANT(SC_F_KERNEL_SEND_AGE))
+		write_age(w, "kernel_last_send_age_s", s->kernel_send_age_ms);
+	if (WANT(SC_F_KERNEL_RECV_AGE))
+		write_age(w, "kernel_last_recv_age_s", s->kernel_recv_age_ms);
+	if (WANT(SC_F_OBSERVED))
+		write_observed(w, snap, s);
 	jw_object_end(w);
+#undef WANT
 }
 
 /* An empty string is unknown: null. */
