@@ -7,6 +7,12 @@ BUILD=${BUILD:-$ROOT/build}
 SOCKCOST=${SOCKCOST:-$BUILD/sockcost}
 LOADGEN=${LOADGEN:-$BUILD/bench/loadgen}
 PAIRS_PER_PROCESS=9900 # the fd hard limit here is 20,000: 2 fds a pair, plus a few
+# Unaccepted holders need one fd a connection (two for an active one); a
+# bench that wants them packed sets this from fit_unaccepted.
+UNACCEPTED_PER_PROCESS=${UNACCEPTED_PER_PROCESS:-$PAIRS_PER_PROCESS}
+ACTIVE_INTERVAL_MS=${ACTIVE_INTERVAL_MS:-500} # active clients send ACTIVE_BYTES this often
+ACTIVE_BYTES=${ACTIVE_BYTES:-64}
+HOLD_READY_TIMEOUT=${HOLD_READY_TIMEOUT:-60} # seconds for each holder to connect all its pairs
 
 HOLDER_PIDS=()
 HOLDER_FIFO_DIR=$(mktemp -d /tmp/sockcost-bench.XXXXXX)
@@ -43,36 +49,66 @@ require_root() {
 # HOLDERS (pids). With "unaccepted", the server ends of idle pairs stay in
 # accept queues, held by no process, as a server's remote peers would be: the
 # holders then run in a network namespace made here, whose somaxconn can be
-# raised without touching the host's.
+# raised without touching the host's. Each process's clients connect from
+# source addresses of their own, at most half the ephemeral port range each.
+# Sets HOLD_SETUP_S and the kernel memory the load took (HOLD_SLAB_KB,
+# HOLD_SUNRECLAIM_KB: /proc/meminfo after minus before; see report_load).
 start_holders() {
 	local total=$1 active_pct=$2 seconds=$3 mode=${4:-}
-	local procs=$(( (total + PAIRS_PER_PROCESS - 1) / PAIRS_PER_PROCESS ))
-	local i pairs out run=() extra=()
+	local per=$PAIRS_PER_PROCESS
+	[ "$mode" = unaccepted ] && per=$UNACCEPTED_PER_PROCESS
+	local procs=$(( (total + per - 1) / per ))
+	local i pairs out run=() extra=() lo hi per_src srcs t0 slab0 sunr0
 	HOLDERS=()
 	if [ "$mode" = unaccepted ]; then
 		HOLDER_NETNS=sockcost-bench-$$
 		ip netns add "$HOLDER_NETNS"
 		ip netns exec "$HOLDER_NETNS" ip link set lo up
-		ip netns exec "$HOLDER_NETNS" sysctl -qw net.core.somaxconn=$((PAIRS_PER_PROCESS + 100))
+		ip netns exec "$HOLDER_NETNS" sysctl -qw net.core.somaxconn=$((per + 100))
 		run=(ip netns exec "$HOLDER_NETNS")
 		extra=(--unaccepted)
 	fi
+	read -r lo hi < <("${run[@]}" sysctl -n net.ipv4.ip_local_port_range)
+	per_src=$(( (hi - lo + 1) / 2 ))
+	[ "$per_src" -le 10000 ] || per_src=10000
+	srcs=$(( (per + per_src - 1) / per_src ))
+	slab0=$(meminfo_kb Slab)
+	sunr0=$(meminfo_kb SUnreclaim)
+	t0=$(date +%s.%N)
 	for ((i = 0; i < procs; i++)); do
 		pairs=$(( total / procs + (i < total % procs ? 1 : 0) ))
 		out="$HOLDER_FIFO_DIR/holder.$i"
+		# Sources from 127.1.0.1 up: clear of churn's 127.0.0.1-64.
 		"${run[@]}" "$LOADGEN" hold --pairs "$pairs" --active $(( pairs * active_pct / 100 )) \
-			--interval-ms 500 --bytes 64 "${extra[@]}" --seconds "$seconds" >"$out" &
+			--interval-ms "$ACTIVE_INTERVAL_MS" --bytes "$ACTIVE_BYTES" "${extra[@]}" \
+			--src-first $(( 65536 + i * srcs )) --per-src "$per_src" \
+			--seconds "$seconds" >"$out" &
 		HOLDER_PIDS+=($!)
 		HOLDERS+=($!)
 	done
 	for ((i = 0; i < procs; i++)); do
-		wait_for_line "$HOLDER_FIFO_DIR/holder.$i" '^ready' "${HOLDERS[$i]}"
+		wait_for_line "$HOLDER_FIFO_DIR/holder.$i" '^ready' "${HOLDERS[$i]}" "$HOLD_READY_TIMEOUT"
 	done
+	HOLD_SETUP_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	HOLD_SLAB_KB=$(( $(meminfo_kb Slab) - slab0 ))
+	HOLD_SUNRECLAIM_KB=$(( $(meminfo_kb SUnreclaim) - sunr0 ))
+	HOLD_SOURCES=$(( procs * srcs ))
 }
 
-# wait_for_line FILE PATTERN PID: until FILE has PATTERN, PID dies (fail) or 60 s pass (fail).
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# report_load SOCKETS: what start_holders' load took, per established socket.
+# Kernel memory is host-wide: whatever else runs meanwhile is in it too.
+report_load() {
+	awk -v s="$1" -v slab="$HOLD_SLAB_KB" -v sunr="$HOLD_SUNRECLAIM_KB" -v t="$HOLD_SETUP_S" \
+		-v src="$HOLD_SOURCES" 'BEGIN {
+		printf "  load set up in %s s (%d source addresses); kernel memory it took: Slab %+.1f MiB", t, src, slab / 1024
+		printf " (SUnreclaim %+.1f MiB), %.0f B per established socket\n", sunr / 1024, (s > 0 ? slab * 1024 / s : 0) }'
+}
+
+# wait_for_line FILE PATTERN PID [SECS]: until FILE has PATTERN, PID dies (fail) or SECS (60) pass (fail).
 wait_for_line() {
-	local file=$1 pattern=$2 pid=$3 deadline=$((SECONDS + 60))
+	local file=$1 pattern=$2 pid=$3 deadline=$((SECONDS + ${4:-60}))
 	until grep -q "$pattern" "$file" 2>/dev/null; do
 		kill -0 "$pid" 2>/dev/null || { echo "process $pid died:" >&2; cat "$file" >&2; exit 1; }
 		[ "$SECONDS" -lt "$deadline" ] || { echo "timed out waiting for '$pattern'" >&2; exit 1; }
@@ -114,5 +150,9 @@ median_timed() {
 	r=$(printf '%s\n' "${all[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
 	printf -v "$__var" '%s' "$r"
 }
+
+# fit_unaccepted ACTIVE_PERCENT: the most unaccepted connections one holder
+# keeps under the fd hard limit, with 100 fds spare (listener, stdio).
+fit_unaccepted() { echo $(( ($(ulimit -Hn) - 100) * 100 / (100 + $1) )); }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
