@@ -6,6 +6,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 SOCKCOST=${SOCKCOST:-$BUILD/sockcost}
 LOADGEN=${LOADGEN:-$BUILD/bench/loadgen}
+SOCKCOSTD=${SOCKCOSTD:-$BUILD/sockcostd}
+PYTHON=${PYTHON:-/usr/bin/python3}
+# shellcheck disable=SC2034 # clock ticks of /proc/PID/stat, for the scripts that source this
+HZ=$(getconf CLK_TCK)
 PAIRS_PER_PROCESS=9900 # the fd hard limit here is 20,000: 2 fds a pair, plus a few
 # Unaccepted holders need one fd a connection (two for an active one); a
 # bench that wants them packed sets this from fit_unaccepted.
@@ -154,5 +158,54 @@ median_timed() {
 # fit_unaccepted ACTIVE_PERCENT: the most unaccepted connections one holder
 # keeps under the fd hard limit, with 100 fds spare (listener, stdio).
 fit_unaccepted() { echo $(( ($(ulimit -Hn) - 100) * 100 / (100 + $1) )); }
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# start_daemon [SECS] -- ARGS...: sockcostd serving on a free loopback port
+# with ARGS, its log appended to DAEMON_LOG (kept across restarts until
+# stop_holders); sets DAEMON and PORT. Fails if it does not answer /healthz
+# within SECS (60): its first walk comes first.
+start_daemon() {
+	local secs=60 deadline
+	DAEMON_LOG=$HOLDER_FIFO_DIR/sockcostd.log
+	if [ "$1" != -- ]; then secs=$1; shift; fi
+	shift
+	[ -x "$SOCKCOSTD" ] || { echo "run 'make bench' (builds sockcostd first)" >&2; exit 1; }
+	PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$SOCKCOSTD" --listen "127.0.0.1:$PORT" "$@" 2>>"$DAEMON_LOG" &
+	DAEMON=$!
+	HOLDER_PIDS+=("$DAEMON") # cleanup stops it
+	deadline=$((SECONDS + secs))
+	until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do
+		kill -0 "$DAEMON" 2>/dev/null || { cat "$DAEMON_LOG" >&2; exit 1; }
+		[ "$SECONDS" -lt "$deadline" ] || { echo "sockcostd did not start" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
+stop_daemon() {
+	kill -TERM "$DAEMON"
+	wait "$DAEMON" || { echo "  FAIL: sockcostd exited $?" >&2; tail "$DAEMON_LOG" >&2; exit 1; }
+	forget "$DAEMON"
+}
+
+# scrape: /metrics into $HOLDER_FIFO_DIR/metrics; prints its wall time in seconds.
+scrape() { curl -sf -o "$HOLDER_FIFO_DIR/metrics" -w '%{time_total}' "http://127.0.0.1:$PORT/metrics"; }
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$HOLDER_FIFO_DIR/metrics"; }
+
+# `sockcost top -b` frames written to FILE so far.
+frames_written() { grep -c '^sockcost top - ' "$1" 2>/dev/null || true; }
+
+# wait_frames FILE N PID: until FILE holds N frames (fails if PID dies or 10 min pass).
+wait_frames() {
+	local file=$1 n=$2 pid=$3 deadline=$((SECONDS + 600))
+	until [ "$(frames_written "$file")" -ge "$n" ]; do
+		kill -0 "$pid" 2>/dev/null || { echo "sockcost top died" >&2; exit 1; }
+		[ "$SECONDS" -lt "$deadline" ] || { echo "timed out waiting for frame $n" >&2; exit 1; }
+		sleep 0.05
+	done
+}
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
