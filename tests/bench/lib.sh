@@ -48,15 +48,17 @@ require_root() {
 	[ -x "$SOCKCOST" ] && [ -x "$LOADGEN" ] || { echo "run 'make bench' (builds first)" >&2; exit 1; }
 }
 
-# start_holders CONNECTIONS ACTIVE_PERCENT SECONDS [unaccepted]: spreads
+# start_holders CONNECTIONS ACTIVE_PERCENT SECONDS [unaccepted|netns]: spreads
 # CONNECTIONS loopback pairs over as many processes as the fd limit needs; sets
-# HOLDERS (pids). With "unaccepted", the server ends of idle pairs stay in
-# accept queues, held by no process, as a server's remote peers would be: the
-# holders then run in a network namespace made here, whose somaxconn can be
-# raised without touching the host's. Each process's clients connect from
-# source addresses of their own, at most half the ephemeral port range each.
-# Sets HOLD_SETUP_S and the kernel memory the load took (HOLD_SLAB_KB,
-# HOLD_SUNRECLAIM_KB: /proc/meminfo after minus before; see report_load).
+# HOLDERS (pids) and HOLD_ACTIVE (active pairs in all). With "unaccepted", the
+# server ends of idle pairs stay in accept queues, held by no process, as a
+# server's remote peers would be: the holders then run in a network namespace
+# made here (HOLDER_NETNS), whose somaxconn can be raised without touching the
+# host's; "netns" holds both ends there, away from the host's own traffic.
+# Each process's clients connect from source addresses of their own, at most
+# half the ephemeral port range each. Sets HOLD_SETUP_S and the kernel memory
+# the load took (HOLD_SLAB_KB, HOLD_SUNRECLAIM_KB: /proc/meminfo after minus
+# before; see report_load).
 start_holders() {
 	local total=$1 active_pct=$2 seconds=$3 mode=${4:-}
 	local per=$PAIRS_PER_PROCESS
@@ -64,14 +66,15 @@ start_holders() {
 	local procs=$(( (total + per - 1) / per ))
 	local i pairs out run=() extra=() lo hi per_src srcs t0 slab0 sunr0
 	HOLDERS=()
-	if [ "$mode" = unaccepted ]; then
+	HOLD_ACTIVE=0
+	if [ -n "$mode" ]; then
 		HOLDER_NETNS=sockcost-bench-$$
 		ip netns add "$HOLDER_NETNS"
 		ip netns exec "$HOLDER_NETNS" ip link set lo up
 		ip netns exec "$HOLDER_NETNS" sysctl -qw net.core.somaxconn=$((per + 100))
 		run=(ip netns exec "$HOLDER_NETNS")
-		extra=(--unaccepted)
 	fi
+	[ "$mode" = unaccepted ] && extra=(--unaccepted)
 	read -r lo hi < <("${run[@]}" sysctl -n net.ipv4.ip_local_port_range)
 	per_src=$(( (hi - lo + 1) / 2 ))
 	[ "$per_src" -le 10000 ] || per_src=10000
@@ -81,6 +84,7 @@ start_holders() {
 	t0=$(date +%s.%N)
 	for ((i = 0; i < procs; i++)); do
 		pairs=$(( total / procs + (i < total % procs ? 1 : 0) ))
+		HOLD_ACTIVE=$(( HOLD_ACTIVE + pairs * active_pct / 100 ))
 		out="$HOLDER_FIFO_DIR/holder.$i"
 		# Sources from 127.1.0.1 up: clear of churn's 127.0.0.1-64.
 		"${run[@]}" "$LOADGEN" hold --pairs "$pairs" --active $(( pairs * active_pct / 100 )) \
