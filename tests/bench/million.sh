@@ -36,12 +36,13 @@ UNACCEPTED_PER_PROCESS=$(fit_unaccepted "$ACTIVE_PCT")
 [ "$TOP_FRAMES" -ge 5 ] || { echo "TOP_FRAMES must be >= 5" >&2; exit 1; }
 
 # fit N: N, or the most connections this host has room for. A connection
-# here is 2 sockets, about 4.2 KB of kernel memory each plus the tools' own
-# per-socket memory: 12 KB a connection, from 60% of MemAvailable; and one
-# file each, under fs.file-max with 50,000 to spare.
+# here is 2 sockets, about 4.2 KB of kernel memory each, plus the tools' own
+# (a snapshot's peak RSS is about 600 B a socket): 10 KB a connection, from
+# 70% of MemAvailable; and one file each, under fs.file-max with 50,000 to
+# spare.
 fit() {
 	local n=$1 mem files
-	mem=$(( $(meminfo_kb MemAvailable) * 1024 * 6 / 10 / 12000 ))
+	mem=$(( $(meminfo_kb MemAvailable) * 1024 * 7 / 10 / 10000 ))
 	read -r alloc _ max </proc/sys/fs/file-nr
 	files=$(( max - alloc - 50000 ))
 	[ "$mem" -lt "$n" ] && n=$mem
