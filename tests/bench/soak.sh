@@ -69,7 +69,10 @@ NEW_BIN=$UPGRADE_DIR/build/sockcostd
 old_id=$(build_id "$OLD_BIN")
 new_id=$(build_id "$NEW_BIN")
 echo "  ELF build ids: $OLD_BIN $old_id, upgrade $new_id"
-[ -n "$old_id" ] && [ "$old_id" != "$new_id" ] || { echo "FAIL: the builds' ELF build ids do not differ" >&2; exit 1; }
+if [ -z "$old_id" ] || [ "$old_id" = "$new_id" ]; then
+	echo "FAIL: the builds' ELF build ids do not differ" >&2
+	exit 1
+fi
 cmp -s "$BUILD/sockcost.bpf.o" "$UPGRADE_DIR/build/sockcost.bpf.o" &&
 	{ echo "FAIL: the BPF objects are the same: sockcostd would not see an upgrade" >&2; exit 1; }
 
