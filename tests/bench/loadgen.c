@@ -4,13 +4,16 @@
  * count and time and only ever talks to 127.0.0.0/8.
  *
  *   loadgen hold --pairs N [--active M --interval-ms MS --bytes B] [--unaccepted]
- *                --seconds S
+ *                [--src-first K --per-src P] --seconds S
  *       N connected pairs held in this process (2N sockets); the first M
  *       clients send B bytes every MS ms, which the server side reads.
  *       --unaccepted accepts only those M: the server ends of the others stay
  *       in the listener's accept queue, held by no process, as the remote
  *       ends of a server's connections are (N + M sockets held, not 2N).
  *       Needs net.core.somaxconn >= N.
+ *       --src-first K connects pair i from 127.0.0.1 + K + i / P (default P
+ *       10000), so no source address needs more ephemeral ports than half
+ *       the range; without it every client is 127.0.0.1.
  *       Prints "ready PID" once every pair is connected. Ends after S seconds,
  *       on SIGTERM/SIGINT, or when a pipe on stdin closes.
  *   loadgen pingpong --size B --seconds S [--cpus]
@@ -19,7 +22,13 @@
  *       and the server to CPU 1, so runs do not differ by where the
  *       scheduler happened to put them.
  *   loadgen churn --rate R --seconds S
- *       Opens and closes R connections per second. Prints "opened N closed N".
+ *       Opens and closes R connections per second. Prints "opened N closed N"
+ *       (both exact: a connection counts once both its ends are established,
+ *       and as closed once both are closed) and then "behind_s X", how far
+ *       the last connection lagged its schedule (0 when the rate was held).
+ *
+ * Time: --seconds is capped at a day (a soak runs for hours); an alarm 30 s
+ * past it ends a process that missed its own deadline.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -79,16 +88,21 @@ static int listen_loopback(struct sockaddr_in *addr, int backlog)
 	return fd;
 }
 
-/* Connects from source address 127.0.0.src so ports do not run out under churn. */
+/*
+ * Connects from source address 127.0.0.1 + src - 1 (src 0: unbound) so ports
+ * do not run out. Without a port in the bind, connect() picks it for the
+ * whole 4-tuple, as for an unbound socket.
+ */
 static int connect_from(const struct sockaddr_in *to, unsigned src)
 {
 	struct sockaddr_in from = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		die("socket");
 	if (src) {
 		from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + src - 1);
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&from, sizeof(from)))
 			die("bind source");
 	}
@@ -161,8 +175,21 @@ static void check_somaxconn(long pairs)
 	}
 }
 
+/* Where hold's clients connect from: see --src-first. */
+struct sources {
+	long first;
+	long per_src;
+};
+
+static unsigned source_of(const struct sources *src, long i)
+{
+	if (src->first <= 0)
+		return 0;
+	return (unsigned)(1 + src->first + i / src->per_src);
+}
+
 static int hold(long pairs, long active, long interval_ms, long bytes, int unaccepted,
-		double seconds)
+		const struct sources *src, double seconds)
 {
 	struct sockaddr_in addr;
 	int lfd, *cl, *sv, watch_stdin;
@@ -181,7 +208,7 @@ static int hold(long pairs, long active, long interval_ms, long bytes, int unacc
 	if (!cl || !sv || !buf)
 		die("calloc");
 	for (i = 0; i < pairs; i++) {
-		cl[i] = connect_from(&addr, 0);
+		cl[i] = connect_from(&addr, source_of(src, i));
 		sv[i] = -1;
 		/* Accepting right after connecting takes this pair's server end. */
 		if (unaccepted && i >= active)
@@ -274,7 +301,7 @@ static int churn(long rate, double seconds)
 {
 	struct sockaddr_in addr;
 	long opened = 0, closed = 0;
-	double start, next, end;
+	double start, next, end, behind = 0;
 	int lfd;
 
 	raise_nofile();
@@ -294,6 +321,7 @@ static int churn(long rate, double seconds)
 		close(s);
 		closed++;
 		next += 1.0 / (double)rate;
+		behind = now_s() - next;
 		while (!stop && now_s() < next) {
 			struct timespec ts = { 0, 200000 };
 
@@ -301,6 +329,7 @@ static int churn(long rate, double seconds)
 		}
 	}
 	printf("opened %ld closed %ld\n", opened, closed);
+	printf("behind_s %.3f\n", behind > 0 ? behind : 0);
 	return 0;
 }
 
@@ -336,16 +365,24 @@ int main(int argc, char **argv)
 		fputs("usage: loadgen hold|pingpong|churn [options] (see the source)\n", stderr);
 		return 2;
 	}
-	/* Hard cap: no mode runs longer than 10 minutes. */
+	/* Hard cap: no mode runs longer than a day (soaks run for hours). */
 	secs = (double)arg_long(argc, argv, "--seconds", 10);
-	if (secs <= 0 || secs > 600)
-		secs = 600;
+	if (secs <= 0 || secs > 86400)
+		secs = 86400;
 	alarm((unsigned)secs + 30);
-	if (!strcmp(argv[1], "hold"))
+	if (!strcmp(argv[1], "hold")) {
+		struct sources src = {
+			.first = arg_long(argc, argv, "--src-first", 0),
+			.per_src = arg_long(argc, argv, "--per-src", 10000),
+		};
+
+		if (src.per_src <= 0)
+			src.per_src = 10000;
 		return hold(arg_long(argc, argv, "--pairs", 1000), arg_long(argc, argv, "--active", 0),
 			    arg_long(argc, argv, "--interval-ms", 500),
 			    arg_long(argc, argv, "--bytes", 64), has_flag(argc, argv, "--unaccepted"),
-			    secs);
+			    &src, secs);
+	}
 	if (!strcmp(argv[1], "pingpong"))
 		return pingpong(arg_long(argc, argv, "--size", 64), secs, has_flag(argc, argv, "--cpus"));
 	if (!strcmp(argv[1], "churn"))

@@ -10,44 +10,14 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 
-SOCKCOSTD=${SOCKCOSTD:-$BUILD/sockcostd}
 SIZES=${SIZES:-"10000 50000 100000"}
 RUNS=${RUNS:-5}
 INTERVAL=${INTERVAL:-15}
 WINDOWS=${WINDOWS:-3}
-HZ=$(getconf CLK_TCK)
-[ -x "$SOCKCOSTD" ] || { echo "run 'make bench' (builds sockcostd first)" >&2; exit 1; }
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-
-start_daemon() {
-	local log=$HOLDER_FIFO_DIR/sockcostd.log
-	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	"$SOCKCOSTD" --no-pin --listen "127.0.0.1:$PORT" --top-processes 20 \
-		--interval "$INTERVAL" 2>"$log" &
-	DAEMON=$!
-	HOLDER_PIDS+=("$DAEMON") # lib.sh's cleanup stops it
-	local deadline=$((SECONDS + 60))
-	until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do
-		kill -0 "$DAEMON" 2>/dev/null || { cat "$log" >&2; exit 1; }
-		[ "$SECONDS" -lt "$deadline" ] || { echo "sockcostd did not start" >&2; exit 1; }
-		sleep 0.1
-	done
-}
-
-stop_daemon() {
-	kill -TERM "$DAEMON"
-	wait "$DAEMON" || { echo "  FAIL: sockcostd exited $?" >&2; exit 1; }
-	forget "$DAEMON"
-}
-
-scrape() { curl -sf -o "$HOLDER_FIFO_DIR/metrics" -w '%{time_total}' "http://127.0.0.1:$PORT/metrics"; }
-metric() { awk -v m="$1" '$1 == m { print $2 }' "$HOLDER_FIFO_DIR/metrics"; }
 
 for n in $SIZES; do
 	start_holders "$n" 5 600
-	start_daemon
+	start_daemon -- --no-pin --top-processes 20 --interval "$INTERVAL"
 	echo "connections=$n sockets=$((2 * n)) holders=${#HOLDERS[@]}"
 	scrape >/dev/null # warm-up
 	held=$(metric sockcost_connections)

@@ -20,22 +20,7 @@ DELAY=${DELAY:-2}
 # 35 frames at 2 s: the measured span holds the walks top makes every 30 s.
 FRAMES=${FRAMES:-35}
 TARGET_PCT=5
-TICK=$(getconf CLK_TCK)
 [ "$FRAMES" -ge 5 ] || { echo "FRAMES must be >= 5" >&2; exit 1; }
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-frames_written() { grep -c '^sockcost top - ' "$1" 2>/dev/null || true; }
-
-# wait_frames FILE N PID: until FILE holds N frames (fails if PID dies or 10 min pass).
-wait_frames() {
-	local file=$1 n=$2 pid=$3 deadline=$((SECONDS + 600))
-	until [ "$(frames_written "$file")" -ge "$n" ]; do
-		kill -0 "$pid" 2>/dev/null || { echo "sockcost top died" >&2; exit 1; }
-		[ "$SECONDS" -lt "$deadline" ] || { echo "timed out waiting for frame $n" >&2; exit 1; }
-		sleep 0.05
-	done
-}
 
 over=0
 for shape in $SHAPES; do
@@ -52,15 +37,15 @@ for shape in $SHAPES; do
 	top_pid=$!
 	HOLDER_PIDS+=("$top_pid")
 	wait_frames "$out" 3 "$top_pid"
-	c0=$(cpu_ticks "$top_pid"); r0=$(rss_kb "$top_pid"); t0=$(date +%s.%N)
+	c0=$(cpu_ticks "$top_pid"); r0=$(status_kb "$top_pid" VmRSS); t0=$(date +%s.%N)
 	wait_frames "$out" $((FRAMES - 1)) "$top_pid"
-	c1=$(cpu_ticks "$top_pid"); r1=$(rss_kb "$top_pid"); t1=$(date +%s.%N)
+	c1=$(cpu_ticks "$top_pid"); r1=$(status_kb "$top_pid" VmRSS); t1=$(date +%s.%N)
 	wait "$top_pid" || { echo "sockcost top failed:" >&2; cat "$out.err" >&2; exit 1; }
 	forget "$top_pid"
 	# What top itself counted: established sockets some process holds.
 	held=$(grep -m1 -o '^[0-9]* established' "$out" | cut -d' ' -f1)
 	collect=$(grep -o 'collected in [0-9]* ms' "$out" | awk '{ s += $3; k++ } END { if (k) printf "%.0f", s / k }')
-	awk -v n="$n" -v held="$held" -v what="$what" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v tick="$TICK" \
+	awk -v n="$n" -v held="$held" -v what="$what" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v tick="$HZ" \
 		-v frames=$((FRAMES - 4)) -v r0="$r0" -v r1="$r1" -v collect="$collect" \
 		-v target="$TARGET_PCT" -v delay="$DELAY" 'BEGIN {
 		cpu = (c1 - c0) / tick; wall = t1 - t0; pct = 100 * cpu / wall
