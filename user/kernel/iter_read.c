@@ -28,6 +28,12 @@ static int reserve(struct sc_records *recs, size_t used, size_t more)
 
 int sc_iter_read(int link_fd, struct sc_records *recs)
 {
+	return sc_iter_read_with(link_fd, recs, NULL, NULL);
+}
+
+int sc_iter_read_with(int link_fd, struct sc_records *recs, void (*between)(void *ctx),
+		      void *ctx)
+{
 	size_t used = recs->count * recs->rec_size;
 	int fd, err = 0;
 	ssize_t n;
@@ -50,6 +56,8 @@ int sc_iter_read(int link_fd, struct sc_records *recs)
 		if (n == 0)
 			break;
 		used += (size_t)n;
+		if (between)
+			between(ctx);
 	}
 	close(fd);
 	/* Records are written whole; a partial one means a layout mismatch. */

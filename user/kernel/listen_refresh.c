@@ -23,24 +23,6 @@ void sc_listen_refresh_reset(struct sc_listen_refresh *r)
 	r->n = 0;
 }
 
-static const struct sc_task_record *task_of(const struct sc_task_record *tasks, size_t n,
-					    __u32 tgid)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (tasks[mid].tgid == tgid)
-			return &tasks[mid];
-		if (tasks[mid].tgid < tgid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* A sock_diag socket in netns, made in it through process tgid; a negative errno if not. */
 static int open_in(__u32 netns, __u32 tgid)
 {
@@ -106,27 +88,26 @@ void sc_listen_refresh_run(struct sc_listen_refresh *r, struct sc_mirror *m,
 {
 	__u32 seen[64];
 	size_t i, j, nseen = 0;
+	int fd;
 
-	for (i = 1; i < m->n; i++) {
-		const struct sc_conn_record *rec = &m->recs[i];
-		const struct sc_task_record *task;
-		int fd;
-
-		if (rec->kind != SC_CONN_TCP || rec->state != TCP_LISTEN)
+	/*
+	 * Every namespace some process is in, not only the listeners': finding
+	 * those would mean a pass over every mirrored socket, and a dump costs
+	 * the host's listeners whatever the namespace.
+	 */
+	for (i = 0; i < ntasks; i++) {
+		if (!tasks[i].netns)
 			continue;
-		task = task_of(tasks, ntasks, rec->tgid);
-		if (!task || !task->netns)
-			continue;
-		for (j = 0; j < nseen && seen[j] != task->netns; j++)
+		for (j = 0; j < nseen && seen[j] != tasks[i].netns; j++)
 			;
 		if (j < nseen)
 			continue;
 		/* Past this many namespaces a refresh asks the first ones; a walk covers the rest. */
 		if (nseen == ARRAY_SIZE(seen))
 			break;
-		seen[nseen++] = task->netns;
-		fd = diag_fd(r, task->netns, task->tgid);
+		seen[nseen++] = tasks[i].netns;
+		fd = diag_fd(r, tasks[i].netns, tasks[i].tgid);
 		if (fd >= 0)
-			refresh_ns(m, fd, task->netns);
+			refresh_ns(m, fd, tasks[i].netns);
 	}
 }

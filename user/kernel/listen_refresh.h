@@ -11,7 +11,7 @@
  * Keeps the mirror's listeners (accept queue, its limit, drops) current
  * between walks, which change reports cannot: nothing runs a program when a
  * handshake queues a connection or a full queue drops one. One sock_diag
- * socket per network namespace that holds a mirrored listener, made once
+ * socket per network namespace a process is in, made once
  * (entering the namespace needs CAP_SYS_ADMIN; where that fails the
  * namespace's listeners keep their walk's figures) and asked at each refresh.
  */
@@ -26,7 +26,7 @@ struct sc_listen_refresh {
 };
 
 struct sc_task_record;
-/* Updates m's listeners. tasks (sorted by tgid) place each listener's holder. */
+/* Updates m's listeners in the namespaces of tasks (at most 64 of them). */
 void sc_listen_refresh_run(struct sc_listen_refresh *r, struct sc_mirror *m,
 			   const struct sc_task_record *tasks, size_t ntasks);
 /* Closes every socket: after a walk, namespaces may be gone or be new. */

@@ -95,24 +95,76 @@ static long apply_changes(struct sc_summary_live *l)
 	return n < 0 ? n : total;
 }
 
+/*
+ * Changes taken out of the ring while a walk runs: at a million sockets a
+ * walk takes seconds, in which an active host can report more changes than
+ * the ring holds. Applied over the walk once it is kept.
+ */
+struct held_changes {
+	struct sc_summary_live *l;
+	struct sc_change *v;
+	size_t n, cap;
+	bool lost;              /* overwritten before being held, or no memory to hold them */
+};
+
+static void hold_changes(void *ctx)
+{
+	struct held_changes *h = ctx;
+	struct sc_summary_live *l = h->l;
+	struct sc_change *grown;
+	long n;
+
+	while (!h->lost) {
+		if (h->cap - h->n < TAKE_BATCH) {
+			grown = realloc(h->v, (h->cap + 4 * TAKE_BATCH) * sizeof(*grown));
+			if (!grown) {
+				h->lost = true;
+				return;
+			}
+			h->v = grown;
+			h->cap += 4 * TAKE_BATCH;
+		}
+		n = sc_changes_take(l->ring.slots, SC_CHANGE_SLOTS, sc_change_ring_head(&l->ring),
+				    &l->pos, h->v + h->n, TAKE_BATCH);
+		if (n < 0)
+			h->lost = true;
+		else
+			h->n += (size_t)n;
+		if (n < TAKE_BATCH)
+			return;
+	}
+}
+
 static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 		const struct sc_idle_policy *policy, __u64 missed)
 {
+	struct held_changes held = { .l = l };
 	const struct sc_conn_record *header;
 	struct sc_walk w;
+	size_t i;
 	int err;
 
 	/* Changes from now on are applied over the walk; the ones it saw already apply twice, harmlessly. */
 	if (l->ring_mapped)
 		l->pos = sc_change_ring_head(&l->ring);
-	err = sc_walk_take(&w, t, policy);
-	if (err)
+	err = sc_walk_take_with(&w, t, policy, l->ring_mapped ? hold_changes : NULL, &held);
+	if (err) {
+		free(held.v);
 		return err;
+	}
 	/* The mirror takes the walk's records over: a million sockets are not held twice. */
 	err = sc_mirror_adopt(&l->mirror, w.conns.data, w.conns.count);
 	w.conns = (struct sc_records){ .rec_size = sizeof(struct sc_conn_record) };
+	for (i = 0; !err && i < held.n; i++)
+		err = sc_mirror_apply(&l->mirror, &held.v[i]);
+	free(held.v);
+	if (held.lost) {
+		sc_debug("changes were lost during the walk: the next summary walks again");
+		l->stale = true;
+	}
 	if (err) {
 		sc_walk_free(&w);
+		sc_mirror_free(&l->mirror);
 		return sc_fail(-err, "cannot keep the walk: %s", strerror(-err));
 	}
 	header = l->mirror.recs;
@@ -166,8 +218,11 @@ static int walk_now(struct sc_summary_live *l, const struct sc_tracker *t,
 		if (l->in.kernel_hz)
 			renew_lease(l, policy, sc_mono_ns());
 	}
+	/* A walk that lost changes while it ran marks the mirror stale again. */
+	l->stale = false;
 	err = walk(l, t, policy, missed);
-	l->stale = err != 0;
+	if (err)
+		l->stale = true;
 	return err;
 }
 

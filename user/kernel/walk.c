@@ -16,6 +16,12 @@
 int sc_walk_take(struct sc_walk *w, const struct sc_tracker *t,
 		 const struct sc_idle_policy *policy)
 {
+	return sc_walk_take_with(w, t, policy, NULL, NULL);
+}
+
+int sc_walk_take_with(struct sc_walk *w, const struct sc_tracker *t,
+		      const struct sc_idle_policy *policy, void (*between)(void *ctx), void *ctx)
+{
 	struct sc_config cfg;
 	__u64 start = sc_mono_ns();
 	int err;
@@ -30,7 +36,8 @@ int sc_walk_take(struct sc_walk *w, const struct sc_tracker *t,
 	w->in.attached_ns = cfg.attached_ns;
 	err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TASK), &w->tasks);
 	if (!err)
-		err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_CONN), &w->conns);
+		err = sc_iter_read_with(sc_tracker_iter_link_fd(t, SC_ITER_CONN), &w->conns,
+					between, ctx);
 	if (err) {
 		sc_err("cannot walk processes and their sockets: %s", strerror(-err));
 		sc_walk_free(w);

@@ -21,6 +21,10 @@ struct sc_tracker;
 /* Returns 0, or a negative errno after logging. */
 int sc_walk_take(struct sc_walk *w, const struct sc_tracker *t,
 		 const struct sc_idle_policy *policy);
+
+/* The same, calling between(ctx) every few thousand records (sc_iter_read_with). */
+int sc_walk_take_with(struct sc_walk *w, const struct sc_tracker *t,
+		      const struct sc_idle_policy *policy, void (*between)(void *ctx), void *ctx);
 void sc_walk_free(struct sc_walk *w);
 
 #endif /* SC_WALK_H */
