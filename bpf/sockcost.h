@@ -23,36 +23,51 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 7
+#define SC_ABI_VERSION 8
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
 #define SC_SOCK_LEFT 0x2    /* the state program saw it leave ESTABLISHED */
 
-/* Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket. */
+/*
+ * Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket.
+ *
+ * Every send and receive call writes it, so the hot fields come first: the
+ * kernel's struct bpf_local_storage_elem starts the data's 8-byte header on
+ * a cache line, so a call touches only that line (the 56 bytes before
+ * change_jiffies) unless a reader holds the change ring's lease. A send
+ * writes only tx_* and last_send_jiffies, a receive only rx_* and
+ * last_recv_jiffies, with plain stores: sends (or receives) on one socket
+ * from two threads at the same moment can lose one call's count, which the
+ * lock prefix of an atomic add would have cost every call to prevent.
+ */
 struct sc_sock_state {
-	__u64 first_seen_ns;   /* when sockcost first saw the socket (CLOCK_MONOTONIC) */
-	__u64 established_ns;  /* when it entered ESTABLISHED, 0 if not seen */
 	/*
 	 * Per-call stamps are jiffies_64: reading it costs a load, where the
 	 * monotonic clock cost a quarter of the program's time, and idle ages
 	 * need seconds, not nanoseconds.
 	 */
+	__u64 last_active_jiffies; /* last call larger than heartbeat_bytes */
 	__u64 last_send_jiffies;   /* last send call that carried payload */
 	__u64 last_recv_jiffies;   /* last receive call that carried payload */
-	__u64 last_active_jiffies; /* last call larger than heartbeat_bytes */
 	__u64 tx_bytes;
 	__u64 rx_bytes;
 	__u64 tx_calls;
 	__u64 rx_calls;
+	__u32 change_jiffies;  /* low 32 bits of jiffies when a change was last reported */
+	__u32 pad0;
+	__u64 first_seen_ns;   /* when sockcost first saw the socket (CLOCK_MONOTONIC) */
+	__u64 established_ns;  /* when it entered ESTABLISHED, 0 if not seen */
 	__u64 flags;           /* 64-bit: BPF atomics with fetch need it */
 	/*
-	 * Who uses it: the process that listened, connected or last sent or
-	 * received in process context, or that a walk found holding it; an
-	 * accepted socket starts with its listener's (the map clones). 0: unknown.
+	 * Who uses it: the process that listened or connected, that made the
+	 * last reported call (calls are reported at most once per gap while a
+	 * reader holds the lease, and a reader learns owners only from reports
+	 * and walks), or that a walk found holding it; an accepted socket
+	 * starts with its listener's (the map clones). 0: unknown.
 	 */
 	__u32 owner_tgid;
-	__u32 change_jiffies;  /* low 32 bits of jiffies when a change was last reported */
+	__u32 pad;
 };
 
 /* Index 0 of the sc_config array map, written by userspace. */
