@@ -8,13 +8,16 @@
 #include "common.bpf.h"
 #include "changes.bpf.h"
 
+#define EAGAIN 11
+
 /*
  * Reports st's socket if a reader holds the lease and its last report is a
- * gap old. Only here does a call read the owner: a reader learns it only
- * from reports (and walks, which read the fd tables), and once per gap it
- * costs nothing per call.
+ * gap old. Only here does a call read the owner and the queue memory: a
+ * reader learns either only from reports (and walks, which read the socket
+ * itself), and once per gap they cost nothing per call.
  */
-static __always_inline void report_call(struct sock *sk, struct sc_sock_state *st, __u64 now)
+static __always_inline void report_call(struct sock *sk, struct sc_sock_state *st, __u8 kind,
+					__u64 now)
 {
 	struct sc_change_head *head = sc_changes_wanted(now);
 
@@ -23,7 +26,23 @@ static __always_inline void report_call(struct sock *sk, struct sc_sock_state *s
 	st->change_jiffies = (__u32)now;
 	/* Calls run in the process using the socket: it is the owner now. */
 	st->owner_tgid = bpf_get_current_pid_tgid() >> 32;
-	sc_change_report(head, sk, st, SC_CHANGE_CALLS, sk->__sk_common.skc_state, now);
+	sc_change_report(head, sk, st, kind, sk->__sk_common.skc_state, now);
+}
+
+/*
+ * A send that found the send queue full carries no payload, but a full queue
+ * is the queue memory a reader most wants to see: reported (within the gap
+ * like calls), not counted.
+ */
+static __always_inline void record_full_queue(struct sock *sk)
+{
+	struct sc_sock_state *st;
+
+	if (!sc_is_tcp(sk))
+		return;
+	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, 0);
+	if (st)
+		report_call(sk, st, SC_CHANGE_MEM, bpf_jiffies64());
 }
 
 /*
@@ -40,7 +59,12 @@ static __always_inline void record_call(struct sock *sk, long bytes, int is_send
 	struct sc_config *cfg;
 	__u64 now;
 
-	if (bytes <= 0 || !sc_is_tcp(sk))
+	if (bytes <= 0) {
+		if (is_send && bytes == -EAGAIN)
+			record_full_queue(sk);
+		return;
+	}
+	if (!sc_is_tcp(sk))
 		return;
 	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
@@ -69,7 +93,7 @@ static __always_inline void record_call(struct sock *sk, long bytes, int is_send
 		if (c)
 			c->messages[is_send]++;
 	}
-	report_call(sk, st, now);
+	report_call(sk, st, SC_CHANGE_CALLS, now);
 }
 
 SEC("tp_btf/sock_send_length")
