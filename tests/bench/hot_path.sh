@@ -9,7 +9,11 @@
 # 50-90 ns a program that does nothing shows on this VM (kvm-clock): every
 # round also runs such a program on the same tracepoints (the floor), and
 # the net cost is the difference. BASELINE=/path/to/an/older/sockcost
-# measures that build in the same rounds, in alternating order.
+# measures that build in the same rounds, in alternating order. LEASE=1 adds
+# a variant holding the change ring's lease, as `top` and the daemon do
+# (each call then also checks its report gap, and reports once per gap):
+# the live_check test helper (make test-helpers), which loads its own
+# programs and holds a 60 s lease while it waits.
 source "$(dirname "$0")/lib.sh"
 require_root
 
@@ -57,15 +61,19 @@ build_floor() {
 }
 
 declare -A per_prog
-# measure LABEL CMD...: starts CMD (it attaches and says 'watching activity'),
-# runs pingpong, records ns per call of each activity program CMD loaded.
+# measure LABEL CMD...: starts CMD (it attaches and says 'watching activity',
+# or 'ready'), runs pingpong, records ns per call of each activity program
+# CMD loaded. CMD's stdin stays open and empty until it is stopped.
 measure() {
 	local label=$1 log=$HOLDER_FIFO_DIR/attach.log pid id name cnt ns v line
 	shift
-	"$@" >"$log" 2>&1 &
+	rm -f "$HOLDER_FIFO_DIR/stdin"
+	mkfifo "$HOLDER_FIFO_DIR/stdin"
+	"$@" >"$log" 2>&1 <"$HOLDER_FIFO_DIR/stdin" &
 	pid=$!
 	HOLDER_PIDS+=("$pid")
-	wait_for_line "$log" 'watching activity' "$pid"
+	exec 7>"$HOLDER_FIFO_DIR/stdin"
+	wait_for_line "$log" 'watching activity\|^ready' "$pid"
 	trips=$("$LOADGEN" pingpong --size "$SIZE" --seconds "$SECONDS_PER_RUN" $PIN | awk '{ print $2 }')
 	line="  run $r $label: $trips round trips/s"
 	for id in $(prog_ids_of "$pid"); do
@@ -78,8 +86,9 @@ measure() {
 	echo "$line"
 	# sockcost reports and detaches on SIGINT; a background job ignores it, the loader does not catch it.
 	kill -INT "$pid"
-	[ "$label" != floor ] || kill "$pid"
+	[[ $label != floor && $label != leased ]] || kill "$pid"
 	wait "$pid" 2>/dev/null || true
+	exec 7>&-
 	forget "$pid"
 	sleep 0.5
 }
@@ -87,6 +96,11 @@ measure() {
 build_floor
 variants=(current floor)
 [ -n "$BASELINE" ] && variants+=(baseline)
+LIVE_CHECK=$BUILD/tests/helpers/live_check
+if [ "${LEASE:-0}" = 1 ]; then
+	[ -x "$LIVE_CHECK" ] || { echo "LEASE=1 needs $LIVE_CHECK: make test-helpers" >&2; exit 1; }
+	variants+=(leased)
+fi
 sysctl -q -w kernel.bpf_stats_enabled=1
 echo "per-call BPF run time: pingpong --size $SIZE, $RUNS rounds of ${SECONDS_PER_RUN}s per variant (${variants[*]}), each a fresh attachment"
 for ((r = 1; r <= RUNS; r++)); do
@@ -96,21 +110,33 @@ for ((r = 1; r <= RUNS; r++)); do
 		current) measure current "$SOCKCOST" snapshot --json --observe $((SECONDS_PER_RUN + 30)) ;;
 		baseline) measure baseline "$BASELINE" snapshot --json --observe $((SECONDS_PER_RUN + 30)) ;;
 		floor) measure floor "$HOLDER_FIFO_DIR/floor" "$HOLDER_FIFO_DIR/floor.bpf.o" ;;
+		leased) measure leased "$LIVE_CHECK" 60000 0 ;;
 		esac
 	done
 done
 sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
 
-floor_of() { median ${per_prog["floor sc_floor_$1"]:-0}; }
+# paired A B: each round's A minus the same round's B (space-separated lists in round order).
+paired() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); m = split(b, y, " "); for (i = 1; i <= n && i <= m; i++) print x[i] - y[i] }'; }
 for key in "${!per_prog[@]}"; do echo "$key"; done | sort | while read -r label name; do
 	# shellcheck disable=SC2086
 	set -- ${per_prog["$label $name"]}
-	printf '  %-8s %-14s median %6.1f ns per call (%s; %d rounds)' "$label" "$name" "$(median "$@")" "$(spread "$@")" "$#"
-	if [ "$label" != floor ]; then
-		dir=${name##*_}
-		printf ', net of the floor %.0f ns' "$(awk -v a="$(median "$@")" -v f="$(floor_of "$dir")" 'BEGIN { print a - f }')"
+	printf '  %-8s %-14s median %6.1f ns per call (%s; %d rounds)\n' "$label" "$name" "$(median "$@")" "$(spread "$@")" "$#"
+	[ "$label" != floor ] || continue
+	# Net of the floor, and against the baseline: per round, so the drifts
+	# of a shared VM between rounds cancel.
+	floor=${per_prog["floor sc_floor_${name##*_}"]:-}
+	if [ -n "$floor" ]; then
+		# shellcheck disable=SC2046
+		set -- $(paired "${per_prog["$label $name"]}" "$floor")
+		printf '  %-8s %-14s net of the floor: median %.1f ns (%s)\n' "$label" "$name" "$(median "$@")" "$(spread "$@")"
 	fi
-	echo
+	base=${per_prog["baseline $name"]:-}
+	if [ "$label" != baseline ] && [ -n "$base" ]; then
+		# shellcheck disable=SC2046
+		set -- $(paired "${per_prog["$label $name"]}" "$base")
+		printf '  %-8s %-14s minus the baseline: median %.1f ns (%s)\n' "$label" "$name" "$(median "$@")" "$(spread "$@")"
+	fi
 done
 
 if [ "$E2E" = 1 ]; then
