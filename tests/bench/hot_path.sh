@@ -78,7 +78,9 @@ measure() {
 	line="  run $r $label: $trips round trips/s"
 	for id in $(prog_ids_of "$pid"); do
 		read -r name cnt ns < <(prog_stat "$id")
-		[[ $name =~ ^sc_(tp|fexit|floor)_(send|recv)$ ]] && ((cnt > 0)) || continue
+		if ! [[ $name =~ ^sc_(tp|fexit|floor)_(send|recv)$ ]] || ((cnt == 0)); then
+			continue
+		fi
 		v=$(awk -v t="$ns" -v c="$cnt" 'BEGIN { printf "%.1f", t / c }')
 		per_prog["$label $name"]+="$v "
 		line+=", $name $v ns"
