@@ -8,33 +8,81 @@
 #include "common.bpf.h"
 #include "changes.bpf.h"
 
+#define EAGAIN 11
+
+/*
+ * Reports st's socket if a reader holds the lease and its last report is a
+ * gap old. Only here does a call read the owner and the queue memory: a
+ * reader learns either only from reports (and walks, which read the socket
+ * itself), and once per gap they cost nothing per call.
+ */
+static __always_inline void report_call(struct sock *sk, struct sc_sock_state *st, __u8 kind,
+					__u64 now)
+{
+	struct sc_change_head *head = sc_changes_wanted(now);
+
+	if (!head || (__u32)now - st->change_jiffies < head->gap_jiffies)
+		return;
+	st->change_jiffies = (__u32)now;
+	/* Calls run in the process using the socket: it is the owner now. */
+	st->owner_tgid = bpf_get_current_pid_tgid() >> 32;
+	sc_change_report(head, sk, st, kind, sk->__sk_common.skc_state, now);
+}
+
+/*
+ * A send that found the send queue full carries no payload, but a full queue
+ * is the queue memory a reader most wants to see: reported (within the gap
+ * like calls), not counted.
+ */
+static __always_inline void record_full_queue(struct sock *sk)
+{
+	struct sc_sock_state *st;
+
+	if (!sc_is_tcp(sk))
+		return;
+	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, 0);
+	if (st)
+		report_call(sk, st, SC_CHANGE_MEM, bpf_jiffies64());
+}
+
+/*
+ * The hot path: one storage lookup and a few plain stores to the record's
+ * first cache line (sockcost.h, struct sc_sock_state); the config and
+ * counter lookups are array lookups the verifier inlines, and the per-CPU
+ * message counter needs no atomic (send and receive programs count in
+ * different slots, and the kernel never runs a program nested in itself on
+ * one CPU).
+ */
 static __always_inline void record_call(struct sock *sk, long bytes, int is_send)
 {
-	struct sc_change_head *head;
 	struct sc_sock_state *st;
 	struct sc_config *cfg;
-	__u32 tgid;
 	__u64 now;
 
-	if (bytes <= 0 || !sc_is_tcp(sk))
+	if (bytes <= 0) {
+		if (is_send && bytes == -EAGAIN)
+			record_full_queue(sk);
 		return;
-
+	}
+	if (!sc_is_tcp(sk))
+		return;
 	st = bpf_sk_storage_get(&sc_sock_states, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
 		sc_count_storage_failure();
 		return;
 	}
-	now = bpf_jiffies64();
-	if (!st->first_seen_ns)
+	/* No call yet: a record this call may just have created. */
+	if (!(st->tx_calls | st->rx_calls) && !st->first_seen_ns)
 		st->first_seen_ns = bpf_ktime_get_ns();
+	now = bpf_jiffies64();
 	if (is_send) {
 		st->last_send_jiffies = now;
-		__sync_fetch_and_add(&st->tx_bytes, bytes);
-		__sync_fetch_and_add(&st->tx_calls, 1);
+		st->tx_bytes += bytes;
+		st->tx_calls++;
 	} else {
 		st->last_recv_jiffies = now;
-		__sync_fetch_and_add(&st->rx_bytes, bytes);
-		__sync_fetch_and_add(&st->rx_calls, 1);
+		st->rx_bytes += bytes;
+		st->rx_calls++;
 	}
 	cfg = sc_config_get();
 	if (cfg && (__u64)bytes > cfg->heartbeat_bytes) {
@@ -43,18 +91,9 @@ static __always_inline void record_call(struct sock *sk, long bytes, int is_send
 		st->last_active_jiffies = now;
 		/* A payload call, not always one application message (writev, partial reads). */
 		if (c)
-			__sync_fetch_and_add(&c->messages[is_send], 1);
+			c->messages[is_send]++;
 	}
-
-	/* Calls run in the process using the socket: it is the owner now. */
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (st->owner_tgid != tgid)
-		st->owner_tgid = tgid;
-	head = sc_changes_wanted(now);
-	if (!head || (__u32)now - st->change_jiffies < head->gap_jiffies)
-		return;
-	st->change_jiffies = (__u32)now;
-	sc_change_report(head, sk, st, SC_CHANGE_CALLS, sk->__sk_common.skc_state, now);
+	report_call(sk, st, SC_CHANGE_CALLS, now);
 }
 
 SEC("tp_btf/sock_send_length")

@@ -32,14 +32,21 @@ static __always_inline __u32 sc_queue_mem(const struct sock *sk)
 	       (sk->sk_forward_alloc > 0 ? sk->sk_forward_alloc : 0);
 }
 
-/* st may be NULL: a socket closing that nothing watched. */
+/*
+ * st may be NULL: a socket closing that nothing watched. Records the queue
+ * memory it reports in st (sockcost.h, struct sc_change, on what it misses).
+ */
 static __always_inline void sc_change_report(struct sc_change_head *head, struct sock *sk,
-					     const struct sc_sock_state *st, __u8 kind, __u8 state,
+					     struct sc_sock_state *st, __u8 kind, __u8 state,
 					     __u64 now_jiffies)
 {
+	__u32 mem = state == TCP_LISTEN ? 0 : sc_queue_mem(sk);
 	struct sc_change *c;
 	__u64 seq;
 	__u32 idx;
+
+	if (st)
+		st->queue_mem = mem;
 
 	seq = __sync_fetch_and_add(&head->next_seq, 1);
 	idx = seq & (SC_CHANGE_SLOTS - 1);
@@ -53,8 +60,7 @@ static __always_inline void sc_change_report(struct sc_change_head *head, struct
 	c->last_active_jiffies = st ? st->last_active_jiffies : 0;
 	c->tgid = st ? st->owner_tgid : 0;
 	c->jiffies = (__u32)now_jiffies;
-	/* Only a state change's: at a call it is a moment's (the send still unacked). */
-	c->mem = kind == SC_CHANGE_STATE && state != TCP_LISTEN ? sc_queue_mem(sk) : 0;
+	c->mem = mem;
 	c->lport = sk->__sk_common.skc_num;
 	c->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	c->kind = kind;

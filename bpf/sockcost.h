@@ -23,36 +23,56 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 7
+#define SC_ABI_VERSION 8
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
 #define SC_SOCK_LEFT 0x2    /* the state program saw it leave ESTABLISHED */
 
-/* Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket. */
+/*
+ * Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket.
+ *
+ * Every send and receive call writes it, so the hot fields come first: the
+ * kernel's struct bpf_local_storage_elem starts the data's 8-byte header on
+ * a cache line, so a call touches only that line (the 56 bytes before
+ * change_jiffies) unless a reader holds the change ring's lease. A send
+ * writes only tx_* and last_send_jiffies, a receive only rx_* and
+ * last_recv_jiffies, with plain stores: sends (or receives) on one socket
+ * from two threads at the same moment can lose one call's count, which the
+ * lock prefix of an atomic add would have cost every call to prevent.
+ */
 struct sc_sock_state {
-	__u64 first_seen_ns;   /* when sockcost first saw the socket (CLOCK_MONOTONIC) */
-	__u64 established_ns;  /* when it entered ESTABLISHED, 0 if not seen */
 	/*
 	 * Per-call stamps are jiffies_64: reading it costs a load, where the
 	 * monotonic clock cost a quarter of the program's time, and idle ages
 	 * need seconds, not nanoseconds.
 	 */
+	__u64 last_active_jiffies; /* last call larger than heartbeat_bytes */
 	__u64 last_send_jiffies;   /* last send call that carried payload */
 	__u64 last_recv_jiffies;   /* last receive call that carried payload */
-	__u64 last_active_jiffies; /* last call larger than heartbeat_bytes */
 	__u64 tx_bytes;
 	__u64 rx_bytes;
 	__u64 tx_calls;
 	__u64 rx_calls;
+	__u32 change_jiffies;  /* low 32 bits of jiffies when a change was last reported */
+	/*
+	 * Queue memory (as sc_conn_record.mem) when a change was last reported
+	 * for the socket: a call, a send finding its queue full, a state change.
+	 * Calls in between do not read it (a walk reads the socket itself).
+	 */
+	__u32 queue_mem;
+	__u64 first_seen_ns;   /* when sockcost first saw the socket (CLOCK_MONOTONIC) */
+	__u64 established_ns;  /* when it entered ESTABLISHED, 0 if not seen */
 	__u64 flags;           /* 64-bit: BPF atomics with fetch need it */
 	/*
-	 * Who uses it: the process that listened, connected or last sent or
-	 * received in process context, or that a walk found holding it; an
-	 * accepted socket starts with its listener's (the map clones). 0: unknown.
+	 * Who uses it: the process that listened or connected, that made the
+	 * last reported call (calls are reported at most once per gap while a
+	 * reader holds the lease, and a reader learns owners only from reports
+	 * and walks), or that a walk found holding it; an accepted socket
+	 * starts with its listener's (the map clones). 0: unknown.
 	 */
 	__u32 owner_tgid;
-	__u32 change_jiffies;  /* low 32 bits of jiffies when a change was last reported */
+	__u32 pad;
 };
 
 /* Index 0 of the sc_config array map, written by userspace. */
@@ -237,7 +257,22 @@ struct sc_change_head {
 /* sc_change.kind */
 #define SC_CHANGE_STATE 1      /* entered ESTABLISHED, LISTEN or CLOSE, or left ESTABLISHED */
 #define SC_CHANGE_CALLS 2      /* sent or received payload */
+#define SC_CHANGE_MEM 3        /* queue memory only: a send found the send queue full */
 
+/*
+ * Queue memory (mem) is reported by what the programs see: state changes,
+ * calls (once per gap, with the queue as the call left it) and a send that
+ * finds its queue full (EAGAIN: it carries no payload, so only once per gap
+ * too). What changes it with no call is not hooked: an ACK draining a send
+ * queue (no tracepoint follows ACK processing; tcp_probe runs before it) and
+ * data arriving in a receive queue nobody reads (sk_data_ready fires per
+ * arriving segment on the sender's CPU: measured at 70-200 ns net per
+ * segment, and it made the receiver's own calls slower by pulling the
+ * record's cache line across CPUs). A reader's copy of a socket's queue
+ * memory is therefore as of the socket's last reported change: at most a
+ * gap old while the socket keeps calling, else until its next call, state
+ * change or the reader's next walk.
+ */
 struct sc_change {
 	__u64 seq;             /* sequence number + 1 once the slot is complete */
 	__u64 cookie;
@@ -245,7 +280,7 @@ struct sc_change {
 	__u64 last_active_jiffies;
 	__u32 tgid;            /* sc_sock_state.owner_tgid, 0 if unknown */
 	__u32 jiffies;         /* when, low 32 bits: the kernel's last-traffic stamp for CALLS */
-	__u32 mem;             /* STATE: queue memory, as sc_conn_record; CALLS: 0 */
+	__u32 mem;             /* queue memory, as sc_conn_record; 0 for LISTEN */
 	__u16 lport;           /* host byte order */
 	__u16 rport;
 	__u8 kind;             /* SC_CHANGE_* */

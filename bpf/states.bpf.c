@@ -8,7 +8,7 @@
 #include "changes.bpf.h"
 #include "counting.bpf.h"
 
-static __always_inline void report(const struct sock *sk, const struct sc_sock_state *st,
+static __always_inline void report(const struct sock *sk, struct sc_sock_state *st,
 				   int newstate)
 {
 	__u64 now = bpf_jiffies64();

@@ -87,12 +87,15 @@ done
 stop_sockcost
 sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
 
+# The spread of the per-round ratios: min, quartiles, max, as a loss in percent.
+spread_loss() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = (1 - $1) * 100 } END { printf "%.2f%% (best round) .. %.2f%% .. %.2f%% (quartiles) .. %.2f%% (worst round)", v[NR], v[int((3 * NR + 3) / 4)], v[int((NR + 3) / 4)], v[1] }'; }
 mw=$(median "${without[@]}")
 mwith=$(median "${with[@]}")
 mratio=$(median "${ratios[@]}")
 # The loss is the median of each round's with/without ratio: the two runs of
 # a round are adjacent in time, so slow drifts of this shared VM cancel.
-awk -v a="$mw" -v b="$mwith" -v r="$mratio" -v calls="$calls" -v prog_ns="$prog_ns" 'BEGIN {
+awk -v a="$mw" -v b="$mwith" -v r="$mratio" -v calls="$calls" -v prog_ns="$prog_ns" \
+	-v rounds="$ROUNDS" -v spread="$(spread_loss "${ratios[@]}")" 'BEGIN {
 	loss = (1 - r) * 100
 	# A round trip is 4 hooked calls in series (send and receive on each side).
 	ns = (1e9 / b - 1e9 / a) / 4
@@ -100,6 +103,7 @@ awk -v a="$mw" -v b="$mwith" -v r="$mratio" -v calls="$calls" -v prog_ns="$prog_
 	printf "  median with sockcost:    %.0f round trips/s (%.0f messages/s)\n", b, 2 * b
 	printf "  throughput loss (median of per-round ratios): %.2f%% (target <= 3%%)\n", loss
 	printf "  cost per hooked call from throughput: %.0f ns (noisy: the difference of two rates)\n", ns
+	printf "  spread of the per-round loss over %d rounds: %s\n", rounds, spread
 	if (calls > 0)
-		printf "  BPF program run time per send/receive call (kernel accounting): %.0f ns over %d calls\n", prog_ns / calls, calls
+		printf "  BPF program run time per send/receive call (kernel accounting, including its own clock reads: hot_path.sh subtracts them): %.0f ns over %d calls\n", prog_ns / calls, calls
 }'

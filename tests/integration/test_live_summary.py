@@ -100,3 +100,82 @@ def test_live_summary_matches_a_walk_after_changes():
         lst.close()
         parent_end.close()
         child_end.close()
+
+
+def _queue_holder(unix_end):
+    """Child setup: takes two sockets, then on "read" reads a little of the
+    first's unread data, and on "fill" sends on the second until its queue is
+    full, waits out the report gap and tries once more (a full queue's
+    report). Answers each command with "ok"."""
+    got = []
+
+    def serve():
+        _, fds, _, _ = socket.recv_fds(unix_end, 1, 2)
+        got.extend(socket.socket(fileno=fd) for fd in fds)
+        reader, sender = got
+        while True:
+            cmd = unix_end.recv(16)
+            if cmd == b"read":
+                reader.recv(1000)
+            elif cmd == b"fill":
+                sender.setblocking(False)
+                try:
+                    while True:
+                        sender.send(b"z" * 65536)
+                except BlockingIOError:
+                    pass
+                time.sleep(1.2)  # a report gap is at most a second
+                try:
+                    sender.send(b"z" * 65536)
+                except BlockingIOError:
+                    pass
+            else:
+                return
+            unix_end.send(b"ok")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return got
+
+
+def test_live_queue_memory_matches_a_walk():
+    """Queue memory kept from change reports, without a walk: a socket with
+    unread data in its receive queue, and one whose peer stopped reading, so
+    its send queue filled, show in the live summary what a fresh walk reads."""
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX)
+    child = Child(lambda: _queue_holder(child_end), name=b"sc-queues")
+    lst = listener()
+    (writer, reader), (sender, stalled) = connect_pairs(lst, 2)
+    check = None
+    try:
+        socket.send_fds(parent_end, [b"x"], [reader.fileno(), sender.fileno()])
+        reader.close()
+        sender.close()
+        check = subprocess.Popen([CHECK, str(IDLE_AFTER_MS), "0"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = json.loads(check.stdout.readline())
+        assert check.stdout.readline().strip() == "ready", check.stderr.read()
+
+        writer.sendall(b"w" * 20000)            # arrives unread: no call on the reader
+        for cmd in (b"read", b"fill"):
+            parent_end.send(cmd)
+            parent_end.settimeout(30)
+            assert parent_end.recv(16) == b"ok"
+
+        out, err = check.communicate("go\n", timeout=60)
+        assert check.returncode == 0, err
+        docs = {d["how"]: d for d in map(json.loads, out.splitlines())}
+        assert docs["made"]["walked"] is False, "the refresh should not have walked"
+        live, walk = docs["live"], docs["walk"]
+        mem = {how: [p for p in doc["procs"] if p["pid"] == child.pid][0]["memory"]
+               for how, doc in (("first", first), ("live", live), ("walk", walk))}
+        # 19,000 bytes unread and a send queue the peer does not drain.
+        assert mem["walk"] > mem["first"] + 19000 + 65536, mem
+        assert mem["live"] == mem["walk"], mem
+    finally:
+        if check and check.poll() is None:
+            check.kill()
+            check.wait()
+        parent_end.send(b"stop")
+        child.stop()
+        for s in (writer, stalled, lst, parent_end, child_end):
+            s.close()

@@ -331,6 +331,64 @@ static void test_set_listener_updates_listeners_only(void **state)
 	sc_mirror_free(&m);
 }
 
+/* Each call's report carries the queue memory as the call left it; the last one stands. */
+static void test_calls_carry_queue_memory(void **state)
+{
+	struct sc_change c = change(SC_CHANGE_CALLS, 12, TCP_ESTABLISHED, 100);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	c.mem = 70000;                                 /* a send left data unacknowledged */
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.socket_memory_bytes, 70000);
+	assert_int_equal(proc(&s, 100)->socket_memory_bytes, 70000);
+	sc_summary_free(&s);
+	c.mem = 4096;                                  /* a later call saw it acknowledged */
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.socket_memory_bytes, 4096);
+	sc_summary_free(&s);
+	/* A state change's too. */
+	c = change(SC_CHANGE_STATE, 13, TCP_CLOSE_WAIT, 100);
+	c.mem = 1000;
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.socket_memory_bytes, 4096 + 1000);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
+/* A send that found its queue full reports the memory and nothing else. */
+static void test_a_full_send_queue_reports_only_memory(void **state)
+{
+	struct sc_change c = change(SC_CHANGE_MEM, 12, TCP_ESTABLISHED, 200);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+
+	(void)state;
+	load_walk(&m);
+	c.mem = 2500000;
+	c.last_active_jiffies = NOW_JIFFIES;           /* not traffic: stays idle */
+	c.flags = SC_CONN_SAW_CALLS;
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	c.cookie = 1;                                  /* the listener: its field is a queue length */
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	c.cookie = 77;                                 /* unknown: not added */
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	assert_int_equal(sc_mirror_count(&m, 77), 0);
+	summarize(&m, &s);
+	assert_int_equal(s.socket_memory_bytes, 2500000);
+	assert_int_equal(s.idle_connections, 2);
+	assert_int_equal(proc(&s, 100)->connections, 2); /* the owner did not move */
+	assert_null(proc(&s, 200));
+	assert_int_equal(m.recs[1].mem, 0);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_many_changes_grow_and_compact),
 		cmocka_unit_test(test_adopt_keeps_sockets_only),
 		cmocka_unit_test(test_set_listener_updates_listeners_only),
+		cmocka_unit_test(test_calls_carry_queue_memory),
+		cmocka_unit_test(test_a_full_send_queue_reports_only_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,8 +214,8 @@ static void update(struct sc_conn_record *r, const struct sc_change *c, bool sol
 	r->state = c->state;
 	if ((__s64)(c->last_active_jiffies - r->last_active_jiffies) > 0)
 		r->last_active_jiffies = c->last_active_jiffies;
-	/* Queue memory at a call is a moment's (a send's unacked data): walks keep it. */
-	if (c->kind == SC_CHANGE_STATE && c->state != TCP_LISTEN)
+	/* Every report but a listener's carries the queue memory as it left the socket. */
+	if (c->state != TCP_LISTEN)
 		r->mem = c->mem;
 	if (traffic)
 		r->kernel_last = c->jiffies;
@@ -223,6 +223,13 @@ static void update(struct sc_conn_record *r, const struct sc_change *c, bool sol
 	if (sole_holder && c->tgid && r->tgid != c->tgid &&
 	    (c->kind == SC_CHANGE_CALLS || !r->tgid))
 		r->tgid = r->tid = c->tgid;
+}
+
+/* A full send queue's report: the queue memory, nothing about traffic, state or owner. */
+static void update_mem(struct sc_conn_record *r, const struct sc_change *c)
+{
+	if (r->state != TCP_LISTEN)
+		r->mem = c->mem;
 }
 
 int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c)
@@ -233,6 +240,11 @@ int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c)
 	if (!m->recs)
 		return 0;
 	first = find(m, c->cookie, &slot);
+	if (c->kind == SC_CHANGE_MEM) {
+		for (i = first; i != END; i = m->next[i])
+			update_mem(&m->recs[i], c);
+		return 0;
+	}
 	if (c->kind == SC_CHANGE_STATE && c->state == TCP_CLOSE) {
 		m->closed[c->cookie % SC_MIRROR_CLOSED] = c->cookie;
 		if (first == END)

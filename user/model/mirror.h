@@ -14,10 +14,17 @@
  * process. Pure: no kernel access, unit-tested.
  *
  * What changes do not tell waits for the next walk: an fd passed to another
- * process or dropped by one of a socket's holders, queue memory (kept from
- * the walk; at a call it is a moment's), listeners' accept queues, kernel
- * traffic stamps of sockets nobody sends or receives on. A connection counts
- * from ESTABLISHED, also while it waits in an accept queue.
+ * process or dropped by one of a socket's holders, listeners' accept queues,
+ * kernel traffic stamps of sockets nobody sends or receives on. A connection
+ * counts from ESTABLISHED, also while it waits in an accept queue.
+ *
+ * Queue memory is as of the socket's last report: every state change, a
+ * call at most once per gap (as the call left the queue) and a send that
+ * found its queue full (SC_CHANGE_MEM). What moves it with no call is not
+ * reported (sockcost.h, struct sc_change): an ACK draining a send queue, data
+ * arriving unread. So a socket that keeps calling is at most a gap stale; one
+ * that stopped keeps what its last report said until it calls again, changes
+ * state or the next walk (for the daemon, its walk interval).
  */
 /* Recently closed sockets remembered, so a late report cannot bring one back. */
 #define SC_MIRROR_CLOSED 4096
@@ -47,8 +54,9 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n);
 /*
  * Applies one change: a socket entering ESTABLISHED or LISTEN is added (to
  * its owner, if known) unless present; CLOSE removes it; anything else
- * updates every record of the socket. Calls move a socket held by a single
- * process to the caller's process. Returns 0 or -ENOMEM.
+ * updates every record of the socket (SC_CHANGE_MEM only its queue memory).
+ * Calls move a socket held by a single process to the caller's process.
+ * Returns 0 or -ENOMEM.
  */
 int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c);
 
