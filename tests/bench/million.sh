@@ -68,6 +68,8 @@ measure_daemon() {
 	echo "  sockcostd: sockcost_connections $held (held by the holders: $((n + HOLD_ACTIVE)); the $((n - HOLD_ACTIVE)) unaccepted peers are not counted)"
 	[ "$held" -ge $((n + HOLD_ACTIVE)) ] || { echo "  FAIL: the scrape counted $held < $((n + HOLD_ACTIVE))" >&2; exit 1; }
 	for ((i = 0; i < RUNS; i++)); do
+		# Over a second apart: each scrape then refreshes, as one every 15 s does.
+		sleep 1.2
 		lat+=("$(scrape)")
 	done
 	D_LAT_MS=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p" | awk '{ printf "%.1f", $1 * 1000 }')

@@ -25,6 +25,8 @@ for n in $SIZES; do
 
 	lat=() cpu=()
 	for ((i = 0; i < RUNS; i++)); do
+		# Over a second apart: each scrape then refreshes, as one every 15 s does.
+		sleep 1.2
 		c0=$(cpu_ticks "$DAEMON")
 		lat+=("$(scrape)")
 		c1=$(cpu_ticks "$DAEMON")

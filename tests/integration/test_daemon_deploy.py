@@ -48,7 +48,7 @@ def test_unit_hardening_present():
     for key, want in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"),
                       ("ProtectHome", "yes"), ("PrivateTmp", "yes"),
                       ("ReadWritePaths", "/sys/fs/bpf"), ("LockPersonality", "yes"),
-                      ("RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"),
+                      ("RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX AF_NETLINK"),
                       ("RestrictNamespaces", "net"), ("ProtectProc", "default")):
         assert unit_value(key) == want, key
     assert unit_value("MemoryMax").endswith("M")

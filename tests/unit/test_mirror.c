@@ -265,7 +265,14 @@ static void test_adopt_keeps_sockets_only(void **state)
 			.lport = 8080, .cookie = i % 2 ? 10 + i : 0,
 			.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(120)),
 		};
+	/* A socket closed before this walk: a late report must not bring it back after it. */
+	load_walk(&m);
+	c = change(SC_CHANGE_STATE, 5555, TCP_CLOSE, 100);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
 	assert_int_equal(sc_mirror_adopt(&m, r, n), 0);
+	c = change(SC_CHANGE_CALLS, 5555, TCP_ESTABLISHED, 100);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	assert_int_equal(sc_mirror_count(&m, 5555), 0);
 	assert_int_equal(m.n, 1 + 1000);
 	assert_true(m.cap < n);                        /* the files' room was given back */
 	assert_int_equal(m.recs[0].kind, SC_CONN_HEADER);

@@ -31,7 +31,7 @@ struct sc_collector {
 	struct sc_proc_cost *costs;  /* of latest.procs[0 .. ncosts) */
 	size_t ncosts;
 	struct sc_collector_stats stats;
-	struct sc_mem_history history; /* the walker's own */
+	struct sc_mem_history history; /* the collector thread's own */
 };
 
 struct pid_estimate {
@@ -86,8 +86,13 @@ static void share_estimates(struct sc_collector *c, const struct sc_summary *s,
 #define DRAIN_NS 1000000000ull
 /* A scrape takes the latest summary if it is this fresh, else asks for a refresh. */
 #define FRESH_NS 1000000000ull
-/* How long a scrape waits for its refresh (a walk at 1M sockets takes seconds). */
-#define REFRESH_WAIT_S 20
+/*
+ * How long a scrape waits for its refresh: one from changes takes
+ * milliseconds, but one that must walk (reconciling, changes lost, no change
+ * ring) takes seconds at a million sockets, and the scrape then serves the
+ * latest summary rather than outlast Prometheus' scrape timeout.
+ */
+#define REFRESH_WAIT_S 2
 
 /*
  * One refresh: the mirror brought up to date from the change ring (or a walk,
@@ -123,6 +128,8 @@ static void refresh(struct sc_collector *c)
 		if (costs)
 			share_estimates(c, &s, costs, ncosts);
 	}
+	if (!err)
+		s.collect_ns = sc_clock_ns(CLOCK_MONOTONIC) - began; /* memory and events too */
 	pthread_mutex_lock(&c->lock);
 	if (err) {
 		c->stats.walk_errors++;
@@ -136,7 +143,7 @@ static void refresh(struct sc_collector *c)
 		c->stats.changes += s.changes;
 		c->stats.last_refresh_ns = s.collect_ns;
 		c->stats.last_refresh_wall_ns = began_wall;
-		if (s.walked_ns == s.taken_ns)
+		if (l->walks != walks)
 			c->stats.last_walk_wall_ns = c->stats.last_refresh_wall_ns;
 	}
 	c->stats.walks = l->walks;
@@ -255,6 +262,8 @@ void sc_collector_stop(struct sc_collector *c)
 	pthread_mutex_lock(&c->lock);
 	c->stop = true;
 	pthread_cond_signal(&c->wake);
+	/* A scrape waiting for a refresh takes the latest now. */
+	pthread_cond_broadcast(&c->built);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
 	collector_free(c);

@@ -44,14 +44,14 @@ struct sc_collector_stats {
 	__u64 events_dropped;       /* idle events over the rate limit */
 };
 
-/* Walks once before returning, so the first scrape has data. NULL after logging. */
+/* Collects once (walking) before returning, so the first scrape has data. NULL after logging. */
 struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 					const struct sc_collector_opts *opts);
 void sc_collector_stop(struct sc_collector *c);
 
 /*
  * A copy of the latest summary, refreshed first if it is over a second old
- * (free with sc_summary_free), with the kernel
+ * (waiting at most 2 s for that; free with sc_summary_free), with the kernel
  * counters read now, the walker's stats, and (costs not NULL) a copy of the
  * memory and capacity of out->procs[0 .. *ncosts), to free(). Returns 0 or a
  * negative errno.

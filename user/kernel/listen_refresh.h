@@ -2,6 +2,7 @@
 #ifndef SC_LISTEN_REFRESH_H
 #define SC_LISTEN_REFRESH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -11,22 +12,27 @@
  * Keeps the mirror's listeners (accept queue, its limit, drops) current
  * between walks, which change reports cannot: nothing runs a program when a
  * handshake queues a connection or a full queue drops one. One sock_diag
- * socket per network namespace a process is in, made once
- * (entering the namespace needs CAP_SYS_ADMIN; where that fails the
- * namespace's listeners keep their walk's figures) and asked at each refresh.
+ * socket per network namespace a process is in, made once (entering the
+ * namespace needs CAP_SYS_ADMIN; where that is refused the namespace's
+ * listeners keep their walk's figures, and a warning says so once) and
+ * asked at each refresh.
  */
 struct sc_listen_ns {
 	__u32 netns;
-	int fd;                /* a sock_diag socket there, or a negative errno: not again */
+	int fd;                /* a sock_diag socket there, or a negative errno: not until a walk */
+	__u64 gen;             /* the run that last asked it */
 };
 
 struct sc_listen_refresh {
 	struct sc_listen_ns *ns;
 	size_t n;
+	__u64 gen;
+	bool broken;           /* could not return to its own namespace once: never again */
+	bool warned;           /* a namespace could not be entered: said once, then in -v */
 };
 
 struct sc_task_record;
-/* Updates m's listeners in the namespaces of tasks (at most 64 of them). */
+/* Updates m's listeners in the namespaces of tasks. */
 void sc_listen_refresh_run(struct sc_listen_refresh *r, struct sc_mirror *m,
 			   const struct sc_task_record *tasks, size_t ntasks);
 /* Closes every socket: after a walk, namespaces may be gone or be new. */

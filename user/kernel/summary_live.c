@@ -107,22 +107,27 @@ struct held_changes {
 	bool lost;              /* overwritten before being held, or no memory to hold them */
 };
 
+/* Past four ring lengths held a walk gives up on its changes: the next one walks again. */
+#define HELD_MAX (4 * (size_t)SC_CHANGE_SLOTS)
+
 static void hold_changes(void *ctx)
 {
 	struct held_changes *h = ctx;
 	struct sc_summary_live *l = h->l;
 	struct sc_change *grown;
+	size_t cap;
 	long n;
 
 	while (!h->lost) {
 		if (h->cap - h->n < TAKE_BATCH) {
-			grown = realloc(h->v, (h->cap + 4 * TAKE_BATCH) * sizeof(*grown));
+			cap = h->cap ? h->cap * 2 : 4 * TAKE_BATCH;
+			grown = h->cap < HELD_MAX ? realloc(h->v, cap * sizeof(*grown)) : NULL;
 			if (!grown) {
 				h->lost = true;
 				return;
 			}
 			h->v = grown;
-			h->cap += 4 * TAKE_BATCH;
+			h->cap = cap;
 		}
 		n = sc_changes_take(l->ring.slots, SC_CHANGE_SLOTS, sc_change_ring_head(&l->ring),
 				    &l->pos, h->v + h->n, TAKE_BATCH);
@@ -157,6 +162,7 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	w.conns = (struct sc_records){ .rec_size = sizeof(struct sc_conn_record) };
 	for (i = 0; !err && i < held.n; i++)
 		err = sc_mirror_apply(&l->mirror, &held.v[i]);
+	l->drained += held.n;
 	free(held.v);
 	if (held.lost) {
 		sc_debug("changes were lost during the walk: the next summary walks again");
@@ -230,13 +236,15 @@ long sc_summary_live_drain(struct sc_summary_live *l, const struct sc_idle_polic
 {
 	long n;
 
-	if (!l->ring_mapped || !l->in.kernel_hz || !l->mirror.recs || l->stale)
+	if (!l->ring_mapped || !l->in.kernel_hz || !l->mirror.recs)
 		return 0;
+	/* Renewed even when stale: the walk to come starts from reported changes. */
 	if (renew_lease(l, policy, sc_mono_ns())) {
 		sc_debug("the change lease lapsed: the next summary walks");
 		l->stale = true;
-		return 0;
 	}
+	if (l->stale)
+		return 0;
 	n = apply_changes(l);
 	if (n < 0) {
 		if (n == -EOVERFLOW)
@@ -307,7 +315,7 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 	sc_summary_fill_fds(s);
 	s->bpf_missed_events = missed;
 	s->walked_ns = walked ? s->taken_ns : l->walked_ns;
-	s->changes = (__u64)changes + (walked ? 0 : l->drained);
+	s->changes = (__u64)changes + l->drained;
 	l->drained = 0;
 	s->collect_ns = sc_mono_ns() - start;
 	return 0;

@@ -137,7 +137,12 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		free(recs);
 		return -EPROTO;
 	}
-	sc_mirror_free(m);
+	/* Not sc_mirror_free: the closed sockets stay remembered across walks. */
+	free(m->recs);
+	free(m->next);
+	free(m->index);
+	m->index = NULL;
+	m->mask = m->used = m->removed = 0;
 	m->recs = recs;
 	m->n = m->cap = n;
 	m->next = malloc(n * sizeof(*m->next));
@@ -156,8 +161,8 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 			m->recs = r;
 		if (next)
 			m->next = next;
-		if (r && next)
-			m->cap = cap;
+		/* A shrink that failed leaves the larger array: both hold cap either way. */
+		m->cap = cap;
 	}
 	return 0;
 }

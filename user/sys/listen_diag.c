@@ -21,14 +21,14 @@ int sc_listen_diag_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static int request(int fd, __u8 family)
+static int request(int fd, __u8 family, __u32 seq)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct inet_diag_req_v2 r;
 	} req = {
 		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = family },
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = seq },
 		.r = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
 		       .idiag_states = 1u << TCP_LISTEN,
 		       .idiag_ext = 1u << (INET_DIAG_SKMEMINFO - 1) },
@@ -70,16 +70,21 @@ static int push(struct sc_listen_stat **out, size_t *n, size_t *cap, const struc
 	return 0;
 }
 
-/* Reads one family's dump to its NLMSG_DONE. */
-static int receive(int fd, struct sc_listen_stat **out, size_t *n, size_t *cap)
+/*
+ * Reads one dump to its NLMSG_DONE. Messages of another sequence number are
+ * an earlier dump's that was cut short: skipped.
+ */
+static int receive(int fd, __u32 seq, struct sc_listen_stat **out, size_t *n, size_t *cap)
 {
 	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	const struct nlmsghdr *h;
 	ssize_t got;
 	int len, err;
 
 	for (;;) {
-		got = recv(fd, buf, sizeof(buf), 0);
+		got = recvmsg(fd, &msg, 0);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -87,13 +92,24 @@ static int receive(int fd, struct sc_listen_stat **out, size_t *n, size_t *cap)
 		}
 		if (!got)
 			return -EPROTO;
+		if (msg.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
 		len = (int)got;
 		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_type == NLMSG_DONE)
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				/* A dump that failed part-way says so here. */
+				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) &&
+				    *(const int *)NLMSG_DATA(h) < 0)
+					return *(const int *)NLMSG_DATA(h);
 				return 0;
+			}
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EPROTO;
 				return e->error ? e->error : -EPROTO;
 			}
 			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
@@ -108,18 +124,18 @@ static int receive(int fd, struct sc_listen_stat **out, size_t *n, size_t *cap)
 int sc_listen_diag_dump(int fd, struct sc_listen_stat **out, size_t *n)
 {
 	static const __u8 families[] = { AF_INET, AF_INET6 };
+	static _Atomic __u32 next_seq = 1;
 	size_t i, cap = 0;
+	__u32 seq;
 	int err = 0;
 
 	*out = NULL;
 	*n = 0;
 	for (i = 0; !err && i < sizeof(families); i++) {
-		err = request(fd, families[i]);
+		seq = next_seq++;
+		err = request(fd, families[i], seq);
 		if (!err)
-			err = receive(fd, out, n, &cap);
-		/* A kernel without IPv6 has no listeners there: not an error. */
-		if (err == -ENOENT && families[i] == AF_INET6)
-			err = 0;
+			err = receive(fd, seq, out, n, &cap);
 	}
 	if (err) {
 		free(*out);

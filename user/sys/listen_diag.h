@@ -23,7 +23,9 @@ int sc_listen_diag_open(void);
 
 /*
  * Every IPv4 and IPv6 TCP listener of fd's namespace into *out (free() it),
- * *n of them. Returns 0 or a negative errno.
+ * *n of them. Returns 0 or a negative errno; after an error the socket may
+ * still hold part of a reply, which the next dump skips by sequence number,
+ * but a caller may as well open a new one.
  */
 int sc_listen_diag_dump(int fd, struct sc_listen_stat **out, size_t *n);
 
