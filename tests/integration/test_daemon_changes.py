@@ -10,25 +10,16 @@ import stat
 import subprocess
 import threading
 import time
-import uuid
 
 import pytest
 
 from helpers import SOCKCOST, Child, connect_pairs, listener, port_of, wait_for
-from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
+from sockcostd_helpers import Daemon, parse_metrics, value
 
 IDLE_AFTER = 2
 HEARTBEAT = 4     # bytes: calls this small are not activity
 TICK = 0.3        # seconds between a busy child's sends, well under IDLE_AFTER
 BOUND_S = 120     # no traffic loop outlives this
-
-
-@pytest.fixture
-def pin_dir():
-    d = f"/sys/fs/bpf/sockcost-test-{uuid.uuid4().hex[:12]}"
-    yield d
-    subprocess.run([SOCKCOSTD, "--unload", "--pin-dir", d], capture_output=True, timeout=60)
-    assert not os.path.exists(d)
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ event stream."""
 import json
 import os
 import re
-import socket
 import subprocess
 import time
-import uuid
 
 import pytest
 
@@ -19,14 +17,6 @@ from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 CONFIG_SIZE = 40          # struct sc_config
 ABI_OFFSET = 16           # its abi_version
 BUILD_ID_OFFSET = 32      # its build_id
-
-
-@pytest.fixture
-def pin_dir():
-    d = f"/sys/fs/bpf/sockcost-test-{uuid.uuid4().hex[:12]}"
-    yield d
-    subprocess.run([SOCKCOSTD, "--unload", "--pin-dir", d], capture_output=True, timeout=60)
-    assert not os.path.exists(d)
 
 
 @pytest.fixture

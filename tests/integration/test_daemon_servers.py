@@ -6,26 +6,16 @@ import os
 import socket
 import subprocess
 import time
-import uuid
-
-import pytest
 
 import servers
 from helpers import listener, port_of
 from helpers import SOCKCOST
-from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
+from sockcostd_helpers import Daemon, parse_metrics, value
 from test_cost_servers import _listen_drops
 
 pg_server = servers.pg_server
 nginx_server = servers.nginx_server
 http_clients = servers.http_clients
-
-
-@pytest.fixture
-def pin_dir():
-    path = f"/sys/fs/bpf/sockcost-test-{uuid.uuid4().hex[:12]}"
-    yield path
-    subprocess.run([SOCKCOSTD, "--unload", "--pin-dir", path], capture_output=True)
 
 
 def series(samples, name, pid):
