@@ -198,6 +198,26 @@ stop_daemon() {
 # scrape: /metrics into $HOLDER_FIFO_DIR/metrics; prints its wall time in seconds.
 scrape() { curl -sf -o "$HOLDER_FIFO_DIR/metrics" -w '%{time_total}' "http://127.0.0.1:$PORT/metrics"; }
 metric() { awk -v m="$1" '$1 == m { print $2 }' "$HOLDER_FIFO_DIR/metrics"; }
+# metric_ms NAME DECIMALS: a seconds metric of the last scrape, in ms.
+metric_ms() { awk -v s="$(metric "$1")" -v d="$2" 'BEGIN { printf "%.*f", d, s * 1000 }'; }
+
+# pct_of_core TICKS T0 T1: CPU ticks over a wall-clock span, % of one core.
+pct_of_core() { awk -v c="$1" -v hz="$HZ" -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", 100 * c / hz / (b - a) }'; }
+
+# daemon_cpu_pct WINDOWS INTERVAL: sockcostd's whole CPU, % of one core, over
+# WINDOWS intervals with one scrape each, as Prometheus scrapes.
+daemon_cpu_pct() {
+	local c0 c1 t0 t1 i
+	c0=$(cpu_ticks "$DAEMON")
+	t0=$(date +%s.%N)
+	for ((i = 0; i < $1; i++)); do
+		scrape >/dev/null
+		sleep "$2"
+	done
+	c1=$(cpu_ticks "$DAEMON")
+	t1=$(date +%s.%N)
+	pct_of_core $((c1 - c0)) "$t0" "$t1"
+}
 
 # `sockcost top -b` frames written to FILE so far.
 frames_written() { grep -c '^sockcost top - ' "$1" 2>/dev/null || true; }

@@ -51,7 +51,6 @@ fit() {
 }
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-pct_of_core() { awk -v c="$1" -v hz="$HZ" -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", 100 * c / hz / (b - a) }'; }
 # verdict VALUE LIMIT: only at 1M, where the targets are.
 verdict() {
 	[ "$n" -ge 1000000 ] || return 0
@@ -59,7 +58,7 @@ verdict() {
 }
 
 measure_daemon() {
-	local lat=() held c0 c1 t0 t1 i
+	local lat=() held i
 	start_daemon 600 -- --no-pin --top-processes 20 --interval "$INTERVAL" "${DAEMON_EXTRA[@]}"
 	scrape >/dev/null # warm-up
 	# The daemon counts established sockets some process holds: the N
@@ -73,18 +72,9 @@ measure_daemon() {
 		lat+=("$(scrape)")
 	done
 	D_LAT_MS=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p" | awk '{ printf "%.1f", $1 * 1000 }')
-	# One scrape per interval, as Prometheus does, over whole intervals.
-	c0=$(cpu_ticks "$DAEMON")
-	t0=$(date +%s.%N)
-	for ((i = 0; i < WINDOWS; i++)); do
-		scrape >/dev/null
-		sleep "$INTERVAL"
-	done
-	c1=$(cpu_ticks "$DAEMON")
-	t1=$(date +%s.%N)
-	D_PCT=$(pct_of_core $((c1 - c0)) "$t0" "$t1")
+	D_PCT=$(daemon_cpu_pct "$WINDOWS" "$INTERVAL")
 	# The last scrape's own refresh, from the change ring unless it had to walk.
-	D_REFRESH_MS=$(awk -v s="$(metric sockcost_exporter_collect_duration_seconds)" 'BEGIN { printf "%.0f", s * 1000 }')
+	D_REFRESH_MS=$(metric_ms sockcost_exporter_collect_duration_seconds 0)
 	D_WALKS=$(metric sockcost_exporter_walks_total)
 	D_CHANGES=$(metric sockcost_exporter_changes_total)
 	D_RSS=$(status_kb "$DAEMON" VmRSS)

@@ -35,19 +35,10 @@ for n in $SIZES; do
 	lat_ms=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p" | awk '{ printf "%.1f", $1 * 1000 }')
 	cpu_ms=$(printf '%s\n' "${cpu[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
 
-	# One scrape per interval, as Prometheus does: the daemon's whole CPU
-	# (draining changes every second included) over several intervals.
-	c0=$(cpu_ticks "$DAEMON")
-	t0=$(date +%s.%N)
-	for ((i = 0; i < WINDOWS; i++)); do
-		scrape >/dev/null
-		sleep "$INTERVAL"
-	done
-	c1=$(cpu_ticks "$DAEMON")
-	t1=$(date +%s.%N)
-	pct=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", 100 * c / hz / (b - a) }')
+	# Draining changes every second included.
+	pct=$(daemon_cpu_pct "$WINDOWS" "$INTERVAL")
 	# The last scrape's refresh: from changes, unless changes were lost.
-	refresh_ms=$(awk -v s="$(metric sockcost_exporter_collect_duration_seconds)" 'BEGIN { printf "%.1f", s * 1000 }')
+	refresh_ms=$(metric_ms sockcost_exporter_collect_duration_seconds 1)
 	walks=$(metric sockcost_exporter_walks_total)
 	rss=$(status_kb "$DAEMON" VmRSS)
 	hwm=$(status_kb "$DAEMON" VmHWM)
