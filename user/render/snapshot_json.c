@@ -14,8 +14,7 @@ static double seconds_since(__u64 now_ns, __u64 then_ns)
 	return now_ns > then_ns ? (double)(now_ns - then_ns) / NS_PER_S : 0.0;
 }
 
-/* Keys are literals: these are macros so JW_KEY gets the literal's length. */
-#define write_age(w, key, age_ms) (JW_KEY(w, key), write_age_value(w, age_ms))
+/* Keys are literals: a macro so JW_KEY gets the literal's length. */
 #define write_observed_age(w, key, now_ns, t_ns) \
 	(JW_KEY(w, key), write_observed_age_value(w, now_ns, t_ns))
 
@@ -35,9 +34,9 @@ static void write_observed_age_value(struct jw *w, __u64 now_ns, __u64 t_ns)
 		jw_null(w);
 }
 
+/* The value of a socket's "observed" key. */
 static void write_observed(struct jw *w, const struct sc_snapshot *snap, const struct sc_socket *s)
 {
-	JW_KEY(w, "observed");
 	if (!s->has_state) {
 		jw_null(w);
 		return;
@@ -59,6 +58,26 @@ static void write_observed(struct jw *w, const struct sc_snapshot *snap, const s
 	jw_object_end(w);
 }
 
+/*
+ * Writes field f's key if the reader asked for it (--fields): the keys come
+ * from socket_fields.c's table, the one --fields is parsed against.
+ */
+static bool field(struct jw *w, __u64 want, enum sc_socket_field f)
+{
+	if (!(want & (1ull << f)))
+		return false;
+	jw_key_plain(w, sc_socket_field_names[f], strlen(sc_socket_field_names[f]));
+	return true;
+}
+
+static void write_uint_or_null(struct jw *w, bool known, __u64 v)
+{
+	if (known)
+		jw_uint(w, v);
+	else
+		jw_null(w);
+}
+
 static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_row *r)
 {
 	const struct sc_snapshot *snap = v->snap;
@@ -67,129 +86,76 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	__u64 want = v->socket_fields ? v->socket_fields : SC_FIELDS_ALL;
 	char addr[SC_ADDR_STRLEN];
 
-#define WANT(f) (want & (1ull << (f)))
 	jw_object_begin(w);
-	if (WANT(SC_F_PID)) {
-		JW_KEY(w, "pid");
-		if (r->holder)
-			jw_uint(w, r->holder->pid);
-		else
-			jw_null(w);
-	}
-	if (WANT(SC_F_COMM)) {
+	if (field(w, want, SC_F_PID))
+		write_uint_or_null(w, r->holder, r->holder ? r->holder->pid : 0);
+	if (field(w, want, SC_F_COMM)) {
 		/* A lookup per socket: only when asked for. */
 		p = r->holder ? sc_snapshot_find_process(snap, r->holder->pid) : NULL;
-		JW_KEY(w, "comm");
 		if (p)
 			jw_string(w, p->comm);
 		else
 			jw_null(w);
 	}
-	if (WANT(SC_F_FD)) {
-		JW_KEY(w, "fd");
-		if (r->holder)
-			jw_uint(w, r->holder->fd);
-		else
-			jw_null(w);
-	}
-	if (WANT(SC_F_STATE)) {
-		JW_KEY(w, "state");
+	if (field(w, want, SC_F_FD))
+		write_uint_or_null(w, r->holder, r->holder ? r->holder->fd : 0);
+	if (field(w, want, SC_F_STATE))
 		jw_string(w, sc_tcp_state_name(s->state));
-	}
-	if (WANT(SC_F_FAMILY)) {
-		JW_KEY(w, "family");
+	if (field(w, want, SC_F_FAMILY))
 		jw_string(w, sc_family_name(s->family));
-	}
-	if (WANT(SC_F_LADDR)) {
-		JW_KEY(w, "laddr");
+	if (field(w, want, SC_F_LADDR))
 		jw_string(w, sc_addr_str(s->family, s->laddr, addr, sizeof(addr)));
-	}
-	if (WANT(SC_F_LPORT)) {
-		JW_KEY(w, "lport");
+	if (field(w, want, SC_F_LPORT))
 		jw_uint(w, s->lport);
-	}
-	if (WANT(SC_F_RADDR)) {
-		JW_KEY(w, "raddr");
+	if (field(w, want, SC_F_RADDR))
 		jw_string(w, sc_addr_str(s->family, s->raddr, addr, sizeof(addr)));
-	}
-	if (WANT(SC_F_RPORT)) {
-		JW_KEY(w, "rport");
+	if (field(w, want, SC_F_RPORT))
 		jw_uint(w, s->rport);
-	}
-	if (WANT(SC_F_NETNS)) {
-		JW_KEY(w, "netns");
+	if (field(w, want, SC_F_NETNS))
 		jw_uint(w, s->netns);
-	}
-	if (WANT(SC_F_COOKIE)) {
-		JW_KEY(w, "cookie");
+	if (field(w, want, SC_F_COOKIE))
 		jw_uint(w, s->cookie);
-	}
-	if (WANT(SC_F_INODE)) {
-		JW_KEY(w, "inode");
+	if (field(w, want, SC_F_INODE))
 		jw_uint(w, s->inode);
-	}
-	if (WANT(SC_F_IDLE)) {
-		JW_KEY(w, "idle");
+	if (field(w, want, SC_F_IDLE))
 		jw_bool(w, r->idle.idle);
-	}
-	if (WANT(SC_F_IDLE_S)) {
-		JW_KEY(w, "idle_s");
+	if (field(w, want, SC_F_IDLE_S)) {
 		if (sc_socket_has_idle(s))
 			jw_double(w, r->idle.idle_ms / 1000.0, 3);
 		else
 			jw_null(w);
 	}
-	if (WANT(SC_F_IDLE_SOURCE)) {
-		JW_KEY(w, "idle_source");
+	if (field(w, want, SC_F_IDLE_SOURCE)) {
 		if (sc_socket_has_idle(s))
 			jw_string(w, sc_idle_source_name(r->idle.source));
 		else
 			jw_null(w);
 	}
-	if (WANT(SC_F_RX_BYTES)) {
-		JW_KEY(w, "rx_bytes");
+	if (field(w, want, SC_F_RX_BYTES))
 		jw_uint(w, s->rx_bytes);
-	}
-	if (WANT(SC_F_TX_BYTES)) {
-		JW_KEY(w, "tx_bytes");
+	if (field(w, want, SC_F_TX_BYTES))
 		jw_uint(w, s->tx_bytes);
-	}
-	if (WANT(SC_F_RX_QUEUE)) {
-		JW_KEY(w, "rx_queue_bytes");
+	if (field(w, want, SC_F_RX_QUEUE))
 		jw_uint(w, s->rx_queue);
-	}
-	if (WANT(SC_F_TX_QUEUE)) {
-		JW_KEY(w, "tx_queue_bytes");
+	if (field(w, want, SC_F_TX_QUEUE))
 		jw_uint(w, s->tx_queue);
-	}
-	if (WANT(SC_F_RX_QUEUE_MEMORY)) {
-		JW_KEY(w, "rx_queue_memory_bytes");
+	if (field(w, want, SC_F_RX_QUEUE_MEMORY))
 		jw_uint(w, s->rmem_alloc);
-	}
-	if (WANT(SC_F_TX_QUEUE_MEMORY)) {
-		JW_KEY(w, "tx_queue_memory_bytes");
+	if (field(w, want, SC_F_TX_QUEUE_MEMORY))
 		jw_uint(w, s->wmem_queued);
-	}
-	if (WANT(SC_F_FORWARD_ALLOC)) {
-		JW_KEY(w, "forward_alloc_bytes");
+	if (field(w, want, SC_F_FORWARD_ALLOC))
 		jw_int(w, s->forward_alloc);
-	}
-	if (WANT(SC_F_SNDBUF)) {
-		JW_KEY(w, "sndbuf_bytes");
+	if (field(w, want, SC_F_SNDBUF))
 		jw_uint(w, s->sndbuf);
-	}
-	if (WANT(SC_F_RCVBUF)) {
-		JW_KEY(w, "rcvbuf_bytes");
+	if (field(w, want, SC_F_RCVBUF))
 		jw_uint(w, s->rcvbuf);
-	}
-	if (WANT(SC_F_KERNEL_SEND_AGE))
-		write_age(w, "kernel_last_send_age_s", s->kernel_send_age_ms);
-	if (WANT(SC_F_KERNEL_RECV_AGE))
-		write_age(w, "kernel_last_recv_age_s", s->kernel_recv_age_ms);
-	if (WANT(SC_F_OBSERVED))
+	if (field(w, want, SC_F_KERNEL_SEND_AGE))
+		write_age_value(w, s->kernel_send_age_ms);
+	if (field(w, want, SC_F_KERNEL_RECV_AGE))
+		write_age_value(w, s->kernel_recv_age_ms);
+	if (field(w, want, SC_F_OBSERVED))
 		write_observed(w, snap, s);
 	jw_object_end(w);
-#undef WANT
 }
 
 /* An empty string is unknown: null. */
