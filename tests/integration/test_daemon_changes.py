@@ -232,6 +232,10 @@ def test_listeners_between_walks(pin_dir, cleanup):
         for _ in range(3):  # the queue holds backlog + 1 here
             clients.append(socket.create_connection(("127.0.0.1", int(port))))
         m = parse_metrics(d.metrics())
+        # ss's Recv-Q and Send-Q of a listener: its accept queue and its limit.
+        ss = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True,
+                            text=True, timeout=30).stdout.split()
+        assert (int(ss[1]), int(ss[2])) == (3, 2), ss
         assert value(m, "sockcost_port_accept_queue", port=port) == 3
         assert value(m, "sockcost_port_accept_queue_max", port=port) == 2
         assert value(m, "sockcost_port_listen_drops_total", port=port) == 0
