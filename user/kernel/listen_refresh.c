@@ -10,6 +10,7 @@
 #include "log.h"
 #include "netns.h"
 #include "sockcost.h"
+#include "tally.h"
 
 void sc_listen_refresh_reset(struct sc_listen_refresh *r)
 {
@@ -66,7 +67,7 @@ static struct sc_listen_ns *entry(struct sc_listen_refresh *r, __u32 netns)
 }
 
 static void refresh_ns(struct sc_listen_refresh *r, struct sc_listen_ns *e, __u32 tgid,
-		       struct sc_mirror *m)
+		       struct sc_mirror *m, struct sc_tally *tally, const struct sc_clock_ref *c)
 {
 	struct sc_listen_stat *st;
 	size_t i, n;
@@ -100,12 +101,13 @@ static void refresh_ns(struct sc_listen_refresh *r, struct sc_listen_ns *e, __u3
 		return;
 	}
 	for (i = 0; i < n; i++)
-		sc_mirror_set_listener(m, st[i].cookie, st[i].backlog, st[i].max_backlog,
-				       st[i].drops);
+		sc_tally_set_listener(tally, m, st[i].cookie, st[i].backlog, st[i].max_backlog,
+				      st[i].drops, c);
 	free(st);
 }
 
 void sc_listen_refresh_run(struct sc_listen_refresh *r, struct sc_mirror *m,
+			   struct sc_tally *tally, const struct sc_clock_ref *c,
 			   const struct sc_task_record *tasks, size_t ntasks)
 {
 	struct sc_listen_ns *e;
@@ -126,7 +128,7 @@ void sc_listen_refresh_run(struct sc_listen_refresh *r, struct sc_mirror *m,
 		if (!e || e->gen == r->gen)
 			continue;
 		e->gen = r->gen;
-		refresh_ns(r, e, tasks[i].tgid, m);
+		refresh_ns(r, e, tasks[i].tgid, m, tally, c);
 	}
 	/* Namespaces no process is in any more: their sockets would keep them alive. */
 	for (i = 0, kept = 0; i < r->n; i++) {

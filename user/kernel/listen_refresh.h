@@ -32,8 +32,11 @@ struct sc_listen_refresh {
 };
 
 struct sc_task_record;
-/* Updates m's listeners in the namespaces of tasks. */
+struct sc_tally;
+struct sc_clock_ref;
+/* Updates m's listeners in the namespaces of tasks, and their share in tally (judged at c). */
 void sc_listen_refresh_run(struct sc_listen_refresh *r, struct sc_mirror *m,
+			   struct sc_tally *tally, const struct sc_clock_ref *c,
 			   const struct sc_task_record *tasks, size_t ntasks);
 /* Closes every socket: after a walk, namespaces may be gone or be new. */
 void sc_listen_refresh_reset(struct sc_listen_refresh *r);

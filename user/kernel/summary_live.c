@@ -31,6 +31,7 @@ void sc_summary_live_free(struct sc_summary_live *l)
 	free(l->buf);
 	sc_records_free(&l->tasks);
 	sc_listen_refresh_reset(&l->listen);
+	sc_tally_free(&l->tally);
 	sc_summary_live_init(l, l->lease_ns);
 }
 
@@ -38,6 +39,13 @@ void sc_summary_live_free(struct sc_summary_live *l)
 static __u64 jiffies_at(const struct sc_summary_live *l, __u64 now_ns)
 {
 	return l->ref_jiffies + sc_ns_to_jiffies(now_ns - l->ref_ns, l->in.kernel_hz);
+}
+
+/* The clocks to judge sockets by at now_ns. */
+static struct sc_clock_ref clock_at(const struct sc_summary_live *l, __u64 now_ns)
+{
+	return (struct sc_clock_ref){ .now_ns = now_ns, .now_jiffies = jiffies_at(l, now_ns),
+				      .hz = l->in.kernel_hz };
 }
 
 /*
@@ -79,6 +87,7 @@ static bool ring_ready(struct sc_summary_live *l, const struct sc_tracker *t)
 static long apply_changes(struct sc_summary_live *l)
 {
 	__u64 head = sc_change_ring_head(&l->ring);
+	struct sc_clock_ref c = clock_at(l, sc_mono_ns());
 	long n, i, total = 0;
 	int err;
 
@@ -86,9 +95,12 @@ static long apply_changes(struct sc_summary_live *l)
 		n = sc_changes_take(l->ring.slots, SC_CHANGE_SLOTS, head, &l->pos, l->buf,
 				    TAKE_BATCH);
 		for (i = 0; i < n; i++) {
+			/* The totals lose the socket's share and take it back as changed. */
+			sc_tally_before(&l->tally, &l->mirror, l->buf[i].cookie);
 			err = sc_mirror_apply(&l->mirror, &l->buf[i]);
 			if (err)
 				return err;
+			sc_tally_after(&l->tally, &l->mirror, l->buf[i].cookie, &c);
 		}
 		total += n > 0 ? n : 0;
 	} while (n == TAKE_BATCH);
@@ -256,11 +268,42 @@ long sc_summary_live_drain(struct sc_summary_live *l, const struct sc_idle_polic
 	return n;
 }
 
+/*
+ * The summary now from the totals: folded anew after a walk or a policy
+ * change, else only the sockets whose idle verdict may have moved since.
+ */
+static int summarize(struct sc_summary_live *l, struct sc_summary *s,
+		     const struct sc_idle_policy *policy)
+{
+	__u64 now_ns = sc_mono_ns();
+	struct sc_clock_ref clock = clock_at(l, now_ns);
+	int err = 0;
+
+	/* The header dates the records for the readers that fold them (idle events). */
+	l->mirror.recs[0].established_ns = now_ns;
+	l->mirror.recs[0].last_active_jiffies = clock.now_jiffies;
+	l->in.policy = *policy;
+	if (!sc_tally_current(&l->tally, &l->mirror, &l->in))
+		err = sc_tally_reset(&l->tally, &l->mirror, &l->in, &clock);
+	if (!err)
+		err = sc_tally_advance(&l->tally, &l->mirror, &clock);
+	if (!err)
+		err = sc_tally_summary(&l->tally, s, l->tasks.data, l->tasks.count, &clock);
+	if (err)
+		return err;
+	s->policy = *policy;
+	s->hook = l->in.hook;
+	s->counters = l->in.counters;
+	s->taken_ns = now_ns;
+	return 0;
+}
+
 int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 			    const struct sc_tracker *t, const struct sc_idle_policy *policy)
 {
-	__u64 start = sc_mono_ns(), missed = sc_tracker_missed_events(t), now_ns;
+	__u64 start = sc_mono_ns(), missed = sc_tracker_missed_events(t);
 	bool walked = false, ring = ring_ready(l, t), lapsed = false;
+	struct sc_clock_ref clock;
 	long changes = 0;
 	int err;
 
@@ -302,14 +345,11 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 			return sc_fail(-err, "cannot read processes: %s", strerror(-err));
 		if (sc_tracker_read_counters(t, &l->in.counters))
 			return -EIO;
-		sc_listen_refresh_run(&l->listen, &l->mirror, l->tasks.data, l->tasks.count);
+		clock = clock_at(l, sc_mono_ns());
+		sc_listen_refresh_run(&l->listen, &l->mirror, &l->tally, &clock, l->tasks.data,
+				      l->tasks.count);
 	}
-	now_ns = sc_mono_ns();
-	l->mirror.recs[0].established_ns = now_ns;
-	l->mirror.recs[0].last_active_jiffies = jiffies_at(l, now_ns);
-	l->in.policy = *policy;
-	err = sc_summary_build(s, l->mirror.recs, l->mirror.n, l->tasks.data, l->tasks.count,
-			       &l->in);
+	err = summarize(l, s, policy);
 	if (err)
 		return sc_fail(-err, "cannot summarize: %s", strerror(-err));
 	sc_summary_fill_fds(s);

@@ -12,14 +12,16 @@
 #include "mirror.h"
 #include "summary.h"
 #include "summary_build.h"
+#include "tally.h"
 
 struct sc_tracker;
 
 /*
  * Summaries for a reader that refreshes often (`top`): one walk, then each
  * refresh brings its records up to date from the change ring, its listeners'
- * accept queues from sock_diag, and counts fds per process: that costs the
- * changes and the listeners, not the sockets. It walks again
+ * accept queues from sock_diag, and counts fds per process; the totals are
+ * kept by change and by idle transitions due (model/tally.c): that costs the
+ * changes, the transitions and the listeners, not the sockets. It walks again
  * every resync_ns, when changes were lost (the ring overflowed, the kernel
  * skipped program runs, or the lease on changes lapsed or was reset by a
  * daemon reloading), and on every refresh where changes cannot be had
@@ -44,6 +46,7 @@ struct sc_summary_live {
 	__u64 drained;               /* changes applied by sc_summary_live_drain since the last summary */
 	__u64 walks;                 /* walks taken, for the daemon's metrics */
 	struct sc_listen_refresh listen; /* listeners' queues between walks */
+	struct sc_tally tally;       /* the mirror's totals, kept by change */
 };
 
 #define SC_LIVE_RESYNC_NS (30ull * 1000000000ull)

@@ -49,13 +49,18 @@ struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
 
 const __u32 sc_idle_bucket_s[SC_IDLE_BUCKETS] = { 1, 5, 15, 30, 60, 120, 180, 300, 900, 3600 };
 
-void sc_idle_hist_add(struct sc_idle_hist *h, __u64 idle_ms)
+size_t sc_idle_bucket_of(__u64 idle_ms)
 {
 	size_t b = 0;
 
 	while (b < SC_IDLE_BUCKETS && idle_ms > (__u64)sc_idle_bucket_s[b] * 1000)
 		b++;
-	h->count[b]++;
+	return b;
+}
+
+void sc_idle_hist_add(struct sc_idle_hist *h, __u64 idle_ms)
+{
+	h->count[sc_idle_bucket_of(idle_ms)]++;
 	h->sum_ms += idle_ms;
 	h->total++;
 }

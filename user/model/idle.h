@@ -58,6 +58,8 @@ struct sc_idle_hist {
 	__u64 total;
 };
 
+/* The histogram bucket of an idle age: the first bound it does not exceed. */
+size_t sc_idle_bucket_of(__u64 idle_ms);
 void sc_idle_hist_add(struct sc_idle_hist *h, __u64 idle_ms);
 
 struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,

@@ -10,7 +10,7 @@
 
 #define EMPTY 0xffffffffu
 #define GONE 0xfffffffeu
-#define END 0xffffffffu
+#define END SC_MIRROR_END
 
 static size_t hash(__u64 cookie)
 {
@@ -69,10 +69,15 @@ static int rebuild(struct sc_mirror *m)
 	if (!index)
 		return -ENOMEM;
 	memset(index, 0xff, slots * sizeof(*index));
-	for (i = 1, live = 1; i < m->n; i++)
-		if (m->recs[i].kind == SC_CONN_TCP)
-			m->recs[live++] = m->recs[i];
+	for (i = 1, live = 1; i < m->n; i++) {
+		if (m->recs[i].kind != SC_CONN_TCP)
+			continue;
+		if (m->aux && live != i)
+			memcpy(m->aux + live * m->aux_size, m->aux + i * m->aux_size, m->aux_size);
+		m->recs[live++] = m->recs[i];
+	}
 	m->n = live;
+	m->gen++;
 	m->removed = 0;
 	free(m->index);
 	m->index = index;
@@ -98,16 +103,41 @@ static int reserve(struct sc_mirror *m, size_t cap)
 	if (!next)
 		return -ENOMEM;
 	m->next = next;
+	if (m->aux) {
+		unsigned char *aux = realloc(m->aux, cap * m->aux_size);
+
+		if (!aux)
+			return -ENOMEM;
+		m->aux = aux;
+	}
 	m->cap = cap;
+	return 0;
+}
+
+int sc_mirror_set_aux(struct sc_mirror *m, size_t aux_size)
+{
+	unsigned char *aux = calloc(m->cap ? m->cap : 1, aux_size);
+
+	if (!aux)
+		return -ENOMEM;
+	free(m->aux);
+	m->aux = aux;
+	m->aux_size = aux_size;
+	m->gen++;
 	return 0;
 }
 
 void sc_mirror_free(struct sc_mirror *m)
 {
+	__u64 gen = m->gen;
+
 	free(m->recs);
 	free(m->next);
 	free(m->index);
+	free(m->aux);
 	memset(m, 0, sizeof(*m));
+	/* Still counting: a reader holding aux state of the old records must see they went. */
+	m->gen = gen + 1;
 }
 
 int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_t n)
@@ -120,6 +150,10 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	err = reserve(m, n + n / 4 + 64);
 	if (!err) {
 		memcpy(m->recs, recs, n * sizeof(*recs));
+		/* New records: a reader's bytes for the old ones go. */
+		free(m->aux);
+		m->aux = NULL;
+		m->aux_size = 0;
 		m->n = n;
 		err = rebuild(m);
 	}
@@ -141,7 +175,10 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 	free(m->recs);
 	free(m->next);
 	free(m->index);
+	free(m->aux);
 	m->index = NULL;
+	m->aux = NULL;
+	m->aux_size = 0;
 	m->mask = m->used = m->removed = 0;
 	m->recs = recs;
 	m->n = m->cap = n;
@@ -186,6 +223,8 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	if ((m->used + 1) * 2 > m->mask + 1 && (err = rebuild(m)))
 		return err;
 	r = &m->recs[m->n];
+	if (m->aux)
+		memset(m->aux + m->n * m->aux_size, 0, m->aux_size);
 	*r = (struct sc_conn_record){
 		.tgid = c->tgid,
 		.tid = c->tgid,
@@ -286,6 +325,11 @@ size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 		n++;
 	}
 	return n;
+}
+
+__u32 sc_mirror_first(const struct sc_mirror *m, __u64 cookie)
+{
+	return find(m, cookie, NULL);
 }
 
 size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie)

@@ -38,7 +38,18 @@ struct sc_mirror {
 	size_t used;                 /* index slots ever filled since the last rebuild */
 	size_t removed;              /* records of kind 0 */
 	__u64 closed[SC_MIRROR_CLOSED]; /* cookies closed, by cookie % SC_MIRROR_CLOSED */
+	/*
+	 * A reader's own bytes per record (the tally's), moved with the record
+	 * when records are compacted and zeroed for a new one; NULL until
+	 * sc_mirror_set_aux, and again once a walk's records replace them.
+	 */
+	unsigned char *aux;
+	size_t aux_size;
+	__u64 gen;                   /* bumped whenever records move (walk, compaction) */
 };
+
+/* No record: the end of a socket's chain (sc_mirror.next). */
+#define SC_MIRROR_END 0xffffffffu
 
 /* Replaces the contents with a walk's records (header first). Returns 0,
  * -EPROTO without a header, or -ENOMEM (the mirror is then empty). */
@@ -66,6 +77,15 @@ int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c);
  */
 size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 			      __u32 max_backlog, __u64 drops);
+
+/*
+ * The socket's first record (its lowest index, the one a walk saw first),
+ * SC_MIRROR_END if none; its other holders follow through next[].
+ */
+__u32 sc_mirror_first(const struct sc_mirror *m, __u64 cookie);
+
+/* Gives every record aux_size zeroed bytes of the caller's. Returns 0 or -ENOMEM. */
+int sc_mirror_set_aux(struct sc_mirror *m, size_t aux_size);
 
 /* Records of the socket with this cookie (any holder). */
 size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie);

@@ -94,14 +94,16 @@ static struct proc_acc *table_get(struct proc_table *t, __u32 tgid)
 	return &t->slots[t->n++];
 }
 
-struct clock_ref {
-	__u64 now_ns;
-	__u64 now_jiffies;
-	__u32 hz;
-};
+struct sc_clock_ref sc_clock_ref_of(const struct sc_conn_record *header,
+				    const struct sc_summary_inputs *in)
+{
+	return (struct sc_clock_ref){ .now_ns = header->established_ns,
+				      .now_jiffies = header->last_active_jiffies,
+				      .hz = in->kernel_hz };
+}
 
 /* A jiffies_64 stamp as CLOCK_MONOTONIC ns; 0 stays 0, unknown HZ dates it now. */
-static __u64 stamp_ns(const struct clock_ref *c, __u64 stamp)
+static __u64 stamp_ns(const struct sc_clock_ref *c, __u64 stamp)
 {
 	__u64 ago;
 
@@ -113,8 +115,8 @@ static __u64 stamp_ns(const struct clock_ref *c, __u64 stamp)
 	return ago < c->now_ns ? c->now_ns - ago : 1;
 }
 
-static struct sc_idle_result classify(const struct sc_conn_record *r, const struct clock_ref *c,
-				      const struct sc_summary_inputs *in)
+struct sc_idle_result sc_record_idle(const struct sc_conn_record *r, const struct sc_clock_ref *c,
+				     const struct sc_summary_inputs *in)
 {
 	bool has_state = r->flags & SC_CONN_HAS_STATE;
 	struct sc_idle_input idle_in = {
@@ -250,7 +252,7 @@ static void note_server_port(struct proc_acc *acc, __u16 lport, const __u32 *por
  */
 static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			 const struct sc_conn_record *recs, const struct sc_key *keys, size_t nkeys,
-			 const __u32 *slot_of, const __u32 *port_slot, const struct clock_ref *c,
+			 const __u32 *slot_of, const __u32 *port_slot, const struct sc_clock_ref *c,
 			 const struct sc_summary_inputs *in)
 {
 	struct sc_idle_result idle = {};
@@ -269,7 +271,7 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			s->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
 		}
 		if (established && !judged) {
-			idle = classify(r, c, in);
+			idle = sc_record_idle(r, c, in);
 			judged = true;
 			count_connection(s, r, &idle, port_slot);
 		}
@@ -326,7 +328,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		     const struct sc_summary_inputs *in)
 {
 	struct proc_table procs = {};
-	struct clock_ref clock;
+	struct sc_clock_ref clock;
 	struct sc_key *keys = NULL;
 	__u32 *slot_of = NULL, *port_slot = NULL;
 	size_t nkeys = 0;
@@ -335,8 +337,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	memset(s, 0, sizeof(*s));
 	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
 		return -EPROTO;
-	clock = (struct clock_ref){ .now_ns = recs[0].established_ns,
-				    .now_jiffies = recs[0].last_active_jiffies, .hz = in->kernel_hz };
+	clock = sc_clock_ref_of(recs, in);
 	s->policy = in->policy;
 	s->hook = in->hook;
 	s->counters = in->counters;
@@ -370,7 +371,7 @@ out:
 int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
 		      const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n)
 {
-	struct clock_ref clock;
+	struct sc_clock_ref clock;
 	struct sc_conn_idle *list;
 	struct sc_key *keys;
 	size_t i, nkeys = 0;
@@ -379,8 +380,7 @@ int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
 	*n = 0;
 	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
 		return -EPROTO;
-	clock = (struct clock_ref){ .now_ns = recs[0].established_ns,
-				    .now_jiffies = recs[0].last_active_jiffies, .hz = in->kernel_hz };
+	clock = sc_clock_ref_of(recs, in);
 	keys = malloc(nrecs * sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
@@ -399,7 +399,7 @@ int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
 
 		if (i && keys[i - 1].key == keys[i].key)
 			continue;
-		idle = classify(r, &clock, in);
+		idle = sc_record_idle(r, &clock, in);
 		list[(*n)++] = (struct sc_conn_idle){
 			.cookie = r->cookie, .pid = r->tgid, .lport = r->lport, .rport = r->rport,
 			.idle = idle.idle, .idle_ms = idle.idle_ms,

@@ -27,6 +27,21 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		     const struct sc_task_record *tasks, size_t ntasks,
 		     const struct sc_summary_inputs *in);
 
+/* What records are judged against: a walk's header clocks, or the mirror's now. */
+struct sc_clock_ref {
+	__u64 now_ns;          /* CLOCK_MONOTONIC */
+	__u64 now_jiffies;     /* jiffies_64 at the same instant */
+	__u32 hz;              /* 0 if unknown */
+};
+
+/* The clocks a header record carries (sockcost.h, sc_conn_record). */
+struct sc_clock_ref sc_clock_ref_of(const struct sc_conn_record *header,
+				    const struct sc_summary_inputs *in);
+
+/* A TCP socket's record judged idle or not at c (one record: its first holder's). */
+struct sc_idle_result sc_record_idle(const struct sc_conn_record *r, const struct sc_clock_ref *c,
+				     const struct sc_summary_inputs *in);
+
 /* An established connection as the aggregate walk judged it. */
 struct sc_conn_idle {
 	__u64 cookie;

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for user/model/tally.c: running totals kept by change must equal
+ * sc_summary_build's fold of the same mirror at the same clock, through
+ * random walks, changes, listener updates and the passing of time.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common.h"
+#include "mirror.h"
+#include "summary_build.h"
+#include "tally.h"
+
+#define HZ 250
+#define BASE_NS 4000000000000ull
+#define BASE_J 1000000ull
+#define NS_PER_S 1000000000ull
+
+static const struct sc_task_record tasks[] = {
+	{ .tgid = 100, .nofile_cur = 1024, .open_fds = 10, .comm = "server" },
+	{ .tgid = 101, .nofile_cur = 1024, .open_fds = 11, .comm = "worker" },
+	{ .tgid = 102, .nofile_cur = 1024, .open_fds = 12, .comm = "worker" },
+	{ .tgid = 200, .nofile_cur = 2048, .open_fds = 20, .comm = "client" },
+	{ .tgid = 300, .nofile_cur = 4096, .open_fds = 30, .comm = "proxy" },
+};
+static const __u32 tgids[] = { 100, 101, 102, 200, 300, 0 };
+static const __u16 lports[] = { 8080, 9090, 5432, 40001, 40002, 40003 };
+
+static __u64 rng_state;
+/* Summaries checked, and how many of them the tally had to fold anew. */
+static int checks, resets;
+
+static __u32 rnd(__u32 below)
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (__u32)((rng_state >> 33) % below);
+}
+
+struct clockwork {
+	__u64 now_ns;
+};
+
+static __u64 jiffies_of(__u64 ns)
+{
+	return BASE_J + (ns - BASE_NS) * HZ / NS_PER_S;
+}
+
+static struct sc_clock_ref clock_at(const struct clockwork *w)
+{
+	return (struct sc_clock_ref){ .now_ns = w->now_ns, .now_jiffies = jiffies_of(w->now_ns),
+				      .hz = HZ };
+}
+
+static struct sc_summary_inputs inputs(enum sc_hook hook, __u64 heartbeat)
+{
+	return (struct sc_summary_inputs){
+		.policy = { .idle_after_ms = 20000, .heartbeat_bytes = heartbeat },
+		.hook = hook,
+		.attached_ns = BASE_NS - 50 * NS_PER_S,
+		.kernel_hz = HZ,
+	};
+}
+
+/* A random socket record some seconds in the past. */
+static struct sc_conn_record random_record(const struct clockwork *w, __u64 cookie)
+{
+	__u64 ago_j = rnd(4000) * HZ / 10; /* up to 400 s */
+	__u8 state = rnd(10) < 8 ? TCP_ESTABLISHED : rnd(2) ? TCP_LISTEN : TCP_CLOSE_WAIT;
+	struct sc_conn_record r = {
+		.kind = SC_CONN_TCP,
+		.tgid = tgids[rnd(6)],
+		.state = state,
+		.flags = (__u8)(SC_CONN_HAS_STATE | (rnd(2) ? SC_CONN_SAW_CALLS : 0) |
+				(state == TCP_LISTEN ? 0 : SC_CONN_HAS_TIMES)),
+		.lport = lports[rnd(6)],
+		.rport = (__u16)(30000 + rnd(1000)),
+		.mem = rnd(5000),
+		.kernel_last = (__u32)(jiffies_of(w->now_ns) - ago_j),
+		.cookie = cookie,
+		.established_ns = w->now_ns - rnd(500) * NS_PER_S,
+		.last_active_jiffies = rnd(3) ? jiffies_of(w->now_ns) - ago_j - rnd(100) * HZ : 0,
+	};
+	r.tid = r.tgid;
+	if (rnd(8) == 0)
+		r.flags = 0; /* no storage record */
+	if (state == TCP_LISTEN) {
+		r.mem = rnd(10);
+		r.kernel_last = 128;
+		r.listen_drops = rnd(3);
+	}
+	return r;
+}
+
+/* A walk of n sockets; some held by several processes or twice by one. */
+static void load_walk(struct sc_mirror *m, struct clockwork *w, size_t n)
+{
+	struct sc_conn_record *r = calloc(3 * n + 1, sizeof(*r));
+	size_t i, k = 1;
+
+	assert_non_null(r);
+	r[0] = (struct sc_conn_record){ .kind = SC_CONN_HEADER, .established_ns = w->now_ns,
+					.last_active_jiffies = jiffies_of(w->now_ns) };
+	for (i = 0; i < n; i++) {
+		r[k++] = random_record(w, 1000 + i);
+		while (rnd(6) == 0 && k < 3 * n + 1) {
+			r[k] = r[k - 1];
+			r[k].tgid = r[k].tid = tgids[rnd(5)];
+			k++;
+		}
+	}
+	/* Walk order is not cookie order: shuffle. */
+	for (i = k - 1; i > 1; i--) {
+		size_t j = 1 + rnd((__u32)i);
+		struct sc_conn_record t = r[i];
+
+		r[i] = r[j];
+		r[j] = t;
+	}
+	assert_int_equal(sc_mirror_load(m, r, k), 0);
+	free(r);
+}
+
+static struct sc_change random_change(const struct clockwork *w, __u64 ncookies)
+{
+	__u64 j = jiffies_of(w->now_ns);
+	struct sc_change c = {
+		.cookie = 1000 + rnd((__u32)ncookies),
+		.tgid = tgids[rnd(6)],
+		.jiffies = (__u32)j,
+		.lport = lports[rnd(6)],
+		.rport = (__u16)(30000 + rnd(1000)),
+		.mem = rnd(9000),
+		.established_ns = w->now_ns,
+		.last_active_jiffies = rnd(2) ? j : 0,
+		.flags = rnd(2) ? SC_CONN_SAW_CALLS : 0,
+	};
+	__u32 what = rnd(10);
+
+	if (what < 5) {
+		c.kind = SC_CHANGE_CALLS;
+		c.state = TCP_ESTABLISHED;
+		c.flags = SC_CONN_SAW_CALLS;
+	} else if (what < 6) {
+		c.kind = SC_CHANGE_MEM;
+		c.state = TCP_ESTABLISHED;
+	} else {
+		static const __u8 states[] = { TCP_ESTABLISHED, TCP_CLOSE, TCP_CLOSE_WAIT,
+					       TCP_ESTABLISHED };
+
+		c.kind = SC_CHANGE_STATE;
+		/* Listeners come and go seldom: each such change refolds everything. */
+		c.state = rnd(30) ? states[rnd(4)] : TCP_LISTEN;
+	}
+	return c;
+}
+
+static const struct sc_summary_proc *find_proc(const struct sc_summary *s, __u32 pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
+/* The tally's summary equals a fold of every record at the same clock. */
+static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct clockwork *w,
+			const struct sc_summary_inputs *in)
+{
+	struct sc_clock_ref c = clock_at(w);
+	struct sc_summary want, got = {};
+	size_t i;
+
+	m->recs[0].established_ns = c.now_ns;
+	m->recs[0].last_active_jiffies = c.now_jiffies;
+	assert_int_equal(sc_summary_build(&want, m->recs, m->n, tasks, 5, in), 0);
+	checks++;
+	if (!sc_tally_current(t, m, in)) {
+		resets++;
+		assert_int_equal(sc_tally_reset(t, m, in, &c), 0);
+	}
+	assert_int_equal(sc_tally_advance(t, m, &c), 0);
+	assert_true(sc_tally_current(t, m, in));
+	assert_int_equal(sc_tally_summary(t, &got, tasks, 5, &c), 0);
+
+	assert_int_equal(got.connections, want.connections);
+	assert_int_equal(got.idle_connections, want.idle_connections);
+	assert_int_equal(got.socket_memory_bytes, want.socket_memory_bytes);
+	assert_memory_equal(got.idle_hist.count, want.idle_hist.count, sizeof(want.idle_hist.count));
+	assert_int_equal(got.idle_hist.total, want.idle_hist.total);
+	/* Ages are each rounded to a millisecond (a jiffy for the kernel's). */
+	assert_true(got.idle_hist.sum_ms + 5 * want.connections >= want.idle_hist.sum_ms);
+	assert_true(want.idle_hist.sum_ms + 5 * want.connections >= got.idle_hist.sum_ms);
+	assert_int_equal(got.nprocs, want.nprocs);
+	for (i = 0; i < want.nprocs; i++) {
+		const struct sc_summary_proc *p = find_proc(&got, want.procs[i].pid);
+
+		assert_non_null(p);
+		assert_memory_equal(p, &want.procs[i], sizeof(*p));
+	}
+	assert_int_equal(got.nports, want.nports);
+	for (i = 0; i < want.nports; i++)
+		assert_memory_equal(&got.ports[i], &want.ports[i], sizeof(want.ports[i]));
+	sc_summary_free(&want);
+	sc_summary_free(&got);
+}
+
+static void apply(struct sc_tally *t, struct sc_mirror *m, const struct clockwork *w,
+		  const struct sc_change *ch)
+{
+	struct sc_clock_ref c = clock_at(w);
+
+	sc_tally_before(t, m, ch->cookie);
+	assert_int_equal(sc_mirror_apply(m, ch), 0);
+	assert_int_equal(sc_tally_after(t, m, ch->cookie, &c), 0);
+}
+
+static void set_listener(struct sc_tally *t, struct sc_mirror *m, const struct clockwork *w,
+			 __u64 cookie)
+{
+	struct sc_clock_ref c = clock_at(w);
+
+	sc_tally_before(t, m, cookie);
+	sc_mirror_set_listener(m, cookie, rnd(20), 64 + rnd(64), rnd(100));
+	assert_int_equal(sc_tally_after(t, m, cookie, &c), 0);
+}
+
+static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets, int rounds)
+{
+	struct sc_summary_inputs in = inputs(hook, heartbeat);
+	struct clockwork w = { .now_ns = BASE_NS };
+	struct sc_mirror m = {};
+	struct sc_tally t;
+	int round, k;
+
+	rng_state = seed;
+	checks = resets = 0;
+	sc_tally_init(&t);
+	load_walk(&m, &w, nsockets);
+	check_equal(&t, &m, &w, &in);
+	for (round = 0; round < rounds; round++) {
+		int nchanges = (int)rnd(40);
+
+		for (k = 0; k < nchanges; k++) {
+			struct sc_change ch = random_change(&w, nsockets + 200);
+
+			if (rnd(20) == 0)
+				set_listener(&t, &m, &w, ch.cookie);
+			else
+				apply(&t, &m, &w, &ch);
+			/* Changes come between summaries, as the ring is drained. */
+			w.now_ns += rnd(300) * 1000000ull;
+		}
+		/* Time alone: across histogram bounds and the idle threshold. */
+		w.now_ns += rnd(4) == 0 ? rnd(900) * NS_PER_S : rnd(3000) * 1000000ull;
+		check_equal(&t, &m, &w, &in);
+		if (rnd(25) == 0) {
+			load_walk(&m, &w, nsockets);
+			check_equal(&t, &m, &w, &in);
+		}
+	}
+	/* Most summaries came from changes and time, not from a new fold. */
+	assert_true(resets * 3 < checks);
+	sc_tally_free(&t);
+	sc_mirror_free(&m);
+}
+
+static void test_equals_a_fold_hooked(void **state)
+{
+	__u64 seed;
+
+	(void)state;
+	for (seed = 1; seed <= 12; seed++)
+		run(seed, SC_HOOK_TRACEPOINT, 0, 60, 80);
+}
+
+static void test_equals_a_fold_with_heartbeats(void **state)
+{
+	__u64 seed;
+
+	(void)state;
+	for (seed = 100; seed <= 105; seed++)
+		run(seed, SC_HOOK_TRACEPOINT, 4, 60, 80);
+}
+
+static void test_equals_a_fold_unhooked(void **state)
+{
+	__u64 seed;
+
+	(void)state;
+	for (seed = 200; seed <= 205; seed++)
+		run(seed, SC_HOOK_NONE, 0, 60, 60);
+}
+
+/* Enough sockets and churn that the mirror compacts and re-indexes under the tally. */
+static void test_equals_a_fold_through_compaction(void **state)
+{
+	(void)state;
+	run(300, SC_HOOK_TRACEPOINT, 0, 2000, 300);
+}
+
+/* An idle connection crosses the threshold with no change at all. */
+static void test_time_alone_makes_idle(void **state)
+{
+	struct sc_summary_inputs in = inputs(SC_HOOK_TRACEPOINT, 0);
+	struct clockwork w = { .now_ns = BASE_NS };
+	struct sc_conn_record r[2] = {
+		{ .kind = SC_CONN_HEADER, .established_ns = BASE_NS, .last_active_jiffies = BASE_J },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = TCP_ESTABLISHED,
+		  .flags = SC_CONN_HAS_STATE | SC_CONN_SAW_CALLS | SC_CONN_HAS_TIMES,
+		  .lport = 8080, .cookie = 7, .kernel_last = (__u32)BASE_J,
+		  .established_ns = BASE_NS - 100 * NS_PER_S, .last_active_jiffies = BASE_J },
+	};
+	struct sc_clock_ref c = clock_at(&w);
+	struct sc_summary s = {};
+	struct sc_mirror m = {};
+	struct sc_tally t;
+
+	(void)state;
+	sc_tally_init(&t);
+	assert_int_equal(sc_mirror_load(&m, r, 2), 0);
+	assert_int_equal(sc_tally_reset(&t, &m, &in, &c), 0);
+	assert_int_equal(sc_tally_summary(&t, &s, tasks, 5, &c), 0);
+	assert_int_equal(s.idle_connections, 0);
+	assert_int_equal(s.idle_hist.count[0], 1);
+	sc_summary_free(&s);
+
+	w.now_ns += 20 * NS_PER_S + 1000000;
+	c = clock_at(&w);
+	assert_int_equal(sc_tally_advance(&t, &m, &c), 0);
+	assert_int_equal(sc_tally_summary(&t, &s, tasks, 5, &c), 0);
+	assert_int_equal(s.idle_connections, 1);
+	assert_int_equal(s.idle_hist.count[3], 1); /* (15, 30] s */
+	assert_int_equal(find_proc(&s, 100)->idle_connections, 1);
+	sc_summary_free(&s);
+	sc_tally_free(&t);
+	sc_mirror_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_alone_makes_idle),
+		cmocka_unit_test(test_equals_a_fold_hooked),
+		cmocka_unit_test(test_equals_a_fold_with_heartbeats),
+		cmocka_unit_test(test_equals_a_fold_unhooked),
+		cmocka_unit_test(test_equals_a_fold_through_compaction),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

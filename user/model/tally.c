@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "tally.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+#define NO_PROC 0xffffffffu
+/* A socket with more holders than this is folded in pieces (pre-fork listeners). */
+#define CHAIN_BATCH 64
+
+struct sc_tally_due {
+	__u32 rec;                   /* the socket's first record */
+	__u32 due_s;
+};
+
+struct sc_tally_port {
+	__u32 listeners, accept_queue, accept_queue_max;
+	__u32 connections, idle_connections;
+	__u64 listen_drops;
+};
+
+/* Connections a process holds to one listening port. */
+struct port_count {
+	__u16 port;
+	__u32 n;
+};
+
+struct sc_tally_proc {
+	__u32 tgid;
+	__u32 other_conns;           /* connections to ports nobody listens on (a client's) */
+	struct port_count *by_port;  /* connections to listening ports */
+	__u32 nports, ports_cap;
+	__u64 tcp_sockets, connections, idle_connections, socket_memory_bytes;
+};
+
+/* Per socket, in the mirror's aux bytes of its first record. */
+struct sock_aux {
+	__s64 ref_ms;                /* growing: now_ms - idle_ms when judged; else the age */
+	__u32 due_s;                 /* in the wheel for this second, 0: not */
+	__u8 flags;
+	__u8 bucket;                 /* idle-age histogram bucket when judged */
+	__u16 pad;
+};
+
+#define AUX_HEAD 0x1                 /* the socket's first record */
+#define AUX_MEMBER 0x2               /* another holder's record (during a reset) */
+#define AUX_JUDGED 0x4               /* counted as a connection */
+#define AUX_IDLE 0x8
+#define AUX_GROWING 0x10
+
+static struct sock_aux *aux_of(const struct sc_mirror *m, __u32 i)
+{
+	return (struct sock_aux *)(m->aux + (size_t)i * sizeof(struct sock_aux));
+}
+
+static __u64 ms_of(const struct sc_clock_ref *c)
+{
+	return c->now_ns / NS_PER_MS;
+}
+
+void sc_tally_init(struct sc_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+static void clear_wheel(struct sc_tally *t)
+{
+	size_t i;
+
+	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
+		t->wheel[i].n = 0;
+}
+
+static void free_procs(struct sc_tally *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nprocs; i++)
+		free(t->procs[i].by_port);
+	free(t->procs);
+	free(t->proc_index);
+	t->procs = NULL;
+	t->proc_index = NULL;
+	t->nprocs = t->proc_cap = t->proc_mask = 0;
+}
+
+void sc_tally_free(struct sc_tally *t)
+{
+	size_t i;
+
+	free_procs(t);
+	free(t->ports);
+	free(t->listening);
+	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
+		free(t->wheel[i].v);
+	sc_tally_init(t);
+}
+
+/* --- processes --- */
+
+static size_t proc_bucket(const struct sc_tally *t, __u32 tgid)
+{
+	size_t b = (tgid * 2654435761u) & t->proc_mask;
+
+	while (t->proc_index[b] != NO_PROC && t->procs[t->proc_index[b]].tgid != tgid)
+		b = (b + 1) & t->proc_mask;
+	return b;
+}
+
+static int procs_grow(struct sc_tally *t)
+{
+	size_t cap = t->proc_cap ? t->proc_cap * 2 : 256, buckets = cap * 2, i;
+	struct sc_tally_proc *procs = realloc(t->procs, cap * sizeof(*procs));
+	__u32 *index;
+
+	if (!procs)
+		return -ENOMEM;
+	t->procs = procs;
+	index = malloc(buckets * sizeof(*index));
+	if (!index)
+		return -ENOMEM;
+	memset(index, 0xff, buckets * sizeof(*index));
+	free(t->proc_index);
+	t->proc_index = index;
+	t->proc_cap = cap;
+	t->proc_mask = buckets - 1;
+	for (i = 0; i < t->nprocs; i++)
+		t->proc_index[proc_bucket(t, t->procs[i].tgid)] = (__u32)i;
+	return 0;
+}
+
+/* A process's totals, added on first sight; NULL without memory. */
+static struct sc_tally_proc *proc_get(struct sc_tally *t, __u32 tgid)
+{
+	size_t b;
+
+	if (t->nprocs == t->proc_cap && procs_grow(t))
+		return NULL;
+	b = proc_bucket(t, tgid);
+	if (t->proc_index[b] == NO_PROC) {
+		t->proc_index[b] = (__u32)t->nprocs;
+		t->procs[t->nprocs] = (struct sc_tally_proc){ .tgid = tgid };
+		return &t->procs[t->nprocs++];
+	}
+	return &t->procs[t->proc_index[b]];
+}
+
+/* Counts a connection of p to a listening port. Returns 0 or -ENOMEM. */
+static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
+{
+	struct port_count *grown;
+	__u32 i;
+
+	for (i = 0; i < p->nports && p->by_port[i].port != port; i++)
+		;
+	if (i == p->nports) {
+		if (sign < 0)
+			return 0;
+		if (p->nports == p->ports_cap) {
+			grown = realloc(p->by_port, (p->ports_cap + 2) * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			p->by_port = grown;
+			p->ports_cap += 2;
+		}
+		p->by_port[p->nports++] = (struct port_count){ .port = port };
+	}
+	p->by_port[i].n += (__u32)sign;
+	if (!p->by_port[i].n)
+		p->by_port[i] = p->by_port[--p->nports];
+	return 0;
+}
+
+/* --- the wheel --- */
+
+static int wheel_push(struct sc_tally *t, __u32 rec, __u32 due_s)
+{
+	struct sc_tally_slot *slot = &t->wheel[due_s % SC_TALLY_WHEEL_S];
+	struct sc_tally_due *grown;
+	__u32 cap;
+
+	if (slot->n == slot->cap) {
+		cap = slot->cap ? slot->cap * 2 : 64;
+		grown = realloc(slot->v, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		slot->v = grown;
+		slot->cap = cap;
+	}
+	slot->v[slot->n++] = (struct sc_tally_due){ .rec = rec, .due_s = due_s };
+	return 0;
+}
+
+/*
+ * When a judged socket's age may next cross the idle threshold or a
+ * histogram bound, a second early; 0 if never (the last bucket, or an age
+ * that does not grow).
+ */
+static __u32 due_second(const struct sc_tally *t, const struct sock_aux *a, __u64 idle_ms,
+			const struct sc_clock_ref *c)
+{
+	__u64 next = ~0ull, due_s;
+
+	if (!(a->flags & AUX_GROWING))
+		return 0;
+	if (a->bucket < SC_IDLE_BUCKETS)
+		next = (__u64)sc_idle_bucket_s[a->bucket] * 1000 + 1;
+	if (!(a->flags & AUX_IDLE) && t->in.policy.idle_after_ms < next)
+		next = t->in.policy.idle_after_ms;
+	if (next == ~0ull)
+		return 0;
+	due_s = (c->now_ns + (next > idle_ms ? next - idle_ms : 0) * NS_PER_MS) / NS_PER_S;
+	/* Never before this second, which the wheel may already have passed. */
+	due_s = due_s > c->now_ns / NS_PER_S + 1 ? due_s - 1 : c->now_ns / NS_PER_S;
+	return due_s ? (__u32)due_s : 1;
+}
+
+/* Puts socket head in the wheel unless an entry already comes first. */
+static int schedule(struct sc_tally *t, __u32 head, struct sock_aux *a, __u32 due_s)
+{
+	if (!due_s || (a->due_s && a->due_s <= due_s))
+		return 0;
+	a->due_s = due_s;
+	return wheel_push(t, head, due_s);
+}
+
+/* After the mirror moved its records: the wheel again from the heads' aux. */
+static int rewheel(struct sc_tally *t, const struct sc_mirror *m)
+{
+	size_t i;
+
+	clear_wheel(t);
+	t->gen = m->gen;
+	for (i = 1; i < m->n; i++) {
+		struct sock_aux *a = aux_of(m, (__u32)i);
+
+		if ((a->flags & AUX_HEAD) && a->due_s && wheel_push(t, (__u32)i, a->due_s))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --- one socket's contribution --- */
+
+static void add32(__u32 *v, int sign, __u32 by)
+{
+	*v += sign > 0 ? by : -by;
+}
+
+static void add64(__u64 *v, int sign, __u64 by)
+{
+	*v += sign > 0 ? by : -by;
+}
+
+/* Judges the socket by its first established record and keeps the verdict in a. */
+static void judge(struct sc_tally *t, const struct sc_conn_record *r, struct sock_aux *a,
+		  const struct sc_clock_ref *c, __u64 *idle_ms)
+{
+	struct sc_idle_result res = sc_record_idle(r, c, &t->in);
+	bool growing = t->in.hook != SC_HOOK_NONE || ((r->flags & SC_CONN_HAS_TIMES) && c->hz);
+
+	a->flags = (__u8)((a->flags & ~(AUX_IDLE | AUX_GROWING)) | AUX_JUDGED |
+			  (res.idle ? AUX_IDLE : 0) | (growing ? AUX_GROWING : 0));
+	a->bucket = (__u8)sc_idle_bucket_of(res.idle_ms);
+	a->ref_ms = growing ? (__s64)ms_of(c) - (__s64)res.idle_ms : (__s64)res.idle_ms;
+	*idle_ms = res.idle_ms;
+}
+
+/* The host's and the port's share of the socket's verdict. */
+static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
+			  const struct sock_aux *a, int sign)
+{
+	struct sc_tally_port *port = &t->ports[e->lport];
+	bool idle = a->flags & AUX_IDLE;
+
+	add64(&t->connections, sign, 1);
+	add64(&t->idle_connections, sign, idle);
+	add64(&t->hist[a->bucket], sign, 1);
+	if (a->flags & AUX_GROWING) {
+		add64(&t->growing, sign, 1);
+		t->ref_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
+	} else {
+		t->fixed_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
+	}
+	add32(&port->connections, sign, 1);
+	add32(&port->idle_connections, sign, idle);
+}
+
+static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, int sign)
+{
+	struct sc_tally_port *p = &t->ports[r->lport];
+
+	add32(&p->listeners, sign, 1);
+	add32(&p->accept_queue, sign, r->mem);
+	add32(&p->accept_queue_max, sign, r->kernel_last);
+	add64(&p->listen_drops, sign, r->listen_drops);
+}
+
+/* One holder's share: its process's sockets, memory and connections. */
+static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool idle, int sign)
+{
+	struct sc_tally_proc *p = proc_get(t, r->tgid);
+
+	if (!p)
+		return -ENOMEM;
+	add64(&p->tcp_sockets, sign, 1);
+	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
+	if (r->state != TCP_ESTABLISHED)
+		return 0;
+	add64(&p->connections, sign, 1);
+	add64(&p->idle_connections, sign, idle);
+	if (!t->ports[r->lport].listeners) {
+		add32(&p->other_conns, sign, 1);
+		return 0;
+	}
+	return proc_port_add(p, r->lport, sign);
+}
+
+/* The socket's records some process holds, in index order (a walk's order). */
+static size_t holders(const struct sc_mirror *m, __u32 head, __u32 *out, size_t max)
+{
+	size_t n = 0, k;
+	__u32 i, v;
+
+	for (i = head; i != SC_MIRROR_END && n < max; i = m->next[i]) {
+		if (m->recs[i].kind != SC_CONN_TCP || !m->recs[i].tgid)
+			continue;
+		for (k = n++, v = i; k && out[k - 1] > v; k--)
+			out[k] = out[k - 1];
+		out[k] = i;
+	}
+	return n;
+}
+
+/*
+ * Adds (sign 1) or takes out (sign -1) the socket whose first record is
+ * head, as sc_summary_build folds it: memory and listener once, by the first
+ * holder's record; the verdict once, by the first established one; each
+ * process once however many of its fds hold it. Adding judges at c.
+ */
+static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
+		const struct sc_clock_ref *c)
+{
+	__u32 batch[CHAIN_BATCH], *held = batch;
+	const struct sc_conn_record *first, *est = NULL;
+	struct sock_aux *a = aux_of(m, head);
+	size_t n, i, j, count = 0;
+	__u64 idle_ms = 0;
+	int err = 0;
+
+	for (i = head; i != SC_MIRROR_END; i = m->next[i])
+		count++;
+	if (count > CHAIN_BATCH && !(held = malloc(count * sizeof(*held))))
+		return -ENOMEM;
+	n = holders(m, head, held, count > CHAIN_BATCH ? count : CHAIN_BATCH);
+	if (!n)
+		goto out;
+	first = &m->recs[held[0]];
+	add64(&t->socket_memory_bytes, sign, first->state == TCP_LISTEN ? 0 : first->mem);
+	if (first->state == TCP_LISTEN)
+		count_listener(t, first, sign);
+	for (i = 0; i < n && !est; i++)
+		if (m->recs[held[i]].state == TCP_ESTABLISHED)
+			est = &m->recs[held[i]];
+	if (sign > 0) {
+		a->flags &= ~(AUX_JUDGED | AUX_IDLE);
+		if (est)
+			judge(t, est, a, c, &idle_ms);
+	}
+	if (est && (a->flags & AUX_JUDGED))
+		count_verdict(t, est, a, sign);
+	for (i = 0; i < n && !err; i++) {
+		bool repeat = false;
+
+		/* One socket on several fds of a process counts once for it. */
+		for (j = 0; j < i && !repeat; j++)
+			repeat = m->recs[held[j]].tgid == m->recs[held[i]].tgid;
+		if (!repeat)
+			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign);
+	}
+	if (!err && sign > 0 && est)
+		err = schedule(t, head, a, due_second(t, a, idle_ms, c));
+out:
+	if (held != batch)
+		free(held);
+	return err;
+}
+
+/* --- by change --- */
+
+/* Ready, not dirty, and its mirror not replaced since (a walk frees the aux bytes). */
+static bool usable(struct sc_tally *t, const struct sc_mirror *m)
+{
+	if (t->ready && m->aux_size != sizeof(struct sock_aux))
+		t->ready = false;
+	return t->ready && !t->dirty;
+}
+
+void sc_tally_before(struct sc_tally *t, const struct sc_mirror *m, __u64 cookie)
+{
+	__u32 head;
+
+	t->was_listening = -1;
+	if (!usable(t, m))
+		return;
+	head = sc_mirror_first(m, cookie);
+	if (head == SC_MIRROR_END)
+		return;
+	t->was_lport = m->recs[head].lport;
+	t->was_listening = t->ports[t->was_lport].listeners > 0;
+	if (fold(t, (struct sc_mirror *)m, head, -1, NULL))
+		t->dirty = true;
+}
+
+int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
+		   const struct sc_clock_ref *c)
+{
+	int was = t->was_listening;
+	__u32 head;
+	int err;
+
+	if (!usable(t, m))
+		return 0;
+	if (m->gen != t->gen && rewheel(t, m))
+		goto fail;
+	head = sc_mirror_first(m, cookie);
+	if (head == SC_MIRROR_END) {
+		/* Closed: was it its port's last listener? */
+		if (was > 0 && !t->ports[t->was_lport].listeners)
+			t->dirty = true;
+		return 0;
+	}
+	if (was < 0) {
+		/* A new socket: its aux is zeroed by the mirror. */
+		was = t->ports[m->recs[head].lport].listeners > 0;
+		aux_of(m, head)->flags = AUX_HEAD;
+	}
+	err = fold(t, m, head, 1, c);
+	if (err)
+		goto fail;
+	/* Connections to a port count as a server's while it has a listener: refold them all. */
+	if ((t->ports[m->recs[head].lport].listeners > 0) != was)
+		t->dirty = true;
+	return 0;
+fail:
+	t->dirty = true;
+	return -ENOMEM;
+}
+
+size_t sc_tally_set_listener(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
+			     __u32 backlog, __u32 max_backlog, __u64 drops,
+			     const struct sc_clock_ref *c)
+{
+	size_t n;
+
+	sc_tally_before(t, m, cookie);
+	n = sc_mirror_set_listener(m, cookie, backlog, max_backlog, drops);
+	sc_tally_after(t, m, cookie, c);
+	return n;
+}
+
+/* Re-judges the sockets in one slot that are due by now_s; later laps stay. */
+static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64 now_s,
+			const struct sc_clock_ref *c)
+{
+	struct sc_tally_slot *slot = &t->wheel[s];
+	struct sc_tally_due *v = slot->v;
+	__u32 n = slot->n, i, kept = 0;
+	int err = 0;
+
+	/* Taken out whole: re-judging may put sockets back in this very slot. */
+	slot->v = NULL;
+	slot->n = slot->cap = 0;
+	for (i = 0; i < n && !err; i++) {
+		struct sock_aux *a = aux_of(m, v[i].rec);
+
+		if (v[i].due_s > now_s) {
+			v[kept++] = v[i];
+			continue;
+		}
+		/* Stale: the socket closed, or came due earlier and was moved. */
+		if (m->recs[v[i].rec].kind != SC_CONN_TCP || a->due_s != v[i].due_s)
+			continue;
+		a->due_s = 0;
+		fold(t, m, v[i].rec, -1, NULL);
+		err = fold(t, m, v[i].rec, 1, c);
+	}
+	for (i = 0; i < kept && !err; i++)
+		err = wheel_push(t, v[i].rec, v[i].due_s);
+	free(v);
+	return err;
+}
+
+int sc_tally_advance(struct sc_tally *t, struct sc_mirror *m, const struct sc_clock_ref *c)
+{
+	__u64 now_s = c->now_ns / NS_PER_S, s, from;
+
+	if (!usable(t, m) || now_s < t->cursor_s)
+		return 0;
+	if (m->gen != t->gen && rewheel(t, m))
+		goto fail;
+	from = now_s - t->cursor_s >= SC_TALLY_WHEEL_S ? now_s - SC_TALLY_WHEEL_S + 1 : t->cursor_s;
+	for (s = from; s <= now_s; s++)
+		if (advance_slot(t, m, s % SC_TALLY_WHEEL_S, now_s, c))
+			goto fail;
+	t->cursor_s = now_s;
+	return 0;
+fail:
+	t->dirty = true;
+	return -ENOMEM;
+}
+
+/* --- all at once --- */
+
+static int listening_ports(struct sc_tally *t)
+{
+	size_t p;
+
+	free(t->listening);
+	t->nlistening = 0;
+	t->listening = malloc(SC_NPORTS * sizeof(*t->listening));
+	if (!t->listening)
+		return -ENOMEM;
+	for (p = 0; p < SC_NPORTS; p++)
+		if (t->ports[p].listeners)
+			t->listening[t->nlistening++] = (__u16)p;
+	return 0;
+}
+
+/* The socket's first record a process holds (a listener's owner may not be known). */
+static const struct sc_conn_record *first_holder(const struct sc_mirror *m, __u32 head)
+{
+	const struct sc_conn_record *first = NULL;
+	__u32 i;
+
+	for (i = head; i != SC_MIRROR_END; i = m->next[i])
+		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].tgid &&
+		    (!first || &m->recs[i] < first))
+			first = &m->recs[i];
+	return first;
+}
+
+int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summary_inputs *in,
+		   const struct sc_clock_ref *c)
+{
+	const struct sc_conn_record *first;
+	size_t i;
+	__u32 j;
+	int err;
+
+	/* Keeps what is sized by ports and slots; the rest is folded anew. */
+	free_procs(t);
+	clear_wheel(t);
+	t->ready = t->dirty = false;
+	t->connections = t->idle_connections = t->socket_memory_bytes = t->growing = 0;
+	t->ref_sum_ms = t->fixed_sum_ms = 0;
+	memset(t->hist, 0, sizeof(t->hist));
+	t->in = *in;
+	t->cursor_s = c->now_ns / NS_PER_S;
+	if (!t->ports)
+		t->ports = malloc(SC_NPORTS * sizeof(*t->ports));
+	if (!t->ports || (m->aux_size != sizeof(struct sock_aux) &&
+			  sc_mirror_set_aux(m, sizeof(struct sock_aux))))
+		return -ENOMEM;
+	memset(t->ports, 0, SC_NPORTS * sizeof(*t->ports));
+	memset(m->aux, 0, m->cap * m->aux_size);
+	t->gen = m->gen;
+	/*
+	 * Heads first, and the listeners they lead: a connection is a server's
+	 * by whether its port has one. A socket's first record has the lowest
+	 * index, so its other holders are met later.
+	 */
+	for (i = 1; i < m->n; i++) {
+		struct sock_aux *a = aux_of(m, (__u32)i);
+
+		if (m->recs[i].kind != SC_CONN_TCP || (a->flags & AUX_MEMBER))
+			continue;
+		for (j = m->next[i]; j != SC_MIRROR_END; j = m->next[j])
+			aux_of(m, j)->flags |= AUX_MEMBER;
+		a->flags = AUX_HEAD;
+		first = first_holder(m, (__u32)i);
+		if (first && first->state == TCP_LISTEN)
+			count_listener(t, first, 1);
+	}
+	for (i = 1; i < m->n; i++) {
+		if (!(aux_of(m, (__u32)i)->flags & AUX_HEAD))
+			continue;
+		/* The fold counts its listener again. */
+		first = first_holder(m, (__u32)i);
+		if (first && first->state == TCP_LISTEN)
+			count_listener(t, first, -1);
+		err = fold(t, m, (__u32)i, 1, c);
+		if (err)
+			return err;
+	}
+	err = listening_ports(t);
+	if (err)
+		return err;
+	t->ready = true;
+	return 0;
+}
+
+bool sc_tally_current(struct sc_tally *t, const struct sc_mirror *m,
+		       const struct sc_summary_inputs *in)
+{
+	return usable(t, m) && t->in.hook == in->hook &&
+	       t->in.attached_ns == in->attached_ns && t->in.kernel_hz == in->kernel_hz &&
+	       t->in.policy.idle_after_ms == in->policy.idle_after_ms &&
+	       t->in.policy.heartbeat_bytes == in->policy.heartbeat_bytes;
+}
+
+/* --- the summary --- */
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct sc_summary_proc *x = a, *y = b;
+
+	return CMP(y->connections, x->connections) ?: CMP(y->tcp_sockets, x->tcp_sockets)
+		?: CMP(x->pid, y->pid);
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct sc_summary_port *x = a, *y = b;
+
+	return CMP(y->connections, x->connections) ?: CMP(x->port, y->port);
+}
+
+static int cmp_task(const void *key, const void *elem)
+{
+	const __u32 *tgid = key;
+	const struct sc_task_record *t = elem;
+
+	return CMP(*tgid, t->tgid);
+}
+
+static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_proc *p,
+			   const struct sc_task_record *tasks, size_t ntasks)
+{
+	const struct sc_task_record *task = bsearch(&p->tgid, tasks, ntasks, sizeof(*tasks),
+						    cmp_task);
+
+	*out = (struct sc_summary_proc){
+		.pid = p->tgid,
+		.connections = p->connections,
+		.idle_connections = p->idle_connections,
+		.tcp_sockets = p->tcp_sockets,
+		.socket_memory_bytes = p->socket_memory_bytes,
+		/* A server's worker: every connection to one listening port. */
+		.server_port = !p->other_conns && p->nports == 1 ? p->by_port[0].port : 0,
+	};
+	if (task) {
+		memcpy(out->comm, task->comm, SC_COMM_LEN);
+		out->comm[SC_COMM_LEN] = '\0';
+		out->fd_limit = task->nofile_cur;
+		out->fds = task->open_fds == SC_FDS_UNKNOWN ? 0 : task->open_fds;
+	}
+}
+
+int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
+		     const struct sc_task_record *tasks, size_t ntasks,
+		     const struct sc_clock_ref *c)
+{
+	size_t i;
+
+	s->connections = t->connections;
+	s->idle_connections = t->idle_connections;
+	s->socket_memory_bytes = t->socket_memory_bytes;
+	memcpy(s->idle_hist.count, t->hist, sizeof(t->hist));
+	s->idle_hist.total = t->connections;
+	s->idle_hist.sum_ms = (__u64)((__s64)(t->growing * ms_of(c)) - t->ref_sum_ms +
+				      t->fixed_sum_ms);
+	s->procs = calloc(t->nprocs ? t->nprocs : 1, sizeof(*s->procs));
+	s->ports = calloc(t->nlistening ? t->nlistening : 1, sizeof(*s->ports));
+	if (!s->procs || !s->ports) {
+		sc_summary_free(s);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->nprocs; i++)
+		if (t->procs[i].tcp_sockets)
+			summarize_proc(&s->procs[s->nprocs++], &t->procs[i], tasks, ntasks);
+	for (i = 0; i < t->nlistening; i++) {
+		const struct sc_tally_port *p = &t->ports[t->listening[i]];
+
+		s->ports[s->nports++] = (struct sc_summary_port){
+			.port = t->listening[i],
+			.listeners = p->listeners,
+			.accept_queue = p->accept_queue,
+			.accept_queue_max = p->accept_queue_max,
+			.listen_drops = p->listen_drops,
+			.connections = p->connections,
+			.idle_connections = p->idle_connections,
+		};
+	}
+	if (s->nprocs)
+		qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_proc);
+	if (s->nports)
+		qsort(s->ports, s->nports, sizeof(*s->ports), cmp_port);
+	return 0;
+}
