@@ -219,9 +219,7 @@ static void apply(struct sc_tally *t, struct sc_mirror *m, const struct clockwor
 {
 	struct sc_clock_ref c = clock_at(w);
 
-	sc_tally_before(t, m, ch->cookie);
-	assert_int_equal(sc_mirror_apply(m, ch), 0);
-	assert_int_equal(sc_tally_after(t, m, ch->cookie, &c), 0);
+	assert_int_equal(sc_tally_apply(t, m, ch, &c), 0);
 }
 
 static void set_listener(struct sc_tally *t, struct sc_mirror *m, const struct clockwork *w,

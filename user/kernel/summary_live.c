@@ -96,11 +96,9 @@ static long apply_changes(struct sc_summary_live *l)
 				    TAKE_BATCH);
 		for (i = 0; i < n; i++) {
 			/* The totals lose the socket's share and take it back as changed. */
-			sc_tally_before(&l->tally, &l->mirror, l->buf[i].cookie);
-			err = sc_mirror_apply(&l->mirror, &l->buf[i]);
+			err = sc_tally_apply(&l->tally, &l->mirror, &l->buf[i], &c);
 			if (err)
 				return err;
-			sc_tally_after(&l->tally, &l->mirror, l->buf[i].cookie, &c);
 		}
 		total += n > 0 ? n : 0;
 	} while (n == TAKE_BATCH);
@@ -283,8 +281,13 @@ static int summarize(struct sc_summary_live *l, struct sc_summary *s,
 	l->mirror.recs[0].established_ns = now_ns;
 	l->mirror.recs[0].last_active_jiffies = clock.now_jiffies;
 	l->in.policy = *policy;
-	if (!sc_tally_current(&l->tally, &l->mirror, &l->in))
+	if (!sc_tally_current(&l->tally, &l->mirror, &l->in)) {
+		if (l->tally.ready)
+			sc_debug("totals folded anew: %s", l->tally.dirty ?
+				 "a listening port came or went" : "the idle policy changed");
 		err = sc_tally_reset(&l->tally, &l->mirror, &l->in, &clock);
+		l->folds++;
+	}
 	if (!err)
 		err = sc_tally_advance(&l->tally, &l->mirror, &clock);
 	if (!err)

@@ -45,6 +45,7 @@ struct sc_summary_live {
 	__u64 lease_until;           /* jiffies_64 our change lease runs to, 0: none yet */
 	__u64 drained;               /* changes applied by sc_summary_live_drain since the last summary */
 	__u64 walks;                 /* walks taken, for the daemon's metrics */
+	__u64 folds;                 /* summaries that folded every record anew */
 	struct sc_listen_refresh listen; /* listeners' queues between walks */
 	struct sc_tally tally;       /* the mirror's totals, kept by change */
 };

@@ -276,14 +276,26 @@ static void update_mem(struct sc_conn_record *r, const struct sc_change *c)
 		r->mem = c->mem;
 }
 
+struct sc_mirror_pos sc_mirror_find(const struct sc_mirror *m, __u64 cookie)
+{
+	struct sc_mirror_pos pos = { .first = END };
+
+	pos.first = find(m, cookie, &pos.slot);
+	return pos;
+}
+
 int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c)
 {
-	__u32 first, i;
-	size_t slot = 0;
+	return sc_mirror_apply_at(m, c, sc_mirror_find(m, c->cookie));
+}
+
+int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc_mirror_pos pos)
+{
+	__u32 first = pos.first, i;
+	size_t slot = pos.slot;
 
 	if (!m->recs)
 		return 0;
-	first = find(m, c->cookie, &slot);
 	if (c->kind == SC_CHANGE_MEM) {
 		for (i = first; i != END; i = m->next[i])
 			update_mem(&m->recs[i], c);

@@ -71,6 +71,17 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n);
  */
 int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c);
 
+/* Where a socket is: its first record (SC_MIRROR_END if none) and index slot. */
+struct sc_mirror_pos {
+	__u32 first;
+	size_t slot;
+};
+
+struct sc_mirror_pos sc_mirror_find(const struct sc_mirror *m, __u64 cookie);
+
+/* sc_mirror_apply of a change to the socket found at pos, nothing applied since. */
+int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc_mirror_pos pos);
+
 /*
  * A listener's accept queue, its limit and its drops as read now (sock_diag):
  * changes do not report them. Returns the records updated (0: not mirrored).

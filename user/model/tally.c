@@ -97,6 +97,7 @@ void sc_tally_free(struct sc_tally *t)
 	free(t->listening);
 	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
 		free(t->wheel[i].v);
+	free(t->spare.v);
 	sc_tally_init(t);
 }
 
@@ -400,34 +401,26 @@ static bool usable(struct sc_tally *t, const struct sc_mirror *m)
 	return t->ready && !t->dirty;
 }
 
-void sc_tally_before(struct sc_tally *t, const struct sc_mirror *m, __u64 cookie)
+/* Takes out the share of the socket whose first record is head (SC_MIRROR_END: none). */
+static void before_at(struct sc_tally *t, struct sc_mirror *m, __u32 head)
 {
-	__u32 head;
-
 	t->was_listening = -1;
-	if (!usable(t, m))
-		return;
-	head = sc_mirror_first(m, cookie);
 	if (head == SC_MIRROR_END)
 		return;
 	t->was_lport = m->recs[head].lport;
 	t->was_listening = t->ports[t->was_lport].listeners > 0;
-	if (fold(t, (struct sc_mirror *)m, head, -1, NULL))
+	if (fold(t, m, head, -1, NULL))
 		t->dirty = true;
 }
 
-int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
-		   const struct sc_clock_ref *c)
+/* Puts back the share of the socket at head as its records now say. */
+static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
+		    const struct sc_clock_ref *c)
 {
 	int was = t->was_listening;
-	__u32 head;
-	int err;
 
-	if (!usable(t, m))
-		return 0;
 	if (m->gen != t->gen && rewheel(t, m))
 		goto fail;
-	head = sc_mirror_first(m, cookie);
 	if (head == SC_MIRROR_END) {
 		/* Closed: was it its port's last listener? */
 		if (was > 0 && !t->ports[t->was_lport].listeners)
@@ -439,8 +432,7 @@ int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
 		was = t->ports[m->recs[head].lport].listeners > 0;
 		aux_of(m, head)->flags = AUX_HEAD;
 	}
-	err = fold(t, m, head, 1, c);
-	if (err)
+	if (fold(t, m, head, 1, c))
 		goto fail;
 	/* Connections to a port count as a server's while it has a listener: refold them all. */
 	if ((t->ports[m->recs[head].lport].listeners > 0) != was)
@@ -449,6 +441,47 @@ int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
 fail:
 	t->dirty = true;
 	return -ENOMEM;
+}
+
+void sc_tally_before(struct sc_tally *t, const struct sc_mirror *m, __u64 cookie)
+{
+	t->was_listening = -1;
+	if (usable(t, m))
+		before_at(t, (struct sc_mirror *)m, sc_mirror_first(m, cookie));
+}
+
+int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
+		   const struct sc_clock_ref *c)
+{
+	if (!usable(t, m))
+		return 0;
+	return after_at(t, m, sc_mirror_first(m, cookie), c);
+}
+
+int sc_tally_apply(struct sc_tally *t, struct sc_mirror *m, const struct sc_change *ch,
+		   const struct sc_clock_ref *c)
+{
+	struct sc_mirror_pos pos = sc_mirror_find(m, ch->cookie);
+	bool track = usable(t, m);
+	__u64 gen = m->gen;
+	__u32 head;
+	int err;
+
+	if (track)
+		before_at(t, m, pos.first);
+	err = sc_mirror_apply_at(m, ch, pos);
+	if (err) {
+		t->dirty = true;
+		return err;
+	}
+	if (!track)
+		return 0;
+	/* One lookup a change: an update leaves the socket where it was. */
+	if (m->gen == gen && pos.first != SC_MIRROR_END && m->recs[pos.first].kind == SC_CONN_TCP)
+		head = pos.first;
+	else
+		head = sc_mirror_first(m, ch->cookie);
+	return after_at(t, m, head, c);
 }
 
 size_t sc_tally_set_listener(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
@@ -467,14 +500,15 @@ size_t sc_tally_set_listener(struct sc_tally *t, struct sc_mirror *m, __u64 cook
 static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64 now_s,
 			const struct sc_clock_ref *c)
 {
-	struct sc_tally_slot *slot = &t->wheel[s];
-	struct sc_tally_due *v = slot->v;
-	__u32 n = slot->n, i, kept = 0;
+	struct sc_tally_slot *slot = &t->wheel[s], taken = *slot;
+	struct sc_tally_due *v = taken.v;
+	__u32 n = taken.n, i, kept = 0;
 	int err = 0;
 
-	/* Taken out whole: re-judging may put sockets back in this very slot. */
-	slot->v = NULL;
-	slot->n = slot->cap = 0;
+	/* Taken out whole (re-judging may put sockets back in this very slot),
+	 * the slot getting the spare buffer: no allocation in the steady state. */
+	*slot = t->spare;
+	slot->n = 0;
 	for (i = 0; i < n && !err; i++) {
 		struct sock_aux *a = aux_of(m, v[i].rec);
 
@@ -491,7 +525,8 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 	}
 	for (i = 0; i < kept && !err; i++)
 		err = wheel_push(t, v[i].rec, v[i].due_s);
-	free(v);
+	taken.n = 0;
+	t->spare = taken;
 	return err;
 }
 

@@ -63,6 +63,7 @@ struct sc_tally {
 	size_t nprocs, proc_cap, proc_mask;
 	/* due re-judgements */
 	struct sc_tally_slot wheel[SC_TALLY_WHEEL_S];
+	struct sc_tally_slot spare;  /* a slot's buffer while its entries are re-judged */
 	__u64 cursor_s;              /* the wheel is done up to this second (CLOCK_MONOTONIC) */
 	/* between sc_tally_before and sc_tally_after */
 	int was_listening;           /* the socket's port had a listener: 1, had not: 0, no socket: -1 */
@@ -91,6 +92,14 @@ bool sc_tally_current(struct sc_tally *t, const struct sc_mirror *m,
  */
 void sc_tally_before(struct sc_tally *t, const struct sc_mirror *m, __u64 cookie);
 int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
+		   const struct sc_clock_ref *c);
+
+/*
+ * sc_mirror_apply with the socket's share taken out before and put back
+ * after, finding the socket once. Returns 0 or -ENOMEM (from the mirror;
+ * the tally's own failures leave it dirty).
+ */
+int sc_tally_apply(struct sc_tally *t, struct sc_mirror *m, const struct sc_change *ch,
 		   const struct sc_clock_ref *c);
 
 /* sc_mirror_set_listener between the two (a failure leaves the tally dirty). */
