@@ -41,6 +41,7 @@ struct sc_collector_stats {
 	__u64 last_walk_wall_ns;    /* CLOCK_REALTIME of the latest walk, 0 before the first */
 	__u64 last_refresh_wall_ns; /* CLOCK_REALTIME of the latest summary */
 	bool last_walk_failed;      /* the latest refresh failed: the summary is older */
+	__u64 walk_every_ns;        /* reconciling walks this far apart: the interval, or more */
 	__u64 events_dropped;       /* idle events over the rate limit */
 };
 

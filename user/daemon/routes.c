@@ -147,7 +147,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	self.collect_seconds = (double)walks.last_refresh_ns / 1e9;
 	self.walk_timestamp_seconds = (double)walks.last_walk_wall_ns / 1e9;
 	self.refresh_timestamp_seconds = (double)walks.last_refresh_wall_ns / 1e9;
-	self.walk_interval_seconds = d->reconcile_s;
+	self.walk_interval_seconds = (double)walks.walk_every_ns / 1e9;
 	self.refresh_interval_seconds = d->interval_s;
 	self.walks = walks.walks;
 	self.refreshes = walks.refreshes;

@@ -153,6 +153,7 @@ static void hold_changes(void *ctx)
 static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 		const struct sc_idle_policy *policy, __u64 missed)
 {
+	__u64 cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	struct held_changes held = { .l = l };
 	const struct sc_conn_record *header;
 	struct sc_walk w;
@@ -195,13 +196,21 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	l->tasks = w.tasks;
 	w.tasks = (struct sc_records){ .rec_size = sizeof(struct sc_task_record) };
 	sc_walk_free(&w);
+	l->walk_cpu_ns = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	return 0;
+}
+
+__u64 sc_summary_live_walk_every(const struct sc_summary_live *l)
+{
+	__u64 share = l->walk_cpu_ns * SC_LIVE_WALK_SHARE;
+
+	return share > l->resync_ns ? share : l->resync_ns;
 }
 
 static bool must_walk(const struct sc_summary_live *l, const struct sc_tracker *t, __u64 now,
 		      __u64 missed)
 {
-	return l->stale || !l->mirror.recs || now - l->walked_ns >= l->resync_ns ||
+	return l->stale || !l->mirror.recs || now - l->walked_ns >= sc_summary_live_walk_every(l) ||
 	       missed != l->missed || !l->in.kernel_hz || sc_tracker_hook(t) == SC_HOOK_NONE;
 }
 

@@ -28,7 +28,7 @@ struct sc_tracker;
  * (no per-call activity hook, or the ring cannot be mapped).
  */
 struct sc_summary_live {
-	__u64 resync_ns;             /* walk at least this often */
+	__u64 resync_ns;             /* walk at least this often (see sc_summary_live_walk_every) */
 	__u64 lease_ns;              /* how long the programs report changes unasked */
 	/* state */
 	struct sc_mirror mirror;
@@ -46,11 +46,20 @@ struct sc_summary_live {
 	__u64 drained;               /* changes applied by sc_summary_live_drain since the last summary */
 	__u64 walks;                 /* walks taken, for the daemon's metrics */
 	__u64 folds;                 /* summaries that folded every record anew */
+	__u64 walk_cpu_ns;           /* CPU time the last walk took, this thread's */
 	struct sc_listen_refresh listen; /* listeners' queues between walks */
 	struct sc_tally tally;       /* the mirror's totals, kept by change */
 };
 
 #define SC_LIVE_RESYNC_NS (30ull * 1000000000ull)
+/*
+ * Walks to resync are spaced at least this many times the CPU time the last
+ * one took: at most a thousandth of a core. A walk reads every socket (about
+ * a microsecond each, mostly cache misses in the kernel), so at a million
+ * sockets it costs seconds and resyncing every 30 s or 5 min would cost more
+ * than everything else the reader does.
+ */
+#define SC_LIVE_WALK_SHARE 1000
 
 /* Zeroes l and sets the defaults above. */
 void sc_summary_live_init(struct sc_summary_live *l, __u64 lease_ns);
@@ -67,5 +76,7 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
  */
 long sc_summary_live_drain(struct sc_summary_live *l, const struct sc_idle_policy *policy);
 void sc_summary_live_free(struct sc_summary_live *l);
+/* How often it walks to resync: resync_ns, or longer where walks are large. */
+__u64 sc_summary_live_walk_every(const struct sc_summary_live *l);
 
 #endif /* SC_SUMMARY_LIVE_H */

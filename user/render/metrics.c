@@ -340,7 +340,8 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 		     "Unix time of the latest walk of every socket (start, reconcile, lost "
 		     "changes).", x->walk_timestamp_seconds);
 	gauge_double(f, "sockcost_exporter_walk_interval_seconds",
-		     "Seconds between reconciling walks of every socket (--reconcile-interval).",
+		     "Seconds between reconciling walks of every socket (--reconcile-interval, "
+		     "or 1000 times a walk's CPU time if longer).",
 		     x->walk_interval_seconds);
 	counter_u64(f, "sockcost_exporter_walks_total", "Walks of every socket done.",
 		    x->walks);
