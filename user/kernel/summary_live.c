@@ -163,6 +163,8 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	/* Changes from now on are applied over the walk; the ones it saw already apply twice, harmlessly. */
 	if (l->ring_mapped)
 		l->pos = sc_change_ring_head(&l->ring);
+	/* The walk replaces every record: at a million sockets, not held twice at its peak. */
+	sc_mirror_drop(&l->mirror);
 	err = sc_walk_take_with(&w, t, policy, l->ring_mapped ? hold_changes : NULL, &held);
 	if (err) {
 		free(held.v);

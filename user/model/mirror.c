@@ -62,7 +62,8 @@ static int rebuild(struct sc_mirror *m)
 
 	for (i = 1; i < m->n; i++)
 		live += m->recs[i].kind == SC_CONN_TCP;
-	while (slots < live * 3)
+	/* Half full at most once rebuilt: probes stay short up to the 70% that rebuilds. */
+	while (slots < live * 2)
 		slots <<= 1;
 	/* Allocated first: on failure the mirror is left as it was. */
 	index = malloc(slots * sizeof(*index));
@@ -147,7 +148,7 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	if (!n || recs[0].kind != SC_CONN_HEADER)
 		return -EPROTO;
 	m->n = 0;
-	err = reserve(m, n + n / 4 + 64);
+	err = reserve(m, n + n / 16 + 64);
 	if (!err) {
 		memcpy(m->recs, recs, n * sizeof(*recs));
 		/* New records: a reader's bytes for the old ones go. */
@@ -162,6 +163,21 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	return err;
 }
 
+void sc_mirror_drop(struct sc_mirror *m)
+{
+	/* Not sc_mirror_free: the closed sockets stay remembered across walks. */
+	free(m->recs);
+	free(m->next);
+	free(m->index);
+	free(m->aux);
+	m->recs = NULL;
+	m->next = m->index = NULL;
+	m->aux = NULL;
+	m->aux_size = 0;
+	m->n = m->cap = m->mask = m->used = m->removed = 0;
+	m->gen++;
+}
+
 int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 {
 	size_t cap;
@@ -171,15 +187,7 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		free(recs);
 		return -EPROTO;
 	}
-	/* Not sc_mirror_free: the closed sockets stay remembered across walks. */
-	free(m->recs);
-	free(m->next);
-	free(m->index);
-	free(m->aux);
-	m->index = NULL;
-	m->aux = NULL;
-	m->aux_size = 0;
-	m->mask = m->used = m->removed = 0;
+	sc_mirror_drop(m);
 	m->recs = recs;
 	m->n = m->cap = n;
 	m->next = malloc(n * sizeof(*m->next));
@@ -189,7 +197,7 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		return err;
 	}
 	/* Only sockets are kept: give back what the other files took, keeping room to grow. */
-	cap = m->n + m->n / 4 + 64;
+	cap = m->n + m->n / 16 + 64;
 	if (cap < m->cap) {
 		struct sc_conn_record *r = realloc(m->recs, cap * sizeof(*r));
 		__u32 *next = realloc(m->next, cap * sizeof(*next));
@@ -218,9 +226,10 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	/* A call that read ESTABLISHED just before the close was reported. */
 	if (m->closed[c->cookie % SC_MIRROR_CLOSED] == c->cookie)
 		return 0;
-	if (m->n == m->cap && (err = reserve(m, m->cap * 2)))
+	/* A quarter more, not double: at a million sockets a record is 48 bytes. */
+	if (m->n == m->cap && (err = reserve(m, m->cap + m->cap / 4 + 64)))
 		return err;
-	if ((m->used + 1) * 2 > m->mask + 1 && (err = rebuild(m)))
+	if ((m->used + 1) * 10 > (m->mask + 1) * 7 && (err = rebuild(m)))
 		return err;
 	r = &m->recs[m->n];
 	if (m->aux)

@@ -98,6 +98,12 @@ __u32 sc_mirror_first(const struct sc_mirror *m, __u64 cookie);
 /* Gives every record aux_size zeroed bytes of the caller's. Returns 0 or -ENOMEM. */
 int sc_mirror_set_aux(struct sc_mirror *m, size_t aux_size);
 
+/*
+ * Lets every record go but remembers the closed sockets: a reader about to
+ * walk need not hold a million records twice. sc_mirror_adopt fills it again.
+ */
+void sc_mirror_drop(struct sc_mirror *m);
+
 /* Records of the socket with this cookie (any holder). */
 size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie);
 
