@@ -246,8 +246,18 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 	load_walk(&m, &w, nsockets);
 	check_equal(&t, &m, &w, &in);
 	for (round = 0; round < rounds; round++) {
-		int nchanges = (int)rnd(40);
+		int nchanges = (int)rnd(24);
 
+		if (rnd(2)) {
+			/* As the ring is drained: a batch judged at one clock. */
+			struct sc_change batch[40];
+			struct sc_clock_ref c = clock_at(&w);
+
+			for (k = 0; k < nchanges; k++)
+				batch[k] = random_change(&w, nsockets + 200);
+			assert_int_equal(sc_tally_apply_batch(&t, &m, batch, (size_t)nchanges, &c), 0);
+			w.now_ns += rnd(300) * 1000000ull;
+		}
 		for (k = 0; k < nchanges; k++) {
 			struct sc_change ch = random_change(&w, nsockets + 200);
 
@@ -255,7 +265,6 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 				set_listener(&t, &m, &w, ch.cookie);
 			else
 				apply(&t, &m, &w, &ch);
-			/* Changes come between summaries, as the ring is drained. */
 			w.now_ns += rnd(300) * 1000000ull;
 		}
 		/* Time alone: across histogram bounds and the idle threshold. */

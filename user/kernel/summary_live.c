@@ -88,18 +88,16 @@ static long apply_changes(struct sc_summary_live *l)
 {
 	__u64 head = sc_change_ring_head(&l->ring);
 	struct sc_clock_ref c = clock_at(l, sc_mono_ns());
-	long n, i, total = 0;
+	long n, total = 0;
 	int err;
 
 	do {
 		n = sc_changes_take(l->ring.slots, SC_CHANGE_SLOTS, head, &l->pos, l->buf,
 				    TAKE_BATCH);
-		for (i = 0; i < n; i++) {
-			/* The totals lose the socket's share and take it back as changed. */
-			err = sc_tally_apply(&l->tally, &l->mirror, &l->buf[i], &c);
-			if (err)
-				return err;
-		}
+		/* The totals lose each socket's share and take it back as changed. */
+		err = n > 0 ? sc_tally_apply_batch(&l->tally, &l->mirror, l->buf, (size_t)n, &c) : 0;
+		if (err)
+			return err;
 		total += n > 0 ? n : 0;
 	} while (n == TAKE_BATCH);
 	return n < 0 ? n : total;

@@ -11,6 +11,8 @@
 #define EMPTY 0xffffffffu
 #define GONE 0xfffffffeu
 #define END SC_MIRROR_END
+/* A socket's next record, kept in the record (sc_mirror.recs, tid). */
+#define NEXT(m, i) ((m)->recs[i].tid)
 
 static size_t hash(__u64 cookie)
 {
@@ -41,11 +43,11 @@ static void index_put(struct sc_mirror *m, __u32 ri)
 	size_t b;
 
 	if (first != END) {
-		m->next[ri] = m->next[first];
-		m->next[first] = ri;
+		NEXT(m, ri) = NEXT(m, first);
+		NEXT(m, first) = ri;
 		return;
 	}
-	m->next[ri] = END;
+	NEXT(m, ri) = END;
 	for (b = hash(m->recs[ri].cookie) & m->mask; m->index[b] != EMPTY && m->index[b] != GONE;
 	     b = (b + 1) & m->mask)
 		;
@@ -92,7 +94,6 @@ static int rebuild(struct sc_mirror *m)
 static int reserve(struct sc_mirror *m, size_t cap)
 {
 	struct sc_conn_record *recs;
-	__u32 *next;
 
 	if (cap <= m->cap)
 		return 0;
@@ -100,10 +101,6 @@ static int reserve(struct sc_mirror *m, size_t cap)
 	if (!recs)
 		return -ENOMEM;
 	m->recs = recs;
-	next = realloc(m->next, cap * sizeof(*next));
-	if (!next)
-		return -ENOMEM;
-	m->next = next;
 	if (m->aux) {
 		unsigned char *aux = realloc(m->aux, cap * m->aux_size);
 
@@ -133,7 +130,6 @@ void sc_mirror_free(struct sc_mirror *m)
 	__u64 gen = m->gen;
 
 	free(m->recs);
-	free(m->next);
 	free(m->index);
 	free(m->aux);
 	memset(m, 0, sizeof(*m));
@@ -167,11 +163,10 @@ void sc_mirror_drop(struct sc_mirror *m)
 {
 	/* Not sc_mirror_free: the closed sockets stay remembered across walks. */
 	free(m->recs);
-	free(m->next);
 	free(m->index);
 	free(m->aux);
 	m->recs = NULL;
-	m->next = m->index = NULL;
+	m->index = NULL;
 	m->aux = NULL;
 	m->aux_size = 0;
 	m->n = m->cap = m->mask = m->used = m->removed = 0;
@@ -190,8 +185,7 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 	sc_mirror_drop(m);
 	m->recs = recs;
 	m->n = m->cap = n;
-	m->next = malloc(n * sizeof(*m->next));
-	err = m->next ? rebuild(m) : -ENOMEM;
+	err = rebuild(m);
 	if (err) {
 		sc_mirror_free(m);
 		return err;
@@ -200,13 +194,10 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 	cap = m->n + m->n / 16 + 64;
 	if (cap < m->cap) {
 		struct sc_conn_record *r = realloc(m->recs, cap * sizeof(*r));
-		__u32 *next = realloc(m->next, cap * sizeof(*next));
 
+		/* A shrink that failed leaves the larger array: it holds cap either way. */
 		if (r)
 			m->recs = r;
-		if (next)
-			m->next = next;
-		/* A shrink that failed leaves the larger array: both hold cap either way. */
 		m->cap = cap;
 	}
 	return 0;
@@ -236,7 +227,6 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 		memset(m->aux + m->n * m->aux_size, 0, m->aux_size);
 	*r = (struct sc_conn_record){
 		.tgid = c->tgid,
-		.tid = c->tgid,
 		.kind = SC_CONN_TCP,
 		.state = c->state,
 		.flags = flags_of(c),
@@ -275,7 +265,7 @@ static void update(struct sc_conn_record *r, const struct sc_change *c, bool sol
 	/* A call runs in the process using the socket; an owner otherwise only fills a gap. */
 	if (sole_holder && c->tgid && r->tgid != c->tgid &&
 	    (c->kind == SC_CHANGE_CALLS || !r->tgid))
-		r->tgid = r->tid = c->tgid;
+		r->tgid = c->tgid;
 }
 
 /* A full send queue's report: the queue memory, nothing about traffic, state or owner. */
@@ -283,6 +273,22 @@ static void update_mem(struct sc_conn_record *r, const struct sc_change *c)
 {
 	if (r->state != TCP_LISTEN)
 		r->mem = c->mem;
+}
+
+void sc_mirror_prefetch_slot(const struct sc_mirror *m, __u64 cookie)
+{
+	if (m->index)
+		__builtin_prefetch(&m->index[hash(cookie) & m->mask]);
+}
+
+__u32 sc_mirror_guess(const struct sc_mirror *m, __u64 cookie)
+{
+	__u32 i;
+
+	if (!m->index)
+		return END;
+	i = m->index[hash(cookie) & m->mask];
+	return i < m->n ? i : END;
 }
 
 struct sc_mirror_pos sc_mirror_find(const struct sc_mirror *m, __u64 cookie)
@@ -306,7 +312,7 @@ int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc
 	if (!m->recs)
 		return 0;
 	if (c->kind == SC_CHANGE_MEM) {
-		for (i = first; i != END; i = m->next[i])
+		for (i = first; i != END; i = NEXT(m, i))
 			update_mem(&m->recs[i], c);
 		return 0;
 	}
@@ -314,7 +320,7 @@ int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc
 		m->closed[c->cookie % SC_MIRROR_CLOSED] = c->cookie;
 		if (first == END)
 			return 0;
-		for (i = first; i != END; i = m->next[i]) {
+		for (i = first; i != END; i = NEXT(m, i)) {
 			m->recs[i].kind = 0;
 			m->removed++;
 		}
@@ -323,8 +329,8 @@ int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc
 	}
 	if (first == END)
 		return c->state == TCP_ESTABLISHED || c->state == TCP_LISTEN ? add(m, c) : 0;
-	for (i = first; i != END; i = m->next[i])
-		update(&m->recs[i], c, m->next[first] == END);
+	for (i = first; i != END; i = NEXT(m, i))
+		update(&m->recs[i], c, NEXT(m, first) == END);
 	return 0;
 }
 
@@ -334,7 +340,7 @@ size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 	size_t n = 0;
 	__u32 i;
 
-	for (i = find(m, cookie, NULL); i != END; i = m->next[i]) {
+	for (i = find(m, cookie, NULL); i != END; i = NEXT(m, i)) {
 		struct sc_conn_record *r = &m->recs[i];
 
 		if (r->state != TCP_LISTEN)
@@ -358,7 +364,7 @@ size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie)
 	size_t n = 0;
 	__u32 i;
 
-	for (i = find(m, cookie, NULL); i != END; i = m->next[i])
+	for (i = find(m, cookie, NULL); i != END; i = NEXT(m, i))
 		n++;
 	return n;
 }

@@ -30,8 +30,12 @@
 #define SC_MIRROR_CLOSED 4096
 
 struct sc_mirror {
-	struct sc_conn_record *recs; /* recs[0] is the header; kind 0 marks a removed record */
-	__u32 *next;                 /* the next record of the same socket (another holder) */
+	/*
+	 * recs[0] is the header; kind 0 marks a removed record. A record's tid
+	 * (a walk's thread id, which nothing summarized reads) holds the next
+	 * record of the same socket (another holder): sc_mirror_next.
+	 */
+	struct sc_conn_record *recs;
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
 	size_t mask;                 /* index slots - 1 */
@@ -48,8 +52,14 @@ struct sc_mirror {
 	__u64 gen;                   /* bumped whenever records move (walk, compaction) */
 };
 
-/* No record: the end of a socket's chain (sc_mirror.next). */
+/* No record: the end of a socket's chain. */
 #define SC_MIRROR_END 0xffffffffu
+
+/* The socket's record after i (another holder), SC_MIRROR_END if none. */
+static inline __u32 sc_mirror_next(const struct sc_mirror *m, __u32 i)
+{
+	return m->recs[i].tid;
+}
 
 /* Replaces the contents with a walk's records (header first). Returns 0,
  * -EPROTO without a header, or -ENOMEM (the mirror is then empty). */
@@ -79,6 +89,15 @@ struct sc_mirror_pos {
 
 struct sc_mirror_pos sc_mirror_find(const struct sc_mirror *m, __u64 cookie);
 
+/*
+ * For a reader applying changes in batches: at a million sockets each lookup
+ * is a chain of cache misses (index slot, record), so it asks for the slot
+ * early, then for the record the slot most likely names (the socket's first
+ * record, unless a collision; SC_MIRROR_END if the slot is empty).
+ */
+void sc_mirror_prefetch_slot(const struct sc_mirror *m, __u64 cookie);
+__u32 sc_mirror_guess(const struct sc_mirror *m, __u64 cookie);
+
 /* sc_mirror_apply of a change to the socket found at pos, nothing applied since. */
 int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc_mirror_pos pos);
 
@@ -91,7 +110,7 @@ size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 
 /*
  * The socket's first record (its lowest index, the one a walk saw first),
- * SC_MIRROR_END if none; its other holders follow through next[].
+ * SC_MIRROR_END if none; its other holders follow through sc_mirror_next.
  */
 __u32 sc_mirror_first(const struct sc_mirror *m, __u64 cookie);
 

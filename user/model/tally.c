@@ -9,6 +9,9 @@
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
 #define NO_PROC 0xffffffffu
+/* How far ahead a batch asks for index slots, and for records and their aux bytes. */
+#define SLOT_AHEAD 16
+#define RECORD_AHEAD 8
 /* A socket with more holders than this is folded in pieces (pre-fork listeners). */
 #define CHAIN_BATCH 64
 
@@ -176,6 +179,12 @@ static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
 	return 0;
 }
 
+/* Whether a process listens on port: a bitmap, so a client's ephemeral port costs no miss. */
+static bool listening(const struct sc_tally *t, __u16 port)
+{
+	return t->listen_bits[port / 64] & (1ull << (port % 64));
+}
+
 /* --- the wheel --- */
 
 static int wheel_push(struct sc_tally *t, __u32 rec, __u32 due_s)
@@ -287,6 +296,9 @@ static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
 	} else {
 		t->fixed_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
 	}
+	/* Only listening ports are shown: a new listener folds everything anew. */
+	if (!listening(t, e->lport))
+		return;
 	add32(&port->connections, sign, 1);
 	add32(&port->idle_connections, sign, idle);
 }
@@ -296,6 +308,10 @@ static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, i
 	struct sc_tally_port *p = &t->ports[r->lport];
 
 	add32(&p->listeners, sign, 1);
+	if (p->listeners)
+		t->listen_bits[r->lport / 64] |= 1ull << (r->lport % 64);
+	else
+		t->listen_bits[r->lport / 64] &= ~(1ull << (r->lport % 64));
 	add32(&p->accept_queue, sign, r->mem);
 	add32(&p->accept_queue_max, sign, r->kernel_last);
 	add64(&p->listen_drops, sign, r->listen_drops);
@@ -314,7 +330,7 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 		return 0;
 	add64(&p->connections, sign, 1);
 	add64(&p->idle_connections, sign, idle);
-	if (!t->ports[r->lport].listeners) {
+	if (!listening(t, r->lport)) {
 		add32(&p->other_conns, sign, 1);
 		return 0;
 	}
@@ -327,7 +343,7 @@ static size_t holders(const struct sc_mirror *m, __u32 head, __u32 *out, size_t 
 	size_t n = 0, k;
 	__u32 i, v;
 
-	for (i = head; i != SC_MIRROR_END && n < max; i = m->next[i]) {
+	for (i = head; i != SC_MIRROR_END && n < max; i = sc_mirror_next(m, i)) {
 		if (m->recs[i].kind != SC_CONN_TCP || !m->recs[i].tgid)
 			continue;
 		for (k = n++, v = i; k && out[k - 1] > v; k--)
@@ -353,7 +369,7 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 	__u64 idle_ms = 0;
 	int err = 0;
 
-	for (i = head; i != SC_MIRROR_END; i = m->next[i])
+	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
 		count++;
 	if (count > CHAIN_BATCH && !(held = malloc(count * sizeof(*held))))
 		return -ENOMEM;
@@ -408,7 +424,7 @@ static void before_at(struct sc_tally *t, struct sc_mirror *m, __u32 head)
 	if (head == SC_MIRROR_END)
 		return;
 	t->was_lport = m->recs[head].lport;
-	t->was_listening = t->ports[t->was_lport].listeners > 0;
+	t->was_listening = listening(t, t->was_lport);
 	if (fold(t, m, head, -1, NULL))
 		t->dirty = true;
 }
@@ -423,19 +439,19 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 		goto fail;
 	if (head == SC_MIRROR_END) {
 		/* Closed: was it its port's last listener? */
-		if (was > 0 && !t->ports[t->was_lport].listeners)
+		if (was > 0 && !listening(t, t->was_lport))
 			t->dirty = true;
 		return 0;
 	}
 	if (was < 0) {
 		/* A new socket: its aux is zeroed by the mirror. */
-		was = t->ports[m->recs[head].lport].listeners > 0;
+		was = listening(t, m->recs[head].lport);
 		aux_of(m, head)->flags = AUX_HEAD;
 	}
 	if (fold(t, m, head, 1, c))
 		goto fail;
 	/* Connections to a port count as a server's while it has a listener: refold them all. */
-	if ((t->ports[m->recs[head].lport].listeners > 0) != was)
+	if (listening(t, m->recs[head].lport) != was)
 		t->dirty = true;
 	return 0;
 fail:
@@ -496,6 +512,29 @@ size_t sc_tally_set_listener(struct sc_tally *t, struct sc_mirror *m, __u64 cook
 	return n;
 }
 
+int sc_tally_apply_batch(struct sc_tally *t, struct sc_mirror *m, const struct sc_change *ch,
+			 size_t n, const struct sc_clock_ref *c)
+{
+	size_t i;
+	__u32 g;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (i + SLOT_AHEAD < n)
+			sc_mirror_prefetch_slot(m, ch[i + SLOT_AHEAD].cookie);
+		if (i + RECORD_AHEAD < n &&
+		    (g = sc_mirror_guess(m, ch[i + RECORD_AHEAD].cookie)) != SC_MIRROR_END) {
+			__builtin_prefetch(&m->recs[g]);
+			if (m->aux)
+				__builtin_prefetch(m->aux + (size_t)g * m->aux_size);
+		}
+		err = sc_tally_apply(t, m, &ch[i], c);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Re-judges the sockets in one slot that are due by now_s; later laps stay. */
 static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64 now_s,
 			const struct sc_clock_ref *c)
@@ -512,6 +551,10 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 	for (i = 0; i < n && !err; i++) {
 		struct sock_aux *a = aux_of(m, v[i].rec);
 
+		if (i + RECORD_AHEAD < n) {
+			__builtin_prefetch(&m->recs[v[i + RECORD_AHEAD].rec]);
+			__builtin_prefetch(aux_of(m, v[i + RECORD_AHEAD].rec));
+		}
 		if (v[i].due_s > now_s) {
 			v[kept++] = v[i];
 			continue;
@@ -561,7 +604,7 @@ static int listening_ports(struct sc_tally *t)
 	if (!t->listening)
 		return -ENOMEM;
 	for (p = 0; p < SC_NPORTS; p++)
-		if (t->ports[p].listeners)
+		if (listening(t, (__u16)p))
 			t->listening[t->nlistening++] = (__u16)p;
 	return 0;
 }
@@ -572,7 +615,7 @@ static const struct sc_conn_record *first_holder(const struct sc_mirror *m, __u3
 	const struct sc_conn_record *first = NULL;
 	__u32 i;
 
-	for (i = head; i != SC_MIRROR_END; i = m->next[i])
+	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
 		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].tgid &&
 		    (!first || &m->recs[i] < first))
 			first = &m->recs[i];
@@ -602,6 +645,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 			  sc_mirror_set_aux(m, sizeof(struct sock_aux))))
 		return -ENOMEM;
 	memset(t->ports, 0, SC_NPORTS * sizeof(*t->ports));
+	memset(t->listen_bits, 0, sizeof(t->listen_bits));
 	memset(m->aux, 0, m->cap * m->aux_size);
 	t->gen = m->gen;
 	/*
@@ -614,7 +658,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 
 		if (m->recs[i].kind != SC_CONN_TCP || (a->flags & AUX_MEMBER))
 			continue;
-		for (j = m->next[i]; j != SC_MIRROR_END; j = m->next[j])
+		for (j = sc_mirror_next(m, (__u32)i); j != SC_MIRROR_END; j = sc_mirror_next(m, j))
 			aux_of(m, j)->flags |= AUX_MEMBER;
 		a->flags = AUX_HEAD;
 		first = first_holder(m, (__u32)i);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "common.h"
 #include "mirror.h"
 #include "summary.h"
 #include "summary_build.h"
@@ -55,6 +56,7 @@ struct sc_tally {
 	__s64 fixed_sum_ms;
 	/* by local port, and the ports that have a listener */
 	struct sc_tally_port *ports;
+	__u64 listen_bits[SC_NPORTS / 64]; /* ports with a listener */
 	__u16 *listening;
 	size_t nlistening;
 	/* processes, by tgid: open addressing into procs */
@@ -101,6 +103,10 @@ int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
  */
 int sc_tally_apply(struct sc_tally *t, struct sc_mirror *m, const struct sc_change *ch,
 		   const struct sc_clock_ref *c);
+
+/* sc_tally_apply of n changes in order, the next ones' memory asked for early. */
+int sc_tally_apply_batch(struct sc_tally *t, struct sc_mirror *m, const struct sc_change *ch,
+			 size_t n, const struct sc_clock_ref *c);
 
 /* sc_mirror_set_listener between the two (a failure leaves the tally dirty). */
 size_t sc_tally_set_listener(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
