@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "common.h"
 #include "radix.h"
 #include "view.h"
@@ -72,8 +73,8 @@ static int sort_rows(struct sc_view *v)
 	struct sc_row *sorted;
 	size_t i;
 
-	keys = malloc((v->nrows ? v->nrows : 1) * sizeof(*keys));
-	sorted = malloc((v->nrows ? v->nrows : 1) * sizeof(*sorted));
+	keys = sc_big_malloc((v->nrows ? v->nrows : 1) * sizeof(*keys));
+	sorted = sc_big_malloc((v->nrows ? v->nrows : 1) * sizeof(*sorted));
 	if (!keys || !sorted || sort_row_keys(keys, v)) {
 		free(keys);
 		free(sorted);
@@ -116,7 +117,7 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 	const struct sc_snapshot *snap = v->snap;
 	size_t i, h, cap = snap->nholders + snap->nsockets;
 
-	v->rows = calloc(cap ? cap : 1, sizeof(*v->rows));
+	v->rows = sc_big_malloc((cap ? cap : 1) * sizeof(*v->rows));
 	if (!v->rows)
 		return -ENOMEM;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -156,7 +157,7 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 	struct sc_proc_row *all;
 	size_t i, h, n = 0;
 
-	all = calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*all));
+	all = sc_big_calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -218,7 +219,7 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 
 	for (i = 0; i < snap->nsockets; i++)
 		listeners += snap->sockets[i].state == TCP_LISTEN;
-	ports = calloc(listeners ? listeners : 1, sizeof(*ports));
+	ports = sc_big_calloc(listeners ? listeners : 1, sizeof(*ports));
 	if (!ports)
 		return -ENOMEM;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -272,9 +273,9 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 	memset(v, 0, sizeof(*v));
 	v->snap = snap;
 	v->policy = *policy;
-	idle = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*idle));
-	kept = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
-	kept_holder = calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
+	idle = sc_big_malloc((snap->nsockets ? snap->nsockets : 1) * sizeof(*idle));
+	kept = sc_big_calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
+	kept_holder = sc_big_calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
 	if (!idle || !kept || !kept_holder)
 		goto out;
 	for (i = 0; i < snap->nsockets; i++)

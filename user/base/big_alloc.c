@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <malloc.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "big_alloc.h"
+
+#define HUGE_PAGE (2u << 20)
+#define SMALL_PAGE 4096u
+
+/*
+ * The hint covers every page the block touches, up to its usable end: on a
+ * block with a mapping of its own that is the whole mapping, which must stay
+ * one (mremap cannot grow a mapping split in two, and realloc then copies).
+ * Only blocks that can hold a huge page get it: a hint on a smaller one
+ * would split the heap's mapping for nothing. A refused hint changes nothing.
+ */
+static void *hint_huge(void *p, size_t size)
+{
+	uintptr_t first, end;
+
+	if (!p || size < 2 * (size_t)HUGE_PAGE)
+		return p;
+	first = (uintptr_t)p & ~(uintptr_t)(SMALL_PAGE - 1);
+	end = ((uintptr_t)p + malloc_usable_size(p) + SMALL_PAGE - 1) & ~(uintptr_t)(SMALL_PAGE - 1);
+	(void)madvise((void *)first, end - first, MADV_HUGEPAGE);
+	return p;
+}
+
+/*
+ * Blocks from MMAP_FROM up get a mapping of their own, fixed: glibc would
+ * otherwise raise the threshold as big blocks are freed (libbpf frees a
+ * few MB of kernel BTF while loading), serve the next big arrays from the
+ * heap, and grow them by copying; a mapping grows by mremap, without a copy.
+ * Growing the TCP walk's buffer by copying cost a fifth of a snapshot of
+ * 200K sockets. mallopt() may run twice from two threads: it is idempotent.
+ */
+#define MMAP_FROM (256u << 10)
+
+static void fix_mmap_threshold(void)
+{
+	static volatile bool done;
+
+	if (!done) {
+		mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
+		done = true;
+	}
+}
+
+void *sc_big_malloc(size_t size)
+{
+	fix_mmap_threshold();
+	return hint_huge(malloc(size ? size : 1), size);
+}
+
+/* Zeroed after the hint, so the pages it faults in can be huge ones. */
+void *sc_big_calloc(size_t count, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (size && count > SIZE_MAX / size)
+		return NULL;
+	bytes = count * size;
+	p = sc_big_malloc(bytes);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
+void *sc_big_realloc(void *p, size_t size)
+{
+	fix_mmap_threshold();
+	return hint_huge(realloc(p, size ? size : 1), size);
+}
