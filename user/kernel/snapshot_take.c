@@ -202,6 +202,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		.now_ns = snap->taken_ns,
 	};
 	err = sc_snapshot_build(snap, &raw, (__u32)getpid());
+	tcp.data = raw.tcp; /* NULL once the snapshot took it over */
 	if (err) {
 		sc_err("cannot build snapshot: %s", strerror(-err));
 		goto fail;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "big_alloc.h"
 #include "common.h"
 #include "radix.h"
 #include "jiffies.h"
@@ -138,8 +139,8 @@ static int sort_files(struct join *j, const struct sc_raw *raw)
 	struct sc_key *keys;
 	size_t i, n = 0;
 
-	keys = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*keys));
-	j->files = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*j->files));
+	keys = sc_big_malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*keys));
+	j->files = sc_big_malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*j->files));
 	if (!keys || !j->files || sort_by_holder(keys, raw)) {
 		free(keys);
 		return -ENOMEM;
@@ -170,7 +171,7 @@ static int sort_socket_files(struct join *j)
 {
 	size_t i, n = 0;
 
-	j->sock_files = malloc((j->nfiles ? j->nfiles : 1) * sizeof(*j->sock_files));
+	j->sock_files = sc_big_malloc((j->nfiles ? j->nfiles : 1) * sizeof(*j->sock_files));
 	if (!j->sock_files)
 		return -ENOMEM;
 	for (i = 0; i < j->nfiles; i++)
@@ -195,12 +196,38 @@ static bool held_by_self_only(const struct join *j, size_t k, __u32 exclude_pid)
 }
 
 /*
+ * Where the sockets go: over the records themselves when a socket fits in
+ * a record (socket n is written where records up to n were, after record n
+ * was read: a 200K-socket snapshot touches 50 MB less), else a new array.
+ */
+static struct sc_socket *socket_array(struct sc_raw *raw)
+{
+	if (raw->tcp && sizeof(struct sc_socket) <= sizeof(struct sc_tcp_record))
+		return (struct sc_socket *)raw->tcp;
+	return sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(struct sc_socket));
+}
+
+/* Takes the socket array over from raw, shrunk to its n sockets. */
+static void keep_socket_array(struct sc_snapshot *snap, struct sc_raw *raw, size_t n)
+{
+	struct sc_socket *shrunk;
+
+	if ((void *)snap->sockets != (void *)raw->tcp)
+		return;
+	raw->tcp = NULL;
+	raw->ntcp = 0;
+	shrunk = realloc(snap->sockets, (n ? n : 1) * sizeof(*snap->sockets));
+	if (shrunk)
+		snap->sockets = shrunk;
+}
+
+/*
  * Copies the walked sockets, in walk order (sequential copying: gathering
  * 200-byte records in cookie order missed the cache at scale), dropping
  * repeats (a socket moved between hash buckets mid-walk) and sockets only
  * sockcost holds. j->sockets indexes them by cookie.
  */
-static int build_sockets(struct sc_snapshot *snap, struct join *j, const struct sc_raw *raw,
+static int build_sockets(struct sc_snapshot *snap, struct join *j, struct sc_raw *raw,
 			 __u32 exclude_pid)
 {
 	size_t i, k = 0, n = 0, *new_index = NULL;
@@ -208,11 +235,10 @@ static int build_sockets(struct sc_snapshot *snap, struct join *j, const struct 
 	bool *keep = NULL;
 	int err = -ENOMEM;
 
-	keys = malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*keys));
-	keep = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*keep));
-	new_index = malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*new_index));
-	snap->sockets = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*snap->sockets));
-	if (!keys || !keep || !new_index || !snap->sockets)
+	keys = sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*keys));
+	keep = sc_big_calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*keep));
+	new_index = sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*new_index));
+	if (!keys || !keep || !new_index)
 		goto out;
 	for (i = 0; i < raw->ntcp; i++)
 		keys[i] = (struct sc_key){ .key = raw->tcp[i].cookie, .val = i };
@@ -228,15 +254,19 @@ static int build_sockets(struct sc_snapshot *snap, struct join *j, const struct 
 			continue;
 		keep[keys[i].val] = true;
 	}
+	snap->sockets = socket_array(raw);
+	if (!snap->sockets)
+		goto out;
 	for (i = 0; i < raw->ntcp; i++) {
-		const struct sc_tcp_record *r = &raw->tcp[i];
+		struct sc_tcp_record r;
 
 		if (!keep[i])
 			continue;
+		r = raw->tcp[i]; /* socket n may cover it */
 		new_index[i] = n;
-		socket_from_record(&snap->sockets[n++], r, raw->hz, raw->now_ns);
-		if (r->state == TCP_ESTABLISHED)
-			snap->established[r->family == AF_INET6]++;
+		socket_from_record(&snap->sockets[n++], &r, raw->hz, raw->now_ns);
+		if (r.state == TCP_ESTABLISHED)
+			snap->established[r.family == AF_INET6]++;
 	}
 	snap->nsockets = n;
 	/* Keep the cookie index for the holder join, pointing at the copies. */
@@ -249,6 +279,7 @@ static int build_sockets(struct sc_snapshot *snap, struct join *j, const struct 
 	j->sockets = keys;
 	j->nsockets = n;
 	keys = NULL;
+	keep_socket_array(snap, raw, snap->nsockets);
 	err = 0;
 out:
 	free(keys);
@@ -262,7 +293,7 @@ static int build_holders(struct sc_snapshot *snap, const struct join *j, __u32 e
 {
 	size_t i, k = 0;
 
-	snap->holders = calloc(j->nsock_files ? j->nsock_files : 1, sizeof(*snap->holders));
+	snap->holders = sc_big_calloc(j->nsock_files ? j->nsock_files : 1, sizeof(*snap->holders));
 	if (!snap->holders)
 		return -ENOMEM;
 	for (i = 0; i < j->nsock_files; i++) {
@@ -305,7 +336,7 @@ static int build_processes(struct sc_snapshot *snap, const struct join *j, struc
 
 	if (raw->ntasks)
 		qsort(raw->tasks, raw->ntasks, sizeof(*raw->tasks), cmp_task);
-	snap->processes = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*snap->processes));
+	snap->processes = sc_big_calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*snap->processes));
 	if (!snap->processes)
 		return -ENOMEM;
 	for (i = 0; i < j->nfiles; i = end) {
