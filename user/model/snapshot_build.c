@@ -222,68 +222,91 @@ static void keep_socket_array(struct sc_snapshot *snap, struct sc_raw *raw, size
 }
 
 /*
- * Copies the walked sockets, in walk order (sequential copying: gathering
- * 200-byte records in cookie order missed the cache at scale), dropping
- * repeats (a socket moved between hash buckets mid-walk) and sockets only
- * sockcost holds. j->sockets indexes them by cookie.
+ * Marks the records to drop: repeats (a socket moved between hash buckets
+ * mid-walk; the first walked is kept) and sockets only sockcost holds.
+ * Returns the lowest walk index dropped, or ntcp if none.
+ */
+static size_t mark_dropped(const struct join *j, const struct sc_key *keys, size_t ntcp,
+			   bool *drop, __u32 exclude_pid)
+{
+	size_t i, k = 0, first = ntcp;
+
+	for (i = 0; i < ntcp; i++) {
+		if (!(i && keys[i].key == keys[i - 1].key)) {
+			while (k < j->nsock_files && j->sock_files[k].key < keys[i].key)
+				k++;
+			if (!(k < j->nsock_files && j->sock_files[k].key == keys[i].key &&
+			      held_by_self_only(j, k, exclude_pid)))
+				continue;
+		}
+		drop[keys[i].val] = true;
+		if (keys[i].val < first)
+			first = keys[i].val;
+	}
+	return first;
+}
+
+/*
+ * Copies the walked sockets in walk order, reading each record once
+ * (sequential copying: gathering 200-byte records in cookie order missed
+ * the cache at scale, and so did a second pass over them), then closes the
+ * gaps of dropped ones (mark_dropped; there are seldom any). j->sockets
+ * indexes them by cookie.
  */
 static int build_sockets(struct sc_snapshot *snap, struct join *j, struct sc_raw *raw,
 			 __u32 exclude_pid)
 {
-	size_t i, k = 0, n = 0, *new_index = NULL;
+	size_t i, n, first, *new_index = NULL;
 	struct sc_key *keys;
-	bool *keep = NULL;
+	bool *drop = NULL;
 	int err = -ENOMEM;
 
 	keys = sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*keys));
-	keep = sc_big_calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*keep));
+	drop = sc_big_calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*drop));
 	new_index = sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*new_index));
-	if (!keys || !keep || !new_index)
-		goto out;
-	for (i = 0; i < raw->ntcp; i++)
-		keys[i] = (struct sc_key){ .key = raw->tcp[i].cookie, .val = i };
-	if (sc_radix_sort(keys, raw->ntcp))
-		goto out;
-	for (i = 0; i < raw->ntcp; i++) {
-		if (i && keys[i].key == keys[i - 1].key)
-			continue;
-		while (k < j->nsock_files && j->sock_files[k].key < keys[i].key)
-			k++;
-		if (k < j->nsock_files && j->sock_files[k].key == keys[i].key &&
-		    held_by_self_only(j, k, exclude_pid))
-			continue;
-		keep[keys[i].val] = true;
-	}
-	snap->sockets = socket_array(raw);
+	snap->sockets = keys && drop && new_index ? socket_array(raw) : NULL;
 	if (!snap->sockets)
 		goto out;
 	for (i = 0; i < raw->ntcp; i++) {
-		struct sc_tcp_record r;
+		struct sc_tcp_record r = raw->tcp[i]; /* socket i covers it */
 
-		if (!keep[i])
-			continue;
-		r = raw->tcp[i]; /* socket n may cover it */
-		new_index[i] = n;
-		socket_from_record(&snap->sockets[n++], &r, raw->hz, raw->now_ns);
+		keys[i] = (struct sc_key){ .key = r.cookie, .val = i };
+		socket_from_record(&snap->sockets[i], &r, raw->hz, raw->now_ns);
 		if (r.state == TCP_ESTABLISHED)
 			snap->established[r.family == AF_INET6]++;
 	}
+	if (sc_radix_sort(keys, raw->ntcp))
+		goto out;
+	first = mark_dropped(j, keys, raw->ntcp, drop, exclude_pid);
+	for (i = 0; i < first; i++)
+		new_index[i] = i;
+	for (i = n = first; i < raw->ntcp; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+
+		if (drop[i]) {
+			if (s->state == TCP_ESTABLISHED)
+				snap->established[s->family == AF_INET6]--;
+			continue;
+		}
+		if (n != i)
+			snap->sockets[n] = *s;
+		new_index[i] = n++;
+	}
 	snap->nsockets = n;
 	/* Keep the cookie index for the holder join, pointing at the copies. */
-	for (i = 0, n = 0; i < raw->ntcp; i++) {
-		if (i && keys[i].key == keys[i - 1].key)
-			continue;
-		if (keep[keys[i].val])
+	for (i = 0, n = 0; i < raw->ntcp; i++)
+		if (!drop[keys[i].val])
 			keys[n++] = (struct sc_key){ .key = keys[i].key, .val = new_index[keys[i].val] };
-	}
 	j->sockets = keys;
 	j->nsockets = n;
 	keys = NULL;
 	keep_socket_array(snap, raw, snap->nsockets);
 	err = 0;
 out:
+	if (err && (void *)snap->sockets == (void *)raw->tcp)
+		snap->sockets = NULL; /* still raw's, whoever frees it */
 	free(keys);
-	free(keep);
+	free(drop);
 	free(new_index);
 	return err;
 }
