@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <malloc.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,24 +10,19 @@
 #define HUGE_PAGE (2u << 20)
 #define SMALL_PAGE 4096u
 
-/*
- * Blocks from MMAP_FROM up get a mapping of their own, fixed: glibc would
- * otherwise raise the threshold as big blocks are freed (libbpf frees a
- * few MB of kernel BTF while loading), serve the next big arrays from the
- * heap, and grow them by copying; a mapping grows by mremap, without a copy.
- * Growing the TCP walk's buffer by copying cost a fifth of a snapshot of
- * 200K sockets. mallopt() may run twice from two threads: it is idempotent.
- */
+/* Blocks from here up get a mapping of their own (sc_big_alloc_one_shot). */
 #define MMAP_FROM (256u << 10)
 
-static void fix_mmap_threshold(void)
+/*
+ * glibc would otherwise raise the threshold as big blocks are freed (libbpf
+ * frees a few MB of kernel BTF while loading), serve the next big arrays
+ * from the heap, and grow them by copying; a mapping grows by mremap,
+ * without a copy. Growing the TCP walk's buffer by copying cost a fifth of
+ * a snapshot of 200K sockets.
+ */
+void sc_big_alloc_one_shot(void)
 {
-	static volatile bool done;
-
-	if (!done) {
-		mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
-		done = true;
-	}
+	mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
 }
 
 /*
@@ -67,7 +61,6 @@ static size_t in_huge_pages(size_t size)
 
 void *sc_big_malloc(size_t size)
 {
-	fix_mmap_threshold();
 	size = in_huge_pages(size);
 	return hint_huge(malloc(size ? size : 1), size);
 }
@@ -89,7 +82,6 @@ void *sc_big_calloc(size_t count, size_t size)
 
 void *sc_big_realloc(void *p, size_t size)
 {
-	fix_mmap_threshold();
 	size = in_huge_pages(size);
 	return hint_huge(realloc(p, size ? size : 1), size);
 }

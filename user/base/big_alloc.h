@@ -15,4 +15,12 @@ void *sc_big_malloc(size_t size);
 void *sc_big_calloc(size_t count, size_t size);
 void *sc_big_realloc(void *p, size_t size);
 
+/*
+ * For a process that takes one snapshot and exits, called before its big
+ * arrays are allocated: every block from 256 KiB up gets a mapping of its own,
+ * returned to the kernel when freed, so big arrays grow without copying. A
+ * long-running process keeps glibc's default, which reuses freed memory.
+ */
+void sc_big_alloc_one_shot(void);
+
 #endif /* SC_BIG_ALLOC_H */
