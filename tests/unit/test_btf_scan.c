@@ -11,7 +11,8 @@
 
 #include "btf_scan.h"
 
-#define BTF_INFO_ENC(kind, kind_flag, vlen) (((__u32)(kind) << 24) | ((__u32)(kind_flag) << 31) | (__u32)(vlen))
+#define BTF_INFO_ENC(kind, kind_flag, vlen) \
+	(((__u32)(kind) << 24) | ((__u32)(kind_flag) << 31) | (__u32)(vlen))
 
 /* Types 1..5: INT, STRUCT with 2 members, FUNC_PROTO with 1 param, FUNC "f_one", FUNC "f_two". */
 struct blob {
@@ -45,8 +46,10 @@ static void make_blob(struct blob *b)
 	b->t_struct = (struct btf_type){ .name_off = STR_S,
 		.info = BTF_INFO_ENC(BTF_KIND_STRUCT, 0, 2), .size = 8 };
 	b->t_proto = (struct btf_type){ .info = BTF_INFO_ENC(BTF_KIND_FUNC_PROTO, 0, 1), .type = 1 };
-	b->t_f1 = (struct btf_type){ .name_off = STR_F1, .info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, 0), .type = 3 };
-	b->t_f2 = (struct btf_type){ .name_off = STR_F2, .info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, 0), .type = 3 };
+	b->t_f1 = (struct btf_type){ .name_off = STR_F1,
+		.info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, 0), .type = 3 };
+	b->t_f2 = (struct btf_type){ .name_off = STR_F2,
+		.info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, 0), .type = 3 };
 	memcpy(b->strs, "\0s\0f_one\0f_two", 15);
 }
 
