@@ -164,8 +164,10 @@ int sc_netns_walk_held(const struct sc_tracker *t, const struct sc_records *file
 		free(used);
 		return sc_fail(ENOMEM, "out of memory");
 	}
+	/* A process's files come together: one door per process and namespace is enough. */
 	for (i = 0; i < files->count; i++)
-		if (f[i].netns && f[i].netns != self_ns)
+		if (f[i].netns && f[i].netns != self_ns &&
+		    !(n && doors[n - 1].netns == f[i].netns && doors[n - 1].tgid == f[i].tgid))
 			doors[n++] = (struct netns_door){ f[i].netns, f[i].tgid, f[i].tid, f[i].fd };
 	if (n)
 		qsort(doors, n, sizeof(*doors), cmp_door);
