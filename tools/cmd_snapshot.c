@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "big_alloc.h"
 #include "common.h"
 #include "clock.h"
 #include "commands.h"
@@ -74,6 +75,8 @@ int cmd_snapshot(int argc, char **argv)
 	if (!t)
 		return SC_EXIT_RUNTIME;
 	sc_debug("load and attach: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
+	/* After the load: libbpf parses kernel BTF twice, the second time in the first's memory. */
+	sc_big_alloc_one_shot();
 	observe(o.observe_s);
 	snap = sc_snapshot_take(t);
 	if (!snap)

@@ -5,6 +5,7 @@
 
 #include <bpf/bpf.h>
 
+#include "big_alloc.h"
 #include "iter_read.h"
 
 #define ITER_CHUNK (256 * 1024)
@@ -18,7 +19,7 @@ static int reserve(struct sc_records *recs, size_t used, size_t more)
 		return 0;
 	while (cap < used + more)
 		cap *= 2;
-	p = realloc(recs->data, cap);
+	p = sc_big_realloc(recs->data, cap);
 	if (!p)
 		return -ENOMEM;
 	recs->data = p;

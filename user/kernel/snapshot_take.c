@@ -14,6 +14,7 @@
 #include "kernel_hz.h"
 #include "log.h"
 #include "netns.h"
+#include "netns_walk.h"
 #include "snapshot_take.h"
 #include "snapshot_build.h"
 #include "tracker.h"
@@ -30,81 +31,6 @@ static int read_iter(const struct sc_tracker *t, enum sc_iter_kind kind,
 	return 0;
 }
 
-/* A socket file in a namespace other than sockcost's: a way into that namespace. */
-struct netns_door {
-	__u32 netns;
-	__u32 tgid;
-	__u32 tid;
-	__u32 fd;
-};
-
-static int cmp_door(const void *a, const void *b)
-{
-	const struct netns_door *x = a, *y = b;
-
-	return (x->netns > y->netns) - (x->netns < y->netns) ?: (x->tgid > y->tgid) - (x->tgid < y->tgid);
-}
-
-/* Enters doors[i].netns through any holder still alive in it. */
-static int enter_netns(const struct netns_door *d, size_t i, size_t n, int *restore)
-{
-	int err = -ESRCH;
-	size_t j;
-
-	for (j = i; j < n && d[j].netns == d[i].netns && err; j++) {
-		if (j > i && d[j].tgid == d[j - 1].tgid)
-			continue; /* one try per process */
-		err = sc_netns_enter(d[j].tgid, d[j].tid, d[j].fd, d[j].netns, restore);
-	}
-	return err;
-}
-
-/*
- * iter/tcp only walks the namespace it is created in, so enter every other
- * namespace in which some process holds a TCP socket and walk it there. A
- * namespace that cannot be entered or read is counted as missed.
- */
-static int walk_other_netns(const struct sc_tracker *t, const struct sc_records *files,
-			    struct sc_records *tcp, __u32 self_ns, struct sc_snapshot *snap)
-{
-	const struct sc_file_record *f = files->data;
-	struct netns_door *doors;
-	size_t i, n = 0;
-	int restore, err = 0;
-
-	doors = malloc((files->count ? files->count : 1) * sizeof(*doors));
-	if (!doors)
-		return sc_fail(ENOMEM, "out of memory");
-	for (i = 0; i < files->count; i++)
-		if (f[i].netns && f[i].netns != self_ns)
-			doors[n++] = (struct netns_door){ f[i].netns, f[i].tgid, f[i].tid, f[i].fd };
-	if (n)
-		qsort(doors, n, sizeof(*doors), cmp_door);
-	for (i = 0; i < n; i++) {
-		if (i && doors[i].netns == doors[i - 1].netns)
-			continue;
-		err = enter_netns(doors, i, n, &restore);
-		if (!err) {
-			err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TCP), tcp);
-			if (sc_netns_leave(restore)) {
-				err = sc_fail(errno, "cannot return to own network namespace: %s",
-					     strerror(errno));
-				break;
-			}
-		}
-		if (err) {
-			sc_debug("network namespace %u not walked: %s", doors[i].netns,
-				 strerror(-err));
-			snap->netns_missed++;
-			err = 0;
-			continue;
-		}
-		snap->netns_walked++;
-	}
-	free(doors);
-	return err;
-}
-
 /* Each listed process's cgroup and container: one small /proc read each. */
 static void identify_processes(struct sc_snapshot *snap)
 {
@@ -119,19 +45,17 @@ static void identify_processes(struct sc_snapshot *snap)
 	}
 }
 
-struct process_walk {
+struct file_walk {
 	const struct sc_tracker *t;
-	struct sc_records *tasks;
 	struct sc_records *files;
 	int err;
 };
 
-static void *walk_processes(void *arg)
+static void *walk_files(void *arg)
 {
-	struct process_walk *w = arg;
+	struct file_walk *w = arg;
 
-	w->err = read_iter(w->t, SC_ITER_TASK, w->tasks, "task") ||
-		 read_iter(w->t, SC_ITER_TASK_FILE, w->files, "task_file");
+	w->err = read_iter(w->t, SC_ITER_TASK_FILE, w->files, "task_file");
 	return NULL;
 }
 
@@ -143,7 +67,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	struct sc_records storage = { .rec_size = sizeof(__u64) };
 	struct sc_snapshot *snap;
 	struct sc_raw raw;
-	struct process_walk walk;
+	struct file_walk walk;
+	struct sc_netns_early early = { 0 };
 	__u64 t0, t1, t2;
 	pthread_t thread;
 	bool threaded;
@@ -157,23 +82,32 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	}
 	self_ns = sc_netns_self();
 	t0 = sc_mono_ns();
+	/* Processes first (a record each): where they live says which namespaces to walk. */
+	if (read_iter(t, SC_ITER_TASK, &tasks, "task"))
+		goto fail;
 	/*
-	 * The process walk and this namespace's socket walk are independent:
-	 * run them on two CPUs. Other namespaces need the process walk first.
+	 * The file walk and the socket walks are independent: run them on two
+	 * CPUs. This namespace's sockets, then those of the namespaces
+	 * processes live in; after the file walk, namespaces only a socket
+	 * leads to.
 	 */
-	walk = (struct process_walk){ .t = t, .tasks = &tasks, .files = &files };
-	threaded = !pthread_create(&thread, NULL, walk_processes, &walk);
+	walk = (struct file_walk){ .t = t, .files = &files };
+	threaded = !pthread_create(&thread, NULL, walk_files, &walk);
 	if (!threaded)
-		walk_processes(&walk);
+		walk_files(&walk);
 	err = read_iter(t, SC_ITER_TCP, &tcp, "TCP");
 	t1 = sc_mono_ns();
+	if (!err)
+		err = sc_netns_walk_lived(t, &tasks, &tcp, self_ns, &early);
 	if (threaded)
 		pthread_join(thread, NULL);
 	if (err || walk.err)
 		goto fail;
 	snap->netns_walked = 1;
-	if (walk_other_netns(t, &files, &tcp, self_ns, snap))
+	if (sc_netns_walk_held(t, &files, &tcp, self_ns, &early, &snap->netns_walked,
+			       &snap->netns_missed))
 		goto fail;
+	sc_netns_early_free(&early);
 	t2 = sc_mono_ns();
 	if (sc_tracker_read_counters(t, &snap->counters) ||
 	    sc_tracker_read_config(t, &snap->config))
@@ -202,6 +136,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		.now_ns = snap->taken_ns,
 	};
 	err = sc_snapshot_build(snap, &raw, (__u32)getpid());
+	tcp.data = raw.tcp; /* NULL once the snapshot took it over */
 	if (err) {
 		sc_err("cannot build snapshot: %s", strerror(-err));
 		goto fail;
@@ -216,6 +151,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	return snap;
 
 fail:
+	sc_netns_early_free(&early);
 	sc_records_free(&storage);
 	sc_records_free(&tcp);
 	sc_records_free(&files);

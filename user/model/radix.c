@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "radix.h"
 
 int sc_radix_sort(struct sc_key *keys, size_t n)
@@ -14,7 +15,7 @@ int sc_radix_sort(struct sc_key *keys, size_t n)
 
 	if (n < 2)
 		return 0;
-	tmp = malloc(n * sizeof(*tmp));
+	tmp = sc_big_malloc(n * sizeof(*tmp));
 	if (!tmp)
 		return -ENOMEM;
 	dst = tmp;

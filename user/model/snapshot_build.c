@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "big_alloc.h"
 #include "common.h"
 #include "radix.h"
 #include "jiffies.h"
@@ -138,8 +139,8 @@ static int sort_files(struct join *j, const struct sc_raw *raw)
 	struct sc_key *keys;
 	size_t i, n = 0;
 
-	keys = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*keys));
-	j->files = malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*j->files));
+	keys = sc_big_malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*keys));
+	j->files = sc_big_malloc((raw->nfiles ? raw->nfiles : 1) * sizeof(*j->files));
 	if (!keys || !j->files || sort_by_holder(keys, raw)) {
 		free(keys);
 		return -ENOMEM;
@@ -170,7 +171,7 @@ static int sort_socket_files(struct join *j)
 {
 	size_t i, n = 0;
 
-	j->sock_files = malloc((j->nfiles ? j->nfiles : 1) * sizeof(*j->sock_files));
+	j->sock_files = sc_big_malloc((j->nfiles ? j->nfiles : 1) * sizeof(*j->sock_files));
 	if (!j->sock_files)
 		return -ENOMEM;
 	for (i = 0; i < j->nfiles; i++)
@@ -195,64 +196,117 @@ static bool held_by_self_only(const struct join *j, size_t k, __u32 exclude_pid)
 }
 
 /*
- * Copies the walked sockets, in walk order (sequential copying: gathering
- * 200-byte records in cookie order missed the cache at scale), dropping
- * repeats (a socket moved between hash buckets mid-walk) and sockets only
- * sockcost holds. j->sockets indexes them by cookie.
+ * Where the sockets go: over the records themselves when a socket fits in
+ * a record (socket n is written where records up to n were, after record n
+ * was read: a 200K-socket snapshot touches 50 MB less), else a new array.
  */
-static int build_sockets(struct sc_snapshot *snap, struct join *j, const struct sc_raw *raw,
+static struct sc_socket *socket_array(struct sc_raw *raw)
+{
+	if (raw->tcp && sizeof(struct sc_socket) <= sizeof(struct sc_tcp_record))
+		return (struct sc_socket *)raw->tcp;
+	return sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(struct sc_socket));
+}
+
+/* Takes the socket array over from raw, shrunk to its n sockets. */
+static void keep_socket_array(struct sc_snapshot *snap, struct sc_raw *raw, size_t n)
+{
+	struct sc_socket *shrunk;
+
+	if ((void *)snap->sockets != (void *)raw->tcp)
+		return;
+	raw->tcp = NULL;
+	raw->ntcp = 0;
+	shrunk = realloc(snap->sockets, (n ? n : 1) * sizeof(*snap->sockets));
+	if (shrunk)
+		snap->sockets = shrunk;
+}
+
+/*
+ * Marks the records to drop: repeats (a socket moved between hash buckets
+ * mid-walk; the first walked is kept) and sockets only sockcost holds.
+ * Returns the lowest walk index dropped, or ntcp if none.
+ */
+static size_t mark_dropped(const struct join *j, const struct sc_key *keys, size_t ntcp,
+			   bool *drop, __u32 exclude_pid)
+{
+	size_t i, k = 0, first = ntcp;
+
+	for (i = 0; i < ntcp; i++) {
+		if (!(i && keys[i].key == keys[i - 1].key)) {
+			while (k < j->nsock_files && j->sock_files[k].key < keys[i].key)
+				k++;
+			if (!(k < j->nsock_files && j->sock_files[k].key == keys[i].key &&
+			      held_by_self_only(j, k, exclude_pid)))
+				continue;
+		}
+		drop[keys[i].val] = true;
+		if (keys[i].val < first)
+			first = keys[i].val;
+	}
+	return first;
+}
+
+/*
+ * Copies the walked sockets in walk order, reading each record once
+ * (sequential copying: gathering 200-byte records in cookie order missed
+ * the cache at scale, and so did a second pass over them), then closes the
+ * gaps of dropped ones (mark_dropped; there are seldom any). j->sockets
+ * indexes them by cookie.
+ */
+static int build_sockets(struct sc_snapshot *snap, struct join *j, struct sc_raw *raw,
 			 __u32 exclude_pid)
 {
-	size_t i, k = 0, n = 0, *new_index = NULL;
+	size_t i, n, first, *new_index = NULL;
 	struct sc_key *keys;
-	bool *keep = NULL;
+	bool *drop = NULL;
 	int err = -ENOMEM;
 
-	keys = malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*keys));
-	keep = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*keep));
-	new_index = malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*new_index));
-	snap->sockets = calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*snap->sockets));
-	if (!keys || !keep || !new_index || !snap->sockets)
+	keys = sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*keys));
+	drop = sc_big_calloc(raw->ntcp ? raw->ntcp : 1, sizeof(*drop));
+	new_index = sc_big_malloc((raw->ntcp ? raw->ntcp : 1) * sizeof(*new_index));
+	snap->sockets = keys && drop && new_index ? socket_array(raw) : NULL;
+	if (!snap->sockets)
 		goto out;
-	for (i = 0; i < raw->ntcp; i++)
-		keys[i] = (struct sc_key){ .key = raw->tcp[i].cookie, .val = i };
+	for (i = 0; i < raw->ntcp; i++) {
+		struct sc_tcp_record r = raw->tcp[i]; /* socket i covers it */
+
+		keys[i] = (struct sc_key){ .key = r.cookie, .val = i };
+		socket_from_record(&snap->sockets[i], &r, raw->hz, raw->now_ns);
+		if (r.state == TCP_ESTABLISHED)
+			snap->established[r.family == AF_INET6]++;
+	}
 	if (sc_radix_sort(keys, raw->ntcp))
 		goto out;
-	for (i = 0; i < raw->ntcp; i++) {
-		if (i && keys[i].key == keys[i - 1].key)
-			continue;
-		while (k < j->nsock_files && j->sock_files[k].key < keys[i].key)
-			k++;
-		if (k < j->nsock_files && j->sock_files[k].key == keys[i].key &&
-		    held_by_self_only(j, k, exclude_pid))
-			continue;
-		keep[keys[i].val] = true;
-	}
-	for (i = 0; i < raw->ntcp; i++) {
-		const struct sc_tcp_record *r = &raw->tcp[i];
+	first = mark_dropped(j, keys, raw->ntcp, drop, exclude_pid);
+	for (i = 0; i < first; i++)
+		new_index[i] = i;
+	for (i = n = first; i < raw->ntcp; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
 
-		if (!keep[i])
+		if (drop[i]) {
+			if (s->state == TCP_ESTABLISHED)
+				snap->established[s->family == AF_INET6]--;
 			continue;
-		new_index[i] = n;
-		socket_from_record(&snap->sockets[n++], r, raw->hz, raw->now_ns);
-		if (r->state == TCP_ESTABLISHED)
-			snap->established[r->family == AF_INET6]++;
+		}
+		if (n != i)
+			snap->sockets[n] = *s;
+		new_index[i] = n++;
 	}
 	snap->nsockets = n;
 	/* Keep the cookie index for the holder join, pointing at the copies. */
-	for (i = 0, n = 0; i < raw->ntcp; i++) {
-		if (i && keys[i].key == keys[i - 1].key)
-			continue;
-		if (keep[keys[i].val])
+	for (i = 0, n = 0; i < raw->ntcp; i++)
+		if (!drop[keys[i].val])
 			keys[n++] = (struct sc_key){ .key = keys[i].key, .val = new_index[keys[i].val] };
-	}
 	j->sockets = keys;
 	j->nsockets = n;
 	keys = NULL;
+	keep_socket_array(snap, raw, snap->nsockets);
 	err = 0;
 out:
+	if (err && (void *)snap->sockets == (void *)raw->tcp)
+		snap->sockets = NULL; /* still raw's, whoever frees it */
 	free(keys);
-	free(keep);
+	free(drop);
 	free(new_index);
 	return err;
 }
@@ -262,7 +316,7 @@ static int build_holders(struct sc_snapshot *snap, const struct join *j, __u32 e
 {
 	size_t i, k = 0;
 
-	snap->holders = calloc(j->nsock_files ? j->nsock_files : 1, sizeof(*snap->holders));
+	snap->holders = sc_big_calloc(j->nsock_files ? j->nsock_files : 1, sizeof(*snap->holders));
 	if (!snap->holders)
 		return -ENOMEM;
 	for (i = 0; i < j->nsock_files; i++) {
@@ -305,7 +359,7 @@ static int build_processes(struct sc_snapshot *snap, const struct join *j, struc
 
 	if (raw->ntasks)
 		qsort(raw->tasks, raw->ntasks, sizeof(*raw->tasks), cmp_task);
-	snap->processes = calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*snap->processes));
+	snap->processes = sc_big_calloc(raw->ntasks ? raw->ntasks : 1, sizeof(*snap->processes));
 	if (!snap->processes)
 		return -ENOMEM;
 	for (i = 0; i < j->nfiles; i = end) {

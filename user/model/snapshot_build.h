@@ -20,6 +20,9 @@ struct sc_raw {
  * Joins raw records into snap's sockets, holders and processes (sorting the
  * raw arrays in place). Everything held by exclude_pid (sockcost itself) is
  * left out. Pure: no kernel access. Returns 0 or -ENOMEM.
+ *
+ * raw->tcp must come from malloc: the sockets are written over it and snap
+ * takes it over (raw->tcp is then NULL); free whatever raw->tcp is on return.
  */
 int sc_snapshot_build(struct sc_snapshot *snap, struct sc_raw *raw, __u32 exclude_pid);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "common.h"
 #include "radix.h"
 #include "view.h"
@@ -56,37 +57,6 @@ static bool keep_row(const struct sc_row *r, const struct sc_filter *f)
 	return !f->idle_only || r->idle.idle;
 }
 
-static int sort_row_keys(struct sc_key *keys, const struct sc_view *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->nrows; i++)
-		keys[i] = (struct sc_key){ .key = v->rows[i].order, .val = i };
-	return sc_radix_sort(keys, v->nrows);
-}
-
-/* Rows by their order key: a radix sort of keys, then one permutation. */
-static int sort_rows(struct sc_view *v)
-{
-	struct sc_key *keys;
-	struct sc_row *sorted;
-	size_t i;
-
-	keys = malloc((v->nrows ? v->nrows : 1) * sizeof(*keys));
-	sorted = malloc((v->nrows ? v->nrows : 1) * sizeof(*sorted));
-	if (!keys || !sorted || sort_row_keys(keys, v)) {
-		free(keys);
-		free(sorted);
-		return -ENOMEM;
-	}
-	for (i = 0; i < v->nrows; i++)
-		sorted[i] = v->rows[keys[i].val];
-	free(v->rows);
-	v->rows = sorted;
-	free(keys);
-	return 0;
-}
-
 static int cmp_proc(const void *a, const void *b)
 {
 	const struct sc_proc_row *x = a, *y = b;
@@ -109,39 +79,64 @@ static int cmp_port(const void *a, const void *b)
 	return CMP(y->connections, x->connections) ?: cmp_port_key(a, b);
 }
 
-/* kept[i]: socket i has a kept row; kept_holder[h]: holder h's row is kept. */
+/* A row's place in keys[].val: its holder, or past every holder its unheld socket. */
+static struct sc_row row_at(const struct sc_view *v, size_t val,
+			    const struct sc_idle_result *idle)
+{
+	const struct sc_snapshot *snap = v->snap;
+	const struct sc_holder *h = val < snap->nholders ? &snap->holders[val] : NULL;
+	size_t i = h ? h->socket : val - snap->nholders;
+
+	return (struct sc_row){ .socket = &snap->sockets[i], .holder = h, .idle = idle[i] };
+}
+
+/*
+ * Rows by pid and fd, unheld ones last in the kernel's walk order: the kept
+ * rows' keys are sorted first (a radix sort), and each row written once, in
+ * its place. kept[i]: socket i has a kept row; kept_holder[h]: holder h's row.
+ */
 static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, bool *kept_holder,
 		      const struct sc_idle_result *idle)
 {
 	const struct sc_snapshot *snap = v->snap;
-	size_t i, h, cap = snap->nholders + snap->nsockets;
+	size_t i, h, n = 0, cap = snap->nholders + snap->nsockets;
+	struct sc_key *keys;
 
-	v->rows = calloc(cap ? cap : 1, sizeof(*v->rows));
-	if (!v->rows)
+	keys = sc_big_malloc((cap ? cap : 1) * sizeof(*keys));
+	if (!keys)
 		return -ENOMEM;
 	for (i = 0; i < snap->nsockets; i++) {
 		const struct sc_socket *s = &snap->sockets[i];
-		size_t n = s->nholders ? s->nholders : 1;
+		size_t nrows = s->nholders ? s->nholders : 1;
 
-		for (h = 0; h < n; h++) {
-			struct sc_row r = {
-				.socket = s,
-				.holder = s->nholders ? &snap->holders[s->first_holder + h] : NULL,
-				.idle = idle[i],
-			};
+		for (h = 0; h < nrows; h++) {
+			size_t val = s->nholders ? s->first_holder + h : snap->nholders + i;
+			struct sc_row r = row_at(v, val, idle);
 
 			if (!keep_row(&r, f))
 				continue;
-			/* Unheld rows last, in the kernel's walk order. */
-			r.order = r.holder ? ((__u64)r.holder->pid << 32 | r.holder->fd)
-					   : (1ull << 63) + i;
-			v->rows[v->nrows++] = r;
+			keys[n++] = (struct sc_key){
+				.key = r.holder ? ((__u64)r.holder->pid << 32 | r.holder->fd)
+						: (1ull << 63) + i,
+				.val = val,
+			};
 			kept[i] = true;
 			if (r.holder)
-				kept_holder[s->first_holder + h] = true;
+				kept_holder[val] = true;
 		}
 	}
-	return sort_rows(v);
+	v->rows = sc_big_malloc((n ? n : 1) * sizeof(*v->rows));
+	if (!v->rows || sc_radix_sort(keys, n)) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		v->rows[i] = row_at(v, keys[i].val, idle);
+		v->rows[i].order = keys[i].key;
+	}
+	v->nrows = n;
+	free(keys);
+	return 0;
 }
 
 /*
@@ -156,7 +151,7 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 	struct sc_proc_row *all;
 	size_t i, h, n = 0;
 
-	all = calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*all));
+	all = sc_big_calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -218,7 +213,7 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 
 	for (i = 0; i < snap->nsockets; i++)
 		listeners += snap->sockets[i].state == TCP_LISTEN;
-	ports = calloc(listeners ? listeners : 1, sizeof(*ports));
+	ports = sc_big_calloc(listeners ? listeners : 1, sizeof(*ports));
 	if (!ports)
 		return -ENOMEM;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -272,9 +267,9 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 	memset(v, 0, sizeof(*v));
 	v->snap = snap;
 	v->policy = *policy;
-	idle = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*idle));
-	kept = calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
-	kept_holder = calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
+	idle = sc_big_malloc((snap->nsockets ? snap->nsockets : 1) * sizeof(*idle));
+	kept = sc_big_calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
+	kept_holder = sc_big_calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
 	if (!idle || !kept || !kept_holder)
 		goto out;
 	for (i = 0; i < snap->nsockets; i++)
