@@ -133,6 +133,8 @@ def test_gauges_from_changes_equal_a_walk(pin_dir, cleanup):
     children, pids, daemons = cleanup
     d = start_daemon(daemons, pin_dir)
     walks = value(parse_metrics(d.metrics()), "sockcost_exporter_walks_total")
+    # The change lease is taken before the first walk, from its header alone.
+    assert walks == 1
 
     # Everything below happens after the daemon's last walk.
     idle = Child(held_pairs(12), name=b"sc-idle")

@@ -20,23 +20,29 @@
  * without a copy. Growing the TCP walk's buffer by copying cost a fifth of
  * a snapshot of 200K sockets.
  */
+/* Set by sc_big_alloc_one_shot: only then is a big block surely a mapping of its own. */
+static int one_shot;
+
 void sc_big_alloc_one_shot(void)
 {
 	mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
+	one_shot = 1;
 }
 
 /*
  * The hint covers every page the block touches, up to its usable end: on a
  * block with a mapping of its own that is the whole mapping, which must stay
  * one (mremap cannot grow a mapping split in two, and realloc then copies).
- * Only blocks of a mapping of their own get it: a hint on a smaller one would
- * split the heap's mapping for nothing. A refused hint changes nothing.
+ * Only blocks of a mapping of their own get it, which big ones surely are
+ * only after sc_big_alloc_one_shot (glibc's default threshold rises as big
+ * blocks are freed): a hint on a block in the heap would split the heap's
+ * mapping and round it up for nothing. A refused hint changes nothing.
  */
 static void *hint_huge(void *p, size_t size)
 {
 	uintptr_t first, end;
 
-	if (!p || size < MMAP_FROM)
+	if (!p || !one_shot || size < MMAP_FROM)
 		return p;
 	first = (uintptr_t)p & ~(uintptr_t)(SMALL_PAGE - 1);
 	end = ((uintptr_t)p + malloc_usable_size(p) + SMALL_PAGE - 1) & ~(uintptr_t)(SMALL_PAGE - 1);
@@ -54,7 +60,7 @@ static size_t in_huge_pages(size_t size)
 {
 	const size_t header = 4 * sizeof(size_t); /* glibc's, rounded up */
 
-	if (size < MMAP_FROM || size > SIZE_MAX - HUGE_PAGE)
+	if (!one_shot || size < MMAP_FROM || size > SIZE_MAX - HUGE_PAGE)
 		return size;
 	return ((size + header + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1)) - header;
 }

@@ -6,7 +6,8 @@
 
 /*
  * malloc, calloc and realloc for arrays of a record per socket or file,
- * freed with free(). The same, plus a hint that the kernel back them with
+ * freed with free(). After sc_big_alloc_one_shot the same, plus a hint that
+ * the kernel back them with
  * huge pages where it allows that (transparent_hugepage "madvise", the
  * Debian default): at 200K sockets a snapshot's arrays come to about 150 MB,
  * and taking them a 4 KiB page fault at a time cost half of its time.

@@ -14,10 +14,12 @@
  * The daemon's collector: a thread that keeps a mirror of every socket
  * current from the programs' change reports (summary_live.h), draining them
  * every second, and walks every socket only to reconcile (every
- * reconcile_s, at start, and when changes were lost). It folds the mirror
- * into a summary every interval or when a scrape finds the latest older than
- * a second, and feeds the idle events and memory figures from the same
- * records. Kernel counters are read fresh on every copy.
+ * reconcile_s, or 1000 times the last walk's CPU time if longer; at start;
+ * and when changes were lost). It summarizes the mirror's totals (kept by
+ * change, model/tally.c) every interval or when a scrape finds the latest
+ * older than a second, and feeds the idle events (which still classify
+ * every mirrored socket) and memory figures from the same records. Kernel
+ * counters are read fresh on every copy.
  */
 struct sc_collector;
 struct sc_tracker;

@@ -68,6 +68,24 @@ int sc_iter_read_with(int link_fd, struct sc_records *recs, void (*between)(void
 	return err;
 }
 
+int sc_iter_read_first(int link_fd, void *rec, size_t size)
+{
+	int fd = bpf_iter_create(link_fd), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, rec, size);
+	while (n < 0 && (errno == EINTR || errno == EAGAIN));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != size)
+		err = -EPROTO;
+	close(fd);
+	return err;
+}
+
 void sc_records_free(struct sc_records *recs)
 {
 	free(recs->data);

@@ -22,6 +22,11 @@ int sc_iter_read(int link_fd, struct sc_records *recs);
 /* The same, calling between(ctx) after each chunk: a walk of a million sockets takes seconds. */
 int sc_iter_read_with(int link_fd, struct sc_records *recs, void (*between)(void *ctx),
 		      void *ctx);
+/*
+ * Only the first record (size bytes) an iterator yields: the instance is
+ * closed before it walks on. Returns 0, -EPROTO if less came, or a negative errno.
+ */
+int sc_iter_read_first(int link_fd, void *rec, size_t size);
 void sc_records_free(struct sc_records *recs);
 
 #endif /* SC_ITER_READ_H */

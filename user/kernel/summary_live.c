@@ -230,16 +230,40 @@ static bool renew_lease(struct sc_summary_live *l, const struct sc_idle_policy *
 	return held && (was < held || now >= held);
 }
 
-/* Walks, leasing changes first the very first time (the lease needs HZ, which a walk tells). */
+/*
+ * The clocks and HZ a lease needs, from the aggregate walk's header alone:
+ * the walk's iterator is closed after its first record, so leasing before
+ * the first walk costs no second walk (seconds at a million sockets).
+ */
+static int probe_clocks(struct sc_summary_live *l, const struct sc_tracker *t)
+{
+	struct sc_conn_record header;
+	int err = sc_iter_read_first(sc_tracker_iter_link_fd(t, SC_ITER_CONN), &header,
+				     sizeof(header));
+
+	if (err)
+		return err;
+	if (header.kind != SC_CONN_HEADER)
+		return -EPROTO;
+	l->in.kernel_hz = sc_kernel_hz(header.last_active_jiffies, header.established_ns);
+	l->ref_ns = header.established_ns;
+	l->ref_jiffies = header.last_active_jiffies;
+	return 0;
+}
+
+/* Walks, leasing changes first the very first time (the lease needs HZ). */
 static int walk_now(struct sc_summary_live *l, const struct sc_tracker *t,
 		    const struct sc_idle_policy *policy, __u64 missed, bool ring)
 {
 	int err;
 
 	if (ring && !l->in.kernel_hz) {
-		err = walk(l, t, policy, missed);
-		if (err)
-			return err;
+		/* Without the header's clocks, a first walk tells them. */
+		if (probe_clocks(l, t) || !l->in.kernel_hz) {
+			err = walk(l, t, policy, missed);
+			if (err)
+				return err;
+		}
 		if (l->in.kernel_hz)
 			renew_lease(l, policy, sc_mono_ns());
 	}
@@ -293,7 +317,8 @@ static int summarize(struct sc_summary_live *l, struct sc_summary *s,
 	if (!sc_tally_current(&l->tally, &l->mirror, &l->in)) {
 		if (l->tally.ready)
 			sc_debug("totals folded anew: %s", l->tally.dirty ?
-				 "a listening port came or went" : "the idle policy changed");
+				 "a listening port came or went, or memory ran short" :
+				 "the idle policy changed");
 		err = sc_tally_reset(&l->tally, &l->mirror, &l->in, &clock);
 		l->folds++;
 	}

@@ -22,7 +22,8 @@ struct sc_tracker;
  * accept queues from sock_diag, and counts fds per process; the totals are
  * kept by change and by idle transitions due (model/tally.c): that costs the
  * changes, the transitions and the listeners, not the sockets. It walks again
- * every resync_ns, when changes were lost (the ring overflowed, the kernel
+ * every resync_ns (or SC_LIVE_WALK_SHARE times the last walk's CPU time, if
+ * longer), when changes were lost (the ring overflowed, the kernel
  * skipped program runs, or the lease on changes lapsed or was reset by a
  * daemon reloading), and on every refresh where changes cannot be had
  * (no per-call activity hook, or the ring cannot be mapped).

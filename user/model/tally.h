@@ -28,6 +28,11 @@
  * only the histogram's sum of ages may differ, by the rounding of each age to
  * a millisecond.
  *
+ * One difference is kept on purpose: a socket judged idle for over an hour
+ * (the last bucket) is not judged again until it changes, so if its kernel
+ * stamp grows older than 2^31 jiffies (24.8 days at HZ 1000), where a fold
+ * reads the wrapped 32-bit age as 0, the tally keeps it idle.
+ *
  * The state of a socket sits in the mirror's aux bytes of its first record.
  * A listening port appearing or going, a changed policy, or a failed
  * allocation marks the tally for a full reset (one fold of every record).
