@@ -12,6 +12,8 @@
 /* How far ahead a batch asks for index slots, and for records and their aux bytes. */
 #define SLOT_AHEAD 16
 #define RECORD_AHEAD 8
+/* Entries a processed slot's buffer may hold to be kept for the next slot. */
+#define SPARE_KEPT 4096u
 /* A socket with more holders than this is folded in pieces (pre-fork listeners). */
 #define CHAIN_BATCH 64
 
@@ -550,6 +552,7 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 	 * the slot getting the spare buffer: no allocation in the steady state. */
 	*slot = t->spare;
 	slot->n = 0;
+	t->spare = (struct sc_tally_slot){};
 	for (i = 0; i < n && !err; i++) {
 		struct sock_aux *a = aux_of(m, v[i].rec);
 
@@ -571,8 +574,11 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 	}
 	for (i = 0; i < kept && !err; i++)
 		err = wheel_push(t, v[i].rec, v[i].due_s);
-	taken.n = 0;
-	t->spare = taken;
+	/* A wave of sockets the same age passes through a slot once: its buffer goes back. */
+	if (taken.cap <= SPARE_KEPT)
+		t->spare = (struct sc_tally_slot){ .v = taken.v, .cap = taken.cap };
+	else
+		free(taken.v);
 	return err;
 }
 
