@@ -26,7 +26,8 @@ INTERVAL=${INTERVAL:-15}
 WINDOWS=${WINDOWS:-4}
 RUNS=${RUNS:-3}
 TOP_DELAY=${TOP_DELAY:-2}
-# 35 frames at 2 s: the measured span holds the walks top makes every 30 s.
+# 35 frames at 2 s: the measured span would hold a walk top makes every 30 s
+# (or 1000 times a walk's CPU time, if longer: at 1M, none after the first).
 TOP_FRAMES=${TOP_FRAMES:-35}
 SS_TIMEOUT=${SS_TIMEOUT:-300}
 read -ra DAEMON_EXTRA <<<"${DAEMON_ARGS:-}" # e.g. DAEMON_ARGS="--reconcile-interval 300"
