@@ -133,7 +133,7 @@ static struct sc_metrics_input sample(size_t top)
 	SELF = (struct sc_metrics_self){ .collect_seconds = 0.25, .last_scrape_seconds = 0.5,
 					 .refresh_timestamp_seconds = 1700000100.5,
 					 .walk_timestamp_seconds = 1700000000.5, .walk_interval_seconds = 300,
-					 .refresh_interval_seconds = 15, .walks = 2, .refreshes = 40,
+					 .refresh_interval_seconds = 15, .walks = 2, .folds = 3, .refreshes = 40,
 					 .changes = 12345,
 					 .scrapes = 7, .collect_errors = 1, .events_dropped = 9,
 					 .cpu_seconds = 1.5, .resident_bytes = 8388608,
@@ -305,6 +305,7 @@ static void test_self_metrics(void **state)
 	assert_line("sockcost_exporter_walk_interval_seconds 300.000000");
 	assert_line("sockcost_exporter_refresh_interval_seconds 15.000000");
 	assert_line("sockcost_exporter_walks_total 2");
+	assert_line("sockcost_exporter_folds_total 3");
 	assert_line("sockcost_exporter_refreshes_total 40");
 	assert_line("sockcost_exporter_changes_total 12345");
 	assert_line("sockcost_exporter_last_scrape_duration_seconds 0.500000");

@@ -316,6 +316,49 @@ static void test_equals_a_fold_through_compaction(void **state)
 	run(300, SC_HOOK_TRACEPOINT, 0, 2000, 300);
 }
 
+/* Short-lived clients: a thousand processes come and most go between walks. */
+static void test_processes_come_and_go(void **state)
+{
+	struct sc_summary_inputs in = inputs(SC_HOOK_TRACEPOINT, 0);
+	struct clockwork w = { .now_ns = BASE_NS };
+	struct sc_mirror m = {};
+	struct sc_tally t;
+	__u32 i;
+
+	(void)state;
+	rng_state = 7;
+	checks = resets = 0;
+	sc_tally_init(&t);
+	load_walk(&m, &w, 20);
+	check_equal(&t, &m, &w, &in);
+	for (i = 0; i < 1000; i++) {
+		struct sc_change ch = random_change(&w, 1);
+
+		ch.kind = SC_CHANGE_STATE;
+		ch.state = TCP_ESTABLISHED;
+		ch.cookie = 50000 + i;
+		ch.tgid = 5000 + i;
+		ch.lport = 40001;
+		apply(&t, &m, &w, &ch);
+	}
+	check_equal(&t, &m, &w, &in);
+	for (i = 0; i < 900; i++) {
+		struct sc_change ch = random_change(&w, 1);
+
+		ch.kind = SC_CHANGE_STATE;
+		ch.state = TCP_CLOSE;
+		ch.cookie = 50000 + i;
+		apply(&t, &m, &w, &ch);
+	}
+	w.now_ns += 2 * NS_PER_S;
+	check_equal(&t, &m, &w, &in);
+	/* The 900 gone were dropped from the table, not only from the summary. */
+	assert_true(t.nprocs < 200);
+	assert_int_equal(resets, 1);
+	sc_tally_free(&t);
+	sc_mirror_free(&m);
+}
+
 /* An idle connection crosses the threshold with no change at all. */
 static void test_time_alone_makes_idle(void **state)
 {
@@ -358,6 +401,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time_alone_makes_idle),
+		cmocka_unit_test(test_processes_come_and_go),
 		cmocka_unit_test(test_equals_a_fold_hooked),
 		cmocka_unit_test(test_equals_a_fold_with_heartbeats),
 		cmocka_unit_test(test_equals_a_fold_unhooked),

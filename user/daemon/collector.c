@@ -147,6 +147,7 @@ static void refresh(struct sc_collector *c)
 			c->stats.last_walk_wall_ns = c->stats.last_refresh_wall_ns;
 	}
 	c->stats.walks = l->walks;
+	c->stats.folds = l->folds;
 	c->stats.walk_every_ns = sc_summary_live_walk_every(l);
 	c->stats.last_walk_failed = err != 0;
 	c->built_ns = began;

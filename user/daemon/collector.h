@@ -36,6 +36,7 @@ struct sc_collector_opts {
 
 struct sc_collector_stats {
 	__u64 walks;                /* walks of every socket done */
+	__u64 folds;                /* refreshes that folded every mirrored socket anew */
 	__u64 refreshes;            /* summaries made, from walks or changes */
 	__u64 changes;              /* change reports applied */
 	__u64 walk_errors;          /* refreshes that failed */

@@ -150,6 +150,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	self.walk_interval_seconds = (double)walks.walk_every_ns / 1e9;
 	self.refresh_interval_seconds = d->interval_s;
 	self.walks = walks.walks;
+	self.folds = walks.folds;
 	self.refreshes = walks.refreshes;
 	self.changes = walks.changes;
 	self.collect_errors = walks.walk_errors;

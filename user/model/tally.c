@@ -155,6 +155,27 @@ static struct sc_tally_proc *proc_get(struct sc_tally *t, __u32 tgid)
 	return &t->procs[t->proc_index[b]];
 }
 
+/*
+ * Drops processes holding no socket when they are most of the table: where
+ * short-lived clients come and go, pids would pile up between walks.
+ */
+static void compact_procs(struct sc_tally *t)
+{
+	size_t i, live = 0, buckets = t->proc_mask + 1;
+
+	for (i = 0; i < t->nprocs; i++)
+		live += t->procs[i].tcp_sockets > 0;
+	if (t->nprocs < 256 || live * 2 > t->nprocs)
+		return;
+	for (i = 0, live = 0; i < t->nprocs; i++)
+		if (t->procs[i].tcp_sockets)
+			t->procs[live++] = t->procs[i];
+	t->nprocs = live;
+	memset(t->proc_index, 0xff, buckets * sizeof(*t->proc_index));
+	for (i = 0; i < t->nprocs; i++)
+		t->proc_index[proc_bucket(t, t->procs[i].tgid)] = (__u32)i;
+}
+
 /* Counts a connection of p to a listening port. Returns 0 or -ENOMEM. */
 static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
 {
@@ -328,6 +349,12 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 		return -ENOMEM;
 	add64(&p->tcp_sockets, sign, 1);
 	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
+	if (!p->tcp_sockets) {
+		/* Gone from view: its port counts go (the entry waits for compact_procs). */
+		free(p->by_port);
+		*p = (struct sc_tally_proc){ .tgid = p->tgid };
+		return 0;
+	}
 	if (r->state != TCP_ESTABLISHED)
 		return 0;
 	add64(&p->connections, sign, 1);
@@ -595,6 +622,7 @@ int sc_tally_advance(struct sc_tally *t, struct sc_mirror *m, const struct sc_cl
 		if (advance_slot(t, m, s % SC_TALLY_WHEEL_S, now_s, c))
 			goto fail;
 	t->cursor_s = now_s;
+	compact_procs(t);
 	return 0;
 fail:
 	t->dirty = true;

@@ -345,6 +345,10 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 		     x->walk_interval_seconds);
 	counter_u64(f, "sockcost_exporter_walks_total", "Walks of every socket done.",
 		    x->walks);
+	counter_u64(f, "sockcost_exporter_folds_total",
+		    "Refreshes that folded every mirrored socket anew instead of keeping the totals "
+		    "by change (after a walk, a listening port coming or going, a failure).",
+		    x->folds);
 	if (x->last_scrape_seconds >= 0)
 		gauge_double(f, "sockcost_exporter_last_scrape_duration_seconds",
 			     "Time the previous scrape took: collection, /proc reads, rendering.",

@@ -20,6 +20,7 @@ struct sc_metrics_self {
 	double walk_interval_seconds;  /* --reconcile-interval */
 	double refresh_interval_seconds; /* --interval */
 	__u64 walks;                   /* walks done since start */
+	__u64 folds;                   /* summaries that folded every mirrored socket anew */
 	__u64 refreshes;               /* summaries made, from walks or change reports */
 	__u64 changes;                 /* change reports applied */
 	double last_scrape_seconds;    /* the previous scrape, whole; < 0 before the second */
