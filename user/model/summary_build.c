@@ -165,6 +165,20 @@ static int cmp_task(const void *key, const void *elem)
 	return CMP(*tgid, t->tgid);
 }
 
+const struct sc_task_record *sc_task_find(const struct sc_task_record *tasks, size_t ntasks,
+					  __u32 tgid)
+{
+	return bsearch(&tgid, tasks, ntasks, sizeof(*tasks), cmp_task);
+}
+
+void sc_summary_sort(struct sc_summary *s)
+{
+	if (s->nprocs)
+		qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_proc);
+	if (s->nports)
+		qsort(s->ports, s->nports, sizeof(*s->ports), cmp_port);
+}
+
 /* Pass 1, walk order: the TCP sockets some process holds, to fold by cookie. */
 static int collect_sockets(struct proc_table *procs, const struct sc_conn_record *recs, size_t n,
 			   struct sc_key *keys, size_t *nkeys, __u32 *slot_of)
@@ -307,7 +321,7 @@ static int collect_procs(struct sc_summary *s, const struct proc_table *procs,
 			continue;
 		*p = procs->slots[i].out;
 		p->pid = procs->slots[i].tgid;
-		t = bsearch(&p->pid, tasks, ntasks, sizeof(*tasks), cmp_task);
+		t = sc_task_find(tasks, ntasks, p->pid);
 		if (t) {
 			memcpy(p->comm, t->comm, SC_COMM_LEN);
 			p->comm[SC_COMM_LEN] = '\0';
@@ -316,10 +330,7 @@ static int collect_procs(struct sc_summary *s, const struct proc_table *procs,
 		}
 		s->nprocs++;
 	}
-	if (s->nprocs)
-		qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_proc);
-	if (s->nports)
-		qsort(s->ports, s->nports, sizeof(*s->ports), cmp_port);
+	sc_summary_sort(s);
 	return 0;
 }
 

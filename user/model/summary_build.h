@@ -27,6 +27,13 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		     const struct sc_task_record *tasks, size_t ntasks,
 		     const struct sc_summary_inputs *in);
 
+/* Processes by connections, then sockets, then pid; ports by connections, then port. */
+void sc_summary_sort(struct sc_summary *s);
+
+/* The task record of tgid in tasks (sorted by tgid), NULL if none. */
+const struct sc_task_record *sc_task_find(const struct sc_task_record *tasks, size_t ntasks,
+					  __u32 tgid);
+
 /* What records are judged against: a walk's header clocks, or the mirror's now. */
 struct sc_clock_ref {
 	__u64 now_ns;          /* CLOCK_MONOTONIC */

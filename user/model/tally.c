@@ -731,34 +731,10 @@ bool sc_tally_current(struct sc_tally *t, const struct sc_mirror *m,
 
 /* --- the summary --- */
 
-static int cmp_proc(const void *a, const void *b)
-{
-	const struct sc_summary_proc *x = a, *y = b;
-
-	return CMP(y->connections, x->connections) ?: CMP(y->tcp_sockets, x->tcp_sockets)
-		?: CMP(x->pid, y->pid);
-}
-
-static int cmp_port(const void *a, const void *b)
-{
-	const struct sc_summary_port *x = a, *y = b;
-
-	return CMP(y->connections, x->connections) ?: CMP(x->port, y->port);
-}
-
-static int cmp_task(const void *key, const void *elem)
-{
-	const __u32 *tgid = key;
-	const struct sc_task_record *t = elem;
-
-	return CMP(*tgid, t->tgid);
-}
-
 static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_proc *p,
 			   const struct sc_task_record *tasks, size_t ntasks)
 {
-	const struct sc_task_record *task = bsearch(&p->tgid, tasks, ntasks, sizeof(*tasks),
-						    cmp_task);
+	const struct sc_task_record *task = sc_task_find(tasks, ntasks, p->tgid);
 
 	*out = (struct sc_summary_proc){
 		.pid = p->tgid,
@@ -812,9 +788,6 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 			.idle_connections = p->idle_connections,
 		};
 	}
-	if (s->nprocs)
-		qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_proc);
-	if (s->nports)
-		qsort(s->ports, s->nports, sizeof(*s->ports), cmp_port);
+	sc_summary_sort(s);
 	return 0;
 }
