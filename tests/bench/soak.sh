@@ -78,7 +78,7 @@ cmp -s "$BUILD/sockcost.bpf.o" "$UPGRADE_DIR/build/sockcost.bpf.o" &&
 
 start_holders "$HELD" "$ACTIVE_PCT" $((DURATION + 900)) netns
 echo "soak: ${DURATION}s, churn $RATE connections/s, $HELD pairs held ($((2 * HELD)) sockets, $HOLD_ACTIVE active pairs)"
-echo "  in namespace $HOLDER_NETNS; sockcostd pinned in $PIN_DIR, walking every ${INTERVAL}s ${DAEMON_ARGS:-}"
+echo "  in namespace $HOLDER_NETNS; sockcostd pinned in $PIN_DIR, refreshing at least every ${INTERVAL}s ${DAEMON_ARGS:-}"
 report_load $((2 * HELD))
 
 BIN=$OLD_BIN
