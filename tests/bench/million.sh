@@ -59,9 +59,14 @@ verdict() {
 }
 
 measure_daemon() {
-	local lat=() held i
+	local lat=() held i slab0
+	slab0=$(meminfo_kb Slab)
 	start_daemon 600 -- --no-pin --top-processes 20 --interval "$INTERVAL" "${DAEMON_EXTRA[@]}"
 	scrape >/dev/null # warm-up
+	# Its start: loading, the one walk and the first fold. The walk gives
+	# every held socket its per-socket state (sk_storage) in the kernel.
+	D_START_S=$(awk -v t="$(cpu_ticks "$DAEMON")" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }')
+	D_SLAB_KB=$(( $(meminfo_kb Slab) - slab0 ))
 	# The daemon counts established sockets some process holds: the N
 	# clients and the active pairs' accepted ends, not the unaccepted peers.
 	held=$(metric sockcost_connections)
@@ -145,6 +150,8 @@ for want in $SIZES; do
 	echo "| sockcostd RSS after scrapes (peak) | $(mib "$D_RSS") ($(mib "$D_HWM")) | <= 64 MiB$(verdict "$D_RSS" 65536) |"
 	echo "| /metrics latency, median of $RUNS | $D_LAT_MS ms | |"
 	echo "| sockcostd: a scrape's refresh from changes | $D_REFRESH_MS ms ($D_WALKS walks, $D_CHANGES changes applied since start) | |"
+	echo "| sockcostd start (load, walk, first fold): CPU | $D_START_S s | |"
+	echo "| kernel memory across the daemon's start: Slab | $(mib "$D_SLAB_KB"), $(( D_SLAB_KB * 1024 / (n + HOLD_ACTIVE) )) B per held socket (its sk_storage, and whatever else moved) | |"
 	echo "| sockcost top -d $TOP_DELAY CPU, frames 3-$((TOP_FRAMES - 1)) | $T_PCT% of a core (collect ${T_COLLECT:-?} ms, RSS $(mib "$T_RSS")) | <= 2%$(verdict "$T_PCT" 2) |"
 	echo "| sockcost snapshot (table), median of $RUNS | $S_TBL_S s, peak RSS $(mib "$S_TBL_KB") | <= 3 s$(verdict "$S_TBL_S" 3) |"
 	echo "| sockcost snapshot --json, median of $RUNS | $S_JSON_S s, peak RSS $(mib "$S_JSON_KB") | <= 3 s$(verdict "$S_JSON_S" 3) |"
