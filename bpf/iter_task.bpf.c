@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* iter/task: one sc_task_record per process (thread group leaders only). */
 #include "common.bpf.h"
+#include "walk_filter.bpf.h"
 
 #define RLIMIT_NOFILE 7
 /* Threads looked at for an fd table when the leader has exited. */
@@ -64,9 +65,14 @@ static __always_inline int write_task(struct bpf_iter__task *ctx, bool count_fds
 	struct task_struct *task = ctx->task;
 	struct sc_task_record rec = {};
 	struct files_struct *files;
+	struct sc_walk_filter *f;
 	struct nsproxy *ns;
 
 	if (!task || task->pid != task->tgid)
+		return 0;
+	f = sc_walk_filter_mine();
+	/* Kernels before 6.1 iterate every process whatever the link asked. */
+	if (f && f->flags & SC_WALK_PID && task->tgid != f->pid)
 		return 0;
 
 	rec.tgid = task->tgid;

@@ -5,6 +5,7 @@
  * processes and fds that hold them, in every network namespace.
  */
 #include "common.bpf.h"
+#include "walk_filter.bpf.h"
 
 SEC("iter/task_file")
 int sc_iter_task_file(struct bpf_iter__task_file *ctx)
@@ -12,12 +13,18 @@ int sc_iter_task_file(struct bpf_iter__task_file *ctx)
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
 	struct sc_file_record rec = {};
+	struct sc_walk_filter *f;
 	struct socket *sock;
 	struct sock *sk;
+	__u32 lport = 0;
 
 	if (!task || !file)
 		return 0;
 
+	f = sc_walk_filter_mine();
+	/* Kernels before 6.1 iterate every process whatever the link asked. */
+	if (f && f->flags & SC_WALK_PID && task->tgid != f->pid)
+		return 0;
 	rec.tgid = task->tgid;
 	rec.tid = task->pid;
 	rec.fd = ctx->fd;
@@ -29,7 +36,19 @@ int sc_iter_task_file(struct bpf_iter__task_file *ctx)
 			rec.cookie = bpf_get_socket_cookie(sk);
 			rec.inode = file->f_inode->i_ino;
 			rec.netns = sk->__sk_common.skc_net.net->ns.inum;
+			lport = sk->__sk_common.skc_num;
 		}
+	}
+	if (f && f->flags & SC_WALK_FILE_PORT) {
+		/* Process fds come from iter/task then: only sockets matter here. */
+		if (!rec.cookie ||
+		    (lport != f->port && f->last_tgid == rec.tgid &&
+		     f->last_netns == rec.netns)) {
+			f->skipped_files++;
+			return 0;
+		}
+		f->last_tgid = rec.tgid;
+		f->last_netns = rec.netns;
 	}
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

@@ -5,6 +5,7 @@
  */
 #include "common.bpf.h"
 #include "counting.bpf.h"
+#include "walk_filter.bpf.h"
 
 /* Direct loads through BTF pointers: much cheaper than probe-read helpers. */
 static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp)
@@ -38,6 +39,35 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	rec->has_state = 1;
 }
 
+/*
+ * Whether the reader's filter (if any) wants the socket; one it does not
+ * is counted, so the host's established counts stay whole.
+ */
+static __always_inline bool wanted(struct sock_common *skc, __u64 cookie)
+{
+	struct sc_walk_filter *f = sc_walk_filter_mine();
+	struct sc_walk_cookie key = {};
+
+	if (!f)
+		return true;
+	if (f->flags & SC_WALK_TCP_PORT && skc->skc_num != f->port)
+		goto skip;
+	/* Listeners too: a process's connections are judged by who listens on their port. */
+	if (f->flags & SC_WALK_COOKIES && skc->skc_state != TCP_LISTEN) {
+		key.cookie = cookie;
+		key.reader_tgid = bpf_get_current_pid_tgid() >> 32;
+		if (!bpf_map_lookup_elem(&sc_walk_cookies, &key))
+			goto skip;
+	}
+	return true;
+skip:
+	/* One reader thread walks at a time: plain adds. */
+	if (skc->skc_state == TCP_ESTABLISHED)
+		f->skipped_established[skc->skc_family == AF_INET6]++;
+	f->skipped_sockets++;
+	return false;
+}
+
 SEC("iter/tcp")
 int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 {
@@ -49,6 +79,8 @@ int sc_iter_tcp(struct bpf_iter__tcp *ctx)
 		return 0;
 
 	rec.cookie = bpf_get_socket_cookie(skc);
+	if (!wanted(skc, rec.cookie))
+		return 0;
 	rec.family = skc->skc_family;
 	rec.state = skc->skc_state;
 	rec.lport = skc->skc_num;

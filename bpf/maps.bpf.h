@@ -55,6 +55,24 @@ struct {
 	__type(value, struct sc_estimate);
 } sc_estimates SEC(".maps") __weak;
 
+/* Filters of one-shot readers (sockcost.h, struct sc_walk_filter); written from userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SC_WALK_READERS);
+	__type(key, __u32);
+	__type(value, struct sc_walk_filter);
+} sc_walk_filters SEC(".maps") __weak;
+
+/* Allocated only while a reader filters by process: empty otherwise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SC_WALK_COOKIES_MAX);
+	__type(key, struct sc_walk_cookie);
+	__type(value, __u8);
+} sc_walk_cookies SEC(".maps") __weak;
+
 static __always_inline struct sc_counters *sc_counters_this_cpu(void)
 {
 	__u32 zero = 0;

@@ -23,7 +23,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 8
+#define SC_ABI_VERSION 9
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -163,6 +163,55 @@ struct sc_tcp_record {
 	__u64 bytes_sent;      /* payload sent once: bytes_sent - bytes_retrans */
 	struct sc_sock_state st;
 };
+
+/*
+ * What a one-shot reader (`snapshot --port/--pid`) wants from the walks it
+ * makes: the sc_walk_filters map holds one per reading process, by tgid;
+ * the iterator programs run in the reader's context, so each reader sees
+ * only its own, and a reader without one (the daemon, `top`) walks
+ * everything. The view filters again: a filter the programs did not apply
+ * costs time, never correctness.
+ */
+#define SC_WALK_PID 0x1        /* iter/task, iter/task_file: only process pid */
+#define SC_WALK_TCP_PORT 0x2   /* iter/tcp: only sockets with local port port */
+#define SC_WALK_FILE_PORT 0x4  /* iter/task_file: only TCP sockets on port (see below) */
+#define SC_WALK_COOKIES 0x8    /* iter/tcp: only listeners and sockets in sc_walk_cookies for this reader */
+
+/* sc_walk_filters[reader tgid] */
+struct sc_walk_filter {
+	/*
+	 * The reader's start time in clock ticks since boot (/proc/PID/stat
+	 * field 22): a filter left by a reader that died applies to no later
+	 * process that gets its pid.
+	 */
+	__u64 reader_start_ticks;
+	__u32 flags;               /* SC_WALK_* */
+	__u32 pid;
+	__u32 port;
+	/*
+	 * SC_WALK_FILE_PORT also writes a process's first TCP socket in each
+	 * network namespace, matching or not: the namespaces a walk enters are
+	 * those where processes hold sockets. The task_file walk's position in
+	 * that rule, written by that walk only.
+	 */
+	__u32 last_netns;
+	__u32 last_tgid;
+	__u32 pad;
+	/* Written by the programs: what they walked but did not write. */
+	__u64 skipped_established[2]; /* [0] IPv4, [1] IPv6: host.established stays whole */
+	__u64 skipped_sockets;        /* iter/tcp */
+	__u64 skipped_files;          /* iter/task_file */
+};
+
+/* sc_walk_cookies: the sockets a SC_WALK_COOKIES reader wants, by (cookie, reader tgid). */
+struct sc_walk_cookie {
+	__u64 cookie;
+	__u32 reader_tgid;
+	__u32 pad;
+};
+
+#define SC_WALK_READERS 1024
+#define SC_WALK_COOKIES_MAX 65536
 
 /* A kernel timestamp age userspace could not compute. */
 #define SC_AGE_UNKNOWN 0xffffffffffffffffull

@@ -78,7 +78,8 @@ int cmd_snapshot(int argc, char **argv)
 	/* After the load: libbpf parses kernel BTF twice, the second time in the first's memory. */
 	sc_big_alloc_one_shot();
 	observe(o.observe_s);
-	snap = sc_snapshot_take(t);
+	snap = sc_snapshot_take(t, &(struct sc_take_scope){ .pid = o.filter.pid,
+							    .port = o.filter.port });
 	if (!snap)
 		goto out;
 	t0 = ((double)sc_mono_ns() / 1e6);

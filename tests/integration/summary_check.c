@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
-	snap = sc_snapshot_take(t);
+	snap = sc_snapshot_take(t, NULL);
 	if (!snap)
 		goto out;
 	if (!sc_view_build(&view, snap, &policy, &all)) {

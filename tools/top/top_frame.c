@@ -137,7 +137,7 @@ int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
 	__u64 start = sc_mono_ns(), taken;
 	int err;
 
-	snap = sc_snapshot_take(t);
+	snap = sc_snapshot_take(t, NULL);
 	if (!snap)
 		return -EIO;
 	taken = snap->taken_ns;

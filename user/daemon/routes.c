@@ -222,7 +222,7 @@ static void serve_snapshot(void *ctx, bool head, struct http_reply *r)
 	if (!job)
 		goto busy_fail;
 	job->d = d;
-	job->snap = sc_snapshot_take(d->tracker);
+	job->snap = sc_snapshot_take(d->tracker, NULL);
 	if (!job->snap)
 		goto free_job;
 	if (sc_view_build(&job->view, job->snap, &d->policy, &all))

@@ -20,6 +20,8 @@ const char *sc_pin_dir(const char *dir);
 #define SC_PIN_MAP_CHANGES "map_changes"
 #define SC_PIN_MAP_CHANGE_HEAD "map_change_head"
 #define SC_PIN_MAP_ESTIMATES "map_estimates"
+#define SC_PIN_MAP_WALK_FILTERS "map_walk_filters"
+#define SC_PIN_MAP_WALK_COOKIES "map_walk_cookies"
 
 /*
  * Creates dir (0700) on bpffs, mounting bpffs on /sys/fs/bpf if dir is

@@ -15,14 +15,14 @@
 #include "log.h"
 #include "netns.h"
 #include "netns_walk.h"
+#include "pushdown.h"
 #include "snapshot_take.h"
 #include "snapshot_build.h"
 #include "tracker.h"
 
-static int read_iter(const struct sc_tracker *t, enum sc_iter_kind kind,
-		     struct sc_records *recs, const char *what)
+static int read_iter(int link_fd, struct sc_records *recs, const char *what)
 {
-	int err = sc_iter_read(sc_tracker_iter_link_fd(t, kind), recs);
+	int err = sc_iter_read(link_fd, recs);
 
 	if (err == -EPROTO)
 		return sc_fail(EPROTO, "%s iterator returned a partial record: mismatched BPF object", what);
@@ -45,8 +45,18 @@ static void identify_processes(struct sc_snapshot *snap)
 	}
 }
 
+/* The kernel's HZ from the first socket this namespace's walk yields, 0 if none. */
+static __u32 first_record_hz(const struct sc_tracker *t)
+{
+	struct sc_tcp_record r;
+
+	if (sc_iter_read_first(sc_tracker_iter_link_fd(t, SC_ITER_TCP), &r, sizeof(r)))
+		return 0;
+	return sc_kernel_hz(r.now_jiffies, r.now_ns);
+}
+
 struct file_walk {
-	const struct sc_tracker *t;
+	int link_fd;
 	struct sc_records *files;
 	int err;
 };
@@ -55,11 +65,11 @@ static void *walk_files(void *arg)
 {
 	struct file_walk *w = arg;
 
-	w->err = read_iter(w->t, SC_ITER_TASK_FILE, w->files, "task_file");
+	w->err = read_iter(w->link_fd, w->files, "task_file");
 	return NULL;
 }
 
-struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
+struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc_take_scope *scope)
 {
 	struct sc_records tcp = { .rec_size = sizeof(struct sc_tcp_record) };
 	struct sc_records files = { .rec_size = sizeof(struct sc_file_record) };
@@ -69,7 +79,9 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	struct sc_raw raw;
 	struct file_walk walk;
 	struct sc_netns_early early = { 0 };
-	__u64 t0, t1, t2;
+	struct sc_pushdown push;
+	__u64 t0, t1, t2, skipped[2];
+	bool fds_from_tasks;
 	pthread_t thread;
 	bool threaded;
 	__u32 self_ns;
@@ -80,22 +92,42 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		sc_err("out of memory");
 		return NULL;
 	}
+	if (sc_pushdown_begin(&push, t, scope ? scope->pid : 0, scope ? scope->port : -1)) {
+		sc_err("cannot read this process's start time");
+		free(snap);
+		return NULL;
+	}
 	self_ns = sc_netns_self();
 	t0 = sc_mono_ns();
 	/* Processes first (a record each): where they live says which namespaces to walk. */
-	if (read_iter(t, SC_ITER_TASK, &tasks, "task"))
+	if (read_iter(sc_pushdown_link(&push, t, SC_ITER_TASK), &tasks, "task"))
 		goto fail;
+	fds_from_tasks = !(scope && scope->tcp_fds) && sc_pushdown_files_by_port(&push, &tasks);
+	walk = (struct file_walk){ .link_fd = sc_pushdown_link(&push, t, SC_ITER_TASK_FILE),
+				   .files = &files };
+	/*
+	 * One process's files are few: walk them first, so the socket walks
+	 * write only the sockets it holds.
+	 */
+	if (push.f.flags & SC_WALK_PID) {
+		walk_files(&walk);
+		if (walk.err)
+			goto fail;
+		sc_pushdown_tcp_by_holder(&push, &files);
+	}
 	/*
 	 * The file walk and the socket walks are independent: run them on two
 	 * CPUs. This namespace's sockets, then those of the namespaces
 	 * processes live in; after the file walk, namespaces only a socket
 	 * leads to.
 	 */
-	walk = (struct file_walk){ .t = t, .files = &files };
-	threaded = !pthread_create(&thread, NULL, walk_files, &walk);
-	if (!threaded)
-		walk_files(&walk);
-	err = read_iter(t, SC_ITER_TCP, &tcp, "TCP");
+	threaded = false;
+	if (!(push.f.flags & SC_WALK_PID)) {
+		threaded = !pthread_create(&thread, NULL, walk_files, &walk);
+		if (!threaded)
+			walk_files(&walk);
+	}
+	err = read_iter(sc_tracker_iter_link_fd(t, SC_ITER_TCP), &tcp, "TCP");
 	t1 = sc_mono_ns();
 	if (!err)
 		err = sc_netns_walk_lived(t, &tasks, &tcp, self_ns, &early);
@@ -108,6 +140,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 			       &snap->netns_missed))
 		goto fail;
 	sc_netns_early_free(&early);
+	sc_pushdown_end(&push, skipped);
 	t2 = sc_mono_ns();
 	if (sc_tracker_read_counters(t, &snap->counters) ||
 	    sc_tracker_read_config(t, &snap->config))
@@ -117,7 +150,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	snap->bpf_missed_events = sc_tracker_missed_events(t);
 	/* Counted after the walks, which may add records for established sockets. */
 	if (sc_tracker_iter_link_fd(t, SC_ITER_STORAGE) >= 0) {
-		if (read_iter(t, SC_ITER_STORAGE, &storage, "storage"))
+		if (read_iter(sc_tracker_iter_link_fd(t, SC_ITER_STORAGE), &storage, "storage"))
 			goto fail;
 		/* One record: the count (iter_storage.bpf.c). */
 		snap->has_storage_records = storage.count == 1;
@@ -127,6 +160,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	if (tcp.count)
 		snap->kernel_hz = sc_kernel_hz(((struct sc_tcp_record *)tcp.data)[0].now_jiffies,
 					       ((struct sc_tcp_record *)tcp.data)[0].now_ns);
+	else if (push.f.flags)
+		snap->kernel_hz = first_record_hz(t); /* the filter kept none: read one unfiltered */
 
 	raw = (struct sc_raw){
 		.tcp = tcp.data, .ntcp = tcp.count,
@@ -134,6 +169,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		.tasks = tasks.data, .ntasks = tasks.count,
 		.hz = snap->kernel_hz,
 		.now_ns = snap->taken_ns,
+		.fds_from_tasks = fds_from_tasks,
 	};
 	err = sc_snapshot_build(snap, &raw, (__u32)getpid());
 	tcp.data = raw.tcp; /* NULL once the snapshot took it over */
@@ -141,6 +177,9 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 		sc_err("cannot build snapshot: %s", strerror(-err));
 		goto fail;
 	}
+	/* Host-wide counts stay whole: what the walks skipped, by filter, was counted there. */
+	snap->established[0] += skipped[0];
+	snap->established[1] += skipped[1];
 	sc_debug("snapshot: walks %.1f ms (own namespace's sockets %.1f ms), %zu files, "
 		 "%zu sockets in %u namespaces, join %.1f ms", (t2 - t0) / 1e6, (t1 - t0) / 1e6,
 		 files.count, tcp.count, snap->netns_walked, (sc_mono_ns() - t2) / 1e6);
@@ -151,6 +190,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t)
 	return snap;
 
 fail:
+	sc_pushdown_end(&push, skipped);
 	sc_netns_early_free(&early);
 	sc_records_free(&storage);
 	sc_records_free(&tcp);

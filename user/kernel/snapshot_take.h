@@ -6,7 +6,19 @@
 
 struct sc_tracker;
 
-/* Reads every iterator and map once. Returns NULL after logging an error. */
-struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t);
+/* What a one-shot command will look at: its snapshot may leave out the rest. */
+struct sc_take_scope {
+	__u32 pid;      /* sockets this process holds, 0: any */
+	int port;       /* sockets on this local port, -1: any */
+	bool tcp_fds;   /* the TCP fd counts of the processes kept are read (cost) */
+};
+
+/*
+ * Reads every iterator and map once. With a scope (NULL: everything), its
+ * pid and port are pushed into the walks (pushdown.h): the snapshot holds
+ * fewer records, and a view filtered by the same pid and port shows what it
+ * would have shown of a whole snapshot. Returns NULL after logging an error.
+ */
+struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc_take_scope *scope);
 
 #endif /* SC_SNAPSHOT_TAKE_H */

@@ -42,17 +42,21 @@ static const enum link_role iter_role[SC_ITER_COUNT] = {
 	[SC_ITER_CONN] = L_ITER_CONN,
 };
 
-enum map_role { M_STATES, M_CONFIG, M_COUNTERS, M_CHANGES, M_CHANGE_HEAD, M_ESTIMATES, M_COUNT };
+enum map_role {
+	M_STATES, M_CONFIG, M_COUNTERS, M_CHANGES, M_CHANGE_HEAD, M_ESTIMATES, M_WALK_FILTERS,
+	M_WALK_COOKIES, M_COUNT,
+};
 
 static const char *const map_pin_name[M_COUNT] = {
 	SC_PIN_MAP_STATES, SC_PIN_MAP_CONFIG, SC_PIN_MAP_COUNTERS, SC_PIN_MAP_CHANGES,
-	SC_PIN_MAP_CHANGE_HEAD, SC_PIN_MAP_ESTIMATES,
+	SC_PIN_MAP_CHANGE_HEAD, SC_PIN_MAP_ESTIMATES, SC_PIN_MAP_WALK_FILTERS, SC_PIN_MAP_WALK_COOKIES,
 };
 
 /* Value sizes a pinned map must have to be read as ours: a second guard after the ABI. */
 static const __u32 map_value_size[M_COUNT] = {
 	sizeof(struct sc_sock_state), sizeof(struct sc_config), sizeof(struct sc_counters),
 	sizeof(struct sc_change), sizeof(struct sc_change_head), sizeof(struct sc_estimate),
+	sizeof(struct sc_walk_filter), sizeof(__u8),
 };
 
 struct sc_tracker {
@@ -110,6 +114,8 @@ static struct bpf_map *skel_map(struct sockcost *s, enum map_role r)
 	case M_CHANGES: return s->maps.sc_changes;
 	case M_CHANGE_HEAD: return s->maps.sc_change_head;
 	case M_ESTIMATES: return s->maps.sc_estimates;
+	case M_WALK_FILTERS: return s->maps.sc_walk_filters;
+	case M_WALK_COOKIES: return s->maps.sc_walk_cookies;
 	case M_COUNT: break;
 	}
 	return NULL;
@@ -356,6 +362,11 @@ static void use_skeleton_fds(struct sc_tracker *t)
 	t->prog_fd[L_TP_RECV] = bpf_program__fd(t->skel->progs.sc_tp_recv);
 	t->prog_fd[L_FEXIT_SEND] = bpf_program__fd(t->skel->progs.sc_fexit_send);
 	t->prog_fd[L_FEXIT_RECV] = bpf_program__fd(t->skel->progs.sc_fexit_recv);
+	/* Iterators a filtered walk attaches again, for one process (sc_tracker_iter_link_for_pid). */
+	t->prog_fd[L_ITER_TASK_FILE] = bpf_program__fd(t->skel->progs.sc_iter_task_file);
+	t->prog_fd[L_ITER_TASK] = bpf_program__fd(bpf_program__autoload(t->skel->progs.sc_iter_task)
+							 ? t->skel->progs.sc_iter_task
+							 : t->skel->progs.sc_iter_task_compat);
 }
 
 /* Whether a complete pinned set has this link, given the hook it was loaded with. */
@@ -675,6 +686,27 @@ int sc_tracker_estimates_fd(const struct sc_tracker *t)
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind)
 {
 	return t->link_fd[iter_role[kind]];
+}
+
+int sc_tracker_iter_link_for_pid(const struct sc_tracker *t, enum sc_iter_kind kind, __u32 pid)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	union bpf_iter_link_info info = {};
+	int fd, prog_fd = t->prog_fd[iter_role[kind]];
+
+	if ((kind != SC_ITER_TASK && kind != SC_ITER_TASK_FILE) || prog_fd < 0)
+		return -EINVAL;
+	info.task.pid = pid;
+	opts.iter_info = &info;
+	opts.iter_info_len = sizeof(info);
+	fd = bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+void sc_tracker_walk_filter_fds(const struct sc_tracker *t, int *filters_fd, int *cookies_fd)
+{
+	*filters_fd = t->map_fd[M_WALK_FILTERS];
+	*cookies_fd = t->map_fd[M_WALK_COOKIES];
 }
 
 void sc_tracker_change_fds(const struct sc_tracker *t, int *ring_fd, int *head_fd)

@@ -50,6 +50,14 @@ bool sc_tracker_uses_pinned(const struct sc_tracker *t);
 int sc_tracker_estimates_fd(const struct sc_tracker *t);
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
+/*
+ * A new link of the task or task_file iterator that walks only process pid
+ * (the iterator's pid option, 6.1+). Returns its fd (the caller closes it),
+ * or a negative errno where the kernel has no such option.
+ */
+int sc_tracker_iter_link_for_pid(const struct sc_tracker *t, enum sc_iter_kind kind, __u32 pid);
+/* The one-shot readers' filter maps (sockcost.h, struct sc_walk_filter). */
+void sc_tracker_walk_filter_fds(const struct sc_tracker *t, int *filters_fd, int *cookies_fd);
 /* The change ring's maps (sockcost.h, struct sc_change); the tracker keeps them. */
 void sc_tracker_change_fds(const struct sc_tracker *t, int *ring_fd, int *head_fd);
 int sc_tracker_read_counters(const struct sc_tracker *t, struct sc_counters *sum);

@@ -378,7 +378,7 @@ static int build_processes(struct sc_snapshot *snap, const struct join *j, struc
 		p->netns = t->netns;
 		memcpy(p->comm, t->comm, SC_COMM_LEN);
 		p->comm[SC_COMM_LEN] = '\0';
-		p->fds = end - i;
+		p->fds = raw->fds_from_tasks ? t->open_fds : end - i;
 		p->tcp_fds = tcp_fds;
 		p->fd_limit = t->nofile_cur;
 	}

@@ -14,6 +14,11 @@ struct sc_raw {
 	size_t ntasks;
 	__u32 hz;           /* kernel jiffies per second, 0 if unknown */
 	__u64 now_ns;       /* CLOCK_MONOTONIC at the walk, to place jiffies stamps */
+	/*
+	 * The file walk wrote only TCP sockets (a filter pushed into it): a
+	 * process's fds are its task record's count, not its file records.
+	 */
+	bool fds_from_tasks;
 };
 
 /*

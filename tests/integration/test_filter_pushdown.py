@@ -1,0 +1,290 @@
+"""Filters pushed into the kernel walks (`snapshot --pid/--port`): the filtered
+snapshot shows exactly what the whole snapshot filtered afterwards shows, and
+the walks really write less. The property is checked over several filters on
+real loopback connections held by several processes."""
+import ctypes
+import os
+import re
+import signal
+import socket
+import threading
+
+import pytest
+
+from helpers import Child, connect_pairs, listener, port_of, run_sockcost, snapshot, wait_for
+
+# Keys that change between two walks by themselves: ages and what follows from them.
+VOLATILE = {"idle_s", "idle_source", "kernel_last_send_age_s", "kernel_last_recv_age_s",
+            "observed"}
+NOISE_PAIRS = 150     # connections on a port no filter asks for: the walks must skip them
+TIME_WAITS = 5        # of them, closed server side first: unheld TIME_WAIT sockets there
+IDLE_AFTER = "1"      # seconds: every connection here is idle once settled
+
+
+def _accept_in_thread(lst, n):
+    """Accepts n connections in a thread of the calling (child) process."""
+    accepted = []
+
+    def loop():
+        while len(accepted) < n:
+            accepted.append(lst.accept()[0])
+
+    threading.Thread(target=loop, daemon=True).start()
+    return accepted
+
+
+def _fork_second_holder():
+    """Forks a process that holds every fd of the caller until the caller ends."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        os.close(w)
+        os.read(r, 1)  # never written: the parent's end dies with the parent
+        os._exit(0)
+    os.close(r)
+    return pid, w
+
+
+def _children_of(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def _unused_pid():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid = int(f.read()) - 1
+    while os.path.exists(f"/proc/{pid}"):
+        pid -= 1
+    return pid
+
+
+@pytest.fixture(scope="module")
+def world():
+    """Each child makes its own sockets (a socket made here would be inherited
+    by every later child). A: listener on port A, 4 accepted connections, 2
+    peers left in its accept queue (held by no process). B1, B2: workers
+    sharing one listener on port B, B1 accepting 3. C: 6 clients of A and 1 of
+    B, every fd shared with its child G (sockets with two holders). C2: 2
+    clients of B. N: NOISE_PAIRS pairs on a port of its own, TIME_WAITS of
+    them closed. E: no TCP socket at all."""
+    procs = {}
+    lst = listener()
+    port_a = port_of(lst)
+    procs["A"] = Child(lambda: (lst, _accept_in_thread(lst, 4)))
+    lst.close()
+    lst = listener()
+    port_b = port_of(lst)
+    procs["B1"] = Child(lambda: (lst, _accept_in_thread(lst, 3)))
+    procs["B2"] = Child(lambda: lst)
+    lst.close()
+
+    def client():
+        socks = [socket.create_connection(("127.0.0.1", port_a)) for _ in range(6)]
+        socks.append(socket.create_connection(("127.0.0.1", port_b)))
+        return socks, _fork_second_holder()
+
+    procs["C"] = Child(client)
+    procs["C2"] = Child(lambda: [socket.create_connection(("127.0.0.1", port_b))
+                                 for _ in range(2)])
+
+    def noise():
+        lst = listener()
+        pairs = connect_pairs(lst, NOISE_PAIRS)
+        for c, s in pairs[:TIME_WAITS]:
+            s.close()  # the side closing first keeps TIME_WAIT: local port = lst's
+            c.close()
+        return lst, pairs[TIME_WAITS:]
+
+    procs["N"] = Child(noise)
+    procs["E"] = Child(lambda: [open("/dev/null") for _ in range(3)])
+    try:
+        g = _children_of(procs["C"].pid)
+        assert len(g) == 1, g
+        pids = {k: c.pid for k, c in procs.items()}
+        pids["G"] = g[0]
+
+        def settled():
+            doc = snapshot("--idle-after", IDLE_AFTER)
+            est = [r for r in doc["sockets"] if r["state"] == "ESTAB"]
+            accepted_a = [r for r in est if r["pid"] == pids["A"] and r["lport"] == port_a]
+            accepted_b = [r for r in est if r["pid"] == pids["B1"] and r["lport"] == port_b]
+            ours = [r for r in est if r["pid"] in pids.values()]
+            return len(accepted_a) == 4 and len(accepted_b) == 3 and ours and \
+                all(r["idle"] for r in ours) and doc
+
+        doc = wait_for(settled, timeout=15)
+        assert doc, "the connections did not settle"
+        noise_port = next(r["lport"] for r in doc["sockets"]
+                          if r["pid"] == pids["N"] and r["state"] == "LISTEN")
+        client_port = next(r["lport"] for r in doc["sockets"]
+                           if r["pid"] == pids["C"] and r["rport"] == port_a)
+        yield {"pids": pids, "A": port_a, "B": port_b, "N": noise_port, "client": client_port}
+    finally:
+        for c in procs.values():
+            c.stop()
+
+
+# --- the whole snapshot, filtered here -------------------------------------------------
+
+def _keep(row, pid, port, idle_only):
+    return (pid is None or row["pid"] == pid) and (port is None or row["lport"] == port) and \
+        (not idle_only or row["idle"])
+
+
+def _memory(row):
+    return row["rx_queue_memory_bytes"] + row["tx_queue_memory_bytes"] + \
+        max(row["forward_alloc_bytes"], 0)
+
+
+def _stripped(row):
+    return {k: v for k, v in row.items() if k not in VOLATILE}
+
+
+def _expected(whole, pid, port, idle_only):
+    """What view.c keeps of `whole` under the filter, computed from its rows."""
+    kept = [r for r in whole["sockets"] if _keep(r, pid, port, idle_only)]
+    by_cookie = {r["cookie"]: r for r in kept}
+
+    procs = []
+    for p in whole["processes"]:
+        mine = {r["cookie"]: r for r in kept if r["pid"] == p["pid"]}
+        if not mine:
+            continue
+        est = [r for r in mine.values() if r["state"] == "ESTAB"]
+        procs.append(dict(p, connections=len(est), idle_connections=sum(r["idle"] for r in est),
+                          tcp_sockets=len(mine),
+                          socket_memory_bytes=sum(_memory(r) for r in mine.values())))
+    procs.sort(key=lambda p: (-p["connections"], -p["tcp_sockets"], p["pid"]))
+
+    # Listeners: by port and holder, whether idle or not.
+    listeners = {}
+    for r in whole["sockets"]:
+        if r["state"] == "LISTEN" and (port is None or r["lport"] == port) and \
+                (pid is None or r["pid"] == pid):
+            listeners.setdefault((r["netns"], r["lport"]), set()).add(r["cookie"])
+    whole_ports = {(p["netns"], p["port"]): p for p in whole["ports"]}
+    ports = []
+    for (netns, lport), cookies in listeners.items():
+        est = [r for r in by_cookie.values()
+               if r["state"] == "ESTAB" and r["netns"] == netns and r["lport"] == lport]
+        row = {"port": lport, "netns": netns, "connections": len(est),
+               "idle_connections": sum(r["idle"] for r in est), "listeners": len(cookies)}
+        w = whole_ports[(netns, lport)]
+        if w["listeners"] == len(cookies):  # else some other process's listener is in w's sums
+            row.update(accept_queue=w["accept_queue"], accept_queue_max=w["accept_queue_max"])
+        ports.append(row)
+    ports.sort(key=lambda p: (-p["connections"], p["netns"], p["port"]))
+
+    est = [r for r in by_cookie.values() if r["state"] == "ESTAB"]
+    host = {"connections": len(est), "idle_connections": sum(r["idle"] for r in est),
+            "tcp_sockets": len(by_cookie),
+            "socket_memory_bytes": sum(_memory(r) for r in by_cookie.values())}
+    return {"sockets": [_stripped(r) for r in kept], "processes": procs, "ports": ports,
+            "host": host}
+
+
+def _shown(doc, expected):
+    """doc's parts in the shape of _expected's (its port rows with the same keys)."""
+    ports = []
+    for p, e in zip(doc["ports"], expected["ports"]):
+        ports.append({k: p[k] for k in e})
+    ports += doc["ports"][len(expected["ports"]):]
+    return {"sockets": [_stripped(r) for r in doc["sockets"]], "processes": doc["processes"],
+            "ports": ports, "host": {k: doc["host"][k] for k in expected["host"]}}
+
+
+def _filters(w):
+    p = w["pids"]
+    return [
+        ("port A", None, w["A"], False),
+        ("port B", None, w["B"], False),
+        ("noise port with TIME_WAIT", None, w["N"], False),
+        ("a client's ephemeral port", None, w["client"], False),
+        ("port nobody uses", None, 1, False),
+        ("server A", p["A"], None, False),
+        ("worker B1", p["B1"], None, False),
+        ("worker B2: a shared listener only", p["B2"], None, False),
+        ("client C", p["C"], None, False),
+        ("C's child G: every socket shared", p["G"], None, False),
+        ("no TCP socket", p["E"], None, False),
+        ("pid that does not exist", _unused_pid(), None, False),
+        ("server A on port A", p["A"], w["A"], False),
+        ("client C on port A: nothing", p["C"], w["A"], False),
+        ("G on port B", p["G"], w["B"], False),
+        ("idle only on port A", None, w["A"], True),
+        ("idle only, client C", p["C"], None, True),
+    ]
+
+
+def _args(pid, port, idle_only):
+    args = ["--idle-after", IDLE_AFTER]
+    if pid is not None:
+        args += ["--pid", str(pid)]
+    if port is not None:
+        args += ["--port", str(port)]
+    if idle_only:
+        args.append("--idle-only")
+    return args
+
+
+@pytest.mark.parametrize("case", range(17))
+def test_filtered_equals_whole_filtered_afterwards(world, case):
+    name, pid, port, idle_only = _filters(world)[case]
+    # Other processes' sockets come and go between two walks: the whole snapshot
+    # is taken before and after, and compared only when both give one answer.
+    for _ in range(5):
+        before = _expected(snapshot("--idle-after", IDLE_AFTER), pid, port, idle_only)
+        filtered = snapshot(*_args(pid, port, idle_only))
+        after = _expected(snapshot("--idle-after", IDLE_AFTER), pid, port, idle_only)
+        if before == after:
+            break
+    else:
+        pytest.fail(f"{name}: the whole snapshot never held still")
+    assert _shown(filtered, after) == after, name
+    assert filtered["host"]["netns_walked"] >= 1
+
+
+def _walk_counts(args):
+    """The files and sockets the walks wrote (sockcost -v), and what they skipped."""
+    r = run_sockcost("snapshot", "--json", "-v", *args)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"snapshot: walks .*?, (\d+) files, (\d+) sockets in", r.stderr)
+    assert m, r.stderr
+    skipped = re.search(r"filter in the kernel \(flags 0x\w+\): skipped (\d+) sockets", r.stderr)
+    return int(m.group(1)), int(m.group(2)), int(skipped.group(1)) if skipped else 0, r.stderr
+
+
+def test_the_walks_write_only_what_can_match(world):
+    """Records read from the kernel: about what matches, not every socket."""
+    pids = world["pids"]
+    whole_files, whole_socks, skipped, _ = _walk_counts([])
+    assert skipped == 0
+    assert whole_socks >= 2 * NOISE_PAIRS and whole_files >= 2 * NOISE_PAIRS
+
+    # Port A: its listener, 4 accepted, 2 unaccepted; files: the sockets on A
+    # and a door per process and namespace holding others.
+    doc = snapshot()
+    files, socks, skipped, _ = _walk_counts(["--port", str(world["A"])])
+    assert socks == 7, socks
+    assert files <= 5 + 2 * len(doc["processes"]) + 10, files
+    assert skipped >= 2 * NOISE_PAIRS
+
+    # C's sockets; listeners are walked too (cost judges connections by them).
+    listeners = len({r["cookie"] for r in doc["sockets"] if r["state"] == "LISTEN"})
+    files, socks, skipped, err = _walk_counts(["--pid", str(pids["C"])])
+    assert files == len(os.listdir(f"/proc/{pids['C']}/fd")), err
+    assert 7 <= socks <= 7 + listeners + 5, (socks, listeners)
+    assert skipped >= 2 * NOISE_PAIRS
+    assert re.search(r"--pid: (the task iterators walk only process|no iterator pid option)", err)
+
+
+def test_process_fds_under_a_port_filter_are_the_whole_process(world):
+    """With --port the file walk skips other files: fds come from the task walk."""
+    n = world["pids"]["N"]
+    doc = snapshot("--port", str(world["N"]))
+    p = next(p for p in doc["processes"] if p["pid"] == n)
+    assert p["fds"] == len(os.listdir(f"/proc/{n}/fd"))
+    # Its listener and the server ends of the pairs still open (the clients' ports differ).
+    assert p["tcp_sockets"] == 1 + NOISE_PAIRS - TIME_WAITS

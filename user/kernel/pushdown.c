@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "proc_stat.h"
+#include "pushdown.h"
+
+static int write_filter(struct sc_pushdown *p)
+{
+	if (bpf_map_update_elem(p->filters_fd, &p->tgid, &p->f, BPF_ANY))
+		return -errno;
+	p->written = true;
+	return 0;
+}
+
+/* The pid option of task iterators came in 6.1: older kernels refuse the longer link info. */
+static void link_for_pid(struct sc_pushdown *p, const struct sc_tracker *t)
+{
+	p->task_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK, p->f.pid);
+	if (p->task_link >= 0)
+		p->file_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK_FILE, p->f.pid);
+	if (p->file_link >= 0) {
+		sc_debug("--pid: the task iterators walk only process %u", p->f.pid);
+		return;
+	}
+	sc_debug("--pid: no iterator pid option (%s): the programs skip other processes",
+		 strerror(-(p->task_link < 0 ? p->task_link : p->file_link)));
+	if (p->task_link >= 0)
+		close(p->task_link);
+	p->task_link = p->file_link = -1;
+}
+
+int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->task_link = p->file_link = -1;
+	sc_tracker_walk_filter_fds(t, &p->filters_fd, &p->cookies_fd);
+	if ((!pid && port < 0) || p->filters_fd < 0)
+		return 0;
+	p->tgid = (__u32)getpid();
+	err = sc_proc_start_ticks(p->tgid, &p->f.reader_start_ticks);
+	if (err)
+		return err;
+	if (pid) {
+		p->f.flags |= SC_WALK_PID;
+		p->f.pid = pid;
+		link_for_pid(p, t);
+	}
+	if (port >= 0) {
+		p->f.flags |= SC_WALK_TCP_PORT;
+		p->f.port = (__u32)port;
+	}
+	err = write_filter(p);
+	if (err)
+		sc_debug("cannot push the filter into the walks: %s", strerror(-err));
+	return 0;
+}
+
+int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,
+		     enum sc_iter_kind kind)
+{
+	if (kind == SC_ITER_TASK && p->task_link >= 0)
+		return p->task_link;
+	if (kind == SC_ITER_TASK_FILE && p->file_link >= 0)
+		return p->file_link;
+	return sc_tracker_iter_link_fd(t, kind);
+}
+
+bool sc_pushdown_files_by_port(struct sc_pushdown *p, const struct sc_records *tasks)
+{
+	const struct sc_task_record *task = tasks->data;
+	size_t i;
+
+	/* With a pid the file walk is that process's alone: it stays whole. */
+	if (!p->written || !(p->f.flags & SC_WALK_TCP_PORT) || p->f.flags & SC_WALK_PID)
+		return false;
+	for (i = 0; i < tasks->count; i++)
+		if (task[i].open_fds == SC_FDS_UNKNOWN)
+			return false;
+	p->f.flags |= SC_WALK_FILE_PORT;
+	if (write_filter(p)) {
+		p->f.flags &= ~SC_WALK_FILE_PORT;
+		return false;
+	}
+	return true;
+}
+
+static void delete_cookies(struct sc_pushdown *p)
+{
+	struct sc_walk_cookie key = { .reader_tgid = p->tgid };
+	size_t i;
+
+	for (i = 0; i < p->ncookies; i++) {
+		key.cookie = p->cookies[i];
+		bpf_map_delete_elem(p->cookies_fd, &key);
+	}
+	free(p->cookies);
+	p->cookies = NULL;
+	p->ncookies = 0;
+}
+
+bool sc_pushdown_tcp_by_holder(struct sc_pushdown *p, const struct sc_records *files)
+{
+	const struct sc_file_record *f = files->data;
+	struct sc_walk_cookie key = { .reader_tgid = p->tgid };
+	__u8 one = 1;
+	size_t i;
+
+	if (!p->written || !(p->f.flags & SC_WALK_PID) || p->cookies_fd < 0)
+		return false;
+	p->cookies = malloc((files->count ? files->count : 1) * sizeof(*p->cookies));
+	if (!p->cookies)
+		return false;
+	for (i = 0; i < files->count; i++) {
+		/* The file walk is the pid's alone only where the link or the program saw to it. */
+		if (!f[i].cookie || f[i].tgid != p->f.pid)
+			continue;
+		key.cookie = f[i].cookie;
+		if (bpf_map_update_elem(p->cookies_fd, &key, &one, BPF_ANY)) {
+			sc_debug("cannot list the process's sockets for the TCP walks: %s",
+				 strerror(errno));
+			delete_cookies(p);
+			return false;
+		}
+		p->cookies[p->ncookies++] = f[i].cookie;
+	}
+	p->f.flags |= SC_WALK_COOKIES;
+	if (write_filter(p)) {
+		p->f.flags &= ~SC_WALK_COOKIES;
+		delete_cookies(p);
+		return false;
+	}
+	return true;
+}
+
+void sc_pushdown_end(struct sc_pushdown *p, __u64 skipped_established[2])
+{
+	struct sc_walk_filter now;
+
+	skipped_established[0] = skipped_established[1] = 0;
+	if (p->written && !bpf_map_lookup_elem(p->filters_fd, &p->tgid, &now)) {
+		skipped_established[0] = now.skipped_established[0];
+		skipped_established[1] = now.skipped_established[1];
+		sc_debug("filter in the kernel (flags 0x%x): skipped %llu sockets and %llu files",
+			 now.flags, (unsigned long long)now.skipped_sockets,
+			 (unsigned long long)now.skipped_files);
+	}
+	if (p->written)
+		bpf_map_delete_elem(p->filters_fd, &p->tgid);
+	p->written = false;
+	delete_cookies(p);
+	if (p->task_link >= 0)
+		close(p->task_link);
+	if (p->file_link >= 0)
+		close(p->file_link);
+	p->task_link = p->file_link = -1;
+}
