@@ -172,7 +172,7 @@ struct sc_tcp_record {
  * everything. The view filters again: a filter the programs did not apply
  * costs time, never correctness.
  */
-#define SC_WALK_PID 0x1        /* iter/task, iter/task_file: only process pid */
+#define SC_WALK_PID 0x1        /* the task and task_file iterators: only process pid */
 #define SC_WALK_TCP_PORT 0x2   /* iter/tcp: only sockets with local port port */
 #define SC_WALK_FILE_PORT 0x4  /* iter/task_file: only TCP sockets on port (see below) */
 #define SC_WALK_COOKIES 0x8    /* iter/tcp: only listeners and sockets in sc_walk_cookies for this reader */

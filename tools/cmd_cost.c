@@ -337,9 +337,8 @@ int cmd_cost(int argc, char **argv)
 	if (!t)
 		return SC_EXIT_RUNTIME;
 	observed = observe(t, &o, &ts);
-	/* Per-process TCP fd counts are part of the report: the file walk stays whole. */
 	snap = sc_snapshot_take(t, &(struct sc_take_scope){ .pid = o.filter.pid,
-							    .port = o.filter.port, .tcp_fds = true });
+							    .port = o.filter.port, .cost_inputs = true });
 	if (snap)
 		ret = report(t, snap, &o, &ts, observed);
 	sc_snapshot_free(snap);

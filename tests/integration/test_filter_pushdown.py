@@ -33,11 +33,14 @@ def _accept_in_thread(lst, n):
     return accepted
 
 
-def _fork_second_holder():
-    """Forks a process that holds every fd of the caller until the caller ends."""
+def _fork_second_holder(drop=()):
+    """Forks a process that holds the caller's fds but those of the sockets in
+    drop until the caller ends."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
+        for sock in drop:
+            sock.close()
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         os.close(w)
@@ -68,7 +71,8 @@ def world():
     sharing one listener on port B, B1 accepting 3. C: 6 clients of A and 1 of
     B, every fd shared with its child G (sockets with two holders). C2: 2
     clients of B. N: NOISE_PAIRS pairs on a port of its own, TIME_WAITS of
-    them closed. E: no TCP socket at all."""
+    them closed. E: no TCP socket at all. W: 3 pairs on its own listener,
+    whose accepted ends its child WB holds too, but not the listener."""
     procs = {}
     lst = listener()
     port_a = port_of(lst)
@@ -99,11 +103,20 @@ def world():
 
     procs["N"] = Child(noise)
     procs["E"] = Child(lambda: [open("/dev/null") for _ in range(3)])
+
+    def backend():
+        lst = listener()
+        pairs = connect_pairs(lst, 3)
+        # Its child keeps only the accepted ends: a backend that does not hold the listener.
+        return lst, pairs, _fork_second_holder(drop=[lst] + [c for c, _ in pairs])
+
+    procs["W"] = Child(backend)
     try:
         g = _children_of(procs["C"].pid)
         assert len(g) == 1, g
         pids = {k: c.pid for k, c in procs.items()}
         pids["G"] = g[0]
+        pids["WB"] = _children_of(procs["W"].pid)[0]
 
         def settled():
             doc = snapshot("--idle-after", IDLE_AFTER)
@@ -209,6 +222,7 @@ def _filters(w):
         ("client C", p["C"], None, False),
         ("C's child G: every socket shared", p["G"], None, False),
         ("no TCP socket", p["E"], None, False),
+        ("a backend without the listener", p["WB"], None, False),
         ("pid that does not exist", _unused_pid(), None, False),
         ("server A on port A", p["A"], w["A"], False),
         ("client C on port A: nothing", p["C"], w["A"], False),
@@ -229,7 +243,7 @@ def _args(pid, port, idle_only):
     return args
 
 
-@pytest.mark.parametrize("case", range(17))
+@pytest.mark.parametrize("case", range(18))
 def test_filtered_equals_whole_filtered_afterwards(world, case):
     name, pid, port, idle_only = _filters(world)[case]
     # Other processes' sockets come and go between two walks: the whole snapshot
@@ -243,12 +257,16 @@ def test_filtered_equals_whole_filtered_afterwards(world, case):
     else:
         pytest.fail(f"{name}: the whole snapshot never held still")
     assert _shown(filtered, after) == after, name
-    assert filtered["host"]["netns_walked"] >= 1
+    if pid is None:
+        assert filtered["host"]["netns_walked"] >= 1
+    else:  # no host walk: the namespaces of the process's sockets, read through its fds
+        held = {r["netns"] for r in snapshot()["sockets"] if r["pid"] == pid}
+        assert filtered["host"]["netns_walked"] == len(held)
 
 
-def _walk_counts(args):
+def _walk_counts(command, args):
     """The files and sockets the walks wrote (sockcost -v), and what they skipped."""
-    r = run_sockcost("snapshot", "--json", "-v", *args)
+    r = run_sockcost(command, "--json", "-v", *args)
     assert r.returncode == 0, r.stderr
     m = re.search(r"snapshot: walks .*?, (\d+) files, (\d+) sockets in", r.stderr)
     assert m, r.stderr
@@ -259,25 +277,31 @@ def _walk_counts(args):
 def test_the_walks_write_only_what_can_match(world):
     """Records read from the kernel: about what matches, not every socket."""
     pids = world["pids"]
-    whole_files, whole_socks, skipped, _ = _walk_counts([])
+    whole_files, whole_socks, skipped, _ = _walk_counts("snapshot", [])
     assert skipped == 0
     assert whole_socks >= 2 * NOISE_PAIRS and whole_files >= 2 * NOISE_PAIRS
 
     # Port A: its listener, 4 accepted, 2 unaccepted; files: the sockets on A
     # and a door per process and namespace holding others.
     doc = snapshot()
-    files, socks, skipped, _ = _walk_counts(["--port", str(world["A"])])
+    files, socks, skipped, _ = _walk_counts("snapshot", ["--port", str(world["A"])])
     assert socks == 7, socks
     assert files <= 5 + 2 * len(doc["processes"]) + 10, files
     assert skipped >= 2 * NOISE_PAIRS
 
-    # C's sockets; listeners are walked too (cost judges connections by them).
+    # C's files and its 7 sockets, read through its fd table: no host walk.
+    files, socks, skipped, err = _walk_counts("snapshot", ["--pid", str(pids["C"])])
+    assert files == len(os.listdir(f"/proc/{pids['C']}/fd")), err
+    assert socks == 7 and skipped == 0, err
+    assert re.search(r"--pid: (the task iterators walk only process|no iterator pid option)", err)
+
+    # cost --pid walks the host's sockets for listeners (it judges connections
+    # by who listens on their port), writing only those and C's.
     listeners = len({r["cookie"] for r in doc["sockets"] if r["state"] == "LISTEN"})
-    files, socks, skipped, err = _walk_counts(["--pid", str(pids["C"])])
+    files, socks, skipped, err = _walk_counts("cost", ["--pid", str(pids["C"])])
     assert files == len(os.listdir(f"/proc/{pids['C']}/fd")), err
     assert 7 <= socks <= 7 + listeners + 5, (socks, listeners)
     assert skipped >= 2 * NOISE_PAIRS
-    assert re.search(r"--pid: (the task iterators walk only process|no iterator pid option)", err)
 
 
 def test_process_fds_under_a_port_filter_are_the_whole_process(world):
@@ -288,3 +312,115 @@ def test_process_fds_under_a_port_filter_are_the_whole_process(world):
     assert p["fds"] == len(os.listdir(f"/proc/{n}/fd"))
     # Its listener and the server ends of the pairs still open (the clients' ports differ).
     assert p["tcp_sockets"] == 1 + NOISE_PAIRS - TIME_WAITS
+
+
+NETNS_HOLDER = r"""
+import socket, sys
+a = socket.socket(); a.bind(("127.0.0.1", 7071)); a.listen(16)
+keep = [socket.create_connection(("127.0.0.1", 7071)) for _ in range(2)]
+keep += [a.accept()[0] for _ in range(2)]
+b = socket.socket(); b.bind(("127.0.0.1", 7072)); b.listen(16)
+for _ in range(2):
+    c = socket.create_connection(("127.0.0.1", 7072)); s, _ = b.accept()
+    s.close(); c.close()  # the server side first: TIME_WAIT on 7072
+b.close()
+print("ready", flush=True)
+sys.stdin.read()  # hold until the test closes stdin
+"""
+
+
+def test_namespace_walked_for_sockets_on_other_ports(world):
+    """A namespace whose only held sockets are on other ports is still walked:
+    its unheld TIME_WAIT sockets on the port are shown, as a whole walk shows
+    them (the file walk writes one socket per process and namespace)."""
+    import subprocess
+    name = f"sockcost-filter-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    holder = None
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c",
+                                   NETNS_HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
+        assert holder.stdout.readline().strip() == "ready"
+        ns = os.stat(f"/run/netns/{name}").st_ino
+        for _ in range(5):
+            before = _expected(snapshot("--idle-after", IDLE_AFTER), None, 7072, False)
+            filtered = snapshot(*_args(None, 7072, False))
+            after = _expected(snapshot("--idle-after", IDLE_AFTER), None, 7072, False)
+            if before == after:
+                break
+        else:
+            pytest.fail("the whole snapshot never held still")
+        waits = [r for r in after["sockets"] if r["netns"] == ns and r["state"] == "TIME-WAIT"]
+        assert len(waits) == 2, after["sockets"]
+        assert _shown(filtered, after) == after
+    finally:
+        if holder:
+            holder.stdin.close()
+            try:
+                holder.wait(5)
+            except subprocess.TimeoutExpired:
+                holder.kill()
+                holder.wait()
+        subprocess.run(["ip", "netns", "del", name], check=False)
+        wait_for(lambda: not os.path.exists(f"/run/netns/{name}"), timeout=5)
+
+
+def _run_json(command, args, force=None):
+    import json
+    import subprocess
+    from helpers import SOCKCOST
+    env = dict(os.environ)
+    if force:
+        env["SOCKCOST_TEST_FORCE"] = force
+    r = subprocess.run([SOCKCOST, command, "--json", *args], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("who", ["A", "C", "G", "E"])
+def test_without_the_iterator_pid_option(world, who):
+    """Kernels before 6.1 iterate every process whatever the link asks: the
+    programs skip the others (forced here on any kernel)."""
+    pid = world["pids"][who]
+    for _ in range(5):
+        before = _expected(snapshot("--idle-after", IDLE_AFTER), pid, None, False)
+        filtered = _run_json("snapshot", _args(pid, None, False), force="no-iter-pid")
+        after = _expected(snapshot("--idle-after", IDLE_AFTER), pid, None, False)
+        if before == after:
+            break
+    assert before == after
+    assert _shown(filtered, after) == after
+
+
+# Keys of `cost --json` that move by themselves between two runs: memory read
+# from /proc (the children's own, and the host's), and what follows from them.
+COST_VOLATILE = {"rss_bytes", "pss_bytes", "private_bytes", "anonymous_bytes", "pss_shmem_bytes",
+                 "memory_per_connection_bytes", "private_per_connection_bytes", "marginal",
+                 "cost_per_connection_bytes", "memory_current_bytes", "max_connections",
+                 "headroom_connections", "limits", "binding", "memory_bytes", "monthly_cost"}
+
+
+def _cost_stable(doc):
+    procs = [{k: v for k, v in p.items() if k not in COST_VOLATILE} for p in doc["processes"]]
+    return {"connections": doc["connections"], "processes": procs,
+            "listeners": doc["listeners"], "kernel_buffer_bytes": doc["kernel_buffer_bytes"],
+            "kernel_fixed_bytes": doc["kernel_fixed_bytes"]}
+
+
+@pytest.mark.parametrize("case", ["pid A", "pid C", "pid G", "pid WB", "port A", "port B",
+                                  "port N"])
+def test_cost_the_same_with_and_without_pushdown(world, case):
+    kind, who = case.split()
+    args = ["--pid", str(world["pids"][who])] if kind == "pid" else ["--port", str(world[who])]
+    for _ in range(5):
+        whole = _cost_stable(_run_json("cost", args, force="no-pushdown"))
+        pushed = _cost_stable(_run_json("cost", args))
+        again = _cost_stable(_run_json("cost", args, force="no-pushdown"))
+        if whole == again:
+            break
+    assert whole == again
+    assert pushed["connections"] > 0
+    assert pushed == whole

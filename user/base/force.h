@@ -11,6 +11,9 @@
  *   no-hook    no per-call activity hook (kernel timestamps only)
  *   proc-fds   fds per process from /proc/PID/fd, as without bpf_loop
  *   hz-jiffies HZ from jiffies_64, as without a kernel config
+ *   no-pushdown  --pid/--port are not pushed into the walks (the view filters)
+ *   no-iter-pid  the programs skip other processes, as without the iterators'
+ *                pid option (before 6.1)
  * Unknown words are ignored. Not for production use.
  */
 bool sc_forced(const char *word);

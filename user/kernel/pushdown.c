@@ -6,6 +6,7 @@
 
 #include <bpf/bpf.h>
 
+#include "force.h"
 #include "log.h"
 #include "proc_stat.h"
 #include "pushdown.h"
@@ -18,21 +19,35 @@ static int write_filter(struct sc_pushdown *p)
 	return 0;
 }
 
+static void close_links(struct sc_pushdown *p)
+{
+	if (p->task_link >= 0)
+		close(p->task_link);
+	if (p->file_link >= 0)
+		close(p->file_link);
+	if (p->tcp_link >= 0)
+		close(p->tcp_link);
+	p->task_link = p->file_link = p->tcp_link = -1;
+}
+
 /* The pid option of task iterators came in 6.1: older kernels refuse the longer link info. */
 static void link_for_pid(struct sc_pushdown *p, const struct sc_tracker *t)
 {
-	p->task_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK, p->f.pid);
-	if (p->task_link >= 0)
-		p->file_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK_FILE, p->f.pid);
-	if (p->file_link >= 0) {
+	int err = -EOPNOTSUPP;
+
+	if (!sc_forced("no-iter-pid"))
+		err = p->task_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK, p->f.pid);
+	if (err >= 0)
+		err = p->file_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK_FILE, p->f.pid);
+	if (err >= 0)
+		err = p->tcp_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK_TCP, p->f.pid);
+	if (err >= 0) {
 		sc_debug("--pid: the task iterators walk only process %u", p->f.pid);
 		return;
 	}
 	sc_debug("--pid: no iterator pid option (%s): the programs skip other processes",
-		 strerror(-(p->task_link < 0 ? p->task_link : p->file_link)));
-	if (p->task_link >= 0)
-		close(p->task_link);
-	p->task_link = p->file_link = -1;
+		 strerror(-err));
+	close_links(p);
 }
 
 int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port)
@@ -40,9 +55,9 @@ int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 p
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	p->task_link = p->file_link = -1;
+	p->task_link = p->file_link = p->tcp_link = -1;
 	sc_tracker_walk_filter_fds(t, &p->filters_fd, &p->cookies_fd);
-	if ((!pid && port < 0) || p->filters_fd < 0)
+	if ((!pid && port < 0) || p->filters_fd < 0 || sc_forced("no-pushdown"))
 		return 0;
 	p->tgid = (__u32)getpid();
 	err = sc_proc_start_ticks(p->tgid, &p->f.reader_start_ticks);
@@ -70,6 +85,8 @@ int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,
 		return p->task_link;
 	if (kind == SC_ITER_TASK_FILE && p->file_link >= 0)
 		return p->file_link;
+	if (kind == SC_ITER_TASK_TCP && p->tcp_link >= 0)
+		return p->tcp_link;
 	return sc_tracker_iter_link_fd(t, kind);
 }
 
@@ -156,9 +173,5 @@ void sc_pushdown_end(struct sc_pushdown *p, __u64 skipped_established[2])
 		bpf_map_delete_elem(p->filters_fd, &p->tgid);
 	p->written = false;
 	delete_cookies(p);
-	if (p->task_link >= 0)
-		close(p->task_link);
-	if (p->file_link >= 0)
-		close(p->file_link);
-	p->task_link = p->file_link = -1;
+	close_links(p);
 }

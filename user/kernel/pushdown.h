@@ -27,6 +27,7 @@ struct sc_pushdown {
 	/* Task and task_file links that iterate only f.pid (6.1+), else -1. */
 	int task_link;
 	int file_link;
+	int tcp_link;            /* SC_ITER_TASK_TCP's */
 };
 
 /*
@@ -35,7 +36,7 @@ struct sc_pushdown {
  */
 int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port);
 
-/* The task and task_file walks' link: for one process where the kernel can, else t's. */
+/* A task or task_file walk's link: for one process where the kernel can, else t's. */
 int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,
 		     enum sc_iter_kind kind);
 
@@ -48,8 +49,9 @@ int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,
 bool sc_pushdown_files_by_port(struct sc_pushdown *p, const struct sc_records *tasks);
 
 /*
- * After the file walk of one process: the TCP walks write only the
- * sockets it holds. False if they cannot be told (too many, no memory).
+ * After the file walk of one process: the host's TCP walks write only the
+ * sockets it holds, and listeners (cost's --pid). False if they cannot be
+ * told (too many, no memory).
  */
 bool sc_pushdown_tcp_by_holder(struct sc_pushdown *p, const struct sc_records *files);
 

@@ -10,6 +10,7 @@
 
 #include "cgroup_read.h"
 #include "clock.h"
+#include "common.h"
 #include "iter_read.h"
 #include "kernel_hz.h"
 #include "log.h"
@@ -69,21 +70,125 @@ static void *walk_files(void *arg)
 	return NULL;
 }
 
-struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc_take_scope *scope)
+/* What the walks read. */
+struct walked {
+	struct sc_records tcp, files, tasks;
+	__u32 netns_walked, netns_missed;
+	__u64 own_ns_ns;          /* how long this namespace's socket walk took */
+};
+
+static void walked_free(struct walked *w)
 {
-	struct sc_records tcp = { .rec_size = sizeof(struct sc_tcp_record) };
-	struct sc_records files = { .rec_size = sizeof(struct sc_file_record) };
-	struct sc_records tasks = { .rec_size = sizeof(struct sc_task_record) };
-	struct sc_records storage = { .rec_size = sizeof(__u64) };
-	struct sc_snapshot *snap;
-	struct sc_raw raw;
-	struct file_walk walk;
+	sc_records_free(&w->tcp);
+	sc_records_free(&w->files);
+	sc_records_free(&w->tasks);
+}
+
+/* The host's TCP walks: this namespace's sockets, then those of namespaces processes live in. */
+static int walk_host_sockets(const struct sc_tracker *t, struct walked *w, __u32 self_ns,
+			     struct sc_netns_early *early)
+{
+	__u64 t0 = sc_mono_ns();
+	int err = read_iter(sc_tracker_iter_link_fd(t, SC_ITER_TCP), &w->tcp, "TCP");
+
+	w->own_ns_ns = sc_mono_ns() - t0;
+	return err ? err : sc_netns_walk_lived(t, &w->tasks, &w->tcp, self_ns, early);
+}
+
+/* Namespaces among the records (up to 64: one process's sockets seldom span more). */
+static __u32 count_netns(const struct sc_records *tcp)
+{
+	const struct sc_tcp_record *r = tcp->data;
+	__u32 seen[64], n = 0, k;
+	size_t i;
+
+	for (i = 0; i < tcp->count; i++) {
+		for (k = 0; k < n && seen[k] != r[i].netns; k++)
+			;
+		if (k == n && n < ARRAY_SIZE(seen))
+			seen[n++] = r[i].netns;
+	}
+	return n;
+}
+
+/*
+ * One process (--pid): its files, then the TCP sockets it holds, read from
+ * its fd table: no walk of the host's sockets. For cost, the host's TCP
+ * walks write them instead (by cookie), with every listener (cost sums a
+ * port's drops over all its listeners).
+ */
+static int walk_process(const struct sc_tracker *t, struct sc_pushdown *push, struct walked *w,
+			__u32 self_ns, bool listeners)
+{
+	struct file_walk files = { .link_fd = sc_pushdown_link(push, t, SC_ITER_TASK_FILE),
+				   .files = &w->files };
 	struct sc_netns_early early = { 0 };
-	struct sc_pushdown push;
-	__u64 t0, t1, t2, skipped[2];
-	bool fds_from_tasks;
+	int err;
+
+	walk_files(&files);
+	if (files.err)
+		return files.err;
+	if (!listeners) {
+		err = read_iter(sc_pushdown_link(push, t, SC_ITER_TASK_TCP), &w->tcp,
+				"process TCP");
+		w->netns_walked = count_netns(&w->tcp);
+		return err;
+	}
+	sc_pushdown_tcp_by_holder(push, &w->files);
+	err = walk_host_sockets(t, w, self_ns, &early);
+	w->netns_walked = 1;
+	if (!err)
+		err = sc_netns_walk_held(t, &w->files, &w->tcp, self_ns, &early, &w->netns_walked,
+					 &w->netns_missed);
+	sc_netns_early_free(&early);
+	return err;
+}
+
+/*
+ * Every process's files and the host's sockets. The file walk and the
+ * socket walks are independent: run them on two CPUs. After the file walk,
+ * namespaces only a socket leads to.
+ */
+static int walk_host(const struct sc_tracker *t, const struct sc_pushdown *push,
+		     struct walked *w, __u32 self_ns)
+{
+	struct file_walk files = { .link_fd = sc_pushdown_link(push, t, SC_ITER_TASK_FILE),
+				   .files = &w->files };
+	struct sc_netns_early early = { 0 };
 	pthread_t thread;
 	bool threaded;
+	int err;
+
+	threaded = !pthread_create(&thread, NULL, walk_files, &files);
+	if (!threaded)
+		walk_files(&files);
+	err = walk_host_sockets(t, w, self_ns, &early);
+	if (threaded)
+		pthread_join(thread, NULL);
+	if (!err)
+		err = files.err;
+	w->netns_walked = 1;
+	if (!err)
+		err = sc_netns_walk_held(t, &w->files, &w->tcp, self_ns, &early, &w->netns_walked,
+					 &w->netns_missed);
+	sc_netns_early_free(&early);
+	return err;
+}
+
+struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc_take_scope *scope)
+{
+	struct walked w = {
+		.tcp = { .rec_size = sizeof(struct sc_tcp_record) },
+		.files = { .rec_size = sizeof(struct sc_file_record) },
+		.tasks = { .rec_size = sizeof(struct sc_task_record) },
+	};
+	struct sc_records storage = { .rec_size = sizeof(__u64) };
+	bool cost_inputs = scope && scope->cost_inputs;
+	struct sc_snapshot *snap;
+	struct sc_raw raw;
+	struct sc_pushdown push;
+	__u64 t0, t2, skipped[2];
+	bool fds_from_tasks;
 	__u32 self_ns;
 	int err;
 
@@ -100,46 +205,17 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 	self_ns = sc_netns_self();
 	t0 = sc_mono_ns();
 	/* Processes first (a record each): where they live says which namespaces to walk. */
-	if (read_iter(sc_pushdown_link(&push, t, SC_ITER_TASK), &tasks, "task"))
+	if (read_iter(sc_pushdown_link(&push, t, SC_ITER_TASK), &w.tasks, "task"))
 		goto fail;
-	fds_from_tasks = !(scope && scope->tcp_fds) && sc_pushdown_files_by_port(&push, &tasks);
-	walk = (struct file_walk){ .link_fd = sc_pushdown_link(&push, t, SC_ITER_TASK_FILE),
-				   .files = &files };
-	/*
-	 * One process's files are few: walk them first, so the socket walks
-	 * write only the sockets it holds.
-	 */
-	if (push.f.flags & SC_WALK_PID) {
-		walk_files(&walk);
-		if (walk.err)
-			goto fail;
-		sc_pushdown_tcp_by_holder(&push, &files);
-	}
-	/*
-	 * The file walk and the socket walks are independent: run them on two
-	 * CPUs. This namespace's sockets, then those of the namespaces
-	 * processes live in; after the file walk, namespaces only a socket
-	 * leads to.
-	 */
-	threaded = false;
-	if (!(push.f.flags & SC_WALK_PID)) {
-		threaded = !pthread_create(&thread, NULL, walk_files, &walk);
-		if (!threaded)
-			walk_files(&walk);
-	}
-	err = read_iter(sc_tracker_iter_link_fd(t, SC_ITER_TCP), &tcp, "TCP");
-	t1 = sc_mono_ns();
-	if (!err)
-		err = sc_netns_walk_lived(t, &tasks, &tcp, self_ns, &early);
-	if (threaded)
-		pthread_join(thread, NULL);
-	if (err || walk.err)
+	fds_from_tasks = !cost_inputs && sc_pushdown_files_by_port(&push, &w.tasks);
+	if (push.f.flags & SC_WALK_PID)
+		err = walk_process(t, &push, &w, self_ns, cost_inputs);
+	else
+		err = walk_host(t, &push, &w, self_ns);
+	if (err)
 		goto fail;
-	snap->netns_walked = 1;
-	if (sc_netns_walk_held(t, &files, &tcp, self_ns, &early, &snap->netns_walked,
-			       &snap->netns_missed))
-		goto fail;
-	sc_netns_early_free(&early);
+	snap->netns_walked = w.netns_walked;
+	snap->netns_missed = w.netns_missed;
 	sc_pushdown_end(&push, skipped);
 	t2 = sc_mono_ns();
 	if (sc_tracker_read_counters(t, &snap->counters) ||
@@ -157,45 +233,43 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 		snap->storage_records = storage.count == 1 ? *(__u64 *)storage.data : 0;
 		sc_records_free(&storage);
 	}
-	if (tcp.count)
-		snap->kernel_hz = sc_kernel_hz(((struct sc_tcp_record *)tcp.data)[0].now_jiffies,
-					       ((struct sc_tcp_record *)tcp.data)[0].now_ns);
+	if (w.tcp.count)
+		snap->kernel_hz = sc_kernel_hz(((struct sc_tcp_record *)w.tcp.data)[0].now_jiffies,
+					       ((struct sc_tcp_record *)w.tcp.data)[0].now_ns);
 	else if (push.f.flags)
 		snap->kernel_hz = first_record_hz(t); /* the filter kept none: read one unfiltered */
 
 	raw = (struct sc_raw){
-		.tcp = tcp.data, .ntcp = tcp.count,
-		.files = files.data, .nfiles = files.count,
-		.tasks = tasks.data, .ntasks = tasks.count,
+		.tcp = w.tcp.data, .ntcp = w.tcp.count,
+		.files = w.files.data, .nfiles = w.files.count,
+		.tasks = w.tasks.data, .ntasks = w.tasks.count,
 		.hz = snap->kernel_hz,
 		.now_ns = snap->taken_ns,
 		.fds_from_tasks = fds_from_tasks,
 	};
 	err = sc_snapshot_build(snap, &raw, (__u32)getpid());
-	tcp.data = raw.tcp; /* NULL once the snapshot took it over */
+	w.tcp.data = raw.tcp; /* NULL once the snapshot took it over */
 	if (err) {
 		sc_err("cannot build snapshot: %s", strerror(-err));
 		goto fail;
 	}
-	/* Host-wide counts stay whole: what the walks skipped, by filter, was counted there. */
+	/*
+	 * Host-wide counts stay whole: the TCP walks counted what they skipped
+	 * by filter. With --pid there is no host walk: the process's own.
+	 */
 	snap->established[0] += skipped[0];
 	snap->established[1] += skipped[1];
 	sc_debug("snapshot: walks %.1f ms (own namespace's sockets %.1f ms), %zu files, "
-		 "%zu sockets in %u namespaces, join %.1f ms", (t2 - t0) / 1e6, (t1 - t0) / 1e6,
-		 files.count, tcp.count, snap->netns_walked, (sc_mono_ns() - t2) / 1e6);
-	sc_records_free(&tcp);
-	sc_records_free(&files);
-	sc_records_free(&tasks);
+		 "%zu sockets in %u namespaces, join %.1f ms", (t2 - t0) / 1e6, w.own_ns_ns / 1e6,
+		 w.files.count, w.tcp.count, snap->netns_walked, (sc_mono_ns() - t2) / 1e6);
+	walked_free(&w);
 	identify_processes(snap);
 	return snap;
 
 fail:
 	sc_pushdown_end(&push, skipped);
-	sc_netns_early_free(&early);
 	sc_records_free(&storage);
-	sc_records_free(&tcp);
-	sc_records_free(&files);
-	sc_records_free(&tasks);
+	walked_free(&w);
 	sc_snapshot_free(snap);
 	return NULL;
 }

@@ -10,7 +10,12 @@ struct sc_tracker;
 struct sc_take_scope {
 	__u32 pid;      /* sockets this process holds, 0: any */
 	int port;       /* sockets on this local port, -1: any */
-	bool tcp_fds;   /* the TCP fd counts of the processes kept are read (cost) */
+	/*
+	 * cost's: the kept processes' TCP fd counts, and with a pid every
+	 * listener of the namespaces walked (a port's drops are summed over
+	 * all its listeners, SO_REUSEPORT ones of other processes too).
+	 */
+	bool cost_inputs;
 };
 
 /*

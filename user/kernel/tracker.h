@@ -35,6 +35,7 @@ enum sc_iter_kind {
 	SC_ITER_TASK,
 	SC_ITER_STORAGE,       /* the per-socket storage map's records */
 	SC_ITER_CONN,          /* compact per-file records for aggregates */
+	SC_ITER_TASK_TCP,      /* the TCP sockets one process holds, as SC_ITER_TCP writes them */
 	SC_ITER_COUNT,
 };
 
@@ -51,7 +52,7 @@ int sc_tracker_estimates_fd(const struct sc_tracker *t);
 int sc_tracker_iter_link_fd(const struct sc_tracker *t, enum sc_iter_kind kind);
 int sc_tracker_read_config(const struct sc_tracker *t, struct sc_config *cfg);
 /*
- * A new link of the task or task_file iterator that walks only process pid
+ * A new link of a task or task_file iterator that walks only process pid
  * (the iterator's pid option, 6.1+). Returns its fd (the caller closes it),
  * or a negative errno where the kernel has no such option.
  */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A TCP socket as struct sc_tcp_record: written by iter/tcp for every socket
+ * of a namespace, and by iter/task_file for the sockets one process holds.
+ */
+#ifndef SOCKCOST_TCP_RECORD_BPF_H
+#define SOCKCOST_TCP_RECORD_BPF_H
+
+#include "counting.bpf.h"
+
+/* Direct loads through BTF pointers: much cheaper than probe-read helpers. */
+static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp_sock *tp)
+{
+	struct sock *sk = (struct sock *)tp;
+	struct sc_sock_state *st;
+
+	rec->rx_data = tp->rcv_nxt - tp->copied_seq;
+	rec->tx_data = tp->write_seq - tp->snd_una;
+	rec->rmem_alloc = sk->sk_backlog.rmem_alloc.counter;
+	rec->wmem_queued = sk->sk_wmem_queued;
+	rec->forward_alloc = sk->sk_forward_alloc;
+	rec->sndbuf = sk->sk_sndbuf;
+	rec->rcvbuf = sk->sk_rcvbuf;
+	rec->ack_backlog = sk->sk_ack_backlog;
+	rec->max_ack_backlog = sk->sk_max_ack_backlog;
+	/* tcp_listendrop() counts a full accept queue or SYN backlog here. */
+	rec->drops = sk->sk_drops.counter;
+	if (sc_tcp_connected(rec->state)) {
+		rec->has_times = 1;
+		rec->lsndtime = tp->lsndtime;
+		rec->lrcvtime = tp->inet_conn.icsk_ack.lrcvtime;
+	}
+	rec->bytes_received = tp->bytes_received;
+	rec->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
+
+	st = sc_walk_state(sk, rec->state, rec->family == AF_INET6);
+	if (!st)
+		return;
+	rec->st = *st;
+	rec->has_state = 1;
+}
+
+/* Everything but the cookie, which the caller has already. */
+static __always_inline void sc_tcp_record_fill(struct sc_tcp_record *rec, struct sock_common *skc)
+{
+	struct tcp_sock *tp;
+
+	rec->family = skc->skc_family;
+	rec->state = skc->skc_state;
+	rec->lport = skc->skc_num;
+	rec->rport = bpf_ntohs(skc->skc_dport);
+	rec->netns = skc->skc_net.net->ns.inum;
+	rec->now_jiffies = bpf_jiffies64();
+	rec->now_ns = bpf_ktime_get_ns();
+	if (rec->family == AF_INET6) {
+		__builtin_memcpy(rec->laddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
+		__builtin_memcpy(rec->raddr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
+	} else {
+		__builtin_memcpy(rec->laddr, &skc->skc_rcv_saddr, 4);
+		__builtin_memcpy(rec->raddr, &skc->skc_daddr, 4);
+	}
+
+	/* NULL for time-wait and request sockets: they have no queues. */
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		read_full_sock(rec, tp);
+}
+
+#endif /* SOCKCOST_TCP_RECORD_BPF_H */
