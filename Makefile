@@ -187,7 +187,7 @@ $(BUILD)/tests/helpers/%: tests/integration/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -lpthread -o $@
 
-BENCH_SCRIPTS := snapshot_scale.sh overhead.sh churn.sh top_cost.sh scrape.sh
+BENCH_SCRIPTS := snapshot_scale.sh filter.sh overhead.sh churn.sh top_cost.sh scrape.sh
 bench: deps
 	$(MAKE) all $(BUILD)/bench/loadgen
 	@for s in $(BENCH_SCRIPTS); do echo "== $$s"; bash tests/bench/$$s || exit 1; done

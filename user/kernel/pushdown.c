@@ -98,9 +98,15 @@ bool sc_pushdown_files_by_port(struct sc_pushdown *p, const struct sc_records *t
 	/* With a pid the file walk is that process's alone: it stays whole. */
 	if (!p->written || !(p->f.flags & SC_WALK_TCP_PORT) || p->f.flags & SC_WALK_PID)
 		return false;
-	for (i = 0; i < tasks->count; i++)
-		if (task[i].open_fds == SC_FDS_UNKNOWN)
-			return false;
+	/*
+	 * The compat program (no bpf_loop) counts none; the other counts every
+	 * process but those it finds no fd table for, which hold no socket
+	 * (zombies, exiting) or are counted in /proc (snapshot_take.c).
+	 */
+	for (i = 0; i < tasks->count && task[i].open_fds == SC_FDS_UNKNOWN; i++)
+		;
+	if (i == tasks->count)
+		return false;
 	p->f.flags |= SC_WALK_FILE_PORT;
 	if (write_filter(p)) {
 		p->f.flags &= ~SC_WALK_FILE_PORT;

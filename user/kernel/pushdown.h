@@ -44,7 +44,8 @@ int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,
  * After the task walk: with a port alone, the file walk writes only TCP
  * sockets (and a door per process and namespace) if the task records
  * carry fd counts (iter/task counts them where the kernel has bpf_loop).
- * Returns true if it will: process fds then come from the task records.
+ * Returns true if it will: process fds then come from the task records,
+ * or /proc where a record has none.
  */
 bool sc_pushdown_files_by_port(struct sc_pushdown *p, const struct sc_records *tasks);
 

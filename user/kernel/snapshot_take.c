@@ -16,6 +16,7 @@
 #include "log.h"
 #include "netns.h"
 #include "netns_walk.h"
+#include "proc_fds.h"
 #include "pushdown.h"
 #include "snapshot_take.h"
 #include "snapshot_build.h"
@@ -30,6 +31,16 @@ static int read_iter(int link_fd, struct sc_records *recs, const char *what)
 	if (err)
 		return sc_fail(-err, "cannot read %s iterator: %s", what, strerror(-err));
 	return 0;
+}
+
+/* fds the kernel could not count for a listed process (fds_from_tasks): /proc's. */
+static void count_unknown_fds(struct sc_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nprocesses; i++)
+		if (snap->processes[i].fds == SC_FDS_UNKNOWN)
+			snap->processes[i].fds = sc_proc_fd_count(snap->processes[i].pid);
 }
 
 /* Each listed process's cgroup and container: one small /proc read each. */
@@ -263,6 +274,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 		 "%zu sockets in %u namespaces, join %.1f ms", (t2 - t0) / 1e6, w.own_ns_ns / 1e6,
 		 w.files.count, w.tcp.count, snap->netns_walked, (sc_mono_ns() - t2) / 1e6);
 	walked_free(&w);
+	if (fds_from_tasks)
+		count_unknown_fds(snap);
 	identify_processes(snap);
 	return snap;
 

@@ -16,7 +16,8 @@ struct sc_raw {
 	__u64 now_ns;       /* CLOCK_MONOTONIC at the walk, to place jiffies stamps */
 	/*
 	 * The file walk wrote only TCP sockets (a filter pushed into it): a
-	 * process's fds are its task record's count, not its file records.
+	 * process's fds are its task record's count, not its file records
+	 * (SC_FDS_UNKNOWN where the kernel could not count them).
 	 */
 	bool fds_from_tasks;
 };

@@ -4,8 +4,7 @@
 
 #include "proc_fds.h"
 
-/* Entries of /proc/PID/fd; 0 if it cannot be read (gone, or not ours). */
-static __u64 count_fd_dir(__u32 pid)
+__u64 sc_proc_fd_count(__u32 pid)
 {
 	struct dirent *d;
 	char path[40];
@@ -28,5 +27,5 @@ void sc_summary_fill_fds(struct sc_summary *s)
 
 	for (i = 0; i < s->nprocs; i++)
 		if (!s->procs[i].fds)
-			s->procs[i].fds = count_fd_dir(s->procs[i].pid);
+			s->procs[i].fds = sc_proc_fd_count(s->procs[i].pid);
 }

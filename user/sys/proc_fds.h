@@ -11,4 +11,7 @@
  */
 void sc_summary_fill_fds(struct sc_summary *s);
 
+/* Entries of /proc/PID/fd; 0 if it cannot be read (gone, or not ours). */
+__u64 sc_proc_fd_count(__u32 pid);
+
 #endif /* SC_PROC_FDS_H */
