@@ -50,7 +50,7 @@ static void link_for_pid(struct sc_pushdown *p, const struct sc_tracker *t)
 	close_links(p);
 }
 
-int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port)
+void sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port)
 {
 	int err;
 
@@ -58,11 +58,14 @@ int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 p
 	p->task_link = p->file_link = p->tcp_link = -1;
 	sc_tracker_walk_filter_fds(t, &p->filters_fd, &p->cookies_fd);
 	if ((!pid && port < 0) || p->filters_fd < 0 || sc_forced("no-pushdown"))
-		return 0;
+		return;
 	p->tgid = (__u32)getpid();
 	err = sc_proc_start_ticks(p->tgid, &p->f.reader_start_ticks);
-	if (err)
-		return err;
+	if (err) {
+		sc_debug("cannot read our start time (%s): the walks are not filtered",
+			 strerror(-err));
+		return;
+	}
 	if (pid) {
 		p->f.flags |= SC_WALK_PID;
 		p->f.pid = pid;
@@ -73,9 +76,12 @@ int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 p
 		p->f.port = (__u32)port;
 	}
 	err = write_filter(p);
-	if (err)
+	if (err) {
+		/* The programs would not know it: walk as if unfiltered. */
 		sc_debug("cannot push the filter into the walks: %s", strerror(-err));
-	return 0;
+		close_links(p);
+		p->f.flags = 0;
+	}
 }
 
 int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,

@@ -32,9 +32,10 @@ struct sc_pushdown {
 
 /*
  * Starts pushing pid (0: any) and port (-1: any) down; a reader that wants
- * neither pushes nothing. Returns 0 (p set up either way) or a negative errno.
+ * neither pushes nothing, nor one whose filter cannot be written (p->f.flags
+ * then stays 0: the walks are whole). Ends with sc_pushdown_end either way.
  */
-int sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port);
+void sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port);
 
 /* A task or task_file walk's link: for one process where the kernel can, else t's. */
 int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,

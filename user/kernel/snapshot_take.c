@@ -208,11 +208,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 		sc_err("out of memory");
 		return NULL;
 	}
-	if (sc_pushdown_begin(&push, t, scope ? scope->pid : 0, scope ? scope->port : -1)) {
-		sc_err("cannot read this process's start time");
-		free(snap);
-		return NULL;
-	}
+	sc_pushdown_begin(&push, t, scope ? scope->pid : 0, scope ? scope->port : -1);
 	self_ns = sc_netns_self();
 	t0 = sc_mono_ns();
 	/* Processes first (a record each): where they live says which namespaces to walk. */
