@@ -41,6 +41,19 @@ struct sc_summary_port {
 	__u64 idle_connections;
 };
 
+/*
+ * Client-side connections to one remote port: established sockets whose
+ * local port has no listener (the rule of a process's server_port), each
+ * socket counted once, by its first established record.
+ */
+struct sc_summary_outbound {
+	__u16 port;                 /* remote port */
+	__u32 processes;            /* processes holding such a connection to it */
+	__u64 connections;
+	__u64 idle_connections;
+	__u64 socket_memory_bytes;
+};
+
 struct sc_summary {
 	struct sc_idle_policy policy;
 	enum sc_hook hook;
@@ -54,6 +67,8 @@ struct sc_summary {
 	size_t nprocs;
 	struct sc_summary_port *ports;  /* by connections, descending */
 	size_t nports;
+	struct sc_summary_outbound *outbound; /* by connections, descending */
+	size_t noutbound;
 	__u64 bpf_missed_events;
 	__u64 collect_ns;               /* how long collecting took */
 	/* When the sockets were last walked (CLOCK_MONOTONIC): equal to taken_ns

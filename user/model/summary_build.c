@@ -7,6 +7,7 @@
 #include "common.h"
 #include "radix.h"
 #include "jiffies.h"
+#include "outbound_summary.h"
 #include "summary_build.h"
 
 #define NO_SLOT ((__u32)-1)
@@ -235,7 +236,8 @@ static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs
 
 /* The host and port sums for one established socket, judged once. */
 static void count_connection(struct sc_summary *s, const struct sc_conn_record *r,
-			     const struct sc_idle_result *idle, const __u32 *port_slot)
+			     const struct sc_idle_result *idle, const __u32 *port_slot,
+			     struct sc_outbound_acc *out)
 {
 	s->connections++;
 	s->idle_connections += idle->idle;
@@ -243,6 +245,9 @@ static void count_connection(struct sc_summary *s, const struct sc_conn_record *
 	if (port_slot[r->lport] != NO_SLOT) {
 		s->ports[port_slot[r->lport]].connections++;
 		s->ports[port_slot[r->lport]].idle_connections += idle->idle;
+	} else {
+		/* No listener on its local port: a client's connection. */
+		sc_outbound_acc_conn(out, r->rport, idle->idle, r->mem);
 	}
 }
 
@@ -267,7 +272,7 @@ static void note_server_port(struct proc_acc *acc, __u16 lport, const __u32 *por
 static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			 const struct sc_conn_record *recs, const struct sc_key *keys, size_t nkeys,
 			 const __u32 *slot_of, const __u32 *port_slot, const struct sc_clock_ref *c,
-			 const struct sc_summary_inputs *in)
+			 const struct sc_summary_inputs *in, struct sc_outbound_acc *out)
 {
 	struct sc_idle_result idle = {};
 	bool judged = false;
@@ -287,7 +292,7 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 		if (established && !judged) {
 			idle = sc_record_idle(r, c, in);
 			judged = true;
-			count_connection(s, r, &idle, port_slot);
+			count_connection(s, r, &idle, port_slot, out);
 		}
 		/* One socket on several fds of a process (dup) counts once for it. */
 		for (j = first; j < i && !repeat; j++)
@@ -300,6 +305,8 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			p->connections++;
 			p->idle_connections += idle.idle;
 			note_server_port(acc, r->lport, port_slot);
+			if (port_slot[r->lport] == NO_SLOT)
+				sc_outbound_acc_holder(out, r->rport, slot_of[keys[i].val]);
 		}
 	}
 }
@@ -339,6 +346,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		     const struct sc_summary_inputs *in)
 {
 	struct proc_table procs = {};
+	struct sc_outbound_acc out = {};
 	struct sc_clock_ref clock;
 	struct sc_key *keys = NULL;
 	__u32 *slot_of = NULL, *port_slot = NULL;
@@ -357,7 +365,8 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	keys = malloc(nrecs * sizeof(*keys));
 	slot_of = malloc(nrecs * sizeof(*slot_of));
 	port_slot = malloc(SC_NPORTS * sizeof(*port_slot));
-	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64))
+	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64) ||
+	    sc_outbound_acc_init(&out, nrecs))
 		goto out;
 	memset(port_slot, 0xff, SC_NPORTS * sizeof(*port_slot));
 	err = collect_sockets(&procs, recs, nrecs, keys, &nkeys, slot_of);
@@ -367,9 +376,12 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		err = collect_ports(s, recs, keys, nkeys, port_slot);
 	if (err)
 		goto out;
-	fold_sockets(s, &procs, recs, keys, nkeys, slot_of, port_slot, &clock, in);
+	fold_sockets(s, &procs, recs, keys, nkeys, slot_of, port_slot, &clock, in, &out);
 	err = collect_procs(s, &procs, tasks, ntasks);
+	if (!err)
+		err = sc_outbound_acc_finish(&out, s);
 out:
+	sc_outbound_acc_free(&out);
 	free(keys);
 	free(slot_of);
 	free(port_slot);
@@ -425,7 +437,9 @@ void sc_summary_free(struct sc_summary *s)
 {
 	free(s->procs);
 	free(s->ports);
+	free(s->outbound);
 	s->procs = NULL;
 	s->ports = NULL;
-	s->nprocs = s->nports = 0;
+	s->outbound = NULL;
+	s->nprocs = s->nports = s->noutbound = 0;
 }

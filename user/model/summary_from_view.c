@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "outbound.h"
 #include "summary.h"
 #include "view.h"
 
@@ -60,6 +61,31 @@ static int summarize_ports(struct sc_summary *s, const struct sc_view *v)
 	return 0;
 }
 
+/* Client-side connections by remote port, as the view groups them. */
+static int summarize_outbound(struct sc_summary *s, const struct sc_view *v)
+{
+	struct sc_outbound_row *rows;
+	size_t i, n;
+
+	if (sc_outbound_group(v, false, &rows, &n))
+		return -ENOMEM;
+	s->outbound = calloc(n ? n : 1, sizeof(*s->outbound));
+	if (!s->outbound) {
+		free(rows);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		s->outbound[i] = (struct sc_summary_outbound){
+			.port = rows[i].port, .processes = (__u32)rows[i].processes,
+			.connections = rows[i].connections,
+			.idle_connections = rows[i].idle_connections,
+			.socket_memory_bytes = rows[i].socket_memory_bytes,
+		};
+	s->noutbound = n;
+	free(rows);
+	return 0;
+}
+
 int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 {
 	const struct sc_snapshot *snap = v->snap;
@@ -93,7 +119,7 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 		p->socket_memory_bytes = r->socket_memory_bytes;
 	}
 	s->nprocs = v->nprocs;
-	if (summarize_ports(s, v)) {
+	if (summarize_ports(s, v) || summarize_outbound(s, v)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "outbound_summary.h"
 #include "tally.h"
 
 #define NS_PER_MS 1000000ull
@@ -39,6 +40,8 @@ struct sc_tally_proc {
 	__u32 other_conns;           /* connections to ports nobody listens on (a client's) */
 	struct port_count *by_port;  /* connections to listening ports */
 	__u32 nports, ports_cap;
+	struct port_count *by_rport; /* the other_conns by remote port */
+	__u32 nrports, rports_cap;
 	__u64 tcp_sockets, connections, idle_connections, socket_memory_bytes;
 };
 
@@ -84,8 +87,10 @@ static void free_procs(struct sc_tally *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nprocs; i++)
+	for (i = 0; i < t->nprocs; i++) {
 		free(t->procs[i].by_port);
+		free(t->procs[i].by_rport);
+	}
 	free(t->procs);
 	free(t->proc_index);
 	t->procs = NULL;
@@ -100,6 +105,7 @@ void sc_tally_free(struct sc_tally *t)
 	free_procs(t);
 	free(t->ports);
 	free(t->listening);
+	free(t->outbound);
 	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
 		free(t->wheel[i].v);
 	free(t->spare.v);
@@ -176,30 +182,68 @@ static void compact_procs(struct sc_tally *t)
 		t->proc_index[proc_bucket(t, t->procs[i].tgid)] = (__u32)i;
 }
 
-/* Counts a connection of p to a listening port. Returns 0 or -ENOMEM. */
-static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
+/*
+ * Counts a connection in a process's counts by port (v, *n of *cap). Returns
+ * 1 when the port entered the list, -1 when it left, 0 otherwise, or -ENOMEM.
+ */
+static int port_count_add(struct port_count **v, __u32 *n, __u32 *cap, __u16 port, int sign)
 {
 	struct port_count *grown;
 	__u32 i;
 
-	for (i = 0; i < p->nports && p->by_port[i].port != port; i++)
+	for (i = 0; i < *n && (*v)[i].port != port; i++)
 		;
-	if (i == p->nports) {
+	if (i == *n) {
 		if (sign < 0)
 			return 0;
-		if (p->nports == p->ports_cap) {
-			grown = realloc(p->by_port, (p->ports_cap + 2) * sizeof(*grown));
+		if (*n == *cap) {
+			grown = realloc(*v, (*cap + 2) * sizeof(*grown));
 			if (!grown)
 				return -ENOMEM;
-			p->by_port = grown;
-			p->ports_cap += 2;
+			*v = grown;
+			*cap += 2;
 		}
-		p->by_port[p->nports++] = (struct port_count){ .port = port };
+		(*v)[(*n)++] = (struct port_count){ .port = port };
 	}
-	p->by_port[i].n += (__u32)sign;
-	if (!p->by_port[i].n)
-		p->by_port[i] = p->by_port[--p->nports];
+	(*v)[i].n += (__u32)sign;
+	if ((*v)[i].n == 1 && sign > 0)
+		return 1;
+	if (!(*v)[i].n) {
+		(*v)[i] = (*v)[--*n];
+		return -1;
+	}
 	return 0;
+}
+
+/* Counts a connection of p to a listening port. Returns 0 or -ENOMEM. */
+static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
+{
+	int r = port_count_add(&p->by_port, &p->nports, &p->ports_cap, port, sign);
+
+	return r < -1 ? r : 0;
+}
+
+/* Counts a client-side connection of p to a remote port, and p among its processes. */
+static int proc_rport_add(struct sc_tally *t, struct sc_tally_proc *p, __u16 rport, int sign)
+{
+	int r = port_count_add(&p->by_rport, &p->nrports, &p->rports_cap, rport, sign);
+
+	if (r < -1)
+		return r;
+	t->outbound[rport].processes += (__u32)r;
+	return 0;
+}
+
+/* A process gone from view: it no longer counts among the holders of its remote ports. */
+static void proc_clear(struct sc_tally *t, struct sc_tally_proc *p)
+{
+	__u32 i;
+
+	for (i = 0; i < p->nrports; i++)
+		t->outbound[p->by_rport[i].port].processes--;
+	free(p->by_port);
+	free(p->by_rport);
+	*p = (struct sc_tally_proc){ .tgid = p->tgid };
 }
 
 /* Whether a process listens on port: a bitmap, so a client's ephemeral port costs no miss. */
@@ -320,8 +364,15 @@ static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
 		t->fixed_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
 	}
 	/* Only listening ports are shown: a new listener folds everything anew. */
-	if (!listening(t, e->lport))
+	if (!listening(t, e->lport)) {
+		struct sc_summary_outbound *out = &t->outbound[e->rport];
+
+		/* A client's connection: by its remote port. */
+		add64(&out->connections, sign, 1);
+		add64(&out->idle_connections, sign, idle);
+		add64(&out->socket_memory_bytes, sign, e->mem);
 		return;
+	}
 	add32(&port->connections, sign, 1);
 	add32(&port->idle_connections, sign, idle);
 }
@@ -351,8 +402,7 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
 	if (!p->tcp_sockets) {
 		/* Gone from view: its port counts go (the entry waits for compact_procs). */
-		free(p->by_port);
-		*p = (struct sc_tally_proc){ .tgid = p->tgid };
+		proc_clear(t, p);
 		return 0;
 	}
 	if (r->state != TCP_ESTABLISHED)
@@ -361,7 +411,7 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 	add64(&p->idle_connections, sign, idle);
 	if (!listening(t, r->lport)) {
 		add32(&p->other_conns, sign, 1);
-		return 0;
+		return proc_rport_add(t, p, r->rport, sign);
 	}
 	return proc_port_add(p, r->lport, sign);
 }
@@ -678,10 +728,13 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	t->cursor_s = c->now_ns / NS_PER_S;
 	if (!t->ports)
 		t->ports = malloc(SC_NPORTS * sizeof(*t->ports));
-	if (!t->ports || (m->aux_size != sizeof(struct sock_aux) &&
+	if (!t->outbound)
+		t->outbound = malloc(SC_NPORTS * sizeof(*t->outbound));
+	if (!t->ports || !t->outbound || (m->aux_size != sizeof(struct sock_aux) &&
 			  sc_mirror_set_aux(m, sizeof(struct sock_aux))))
 		return -ENOMEM;
 	memset(t->ports, 0, SC_NPORTS * sizeof(*t->ports));
+	memset(t->outbound, 0, SC_NPORTS * sizeof(*t->outbound));
 	memset(t->listen_bits, 0, sizeof(t->listen_bits));
 	memset(m->aux, 0, m->cap * m->aux_size);
 	t->gen = m->gen;
@@ -768,7 +821,7 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 				      t->fixed_sum_ms);
 	s->procs = calloc(t->nprocs ? t->nprocs : 1, sizeof(*s->procs));
 	s->ports = calloc(t->nlistening ? t->nlistening : 1, sizeof(*s->ports));
-	if (!s->procs || !s->ports) {
+	if (!s->procs || !s->ports || sc_outbound_rows(t->outbound, s)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SC_OUTBOUND_SUMMARY_H
+#define SC_OUTBOUND_SUMMARY_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "radix.h"
+#include "summary.h"
+
+/*
+ * The summary's outbound rows (client-side connections by remote port),
+ * shared by the two ways a summary is made: sc_summary_build folds a walk
+ * through an accumulator; the tally keeps an array by port by change. Both
+ * end in sc_outbound_rows, so the rows are the same.
+ */
+
+/* Sums by remote port while folding a walk. */
+struct sc_outbound_acc {
+	struct sc_summary_outbound *by_port; /* SC_NPORTS, port unset */
+	struct sc_key *pairs;                /* (remote port, process slot) per holder */
+	size_t npairs, cap;
+};
+
+/* Room for max_holders holder records. Returns 0 or -ENOMEM. */
+int sc_outbound_acc_init(struct sc_outbound_acc *a, size_t max_holders);
+void sc_outbound_acc_free(struct sc_outbound_acc *a);
+
+/* A client-side socket, once, by its first established record. */
+void sc_outbound_acc_conn(struct sc_outbound_acc *a, __u16 rport, bool idle, __u64 mem);
+/* One process holding a client-side connection to rport (repeats are counted once). */
+void sc_outbound_acc_holder(struct sc_outbound_acc *a, __u16 rport, __u32 slot);
+
+/* The processes per port from the pairs, then s->outbound. Returns 0 or -ENOMEM. */
+int sc_outbound_acc_finish(struct sc_outbound_acc *a, struct sc_summary *s);
+
+/*
+ * s->outbound from an array of SC_NPORTS sums by remote port: a row for each
+ * port with connections or processes, by connections descending, then port.
+ * Returns 0 or -ENOMEM.
+ */
+int sc_outbound_rows(const struct sc_summary_outbound *by_port, struct sc_summary *s);
+
+#endif /* SC_OUTBOUND_SUMMARY_H */
