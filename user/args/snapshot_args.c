@@ -24,7 +24,12 @@ const char snapshot_usage[] =
 	"                            tx_queue_memory_bytes forward_alloc_bytes\n"
 	"                            sndbuf_bytes rcvbuf_bytes kernel_last_send_age_s\n"
 	"                            kernel_last_recv_age_s observed\n"
-	"  -B, --by GROUP            tables by process (default), port or cgroup\n"
+	"  -B, --by GROUP            tables by process (default), port, cgroup,\n"
+	"                            remote or remote-addr: remote groups the\n"
+	"                            outbound (client-side) connections, those whose\n"
+	"                            local port has no listener, by remote port;\n"
+	"                            remote-addr by remote address and port. The\n"
+	"                            process and port tables end with them too\n"
 	"\n"
 	"Filters (connections kept; fd counts stay per process):\n"
 	"  -p, --pid PID             connections held by process PID\n"
@@ -46,7 +51,8 @@ const char snapshot_usage[] =
 	"  sockcost snapshot\n"
 	"  sockcost snapshot --observe 30 --heartbeat-bytes 8 --port 8080 --sockets\n"
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
-	"  sockcost snapshot --by cgroup\n";
+	"  sockcost snapshot --by cgroup\n"
+	"  sockcost snapshot --by remote      # a service's pools to its database and cache\n";
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
 enum { OPT_FIELDS = 256 };
@@ -100,7 +106,8 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		case 'B':
 			if (sc_group_by_parse(optarg, &o->by)) {
 				snprintf(err, errlen,
-					 "invalid --by '%s': expected process, port or cgroup", optarg);
+					 "invalid --by '%s': expected process, port, cgroup, remote "
+					 "or remote-addr", optarg);
 				return ARGS_ERROR;
 			}
 			break;

@@ -15,6 +15,10 @@ int sc_group_by_parse(const char *s, enum sc_group_by *by)
 		*by = SC_BY_PORT;
 	else if (!strcmp(s, "cgroup"))
 		*by = SC_BY_CGROUP;
+	else if (!strcmp(s, "remote"))
+		*by = SC_BY_REMOTE;
+	else if (!strcmp(s, "remote-addr"))
+		*by = SC_BY_REMOTE_ADDR;
 	else
 		return -EINVAL;
 	return 0;

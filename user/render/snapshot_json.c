@@ -3,6 +3,7 @@
 
 #include "addr.h"
 #include "json_writer.h"
+#include "outbound_json.h"
 #include "snapshot_json.h"
 #include "socket_fields.h"
 #include "version.h"
@@ -321,6 +322,8 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 	for (i = 0; i < v->nports; i++)
 		write_port(&w, &v->ports[i]);
 	jw_array_end(&w);
+
+	sc_outbound_write_json(&w, v);
 
 	JW_KEY(&w, "sockets");
 	jw_array_begin(&w);

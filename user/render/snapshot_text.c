@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "format.h"
 #include "group.h"
+#include "outbound_text.h"
 #include "snapshot_text.h"
 
 static unsigned pct(__u64 part, __u64 whole)
@@ -152,6 +153,7 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 	render_header(v, out);
 	render_processes(v, out);
 	render_ports(v, out);
+	render_outbound(v, false, false, out);
 	if (sockets)
 		render_sockets(v, out);
 }
@@ -192,10 +194,15 @@ void render_table_by(const struct sc_view *v, enum sc_group_by by, bool sockets,
 		return;
 	}
 	render_header(v, out);
-	if (by == SC_BY_CGROUP)
+	if (by == SC_BY_CGROUP) {
 		render_cgroups(v, out);
-	else
+	} else if (by == SC_BY_REMOTE || by == SC_BY_REMOTE_ADDR) {
+		render_outbound(v, by == SC_BY_REMOTE_ADDR, true, out);
+	} else {
 		render_ports(v, out);
+		/* The connections no listening port counts. */
+		render_outbound(v, false, false, out);
+	}
 	if (sockets)
 		render_sockets(v, out);
 }
