@@ -56,6 +56,9 @@ void top_batch_text(const struct top_frame *f, const size_t *order, double delay
 		fputs("(no process holds a matching TCP socket)\n", out);
 	fputs("\n", out);
 	text_table(f->ports, NULL, f->nports, TOP_VIEW_PORTS, out);
+	/* The outbound view: what no listening port counts. */
+	fputs("\n", out);
+	text_table(f->outbound, NULL, f->noutbound, TOP_VIEW_OUTBOUND, out);
 	if (with_conns) {
 		fprintf(out, "\nconnections to port %d", f->scope.port);
 		if (f->churn_known)
@@ -146,6 +149,22 @@ static void json_port(struct jw *w, const struct top_row *r)
 	jw_uint(w, r->acceptq);
 	JW_KEY(w, "accept_queue_max");
 	jw_uint(w, r->acceptq_max);
+	jw_object_end(w);
+}
+
+static void json_outbound(struct jw *w, const struct top_row *r)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "remote_port");
+	jw_uint(w, r->port);
+	JW_KEY(w, "connections");
+	jw_uint(w, r->conns);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, r->idle);
+	JW_KEY(w, "processes");
+	jw_uint(w, r->processes);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, r->sock_mem);
 	jw_object_end(w);
 }
 
@@ -266,6 +285,11 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_array_begin(&w);
 	for (i = 0; i < f->nports; i++)
 		json_port(&w, &f->ports[i]);
+	jw_array_end(&w);
+	JW_KEY(&w, "outbound");
+	jw_array_begin(&w);
+	for (i = 0; i < f->noutbound; i++)
+		json_outbound(&w, &f->outbound[i]);
 	jw_array_end(&w);
 	if (with_conns) {
 		JW_KEY(&w, "connections");

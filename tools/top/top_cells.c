@@ -68,6 +68,8 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 	case TOP_COL_TX: return fmt_bytes(r->tx, buf, len);
 	case TOP_COL_RECVQ: return uint_cell(r->recvq, buf, len);
 	case TOP_COL_SENDQ: return uint_cell(r->sendq, buf, len);
+	case TOP_COL_RPORT: return uint_cell(r->port, buf, len);
+	case TOP_COL_PROCS: return uint_cell(r->processes, buf, len);
 	case TOP_COL_COUNT: break;
 	}
 	return "";

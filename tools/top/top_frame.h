@@ -35,6 +35,8 @@ struct top_frame {
 	double opened_per_s, closed_per_s;
 	struct top_row *procs, *ports, *conns;
 	size_t nprocs, nports, nconns;
+	struct top_row *outbound;       /* client-side connections by remote port */
+	size_t noutbound;
 	struct top_history hist;
 	/* connections view */
 	struct top_scope scope;

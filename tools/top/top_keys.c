@@ -104,6 +104,11 @@ static int drill_in(struct top_ui *ui, bool tagged)
 
 	if (ui->m.view == TOP_VIEW_CONNS)
 		return TOP_ACT_NONE;
+	if (ui->m.view == TOP_VIEW_OUTBOUND && !tagged) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "remote ports have no connections view: snapshot --by remote-addr -s");
+		return TOP_ACT_REDRAW;
+	}
 	if (ui->m.view == TOP_VIEW_PROCS && tagged && ui->m.ntags) {
 		memcpy(scope.pids, ui->m.tags, ui->m.ntags * sizeof(scope.pids[0]));
 		scope.npids = ui->m.ntags;
@@ -203,7 +208,8 @@ int top_keys_handle(struct top_ui *ui, int key)
 	case 'P':
 		return sort_by(ui, TOP_COL_CONN);
 	case 'N':
-		return sort_by(ui, v == TOP_VIEW_PORTS ? TOP_COL_PORT : TOP_COL_PID);
+		return sort_by(ui, v == TOP_VIEW_PORTS ? TOP_COL_PORT
+				   : v == TOP_VIEW_OUTBOUND ? TOP_COL_RPORT : TOP_COL_PID);
 	case 'M':
 		return sort_by(ui, TOP_COL_RSS);
 	case 'i':
@@ -238,6 +244,8 @@ int top_keys_handle(struct top_ui *ui, int key)
 		return switch_view(ui, TOP_VIEW_PORTS);
 	case 'c':
 		return switch_view(ui, TOP_VIEW_CONNS);
+	case 'r':
+		return switch_view(ui, TOP_VIEW_OUTBOUND);
 	case '\n':
 	case '\r':
 	case KEY_ENTER:

@@ -35,6 +35,8 @@ const struct top_column top_columns[TOP_COL_COUNT] = {
 	[TOP_COL_TX] = { "tx", "BYTES OUT", 10, false, false },
 	[TOP_COL_RECVQ] = { "recvq", "RECV-Q", 7, false, false },
 	[TOP_COL_SENDQ] = { "sendq", "SEND-Q", 7, false, false },
+	[TOP_COL_RPORT] = { "rport", "REMOTE PORT", 11, false, false },
+	[TOP_COL_PROCS] = { "procs", "PROCS", 6, false, false },
 };
 
 static const enum top_col proc_cols[] = {
@@ -46,6 +48,10 @@ static const enum top_col port_cols[] = {
 	TOP_COL_PORT, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_LISTENERS,
 	TOP_COL_ACCEPTQ, TOP_COL_COUNT,
 };
+static const enum top_col outbound_cols[] = {
+	TOP_COL_RPORT, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_PROCS,
+	TOP_COL_SOCK_MEM, TOP_COL_COUNT,
+};
 static const enum top_col conn_cols[] = {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE,
 	TOP_COL_IDLE_FOR, TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ, TOP_COL_COUNT,
@@ -53,6 +59,7 @@ static const enum top_col conn_cols[] = {
 const enum top_col *const top_view_columns[TOP_VIEW_COUNT] = {
 	[TOP_VIEW_PROCS] = proc_cols,
 	[TOP_VIEW_PORTS] = port_cols,
+	[TOP_VIEW_OUTBOUND] = outbound_cols,
 	[TOP_VIEW_CONNS] = conn_cols,
 };
 
@@ -73,6 +80,7 @@ void top_model_init(struct top_model *m)
 	memset(m, 0, sizeof(*m));
 	m->sort[TOP_VIEW_PROCS] = TOP_COL_CONN;
 	m->sort[TOP_VIEW_PORTS] = TOP_COL_CONN;
+	m->sort[TOP_VIEW_OUTBOUND] = TOP_COL_CONN;
 	m->sort[TOP_VIEW_CONNS] = TOP_COL_IDLE_FOR;
 }
 
@@ -119,6 +127,8 @@ static double value(const struct top_row *r, enum top_col c)
 	case TOP_COL_TX: return (double)r->tx;
 	case TOP_COL_RECVQ: return r->recvq;
 	case TOP_COL_SENDQ: return r->sendq;
+	case TOP_COL_RPORT: return r->port;
+	case TOP_COL_PROCS: return (double)r->processes;
 	default: return 0;
 	}
 }

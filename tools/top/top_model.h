@@ -15,7 +15,7 @@
  * Nothing here draws or reads the kernel, so all of it is unit-tested.
  */
 
-enum top_view { TOP_VIEW_PROCS, TOP_VIEW_PORTS, TOP_VIEW_CONNS, TOP_VIEW_COUNT };
+enum top_view { TOP_VIEW_PROCS, TOP_VIEW_PORTS, TOP_VIEW_OUTBOUND, TOP_VIEW_CONNS, TOP_VIEW_COUNT };
 
 enum top_col {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT,
@@ -24,6 +24,7 @@ enum top_col {
 	TOP_COL_PORT, TOP_COL_LISTENERS, TOP_COL_ACCEPTQ,
 	TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE, TOP_COL_IDLE_FOR,
 	TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ,
+	TOP_COL_RPORT, TOP_COL_PROCS,
 	TOP_COL_COUNT,
 };
 
@@ -55,8 +56,9 @@ struct top_row {
 	bool private_known;
 	bool rate_known;
 	double conn_rate;          /* change of CONN per second since the last frame */
-	__u16 port;
+	__u16 port;                /* local; in the outbound view the remote port */
 	__u32 listeners, acceptq, acceptq_max;
+	__u64 processes;           /* outbound view: processes holding the connections */
 	/* connections view */
 	const char *state;
 	char local[56], remote[56];

@@ -76,6 +76,27 @@ int top_rows_ports(const struct sc_summary *s, struct top_row **rows, size_t *n)
 	return 0;
 }
 
+int top_rows_outbound(const struct sc_summary *s, struct top_row **rows, size_t *n)
+{
+	struct top_row *out = alloc_rows(s->noutbound);
+	size_t i;
+
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < s->noutbound; i++) {
+		const struct sc_summary_outbound *o = &s->outbound[i];
+
+		out[i].id = out[i].port = o->port;
+		out[i].conns = o->connections;
+		out[i].idle = o->idle_connections;
+		out[i].processes = o->processes;
+		out[i].sock_mem = o->socket_memory_bytes;
+	}
+	*rows = out;
+	*n = s->noutbound;
+	return 0;
+}
+
 int top_rows_conns(const struct sc_view *v, const __u32 *pids, size_t npids,
 		   struct top_row **rows, size_t *n)
 {

@@ -107,7 +107,8 @@ static attr_t cell_attr(const struct top_row *r, enum top_col c)
 
 static const char *view_name(enum top_view v)
 {
-	return v == TOP_VIEW_PORTS ? "Ports" : v == TOP_VIEW_CONNS ? "Connections" : "Processes";
+	return v == TOP_VIEW_PORTS ? "Ports" : v == TOP_VIEW_CONNS ? "Connections"
+	       : v == TOP_VIEW_OUTBOUND ? "Outbound" : "Processes";
 }
 
 static void draw_header(struct top_ui *ui)
@@ -140,7 +141,10 @@ static void scope_text(const struct top_ui *ui, char *buf, size_t len)
 
 static void draw_tabs(struct top_ui *ui)
 {
-	static const char keys[] = { 'p', 'o', 'c' };
+	static const char keys[TOP_VIEW_COUNT] = {
+		[TOP_VIEW_PROCS] = 'p', [TOP_VIEW_PORTS] = 'o', [TOP_VIEW_OUTBOUND] = 'r',
+		[TOP_VIEW_CONNS] = 'c',
+	};
 	char label[160], scope[96] = "";
 	int x = 0, v;
 
@@ -291,6 +295,8 @@ static void draw_table(struct top_ui *ui, int top, int bottom)
 	if (!ui->norder)
 		put(top + 1, 0, ui->m.filter[0] ? "(nothing matches the filter)"
 				: v == TOP_VIEW_CONNS ? "(no connections)"
+				: v == TOP_VIEW_OUTBOUND ? "(no outbound connection: every one is "
+							   "to a listening port here)"
 				: "(no process holds a TCP socket)");
 }
 
@@ -305,6 +311,7 @@ static const char *const help_text[] = {
 	"  Space          tag a process (Enter or c then lists all tagged)   U untag all",
 	"  + -            idle-after up / down (common timeouts)",
 	"  p  o  c        processes, listening ports, connections of the selection",
+	"  r              outbound: client-side connections by remote port",
 	"  Enter          connections of the selected process or port",
 	"  Esc Left Bksp  back from the connections view",
 	"",
@@ -314,6 +321,8 @@ static const char *const help_text[] = {
 	"  SOCK MEM   kernel socket buffer memory (queues + forward allocation)",
 	"  RSS        resident memory; RSS/CONN = RSS / CONN (average, not marginal)",
 	"  CONN/s     change of CONN per second since the last refresh",
+	"  Outbound (r): connections whose local port has no listener (a client's, e.g. pools",
+	"  to a database), by REMOTE PORT; PROCS = processes holding them",
 	"  In the connections view of one process: the marginal private memory per connection",
 	"  (the median slope of private memory over growing CONN across refreshes, smaps_rollup)",
 	"  and sockets appeared/gone per second.",
