@@ -287,7 +287,11 @@ static void test_group_by(void **state)
 	assert_int_equal(P.o.by, SC_BY_PORT);
 	assert_ok(PARSE("--by=process"));
 	assert_int_equal(P.o.by, SC_BY_PROCESS);
-	assert_error_mentions(PARSE("--by", "pod"), "process, port or cgroup");
+	assert_ok(PARSE("--by", "remote"));
+	assert_int_equal(P.o.by, SC_BY_REMOTE);
+	assert_ok(PARSE("--by=remote-addr"));
+	assert_int_equal(P.o.by, SC_BY_REMOTE_ADDR);
+	assert_error_mentions(PARSE("--by", "pod"), "process, port, cgroup, remote or remote-addr");
 	assert_error_mentions(PARSE("--by"), "--by");
 }
 

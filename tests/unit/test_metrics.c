@@ -291,6 +291,41 @@ static void test_ports(void **state)
 	assert_int_equal(count_lines_starting("sockcost_port_connections{"), 2);
 }
 
+static void test_outbound_top_k(void **state)
+{
+	static struct sc_summary_outbound out[3] = {
+		{ .port = 5432, .processes = 4, .connections = 3050, .idle_connections = 3000,
+		  .socket_memory_bytes = 8192 },
+		{ .port = 6379, .processes = 4, .connections = 200, .idle_connections = 7 },
+		{ .port = 443, .processes = 1, .connections = 2 },
+	};
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	SUM.outbound = out;
+	SUM.noutbound = 3;
+	in.top_outbound = 2;
+	render(&in);
+	assert_line("# TYPE sockcost_outbound_connections gauge");
+	assert_line("sockcost_outbound_connections{port=\"5432\"} 3050");
+	assert_line("sockcost_outbound_connections{port=\"6379\"} 200");
+	assert_line("sockcost_outbound_idle_connections{port=\"5432\"} 3000");
+	assert_line("sockcost_outbound_processes{port=\"6379\"} 4");
+	assert_line("sockcost_outbound_socket_memory_bytes{port=\"5432\"} 8192");
+	/* The top 2 remote ports only: labels stay bounded. */
+	assert_no("{port=\"443\"} 2\n");
+	assert_int_equal(count_lines_starting("sockcost_outbound_connections{"), 2);
+	in.top_outbound = 0;
+	render(&in);
+	assert_line("# HELP sockcost_outbound_connections Established client-side TCP connections "
+		    "(their local port has no listener: pools to databases, caches, upstreams) by "
+		    "remote port, for the remote ports with the most (--top-processes).");
+	assert_int_equal(count_lines_starting("sockcost_outbound_connections{"), 0);
+	in.top_outbound = 100;
+	render(&in);
+	assert_int_equal(count_lines_starting("sockcost_outbound_idle_connections{"), 3);
+}
+
 static void test_self_metrics(void **state)
 {
 	struct sc_metrics_input in = sample(20);
@@ -387,6 +422,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_idle_histogram_is_cumulative, teardown),
 		cmocka_unit_test_teardown(test_top_processes, teardown),
 		cmocka_unit_test_teardown(test_ports, teardown),
+		cmocka_unit_test_teardown(test_outbound_top_k, teardown),
 		cmocka_unit_test_teardown(test_self_metrics, teardown),
 		cmocka_unit_test_teardown(test_collection_failed, teardown),
 		cmocka_unit_test_teardown(test_label_escaping, teardown),

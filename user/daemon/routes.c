@@ -158,6 +158,8 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	if (!err) {
 		in.summary = &sum;
 		in.top = d->top_processes < sum.nprocs ? d->top_processes : sum.nprocs;
+		/* Remote ports are bounded by the same K: no label grows with clients. */
+		in.top_outbound = d->top_processes;
 		/* The collector read each process's memory; a scrape reads no /proc. */
 		in.costs = ncosts >= in.top ? costs : NULL;
 	}

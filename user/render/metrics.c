@@ -5,6 +5,7 @@
 #include "common.h"
 #include "json_writer.h"
 #include "metrics.h"
+#include "metrics_outbound.h"
 #include "names.h"
 #include "sockcost.h"
 
@@ -379,6 +380,7 @@ int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 		host_metrics(out, in->summary, in->connection_seconds);
 		process_metrics(out, in);
 		port_metrics(out, in->summary);
+		sc_metrics_outbound(out, in->summary, in->top_outbound);
 	}
 	self_metrics(out, in);
 	return ferror(out) ? -EIO : 0;

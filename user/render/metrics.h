@@ -40,6 +40,7 @@ struct sc_metrics_input {
 	const struct sc_summary *summary; /* NULL when collection failed: self metrics only */
 	const struct sc_proc_cost *costs; /* of summary->procs[i], i < top; NULL: none */
 	size_t top;                       /* per-process series for procs[0 .. top) */
+	size_t top_outbound;              /* outbound series for the first of summary->outbound */
 	const struct sc_metrics_self *self;
 	const char *version;
 	double connection_seconds;        /* managed.h, never lower than the previous scrape's */
