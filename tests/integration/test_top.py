@@ -326,6 +326,11 @@ def test_interactive_keys_in_tmux(tmux, tmp_path):
         tmux.keys("o")
         s = tmux.wait_for(rf"^\s*{big.port}\s+30\s")
         assert "LISTENERS" in s
+        # The outbound view: the holders' client ends, by remote port, one process each.
+        tmux.keys("r")
+        s = tmux.wait_for(rf"^\s*{big.port}\s+30\s+\d+\s+\d+%\s+1\s")
+        assert re.search(rf"^\s*{small.port}\s+5\s+\d+\s+\d+%\s+1\s", s, re.M), s
+        assert "REMOTE PORT" in s and "Outbound (r)" in s
         # Help, then any key returns.
         tmux.keys("h")
         tmux.wait_for(r"sockcost top - keys")
