@@ -52,7 +52,7 @@ const char snapshot_usage[] =
 	"  sockcost snapshot --observe 30 --heartbeat-bytes 8 --port 8080 --sockets\n"
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
 	"  sockcost snapshot --by cgroup\n"
-	"  sockcost snapshot --by remote      # a service's pools to its database and cache\n";
+	"  sockcost snapshot --by remote\n";
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
 enum { OPT_FIELDS = 256 };
