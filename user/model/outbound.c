@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#define _GNU_SOURCE /* qsort_r */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,15 +7,73 @@
 #include "common.h"
 #include "outbound.h"
 
-/* One kept holder (or unheld socket) of a client-side connection. */
-struct entry {
+#define NO_ROW ((__u32)-1)
+
+/* A group (remote port, and address when by address), or a holder in one (pid). */
+struct gkey {
 	__u16 port;
 	__u16 family;
+	__u32 pid;
 	__u8 addr[16];
-	size_t socket;              /* index into the snapshot's sockets */
-	__u32 pid;                  /* 0: unheld */
-	bool idle;
 };
+
+/* gkey -> row index, open addressing; one pass, no sort of the holders. */
+struct gmap {
+	struct gkey *keys;
+	__u32 *val;                 /* NO_ROW: empty */
+	size_t mask, n;
+};
+
+static int gmap_init(struct gmap *m, size_t want)
+{
+	size_t cap = 64;
+
+	while (cap < want * 2)
+		cap <<= 1;
+	m->keys = malloc(cap * sizeof(*m->keys));
+	m->val = malloc(cap * sizeof(*m->val));
+	m->mask = cap - 1;
+	m->n = 0;
+	if (!m->keys || !m->val)
+		return -ENOMEM;
+	memset(m->val, 0xff, cap * sizeof(*m->val));
+	return 0;
+}
+
+static void gmap_free(struct gmap *m)
+{
+	free(m->keys);
+	free(m->val);
+}
+
+static size_t gmap_bucket(const struct gmap *m, const struct gkey *k)
+{
+	__u64 w[3], h;
+	size_t b;
+
+	memcpy(w, k, sizeof(w));
+	h = (w[0] * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^
+	    (w[2] * 0x165667b19e3779f9ull);
+	for (b = (size_t)(h ^ h >> 29) & m->mask;
+	     m->val[b] != NO_ROW && memcmp(&m->keys[b], k, sizeof(*k));
+	     b = (b + 1) & m->mask)
+		;
+	return b;
+}
+
+/* The value of k, or val stored under it when new (*added). Never fails: sized for all. */
+static __u32 gmap_get(struct gmap *m, const struct gkey *k, __u32 val, bool *added)
+{
+	size_t b = gmap_bucket(m, k);
+
+	*added = m->val[b] == NO_ROW;
+	if (*added) {
+		m->keys[b] = *k;
+		m->val[b] = val;
+		m->n++;
+	}
+	return m->val[b];
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -44,36 +101,12 @@ static __u64 *listen_keys(const struct sc_snapshot *snap, size_t *n)
 	return keys;
 }
 
-static int cmp_group(const struct entry *x, const struct entry *y, bool by_addr)
+static bool client_side(const struct sc_socket *s, const __u64 *listen, size_t nlisten)
 {
-	return CMP(x->port, y->port) ?:
-	       (by_addr ? CMP(x->family, y->family) ?: memcmp(x->addr, y->addr, 16) : 0);
-}
+	__u64 key = listen_key(s->netns, s->lport);
 
-static int cmp_address(const struct entry *x, const struct entry *y)
-{
-	return CMP(x->family, y->family) ?: memcmp(x->addr, y->addr, 16);
-}
-
-static int cmp_by_socket(const void *a, const void *b, void *by_addr)
-{
-	const struct entry *x = a, *y = b;
-
-	return cmp_group(x, y, *(bool *)by_addr) ?: CMP(x->socket, y->socket) ?: CMP(x->pid, y->pid);
-}
-
-static int cmp_by_pid(const void *a, const void *b, void *by_addr)
-{
-	const struct entry *x = a, *y = b;
-
-	return cmp_group(x, y, *(bool *)by_addr) ?: CMP(x->pid, y->pid);
-}
-
-static int cmp_by_address(const void *a, const void *b, void *by_addr)
-{
-	const struct entry *x = a, *y = b;
-
-	return cmp_group(x, y, *(bool *)by_addr) ?: cmp_address(x, y);
+	return s->state == TCP_ESTABLISHED &&
+	       !bsearch(&key, listen, nlisten, sizeof(key), cmp_u64);
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -84,90 +117,94 @@ static int cmp_rows(const void *a, const void *b)
 		?: CMP(x->family, y->family) ?: memcmp(x->addr, y->addr, 16);
 }
 
-/* The kept holders of client-side connections. */
-static struct entry *collect(const struct sc_view *v, size_t *n)
+/* What the rows are folded with: groups, their holders, their addresses, sockets seen. */
+struct fold {
+	struct gmap groups, holders, addresses;
+	bool *counted;
+};
+
+static void fold_row(struct fold *f, const struct sc_snapshot *snap, const struct sc_row *r,
+		     bool by_addr, struct sc_outbound_row *rows, size_t *n)
 {
-	const struct sc_snapshot *snap = v->snap;
-	size_t i, nlisten;
-	__u64 *listen = listen_keys(snap, &nlisten);
-	struct entry *e = sc_big_malloc((v->nrows ? v->nrows : 1) * sizeof(*e));
+	const struct sc_socket *s = r->socket;
+	struct gkey k = { .port = s->rport };
+	struct sc_outbound_row *row;
+	bool added;
+	__u32 g;
 
-	*n = 0;
-	if (!listen || !e) {
-		free(listen);
-		free(e);
-		return NULL;
+	if (by_addr) {
+		k.family = s->family;
+		memcpy(k.addr, s->raddr, sizeof(k.addr));
 	}
-	for (i = 0; i < v->nrows; i++) {
-		const struct sc_row *r = &v->rows[i];
-		const struct sc_socket *s = r->socket;
-		__u64 key = listen_key(s->netns, s->lport);
-
-		if (s->state != TCP_ESTABLISHED ||
-		    bsearch(&key, listen, nlisten, sizeof(key), cmp_u64))
-			continue;
-		e[*n] = (struct entry){
-			.port = s->rport, .family = s->family, .socket = (size_t)(s - snap->sockets),
-			.pid = r->holder ? r->holder->pid : 0, .idle = r->idle.idle,
-		};
-		memcpy(e[*n].addr, s->raddr, sizeof(e[*n].addr));
+	g = gmap_get(&f->groups, &k, (__u32)*n, &added);
+	row = &rows[g];
+	if (added) {
+		*row = (struct sc_outbound_row){ .port = k.port, .family = k.family };
+		memcpy(row->addr, k.addr, sizeof(row->addr));
 		(*n)++;
 	}
-	free(listen);
-	return e;
+	/* Each socket once, however many processes hold it. */
+	if (!f->counted[s - snap->sockets]) {
+		f->counted[s - snap->sockets] = true;
+		row->connections++;
+		row->idle_connections += r->idle.idle;
+		row->socket_memory_bytes += sc_socket_memory(s);
+		k.family = s->family;
+		memcpy(k.addr, s->raddr, sizeof(k.addr));
+		gmap_get(&f->addresses, &k, 0, &added);
+		row->addresses += added;
+		if (!by_addr) {
+			k.family = 0;
+			memset(k.addr, 0, sizeof(k.addr));
+		}
+	}
+	if (r->holder) {
+		k.pid = r->holder->pid;
+		gmap_get(&f->holders, &k, 0, &added);
+		row->processes += added;
+	}
 }
 
 int sc_outbound_group(const struct sc_view *v, bool by_addr, struct sc_outbound_row **rows,
 		      size_t *n)
 {
-	struct sc_outbound_row *out;
-	struct entry *e;
-	size_t i, ne, m = 0, k;
+	const struct sc_snapshot *snap = v->snap;
+	struct sc_outbound_row *out = NULL;
+	struct fold f = {};
+	size_t i, nlisten, count = 0;
+	__u64 *listen;
+	int err = -ENOMEM;
 
 	*rows = NULL;
 	*n = 0;
-	e = collect(v, &ne);
-	out = e ? calloc(ne ? ne : 1, sizeof(*out)) : NULL;
-	if (!out) {
-		free(e);
+	listen = listen_keys(snap, &nlisten);
+	if (!listen)
 		return -ENOMEM;
-	}
-	/* Connections: each socket once per group (a socket is in one group). */
-	qsort_r(e, ne, sizeof(*e), cmp_by_socket, &by_addr);
-	for (i = 0; i < ne; i++) {
-		if (!i || cmp_group(&e[i - 1], &e[i], by_addr)) {
-			out[m] = (struct sc_outbound_row){ .port = e[i].port };
-			if (by_addr) {
-				out[m].family = e[i].family;
-				memcpy(out[m].addr, e[i].addr, sizeof(out[m].addr));
-			}
-			m++;
-		}
-		if (i && !cmp_group(&e[i - 1], &e[i], by_addr) && e[i - 1].socket == e[i].socket)
-			continue;
-		out[m - 1].connections++;
-		out[m - 1].idle_connections += e[i].idle;
-		out[m - 1].socket_memory_bytes += sc_socket_memory(&v->snap->sockets[e[i].socket]);
-	}
-	/* Processes: distinct holders per group; groups keep their order. */
-	qsort_r(e, ne, sizeof(*e), cmp_by_pid, &by_addr);
-	for (i = 0, k = 0; i < ne; i++) {
-		if (i && cmp_group(&e[i - 1], &e[i], by_addr))
-			k++;
-		if (e[i].pid && (!i || cmp_by_pid(&e[i - 1], &e[i], &by_addr)))
-			out[k].processes++;
-	}
-	/* Remote addresses per group. */
-	qsort_r(e, ne, sizeof(*e), cmp_by_address, &by_addr);
-	for (i = 0, k = 0; i < ne; i++) {
-		if (i && cmp_group(&e[i - 1], &e[i], by_addr))
-			k++;
-		if (!i || cmp_by_address(&e[i - 1], &e[i], &by_addr))
-			out[k].addresses++;
-	}
-	free(e);
-	qsort(out, m, sizeof(*out), cmp_rows);
+	/* Room for every holder of a client-side socket, kept or not: a pass in
+	 * walk order, cheaper than one over the rows (in pid order). */
+	for (i = 0; i < snap->nsockets; i++)
+		if (client_side(&snap->sockets[i], listen, nlisten))
+			count += snap->sockets[i].nholders ? snap->sockets[i].nholders : 1;
+	out = calloc(count ? count : 1, sizeof(*out));
+	f.counted = sc_big_calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*f.counted));
+	if (!out || !f.counted || gmap_init(&f.groups, count) || gmap_init(&f.holders, count) ||
+	    gmap_init(&f.addresses, count))
+		goto fail;
+	for (i = 0; i < v->nrows; i++)
+		if (client_side(v->rows[i].socket, listen, nlisten))
+			fold_row(&f, snap, &v->rows[i], by_addr, out, n);
+	qsort(out, *n, sizeof(*out), cmp_rows);
 	*rows = out;
-	*n = m;
-	return 0;
+	out = NULL;
+	err = 0;
+fail:
+	if (err)
+		*n = 0;
+	free(out);
+	free(listen);
+	free(f.counted);
+	gmap_free(&f.groups);
+	gmap_free(&f.holders);
+	gmap_free(&f.addresses);
+	return err;
 }

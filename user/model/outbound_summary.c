@@ -7,13 +7,15 @@
 #include "common.h"
 #include "outbound_summary.h"
 
-int sc_outbound_acc_init(struct sc_outbound_acc *a, size_t max_holders)
+#define SEEN_MIN 256
+
+int sc_outbound_acc_init(struct sc_outbound_acc *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->by_port = calloc(SC_NPORTS, sizeof(*a->by_port));
-	a->pairs = malloc((max_holders ? max_holders : 1) * sizeof(*a->pairs));
-	a->cap = max_holders;
-	if (!a->by_port || !a->pairs) {
+	a->seen = calloc(SEEN_MIN, sizeof(*a->seen));
+	a->seen_mask = SEEN_MIN - 1;
+	if (!a->by_port || !a->seen) {
 		sc_outbound_acc_free(a);
 		return -ENOMEM;
 	}
@@ -23,7 +25,7 @@ int sc_outbound_acc_init(struct sc_outbound_acc *a, size_t max_holders)
 void sc_outbound_acc_free(struct sc_outbound_acc *a)
 {
 	free(a->by_port);
-	free(a->pairs);
+	free(a->seen);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -36,22 +38,57 @@ void sc_outbound_acc_conn(struct sc_outbound_acc *a, __u16 rport, bool idle, __u
 	o->socket_memory_bytes += mem;
 }
 
+/* Where key is, or the empty bucket it would go to (keys are never 0). */
+static size_t seen_bucket(const __u64 *seen, size_t mask, __u64 key)
+{
+	size_t b = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+
+	while (seen[b] && seen[b] != key)
+		b = (b + 1) & mask;
+	return b;
+}
+
+static int seen_grow(struct sc_outbound_acc *a)
+{
+	size_t cap = (a->seen_mask + 1) * 2, i;
+	__u64 *bigger = calloc(cap, sizeof(*bigger));
+
+	if (!bigger)
+		return -ENOMEM;
+	for (i = 0; i <= a->seen_mask; i++)
+		if (a->seen[i])
+			bigger[seen_bucket(bigger, cap - 1, a->seen[i])] = a->seen[i];
+	free(a->seen);
+	a->seen = bigger;
+	a->seen_mask = cap - 1;
+	return 0;
+}
+
 void sc_outbound_acc_holder(struct sc_outbound_acc *a, __u16 rport, __u32 slot)
 {
-	if (a->npairs < a->cap)
-		a->pairs[a->npairs++] = (struct sc_key){ .key = (__u64)rport << 32 | slot };
+	__u64 key = ((__u64)rport << 32 | slot) + 1;
+	size_t b;
+
+	if (a->failed)
+		return;
+	b = seen_bucket(a->seen, a->seen_mask, key);
+	if (a->seen[b])
+		return;
+	if ((a->nseen + 1) * 2 > a->seen_mask + 1) {
+		if (seen_grow(a)) {
+			a->failed = true;
+			return;
+		}
+		b = seen_bucket(a->seen, a->seen_mask, key);
+	}
+	a->seen[b] = key;
+	a->nseen++;
+	a->by_port[rport].processes++;
 }
 
 int sc_outbound_acc_finish(struct sc_outbound_acc *a, struct sc_summary *s)
 {
-	size_t i;
-
-	if (sc_radix_sort(a->pairs, a->npairs))
-		return -ENOMEM;
-	for (i = 0; i < a->npairs; i++)
-		if (!i || a->pairs[i].key != a->pairs[i - 1].key)
-			a->by_port[a->pairs[i].key >> 32].processes++;
-	return sc_outbound_rows(a->by_port, s);
+	return a->failed ? -ENOMEM : sc_outbound_rows(a->by_port, s);
 }
 
 static int cmp_outbound(const void *x, const void *y)

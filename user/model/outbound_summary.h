@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "radix.h"
+#include <stdbool.h>
+
 #include "summary.h"
 
 /*
@@ -18,12 +19,15 @@
 /* Sums by remote port while folding a walk. */
 struct sc_outbound_acc {
 	struct sc_summary_outbound *by_port; /* SC_NPORTS, port unset */
-	struct sc_key *pairs;                /* (remote port, process slot) per holder */
-	size_t npairs, cap;
+	/* (remote port, process slot) pairs seen, open addressing: as many as
+	 * distinct pairs (processes times their remote ports), not holders. */
+	__u64 *seen;
+	size_t seen_mask, nseen;
+	bool failed;                         /* out of memory on the way */
 };
 
-/* Room for max_holders holder records. Returns 0 or -ENOMEM. */
-int sc_outbound_acc_init(struct sc_outbound_acc *a, size_t max_holders);
+/* Returns 0 or -ENOMEM. */
+int sc_outbound_acc_init(struct sc_outbound_acc *a);
 void sc_outbound_acc_free(struct sc_outbound_acc *a);
 
 /* A client-side socket, once, by its first established record. */
@@ -31,7 +35,7 @@ void sc_outbound_acc_conn(struct sc_outbound_acc *a, __u16 rport, bool idle, __u
 /* One process holding a client-side connection to rport (repeats are counted once). */
 void sc_outbound_acc_holder(struct sc_outbound_acc *a, __u16 rport, __u32 slot);
 
-/* The processes per port from the pairs, then s->outbound. Returns 0 or -ENOMEM. */
+/* s->outbound from the sums. Returns 0 or -ENOMEM (also for a failure on the way). */
 int sc_outbound_acc_finish(struct sc_outbound_acc *a, struct sc_summary *s);
 
 /*

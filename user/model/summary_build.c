@@ -366,7 +366,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	slot_of = malloc(nrecs * sizeof(*slot_of));
 	port_slot = malloc(SC_NPORTS * sizeof(*port_slot));
 	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64) ||
-	    sc_outbound_acc_init(&out, nrecs))
+	    sc_outbound_acc_init(&out))
 		goto out;
 	memset(port_slot, 0xff, SC_NPORTS * sizeof(*port_slot));
 	err = collect_sockets(&procs, recs, nrecs, keys, &nkeys, slot_of);
