@@ -10,7 +10,9 @@ POOL2_A idle ones to A. Idle ones carry nothing after the handshake and are
 measured after IDLE_WAIT seconds, well past IDLE_AFTER."""
 import json
 import re
+import shutil
 import socket
+import subprocess
 import threading
 import time
 
@@ -229,6 +231,11 @@ def test_daemon_metrics(daemon, pools):
     # No remote address in any label.
     assert "127.0.0.1" not in "\n".join(l for l in text.splitlines()
                                         if l.startswith("sockcost_outbound"))
+    if shutil.which("promtool"):
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(), \
+            r.stdout + r.stderr
 
 
 def test_daemon_follows_a_pool_going(daemon, pools):
