@@ -104,7 +104,7 @@ static int drill_in(struct top_ui *ui, bool tagged)
 
 	if (ui->m.view == TOP_VIEW_CONNS)
 		return TOP_ACT_NONE;
-	if (ui->m.view == TOP_VIEW_OUTBOUND && !tagged) {
+	if (ui->m.view == TOP_VIEW_OUTBOUND) {
 		snprintf(ui->message, sizeof(ui->message),
 			 "remote ports have no connections view: snapshot --by remote-addr -s");
 		return TOP_ACT_REDRAW;
