@@ -8,31 +8,57 @@
 #include "outbound_summary.h"
 
 #define SEEN_MIN 256
+#define NO_SLOT ((__u32)-1)
 
 int sc_outbound_acc_init(struct sc_outbound_acc *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->by_port = calloc(SC_NPORTS, sizeof(*a->by_port));
+	a->slot = malloc(SC_NPORTS * sizeof(*a->slot));
 	a->seen = calloc(SEEN_MIN, sizeof(*a->seen));
 	a->seen_mask = SEEN_MIN - 1;
-	if (!a->by_port || !a->seen) {
+	if (!a->slot || !a->seen) {
 		sc_outbound_acc_free(a);
 		return -ENOMEM;
 	}
+	memset(a->slot, 0xff, SC_NPORTS * sizeof(*a->slot));
 	return 0;
 }
 
 void sc_outbound_acc_free(struct sc_outbound_acc *a)
 {
-	free(a->by_port);
+	free(a->slot);
+	free(a->rows);
 	free(a->seen);
 	memset(a, 0, sizeof(*a));
 }
 
+/* The sums of rport, added on first sight; NULL (and failed) without memory. */
+static struct sc_summary_outbound *row_of(struct sc_outbound_acc *a, __u16 rport)
+{
+	struct sc_summary_outbound *grown;
+
+	if (a->slot[rport] != NO_SLOT)
+		return &a->rows[a->slot[rport]];
+	if (a->nrows == a->cap) {
+		grown = realloc(a->rows, (a->cap ? a->cap * 2 : 16) * sizeof(*grown));
+		if (!grown) {
+			a->failed = true;
+			return NULL;
+		}
+		a->rows = grown;
+		a->cap = a->cap ? a->cap * 2 : 16;
+	}
+	a->slot[rport] = (__u32)a->nrows;
+	a->rows[a->nrows] = (struct sc_summary_outbound){ .port = rport };
+	return &a->rows[a->nrows++];
+}
+
 void sc_outbound_acc_conn(struct sc_outbound_acc *a, __u16 rport, bool idle, __u64 mem)
 {
-	struct sc_summary_outbound *o = &a->by_port[rport];
+	struct sc_summary_outbound *o = row_of(a, rport);
 
+	if (!o)
+		return;
 	o->connections++;
 	o->idle_connections += idle;
 	o->socket_memory_bytes += mem;
@@ -67,6 +93,7 @@ static int seen_grow(struct sc_outbound_acc *a)
 void sc_outbound_acc_holder(struct sc_outbound_acc *a, __u16 rport, __u32 slot)
 {
 	__u64 key = ((__u64)rport << 32 | slot) + 1;
+	struct sc_summary_outbound *o;
 	size_t b;
 
 	if (a->failed)
@@ -81,14 +108,28 @@ void sc_outbound_acc_holder(struct sc_outbound_acc *a, __u16 rport, __u32 slot)
 		}
 		b = seen_bucket(a->seen, a->seen_mask, key);
 	}
+	o = row_of(a, rport);
+	if (!o)
+		return;
 	a->seen[b] = key;
 	a->nseen++;
-	a->by_port[rport].processes++;
+	o->processes++;
 }
+
+static int cmp_outbound(const void *x, const void *y);
 
 int sc_outbound_acc_finish(struct sc_outbound_acc *a, struct sc_summary *s)
 {
-	return a->failed ? -ENOMEM : sc_outbound_rows(a->by_port, s);
+	if (a->failed)
+		return -ENOMEM;
+	if (a->nrows)
+		qsort(a->rows, a->nrows, sizeof(*a->rows), cmp_outbound);
+	/* The rows go to the summary as they are. */
+	s->outbound = a->rows ? a->rows : calloc(1, sizeof(*s->outbound));
+	s->noutbound = a->nrows;
+	a->rows = NULL;
+	a->nrows = a->cap = 0;
+	return s->outbound ? 0 : -ENOMEM;
 }
 
 static int cmp_outbound(const void *x, const void *y)

@@ -12,13 +12,16 @@
 /*
  * The summary's outbound rows (client-side connections by remote port),
  * shared by the two ways a summary is made: sc_summary_build folds a walk
- * through an accumulator; the tally keeps an array by port by change. Both
- * end in sc_outbound_rows, so the rows are the same.
+ * through an accumulator (rows for the remote ports it meets); the tally
+ * keeps an array by port by change (sc_outbound_rows). Both sort the same
+ * way, so the rows are the same.
  */
 
 /* Sums by remote port while folding a walk. */
 struct sc_outbound_acc {
-	struct sc_summary_outbound *by_port; /* SC_NPORTS, port unset */
+	__u32 *slot;                         /* SC_NPORTS: remote port -> rows index */
+	struct sc_summary_outbound *rows;    /* the remote ports seen, in order of sight */
+	size_t nrows, cap;
 	/* (remote port, process slot) pairs seen, open addressing: as many as
 	 * distinct pairs (processes times their remote ports), not holders. */
 	__u64 *seen;
