@@ -28,17 +28,22 @@ struct sc_tally_port {
 	__u64 listen_drops;
 };
 
-/* Connections a process holds to one listening port. */
+/* A count by port: a process's connections to a listening port, or its listeners there. */
 struct port_count {
 	__u16 port;
 	__u32 n;
 };
 
+struct port_counts {
+	struct port_count *v;
+	__u32 n, cap;
+};
+
 struct sc_tally_proc {
 	__u32 tgid;
 	__u32 other_conns;           /* connections to ports nobody listens on (a client's) */
-	struct port_count *by_port;  /* connections to listening ports */
-	__u32 nports, ports_cap;
+	struct port_counts serves;   /* connections to listening ports */
+	struct port_counts listens;  /* listeners it holds (a service's ports) */
 	__u64 tcp_sockets, connections, idle_connections, socket_memory_bytes;
 };
 
@@ -80,12 +85,19 @@ static void clear_wheel(struct sc_tally *t)
 		t->wheel[i].n = 0;
 }
 
+static void proc_clear(struct sc_tally_proc *p)
+{
+	free(p->serves.v);
+	free(p->listens.v);
+	*p = (struct sc_tally_proc){ .tgid = p->tgid };
+}
+
 static void free_procs(struct sc_tally *t)
 {
 	size_t i;
 
 	for (i = 0; i < t->nprocs; i++)
-		free(t->procs[i].by_port);
+		proc_clear(&t->procs[i]);
 	free(t->procs);
 	free(t->proc_index);
 	t->procs = NULL;
@@ -176,29 +188,29 @@ static void compact_procs(struct sc_tally *t)
 		t->proc_index[proc_bucket(t, t->procs[i].tgid)] = (__u32)i;
 }
 
-/* Counts a connection of p to a listening port. Returns 0 or -ENOMEM. */
-static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
+/* Adds sign to port's count, dropping counts that reach 0. Returns 0 or -ENOMEM. */
+static int port_count_add(struct port_counts *c, __u16 port, int sign)
 {
 	struct port_count *grown;
 	__u32 i;
 
-	for (i = 0; i < p->nports && p->by_port[i].port != port; i++)
+	for (i = 0; i < c->n && c->v[i].port != port; i++)
 		;
-	if (i == p->nports) {
+	if (i == c->n) {
 		if (sign < 0)
 			return 0;
-		if (p->nports == p->ports_cap) {
-			grown = realloc(p->by_port, (p->ports_cap + 2) * sizeof(*grown));
+		if (c->n == c->cap) {
+			grown = realloc(c->v, (c->cap + 2) * sizeof(*grown));
 			if (!grown)
 				return -ENOMEM;
-			p->by_port = grown;
-			p->ports_cap += 2;
+			c->v = grown;
+			c->cap += 2;
 		}
-		p->by_port[p->nports++] = (struct port_count){ .port = port };
+		c->v[c->n++] = (struct port_count){ .port = port };
 	}
-	p->by_port[i].n += (__u32)sign;
-	if (!p->by_port[i].n)
-		p->by_port[i] = p->by_port[--p->nports];
+	c->v[i].n += (__u32)sign;
+	if (!c->v[i].n)
+		c->v[i] = c->v[--c->n];
 	return 0;
 }
 
@@ -351,10 +363,11 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
 	if (!p->tcp_sockets) {
 		/* Gone from view: its port counts go (the entry waits for compact_procs). */
-		free(p->by_port);
-		*p = (struct sc_tally_proc){ .tgid = p->tgid };
+		proc_clear(p);
 		return 0;
 	}
+	if (r->state == TCP_LISTEN)
+		return port_count_add(&p->listens, r->lport, sign);
 	if (r->state != TCP_ESTABLISHED)
 		return 0;
 	add64(&p->connections, sign, 1);
@@ -363,7 +376,7 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 		add32(&p->other_conns, sign, 1);
 		return 0;
 	}
-	return proc_port_add(p, r->lport, sign);
+	return port_count_add(&p->serves, r->lport, sign);
 }
 
 /* The socket's records some process holds, in index order (a walk's order). */
@@ -735,6 +748,7 @@ static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_pr
 			   const struct sc_task_record *tasks, size_t ntasks)
 {
 	const struct sc_task_record *task = sc_task_find(tasks, ntasks, p->tgid);
+	__u32 i;
 
 	*out = (struct sc_summary_proc){
 		.pid = p->tgid,
@@ -743,9 +757,13 @@ static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_pr
 		.tcp_sockets = p->tcp_sockets,
 		.socket_memory_bytes = p->socket_memory_bytes,
 		/* A server's worker: every connection to one listening port. */
-		.server_port = !p->other_conns && p->nports == 1 ? p->by_port[0].port : 0,
+		.server_port = !p->other_conns && p->serves.n == 1 ? p->serves.v[0].port : 0,
 	};
+	for (i = 0; i < p->listens.n; i++)
+		sc_port_set_add(&out->listen, p->listens.v[i].port);
 	if (task) {
+		out->ppid = task->ppid;
+		out->netns = task->netns;
 		memcpy(out->comm, task->comm, SC_COMM_LEN);
 		out->comm[SC_COMM_LEN] = '\0';
 		out->fd_limit = task->nofile_cur;
