@@ -87,7 +87,7 @@ static void assert_defaults(const struct snapshot_opts *o)
 	assert_false(o->filter.idle_only);
 	assert_int_equal(o->policy.idle_after_ms, 180000);
 	assert_int_equal(o->policy.heartbeat_bytes, 0);
-	assert_int_equal(o->by, SC_BY_PROCESS);
+	assert_int_equal(o->by, SC_BY_DEFAULT);
 }
 
 static void test_defaults(void **state)
@@ -287,7 +287,9 @@ static void test_group_by(void **state)
 	assert_int_equal(P.o.by, SC_BY_PORT);
 	assert_ok(PARSE("--by=process"));
 	assert_int_equal(P.o.by, SC_BY_PROCESS);
-	assert_error_mentions(PARSE("--by", "pod"), "process, port or cgroup");
+	assert_ok(PARSE("--by", "service"));
+	assert_int_equal(P.o.by, SC_BY_SERVICE);
+	assert_error_mentions(PARSE("--by", "pod"), "service, process, port or cgroup");
 	assert_error_mentions(PARSE("--by"), "--by");
 }
 

@@ -24,7 +24,10 @@ const char snapshot_usage[] =
 	"                            tx_queue_memory_bytes forward_alloc_bytes\n"
 	"                            sndbuf_bytes rcvbuf_bytes kernel_last_send_age_s\n"
 	"                            kernel_last_recv_age_s observed\n"
-	"  -B, --by GROUP            tables by process (default), port or cgroup\n"
+	"  -B, --by GROUP            tables by service, process, port or cgroup\n"
+	"                            (default: by service when a service has several\n"
+	"                            processes, as pre-fork and multi-worker servers\n"
+	"                            do; else by process)\n"
 	"\n"
 	"Filters (connections kept; fd counts stay per process):\n"
 	"  -p, --pid PID             connections held by process PID\n"
@@ -46,7 +49,8 @@ const char snapshot_usage[] =
 	"  sockcost snapshot\n"
 	"  sockcost snapshot --observe 30 --heartbeat-bytes 8 --port 8080 --sockets\n"
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
-	"  sockcost snapshot --by cgroup\n";
+	"  sockcost snapshot --by cgroup\n"
+	"  sockcost snapshot --by process --port 5432\n";
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
 enum { OPT_FIELDS = 256 };
@@ -100,7 +104,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		case 'B':
 			if (sc_group_by_parse(optarg, &o->by)) {
 				snprintf(err, errlen,
-					 "invalid --by '%s': expected process, port or cgroup", optarg);
+					 "invalid --by '%s': expected service, process, port or cgroup", optarg);
 				return ARGS_ERROR;
 			}
 			break;

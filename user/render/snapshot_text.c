@@ -67,6 +67,39 @@ static void render_processes(const struct sc_view *v, FILE *out)
 		fputs("(no process holds a matching TCP socket)\n", out);
 }
 
+static void fd_pct_text(__u64 fds, __u64 limit, char *buf, size_t len)
+{
+	if (!limit || limit == RLIM_INFINITY)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%u%%", pct(fds, limit));
+}
+
+static void render_services(const struct sc_view *v, FILE *out)
+{
+	char name[SC_SERVICE_NAME_LEN], fdpct[8], mem[32];
+	size_t i;
+
+	fprintf(out, "%-28s %6s %8s %8s %5s %8s %7s %10s %8s\n", "SERVICE", "PROCS", "CONN",
+		"IDLE", "IDLE%", "FDS", "MAX FD%", "SOCK MEM", "MAIN PID");
+	for (i = 0; i < v->nservices; i++) {
+		const struct sc_service *sv = &v->services[i];
+
+		fd_pct_text(sv->fd_worst_fds, sv->fd_worst_limit, fdpct, sizeof(fdpct));
+		fprintf(out, "%-28s %6llu %8llu %8llu %4u%% %8llu %7s %10s %8u\n",
+			fmt_printable(sv->name, name, sizeof(name)),
+			(unsigned long long)sv->processes, (unsigned long long)sv->connections,
+			(unsigned long long)sv->idle_connections,
+			pct(sv->idle_connections, sv->connections), (unsigned long long)sv->fds,
+			fdpct, fmt_bytes(sv->socket_memory_bytes, mem, sizeof(mem)), sv->main_pid);
+	}
+	if (!v->nservices)
+		fputs("(no process holds a matching TCP socket)\n", out);
+	else
+		fputs("(MAX FD%: the process nearest its fd limit; --by process: one row each)\n",
+		      out);
+}
+
 /* One port can be listened on in several namespaces (containers). */
 static bool ports_span_namespaces(const struct sc_view *v)
 {
@@ -187,15 +220,21 @@ static void render_cgroups(const struct sc_view *v, FILE *out)
 
 void render_table_by(const struct sc_view *v, enum sc_group_by by, bool sockets, FILE *out)
 {
+	if (by == SC_BY_DEFAULT)
+		by = sc_services_grouped(v->services, v->nservices) ? SC_BY_SERVICE : SC_BY_PROCESS;
 	if (by == SC_BY_PROCESS) {
 		render_table(v, sockets, out);
 		return;
 	}
 	render_header(v, out);
-	if (by == SC_BY_CGROUP)
-		render_cgroups(v, out);
-	else
+	if (by == SC_BY_SERVICE) {
+		render_services(v, out);
 		render_ports(v, out);
+	} else if (by == SC_BY_CGROUP) {
+		render_cgroups(v, out);
+	} else {
+		render_ports(v, out);
+	}
 	if (sockets)
 		render_sockets(v, out);
 }
