@@ -86,14 +86,25 @@ def test_multi_worker_server_is_one_service(nginx_server, http_clients):
 
 
 def test_top_services_view(pg_server):
-    """top's batch mode on the services view: the database is one row."""
+    """top's batch frame leads with the services table when a server runs
+    as several processes: the database is one row (PROCS = postmaster and
+    backends), and each process row in the JSON names its service."""
     pg = pg_server(max_connections=60)
     pg.open_clients(20)
     backends = all_backends(pg)
-    out = run_sockcost("top", "-b", "-n", "1", "--view", "services").stdout
-    rows = [line for line in out.splitlines() if f"postgres:{pg.port}" in line]
+    served = len(established(pg.port))
+    out = run_sockcost("top", "-b", "-n", "1").stdout
+    head = out.split("\nPID ")[0]
+    assert "SERVICE" in head and "PROCS" in head, out
+    rows = [line.split() for line in head.splitlines() if line.startswith(f"postgres:{pg.port} ")]
     assert len(rows) == 1, out
-    assert str(len(backends) + 1) in rows[0].split(), rows[0]
+    assert rows[0][1:3] == [str(len(backends) + 1), str(served)], rows[0]
+
+    frame = json.loads(run_sockcost("top", "--json", "-n", "1").stdout)
+    (svc,) = [s for s in frame["services"] if s["service"] == f"postgres:{pg.port}"]
+    assert svc["processes"] == len(backends) + 1 and svc["main_pid"] == pg.postmaster
+    named = {p["pid"]: p["service"] for p in frame["processes"]}
+    assert all(named[pid] == svc["service"] for pid in backends)
 
 
 def test_metrics_one_series_per_service(pg_server):

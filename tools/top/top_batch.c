@@ -36,6 +36,16 @@ static void text_table(const struct top_row *rows, const size_t *order, size_t n
 	}
 }
 
+static bool services_grouped(const struct top_frame *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nservices; i++)
+		if (f->services[i].processes > 1)
+			return true;
+	return false;
+}
+
 void top_batch_text(const struct top_frame *f, const size_t *order, double delay_s,
 		    bool with_conns, FILE *out)
 {
@@ -51,6 +61,11 @@ void top_batch_text(const struct top_frame *f, const size_t *order, double delay
 	fprintf(out, "%s\n", line);
 	top_hist_line(f, line, sizeof(line));
 	fprintf(out, "%s\n\n", line);
+	/* Services first when some server runs as several processes (pre-fork, workers). */
+	if (services_grouped(f)) {
+		text_table(f->services, NULL, f->nservices, TOP_VIEW_SERVICES, out);
+		fputs("\n", out);
+	}
 	text_table(f->procs, order, f->nprocs, TOP_VIEW_PROCS, out);
 	if (!f->nprocs)
 		fputs("(no process holds a matching TCP socket)\n", out);
@@ -89,6 +104,8 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 	jw_uint(w, r->pid);
 	JW_KEY(w, "comm");
 	jw_string(w, r->comm);
+	JW_KEY(w, "service");
+	jw_string(w, r->service);
 	JW_KEY(w, "connections");
 	jw_uint(w, r->conns);
 	JW_KEY(w, "idle_connections");
@@ -146,6 +163,31 @@ static void json_port(struct jw *w, const struct top_row *r)
 	jw_uint(w, r->acceptq);
 	JW_KEY(w, "accept_queue_max");
 	jw_uint(w, r->acceptq_max);
+	jw_object_end(w);
+}
+
+static void json_service(struct jw *w, const struct top_row *r)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "service");
+	jw_string(w, r->service);
+	JW_KEY(w, "main_pid");
+	jw_uint(w, r->id);
+	JW_KEY(w, "processes");
+	jw_uint(w, r->processes);
+	JW_KEY(w, "connections");
+	jw_uint(w, r->conns);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, r->idle);
+	JW_KEY(w, "fds");
+	jw_uint(w, r->fds);
+	JW_KEY(w, "max_fd_pct");
+	if (top_max_fd_pct(r) < 0)
+		jw_null(w);
+	else
+		jw_double(w, top_max_fd_pct(r), 1);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, r->sock_mem);
 	jw_object_end(w);
 }
 
@@ -266,6 +308,11 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_array_begin(&w);
 	for (i = 0; i < f->nports; i++)
 		json_port(&w, &f->ports[i]);
+	jw_array_end(&w);
+	JW_KEY(&w, "services");
+	jw_array_begin(&w);
+	for (i = 0; i < f->nservices; i++)
+		json_service(&w, &f->services[i]);
 	jw_array_end(&w);
 	if (with_conns) {
 		JW_KEY(&w, "connections");

@@ -32,6 +32,7 @@ void top_frame_free(struct top_frame *f)
 	free(f->procs);
 	free(f->ports);
 	free(f->conns);
+	free(f->services);
 	free(f->cookies);
 	top_history_free(&f->hist);
 	sc_summary_live_free(&f->live);
@@ -44,8 +45,8 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 		      const struct sc_idle_policy *policy, const __u32 *pids, size_t npids)
 {
 	struct sc_summary sum;
-	struct top_row *procs = NULL, *ports = NULL;
-	size_t nprocs = 0, nports = 0;
+	struct top_row *procs = NULL, *ports = NULL, *services = NULL;
+	size_t nprocs = 0, nports = 0, nservices = 0;
 	int err;
 
 	f->t = t;
@@ -54,9 +55,11 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 		return err;
 	if (top_rows_procs(&sum, pids, npids, &procs, &nprocs) ||
 	    top_rows_ports(&sum, &ports, &nports) ||
+	    top_rows_services(&sum, procs, nprocs, &services, &nservices) ||
 	    top_history_update(&f->hist, procs, nprocs, sum.taken_ns)) {
 		free(procs);
 		free(ports);
+		free(services);
 		sc_summary_free(&sum);
 		return sc_fail(ENOMEM, "out of memory");
 	}
@@ -72,6 +75,9 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	}
 	free(f->procs);
 	free(f->ports);
+	free(f->services);
+	f->services = services;
+	f->nservices = nservices;
 	f->sum = sum;
 	f->have_sum = true;
 	f->procs = procs;

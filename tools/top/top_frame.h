@@ -33,8 +33,8 @@ struct top_frame {
 	bool have_sum;
 	bool rates_known;               /* opened/closed per second need two frames */
 	double opened_per_s, closed_per_s;
-	struct top_row *procs, *ports, *conns;
-	size_t nprocs, nports, nconns;
+	struct top_row *procs, *ports, *conns, *services;
+	size_t nprocs, nports, nconns, nservices;
 	struct top_history hist;
 	/* connections view */
 	struct top_scope scope;

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "marginal.h"
+#include "services.h"
 #include "sockcost.h"
 
 /*
@@ -15,7 +16,7 @@
  * Nothing here draws or reads the kernel, so all of it is unit-tested.
  */
 
-enum top_view { TOP_VIEW_PROCS, TOP_VIEW_PORTS, TOP_VIEW_CONNS, TOP_VIEW_COUNT };
+enum top_view { TOP_VIEW_PROCS, TOP_VIEW_PORTS, TOP_VIEW_CONNS, TOP_VIEW_SERVICES, TOP_VIEW_COUNT };
 
 enum top_col {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT,
@@ -24,6 +25,7 @@ enum top_col {
 	TOP_COL_PORT, TOP_COL_LISTENERS, TOP_COL_ACCEPTQ,
 	TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE, TOP_COL_IDLE_FOR,
 	TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ,
+	TOP_COL_SERVICE, TOP_COL_PROCS, TOP_COL_MAX_FD_PCT,
 	TOP_COL_COUNT,
 };
 
@@ -63,6 +65,10 @@ struct top_row {
 	bool has_idle, is_idle;
 	__u64 idle_ms, rx, tx;
 	__u32 recvq, sendq;
+	/* services view (service is also set on process rows) */
+	char service[SC_SERVICE_NAME_LEN];
+	__u64 processes;
+	__u64 worst_fds, worst_fd_limit; /* the member nearest its fd limit */
 };
 
 #define TOP_TEXT_LEN 64
@@ -79,6 +85,7 @@ struct top_model {
 	size_t scroll[TOP_VIEW_COUNT];
 	char filter[TOP_TEXT_LEN];
 	char search[TOP_TEXT_LEN];
+	char service[SC_SERVICE_NAME_LEN]; /* the process view shows this service only ("" all) */
 	__u32 tags[TOP_MAX_TAGS];           /* tagged pids, unordered */
 	size_t ntags;
 	bool paused;
@@ -90,6 +97,8 @@ void top_model_init(struct top_model *m);
 double top_pct(__u64 part, __u64 whole);
 /* FD% against the limit; -1 when the limit is unlimited or unknown. */
 double top_fd_pct(const struct top_row *r);
+/* MAX FD% of a service row; -1 when its worst member is unlimited or unknown. */
+double top_max_fd_pct(const struct top_row *r);
 /* Average RSS per connection; -1 when RSS is unknown or there are none. */
 double top_rss_per_conn(const struct top_row *r);
 
