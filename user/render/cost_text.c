@@ -139,6 +139,56 @@ static void render_processes(const struct sc_cost_doc *d, FILE *out)
 		fputs("(no process holds a matching TCP socket)\n", out);
 }
 
+static bool services_grouped(const struct sc_cost_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nservices; i++)
+		if (r->services[i].processes > 1)
+			return true;
+	return false;
+}
+
+/* Only where a server runs as several processes: else it repeats the process table. */
+static void render_services(const struct sc_cost_doc *d, FILE *out)
+{
+	const struct sc_cost_report *r = d->report;
+	char name[SC_SERVICE_NAME_LEN], k[32], mem[32], pss[32], priv[32], cost[32];
+	size_t i;
+
+	if (!services_grouped(r))
+		return;
+	fprintf(out, "%-28s %6s %8s %10s %10s %-11s %10s %10s %10s\n", "SERVICE", "PROCS", "CONN",
+		"KERN/CONN", "MEM/CONN", "BASIS", "PSS", "PRIVATE", "COST/CONN");
+	for (i = 0; i < r->nservices; i++) {
+		const struct sc_cost_service *s = &r->services[i];
+		const char *basis = sc_cost_basis_of(s->basis_connections);
+
+		bytes(s->connections ? (double)(s->kernel_fixed_bytes + s->kernel_buffer_bytes) /
+					       (double)s->connections : 0, k, sizeof(k));
+		if (basis)
+			slope(s->memory_per_connection, mem, sizeof(mem));
+		else
+			snprintf(mem, sizeof(mem), "-");
+		if (s->has_mem) {
+			bytes((double)s->pss_bytes, pss, sizeof(pss));
+			bytes((double)s->private_bytes, priv, sizeof(priv));
+		} else {
+			snprintf(pss, sizeof(pss), "-");
+			snprintf(priv, sizeof(priv), "-");
+		}
+		if (s->connections)
+			slope(s->cost_per_connection, cost, sizeof(cost));
+		else
+			snprintf(cost, sizeof(cost), "-");
+		fprintf(out, "%-28s %6llu %8llu %10s %10s %-11s %10s %10s %10s\n",
+			fmt_printable(s->service->name, name, sizeof(name)),
+			(unsigned long long)s->processes, (unsigned long long)s->connections, k, mem,
+			basis ? basis : "-", pss, priv, cost);
+	}
+	fputs("(PSS and PRIVATE summed over the service's processes)\n\n", out);
+}
+
 static void render_host(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
@@ -223,6 +273,7 @@ void render_cost(const struct sc_cost_doc *d, FILE *out)
 {
 	render_scope(d, out);
 	render_per_connection(d, out);
+	render_services(d, out);
 	render_processes(d, out);
 	render_host(d, out);
 	render_whatif(d, out);
