@@ -283,12 +283,14 @@ static void test_services_view(void **state)
 	const __u32 only[] = { 11, 20 };
 	struct top_row *p, *svc;
 	size_t np, ns, k, ord[3];
+	bool grouped = false;
 	char buf[64];
 
 	(void)state;
 	sc_port_set_add(&procs[0].listen, 5432);
 	assert_int_equal(top_rows_procs(&s, only, 2, &p, &np), 0);
-	assert_int_equal(top_rows_services(&s, p, np, &svc, &ns), 0);
+	assert_int_equal(top_rows_services(&s, p, np, &svc, &ns, &grouped), 0);
+	assert_true(grouped);
 	assert_int_equal(ns, 2);
 	assert_string_equal(svc[0].service, "postgres:5432");
 	assert_int_equal(svc[0].processes, 2);

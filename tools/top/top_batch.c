@@ -36,16 +36,6 @@ static void text_table(const struct top_row *rows, const size_t *order, size_t n
 	}
 }
 
-static bool services_grouped(const struct top_frame *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->nservices; i++)
-		if (f->services[i].processes > 1)
-			return true;
-	return false;
-}
-
 void top_batch_text(const struct top_frame *f, const size_t *order, double delay_s,
 		    bool with_conns, FILE *out)
 {
@@ -62,7 +52,7 @@ void top_batch_text(const struct top_frame *f, const size_t *order, double delay
 	top_hist_line(f, line, sizeof(line));
 	fprintf(out, "%s\n\n", line);
 	/* Services first when some server runs as several processes (pre-fork, workers). */
-	if (services_grouped(f)) {
+	if (f->services_grouped) {
 		text_table(f->services, NULL, f->nservices, TOP_VIEW_SERVICES, out);
 		fputs("\n", out);
 	}

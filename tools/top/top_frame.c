@@ -47,6 +47,7 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	struct sc_summary sum;
 	struct top_row *procs = NULL, *ports = NULL, *services = NULL;
 	size_t nprocs = 0, nports = 0, nservices = 0;
+	bool grouped = false;
 	int err;
 
 	f->t = t;
@@ -55,7 +56,7 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 		return err;
 	if (top_rows_procs(&sum, pids, npids, &procs, &nprocs) ||
 	    top_rows_ports(&sum, &ports, &nports) ||
-	    top_rows_services(&sum, procs, nprocs, &services, &nservices) ||
+	    top_rows_services(&sum, procs, nprocs, &services, &nservices, &grouped) ||
 	    top_history_update(&f->hist, procs, nprocs, sum.taken_ns)) {
 		free(procs);
 		free(ports);
@@ -78,6 +79,7 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	free(f->services);
 	f->services = services;
 	f->nservices = nservices;
+	f->services_grouped = grouped;
 	f->sum = sum;
 	f->have_sum = true;
 	f->procs = procs;

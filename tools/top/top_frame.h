@@ -35,6 +35,7 @@ struct top_frame {
 	double opened_per_s, closed_per_s;
 	struct top_row *procs, *ports, *conns, *services;
 	size_t nprocs, nports, nconns, nservices;
+	bool services_grouped;          /* some service has several processes */
 	struct top_history hist;
 	/* connections view */
 	struct top_scope scope;

@@ -77,7 +77,7 @@ int top_rows_ports(const struct sc_summary *s, struct top_row **rows, size_t *n)
 }
 
 int top_rows_services(const struct sc_summary *s, struct top_row *procs, size_t nprocs,
-		      struct top_row **rows, size_t *n)
+		      struct top_row **rows, size_t *n, bool *grouped)
 {
 	size_t *member = calloc(s->nprocs ? s->nprocs : 1, sizeof(*member)), i, k = 0, nsvc;
 	struct sc_service *svc = NULL;
@@ -109,6 +109,7 @@ int top_rows_services(const struct sc_summary *s, struct top_row *procs, size_t 
 	for (i = 0; i < s->nprocs && k < nprocs; i++)
 		if (procs[k].pid == s->procs[i].pid)
 			memcpy(procs[k++].service, out[member[i]].service, sizeof(procs->service));
+	*grouped = sc_services_grouped(svc, nsvc);
 	free(member);
 	free(svc);
 	*rows = out;

@@ -307,6 +307,7 @@ static int sum_services(struct sc_cost_report *r, const struct sc_view *v)
 		return -ENOMEM;
 	}
 	r->nservices = v->nservices;
+	r->services_grouped = sc_services_grouped(v->services, v->nservices);
 	for (i = 0; i < v->nservices; i++)
 		r->services[i].service = &v->services[i];
 	for (i = 0; i < r->nprocs; i++) {

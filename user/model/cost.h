@@ -140,6 +140,7 @@ struct sc_cost_report {
 	size_t nprocs;
 	struct sc_cost_service *services; /* the view's services, in its order */
 	size_t nservices;
+	bool services_grouped;         /* some service has several processes */
 	struct sc_cost_listener *listeners; /* by port */
 	size_t nlisteners;
 	bool has_host;

@@ -139,16 +139,6 @@ static void render_processes(const struct sc_cost_doc *d, FILE *out)
 		fputs("(no process holds a matching TCP socket)\n", out);
 }
 
-static bool services_grouped(const struct sc_cost_report *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nservices; i++)
-		if (r->services[i].processes > 1)
-			return true;
-	return false;
-}
-
 /* Only where a server runs as several processes: else it repeats the process table. */
 static void render_services(const struct sc_cost_doc *d, FILE *out)
 {
@@ -156,7 +146,7 @@ static void render_services(const struct sc_cost_doc *d, FILE *out)
 	char name[SC_SERVICE_NAME_LEN], k[32], mem[32], pss[32], priv[32], cost[32];
 	size_t i;
 
-	if (!services_grouped(r))
+	if (!r->services_grouped)
 		return;
 	fprintf(out, "%-28s %6s %8s %10s %10s %-11s %10s %10s %10s\n", "SERVICE", "PROCS", "CONN",
 		"KERN/CONN", "MEM/CONN", "BASIS", "PSS", "PRIVATE", "COST/CONN");
