@@ -25,18 +25,14 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 	case TOP_COL_COMM: return r->comm[0] ? r->comm : "-";
 	case TOP_COL_CONN: return uint_cell(r->conns, buf, len);
 	case TOP_COL_IDLE: return uint_cell(r->idle, buf, len);
-	case TOP_COL_IDLE_PCT:
-		snprintf(buf, len, "%.0f%%", top_pct(r->idle, r->conns));
-		return buf;
+	case TOP_COL_IDLE_PCT: return fmt_percent(r->idle, r->conns, buf, len);
 	case TOP_COL_FDS: return uint_cell(r->fds, buf, len);
 	case TOP_COL_FD_LIMIT:
 		return r->fd_limit == RLIM_INFINITY ? "unlimited" : uint_cell(r->fd_limit, buf, len);
 	case TOP_COL_FD_PCT:
-		v = top_fd_pct(r);
-		if (v < 0)
+		if (top_fd_pct(r) < 0)
 			return "-";
-		snprintf(buf, len, "%.0f%%", v);
-		return buf;
+		return fmt_percent(r->fds, r->fd_limit, buf, len);
 	case TOP_COL_SOCK_MEM: return fmt_bytes(r->sock_mem, buf, len);
 	case TOP_COL_RSS: return r->rss_known ? fmt_bytes(r->rss, buf, len) : "-";
 	case TOP_COL_RSS_CONN:
@@ -76,17 +72,17 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 void top_totals_line(const struct top_frame *f, char *buf, size_t len)
 {
 	const struct sc_summary *s = &f->sum;
-	char mem[32], opened[32] = "-", closed[32] = "-";
+	char mem[32], opened[32] = "-", closed[32] = "-", idle[8];
 
 	if (f->rates_known) {
 		snprintf(opened, sizeof(opened), "%.1f/s", f->opened_per_s);
 		snprintf(closed, sizeof(closed), "%.1f/s", f->closed_per_s);
 	}
 	snprintf(buf, len,
-		 "%llu established, %llu idle (%.0f%%), opened %s, closed %s, "
+		 "%llu established, %llu idle (%s), opened %s, closed %s, "
 		 "socket memory %s, %zu processes",
 		 (unsigned long long)s->connections, (unsigned long long)s->idle_connections,
-		 top_pct(s->idle_connections, s->connections), opened, closed,
+		 fmt_percent(s->idle_connections, s->connections, idle, sizeof(idle)), opened, closed,
 		 fmt_bytes(s->socket_memory_bytes, mem, sizeof(mem)), s->nprocs);
 }
 
