@@ -333,6 +333,8 @@ int cmd_cost(int argc, char **argv)
 	}
 	if (o.verbose)
 		sc_log_init("sockcost", true);
+	if (o.note)
+		sc_warn("%s", o.note);
 	t = cmd_open_tracker(&o.policy, o.observe_s > 0);
 	if (!t)
 		return SC_EXIT_RUNTIME;

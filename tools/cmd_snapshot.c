@@ -68,6 +68,8 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	if (o.verbose)
 		sc_log_init("sockcost", true);
+	if (o.note)
+		sc_warn("%s", o.note);
 
 	t0 = ((double)sc_mono_ns() / 1e6);
 	/* Live counters only mean something over a watched interval. */
