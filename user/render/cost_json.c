@@ -381,7 +381,7 @@ static void write_managed(struct jw *w, const struct sc_cost_doc *d)
 	if (d->has_rates)
 		jw_null(w);
 	else
-		jw_string(w, SC_MANAGED_NO_RATES);
+		jw_string(w, d->rates_why ? d->rates_why : SC_MANAGED_NO_RATES);
 	jw_object_end(w);
 }
 

@@ -21,6 +21,7 @@ struct sc_cost_doc {
 	bool has_rates;        /* traffic rates measured (else the bill is unknown) */
 	struct sc_traffic_rates rates;
 	const char *rates_source; /* "observed" or "sockcostd" */
+	const char *rates_why;    /* !has_rates: why not, for a person */
 };
 
 /* The `sockcost cost --json` document. */
