@@ -29,6 +29,7 @@
 #include "summary.h"
 #include "summary_collect.h"
 #include "open_tracker.h"
+#include "policy_text.h"
 #include "view.h"
 
 /* Private memory against connection count of one process, sampled while observing. */
@@ -280,6 +281,7 @@ static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
 	struct sc_cost_report r = {};
 	struct sc_cost_doc doc;
 	struct sc_view view;
+	char line[512];
 	int ret = SC_EXIT_RUNTIME;
 
 	if (sc_slab_sizes_read(&slab))
@@ -299,7 +301,12 @@ static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
 	doc = (struct sc_cost_doc){
 		.report = &r, .slab = &slab, .pid = o->filter.pid, .port = o->filter.port,
 		.observed_s = observed_s, .has_price = o->has_price, .ram_price = o->ram_price,
+		.policy = o->policy,
+		.watch = sc_heartbeat_watch(&o->policy, snap->hook != SC_HOOK_NONE,
+					    snap->config.attached_ns, snap->taken_ns),
 	};
+	if (sc_heartbeat_watch_warning(&doc.policy, &doc.watch, line, sizeof(line)))
+		sc_warn("%s", line);
 	if (o->managed.has_messages || o->managed.has_connection_minutes) {
 		struct snap_scope sc = {
 			.attached_ns = snap->config.attached_ns, .connections = r.connections,

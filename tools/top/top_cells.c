@@ -5,6 +5,7 @@
 
 #include "format.h"
 #include "names.h"
+#include "policy_text.h"
 #include "top_cells.h"
 
 static const char *uint_cell(__u64 v, char *buf, size_t len)
@@ -89,18 +90,25 @@ void top_totals_line(const struct top_frame *f, char *buf, size_t len)
 void top_policy_line(const struct top_frame *f, double delay_s, char *buf, size_t len)
 {
 	const struct sc_summary *s = &f->sum;
-	char after[32], walked[48];
+	struct sc_heartbeat_watch watch;
+	char after[32], walked[48], mark[48], note[52] = "";
 
 	if (s->walked_ns >= s->taken_ns)
 		snprintf(walked, sizeof(walked), "walk");
 	else
 		snprintf(walked, sizeof(walked), "%llu changes since a walk %.0fs ago",
 			 (unsigned long long)s->changes, (double)(s->taken_ns - s->walked_ns) / 1e9);
+	/* Until the programs have watched idle-after, heartbeat-only connections are not idle:
+	 * said beside the threshold, where a narrow terminal still shows it. */
+	watch = sc_heartbeat_watch(&s->policy, s->hook != SC_HOOK_NONE, s->attached_ns,
+				   s->taken_ns);
+	if (sc_heartbeat_watch_mark(&watch, mark, sizeof(mark)))
+		snprintf(note, sizeof(note), " (%s)", mark);
 	snprintf(buf, len,
-		 "idle after %s, heartbeat <= %llu B, activity hook %s, refresh %.1fs, "
+		 "idle after %s, heartbeat <= %llu B%s, activity hook %s, refresh %.1fs, "
 		 "collected in %.0f ms (%s)",
 		 fmt_duration_ms(s->policy.idle_after_ms, after, sizeof(after)),
-		 (unsigned long long)s->policy.heartbeat_bytes, sc_hook_name(s->hook), delay_s,
+		 (unsigned long long)s->policy.heartbeat_bytes, note, sc_hook_name(s->hook), delay_s,
 		 (double)s->collect_ns / 1e6, walked);
 }
 
