@@ -3,7 +3,7 @@ watched less than --idle-after says so (a line on stderr for snapshot and
 cost, "warming up" in top's header, heartbeat_effective false in every JSON
 policy); a long enough --observe, or a pinned sockcostd that has watched
 long enough, says nothing of the kind and counts the heartbeat-only
-connections idle.
+connections idle. And the shares those views print are rounded one way.
 
 The clients only exchange 2-byte pings, so with --heartbeat-bytes 4 every
 connection is idle once watched for --idle-after, and none before: kernel
@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from helpers import SOCKCOST, Ticker, connect_pairs, listener, port_of, ss_states
+from helpers import (SOCKCOST, Child, Ticker, connect_pairs, listener, port_of, proc_fd_count,
+                     proc_nofile_soft, ss_states)
 from sockcostd_helpers import Daemon
 
 PAIRS = 10
@@ -168,3 +169,45 @@ def test_pinned_daemon_that_watched_long_enough(heartbeats, pin_dir):
         assert json.loads(r.stdout)["policy"]["heartbeat_effective"] is False
     finally:
         d.stop()
+
+
+def _percent(part, whole):
+    """fmt_percent's rule, computed here on its own: half up, 100% only for
+    all, 0% only for none."""
+    if part and part != whole:
+        pct = (part * 200 + whole) // (2 * whole)
+        if pct == 100:
+            return "99%" if part < whole else "101%"
+        if pct == 0:
+            return "<1%"
+        return f"{pct}%"
+    return "100%" if part else "0%"
+
+
+def test_fd_percent_is_the_same_in_snapshot_and_top():
+    """A process whose fd share rounds up (x.7%): snapshot truncated it, top
+    rounded it. Both now print what /proc's counts give, rounded half up."""
+    def setup():
+        lst = listener()
+        held = [lst, connect_pairs(lst, 3)]
+        while (len(os.listdir("/proc/self/fd")) - 1) % 10 != 7:  # the listing's own fd
+            held.append(open("/dev/null"))
+        return held
+
+    child = Child(setup, name=b"sc-pct-hold", nofile=1000)
+    try:
+        fds, limit = proc_fd_count(child.pid), proc_nofile_soft(child.pid)
+        assert limit == 1000 and fds % 10 == 7
+        want = _percent(fds, limit)
+        snap = run("snapshot", "--pid", str(child.pid)).stdout
+        row = next(line.split() for line in snap.splitlines()
+                   if line.split()[:1] == [str(child.pid)])
+        # PID COMMAND CONN IDLE IDLE% FDS/LIMIT FD% SOCK MEM
+        assert row[5] == f"{fds}/{limit}" and row[6] == want, snap
+        top = run("top", "-b", "-n", "1", "-p", str(child.pid)).stdout
+        row = next(line.split() for line in top.splitlines()
+                   if line.split()[:1] == [str(child.pid)])
+        # PID COMMAND CONN IDLE IDLE% FDS FD-LIMIT FD%
+        assert row[5:8] == [str(fds), str(limit), want], top
+    finally:
+        child.stop()
