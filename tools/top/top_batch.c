@@ -5,6 +5,7 @@
 
 #include "json_writer.h"
 #include "names.h"
+#include "policy_json.h"
 #include "top_batch.h"
 #include "top_cells.h"
 
@@ -261,6 +262,7 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 {
 	static struct jw w; /* 64 KiB buffer: not on the stack */
 	const struct sc_summary *s = &f->sum;
+	struct sc_heartbeat_watch watch;
 	size_t i;
 
 	jw_init(&w, out);
@@ -281,13 +283,8 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_uint(&w, s->changes);
 	JW_KEY(&w, "activity_hook");
 	jw_string(&w, sc_hook_name(s->hook));
-	JW_KEY(&w, "policy");
-	jw_object_begin(&w);
-	JW_KEY(&w, "idle_after_s");
-	jw_double(&w, (double)s->policy.idle_after_ms / 1000, 3);
-	JW_KEY(&w, "heartbeat_bytes");
-	jw_uint(&w, s->policy.heartbeat_bytes);
-	jw_object_end(&w);
+	watch = sc_heartbeat_watch(&s->policy, s->hook != SC_HOOK_NONE, s->attached_ns, s->taken_ns);
+	sc_policy_write_json(&w, &s->policy, &watch);
 	json_totals(&w, f);
 	JW_KEY(&w, "processes");
 	jw_array_begin(&w);

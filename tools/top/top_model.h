@@ -93,7 +93,8 @@ struct top_model {
 
 void top_model_init(struct top_model *m);
 
-/* Percent of part in whole, 0 when whole is 0. */
+/* Percent of part in whole, 0 when whole is 0: for sorting, colour and JSON
+ * numbers; text goes through fmt_percent so every command prints one way. */
 double top_pct(__u64 part, __u64 whole);
 /* FD% against the limit; -1 when the limit is unlimited or unknown. */
 double top_fd_pct(const struct top_row *r);

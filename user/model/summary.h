@@ -61,6 +61,7 @@ struct sc_summary {
 	struct sc_idle_policy policy;
 	enum sc_hook hook;
 	__u64 taken_ns;                 /* CLOCK_MONOTONIC */
+	__u64 attached_ns;              /* when the activity hook attached: the watch began */
 	struct sc_counters counters;    /* kernel live counters (opened/closed totals) */
 	__u64 connections;              /* ESTABLISHED, each socket once */
 	__u64 idle_connections;

@@ -380,6 +380,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	clock = sc_clock_ref_of(recs, in);
 	s->policy = in->policy;
 	s->hook = in->hook;
+	s->attached_ns = in->attached_ns;
 	s->counters = in->counters;
 	s->taken_ns = clock.now_ns;
 

@@ -68,6 +68,7 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 	memset(s, 0, sizeof(*s));
 	s->policy = v->policy;
 	s->hook = snap->hook;
+	s->attached_ns = snap->config.attached_ns;
 	s->taken_ns = snap->taken_ns;
 	s->counters = snap->counters;
 	s->connections = v->totals.connections;

@@ -5,6 +5,7 @@
 
 #include "cost_json.h"
 #include "json_writer.h"
+#include "policy_json.h"
 
 static void write_bytes(struct jw *w, double bytes)
 {
@@ -426,7 +427,7 @@ static void write_managed(struct jw *w, const struct sc_cost_doc *d)
 	if (d->has_rates)
 		jw_null(w);
 	else
-		jw_string(w, SC_MANAGED_NO_RATES);
+		jw_string(w, d->rates_why ? d->rates_why : SC_MANAGED_NO_RATES);
 	jw_object_end(w);
 }
 
@@ -452,6 +453,7 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 		jw_null(w);
 	JW_KEY(w, "observed_s");
 	jw_double(w, d->observed_s, 1);
+	sc_policy_write_json(w, &d->policy, &d->watch);
 	JW_KEY(w, "connections");
 	jw_uint(w, r->connections);
 	JW_KEY(w, "epoll_watched");

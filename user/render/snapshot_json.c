@@ -3,6 +3,7 @@
 
 #include "addr.h"
 #include "json_writer.h"
+#include "policy_json.h"
 #include "snapshot_json.h"
 #include "socket_fields.h"
 #include "version.h"
@@ -338,6 +339,8 @@ static void write_counters(struct jw *w, const struct sc_snapshot *snap)
 void sc_view_write_json(const struct sc_view *v, FILE *out)
 {
 	const struct sc_snapshot *snap = v->snap;
+	struct sc_idle_policy policy = v->policy;
+	struct sc_heartbeat_watch watch;
 	struct jw w;
 	size_t i;
 
@@ -354,13 +357,11 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 		jw_null(&w);
 	JW_KEY(&w, "observed_s");
 	jw_double(&w, seconds_since(snap->taken_ns, snap->config.attached_ns), 3);
-	JW_KEY(&w, "policy");
-	jw_object_begin(&w);
-	JW_KEY(&w, "idle_after_s");
-	jw_double(&w, v->policy.idle_after_ms / 1000.0, 3);
-	JW_KEY(&w, "heartbeat_bytes");
-	jw_uint(&w, snap->config.heartbeat_bytes);
-	jw_object_end(&w);
+	/* The threshold the programs judge calls by: sockcostd's when its are pinned. */
+	policy.heartbeat_bytes = snap->config.heartbeat_bytes;
+	watch = sc_heartbeat_watch(&policy, snap->hook != SC_HOOK_NONE, snap->config.attached_ns,
+				   snap->taken_ns);
+	sc_policy_write_json(&w, &policy, &watch);
 	write_host(&w, v);
 	write_counters(&w, snap);
 
