@@ -55,7 +55,10 @@ static void test_rules(void **state)
 		proc(701, 700, "celery", 6, 0),
 		proc(800, 1, "psql", 1, 0),            /* 10: alone */
 		proc(900, 1, "sshd", 0, 0),            /* 11: listens on 22 */
-		proc(901, 1, "postgres", 1, 5432),     /* 12: serves 5432 but not a child: rule 3 */
+		proc(901, 1, "postgres", 1, 5432),     /* 12: serves 5432 but not a child */
+		proc(950, 42, "worker", 2, 0),         /* 13-14: siblings; their parent holds nothing */
+		proc(951, 42, "worker", 2, 0),
+		proc(960, 43, "worker", 1, 0),         /* 15: another parent's: another pool */
 	};
 	size_t member[sizeof(p) / sizeof(p[0])], n, i;
 	const struct sc_service *s;
@@ -70,8 +73,8 @@ static void test_rules(void **state)
 		sc_port_set_add(&p[i].listen, 443);
 	}
 	sc_port_set_add(&p[11].listen, 22);
-	assert_int_equal(sc_services_build(p, 13, &svc, &n, member), 0);
-	assert_int_equal(n, 6);
+	assert_int_equal(sc_services_build(p, 16, &svc, &n, member), 0);
+	assert_int_equal(n, 9);
 
 	/* By connections descending: nginx first. */
 	assert_string_equal(svc[0].name, "nginx:80,443");
@@ -87,11 +90,19 @@ static void test_rules(void **state)
 	for (i = 0; i <= 3; i++)
 		assert_ptr_equal(&svc[member[i]], s);
 
-	/* The background worker and the stranger serving 5432 group by command. */
+	/* The background worker and the stranger serving 5432 share only a command:
+	 * two services, the second named by its main pid. */
 	s = by_name(svc, n, "postgres");
-	assert_int_equal(s->processes, 2);
+	assert_int_equal(s->processes, 1);
 	assert_ptr_equal(&svc[member[4]], s);
+	s = by_name(svc, n, "postgres[901]");
 	assert_ptr_equal(&svc[member[12]], s);
+
+	s = by_name(svc, n, "worker");
+	assert_int_equal(s->processes, 2);
+	assert_int_equal(s->main_pid, 950);
+	s = by_name(svc, n, "worker[960]");
+	assert_int_equal(s->processes, 1);
 
 	s = by_name(svc, n, "celery");
 	assert_int_equal(s->processes, 2);
@@ -104,7 +115,7 @@ static void test_rules(void **state)
 	assert_int_equal(s->processes, 1);
 	s = by_name(svc, n, "sshd:22");
 	assert_int_equal(s->connections, 0);
-	for (i = 0; i < 13; i++)
+	for (i = 0; i < 16; i++)
 		assert_true(member[i] < n);
 	assert_true(sc_services_grouped(svc, n));
 	free(svc);

@@ -83,44 +83,77 @@ static int join_listeners(const struct sc_summary_proc *procs, size_t n, size_t 
 	return 0;
 }
 
-/* Rule 2: a child serving its parent's listening port. */
-static int join_children(const struct sc_summary_proc *procs, size_t n, size_t *up)
+/* Processes by pid, to find a parent. */
+static struct key *pid_index(const struct sc_summary_proc *procs, size_t n)
 {
-	struct key *by_pid = malloc((n ? n : 1) * sizeof(*by_pid)), want, *parent;
+	struct key *by_pid = malloc((n ? n : 1) * sizeof(*by_pid));
 	size_t i;
 
 	if (!by_pid)
-		return -ENOMEM;
+		return NULL;
 	for (i = 0; i < n; i++)
 		by_pid[i] = (struct key){ .key = procs[i].pid, .i = i };
 	qsort(by_pid, n, sizeof(*by_pid), cmp_key);
+	return by_pid;
+}
+
+static const struct sc_summary_proc *parent_of(const struct sc_summary_proc *procs, size_t n,
+					       const struct key *by_pid, __u32 ppid, size_t *at)
+{
+	struct key want = { .key = ppid };
+	const struct key *hit = ppid ? bsearch(&want, by_pid, n, sizeof(*by_pid), cmp_key_only)
+				     : NULL;
+
+	if (!hit)
+		return NULL;
+	*at = hit->i;
+	return &procs[hit->i];
+}
+
+/* Rule 2: a child serving its parent's listening port. */
+static void join_children(const struct sc_summary_proc *procs, size_t n, size_t *up,
+			  const struct key *by_pid)
+{
+	const struct sc_summary_proc *parent;
+	size_t i, at;
+
 	for (i = 0; i < n; i++) {
 		const struct sc_summary_proc *p = &procs[i];
 
-		if (p->listen.n || !p->server_port || !p->ppid)
+		if (p->listen.n || !p->server_port)
 			continue;
-		want = (struct key){ .key = p->ppid };
-		parent = bsearch(&want, by_pid, n, sizeof(*by_pid), cmp_key_only);
-		if (parent && procs[parent->i].netns == p->netns &&
-		    sc_port_set_has(&procs[parent->i].listen, p->server_port))
-			join(up, i, parent->i);
+		parent = parent_of(procs, n, by_pid, p->ppid, &at);
+		if (parent && parent->netns == p->netns &&
+		    sc_port_set_has(&parent->listen, p->server_port))
+			join(up, i, at);
 	}
-	free(by_pid);
-	return 0;
 }
 
-/* Rule 3: processes in no listening service, by namespace and command. */
-static int join_commands(const struct sc_summary_proc *procs, size_t n, size_t *up,
-			 const bool *listening)
+/*
+ * Rule 3, for processes in no listening service: a pool forked by one
+ * parent running one command (siblings, and the parent when it runs it).
+ */
+static int join_pools(const struct sc_summary_proc *procs, size_t n, size_t *up,
+		      const bool *listening, const struct key *by_pid)
 {
 	struct key *keys = malloc((n ? n : 1) * sizeof(*keys));
-	size_t i, m = 0;
+	const struct sc_summary_proc *parent;
+	size_t i, m = 0, at;
 
 	if (!keys)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (!listening[root(up, i)])
-			keys[m++] = (struct key){ .key = procs[i].netns, .comm = procs[i].comm, .i = i };
+	for (i = 0; i < n; i++) {
+		const struct sc_summary_proc *p = &procs[i];
+
+		if (listening[root(up, i)])
+			continue;
+		keys[m++] = (struct key){ .key = (__u64)p->netns << 32 | p->ppid, .comm = p->comm,
+					  .i = i };
+		parent = parent_of(procs, n, by_pid, p->ppid, &at);
+		if (parent && !listening[root(up, at)] && parent->netns == p->netns &&
+		    !strcmp(parent->comm, p->comm))
+			join(up, i, at);
+	}
 	join_equal(up, keys, m);
 	free(keys);
 	return 0;
@@ -189,7 +222,11 @@ static int cmp_connections(const void *a, const void *b)
 	return CMP(y->connections, x->connections) ?: cmp_name(a, b);
 }
 
-/* The same name in another namespace (two containers' nginx:80) gets its inode. */
+/*
+ * Names must be unique (they are metric labels): the same name in another
+ * namespace (two containers' nginx:80) gets "@<netns inode>"; two pools of
+ * one command under different parents get "[<main pid>]".
+ */
 static void disambiguate(struct sc_service *s, size_t n)
 {
 	size_t i, len;
@@ -199,8 +236,12 @@ static void disambiguate(struct sc_service *s, size_t n)
 		if (strcmp(s[i].name, s[i - 1].name))
 			continue;
 		len = strlen(s[i].name);
-		if (len < sizeof(s[i].name))
+		if (len >= sizeof(s[i].name))
+			continue;
+		if (s[i].netns != s[i - 1].netns)
 			snprintf(s[i].name + len, sizeof(s[i].name) - len, "@%u", s[i].netns);
+		else
+			snprintf(s[i].name + len, sizeof(s[i].name) - len, "[%u]", s[i].main_pid);
 	}
 }
 
@@ -211,23 +252,23 @@ int sc_services_build(const struct sc_summary_proc *procs, size_t n, struct sc_s
 	const struct sc_summary_proc **lead = calloc(n ? n : 1, sizeof(*lead));
 	bool *listening = calloc(n ? n : 1, sizeof(*listening));
 	struct sc_service *s = calloc(n ? n : 1, sizeof(*s));
+	struct key *by_pid = pid_index(procs, n);
 	size_t i, m = 0, r;
 	int err = -ENOMEM;
 
 	*out = NULL;
 	*nout = 0;
-	if (!up || !slot || !lead || !listening || !s)
+	if (!up || !slot || !lead || !listening || !s || !by_pid)
 		goto out;
 	for (i = 0; i < n; i++)
 		up[i] = i;
 	err = join_listeners(procs, n, up);
-	if (!err)
-		err = join_children(procs, n, up);
 	if (err)
 		goto out;
+	join_children(procs, n, up, by_pid);
 	for (i = 0; i < n; i++)
 		listening[root(up, i)] |= procs[i].listen.n > 0;
-	err = join_commands(procs, n, up, listening);
+	err = join_pools(procs, n, up, listening, by_pid);
 	if (err)
 		goto out;
 	/* Roots are the lowest index of their set: met before their members. */
@@ -259,6 +300,7 @@ out:
 	free(lead);
 	free(listening);
 	free(s);
+	free(by_pid);
 	return err;
 }
 

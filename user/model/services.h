@@ -19,12 +19,17 @@
  *  2. one holds no listener, all its connections are to listening port P,
  *     and its parent listens on P (one process per connection: PostgreSQL's
  *     backends, inetd and systemd Accept=yes children);
- *  3. neither applies to them and they run the same command (a pool of
- *     client workers: each would otherwise be a row, and a metric series).
+ *  3. neither applies and they are a pool: children of one parent running
+ *     one command (and the parent, when it runs it too), such as a job
+ *     runner's workers or a load generator's clients. Unrelated processes
+ *     that merely share a command stay apart.
  *
  * Named by the command holding most connections and the listening ports:
- * "postgres:5432", "nginx:80,443", "celery". A name met in two namespaces
- * gets "@<netns inode>" on all but the first (by netns inode).
+ * "postgres:5432", "nginx:80,443", "celery". Names are unique, since they
+ * are metric labels: the same name in another namespace gets "@<netns
+ * inode>" (two containers' nginx:80), a second pool of one command
+ * "[<main pid>]"; the one sorting first (by namespace, then main pid) keeps
+ * the plain name.
  */
 
 #define SC_SERVICE_NAME_LEN 64
