@@ -43,6 +43,8 @@ def test_prefork_database_is_one_service(pg_server):
     assert svc["service"] == f"postgres:{pg.port}"
     assert svc["main_pid"] == pg.postmaster
     assert svc["listen_ports"] == [pg.port]
+    with open(f"/proc/{pg.postmaster}/cgroup") as f:
+        assert svc["cgroup"] == f.read().strip().split("::", 1)[1]
     assert set(svc["pids"]) == {pg.postmaster, *backends}
     assert svc["processes"] == len(backends) + 1
     assert svc["connections"] == served

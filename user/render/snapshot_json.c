@@ -207,6 +207,7 @@ static void write_process(struct jw *w, const struct sc_view *v, const struct sc
 static void write_service(struct jw *w, const struct sc_view *v, size_t k)
 {
 	const struct sc_service *s = &v->services[k];
+	const struct sc_process *main;
 	size_t i;
 
 	jw_object_begin(w);
@@ -218,6 +219,10 @@ static void write_service(struct jw *w, const struct sc_view *v, size_t k)
 	jw_uint(w, s->netns);
 	JW_KEY(w, "main_pid");
 	jw_uint(w, s->main_pid);
+	/* Where it runs: its main process's cgroup and container. */
+	main = sc_snapshot_find_process(v->snap, s->main_pid);
+	write_optional_string(w, "cgroup", main ? main->cgroup : "");
+	write_optional_string(w, "container_id", main ? main->container.id : "");
 	JW_KEY(w, "listen_ports");
 	jw_array_begin(w);
 	for (i = 0; i < s->ports.n; i++)
