@@ -23,7 +23,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 8
+#define SC_ABI_VERSION 9
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -183,6 +183,8 @@ struct sc_file_record {
 struct sc_task_record {
 	__u32 tgid;
 	__u32 netns;
+	__u32 ppid;            /* the parent's tgid: services of one parent (services.h) */
+	__u32 pad;
 	__u64 nofile_cur;      /* RLIMIT_NOFILE soft limit */
 	__u64 nofile_max;
 	/* Open fds: the leader's table, or a thread's if the leader has exited;

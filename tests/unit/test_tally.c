@@ -25,11 +25,11 @@
 #define NS_PER_S 1000000000ull
 
 static const struct sc_task_record tasks[] = {
-	{ .tgid = 100, .nofile_cur = 1024, .open_fds = 10, .comm = "server" },
-	{ .tgid = 101, .nofile_cur = 1024, .open_fds = 11, .comm = "worker" },
-	{ .tgid = 102, .nofile_cur = 1024, .open_fds = 12, .comm = "worker" },
-	{ .tgid = 200, .nofile_cur = 2048, .open_fds = 20, .comm = "client" },
-	{ .tgid = 300, .nofile_cur = 4096, .open_fds = 30, .comm = "proxy" },
+	{ .tgid = 100, .ppid = 1, .netns = 7, .nofile_cur = 1024, .open_fds = 10, .comm = "server" },
+	{ .tgid = 101, .ppid = 100, .netns = 7, .nofile_cur = 1024, .open_fds = 11, .comm = "worker" },
+	{ .tgid = 102, .ppid = 100, .netns = 7, .nofile_cur = 1024, .open_fds = 12, .comm = "worker" },
+	{ .tgid = 200, .ppid = 1, .netns = 8, .nofile_cur = 2048, .open_fds = 20, .comm = "client" },
+	{ .tgid = 300, .ppid = 1, .netns = 7, .nofile_cur = 4096, .open_fds = 30, .comm = "proxy" },
 };
 static const __u32 tgids[] = { 100, 101, 102, 200, 300, 0 };
 static const __u16 lports[] = { 8080, 9090, 5432, 40001, 40002, 40003 };

@@ -41,6 +41,10 @@ void top_ui_rows(const struct top_ui *ui, enum top_view view, struct top_row **r
 		*rows = ui->f.conns;
 		*n = ui->f.nconns;
 		return;
+	case TOP_VIEW_SERVICES:
+		*rows = ui->f.services;
+		*n = ui->f.nservices;
+		return;
 	default:
 		*rows = ui->f.procs;
 		*n = ui->f.nprocs;

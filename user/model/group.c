@@ -9,7 +9,9 @@
 
 int sc_group_by_parse(const char *s, enum sc_group_by *by)
 {
-	if (!strcmp(s, "process"))
+	if (!strcmp(s, "service"))
+		*by = SC_BY_SERVICE;
+	else if (!strcmp(s, "process"))
 		*by = SC_BY_PROCESS;
 	else if (!strcmp(s, "port"))
 		*by = SC_BY_PORT;

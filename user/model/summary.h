@@ -2,6 +2,7 @@
 #ifndef SC_SUMMARY_H
 #define SC_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -17,8 +18,22 @@
  * derives the same numbers from a full snapshot.
  */
 
+/* Listening ports a process's summary names; a service's name needs no more. */
+#define SC_PORT_SET_MAX 8
+
+/* The lowest SC_PORT_SET_MAX of a set of ports, ascending. */
+struct sc_port_set {
+	__u16 port[SC_PORT_SET_MAX];
+	__u8 n;
+};
+
+void sc_port_set_add(struct sc_port_set *s, __u16 port);
+bool sc_port_set_has(const struct sc_port_set *s, __u16 port);
+
 struct sc_summary_proc {
 	__u32 pid;
+	__u32 ppid;                 /* parent, 0 if unknown */
+	__u32 netns;                /* the process's network namespace, 0 if unknown */
 	char comm[SC_COMM_LEN + 1];
 	__u64 connections;          /* ESTABLISHED TCP sockets held */
 	__u64 idle_connections;
@@ -29,6 +44,7 @@ struct sc_summary_proc {
 	/* The listening port all its connections are to (a server's worker or
 	 * backend); 0 when it has none, several, or a client connection. */
 	__u16 server_port;
+	struct sc_port_set listen;  /* ports it holds a listener on */
 };
 
 struct sc_summary_port {
@@ -58,6 +74,7 @@ struct sc_summary {
 	struct sc_idle_policy policy;
 	enum sc_hook hook;
 	__u64 taken_ns;                 /* CLOCK_MONOTONIC */
+	__u64 attached_ns;              /* when the activity hook attached: the watch began */
 	struct sc_counters counters;    /* kernel live counters (opened/closed totals) */
 	__u64 connections;              /* ESTABLISHED, each socket once */
 	__u64 idle_connections;

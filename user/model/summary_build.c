@@ -172,6 +172,31 @@ const struct sc_task_record *sc_task_find(const struct sc_task_record *tasks, si
 	return bsearch(&tgid, tasks, ntasks, sizeof(*tasks), cmp_task);
 }
 
+void sc_port_set_add(struct sc_port_set *s, __u16 port)
+{
+	__u8 k, at;
+
+	for (at = 0; at < s->n && s->port[at] < port; at++)
+		;
+	if ((at < s->n && s->port[at] == port) || at == SC_PORT_SET_MAX)
+		return;
+	if (s->n < SC_PORT_SET_MAX)
+		s->n++;
+	for (k = s->n - 1; k > at; k--)
+		s->port[k] = s->port[k - 1];
+	s->port[at] = port;
+}
+
+bool sc_port_set_has(const struct sc_port_set *s, __u16 port)
+{
+	__u8 k;
+
+	for (k = 0; k < s->n; k++)
+		if (s->port[k] == port)
+			return true;
+	return false;
+}
+
 void sc_summary_sort(struct sc_summary *s)
 {
 	if (s->nprocs)
@@ -301,6 +326,8 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			continue;
 		p->tcp_sockets++;
 		p->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
+		if (r->state == TCP_LISTEN)
+			sc_port_set_add(&p->listen, r->lport);
 		if (established) {
 			p->connections++;
 			p->idle_connections += idle.idle;
@@ -330,6 +357,8 @@ static int collect_procs(struct sc_summary *s, const struct proc_table *procs,
 		p->pid = procs->slots[i].tgid;
 		t = sc_task_find(tasks, ntasks, p->pid);
 		if (t) {
+			p->ppid = t->ppid;
+			p->netns = t->netns;
 			memcpy(p->comm, t->comm, SC_COMM_LEN);
 			p->comm[SC_COMM_LEN] = '\0';
 			p->fd_limit = t->nofile_cur;
@@ -359,6 +388,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	clock = sc_clock_ref_of(recs, in);
 	s->policy = in->policy;
 	s->hook = in->hook;
+	s->attached_ns = in->attached_ns;
 	s->counters = in->counters;
 	s->taken_ns = clock.now_ns;
 

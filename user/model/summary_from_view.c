@@ -94,6 +94,7 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 	memset(s, 0, sizeof(*s));
 	s->policy = v->policy;
 	s->hook = snap->hook;
+	s->attached_ns = snap->config.attached_ns;
 	s->taken_ns = snap->taken_ns;
 	s->counters = snap->counters;
 	s->connections = v->totals.connections;
@@ -105,19 +106,8 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 	s->procs = calloc(v->nprocs ? v->nprocs : 1, sizeof(*s->procs));
 	if (!s->procs)
 		return -ENOMEM;
-	for (i = 0; i < v->nprocs; i++) {
-		const struct sc_proc_row *r = &v->procs[i];
-		struct sc_summary_proc *p = &s->procs[i];
-
-		p->pid = r->process->pid;
-		memcpy(p->comm, r->process->comm, sizeof(p->comm));
-		p->connections = r->connections;
-		p->idle_connections = r->idle_connections;
-		p->tcp_sockets = r->sockets;
-		p->fds = r->process->fds;
-		p->fd_limit = r->process->fd_limit;
-		p->socket_memory_bytes = r->socket_memory_bytes;
-	}
+	for (i = 0; i < v->nprocs; i++)
+		s->procs[i] = sc_view_summary_proc(&v->procs[i]);
 	s->nprocs = v->nprocs;
 	if (summarize_ports(s, v) || summarize_outbound(s, v)) {
 		sc_summary_free(s);

@@ -29,19 +29,23 @@ struct sc_tally_port {
 	__u64 listen_drops;
 };
 
-/* Connections a process holds to one listening port. */
+/* A count by port: a process's connections to a listening port, or its listeners there. */
 struct port_count {
 	__u16 port;
 	__u32 n;
 };
 
+struct port_counts {
+	struct port_count *v;
+	__u32 n, cap;
+};
+
 struct sc_tally_proc {
 	__u32 tgid;
 	__u32 other_conns;           /* connections to ports nobody listens on (a client's) */
-	struct port_count *by_port;  /* connections to listening ports */
-	__u32 nports, ports_cap;
-	struct port_count *by_rport; /* the other_conns by remote port */
-	__u32 nrports, rports_cap;
+	struct port_counts serves;   /* connections to listening ports */
+	struct port_counts listens;  /* listeners it holds (a service's ports) */
+	struct port_counts rports;   /* the other_conns by remote port */
 	__u64 tcp_sockets, connections, idle_connections, socket_memory_bytes;
 };
 
@@ -83,14 +87,20 @@ static void clear_wheel(struct sc_tally *t)
 		t->wheel[i].n = 0;
 }
 
+static void proc_free_counts(struct sc_tally_proc *p)
+{
+	free(p->serves.v);
+	free(p->listens.v);
+	free(p->rports.v);
+	*p = (struct sc_tally_proc){ .tgid = p->tgid };
+}
+
 static void free_procs(struct sc_tally *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nprocs; i++) {
-		free(t->procs[i].by_port);
-		free(t->procs[i].by_rport);
-	}
+	for (i = 0; i < t->nprocs; i++)
+		proc_free_counts(&t->procs[i]);
 	free(t->procs);
 	free(t->proc_index);
 	t->procs = NULL;
@@ -183,42 +193,42 @@ static void compact_procs(struct sc_tally *t)
 }
 
 /*
- * Counts a connection in a process's counts by port (v, *n of *cap). Returns
- * 1 when the port entered the list, -1 when it left, 0 otherwise, or -ENOMEM.
+ * Adds sign to port's count, dropping counts that reach 0. Returns 1 when the
+ * port entered the counts, -1 when it left, 0 otherwise, or -ENOMEM.
  */
-static int port_count_add(struct port_count **v, __u32 *n, __u32 *cap, __u16 port, int sign)
+static int port_count_add(struct port_counts *c, __u16 port, int sign)
 {
 	struct port_count *grown;
 	__u32 i;
 
-	for (i = 0; i < *n && (*v)[i].port != port; i++)
+	for (i = 0; i < c->n && c->v[i].port != port; i++)
 		;
-	if (i == *n) {
+	if (i == c->n) {
 		if (sign < 0)
 			return 0;
-		if (*n == *cap) {
-			grown = realloc(*v, (*cap + 2) * sizeof(*grown));
+		if (c->n == c->cap) {
+			grown = realloc(c->v, (c->cap + 2) * sizeof(*grown));
 			if (!grown)
 				return -ENOMEM;
-			*v = grown;
-			*cap += 2;
+			c->v = grown;
+			c->cap += 2;
 		}
-		(*v)[(*n)++] = (struct port_count){ .port = port };
+		c->v[c->n++] = (struct port_count){ .port = port };
 	}
-	(*v)[i].n += (__u32)sign;
-	if ((*v)[i].n == 1 && sign > 0)
+	c->v[i].n += (__u32)sign;
+	if (c->v[i].n == 1 && sign > 0)
 		return 1;
-	if (!(*v)[i].n) {
-		(*v)[i] = (*v)[--*n];
+	if (!c->v[i].n) {
+		c->v[i] = c->v[--c->n];
 		return -1;
 	}
 	return 0;
 }
 
-/* Counts a connection of p to a listening port. Returns 0 or -ENOMEM. */
-static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
+/* port_count_add for callers that need only 0 or -ENOMEM. */
+static int count_add(struct port_counts *c, __u16 port, int sign)
 {
-	int r = port_count_add(&p->by_port, &p->nports, &p->ports_cap, port, sign);
+	int r = port_count_add(c, port, sign);
 
 	return r < -1 ? r : 0;
 }
@@ -226,7 +236,7 @@ static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
 /* Counts a client-side connection of p to a remote port, and p among its processes. */
 static int proc_rport_add(struct sc_tally *t, struct sc_tally_proc *p, __u16 rport, int sign)
 {
-	int r = port_count_add(&p->by_rport, &p->nrports, &p->rports_cap, rport, sign);
+	int r = port_count_add(&p->rports, rport, sign);
 
 	if (r < -1)
 		return r;
@@ -239,11 +249,9 @@ static void proc_clear(struct sc_tally *t, struct sc_tally_proc *p)
 {
 	__u32 i;
 
-	for (i = 0; i < p->nrports; i++)
-		t->outbound[p->by_rport[i].port].processes--;
-	free(p->by_port);
-	free(p->by_rport);
-	*p = (struct sc_tally_proc){ .tgid = p->tgid };
+	for (i = 0; i < p->rports.n; i++)
+		t->outbound[p->rports.v[i].port].processes--;
+	proc_free_counts(p);
 }
 
 /* Whether a process listens on port: a bitmap, so a client's ephemeral port costs no miss. */
@@ -405,6 +413,8 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 		proc_clear(t, p);
 		return 0;
 	}
+	if (r->state == TCP_LISTEN)
+		return count_add(&p->listens, r->lport, sign);
 	if (r->state != TCP_ESTABLISHED)
 		return 0;
 	add64(&p->connections, sign, 1);
@@ -413,7 +423,7 @@ static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool
 		add32(&p->other_conns, sign, 1);
 		return proc_rport_add(t, p, r->rport, sign);
 	}
-	return proc_port_add(p, r->lport, sign);
+	return count_add(&p->serves, r->lport, sign);
 }
 
 /* The socket's records some process holds, in index order (a walk's order). */
@@ -788,6 +798,7 @@ static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_pr
 			   const struct sc_task_record *tasks, size_t ntasks)
 {
 	const struct sc_task_record *task = sc_task_find(tasks, ntasks, p->tgid);
+	__u32 i;
 
 	*out = (struct sc_summary_proc){
 		.pid = p->tgid,
@@ -796,9 +807,13 @@ static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_pr
 		.tcp_sockets = p->tcp_sockets,
 		.socket_memory_bytes = p->socket_memory_bytes,
 		/* A server's worker: every connection to one listening port. */
-		.server_port = !p->other_conns && p->nports == 1 ? p->by_port[0].port : 0,
+		.server_port = !p->other_conns && p->serves.n == 1 ? p->serves.v[0].port : 0,
 	};
+	for (i = 0; i < p->listens.n; i++)
+		sc_port_set_add(&out->listen, p->listens.v[i].port);
 	if (task) {
+		out->ppid = task->ppid;
+		out->netns = task->netns;
 		memcpy(out->comm, task->comm, SC_COMM_LEN);
 		out->comm[SC_COMM_LEN] = '\0';
 		out->fd_limit = task->nofile_cur;
