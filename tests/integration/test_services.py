@@ -129,5 +129,5 @@ def test_metrics_one_series_per_service(pg_server):
     assert procs == [len(backends) + 1]
     # The backends are not each a service.
     assert not [lab for lab, _ in samples["sockcost_service_connections"]
-                if lab["service"] == "postgres" or lab["service"].startswith("postgres@")]
+                if lab["service"].startswith("postgres") and lab["service"] != name]
     assert len({lab["pid"] for lab, _ in samples["sockcost_process_connections"]}) <= 3

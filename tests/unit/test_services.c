@@ -22,6 +22,8 @@ static struct sc_summary_proc proc(__u32 pid, __u32 ppid, const char *comm, __u6
 	struct sc_summary_proc p = {
 		.pid = pid, .ppid = ppid, .netns = 1, .connections = conns, .idle_connections = conns / 2,
 		.tcp_sockets = conns, .fds = conns + 10, .fd_limit = 1024, .server_port = server_port,
+		/* Each socket held by this process alone, unless a test shares one. */
+		.first = { .connections = conns, .idle_connections = conns / 2, .tcp_sockets = conns },
 	};
 
 	snprintf(p.comm, sizeof(p.comm), "%s", comm);
@@ -51,9 +53,9 @@ static void test_rules(void **state)
 		proc(600, 1, "nginx", 0, 0),           /* 5: master, listens on 80 and 443 */
 		proc(601, 600, "nginx", 40, 0),        /* 6-7: workers share the listeners */
 		proc(602, 600, "nginx", 30, 0),
-		proc(700, 1, "celery", 5, 0),          /* 8-9: clients, one command */
+		proc(700, 2, "celery", 5, 0),          /* 8-9: a pool: master and worker */
 		proc(701, 700, "celery", 6, 0),
-		proc(800, 1, "psql", 1, 0),            /* 10: alone */
+		proc(800, 3, "psql", 1, 0),            /* 10: alone */
 		proc(900, 1, "sshd", 0, 0),            /* 11: listens on 22 */
 		proc(901, 1, "postgres", 1, 5432),     /* 12: serves 5432 but not a child */
 		proc(950, 42, "worker", 2, 0),         /* 13-14: siblings; their parent holds nothing */
@@ -125,7 +127,7 @@ static void test_rules(void **state)
 static void test_name_and_worst_fd(void **state)
 {
 	struct sc_summary_proc p[] = {
-		proc(100, 1, "systemd", 0, 0),
+		proc(100, 1, "inetd", 0, 0),
 		proc(120, 100, "sshd", 1, 22),
 		proc(110, 100, "sshd", 1, 22),
 	};
@@ -142,6 +144,7 @@ static void test_name_and_worst_fd(void **state)
 	assert_string_equal(svc[0].name, "sshd:22");
 	assert_string_equal(svc[0].comm, "sshd");
 	assert_int_equal(svc[0].main_pid, 100);
+	assert_int_equal(svc[0].connections, 2);
 	assert_int_equal(svc[0].fd_worst_pid, 120);
 	assert_int_equal(svc[0].fd_worst_fds, 900);
 	assert_int_equal(svc[0].fd_worst_limit, 1024);
@@ -172,6 +175,70 @@ static void test_namespaces_and_long_names(void **state)
 	assert_int_equal(svc[2].ports.n, SC_PORT_SET_MAX);
 	assert_int_equal(svc[2].ports.port[0], 8991);
 	assert_false(sc_services_grouped(svc, n));
+	free(svc);
+}
+
+/*
+ * What only looks alike stays apart: one port number under two commands, one
+ * command started by init twice. What is one server joins: OpenSSH's master,
+ * monitor and session child, which share the connection (counted once), and
+ * init's per-connection children of one port.
+ */
+static void test_alike_and_one(void **state)
+{
+	struct sc_summary_proc p[] = {
+		proc(10, 1, "dnsmasq", 1, 0),          /* 0: 53 on one address */
+		proc(11, 1, "resolved", 1, 0),         /* 1: 53 on another */
+		proc(20, 1, "java", 4, 0),             /* 2-3: two apps init started */
+		proc(21, 1, "java", 3, 0),
+		proc(30, 1, "sshd", 0, 0),             /* 4: master, listens on 22 */
+		proc(31, 30, "sshd", 1, 22),           /* 5: monitor, holds the connection */
+		proc(32, 31, "sshd", 1, 22),           /* 6: session child, holds it too */
+		proc(40, 1, "echo-srv", 1, 7),         /* 7-8: Accept=yes children of init */
+		proc(41, 1, "echo-srv", 1, 7),
+	};
+	struct sc_service *svc;
+	size_t member[9], n;
+
+	(void)state;
+	sc_port_set_add(&p[0].listen, 53);
+	sc_port_set_add(&p[1].listen, 53);
+	sc_port_set_add(&p[4].listen, 22);
+	p[6].first = (struct sc_first_held){ 0 }; /* the monitor holds it first */
+	assert_int_equal(sc_services_build(p, 9, &svc, &n, member), 0);
+	assert_int_equal(n, 6);
+	assert_true(member[0] != member[1]);
+	assert_string_equal(svc[member[0]].name, "dnsmasq:53");
+	assert_string_equal(svc[member[1]].name, "resolved:53");
+	assert_true(member[2] != member[3]);
+	assert_string_equal(svc[member[2]].name, "java");
+	assert_string_equal(svc[member[3]].name, "java[21]");
+	assert_true(member[4] == member[5] && member[5] == member[6]);
+	assert_string_equal(svc[member[4]].name, "sshd:22");
+	assert_int_equal(svc[member[4]].processes, 3);
+	assert_int_equal(svc[member[4]].connections, 1);
+	assert_true(member[7] == member[8]);
+	assert_string_equal(svc[member[7]].name, "echo-srv");
+	assert_int_equal(svc[member[7]].connections, 2);
+	free(svc);
+}
+
+/* Commands cut inside a UTF-8 character: whole characters only, names still unique. */
+static void test_cut_utf8(void **state)
+{
+	/* "обработчик" and "обработка" cut at 15 bytes: 7 characters and half of one. */
+	struct sc_summary_proc p[] = {
+		proc(10, 2, "\xd0\xbe\xd0\xb1\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd1", 1, 0),
+		proc(11, 3, "\xd0\xbe\xd0\xb1\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd0", 1, 0),
+	};
+	struct sc_service *svc;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sc_services_build(p, 2, &svc, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(svc[0].name, "обработ");
+	assert_string_equal(svc[1].name, "обработ[11]");
 	free(svc);
 }
 
@@ -209,6 +276,8 @@ int main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_name_and_worst_fd),
 		cmocka_unit_test(test_namespaces_and_long_names),
+		cmocka_unit_test(test_alike_and_one),
+		cmocka_unit_test(test_cut_utf8),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_port_set),
 	};

@@ -302,15 +302,24 @@ static void test_services_view(void **state)
 
 	top_model_init(&m);
 	assert_int_equal(top_order(p, np, &m, TOP_VIEW_PROCS, ord), 2);
-	snprintf(m.service, sizeof(m.service), "psql");
+	m.service_id = 20; /* psql's main pid */
+	assert_int_equal(p[1].service_id, 20);
 	k = top_order(p, np, &m, TOP_VIEW_PROCS, ord);
 	assert_int_equal(k, 1);
 	assert_int_equal(p[ord[0]].pid, 20);
 	/* The scope is the process view's; the services view lists them all. */
 	assert_int_equal(top_order(svc, ns, &m, TOP_VIEW_SERVICES, ord), 2);
-	m.service[0] = '\0';
+	m.service_id = 0;
 	snprintf(m.filter, sizeof(m.filter), "5432");
 	assert_int_equal(top_order(svc, ns, &m, TOP_VIEW_SERVICES, ord), 1);
+	free(p);
+	free(svc);
+
+	/* -p of the psql alone: only its service. */
+	assert_int_equal(top_rows_procs(&s, &only[1], 1, &p, &np), 0);
+	assert_int_equal(top_rows_services(&s, p, np, &svc, &ns, &grouped), 0);
+	assert_int_equal(ns, 1);
+	assert_string_equal(svc[0].service, "psql");
 	free(p);
 	free(svc);
 }

@@ -114,6 +114,7 @@ static int drill_in(struct top_ui *ui, bool tagged)
 			return TOP_ACT_NONE;
 		/* A service opens on its processes; Enter there lists connections. */
 		snprintf(ui->m.service, sizeof(ui->m.service), "%s", r->service);
+		ui->m.service_id = (__u32)r->id;
 		ui->m.view = TOP_VIEW_PROCS;
 		ui->m.selected[TOP_VIEW_PROCS] = ui->m.scroll[TOP_VIEW_PROCS] = 0;
 		ui->m.selected_id[TOP_VIEW_PROCS] = 0;
@@ -145,6 +146,7 @@ static int switch_view(struct top_ui *ui, enum top_view v)
 		return drill_in(ui, true);
 	ui->m.view = v;
 	ui->m.service[0] = '\0';
+	ui->m.service_id = 0;
 	return TOP_ACT_REDRAW;
 }
 
@@ -267,8 +269,9 @@ int top_keys_handle(struct top_ui *ui, int key)
 	case KEY_LEFT:
 	case KEY_BACKSPACE:
 	case 127:
-		if (v == TOP_VIEW_PROCS && ui->m.service[0]) {
+		if (v == TOP_VIEW_PROCS && ui->m.service_id) {
 			ui->m.service[0] = '\0';
+			ui->m.service_id = 0;
 			ui->m.view = TOP_VIEW_SERVICES;
 			return TOP_ACT_REDRAW;
 		}

@@ -192,7 +192,7 @@ size_t top_order(const struct top_row *rows, size_t n, const struct top_model *m
 
 	for (i = 0; i < n; i++) {
 		/* Entered from the services view: that service's processes. */
-		if (view == TOP_VIEW_PROCS && m->service[0] && strcmp(rows[i].service, m->service))
+		if (view == TOP_VIEW_PROCS && m->service_id && rows[i].service_id != m->service_id)
 			continue;
 		if (!m->filter[0] || top_row_matches(&rows[i], m->filter))
 			order[k++] = i;

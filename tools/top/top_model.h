@@ -70,6 +70,7 @@ struct top_row {
 	__u32 recvq, sendq;
 	/* services view (service is also set on process rows) */
 	char service[SC_SERVICE_NAME_LEN];
+	__u32 service_id;          /* its service's main pid (the services row's id) */
 	__u64 processes;           /* also the outbound view: processes holding them */
 	__u64 worst_fds, worst_fd_limit; /* the member nearest its fd limit */
 };
@@ -88,7 +89,8 @@ struct top_model {
 	size_t scroll[TOP_VIEW_COUNT];
 	char filter[TOP_TEXT_LEN];
 	char search[TOP_TEXT_LEN];
-	char service[SC_SERVICE_NAME_LEN]; /* the process view shows this service only ("" all) */
+	char service[SC_SERVICE_NAME_LEN]; /* the process view shows this service only ("" all), */
+	__u32 service_id;                  /* by its main pid: names can change between frames */
 	__u32 tags[TOP_MAX_TAGS];           /* tagged pids, unordered */
 	size_t ntags;
 	bool paused;

@@ -82,11 +82,13 @@ int top_rows_services(const struct sc_summary *s, struct top_row *procs, size_t 
 	size_t *member = calloc(s->nprocs ? s->nprocs : 1, sizeof(*member)), i, k = 0, nsvc;
 	struct sc_service *svc = NULL;
 	struct top_row *out = NULL;
+	bool *shown = NULL;
 
 	if (!member || sc_services_build(s->procs, s->nprocs, &svc, &nsvc, member) ||
-	    !(out = alloc_rows(nsvc))) {
+	    !(out = alloc_rows(nsvc)) || !(shown = calloc(nsvc ? nsvc : 1, sizeof(*shown)))) {
 		free(member);
 		free(svc);
+		free(out);
 		return -ENOMEM;
 	}
 	for (i = 0; i < nsvc; i++) {
@@ -106,14 +108,25 @@ int top_rows_services(const struct sc_summary *s, struct top_row *procs, size_t 
 		r->worst_fd_limit = svc[i].fd_worst_limit;
 	}
 	/* Process rows are the summary's, in its order, less those -p left out. */
-	for (i = 0; i < s->nprocs && k < nprocs; i++)
-		if (procs[k].pid == s->procs[i].pid)
-			memcpy(procs[k++].service, out[member[i]].service, sizeof(procs->service));
+	for (i = 0; i < s->nprocs && k < nprocs; i++) {
+		if (procs[k].pid != s->procs[i].pid)
+			continue;
+		memcpy(procs[k].service, out[member[i]].service, sizeof(procs->service));
+		procs[k++].service_id = (__u32)out[member[i]].id;
+		shown[member[i]] = true;
+	}
 	*grouped = sc_services_grouped(svc, nsvc);
+	/* With -p, only the services of the processes asked for. */
+	for (i = 0, k = 0; i < nsvc; i++) {
+		if (nprocs < s->nprocs && !shown[i])
+			continue;
+		out[k++] = out[i];
+	}
+	free(shown);
 	free(member);
 	free(svc);
 	*rows = out;
-	*n = nsvc;
+	*n = k;
 	return 0;
 }
 

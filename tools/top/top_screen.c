@@ -162,7 +162,7 @@ static void draw_tabs(struct top_ui *ui)
 		scope[0] = '\0';
 		if (v == TOP_VIEW_CONNS && ui->m.view == TOP_VIEW_CONNS)
 			scope_text(ui, scope, sizeof(scope));
-		if (v == TOP_VIEW_PROCS && ui->m.service[0])
+		if (v == TOP_VIEW_PROCS && ui->m.service_id)
 			snprintf(scope, sizeof(scope), "%s", ui->m.service);
 		snprintf(label, sizeof(label), " %s%s%s (%c) ", view_name(v), scope[0] ? ": " : "",
 			 scope, keys[v]);

@@ -60,7 +60,12 @@ static void join_equal(size_t *up, struct key *keys, size_t n)
 			join(up, keys[i].i, keys[i - 1].i);
 }
 
-/* Rule 1: a listening port in a namespace is one service. */
+/*
+ * Rule 1: one command's listeners on one port in a namespace (a master's
+ * socket its workers share, or SO_REUSEPORT sockets of their own). The
+ * command keeps apart what only shares a port number: an init system holding
+ * every socket-activated port, daemons bound to different addresses.
+ */
 static int join_listeners(const struct sc_summary_proc *procs, size_t n, size_t *up)
 {
 	struct key *keys;
@@ -76,7 +81,8 @@ static int join_listeners(const struct sc_summary_proc *procs, size_t n, size_t 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < procs[i].listen.n; k++)
 			keys[m++] = (struct key){
-				.key = (__u64)procs[i].netns << 16 | procs[i].listen.port[k], .i = i,
+				.key = (__u64)procs[i].netns << 16 | procs[i].listen.port[k],
+				.comm = procs[i].comm, .i = i,
 			};
 	join_equal(up, keys, m);
 	free(keys);
@@ -110,22 +116,34 @@ static const struct sc_summary_proc *parent_of(const struct sc_summary_proc *pro
 	return &procs[hit->i];
 }
 
-/* Rule 2: a child serving its parent's listening port. */
+/* Ancestors looked at for the listener a process serves (sshd: master, monitor, session). */
+#define SERVICE_ANCESTORS 4
+
+/*
+ * Rule 2: a process serving its parent's (or a nearer ancestor's) listening
+ * port. Not pid 1's: an init system holding socket-activated ports is no
+ * server's master; its per-connection children pool by port (rule 3).
+ */
 static void join_children(const struct sc_summary_proc *procs, size_t n, size_t *up,
 			  const struct key *by_pid)
 {
-	const struct sc_summary_proc *parent;
-	size_t i, at;
+	const struct sc_summary_proc *a;
+	size_t i, at, depth;
 
 	for (i = 0; i < n; i++) {
 		const struct sc_summary_proc *p = &procs[i];
 
 		if (p->listen.n || !p->server_port)
 			continue;
-		parent = parent_of(procs, n, by_pid, p->ppid, &at);
-		if (parent && parent->netns == p->netns &&
-		    sc_port_set_has(&parent->listen, p->server_port))
-			join(up, i, at);
+		for (a = p, depth = 0; depth < SERVICE_ANCESTORS && a->ppid > 1; depth++) {
+			a = parent_of(procs, n, by_pid, a->ppid, &at);
+			if (!a || a->netns != p->netns)
+				break;
+			if (sc_port_set_has(&a->listen, p->server_port)) {
+				join(up, i, at);
+				break;
+			}
+		}
 	}
 }
 
@@ -147,10 +165,17 @@ static int join_pools(const struct sc_summary_proc *procs, size_t n, size_t *up,
 
 		if (listening[root(up, i)])
 			continue;
-		keys[m++] = (struct key){ .key = (__u64)p->netns << 32 | p->ppid, .comm = p->comm,
-					  .i = i };
+		/* Everything a service manager starts is its child: no pool there, but
+		 * its per-connection children (Accept=yes) pool by the port they serve. */
+		if (p->ppid > 1)
+			keys[m++] = (struct key){ .key = (__u64)p->netns << 32 | p->ppid,
+						  .comm = p->comm, .i = i };
+		else if (p->server_port)
+			keys[m++] = (struct key){ .key = (__u64)p->netns << 32 | 1u << 31 |
+							 p->server_port,
+						  .comm = p->comm, .i = i };
 		parent = parent_of(procs, n, by_pid, p->ppid, &at);
-		if (parent && !listening[root(up, at)] && parent->netns == p->netns &&
+		if (parent && p->ppid > 1 && !listening[root(up, at)] && parent->netns == p->netns &&
 		    !strcmp(parent->comm, p->comm))
 			join(up, i, at);
 	}
@@ -179,11 +204,12 @@ static void add_member(struct sc_service *s, const struct sc_summary_proc *p,
 		*lead = p;
 	s->netns = p->netns;
 	s->processes++;
-	s->connections += p->connections;
-	s->idle_connections += p->idle_connections;
-	s->tcp_sockets += p->tcp_sockets;
+	/* A socket shared by a master and its workers, or inherited, counts once. */
+	s->connections += p->first.connections;
+	s->idle_connections += p->first.idle_connections;
+	s->tcp_sockets += p->first.tcp_sockets;
 	s->fds += p->fds;
-	s->socket_memory_bytes += p->socket_memory_bytes;
+	s->socket_memory_bytes += p->first.socket_memory_bytes;
 	if (!s->fd_worst_pid ||
 	    fd_share(p->fds, p->fd_limit) > fd_share(s->fd_worst_fds, s->fd_worst_limit)) {
 		s->fd_worst_pid = p->pid;
@@ -194,12 +220,32 @@ static void add_member(struct sc_service *s, const struct sc_summary_proc *p,
 		sc_port_set_add(&s->ports, p->listen.port[k]);
 }
 
+/*
+ * The kernel cuts a command at 15 bytes, maybe inside a UTF-8 character:
+ * drop the piece, or two names differing there would be one label once the
+ * exposition replaces invalid UTF-8 (and so would not be told apart).
+ */
+static void trim_partial_utf8(char *s)
+{
+	size_t len = strlen(s), i = len, need;
+
+	while (i > 0 && len - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || ((unsigned char)s[i - 1] & 0x80) == 0)
+		return;
+	need = ((unsigned char)s[i - 1] & 0xe0) == 0xc0 ? 2
+	       : ((unsigned char)s[i - 1] & 0xf0) == 0xe0 ? 3 : 4;
+	if (len - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 static void name_service(struct sc_service *s, const struct sc_summary_proc *lead)
 {
 	size_t len;
 	__u8 k;
 
 	snprintf(s->comm, sizeof(s->comm), "%s", lead->comm);
+	trim_partial_utf8(s->comm);
 	len = (size_t)snprintf(s->name, sizeof(s->name), "%s", s->comm);
 	for (k = 0; k < s->ports.n && k < SC_SERVICE_NAME_PORTS && len < sizeof(s->name); k++)
 		len += (size_t)snprintf(s->name + len, sizeof(s->name) - len, "%c%u",

@@ -45,7 +45,16 @@ struct sc_summary_proc {
 	 * backend); 0 when it has none, several, or a client connection. */
 	__u16 server_port;
 	struct sc_port_set listen;  /* ports it holds a listener on */
+	/* The same four over the sockets it is the first holder of, so sums over
+	 * processes (a service's) count a socket shared after fork once. */
+	struct sc_first_held {
+		__u64 connections, idle_connections, tcp_sockets, socket_memory_bytes;
+	} first;
 };
+
+/* Adds (sign 1) or takes out (-1) record r's socket, judged idle or not. */
+void sc_first_held_add(struct sc_first_held *f, const struct sc_conn_record *r, bool idle,
+		       bool established, int sign);
 
 struct sc_summary_port {
 	__u16 port;                 /* local listening port, any network namespace */

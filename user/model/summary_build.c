@@ -187,6 +187,19 @@ void sc_port_set_add(struct sc_port_set *s, __u16 port)
 	s->port[at] = port;
 }
 
+void sc_first_held_add(struct sc_first_held *f, const struct sc_conn_record *r, bool idle,
+		       bool established, int sign)
+{
+	__u64 d = (__u64)(__s64)sign, mem = r->state == TCP_LISTEN ? 0 : r->mem;
+
+	f->tcp_sockets += d;
+	f->socket_memory_bytes += d * mem;
+	if (established) {
+		f->connections += d;
+		f->idle_connections += idle ? d : 0;
+	}
+}
+
 bool sc_port_set_has(const struct sc_port_set *s, __u16 port)
 {
 	__u8 k;
@@ -335,6 +348,9 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			if (port_slot[r->lport] == NO_SLOT)
 				sc_outbound_acc_holder(out, r->rport, slot_of[keys[i].val]);
 		}
+		/* The first holder in walk order (the radix sort keeps it first). */
+		if (i == first)
+			sc_first_held_add(&p->first, r, established && idle.idle, established, 1);
 	}
 }
 

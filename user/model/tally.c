@@ -47,6 +47,7 @@ struct sc_tally_proc {
 	struct port_counts listens;  /* listeners it holds (a service's ports) */
 	struct port_counts rports;   /* the other_conns by remote port */
 	__u64 tcp_sockets, connections, idle_connections, socket_memory_bytes;
+	struct sc_first_held first;  /* of the sockets it is the first holder of */
 };
 
 /* Per socket, in the mirror's aux bytes of its first record. */
@@ -400,12 +401,15 @@ static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, i
 }
 
 /* One holder's share: its process's sockets, memory and connections. */
-static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool idle, int sign)
+static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool idle, int sign,
+			bool first)
 {
 	struct sc_tally_proc *p = proc_get(t, r->tgid);
 
 	if (!p)
 		return -ENOMEM;
+	if (first)
+		sc_first_held_add(&p->first, r, idle, r->state == TCP_ESTABLISHED, sign);
 	add64(&p->tcp_sockets, sign, 1);
 	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
 	if (!p->tcp_sockets) {
@@ -486,7 +490,7 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		for (j = 0; j < i && !repeat; j++)
 			repeat = m->recs[held[j]].tgid == m->recs[held[i]].tgid;
 		if (!repeat)
-			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign);
+			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign, !i);
 	}
 	if (!err && sign > 0 && est)
 		err = schedule(t, head, a, due_second(t, a, idle_ms, c));
@@ -808,6 +812,7 @@ static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_pr
 		.socket_memory_bytes = p->socket_memory_bytes,
 		/* A server's worker: every connection to one listening port. */
 		.server_port = !p->other_conns && p->serves.n == 1 ? p->serves.v[0].port : 0,
+		.first = p->first,
 	};
 	for (i = 0; i < p->listens.n; i++)
 		sc_port_set_add(&out->listen, p->listens.v[i].port);

@@ -139,11 +139,6 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 	return 0;
 }
 
-/*
- * Per-process sums over kept holders. A process holding one socket on
- * several fds (dup, inetd style) has one connection, not several; holders
- * of a socket are sorted by pid, so repeats are adjacent.
- */
 /* A server's connections are all to one listening port (any namespace's, as a summary's). */
 static void note_server_port(struct sc_proc_row *pr, __u16 lport, const __u64 *listening)
 {
@@ -158,6 +153,22 @@ static void note_server_port(struct sc_proc_row *pr, __u16 lport, const __u64 *l
 	pr->server_port = lport;
 }
 
+static void add_first(struct sc_first_held *f, const struct sc_socket *s,
+		      const struct sc_idle_result *idle)
+{
+	f->tcp_sockets++;
+	f->socket_memory_bytes += sc_socket_memory(s);
+	if (s->state == TCP_ESTABLISHED) {
+		f->connections++;
+		f->idle_connections += idle->idle;
+	}
+}
+
+/*
+ * Per-process sums over kept holders. A process holding one socket on
+ * several fds (dup, inetd style) has one connection, not several; holders
+ * of a socket are sorted by pid, so repeats are adjacent.
+ */
 static int build_procs(struct sc_view *v, const bool *kept_holder,
 		       const struct sc_idle_result *idle)
 {
@@ -180,6 +191,8 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 		const struct sc_socket *s = &snap->sockets[i];
 		__u32 last_pid = SC_NO_PID;
 
+		bool first = true;
+
 		for (h = s->first_holder; h < s->first_holder + s->nholders; h++) {
 			const struct sc_holder *holder = &snap->holders[h];
 			const struct sc_process *p;
@@ -192,6 +205,9 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 			if (!p)
 				continue;
 			pr = &all[p - snap->processes];
+			if (first)
+				add_first(&pr->first, s, &idle[i]);
+			first = false;
 			pr->process = p;
 			pr->sockets++;
 			pr->socket_memory_bytes += sc_socket_memory(s);
@@ -228,6 +244,7 @@ struct sc_summary_proc sc_view_summary_proc(const struct sc_proc_row *r)
 		.socket_memory_bytes = r->socket_memory_bytes,
 		.server_port = r->server_port,
 		.listen = r->listen,
+		.first = r->first,
 	};
 
 	memcpy(p.comm, r->process->comm, sizeof(p.comm));

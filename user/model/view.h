@@ -35,6 +35,7 @@ struct sc_proc_row {
 	/* The listening port all its connections are to (as sc_summary_proc). */
 	__u16 server_port;
 	bool several_ports;         /* connections to several ports, or a client's */
+	struct sc_first_held first; /* of the sockets it is the first kept holder of (by pid) */
 	size_t service;             /* index into sc_view.services */
 };
 

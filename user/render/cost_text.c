@@ -65,7 +65,7 @@ static void render_average_note(const struct sc_cost_report *r, FILE *out)
 		if (j < n)
 			continue;
 		if (n == MAX_REASONS) {
-			more++;
+			more++; /* processes whose reason is not shown (repeats included) */
 			continue;
 		}
 		snprintf(why[n++], sizeof(why[0]), "%s", one);
@@ -75,8 +75,8 @@ static void render_average_note(const struct sc_cost_report *r, FILE *out)
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? "; " : "", why[i]);
 	if (more)
-		fprintf(out, "; %zu other reason%s (--json: marginal.why_not)", more,
-			more == 1 ? "" : "s");
+		fprintf(out, "; %zu more process%s with other reasons (--json: marginal.why_not)",
+			more, more == 1 ? "" : "es");
 	fputc(')', out);
 }
 
