@@ -76,6 +76,7 @@ static __always_inline int write_task(struct bpf_iter__task *ctx, bool count_fds
 		return 0;
 
 	rec.tgid = task->tgid;
+	rec.ppid = BPF_CORE_READ(task, real_parent, tgid);
 	ns = task->nsproxy; /* NULL once the task is exiting */
 	if (ns)
 		rec.netns = ns->net_ns->ns.inum;

@@ -232,6 +232,8 @@ struct sc_file_record {
 struct sc_task_record {
 	__u32 tgid;
 	__u32 netns;
+	__u32 ppid;            /* the parent's tgid: services of one parent (services.h) */
+	__u32 pad;
 	__u64 nofile_cur;      /* RLIMIT_NOFILE soft limit */
 	__u64 nofile_max;
 	/* Open fds: the leader's table, or a thread's if the leader has exited;

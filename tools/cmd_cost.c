@@ -29,6 +29,7 @@
 #include "summary.h"
 #include "summary_collect.h"
 #include "open_tracker.h"
+#include "policy_text.h"
 #include "view.h"
 
 /* Private memory against connection count of one process, sampled while observing. */
@@ -230,22 +231,36 @@ struct snap_scope {
  * Messages are counted per host; connections in the report's scope.
  */
 static bool traffic_rates(const struct sc_tracker *t, const struct snap_scope *sc,
-			  const struct rss_tracks *ts, struct sc_traffic_rates *r, const char **source)
+			  const struct rss_tracks *ts, double observe_s, struct sc_traffic_rates *r,
+			  const char **source, const char **why)
 {
 	struct sc_counters now;
 	__u64 now_ns;
 
+	*why = SC_MANAGED_NO_RATES;
+	if (observe_s > 0 && (!ts->t0_ns || !ts->t1_ns))
+		*why = "the kernel's counters could not be read around the watch (see --verbose)";
+	else if (observe_s > 0 && !ts->conn_samples)
+		*why = "the watch ended before its first sample of the connections";
 	if (ts->t1_ns && ts->conn_samples) {
 		sc_traffic_rates(&ts->c0, ts->t0_ns, &ts->c1, ts->t1_ns, r);
 		r->connections = ts->conn_sum / (double)ts->conn_samples;
 		*source = "observed";
+		*why = "the watch lasted no measurable time";
 		return r->seconds > 0;
 	}
-	if (!sc_tracker_uses_pinned(t) || sc_tracker_read_counters(t, &now))
+	/* The watch gave nothing: sockcostd's counters may, else say why the watch did not. */
+	if (!sc_tracker_uses_pinned(t))
 		return false;
+	if (sc_tracker_read_counters(t, &now)) {
+		*why = "sockcostd's counters could not be read (see --verbose)";
+		return false;
+	}
 	now_ns = sc_mono_ns();
-	if (!sc->attached_ns || now_ns <= sc->attached_ns)
+	if (!sc->attached_ns || now_ns <= sc->attached_ns) {
+		*why = "sockcostd's programs give no attach time to measure rates over";
 		return false;
+	}
 	memset(r, 0, sizeof(*r));
 	r->seconds = (double)(now_ns - sc->attached_ns) / 1e9;
 	r->messages_per_s = (double)(now.messages[0] + now.messages[1]) / r->seconds;
@@ -266,6 +281,7 @@ static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
 	struct sc_cost_report r = {};
 	struct sc_cost_doc doc;
 	struct sc_view view;
+	char line[512];
 	int ret = SC_EXIT_RUNTIME;
 
 	if (sc_slab_sizes_read(&slab))
@@ -285,7 +301,12 @@ static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
 	doc = (struct sc_cost_doc){
 		.report = &r, .slab = &slab, .pid = o->filter.pid, .port = o->filter.port,
 		.observed_s = observed_s, .has_price = o->has_price, .ram_price = o->ram_price,
+		.policy = o->policy,
+		.watch = sc_heartbeat_watch(&o->policy, snap->hook != SC_HOOK_NONE,
+					    snap->config.attached_ns, snap->taken_ns),
 	};
+	if (sc_heartbeat_watch_warning(&doc.policy, &doc.watch, line, sizeof(line)))
+		sc_warn("%s", line);
 	if (o->managed.has_messages || o->managed.has_connection_minutes) {
 		struct snap_scope sc = {
 			.attached_ns = snap->config.attached_ns, .connections = r.connections,
@@ -293,7 +314,8 @@ static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
 		};
 
 		doc.managed = &o->managed;
-		doc.has_rates = traffic_rates(t, &sc, ts, &doc.rates, &doc.rates_source);
+		doc.has_rates = traffic_rates(t, &sc, ts, observed_s, &doc.rates, &doc.rates_source,
+					      &doc.rates_why);
 	}
 	if (o->json)
 		sc_cost_write_json(&doc, stdout);
@@ -333,6 +355,8 @@ int cmd_cost(int argc, char **argv)
 	}
 	if (o.verbose)
 		sc_log_init("sockcost", true);
+	if (o.note)
+		sc_warn("%s", o.note);
 	t = cmd_open_tracker(&o.policy, o.observe_s > 0);
 	if (!t)
 		return SC_EXIT_RUNTIME;

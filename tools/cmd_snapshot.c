@@ -17,6 +17,7 @@
 #include "snapshot_args.h"
 #include "snapshot_json.h"
 #include "open_tracker.h"
+#include "policy_text.h"
 #include "view.h"
 
 static volatile sig_atomic_t stop_observing;
@@ -46,6 +47,18 @@ static void observe(double secs)
 	sigaction(SIGTERM, &old_term, NULL);
 }
 
+/* A heartbeat threshold the counts cannot honour yet is said, not silently dropped. */
+static void warn_heartbeat_watch(const struct sc_view *v)
+{
+	const struct sc_snapshot *snap = v->snap;
+	struct sc_heartbeat_watch w = sc_heartbeat_watch(&v->policy, snap->hook != SC_HOOK_NONE,
+							 snap->config.attached_ns, snap->taken_ns);
+	char line[512];
+
+	if (sc_heartbeat_watch_warning(&v->policy, &w, line, sizeof(line)))
+		sc_warn("%s", line);
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	struct snapshot_opts o;
@@ -68,6 +81,8 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	if (o.verbose)
 		sc_log_init("sockcost", true);
+	if (o.note)
+		sc_warn("%s", o.note);
 
 	t0 = ((double)sc_mono_ns() / 1e6);
 	/* Live counters only mean something over a watched interval. */
@@ -88,6 +103,7 @@ int cmd_snapshot(int argc, char **argv)
 		goto out;
 	}
 	view.socket_fields = o.fields;
+	warn_heartbeat_watch(&view);
 	sc_debug("view: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
 	t0 = ((double)sc_mono_ns() / 1e6);
 	if (o.json)

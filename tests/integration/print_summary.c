@@ -30,6 +30,13 @@ void print_summary(const char *how, const struct sc_summary *s)
 		       i ? "," : "", s->ports[i].port, s->ports[i].listeners,
 		       (unsigned long long)s->ports[i].connections,
 		       (unsigned long long)s->ports[i].idle_connections);
+	printf("],\"outbound\":[");
+	for (i = 0; i < s->noutbound; i++)
+		printf("%s{\"port\":%u,\"connections\":%llu,\"idle\":%llu,\"processes\":%u}",
+		       i ? "," : "", s->outbound[i].port,
+		       (unsigned long long)s->outbound[i].connections,
+		       (unsigned long long)s->outbound[i].idle_connections,
+		       s->outbound[i].processes);
 	printf("],\"collect_ns\":%llu}\n", (unsigned long long)s->collect_ns);
 }
 

@@ -66,6 +66,17 @@ def test_prefork_server_costs_a_process_per_connection(pg_server):
     row = next(iter(rows.values()))
     assert row["limits"]["headroom_connections"] == max_conn - held
     assert doc["per_connection"]["memory_basis"] in ("per-process", "mixed")
+    # The service: postmaster and every backend on the port, PSS summed over them.
+    (svc,) = [x for x in doc["services"] if x["service"] == f"postgres:{pg.port}"]
+    members = servers.holders(servers.children(pg.postmaster), pg.port)
+    assert svc["main_pid"] == pg.postmaster
+    assert svc["processes"] == len(members) + 1
+    assert svc["connections"] == sum(len(p) for p in members.values())
+    svc_truth = servers.MemTruth([pg.postmaster, *members])
+    assert abs(svc["pss_bytes"] - svc_truth.pss) <= 0.1 * svc_truth.pss
+    assert abs(svc["private_bytes"] - svc_truth.private) <= 0.1 * svc_truth.private
+    assert svc["basis"] == "per-process"
+    assert abs(svc["memory_per_connection_bytes"] - per_conn) <= 0.1 * per_conn
 
 
 def test_event_loop_marginal_matches_growth(nginx_server, http_clients):

@@ -48,6 +48,9 @@ def test_no_hook_idle_from_kernel_timestamps(force):
     elapsed = time.monotonic() - started
     try:
         assert doc["activity_hook"] == "kernel-timestamps"
+        # The heartbeat threshold cannot apply, however long the watch: the policy says so.
+        assert doc["policy"]["heartbeat_effective"] is False
+        assert doc["policy"]["heartbeat_effective_in_s"] is None
         silent = one_row(doc, lport=port_of(lst), rport=port_of(silent_c))
         hb = one_row(doc, lport=port_of(lst), rport=port_of(hb_c))
         assert silent["idle"] is True and silent["idle_source"] == "kernel"

@@ -93,6 +93,10 @@ def test_live_summary_matches_a_walk_after_changes():
         assert [p for p in live["ports"] if p["port"] == port] == \
             [p for p in walk["ports"] if p["port"] == port]
         assert [p for p in live["ports"] if p["port"] == port][0]["connections"] == 25
+        # The client ends, kept by change: the moved one is the child's.
+        out = [o for o in live["outbound"] if o["port"] == port]
+        assert out == [o for o in walk["outbound"] if o["port"] == port]
+        assert (out[0]["connections"], out[0]["processes"]) == (25, 2)
     finally:
         if check and check.poll() is None:
             check.kill()

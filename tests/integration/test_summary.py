@@ -62,6 +62,11 @@ def test_aggregate_walk_matches_full_snapshot():
         port = [p for p in full["ports"] if p["connections"] == 30 and p["idle"] == 25]
         assert port, full["ports"]
         assert [p for p in fast["ports"] if p["port"] == port[0]["port"]] == port
+        # The client ends: to that port as a remote port, from this one process.
+        out = [o for o in full["outbound"] if o["port"] == port[0]["port"]]
+        assert out == [{"port": port[0]["port"], "connections": 30, "idle": 25,
+                        "processes": 1}]
+        assert [o for o in fast["outbound"] if o["port"] == port[0]["port"]] == out
         # Host-wide numbers move with other processes between the two walks;
         # within one walk the histogram covers every connection.
         assert fast["connections"] >= 60

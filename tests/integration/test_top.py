@@ -326,6 +326,20 @@ def test_interactive_keys_in_tmux(tmux, tmp_path):
         tmux.keys("o")
         s = tmux.wait_for(rf"^\s*{big.port}\s+30\s")
         assert "LISTENERS" in s
+        # The outbound view: the holders' client ends, by remote port, one process each.
+        tmux.keys("r")
+        s = tmux.wait_for(rf"^\s*{big.port}\s+30\s+\d+\s+\d+%\s+1\s")
+        assert re.search(rf"^\s*{small.port}\s+5\s+\d+\s+\d+%\s+1\s", s, re.M), s
+        assert "REMOTE PORT" in s and "Outbound (r)" in s
+        # Sorted by remote port (N): the bigger port first; inverted (I): the smaller.
+        lo, hi = sorted((big.port, small.port))
+        tmux.keys("N")
+        tmux.wait_for(rf"^\s*{hi}\s+\d+\s[\s\S]*^\s*{lo}\s+\d+\s")
+        tmux.keys("I")
+        tmux.wait_for(rf"^\s*{lo}\s+\d+\s[\s\S]*^\s*{hi}\s+\d+\s")
+        # Enter has no connections to list here, and says so.
+        tmux.keys("Enter")
+        tmux.wait_for(r"remote ports have no connections view")
         # Help, then any key returns.
         tmux.keys("h")
         tmux.wait_for(r"sockcost top - keys")

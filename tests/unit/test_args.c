@@ -87,7 +87,7 @@ static void assert_defaults(const struct snapshot_opts *o)
 	assert_false(o->filter.idle_only);
 	assert_int_equal(o->policy.idle_after_ms, 180000);
 	assert_int_equal(o->policy.heartbeat_bytes, 0);
-	assert_int_equal(o->by, SC_BY_PROCESS);
+	assert_int_equal(o->by, SC_BY_DEFAULT);
 }
 
 static void test_defaults(void **state)
@@ -150,15 +150,50 @@ static void test_long_options_with_equals(void **state)
 static void test_short_options(void **state)
 {
 	(void)state;
+	assert_ok(PARSE("-j", "-s", "-p", "42", "-P", "8080", "-i", "-a", "60", "-H", "16",
+			"-o", "2.5", "-v"));
+	assert_all_set(&P.o);
+	assert_null(P.o.note);
+}
+
+/* -b, the old short --heartbeat-bytes, still works for a release and says so. */
+static void test_old_heartbeat_spelling(void **state)
+{
+	(void)state;
 	assert_ok(PARSE("-j", "-s", "-p", "42", "-P", "8080", "-i", "-a", "60", "-b", "16",
 			"-o", "2.5", "-v"));
 	assert_all_set(&P.o);
+	assert_non_null(P.o.note);
+	assert_non_null(strstr(P.o.note, "-H"));
+	assert_ok(PARSE("-b16"));
+	assert_int_equal(P.o.policy.heartbeat_bytes, 16);
+	assert_non_null(P.o.note);
+	/* The parser starts over: no note left from the previous parse. */
+	assert_ok(PARSE("--heartbeat-bytes", "16"));
+	assert_null(P.o.note);
+}
+
+/* --observe auto watches for --idle-after, wherever -a stands. */
+static void test_observe_auto(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("--observe", "auto", "-a", "6"));
+	assert_true(P.o.observe_auto);
+	assert_true(P.o.observe_s == 6.0);
+	assert_ok(PARSE("-a", "2.5", "-o", "auto"));
+	assert_true(P.o.observe_s == 2.5);
+	assert_ok(PARSE("--observe=auto"));
+	assert_true(P.o.observe_s == 180.0);
+	assert_ok(PARSE("-o", "auto", "-o", "3"));
+	assert_false(P.o.observe_auto);
+	assert_true(P.o.observe_s == 3.0);
+	assert_error_mentions(PARSE("-o", "auto", "-a", "86401"), "--observe auto");
 }
 
 static void test_short_options_grouped_and_attached(void **state)
 {
 	(void)state;
-	assert_ok(PARSE("-jsiv", "-p42", "-P8080", "-a60", "-b16", "-o2.5"));
+	assert_ok(PARSE("-jsiv", "-p42", "-P8080", "-a60", "-H16", "-o2.5"));
 	assert_all_set(&P.o);
 }
 
@@ -247,6 +282,7 @@ static void test_missing_value(void **state)
 	assert_error_mentions(PARSE("--idle-after"), "--idle-after");
 	assert_error_mentions(PARSE("--observe"), "--observe");
 	assert_error_mentions(PARSE("-b"), "-b");
+	assert_error_mentions(PARSE("-H"), "-H");
 }
 
 static void test_stray_positional(void **state)
@@ -287,7 +323,13 @@ static void test_group_by(void **state)
 	assert_int_equal(P.o.by, SC_BY_PORT);
 	assert_ok(PARSE("--by=process"));
 	assert_int_equal(P.o.by, SC_BY_PROCESS);
-	assert_error_mentions(PARSE("--by", "pod"), "process, port or cgroup");
+	assert_ok(PARSE("--by", "service"));
+	assert_int_equal(P.o.by, SC_BY_SERVICE);
+	assert_ok(PARSE("--by", "remote"));
+	assert_int_equal(P.o.by, SC_BY_REMOTE);
+	assert_ok(PARSE("--by=remote-addr"));
+	assert_int_equal(P.o.by, SC_BY_REMOTE_ADDR);
+	assert_error_mentions(PARSE("--by", "pod"), "service, process, port, cgroup, remote or remote-addr");
 	assert_error_mentions(PARSE("--by"), "--by");
 }
 
@@ -356,6 +398,8 @@ int main(void)
 		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_long_options_with_equals),
 		cmocka_unit_test(test_short_options),
+		cmocka_unit_test(test_old_heartbeat_spelling),
+		cmocka_unit_test(test_observe_auto),
 		cmocka_unit_test(test_short_options_grouped_and_attached),
 		cmocka_unit_test(test_fractional_idle_after),
 		cmocka_unit_test(test_limits_accepted),

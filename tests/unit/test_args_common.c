@@ -55,23 +55,39 @@ static void test_port(void **state)
 
 static void test_observe(void **state)
 {
-	double secs = -1;
+	struct sc_idle_policy p = { .idle_after_ms = 6000 };
+	bool autow = true;
+	double secs;
 
 	(void)state;
-	assert_int_equal(parse_observe_option("0", &secs, ERR, sizeof(ERR)), 0);
+	assert_int_equal(parse_observe_option("0", &secs, &autow, ERR, sizeof(ERR)), 0);
 	assert_true(secs == 0);
-	assert_int_equal(parse_observe_option("86400", &secs, ERR, sizeof(ERR)), 0);
+	assert_false(autow); /* a number after auto: the last one wins */
+	assert_int_equal(parse_observe_option("86400", &secs, &autow, ERR, sizeof(ERR)), 0);
 	assert_true(secs == 86400);
 	secs = -1;
-	assert_int_equal(parse_observe_option("86400.5", &secs, ERR, sizeof(ERR)), -EINVAL);
-	assert_string_equal(ERR, "invalid --observe '86400.5': expected 0-86400 seconds");
-	assert_int_equal(parse_observe_option("1e3", &secs, ERR, sizeof(ERR)), -EINVAL);
+	assert_int_equal(parse_observe_option("86400.5", &secs, &autow, ERR, sizeof(ERR)), -EINVAL);
+	assert_string_equal(ERR, "invalid --observe '86400.5': expected 0-86400 seconds or auto");
+	assert_int_equal(parse_observe_option("1e3", &secs, &autow, ERR, sizeof(ERR)), -EINVAL);
+	assert_int_equal(parse_observe_option("Auto", &secs, &autow, ERR, sizeof(ERR)), -EINVAL);
 	assert_true(secs == -1);
+	assert_false(autow);
+
+	assert_int_equal(parse_observe_option("auto", &secs, &autow, ERR, sizeof(ERR)), 0);
+	assert_true(autow);
+	assert_int_equal(resolve_observe_auto(&p, &secs, ERR, sizeof(ERR)), 0);
+	assert_true(secs == 6);
+	p.idle_after_ms = 86400001; /* a day and a millisecond: more than --observe takes */
+	assert_int_equal(resolve_observe_auto(&p, &secs, ERR, sizeof(ERR)), -EINVAL);
+	assert_non_null(strstr(ERR, "--observe auto"));
+	assert_non_null(strstr(ERR, "--idle-after"));
+	assert_true(secs == 6);
 }
 
 static void test_idle_policy(void **state)
 {
 	struct sc_idle_policy p = { 1, 1 };
+	const char *note = NULL;
 
 	(void)state;
 	idle_policy_defaults(&p);
@@ -80,17 +96,41 @@ static void test_idle_policy(void **state)
 
 	assert_int_equal(parse_idle_after_option("0.0005", &p, ERR, sizeof(ERR)), 0);
 	assert_int_equal(p.idle_after_ms, 1); /* rounded, not truncated */
-	assert_int_equal(parse_idle_option('a', "31536000", &p, ERR, sizeof(ERR)), 0);
+	assert_int_equal(parse_idle_option('a', "31536000", &p, &note, ERR, sizeof(ERR)), 0);
 	assert_int_equal(p.idle_after_ms, 31536000000ull);
-	assert_int_equal(parse_idle_option('a', "31536000.1", &p, ERR, sizeof(ERR)), -EINVAL);
+	assert_int_equal(parse_idle_option('a', "31536000.1", &p, &note, ERR, sizeof(ERR)),
+			 -EINVAL);
 	assert_string_equal(ERR, "invalid --idle-after '31536000.1': expected seconds >= 0");
 	assert_int_equal(p.idle_after_ms, 31536000000ull);
 
 	assert_int_equal(parse_heartbeat_option("2147483648", &p, ERR, sizeof(ERR)), 0);
 	assert_int_equal(p.heartbeat_bytes, 1ull << 31);
-	assert_int_equal(parse_idle_option('b', "2147483649", &p, ERR, sizeof(ERR)), -EINVAL);
+	assert_int_equal(parse_idle_option('H', "2147483649", &p, &note, ERR, sizeof(ERR)),
+			 -EINVAL);
 	assert_string_equal(ERR, "invalid --heartbeat-bytes '2147483649': expected bytes >= 0");
 	assert_int_equal(p.heartbeat_bytes, 1ull << 31);
+	assert_null(note);
+}
+
+/* -H is --heartbeat-bytes everywhere; the old -b still works, saying what replaces it. */
+static void test_heartbeat_spellings(void **state)
+{
+	struct sc_idle_policy p = {};
+	const char *note = NULL;
+
+	(void)state;
+	assert_int_equal(ARGS_OPT_HEARTBEAT, 'H');
+	assert_int_equal(parse_idle_option(ARGS_OPT_HEARTBEAT, "4", &p, &note, ERR, sizeof(ERR)), 0);
+	assert_int_equal(p.heartbeat_bytes, 4);
+	assert_null(note);
+	assert_int_equal(parse_idle_option(ARGS_OPT_HEARTBEAT_OLD, "8", &p, &note, ERR, sizeof(ERR)),
+			 0);
+	assert_int_equal(p.heartbeat_bytes, 8);
+	assert_non_null(note);
+	assert_non_null(strstr(note, "-b"));
+	assert_non_null(strstr(note, "deprecated"));
+	assert_non_null(strstr(note, "-H"));
+	assert_null(strchr(note, '\n')); /* one line */
 }
 
 #define OPT_LONG_ONLY 256
@@ -154,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_pid),
 		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_observe),
+		cmocka_unit_test(test_heartbeat_spellings),
 		cmocka_unit_test(test_idle_policy),
 		cmocka_unit_test(test_getopt_refusals),
 	};

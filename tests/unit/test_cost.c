@@ -24,6 +24,8 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -31,6 +33,7 @@
 #include "common.h"
 #include "cost.h"
 #include "epoll_watch.h"
+#include "cost_text.h"
 
 /* cmocka 1.1.5 has no double comparison. */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
@@ -107,11 +110,11 @@ struct fixture {
 	struct sc_cost_report r;
 };
 
-static void build(struct fixture *f, __u32 pid)
+static void build_with(struct fixture *f, __u32 pid, const struct sc_cost_proc_input *procs)
 {
 	struct sc_idle_policy policy = { .idle_after_ms = 180000 };
 	struct sc_filter filter = { .pid = pid, .port = -1 };
-	struct sc_cost_inputs in = { .slab = &f->slab, .epoll = &f->epoll, .procs = proc_inputs,
+	struct sc_cost_inputs in = { .slab = &f->slab, .epoll = &f->epoll, .procs = procs,
 				     .nprocs = 2, .whatif_s = whatif, .nwhatif = 5 };
 
 	memset(f, 0, sizeof(*f));
@@ -124,6 +127,11 @@ static void build(struct fixture *f, __u32 pid)
 	sc_inode_set_seal(&f->epoll);
 	assert_int_equal(sc_view_build(&f->view, &snap, &policy, &filter), 0);
 	assert_int_equal(sc_cost_build(&f->r, &f->view, &in), 0);
+}
+
+static void build(struct fixture *f, __u32 pid)
+{
+	build_with(f, pid, proc_inputs);
 }
 
 static void teardown(struct fixture *f)
@@ -461,6 +469,47 @@ static void test_epoll_fdinfo(void **state)
 	assert_false(sc_inode_set_has(&s, 0x10));
 }
 
+/* The text report's note on the average basis: the marginal's real reason, never a stock hint. */
+static char *average_note(enum sc_marginal_why why, __u64 range, size_t samples)
+{
+	struct sc_cost_proc_input in[2];
+	struct sc_cost_doc doc;
+	struct fixture f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	memcpy(in, proc_inputs, sizeof(in));
+	in[1].marginal = (struct sc_marginal_est){ .why = why, .range = range, .samples = samples };
+	build_with(&f, 0, in);
+	doc = (struct sc_cost_doc){ .report = &f.r, .slab = &f.slab, .port = -1, .observed_s = 5 };
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	render_cost(&doc, out);
+	fclose(out);
+	teardown(&f);
+	return text;
+}
+
+static void test_text_says_why_marginal_not_measured(void **state)
+{
+	char *text;
+
+	(void)state;
+	text = average_note(SC_MARGINAL_NARROW, 3, 5);
+	assert_non_null(strstr(text, "(average: private memory / connections, an upper bound; "
+				     "marginal not measured: connections varied by 3, need 10)"));
+	assert_null(strstr(text, "measure the marginal"));
+	free(text);
+	text = average_note(SC_MARGINAL_FEW_SAMPLES, 0, 2);
+	assert_non_null(strstr(text, "marginal not measured: 2 samples, need 3)"));
+	free(text);
+	text = average_note(SC_MARGINAL_NOT_WATCHED, 0, 0);
+	assert_non_null(strstr(text, "marginal not measured: not watched over time: "
+				     "--observe SECS, or run sockcostd)"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_host_limits),
 		cmocka_unit_test(test_monthly),
 		cmocka_unit_test(test_epoll_fdinfo),
+		cmocka_unit_test(test_text_says_why_marginal_not_measured),
 	};
 
 	return cmocka_run_group_tests_name("cost", tests, NULL, NULL);

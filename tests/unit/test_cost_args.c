@@ -85,8 +85,23 @@ static void test_price_scope_and_idle_flags(void **state)
 	assert_int_equal(parse("-P", "8080", "--heartbeat-bytes", "8"), ARGS_OK);
 	assert_int_equal(O.filter.port, 8080);
 	assert_int_equal(O.policy.heartbeat_bytes, 8);
+	assert_null(O.note);
+	assert_int_equal(parse("-H", "4", "-a", "6"), ARGS_OK);
+	assert_int_equal(O.policy.heartbeat_bytes, 4);
+	assert_null(O.note);
+	/* The old spelling works for a release, with a note naming -H. */
+	assert_int_equal(parse("-b", "5", NULL, NULL), ARGS_OK);
+	assert_int_equal(O.policy.heartbeat_bytes, 5);
+	assert_non_null(O.note);
+	assert_non_null(strstr(O.note, "-H"));
+	assert_int_equal(parse("--observe", "auto", "--idle-after", "7.5"), ARGS_OK);
+	assert_true(O.observe_auto);
+	assert_true(O.observe_s == 7.5);
+	assert_int_equal(parse("--observe", "auto", "-a", "86401"), ARGS_ERROR);
+	assert_non_null(strstr(err, "--observe auto"));
 	assert_int_equal(parse("--observe", "2.5", "-j", NULL), ARGS_OK);
 	assert_true(O.observe_s == 2.5);
+	assert_false(O.observe_auto);
 	assert_true(O.json);
 	assert_int_equal(parse("--ram-price", "1e3", NULL, NULL), ARGS_ERROR);
 	assert_non_null(strstr(err, "--ram-price"));

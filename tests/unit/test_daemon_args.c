@@ -111,8 +111,9 @@ static void test_every_option(void **state)
 static void test_short_options_and_reset(void **state)
 {
 	(void)state;
-	assert_int_equal(parse_line("-l 0.0.0.0:1 -k 0 -a 0 -b 1 -e /tmp/ev -u daemon -r 60 -i 2"),
+	assert_int_equal(parse_line("-l 0.0.0.0:1 -k 0 -a 0 -H 1 -e /tmp/ev -u daemon -r 60 -i 2"),
 			 ARGS_OK);
+	assert_null(O.note);
 	assert_true(O.reconcile_s == 60);
 	assert_true(O.interval_s == 2);
 	assert_ipv4("0.0.0.0", 1);
@@ -121,8 +122,14 @@ static void test_short_options_and_reset(void **state)
 	assert_int_equal(O.policy.heartbeat_bytes, 1);
 	assert_string_equal(O.events, "/tmp/ev");
 	assert_string_equal(O.user, "daemon");
+	/* The old -b still sets the threshold for a release, with a note naming -H. */
+	assert_int_equal(parse_line("-b 3"), ARGS_OK);
+	assert_int_equal(O.policy.heartbeat_bytes, 3);
+	assert_non_null(O.note);
+	assert_non_null(strstr(O.note, "-H"));
 	/* A second parse starts from the defaults again. */
 	assert_int_equal(parse_line("--no-pin --pin"), ARGS_OK);
+	assert_null(O.note);
 	assert_true(O.pin);
 	assert_null(O.user);
 	assert_null(O.events);

@@ -2,7 +2,8 @@
 /*
  * Unit tests for tools/format.c: fmt_bytes() (binary units, one decimal),
  * fmt_duration_ms() (tenths of seconds, then two units) and fmt_printable()
- * (control and non-ASCII bytes as '?', truncated to the buffer).
+ * (control and non-ASCII bytes as '?', truncated to the buffer) and
+ * fmt_percent() (half up, never 100% short of all nor 0% above none).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,14 @@ static void assert_duration(uint64_t ms, const char *expected)
 	char buf[32];
 
 	assert_ptr_equal(fmt_duration_ms(ms, buf, sizeof(buf)), buf);
+	assert_string_equal(buf, expected);
+}
+
+static void assert_percent(uint64_t part, uint64_t whole, const char *expected)
+{
+	char buf[16];
+
+	assert_ptr_equal(fmt_percent(part, whole, buf, sizeof(buf)), buf);
 	assert_string_equal(buf, expected);
 }
 
@@ -174,6 +183,61 @@ static void test_printable_truncates(void **state)
 	assert_string_equal(buf, "ZZZ");
 }
 
+static void test_percent_rounds_half_up(void **state)
+{
+	(void)state;
+	/* The FD%: snapshot truncated it to 7%, top rounded it to 8%. */
+	assert_percent(1548, 20000, "8%");
+	assert_percent(1, 2, "50%");
+	assert_percent(1, 3, "33%");
+	assert_percent(2, 3, "67%");
+	assert_percent(1, 8, "13%");   /* 12.5 goes up */
+	assert_percent(3, 200, "2%");  /* 1.5 goes up */
+	assert_percent(149, 10000, "1%");
+	assert_percent(50, 100, "50%");
+}
+
+static void test_percent_all_and_none_only_when_exact(void **state)
+{
+	(void)state;
+	assert_percent(4020, 4020, "100%");
+	assert_percent(4000, 4020, "99%");      /* 99.5: rounds to 100, is not all */
+	assert_percent(199999, 200000, "99%");
+	assert_percent(0, 4020, "0%");
+	assert_percent(1, 100000, "<1%");
+	assert_percent(49, 10000, "<1%");       /* 0.49 */
+	assert_percent(50, 10000, "1%");        /* 0.5 goes up */
+	assert_percent(20001, 20000, "101%");   /* over the limit: not "100%" either */
+	assert_percent(20100, 20000, "101%");   /* 100.5 goes up */
+	assert_percent(30000, 20000, "150%");
+}
+
+static void test_percent_of_nothing(void **state)
+{
+	(void)state;
+	assert_percent(0, 0, "0%");
+	assert_percent(5, 0, "-");
+}
+
+static void test_percent_huge_counts(void **state)
+{
+	(void)state;
+	/* part * 100 overflows 64 bits here: the arithmetic is wider. */
+	assert_percent(UINT64_MAX, UINT64_MAX, "100%");
+	assert_percent(UINT64_MAX - 1, UINT64_MAX, "99%");
+	assert_percent(UINT64_MAX / 2, UINT64_MAX, "50%");
+	assert_percent(1, UINT64_MAX, "<1%");
+}
+
+static void test_percent_small_buffer(void **state)
+{
+	char buf[3];
+
+	(void)state;
+	fmt_percent(99, 100, buf, sizeof(buf));
+	assert_string_equal(buf, "99");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +253,11 @@ int main(void)
 		cmocka_unit_test(test_printable_keeps_ascii),
 		cmocka_unit_test(test_printable_replaces_control_and_non_ascii),
 		cmocka_unit_test(test_printable_truncates),
+		cmocka_unit_test(test_percent_rounds_half_up),
+		cmocka_unit_test(test_percent_all_and_none_only_when_exact),
+		cmocka_unit_test(test_percent_of_nothing),
+		cmocka_unit_test(test_percent_huge_counts),
+		cmocka_unit_test(test_percent_small_buffer),
 	};
 
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);

@@ -36,6 +36,13 @@ static void test_parse(void **state)
 	assert_int_equal(by, SC_BY_CGROUP);
 	assert_int_equal(sc_group_by_parse("port", &by), 0);
 	assert_int_equal(by, SC_BY_PORT);
+	assert_int_equal(sc_group_by_parse("service", &by), 0);
+	assert_int_equal(by, SC_BY_SERVICE);
+	assert_int_equal(sc_group_by_parse("remote", &by), 0);
+	assert_int_equal(by, SC_BY_REMOTE);
+	assert_int_equal(sc_group_by_parse("remote-addr", &by), 0);
+	assert_int_equal(by, SC_BY_REMOTE_ADDR);
+	assert_int_equal(sc_group_by_parse("remote-address", &by), -EINVAL);
 	assert_int_equal(sc_group_by_parse("pod", &by), -EINVAL);
 	assert_int_equal(sc_group_by_parse("", &by), -EINVAL);
 }

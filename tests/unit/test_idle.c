@@ -288,6 +288,48 @@ static void test_zero_idle_after(void **state)
 	assert_result(r, true, 0, SC_IDLE_KERNEL);
 }
 
+/* The one-shot honesty check: has the heartbeat threshold applied to every connection? */
+static void test_heartbeat_watch(void **state)
+{
+	struct sc_idle_policy p = { .idle_after_ms = 6000, .heartbeat_bytes = 4 };
+	struct sc_heartbeat_watch w;
+
+	(void)state;
+	/* Watched 0.3 s of 6: not yet, 5.7 s to go. */
+	w = sc_heartbeat_watch(&p, true, 10 * (1000 * MS), 10 * (1000 * MS) + 300 * MS);
+	assert_false(w.effective);
+	assert_false(w.hookless);
+	assert_int_equal(w.watched_ms, 300);
+	assert_int_equal(w.left_ms, 5700);
+	/* Exactly idle_after: a heartbeat-only connection is idle now (the classifier's >=). */
+	w = sc_heartbeat_watch(&p, true, 10 * (1000 * MS), 16 * (1000 * MS));
+	assert_true(w.effective);
+	assert_int_equal(w.watched_ms, 6000);
+	assert_int_equal(w.left_ms, 0);
+	w = sc_heartbeat_watch(&p, true, 10 * (1000 * MS), 16 * (1000 * MS) - 1000000);
+	assert_false(w.effective);
+	assert_int_equal(w.left_ms, 1);
+	/* No per-call hook: heartbeats are traffic however long it watches. */
+	w = sc_heartbeat_watch(&p, false, 10 * (1000 * MS), 1000 * (1000 * MS));
+	assert_false(w.effective);
+	assert_true(w.hookless);
+	assert_int_equal(w.left_ms, 0);
+	/* No threshold: nothing to wait for, hook or not. */
+	p.heartbeat_bytes = 0;
+	w = sc_heartbeat_watch(&p, false, 10 * (1000 * MS), 10 * (1000 * MS));
+	assert_true(w.effective);
+	assert_false(w.hookless);
+	/* Unknown attach time (0): watched nothing. */
+	p.heartbeat_bytes = 1;
+	w = sc_heartbeat_watch(&p, true, 0, 100 * (1000 * MS));
+	assert_false(w.effective);
+	assert_int_equal(w.watched_ms, 0);
+	assert_int_equal(w.left_ms, 6000);
+	/* A clock that went backwards is no watch either. */
+	w = sc_heartbeat_watch(&p, true, 100 * (1000 * MS), 99 * (1000 * MS));
+	assert_int_equal(w.watched_ms, 0);
+}
+
 static void test_source_names(void **state)
 {
 	(void)state;
@@ -301,6 +343,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_observed_activity_gives_exact_age),
+		cmocka_unit_test(test_heartbeat_watch),
 		cmocka_unit_test(test_observed_ignores_kernel_age),
 		cmocka_unit_test(test_observed_in_future_is_zero),
 		cmocka_unit_test(test_no_record_no_hook_uses_kernel_age),

@@ -232,6 +232,35 @@ static void test_idle_histogram_is_cumulative(void **state)
 	assert_int_equal(count_lines_starting("sockcost_connection_idle_seconds_bucket"), 11);
 }
 
+/* Every service gets its series, whatever the top-K of processes. */
+static void test_services(void **state)
+{
+	struct sc_metrics_input in = sample(0);
+	struct sc_service svc[2] = {
+		{ .name = "postgres:5432", .processes = 101, .connections = 100, .idle_connections = 90,
+		  .fds = 2000, .socket_memory_bytes = 4096, .fd_worst_fds = 256,
+		  .fd_worst_limit = 1024 },
+		{ .name = "we\"ird", .processes = 1, .fd_worst_limit = (__u64)-1 },
+	};
+
+	(void)state;
+	render(&in);
+	assert_no("sockcost_service_");
+	in.services = svc;
+	in.nservices = 2;
+	render(&in);
+	assert_well_formed();
+	assert_line("sockcost_service_processes{service=\"postgres:5432\"} 101");
+	assert_line("sockcost_service_connections{service=\"postgres:5432\"} 100");
+	assert_line("sockcost_service_idle_connections{service=\"postgres:5432\"} 90");
+	assert_line("sockcost_service_open_fds{service=\"postgres:5432\"} 2000");
+	assert_line("sockcost_service_socket_memory_bytes{service=\"postgres:5432\"} 4096");
+	assert_line("sockcost_service_max_fd_usage_ratio{service=\"postgres:5432\"} 0.25");
+	assert_line("sockcost_service_max_fd_usage_ratio{service=\"we\\\"ird\"} 0");
+	assert_int_equal(count_lines_starting("sockcost_service_connections{"), 2);
+	assert_no("pid=");
+}
+
 static void test_top_processes(void **state)
 {
 	struct sc_metrics_input in = sample(2);
@@ -289,6 +318,41 @@ static void test_ports(void **state)
 	assert_line("sockcost_port_listen_drops_total{port=\"8080\"} 17");
 	assert_line("sockcost_port_listen_drops_total{port=\"443\"} 0");
 	assert_int_equal(count_lines_starting("sockcost_port_connections{"), 2);
+}
+
+static void test_outbound_top_k(void **state)
+{
+	static struct sc_summary_outbound out[3] = {
+		{ .port = 5432, .processes = 4, .connections = 3050, .idle_connections = 3000,
+		  .socket_memory_bytes = 8192 },
+		{ .port = 6379, .processes = 4, .connections = 200, .idle_connections = 7 },
+		{ .port = 443, .processes = 1, .connections = 2 },
+	};
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	SUM.outbound = out;
+	SUM.noutbound = 3;
+	in.top_outbound = 2;
+	render(&in);
+	assert_line("# TYPE sockcost_outbound_connections gauge");
+	assert_line("sockcost_outbound_connections{port=\"5432\"} 3050");
+	assert_line("sockcost_outbound_connections{port=\"6379\"} 200");
+	assert_line("sockcost_outbound_idle_connections{port=\"5432\"} 3000");
+	assert_line("sockcost_outbound_processes{port=\"6379\"} 4");
+	assert_line("sockcost_outbound_socket_memory_bytes{port=\"5432\"} 8192");
+	/* The top 2 remote ports only: labels stay bounded. */
+	assert_no("{port=\"443\"} 2\n");
+	assert_int_equal(count_lines_starting("sockcost_outbound_connections{"), 2);
+	in.top_outbound = 0;
+	render(&in);
+	assert_line("# HELP sockcost_outbound_connections Established client-side TCP connections "
+		    "(their local port has no listener: pools to databases, caches, upstreams) by "
+		    "remote port, for the remote ports with the most (--top-processes).");
+	assert_int_equal(count_lines_starting("sockcost_outbound_connections{"), 0);
+	in.top_outbound = 100;
+	render(&in);
+	assert_int_equal(count_lines_starting("sockcost_outbound_idle_connections{"), 3);
 }
 
 static void test_self_metrics(void **state)
@@ -386,7 +450,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_host_families, teardown),
 		cmocka_unit_test_teardown(test_idle_histogram_is_cumulative, teardown),
 		cmocka_unit_test_teardown(test_top_processes, teardown),
+		cmocka_unit_test_teardown(test_services, teardown),
 		cmocka_unit_test_teardown(test_ports, teardown),
+		cmocka_unit_test_teardown(test_outbound_top_k, teardown),
 		cmocka_unit_test_teardown(test_self_metrics, teardown),
 		cmocka_unit_test_teardown(test_collection_failed, teardown),
 		cmocka_unit_test_teardown(test_label_escaping, teardown),

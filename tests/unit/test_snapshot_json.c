@@ -131,6 +131,14 @@ static void test_small_document(void **state)
 	assert_rows_in_order(d);
 	assert_non_null(strstr(d->text, "\"comm\":\"b\\\"q\""));
 	assert_non_null(strstr(d->text, "\"processes\":[{"));
+	/* Nobody listens on 8080 here: five client-side connections, a remote port each,
+	 * between the ports and the sockets. */
+	assert_non_null(strstr(d->text, "\"ports\":[],\"outbound\":[{\"remote_port\":1,"
+				  "\"connections\":1,\"idle_connections\":0,\"processes\":1,"
+				  "\"remote_addresses\":1,\"socket_memory_bytes\":0},"));
+	assert_non_null(strstr(d->text, "\"remote_port\":5,\"connections\":1,\"idle_connections\":0,"
+				  "\"processes\":1,\"remote_addresses\":1,\"socket_memory_bytes\":0}],"
+				  "\"sockets\":["));
 	free_doc(d);
 }
 

@@ -117,6 +117,47 @@ static void test_sums_per_process_port_and_host(void **state)
 	assert_int_equal(s.ports[0].idle_connections, 1);
 	assert_int_equal(s.ports[0].accept_queue, 2);
 	assert_int_equal(s.ports[0].accept_queue_max, 128);
+	/* The client side: nobody listens on 50000 or 50001; both to remote port 40000. */
+	assert_int_equal(s.noutbound, 1);
+	assert_int_equal(s.outbound[0].port, 40000);
+	assert_int_equal(s.outbound[0].connections, 2);
+	assert_int_equal(s.outbound[0].idle_connections, 1);
+	assert_int_equal(s.outbound[0].processes, 1);
+	assert_int_equal(s.outbound[0].socket_memory_bytes, 300);
+	sc_summary_free(&s);
+}
+
+/* Pools to two remote ports, one socket shared by a forked child, one on two fds. */
+static void test_outbound_by_remote_port(void **state)
+{
+	struct sc_summary s;
+
+	(void)state;
+	header();
+	listen_on(100, 1, 8080, 0, 128);
+	conn(100, 10, 8080, 5, 0);                /* a server's: not outbound */
+	conn(200, 20, 41000, 5, 10);
+	recs[nrecs - 1].rport = 5432;
+	conn(200, 21, 41001, 120, 20);
+	recs[nrecs - 1].rport = 5432;
+	conn(300, 21, 41001, 120, 20);            /* the child shares it */
+	recs[nrecs - 1].rport = 5432;
+	conn(200, 22, 41002, 120, 40);
+	recs[nrecs - 1].rport = 6379;
+	conn(200, 22, 41002, 120, 40);            /* a dup'ed fd */
+	recs[nrecs - 1].rport = 6379;
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(s.noutbound, 2);
+	assert_int_equal(s.outbound[0].port, 5432);
+	assert_int_equal(s.outbound[0].connections, 2);
+	assert_int_equal(s.outbound[0].idle_connections, 1);
+	assert_int_equal(s.outbound[0].processes, 2);
+	assert_int_equal(s.outbound[0].socket_memory_bytes, 30);
+	assert_int_equal(s.outbound[1].port, 6379);
+	assert_int_equal(s.outbound[1].connections, 1);
+	assert_int_equal(s.outbound[1].idle_connections, 1);
+	assert_int_equal(s.outbound[1].processes, 1);
+	assert_int_equal(s.connections, 4);
 	sc_summary_free(&s);
 }
 
@@ -288,6 +329,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sums_per_process_port_and_host),
+		cmocka_unit_test(test_outbound_by_remote_port),
 		cmocka_unit_test(test_shared_socket_counts_once_per_process_and_host),
 		cmocka_unit_test(test_thread_with_own_table_is_not_counted_twice),
 		cmocka_unit_test(test_socket_in_a_threads_own_table_counts),

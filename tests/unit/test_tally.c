@@ -25,18 +25,22 @@
 #define NS_PER_S 1000000000ull
 
 static const struct sc_task_record tasks[] = {
-	{ .tgid = 100, .nofile_cur = 1024, .open_fds = 10, .comm = "server" },
-	{ .tgid = 101, .nofile_cur = 1024, .open_fds = 11, .comm = "worker" },
-	{ .tgid = 102, .nofile_cur = 1024, .open_fds = 12, .comm = "worker" },
-	{ .tgid = 200, .nofile_cur = 2048, .open_fds = 20, .comm = "client" },
-	{ .tgid = 300, .nofile_cur = 4096, .open_fds = 30, .comm = "proxy" },
+	{ .tgid = 100, .ppid = 1, .netns = 7, .nofile_cur = 1024, .open_fds = 10, .comm = "server" },
+	{ .tgid = 101, .ppid = 100, .netns = 7, .nofile_cur = 1024, .open_fds = 11, .comm = "worker" },
+	{ .tgid = 102, .ppid = 100, .netns = 7, .nofile_cur = 1024, .open_fds = 12, .comm = "worker" },
+	{ .tgid = 200, .ppid = 1, .netns = 8, .nofile_cur = 2048, .open_fds = 20, .comm = "client" },
+	{ .tgid = 300, .ppid = 1, .netns = 7, .nofile_cur = 4096, .open_fds = 30, .comm = "proxy" },
 };
 static const __u32 tgids[] = { 100, 101, 102, 200, 300, 0 };
 static const __u16 lports[] = { 8080, 9090, 5432, 40001, 40002, 40003 };
+/* Remote ports: mostly a few (a client's pools), some scattered. */
+static const __u16 rports[] = { 5432, 6379, 8080, 30000 };
 
 static __u64 rng_state;
 /* Summaries checked, and how many of them the tally had to fold anew. */
 static int checks, resets;
+/* Outbound rows compared: the random records must make some. */
+static size_t outbound_rows;
 
 static __u32 rnd(__u32 below)
 {
@@ -81,7 +85,7 @@ static struct sc_conn_record random_record(const struct clockwork *w, __u64 cook
 		.flags = (__u8)(SC_CONN_HAS_STATE | (rnd(2) ? SC_CONN_SAW_CALLS : 0) |
 				(state == TCP_LISTEN ? 0 : SC_CONN_HAS_TIMES)),
 		.lport = lports[rnd(6)],
-		.rport = (__u16)(30000 + rnd(1000)),
+		.rport = (__u16)(rports[rnd(4)] + rnd(2) * rnd(1000)),
 		.mem = rnd(5000),
 		.kernel_last = (__u32)(jiffies_of(w->now_ns) - ago_j),
 		.cookie = cookie,
@@ -136,7 +140,7 @@ static struct sc_change random_change(const struct clockwork *w, __u64 ncookies)
 		.tgid = tgids[rnd(6)],
 		.jiffies = (__u32)j,
 		.lport = lports[rnd(6)],
-		.rport = (__u16)(30000 + rnd(1000)),
+		.rport = (__u16)(rports[rnd(4)] + rnd(2) * rnd(1000)),
 		.mem = rnd(9000),
 		.established_ns = w->now_ns,
 		.last_active_jiffies = rnd(2) ? j : 0,
@@ -210,6 +214,17 @@ static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct cl
 	assert_int_equal(got.nports, want.nports);
 	for (i = 0; i < want.nports; i++)
 		assert_memory_equal(&got.ports[i], &want.ports[i], sizeof(want.ports[i]));
+	assert_int_equal(got.noutbound, want.noutbound);
+	for (i = 0; i < want.noutbound; i++) {
+		const struct sc_summary_outbound *g = &got.outbound[i], *o = &want.outbound[i];
+
+		assert_int_equal(g->port, o->port);
+		assert_int_equal(g->connections, o->connections);
+		assert_int_equal(g->idle_connections, o->idle_connections);
+		assert_int_equal(g->processes, o->processes);
+		assert_int_equal(g->socket_memory_bytes, o->socket_memory_bytes);
+	}
+	outbound_rows += want.noutbound;
 	sc_summary_free(&want);
 	sc_summary_free(&got);
 }
@@ -284,29 +299,38 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 
 static void test_equals_a_fold_hooked(void **state)
 {
+	size_t before = outbound_rows;
 	__u64 seed;
 
 	(void)state;
 	for (seed = 1; seed <= 12; seed++)
 		run(seed, SC_HOOK_TRACEPOINT, 0, 60, 80);
+	/* Client-side connections were compared, not only their absence. */
+	assert_true(outbound_rows - before > 80);
 }
 
 static void test_equals_a_fold_with_heartbeats(void **state)
 {
+	size_t before = outbound_rows;
 	__u64 seed;
 
 	(void)state;
 	for (seed = 100; seed <= 105; seed++)
 		run(seed, SC_HOOK_TRACEPOINT, 4, 60, 80);
+	/* Client-side connections were compared, not only their absence. */
+	assert_true(outbound_rows - before > 80);
 }
 
 static void test_equals_a_fold_unhooked(void **state)
 {
+	size_t before = outbound_rows;
 	__u64 seed;
 
 	(void)state;
 	for (seed = 200; seed <= 205; seed++)
 		run(seed, SC_HOOK_NONE, 0, 60, 60);
+	/* Client-side connections were compared, not only their absence. */
+	assert_true(outbound_rows - before > 60);
 }
 
 /* Enough sockets and churn that the mirror compacts and re-indexes under the tally. */
@@ -392,6 +416,11 @@ static void test_time_alone_makes_idle(void **state)
 	assert_int_equal(s.idle_connections, 1);
 	assert_int_equal(s.idle_hist.count[3], 1); /* (15, 30] s */
 	assert_int_equal(find_proc(&s, 100)->idle_connections, 1);
+	/* Nobody listens on 8080 here: a client's connection, idle by time alone too. */
+	assert_int_equal(s.noutbound, 1);
+	assert_int_equal(s.outbound[0].connections, 1);
+	assert_int_equal(s.outbound[0].idle_connections, 1);
+	assert_int_equal(s.outbound[0].processes, 1);
 	sc_summary_free(&s);
 	sc_tally_free(&t);
 	sc_mirror_free(&m);

@@ -114,6 +114,20 @@ static void test_short_options(void **state)
 	assert_int_equal(P.o.policy.idle_after_ms, 60000);
 }
 
+/* -b is batch (top(1)'s meaning); -H is --heartbeat-bytes, as in every command. */
+static void test_batch_and_heartbeat_letters(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("-b", "-H", "4"));
+	assert_true(P.o.batch);
+	assert_int_equal(P.o.policy.heartbeat_bytes, 4);
+	assert_ok(PARSE("-bH8"));
+	assert_true(P.o.batch);
+	assert_int_equal(P.o.policy.heartbeat_bytes, 8);
+	assert_error_mentions(PARSE("-H", "x"), "--heartbeat-bytes");
+	assert_error_mentions(PARSE("-H"), "-H");
+}
+
 /* --json is a batch format: it needs no -b. */
 static void test_json_implies_batch(void **state)
 {
@@ -169,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_short_options),
+		cmocka_unit_test(test_batch_and_heartbeat_letters),
 		cmocka_unit_test(test_json_implies_batch),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_usage_errors),

@@ -10,10 +10,14 @@
 const char top_usage[] =
 	"Usage: sockcost top [OPTIONS]\n"
 	"\n"
-	"Live view of TCP connections per process and per listening port: how many,\n"
-	"how many idle, file descriptors against the limit, socket memory and RSS,\n"
-	"connections opened and closed per second. Enter on a process or port lists\n"
-	"its connections. Press h in the view for its keys.\n"
+	"Live view of TCP connections per process, per service and per listening\n"
+	"port: how many, how many idle, file descriptors against the limit, socket\n"
+	"memory and RSS, connections opened and closed per second. Enter on a\n"
+	"service lists its processes; on a process or port, its connections; r\n"
+	"shows the outbound (client-side) connections by remote port. Press h in\n"
+	"the view for its keys. Batch frames start with the services when a server\n"
+	"runs as several processes (pre-fork, workers), and end with the outbound\n"
+	"table.\n"
 	"\n"
 	"  -d, --delay SECS          refresh every SECS (default 2, at least 0.1)\n"
 	"  -n, --iterations N        stop after N frames (default: until q)\n"
@@ -31,8 +35,10 @@ const char top_usage[] =
 	"Idle policy:\n"
 	"  -a, --idle-after SECS     idle after SECS without activity (default 180;\n"
 	"                            + and - change it in the view)\n"
-	"      --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
-	"                            activity, e.g. WebSocket ping/pong (default 0)\n"
+	"  -H, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
+	"                            activity, e.g. WebSocket ping/pong (default 0);\n"
+	"                            the header says \"warming up\" until the programs\n"
+	"                            have watched --idle-after for it\n"
 	"\n"
 	"  -v, --verbose             log details, including libbpf's messages\n"
 	"  -h, --help                show this help\n"
@@ -42,8 +48,6 @@ const char top_usage[] =
 	"  sockcost top --idle-after 60 --heartbeat-bytes 8\n"
 	"  sockcost top -b -n 3 -d 1 -p 1234\n"
 	"  sockcost top --json -n 10 | jq -c '.totals'\n";
-
-#define OPT_HEARTBEAT 1000
 
 static void defaults(struct top_opts *o)
 {
@@ -86,7 +90,7 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "no-colour", no_argument, NULL, 'C' },
 		{ "idle-after", required_argument, NULL, 'a' },
-		{ "heartbeat-bytes", required_argument, NULL, OPT_HEARTBEAT },
+		{ "heartbeat-bytes", required_argument, NULL, ARGS_OPT_HEARTBEAT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -98,7 +102,7 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 	defaults(o);
 	optind = 0; /* full reset: this parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:n:bjp:P:s:Ca:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:n:bjp:P:s:Ca:H:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (parse_seconds(optarg, 86400, &secs) || secs < 0.1) {
@@ -149,7 +153,7 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 			if (parse_idle_after_option(optarg, &o->policy, err, errlen))
 				return ARGS_ERROR;
 			break;
-		case OPT_HEARTBEAT:
+		case ARGS_OPT_HEARTBEAT:
 			if (parse_heartbeat_option(optarg, &o->policy, err, errlen))
 				return ARGS_ERROR;
 			break;

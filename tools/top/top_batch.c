@@ -5,6 +5,7 @@
 
 #include "json_writer.h"
 #include "names.h"
+#include "policy_json.h"
 #include "top_batch.h"
 #include "top_cells.h"
 
@@ -51,11 +52,19 @@ void top_batch_text(const struct top_frame *f, const size_t *order, double delay
 	fprintf(out, "%s\n", line);
 	top_hist_line(f, line, sizeof(line));
 	fprintf(out, "%s\n\n", line);
+	/* Services first when some server runs as several processes (pre-fork, workers). */
+	if (f->services_grouped) {
+		text_table(f->services, NULL, f->nservices, TOP_VIEW_SERVICES, out);
+		fputs("\n", out);
+	}
 	text_table(f->procs, order, f->nprocs, TOP_VIEW_PROCS, out);
 	if (!f->nprocs)
 		fputs("(no process holds a matching TCP socket)\n", out);
 	fputs("\n", out);
 	text_table(f->ports, NULL, f->nports, TOP_VIEW_PORTS, out);
+	/* The outbound view: what no listening port counts. */
+	fputs("\n", out);
+	text_table(f->outbound, NULL, f->noutbound, TOP_VIEW_OUTBOUND, out);
 	if (with_conns) {
 		fprintf(out, "\nconnections to port %d", f->scope.port);
 		if (f->churn_known)
@@ -89,6 +98,8 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 	jw_uint(w, r->pid);
 	JW_KEY(w, "comm");
 	jw_string(w, r->comm);
+	JW_KEY(w, "service");
+	jw_string(w, r->service);
 	JW_KEY(w, "connections");
 	jw_uint(w, r->conns);
 	JW_KEY(w, "idle_connections");
@@ -146,6 +157,47 @@ static void json_port(struct jw *w, const struct top_row *r)
 	jw_uint(w, r->acceptq);
 	JW_KEY(w, "accept_queue_max");
 	jw_uint(w, r->acceptq_max);
+	jw_object_end(w);
+}
+
+static void json_service(struct jw *w, const struct top_row *r)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "service");
+	jw_string(w, r->service);
+	JW_KEY(w, "main_pid");
+	jw_uint(w, r->id);
+	JW_KEY(w, "processes");
+	jw_uint(w, r->processes);
+	JW_KEY(w, "connections");
+	jw_uint(w, r->conns);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, r->idle);
+	JW_KEY(w, "fds");
+	jw_uint(w, r->fds);
+	JW_KEY(w, "max_fd_pct");
+	if (top_max_fd_pct(r) < 0)
+		jw_null(w);
+	else
+		jw_double(w, top_max_fd_pct(r), 1);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, r->sock_mem);
+	jw_object_end(w);
+}
+
+static void json_outbound(struct jw *w, const struct top_row *r)
+{
+	jw_object_begin(w);
+	JW_KEY(w, "remote_port");
+	jw_uint(w, r->port);
+	JW_KEY(w, "connections");
+	jw_uint(w, r->conns);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, r->idle);
+	JW_KEY(w, "processes");
+	jw_uint(w, r->processes);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, r->sock_mem);
 	jw_object_end(w);
 }
 
@@ -229,6 +281,7 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 {
 	static struct jw w; /* 64 KiB buffer: not on the stack */
 	const struct sc_summary *s = &f->sum;
+	struct sc_heartbeat_watch watch;
 	size_t i;
 
 	jw_init(&w, out);
@@ -249,13 +302,8 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_uint(&w, s->changes);
 	JW_KEY(&w, "activity_hook");
 	jw_string(&w, sc_hook_name(s->hook));
-	JW_KEY(&w, "policy");
-	jw_object_begin(&w);
-	JW_KEY(&w, "idle_after_s");
-	jw_double(&w, (double)s->policy.idle_after_ms / 1000, 3);
-	JW_KEY(&w, "heartbeat_bytes");
-	jw_uint(&w, s->policy.heartbeat_bytes);
-	jw_object_end(&w);
+	watch = sc_heartbeat_watch(&s->policy, s->hook != SC_HOOK_NONE, s->attached_ns, s->taken_ns);
+	sc_policy_write_json(&w, &s->policy, &watch);
 	json_totals(&w, f);
 	JW_KEY(&w, "processes");
 	jw_array_begin(&w);
@@ -266,6 +314,16 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_array_begin(&w);
 	for (i = 0; i < f->nports; i++)
 		json_port(&w, &f->ports[i]);
+	jw_array_end(&w);
+	JW_KEY(&w, "services");
+	jw_array_begin(&w);
+	for (i = 0; i < f->nservices; i++)
+		json_service(&w, &f->services[i]);
+	jw_array_end(&w);
+	JW_KEY(&w, "outbound");
+	jw_array_begin(&w);
+	for (i = 0; i < f->noutbound; i++)
+		json_outbound(&w, &f->outbound[i]);
 	jw_array_end(&w);
 	if (with_conns) {
 		JW_KEY(&w, "connections");

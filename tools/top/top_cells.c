@@ -5,6 +5,7 @@
 
 #include "format.h"
 #include "names.h"
+#include "policy_text.h"
 #include "top_cells.h"
 
 static const char *uint_cell(__u64 v, char *buf, size_t len)
@@ -25,18 +26,14 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 	case TOP_COL_COMM: return r->comm[0] ? r->comm : "-";
 	case TOP_COL_CONN: return uint_cell(r->conns, buf, len);
 	case TOP_COL_IDLE: return uint_cell(r->idle, buf, len);
-	case TOP_COL_IDLE_PCT:
-		snprintf(buf, len, "%.0f%%", top_pct(r->idle, r->conns));
-		return buf;
+	case TOP_COL_IDLE_PCT: return fmt_percent(r->idle, r->conns, buf, len);
 	case TOP_COL_FDS: return uint_cell(r->fds, buf, len);
 	case TOP_COL_FD_LIMIT:
 		return r->fd_limit == RLIM_INFINITY ? "unlimited" : uint_cell(r->fd_limit, buf, len);
 	case TOP_COL_FD_PCT:
-		v = top_fd_pct(r);
-		if (v < 0)
+		if (top_fd_pct(r) < 0)
 			return "-";
-		snprintf(buf, len, "%.0f%%", v);
-		return buf;
+		return fmt_percent(r->fds, r->fd_limit, buf, len);
 	case TOP_COL_SOCK_MEM: return fmt_bytes(r->sock_mem, buf, len);
 	case TOP_COL_RSS: return r->rss_known ? fmt_bytes(r->rss, buf, len) : "-";
 	case TOP_COL_RSS_CONN:
@@ -68,6 +65,13 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 	case TOP_COL_TX: return fmt_bytes(r->tx, buf, len);
 	case TOP_COL_RECVQ: return uint_cell(r->recvq, buf, len);
 	case TOP_COL_SENDQ: return uint_cell(r->sendq, buf, len);
+	case TOP_COL_SERVICE: return r->service[0] ? r->service : "-";
+	case TOP_COL_PROCS: return uint_cell(r->processes, buf, len);
+	case TOP_COL_MAX_FD_PCT:
+		if (top_max_fd_pct(r) < 0)
+			return "-";
+		return fmt_percent(r->worst_fds, r->worst_fd_limit, buf, len);
+	case TOP_COL_RPORT: return uint_cell(r->port, buf, len);
 	case TOP_COL_COUNT: break;
 	}
 	return "";
@@ -76,35 +80,42 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 void top_totals_line(const struct top_frame *f, char *buf, size_t len)
 {
 	const struct sc_summary *s = &f->sum;
-	char mem[32], opened[32] = "-", closed[32] = "-";
+	char mem[32], opened[32] = "-", closed[32] = "-", idle[8];
 
 	if (f->rates_known) {
 		snprintf(opened, sizeof(opened), "%.1f/s", f->opened_per_s);
 		snprintf(closed, sizeof(closed), "%.1f/s", f->closed_per_s);
 	}
 	snprintf(buf, len,
-		 "%llu established, %llu idle (%.0f%%), opened %s, closed %s, "
+		 "%llu established, %llu idle (%s), opened %s, closed %s, "
 		 "socket memory %s, %zu processes",
 		 (unsigned long long)s->connections, (unsigned long long)s->idle_connections,
-		 top_pct(s->idle_connections, s->connections), opened, closed,
+		 fmt_percent(s->idle_connections, s->connections, idle, sizeof(idle)), opened, closed,
 		 fmt_bytes(s->socket_memory_bytes, mem, sizeof(mem)), s->nprocs);
 }
 
 void top_policy_line(const struct top_frame *f, double delay_s, char *buf, size_t len)
 {
 	const struct sc_summary *s = &f->sum;
-	char after[32], walked[48];
+	struct sc_heartbeat_watch watch;
+	char after[32], walked[48], mark[48], note[52] = "";
 
 	if (s->walked_ns >= s->taken_ns)
 		snprintf(walked, sizeof(walked), "walk");
 	else
 		snprintf(walked, sizeof(walked), "%llu changes since a walk %.0fs ago",
 			 (unsigned long long)s->changes, (double)(s->taken_ns - s->walked_ns) / 1e9);
+	/* Until the programs have watched idle-after, heartbeat-only connections are not idle:
+	 * said beside the threshold, where a narrow terminal still shows it. */
+	watch = sc_heartbeat_watch(&s->policy, s->hook != SC_HOOK_NONE, s->attached_ns,
+				   s->taken_ns);
+	if (sc_heartbeat_watch_mark(&watch, mark, sizeof(mark)))
+		snprintf(note, sizeof(note), " (%s)", mark);
 	snprintf(buf, len,
-		 "idle after %s, heartbeat <= %llu B, activity hook %s, refresh %.1fs, "
+		 "idle after %s, heartbeat <= %llu B%s, activity hook %s, refresh %.1fs, "
 		 "collected in %.0f ms (%s)",
 		 fmt_duration_ms(s->policy.idle_after_ms, after, sizeof(after)),
-		 (unsigned long long)s->policy.heartbeat_bytes, sc_hook_name(s->hook), delay_s,
+		 (unsigned long long)s->policy.heartbeat_bytes, note, sc_hook_name(s->hook), delay_s,
 		 (double)s->collect_ns / 1e6, walked);
 }
 

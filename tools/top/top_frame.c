@@ -31,7 +31,9 @@ void top_frame_free(struct top_frame *f)
 		sc_summary_free(&f->sum);
 	free(f->procs);
 	free(f->ports);
+	free(f->outbound);
 	free(f->conns);
+	free(f->services);
 	free(f->cookies);
 	top_history_free(&f->hist);
 	sc_summary_live_free(&f->live);
@@ -44,8 +46,9 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 		      const struct sc_idle_policy *policy, const __u32 *pids, size_t npids)
 {
 	struct sc_summary sum;
-	struct top_row *procs = NULL, *ports = NULL;
-	size_t nprocs = 0, nports = 0;
+	struct top_row *procs = NULL, *ports = NULL, *services = NULL, *outbound = NULL;
+	size_t nprocs = 0, nports = 0, nservices = 0, noutbound = 0;
+	bool grouped = false;
 	int err;
 
 	f->t = t;
@@ -54,9 +57,13 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 		return err;
 	if (top_rows_procs(&sum, pids, npids, &procs, &nprocs) ||
 	    top_rows_ports(&sum, &ports, &nports) ||
+	    top_rows_services(&sum, procs, nprocs, &services, &nservices, &grouped) ||
+	    top_rows_outbound(&sum, &outbound, &noutbound) ||
 	    top_history_update(&f->hist, procs, nprocs, sum.taken_ns)) {
 		free(procs);
 		free(ports);
+		free(services);
+		free(outbound);
 		sc_summary_free(&sum);
 		return sc_fail(ENOMEM, "out of memory");
 	}
@@ -72,12 +79,19 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	}
 	free(f->procs);
 	free(f->ports);
+	free(f->services);
+	f->services = services;
+	f->nservices = nservices;
+	f->services_grouped = grouped;
+	free(f->outbound);
 	f->sum = sum;
 	f->have_sum = true;
 	f->procs = procs;
 	f->nprocs = nprocs;
 	f->ports = ports;
 	f->nports = nports;
+	f->outbound = outbound;
+	f->noutbound = noutbound;
 	f->number++;
 	return 0;
 }

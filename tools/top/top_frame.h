@@ -33,8 +33,11 @@ struct top_frame {
 	bool have_sum;
 	bool rates_known;               /* opened/closed per second need two frames */
 	double opened_per_s, closed_per_s;
-	struct top_row *procs, *ports, *conns;
-	size_t nprocs, nports, nconns;
+	struct top_row *procs, *ports, *conns, *services;
+	size_t nprocs, nports, nconns, nservices;
+	bool services_grouped;          /* some service has several processes */
+	struct top_row *outbound;       /* client-side connections by remote port */
+	size_t noutbound;
 	struct top_history hist;
 	/* connections view */
 	struct top_scope scope;

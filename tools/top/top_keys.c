@@ -104,6 +104,22 @@ static int drill_in(struct top_ui *ui, bool tagged)
 
 	if (ui->m.view == TOP_VIEW_CONNS)
 		return TOP_ACT_NONE;
+	if (ui->m.view == TOP_VIEW_OUTBOUND) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "remote ports have no connections view: snapshot --by remote-addr -s");
+		return TOP_ACT_REDRAW;
+	}
+	if (ui->m.view == TOP_VIEW_SERVICES) {
+		if (!r)
+			return TOP_ACT_NONE;
+		/* A service opens on its processes; Enter there lists connections. */
+		snprintf(ui->m.service, sizeof(ui->m.service), "%s", r->service);
+		ui->m.service_id = (__u32)r->id;
+		ui->m.view = TOP_VIEW_PROCS;
+		ui->m.selected[TOP_VIEW_PROCS] = ui->m.scroll[TOP_VIEW_PROCS] = 0;
+		ui->m.selected_id[TOP_VIEW_PROCS] = 0;
+		return TOP_ACT_REDRAW;
+	}
 	if (ui->m.view == TOP_VIEW_PROCS && tagged && ui->m.ntags) {
 		memcpy(scope.pids, ui->m.tags, ui->m.ntags * sizeof(scope.pids[0]));
 		scope.npids = ui->m.ntags;
@@ -129,6 +145,8 @@ static int switch_view(struct top_ui *ui, enum top_view v)
 	if (v == TOP_VIEW_CONNS)
 		return drill_in(ui, true);
 	ui->m.view = v;
+	ui->m.service[0] = '\0';
+	ui->m.service_id = 0;
 	return TOP_ACT_REDRAW;
 }
 
@@ -203,7 +221,8 @@ int top_keys_handle(struct top_ui *ui, int key)
 	case 'P':
 		return sort_by(ui, TOP_COL_CONN);
 	case 'N':
-		return sort_by(ui, v == TOP_VIEW_PORTS ? TOP_COL_PORT : TOP_COL_PID);
+		return sort_by(ui, v == TOP_VIEW_PORTS ? TOP_COL_PORT
+				   : v == TOP_VIEW_OUTBOUND ? TOP_COL_RPORT : TOP_COL_PID);
 	case 'M':
 		return sort_by(ui, TOP_COL_RSS);
 	case 'i':
@@ -238,6 +257,10 @@ int top_keys_handle(struct top_ui *ui, int key)
 		return switch_view(ui, TOP_VIEW_PORTS);
 	case 'c':
 		return switch_view(ui, TOP_VIEW_CONNS);
+	case 's':
+		return switch_view(ui, TOP_VIEW_SERVICES);
+	case 'r':
+		return switch_view(ui, TOP_VIEW_OUTBOUND);
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -246,6 +269,12 @@ int top_keys_handle(struct top_ui *ui, int key)
 	case KEY_LEFT:
 	case KEY_BACKSPACE:
 	case 127:
+		if (v == TOP_VIEW_PROCS && ui->m.service_id) {
+			ui->m.service[0] = '\0';
+			ui->m.service_id = 0;
+			ui->m.view = TOP_VIEW_SERVICES;
+			return TOP_ACT_REDRAW;
+		}
 		if (v != TOP_VIEW_CONNS)
 			return TOP_ACT_NONE;
 		ui->m.view = ui->back;

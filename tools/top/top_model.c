@@ -35,6 +35,10 @@ const struct top_column top_columns[TOP_COL_COUNT] = {
 	[TOP_COL_TX] = { "tx", "BYTES OUT", 10, false, false },
 	[TOP_COL_RECVQ] = { "recvq", "RECV-Q", 7, false, false },
 	[TOP_COL_SENDQ] = { "sendq", "SEND-Q", 7, false, false },
+	[TOP_COL_SERVICE] = { "service", "SERVICE", 28, true, true },
+	[TOP_COL_PROCS] = { "procs", "PROCS", 6, false, false },
+	[TOP_COL_MAX_FD_PCT] = { "maxfd%", "MAX FD%", 8, false, false },
+	[TOP_COL_RPORT] = { "rport", "REMOTE PORT", 11, false, false },
 };
 
 static const enum top_col proc_cols[] = {
@@ -46,13 +50,23 @@ static const enum top_col port_cols[] = {
 	TOP_COL_PORT, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_LISTENERS,
 	TOP_COL_ACCEPTQ, TOP_COL_COUNT,
 };
+static const enum top_col outbound_cols[] = {
+	TOP_COL_RPORT, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_PROCS,
+	TOP_COL_SOCK_MEM, TOP_COL_COUNT,
+};
 static const enum top_col conn_cols[] = {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE,
 	TOP_COL_IDLE_FOR, TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ, TOP_COL_COUNT,
 };
+static const enum top_col service_cols[] = {
+	TOP_COL_SERVICE, TOP_COL_PROCS, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_FDS,
+	TOP_COL_MAX_FD_PCT, TOP_COL_SOCK_MEM, TOP_COL_COUNT,
+};
 const enum top_col *const top_view_columns[TOP_VIEW_COUNT] = {
+	[TOP_VIEW_SERVICES] = service_cols,
 	[TOP_VIEW_PROCS] = proc_cols,
 	[TOP_VIEW_PORTS] = port_cols,
+	[TOP_VIEW_OUTBOUND] = outbound_cols,
 	[TOP_VIEW_CONNS] = conn_cols,
 };
 
@@ -73,7 +87,9 @@ void top_model_init(struct top_model *m)
 	memset(m, 0, sizeof(*m));
 	m->sort[TOP_VIEW_PROCS] = TOP_COL_CONN;
 	m->sort[TOP_VIEW_PORTS] = TOP_COL_CONN;
+	m->sort[TOP_VIEW_OUTBOUND] = TOP_COL_CONN;
 	m->sort[TOP_VIEW_CONNS] = TOP_COL_IDLE_FOR;
+	m->sort[TOP_VIEW_SERVICES] = TOP_COL_CONN;
 }
 
 double top_pct(__u64 part, __u64 whole)
@@ -86,6 +102,13 @@ double top_fd_pct(const struct top_row *r)
 	if (!r->fd_limit || r->fd_limit == RLIM_INFINITY)
 		return -1;
 	return top_pct(r->fds, r->fd_limit);
+}
+
+double top_max_fd_pct(const struct top_row *r)
+{
+	if (!r->worst_fd_limit || r->worst_fd_limit == RLIM_INFINITY)
+		return -1;
+	return top_pct(r->worst_fds, r->worst_fd_limit);
 }
 
 double top_rss_per_conn(const struct top_row *r)
@@ -119,6 +142,9 @@ static double value(const struct top_row *r, enum top_col c)
 	case TOP_COL_TX: return (double)r->tx;
 	case TOP_COL_RECVQ: return r->recvq;
 	case TOP_COL_SENDQ: return r->sendq;
+	case TOP_COL_PROCS: return (double)r->processes;
+	case TOP_COL_MAX_FD_PCT: return top_max_fd_pct(r);
+	case TOP_COL_RPORT: return r->port;
 	default: return 0;
 	}
 }
@@ -130,6 +156,7 @@ static const char *text(const struct top_row *r, enum top_col c)
 	case TOP_COL_STATE: return r->state ? r->state : "";
 	case TOP_COL_LOCAL: return r->local;
 	case TOP_COL_REMOTE: return r->remote;
+	case TOP_COL_SERVICE: return r->service;
 	default: return "";
 	}
 }
@@ -163,9 +190,13 @@ size_t top_order(const struct top_row *rows, size_t n, const struct top_model *m
 	struct sort_ctx ctx = { rows, m->sort[view], m->invert[view] };
 	size_t i, k = 0;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* Entered from the services view: that service's processes. */
+		if (view == TOP_VIEW_PROCS && m->service_id && rows[i].service_id != m->service_id)
+			continue;
 		if (!m->filter[0] || top_row_matches(&rows[i], m->filter))
 			order[k++] = i;
+	}
 	if (k > 1)
 		qsort_r(order, k, sizeof(*order), cmp_order, &ctx);
 	return k;
@@ -178,6 +209,7 @@ bool top_row_matches(const struct top_row *r, const char *t)
 	if (!t[0])
 		return true;
 	if (strcasestr(r->comm, t) || strcasestr(r->local, t) || strcasestr(r->remote, t) ||
+	    strcasestr(r->service, t) ||
 	    (r->state && strcasestr(r->state, t)))
 		return true;
 	if (r->pid) {

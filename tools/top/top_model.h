@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "marginal.h"
+#include "services.h"
 #include "sockcost.h"
 
 /*
@@ -15,7 +16,10 @@
  * Nothing here draws or reads the kernel, so all of it is unit-tested.
  */
 
-enum top_view { TOP_VIEW_PROCS, TOP_VIEW_PORTS, TOP_VIEW_CONNS, TOP_VIEW_COUNT };
+enum top_view {
+	TOP_VIEW_PROCS, TOP_VIEW_PORTS, TOP_VIEW_CONNS, TOP_VIEW_SERVICES, TOP_VIEW_OUTBOUND,
+	TOP_VIEW_COUNT
+};
 
 enum top_col {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT,
@@ -24,6 +28,7 @@ enum top_col {
 	TOP_COL_PORT, TOP_COL_LISTENERS, TOP_COL_ACCEPTQ,
 	TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE, TOP_COL_IDLE_FOR,
 	TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ,
+	TOP_COL_SERVICE, TOP_COL_PROCS, TOP_COL_MAX_FD_PCT, TOP_COL_RPORT,
 	TOP_COL_COUNT,
 };
 
@@ -55,7 +60,7 @@ struct top_row {
 	bool private_known;
 	bool rate_known;
 	double conn_rate;          /* change of CONN per second since the last frame */
-	__u16 port;
+	__u16 port;                /* local; in the outbound view the remote port */
 	__u32 listeners, acceptq, acceptq_max;
 	/* connections view */
 	const char *state;
@@ -63,6 +68,11 @@ struct top_row {
 	bool has_idle, is_idle;
 	__u64 idle_ms, rx, tx;
 	__u32 recvq, sendq;
+	/* services view (service is also set on process rows) */
+	char service[SC_SERVICE_NAME_LEN];
+	__u32 service_id;          /* its service's main pid (the services row's id) */
+	__u64 processes;           /* also the outbound view: processes holding them */
+	__u64 worst_fds, worst_fd_limit; /* the member nearest its fd limit */
 };
 
 #define TOP_TEXT_LEN 64
@@ -79,6 +89,8 @@ struct top_model {
 	size_t scroll[TOP_VIEW_COUNT];
 	char filter[TOP_TEXT_LEN];
 	char search[TOP_TEXT_LEN];
+	char service[SC_SERVICE_NAME_LEN]; /* the process view shows this service only ("" all), */
+	__u32 service_id;                  /* by its main pid: names can change between frames */
 	__u32 tags[TOP_MAX_TAGS];           /* tagged pids, unordered */
 	size_t ntags;
 	bool paused;
@@ -86,10 +98,13 @@ struct top_model {
 
 void top_model_init(struct top_model *m);
 
-/* Percent of part in whole, 0 when whole is 0. */
+/* Percent of part in whole, 0 when whole is 0: for sorting, colour and JSON
+ * numbers; text goes through fmt_percent so every command prints one way. */
 double top_pct(__u64 part, __u64 whole);
 /* FD% against the limit; -1 when the limit is unlimited or unknown. */
 double top_fd_pct(const struct top_row *r);
+/* MAX FD% of a service row; -1 when its worst member is unlimited or unknown. */
+double top_max_fd_pct(const struct top_row *r);
 /* Average RSS per connection; -1 when RSS is unknown or there are none. */
 double top_rss_per_conn(const struct top_row *r);
 

@@ -76,6 +76,81 @@ int top_rows_ports(const struct sc_summary *s, struct top_row **rows, size_t *n)
 	return 0;
 }
 
+int top_rows_services(const struct sc_summary *s, struct top_row *procs, size_t nprocs,
+		      struct top_row **rows, size_t *n, bool *grouped)
+{
+	size_t *member = calloc(s->nprocs ? s->nprocs : 1, sizeof(*member)), i, k = 0, nsvc;
+	struct sc_service *svc = NULL;
+	struct top_row *out = NULL;
+	bool *shown = NULL;
+
+	if (!member || sc_services_build(s->procs, s->nprocs, &svc, &nsvc, member) ||
+	    !(out = alloc_rows(nsvc)) || !(shown = calloc(nsvc ? nsvc : 1, sizeof(*shown)))) {
+		free(member);
+		free(svc);
+		free(out);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nsvc; i++) {
+		struct top_row *r = &out[i];
+
+		/* The main pid stays while the service does: the selection follows it. */
+		r->id = svc[i].main_pid;
+		fmt_printable(svc[i].name, r->service, sizeof(r->service));
+		fmt_printable(svc[i].comm, r->comm, sizeof(r->comm));
+		r->processes = svc[i].processes;
+		r->conns = svc[i].connections;
+		r->idle = svc[i].idle_connections;
+		r->tcp_sockets = svc[i].tcp_sockets;
+		r->fds = svc[i].fds;
+		r->sock_mem = svc[i].socket_memory_bytes;
+		r->worst_fds = svc[i].fd_worst_fds;
+		r->worst_fd_limit = svc[i].fd_worst_limit;
+	}
+	/* Process rows are the summary's, in its order, less those -p left out. */
+	for (i = 0; i < s->nprocs && k < nprocs; i++) {
+		if (procs[k].pid != s->procs[i].pid)
+			continue;
+		memcpy(procs[k].service, out[member[i]].service, sizeof(procs->service));
+		procs[k++].service_id = (__u32)out[member[i]].id;
+		shown[member[i]] = true;
+	}
+	*grouped = sc_services_grouped(svc, nsvc);
+	/* With -p, only the services of the processes asked for. */
+	for (i = 0, k = 0; i < nsvc; i++) {
+		if (nprocs < s->nprocs && !shown[i])
+			continue;
+		out[k++] = out[i];
+	}
+	free(shown);
+	free(member);
+	free(svc);
+	*rows = out;
+	*n = k;
+	return 0;
+}
+
+int top_rows_outbound(const struct sc_summary *s, struct top_row **rows, size_t *n)
+{
+	struct top_row *out = alloc_rows(s->noutbound);
+	size_t i;
+
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < s->noutbound; i++) {
+		const struct sc_summary_outbound *o = &s->outbound[i];
+
+		out[i].id = out[i].port = o->port;
+		out[i].conns = o->connections;
+		out[i].idle = o->idle_connections;
+		out[i].processes = o->processes;
+		out[i].sock_mem = o->socket_memory_bytes;
+	}
+	*rows = out;
+	*n = s->noutbound;
+	return 0;
+}
+
 int top_rows_conns(const struct sc_view *v, const __u32 *pids, size_t npids,
 		   struct top_row **rows, size_t *n)
 {

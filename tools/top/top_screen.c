@@ -98,6 +98,12 @@ static attr_t cell_attr(const struct top_row *r, enum top_col c)
 			return 0;
 		return v >= 90 ? attr(P_BAD, A_BOLD) : v >= 70 ? attr(P_WARN, A_BOLD)
 								: attr(P_OK, 0);
+	case TOP_COL_MAX_FD_PCT:
+		v = top_max_fd_pct(r);
+		if (v < 0)
+			return 0;
+		return v >= 90 ? attr(P_BAD, A_BOLD) : v >= 70 ? attr(P_WARN, A_BOLD)
+								: attr(P_OK, 0);
 	case TOP_COL_IDLE_FOR:
 		return r->is_idle ? attr(P_WARN, 0) : 0;
 	default:
@@ -107,7 +113,9 @@ static attr_t cell_attr(const struct top_row *r, enum top_col c)
 
 static const char *view_name(enum top_view v)
 {
-	return v == TOP_VIEW_PORTS ? "Ports" : v == TOP_VIEW_CONNS ? "Connections" : "Processes";
+	return v == TOP_VIEW_PORTS ? "Ports" : v == TOP_VIEW_CONNS ? "Connections"
+	       : v == TOP_VIEW_SERVICES ? "Services"
+	       : v == TOP_VIEW_OUTBOUND ? "Outbound" : "Processes";
 }
 
 static void draw_header(struct top_ui *ui)
@@ -140,7 +148,10 @@ static void scope_text(const struct top_ui *ui, char *buf, size_t len)
 
 static void draw_tabs(struct top_ui *ui)
 {
-	static const char keys[] = { 'p', 'o', 'c' };
+	static const char keys[TOP_VIEW_COUNT] = {
+		[TOP_VIEW_PROCS] = 'p', [TOP_VIEW_PORTS] = 'o', [TOP_VIEW_CONNS] = 'c',
+		[TOP_VIEW_SERVICES] = 's', [TOP_VIEW_OUTBOUND] = 'r',
+	};
 	char label[160], scope[96] = "";
 	int x = 0, v;
 
@@ -148,8 +159,11 @@ static void draw_tabs(struct top_ui *ui)
 	for (v = 0; v < TOP_VIEW_COUNT; v++) {
 		attr_t a = v == (int)ui->m.view ? attr(P_TAB, A_REVERSE) | A_BOLD : 0;
 
+		scope[0] = '\0';
 		if (v == TOP_VIEW_CONNS && ui->m.view == TOP_VIEW_CONNS)
 			scope_text(ui, scope, sizeof(scope));
+		if (v == TOP_VIEW_PROCS && ui->m.service_id)
+			snprintf(scope, sizeof(scope), "%s", ui->m.service);
 		snprintf(label, sizeof(label), " %s%s%s (%c) ", view_name(v), scope[0] ? ": " : "",
 			 scope, keys[v]);
 		attron(a);
@@ -291,6 +305,8 @@ static void draw_table(struct top_ui *ui, int top, int bottom)
 	if (!ui->norder)
 		put(top + 1, 0, ui->m.filter[0] ? "(nothing matches the filter)"
 				: v == TOP_VIEW_CONNS ? "(no connections)"
+				: v == TOP_VIEW_OUTBOUND ? "(no outbound connection: every one is "
+							   "to a listening port here)"
 				: "(no process holds a TCP socket)");
 }
 
@@ -304,16 +320,21 @@ static const char *const help_text[] = {
 	"  / F3           search (n: next match)     \\ F4        filter rows (Esc clears)",
 	"  Space          tag a process (Enter or c then lists all tagged)   U untag all",
 	"  + -            idle-after up / down (common timeouts)",
-	"  p  o  c        processes, listening ports, connections of the selection",
-	"  Enter          connections of the selected process or port",
-	"  Esc Left Bksp  back from the connections view",
+	"  s  p  o  c     services, processes, listening ports, connections of the selection",
+	"  Enter          a service's processes; connections of a process or port",
+	"  Esc Left Bksp  back from the connections view, or from a service's processes",
+	"  r              outbound: client-side connections by remote port",
 	"",
 	"Columns",
+	"  SERVICE    processes sharing a listening port, children serving their parent's port,",
+	"             or one command's clients (PROCS of them); MAX FD% = the one nearest its limit",
 	"  CONN       ESTABLISHED TCP connections held      IDLE  of them idle (no activity for idle-after)",
 	"  FDS        open file descriptors                 FD LIMIT / FD%  RLIMIT_NOFILE soft limit, use",
 	"  SOCK MEM   kernel socket buffer memory (queues + forward allocation)",
 	"  RSS        resident memory; RSS/CONN = RSS / CONN (average, not marginal)",
 	"  CONN/s     change of CONN per second since the last refresh",
+	"  Outbound (r): connections whose local port has no listener (a client's, e.g. pools",
+	"  to a database), by REMOTE PORT; PROCS = processes holding them",
 	"  In the connections view of one process: the marginal private memory per connection",
 	"  (the median slope of private memory over growing CONN across refreshes, smaps_rollup)",
 	"  and sockets appeared/gone per second.",

@@ -33,9 +33,17 @@ void top_ui_rows(const struct top_ui *ui, enum top_view view, struct top_row **r
 		*rows = ui->f.ports;
 		*n = ui->f.nports;
 		return;
+	case TOP_VIEW_OUTBOUND:
+		*rows = ui->f.outbound;
+		*n = ui->f.noutbound;
+		return;
 	case TOP_VIEW_CONNS:
 		*rows = ui->f.conns;
 		*n = ui->f.nconns;
+		return;
+	case TOP_VIEW_SERVICES:
+		*rows = ui->f.services;
+		*n = ui->f.nservices;
 		return;
 	default:
 		*rows = ui->f.procs;

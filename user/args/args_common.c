@@ -75,12 +75,33 @@ int parse_port_option(const char *arg, int *port, char *err, size_t errlen)
 	return 0;
 }
 
-int parse_observe_option(const char *arg, double *secs, char *err, size_t errlen)
+int parse_observe_option(const char *arg, double *secs, bool *auto_watch, char *err,
+			 size_t errlen)
 {
+	if (!strcmp(arg, "auto")) {
+		*auto_watch = true;
+		return 0;
+	}
 	if (parse_seconds(arg, SC_MAX_OBSERVE_S, secs)) {
-		snprintf(err, errlen, "invalid --observe '%s': expected 0-86400 seconds", arg);
+		snprintf(err, errlen, "invalid --observe '%s': expected 0-86400 seconds or auto",
+			 arg);
 		return -EINVAL;
 	}
+	*auto_watch = false; /* the last --observe wins, as for every option */
+	return 0;
+}
+
+int resolve_observe_auto(const struct sc_idle_policy *policy, double *secs, char *err,
+			 size_t errlen)
+{
+	double idle_after_s = (double)policy->idle_after_ms / 1000;
+
+	if (idle_after_s > SC_MAX_OBSERVE_S) {
+		snprintf(err, errlen, "--observe auto watches for --idle-after (%.0f s): at most "
+			 "%d s can be watched", idle_after_s, SC_MAX_OBSERVE_S);
+		return -EINVAL;
+	}
+	*secs = idle_after_s;
 	return 0;
 }
 
@@ -111,10 +132,12 @@ int parse_heartbeat_option(const char *arg, struct sc_idle_policy *policy,
 }
 
 int parse_idle_option(int opt, const char *arg, struct sc_idle_policy *policy,
-		      char *err, size_t errlen)
+		      const char **note, char *err, size_t errlen)
 {
-	if (opt == 'a')
+	if (opt == ARGS_OPT_IDLE_AFTER)
 		return parse_idle_after_option(arg, policy, err, errlen);
+	if (opt == ARGS_OPT_HEARTBEAT_OLD)
+		*note = ARGS_HEARTBEAT_OLD_NOTE;
 	return parse_heartbeat_option(arg, policy, err, errlen);
 }
 

@@ -2,6 +2,7 @@
 #ifndef SC_ARGS_COMMON_H
 #define SC_ARGS_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -33,14 +34,35 @@ int parse_seconds(const char *s, double max, double *out);
  */
 int parse_pid_option(const char *arg, __u32 *pid, char *err, size_t errlen);
 int parse_port_option(const char *arg, int *port, char *err, size_t errlen);
-int parse_observe_option(const char *arg, double *secs, char *err, size_t errlen);
+/* SECS, or "auto" (*auto_watch set; resolve with resolve_observe_auto after every option). */
+int parse_observe_option(const char *arg, double *secs, bool *auto_watch, char *err,
+			 size_t errlen);
+/* --observe auto watches exactly --idle-after; 0, or -1 when that is longer than --observe takes. */
+int resolve_observe_auto(const struct sc_idle_policy *policy, double *secs, char *err,
+			 size_t errlen);
 int parse_idle_after_option(const char *arg, struct sc_idle_policy *policy,
 			    char *err, size_t errlen);
 int parse_heartbeat_option(const char *arg, struct sc_idle_policy *policy,
 			   char *err, size_t errlen);
-/* 'a' (--idle-after SECS) or 'b' (--heartbeat-bytes N): one of the two above. */
+/*
+ * The short options of the idle policy, the same in every command: -a
+ * --idle-after, -H --heartbeat-bytes. -b was --heartbeat-bytes in snapshot,
+ * cost and sockcostd but --batch in top (top(1)'s meaning): it still works
+ * in the three for one release, with ARGS_HEARTBEAT_OLD_NOTE on stderr.
+ */
+#define ARGS_OPT_IDLE_AFTER 'a'
+#define ARGS_OPT_HEARTBEAT 'H'
+#define ARGS_OPT_HEARTBEAT_OLD 'b'
+#define ARGS_HEARTBEAT_OLD_NOTE                                                          \
+	"-b for --heartbeat-bytes is deprecated and goes in the next release: use -H "   \
+	"(-b is top's --batch)"
+
+/*
+ * ARGS_OPT_IDLE_AFTER, ARGS_OPT_HEARTBEAT or ARGS_OPT_HEARTBEAT_OLD (which
+ * also points *note at ARGS_HEARTBEAT_OLD_NOTE): one of the two above.
+ */
 int parse_idle_option(int opt, const char *arg, struct sc_idle_policy *policy,
-		      char *err, size_t errlen);
+		      const char **note, char *err, size_t errlen);
 
 /* The idle policy before any option: SC_DEFAULT_IDLE_AFTER_S, SC_DEFAULT_HEARTBEAT_BYTES. */
 void idle_policy_defaults(struct sc_idle_policy *policy);

@@ -39,11 +39,14 @@ const char cost_usage[] =
 	"                            Repeatable; a PID's limit wins over its COMM's\n"
 	"\n"
 	"Measuring:\n"
-	"  -o, --observe SECS        watch activity for SECS first; meanwhile sample\n"
-	"                            each process's private memory and connections once\n"
-	"                            a second for the marginal memory per connection\n"
-	"  -b, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
-	"                            activity (default 0)\n"
+	"  -o, --observe SECS|auto   watch activity for SECS (auto: for --idle-after)\n"
+	"                            first; meanwhile sample each process's private\n"
+	"                            memory and connections once a second for the\n"
+	"                            marginal memory per connection\n"
+	"  -H, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
+	"                            activity (default 0); applies to every connection\n"
+	"                            once the programs have watched --idle-after\n"
+	"                            (--observe, or sockcostd's): stderr says when not\n"
 	"  -a, --idle-after SECS     idle policy for the connection counts (default 180)\n"
 	"\n"
 	"  -v, --verbose             log details\n"
@@ -127,7 +130,7 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 		{ "app-limit", required_argument, NULL, 'L' },
 		{ "managed-price", required_argument, NULL, 'M' },
 		{ "idle-after", required_argument, NULL, 'a' },
-		{ "heartbeat-bytes", required_argument, NULL, 'b' },
+		{ "heartbeat-bytes", required_argument, NULL, ARGS_OPT_HEARTBEAT },
 		{ "observe", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -139,7 +142,7 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 	defaults(o);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:P:w:r:L:M:a:b:o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jp:P:w:r:L:M:a:H:b:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -179,13 +182,14 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 						   COST_MAX_APP_LIMITS, err, errlen))
 				return ARGS_ERROR;
 			break;
-		case 'a':
-		case 'b':
-			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
+		case ARGS_OPT_IDLE_AFTER:
+		case ARGS_OPT_HEARTBEAT:
+		case ARGS_OPT_HEARTBEAT_OLD:
+			if (parse_idle_option(c, optarg, &o->policy, &o->note, err, errlen))
 				return ARGS_ERROR;
 			break;
 		case 'o':
-			if (parse_observe_option(optarg, &o->observe_s, err, errlen))
+			if (parse_observe_option(optarg, &o->observe_s, &o->observe_auto, err, errlen))
 				return ARGS_ERROR;
 			break;
 		case 'v':
@@ -198,6 +202,8 @@ enum args_result cost_parse_args(int argc, char **argv, struct cost_opts *o, cha
 		}
 	}
 	if (args_no_operands(argc, argv, err, errlen) != ARGS_OK)
+		return ARGS_ERROR;
+	if (o->observe_auto && resolve_observe_auto(&o->policy, &o->observe_s, err, errlen))
 		return ARGS_ERROR;
 	sort_unique(o);
 	return ARGS_OK;

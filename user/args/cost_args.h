@@ -18,9 +18,11 @@
 struct cost_opts {
 	bool json;
 	bool verbose;
-	double observe_s;
+	double observe_s;                 /* --observe auto: --idle-after's */
+	bool observe_auto;
 	struct sc_filter filter;          /* pid and port only */
 	struct sc_idle_policy policy;
+	const char *note;                 /* one line for stderr (a deprecated spelling), or NULL */
 	__u32 whatif_s[SC_COST_MAX_WHATIF]; /* ascending, unique: defaults and --whatif */
 	size_t nwhatif;
 	bool has_price;

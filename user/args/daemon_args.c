@@ -30,11 +30,13 @@ const char daemon_usage[] =
 	"                            longer (a walk of 1M sockets takes seconds);\n"
 	"                            also at start and when changes were lost\n"
 	"  -k, --top-processes K     per-process series for the K processes holding\n"
-	"                            the most connections (default 20, 0: none)\n"
+	"                            the most connections (default 20, 0: none);\n"
+	"                            also the remote ports with the most outbound\n"
+	"                            connections in sockcost_outbound_*{port}\n"
 	"\n"
 	"Idle policy (as 'sockcost snapshot'):\n"
 	"  -a, --idle-after SECS     idle after SECS without activity (default 180)\n"
-	"  -b, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
+	"  -H, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
 	"                            activity, e.g. WebSocket ping/pong (default 0)\n"
 	"\n"
 	"Idle events:\n"
@@ -180,7 +182,7 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		{ "listen", required_argument, NULL, 'l' },
 		{ "top-processes", required_argument, NULL, 'k' },
 		{ "idle-after", required_argument, NULL, 'a' },
-		{ "heartbeat-bytes", required_argument, NULL, 'b' },
+		{ "heartbeat-bytes", required_argument, NULL, ARGS_OPT_HEARTBEAT },
 		{ "events", required_argument, NULL, 'e' },
 		{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
 		{ "interval", required_argument, NULL, 'i' },
@@ -205,7 +207,7 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 	defaults(o);
 	optind = 0; /* full reset: this parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:k:a:b:e:i:r:u:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:k:a:H:b:e:i:r:u:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (daemon_parse_listen(optarg, &o->listen, &o->listen_len, err, errlen))
@@ -220,9 +222,10 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 			}
 			o->top_processes = (unsigned)n;
 			break;
-		case 'a':
-		case 'b':
-			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
+		case ARGS_OPT_IDLE_AFTER:
+		case ARGS_OPT_HEARTBEAT:
+		case ARGS_OPT_HEARTBEAT_OLD:
+			if (parse_idle_option(c, optarg, &o->policy, &o->note, err, errlen))
 				return ARGS_ERROR;
 			break;
 		case 'e':

@@ -38,6 +38,7 @@ struct daemon_opts {
 	const char *app_limits_file;     /* --app-limits FILE, read at start */
 	bool verbose;
 	bool version;
+	const char *note;                /* one line for stderr (a deprecated spelling), or NULL */
 };
 
 /*

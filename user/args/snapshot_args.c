@@ -24,7 +24,15 @@ const char snapshot_usage[] =
 	"                            tx_queue_memory_bytes forward_alloc_bytes\n"
 	"                            sndbuf_bytes rcvbuf_bytes kernel_last_send_age_s\n"
 	"                            kernel_last_recv_age_s observed\n"
-	"  -B, --by GROUP            tables by process (default), port or cgroup\n"
+	"  -B, --by GROUP            tables by service, process, port, cgroup,\n"
+	"                            remote or remote-addr (default: by service when\n"
+	"                            a service has several processes, as pre-fork and\n"
+	"                            multi-worker servers do; else by process).\n"
+	"                            remote groups the outbound (client-side)\n"
+	"                            connections, those whose local port has no\n"
+	"                            listener, by remote port; remote-addr by remote\n"
+	"                            address and port. The process, service and port\n"
+	"                            tables end with them too\n"
 	"\n"
 	"Filters (connections kept; fd counts stay per process):\n"
 	"  -p, --pid PID             connections held by process PID\n"
@@ -33,11 +41,15 @@ const char snapshot_usage[] =
 	"\n"
 	"Idle policy:\n"
 	"  -a, --idle-after SECS     idle after SECS without activity (default 180)\n"
-	"  -b, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
-	"                            activity, e.g. WebSocket ping/pong (default 0)\n"
-	"  -o, --observe SECS        watch per-call activity for SECS before reporting\n"
-	"                            (default 0: kernel timestamps stand in; Ctrl-C\n"
-	"                            ends the watch early and still reports)\n"
+	"  -H, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
+	"                            activity, e.g. WebSocket ping/pong (default 0);\n"
+	"                            the programs must have watched --idle-after\n"
+	"                            (--observe, or sockcostd's) for it to apply to\n"
+	"                            every connection: a line on stderr says when not\n"
+	"  -o, --observe SECS|auto   watch per-call activity for SECS before reporting\n"
+	"                            (auto: for --idle-after; default 0: kernel\n"
+	"                            timestamps stand in; Ctrl-C ends the watch early\n"
+	"                            and still reports)\n"
 	"\n"
 	"  -v, --verbose             log details: libbpf's messages, time per phase\n"
 	"  -h, --help                show this help\n"
@@ -45,8 +57,11 @@ const char snapshot_usage[] =
 	"Examples:\n"
 	"  sockcost snapshot\n"
 	"  sockcost snapshot --observe 30 --heartbeat-bytes 8 --port 8080 --sockets\n"
+	"  sockcost snapshot -H 4 -a 60 --observe auto\n"
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
-	"  sockcost snapshot --by cgroup\n";
+	"  sockcost snapshot --by cgroup\n"
+	"  sockcost snapshot --by process --port 5432\n"
+	"  sockcost snapshot --by remote\n";
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
 enum { OPT_FIELDS = 256 };
@@ -70,7 +85,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		{ "port", required_argument, NULL, 'P' },
 		{ "idle-only", no_argument, NULL, 'i' },
 		{ "idle-after", required_argument, NULL, 'a' },
-		{ "heartbeat-bytes", required_argument, NULL, 'b' },
+		{ "heartbeat-bytes", required_argument, NULL, ARGS_OPT_HEARTBEAT },
 		{ "observe", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -82,7 +97,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 	defaults(o);
 	optind = 0; /* full reset: this parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jsB:p:P:ia:b:o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jsB:p:P:ia:H:b:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -100,7 +115,8 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		case 'B':
 			if (sc_group_by_parse(optarg, &o->by)) {
 				snprintf(err, errlen,
-					 "invalid --by '%s': expected process, port or cgroup", optarg);
+					 "invalid --by '%s': expected service, process, port, cgroup, "
+					 "remote or remote-addr", optarg);
 				return ARGS_ERROR;
 			}
 			break;
@@ -115,13 +131,14 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		case 'i':
 			o->filter.idle_only = true;
 			break;
-		case 'a':
-		case 'b':
-			if (parse_idle_option(c, optarg, &o->policy, err, errlen))
+		case ARGS_OPT_IDLE_AFTER:
+		case ARGS_OPT_HEARTBEAT:
+		case ARGS_OPT_HEARTBEAT_OLD:
+			if (parse_idle_option(c, optarg, &o->policy, &o->note, err, errlen))
 				return ARGS_ERROR;
 			break;
 		case 'o':
-			if (parse_observe_option(optarg, &o->observe_s, err, errlen))
+			if (parse_observe_option(optarg, &o->observe_s, &o->observe_auto, err, errlen))
 				return ARGS_ERROR;
 			break;
 		case 'v':
@@ -133,6 +150,8 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 			return args_getopt_error(c, argv, err, errlen);
 		}
 	}
+	if (o->observe_auto && resolve_observe_auto(&o->policy, &o->observe_s, err, errlen))
+		return ARGS_ERROR;
 	if (o->fields && !o->json) {
 		snprintf(err, errlen, "--fields chooses the keys of --json output: add --json");
 		return ARGS_ERROR;

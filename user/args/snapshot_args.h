@@ -16,10 +16,12 @@ struct snapshot_opts {
 	__u64 fields;              /* --fields: JSON keys per socket, 0: all */
 	bool sockets;
 	bool verbose;
-	double observe_s;
+	double observe_s;          /* --observe auto: --idle-after's */
+	bool observe_auto;
 	enum sc_group_by by;       /* table grouping; JSON is the same */
 	struct sc_filter filter;
 	struct sc_idle_policy policy;
+	const char *note;          /* one line for stderr (a deprecated spelling), or NULL */
 };
 
 /* Parses `snapshot` arguments (argv[0] is "snapshot"). Prints nothing. */

@@ -276,12 +276,15 @@ static int copy_summary(struct sc_summary *out, const struct sc_summary *in)
 	*out = *in;
 	out->procs = malloc((in->nprocs ? in->nprocs : 1) * sizeof(*in->procs));
 	out->ports = malloc((in->nports ? in->nports : 1) * sizeof(*in->ports));
-	if (!out->procs || !out->ports) {
+	out->outbound = malloc((in->noutbound ? in->noutbound : 1) * sizeof(*in->outbound));
+	if (!out->procs || !out->ports || !out->outbound) {
 		sc_summary_free(out);
 		return -ENOMEM;
 	}
 	memcpy(out->procs, in->procs, in->nprocs * sizeof(*in->procs));
 	memcpy(out->ports, in->ports, in->nports * sizeof(*in->ports));
+	if (in->noutbound)
+		memcpy(out->outbound, in->outbound, in->noutbound * sizeof(*in->outbound));
 	return 0;
 }
 

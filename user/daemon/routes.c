@@ -127,6 +127,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	struct sc_collector_stats walks = {};
 	struct sc_metrics_input in = { .self = &self, .version = SOCKCOST_VERSION };
 	struct sc_proc_cost *costs = NULL;
+	struct sc_service *services = NULL;
 	size_t ncosts = 0;
 	double t0;
 	FILE *out;
@@ -158,8 +159,13 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	if (!err) {
 		in.summary = &sum;
 		in.top = d->top_processes < sum.nprocs ? d->top_processes : sum.nprocs;
+		/* Remote ports are bounded by the same K: no label grows with clients. */
+		in.top_outbound = d->top_processes;
 		/* The collector read each process's memory; a scrape reads no /proc. */
 		in.costs = ncosts >= in.top ? costs : NULL;
+		/* Every service: they are bounded by servers and commands, not processes. */
+		if (!sc_services_build(sum.procs, sum.nprocs, &services, &in.nservices, NULL))
+			in.services = services;
 	}
 	self.events_dropped = walks.events_dropped;
 	self.last_scrape_seconds = d->last_scrape_s;
@@ -177,6 +183,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	d->last_scrape_s = ((double)sc_mono_ns() / 1e9) - t0;
 	pthread_mutex_unlock(&d->scrape_lock);
 	free(costs);
+	free(services);
 	if (!err)
 		sc_summary_free(&sum);
 }

@@ -208,6 +208,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sc_log_init("sockcostd", o.verbose);
+	if (o.note)
+		sc_warn("%s", o.note);
 	if (o.app_limits_file) {
 		int err = read_app_limits(&o);
 

@@ -330,6 +330,7 @@ static int summarize(struct sc_summary_live *l, struct sc_summary *s,
 		return err;
 	s->policy = *policy;
 	s->hook = l->in.hook;
+	s->attached_ns = l->in.attached_ns;
 	s->counters = l->in.counters;
 	s->taken_ns = now_ns;
 	return 0;

@@ -215,45 +215,19 @@ static void set_mem(struct sc_cost_proc *p, const struct sc_cost_proc_input *in)
  * One connection per process (per_process.h): such a service's connections
  * cost the mean private memory of its processes.
  */
-static int find_per_process(struct sc_cost_report *r, const struct sc_view *v,
-			    const struct socket_marks *m, const struct pid_index *index)
+static int find_per_process(struct sc_cost_report *r, const struct sc_view *v)
 {
-	const struct sc_snapshot *snap = v->snap;
-	size_t n = r->nprocs ? r->nprocs : 1, i, h, q;
+	size_t n = r->nprocs ? r->nprocs : 1, i, q;
 	__u16 *port_of = calloc(n, sizeof(*port_of));
-	bool *several = calloc(n, sizeof(*several)), *member = calloc(n, sizeof(*member));
-	bool *listening = calloc(SC_NPORTS, sizeof(*listening));
+	bool *member = calloc(n, sizeof(*member));
 	__u64 *conns = calloc(n, sizeof(*conns));
 	int err = -ENOMEM;
 
-	if (!port_of || !several || !member || !listening || !conns)
+	if (!port_of || !member || !conns)
 		goto out;
-	for (i = 0; i < snap->nsockets; i++)
-		if (snap->sockets[i].state == TCP_LISTEN)
-			listening[snap->sockets[i].lport] = true;
-	/* Each process's server port: the listening port all its connections are to. */
-	for (i = 0; i < snap->nsockets; i++) {
-		const struct sc_socket *s = &snap->sockets[i];
-
-		if (!m->kept[i] || s->state != TCP_ESTABLISHED)
-			continue;
-		for (h = s->first_holder; h < s->first_holder + s->nholders; h++) {
-			struct pid_index key = { .pid = snap->holders[h].pid }, *hit;
-
-			if (!m->kept_holder[h])
-				continue;
-			hit = bsearch(&key, index, r->nprocs, sizeof(key), cmp_pid_index);
-			if (!hit || several[hit->idx])
-				continue;
-			if (!listening[s->lport] || (port_of[hit->idx] && port_of[hit->idx] != s->lport))
-				several[hit->idx] = true;
-			else
-				port_of[hit->idx] = s->lport;
-		}
-	}
+	/* The report's processes are the view's, in its order. */
 	for (i = 0; i < r->nprocs; i++) {
-		if (several[i])
-			port_of[i] = 0;
+		port_of[i] = v->procs[i].server_port;
 		conns[i] = r->procs[i].connections;
 	}
 	sc_per_process_mark(port_of, conns, r->nprocs, member);
@@ -281,9 +255,7 @@ static int find_per_process(struct sc_cost_report *r, const struct sc_view *v,
 	err = 0;
 out:
 	free(port_of);
-	free(several);
 	free(member);
-	free(listening);
 	free(conns);
 	return err;
 }
@@ -320,6 +292,59 @@ static void sum_processes(struct sc_cost_report *r)
 	}
 	if (weight)
 		r->memory_per_connection = weighted / (double)weight;
+}
+
+/* Each service's members summed as sum_processes sums the host's. */
+static int sum_services(struct sc_cost_report *r, const struct sc_view *v)
+{
+	size_t i;
+	double *weighted;
+
+	r->services = calloc(v->nservices ? v->nservices : 1, sizeof(*r->services));
+	weighted = calloc(v->nservices ? v->nservices : 1, sizeof(*weighted));
+	if (!r->services || !weighted) {
+		free(weighted);
+		return -ENOMEM;
+	}
+	r->nservices = v->nservices;
+	r->services_grouped = sc_services_grouped(v->services, v->nservices);
+	for (i = 0; i < v->nservices; i++)
+		r->services[i].service = &v->services[i];
+	for (i = 0; i < r->nprocs; i++) {
+		const struct sc_cost_proc *p = &r->procs[i];
+		struct sc_cost_service *s = &r->services[v->procs[i].service];
+
+		s->processes++;
+		s->connections += p->connections;
+		s->kernel_fixed_bytes += p->kernel_fixed_bytes;
+		s->kernel_buffer_bytes += p->kernel_buffer_bytes;
+		if (p->has_mem) {
+			s->has_mem = true;
+			s->pss_bytes += p->mem.pss;
+			s->private_bytes += p->mem.private_bytes;
+		}
+		if (p->basis != SC_BASIS_NONE && p->connections) {
+			weighted[v->procs[i].service] += p->memory_per_connection *
+							 (double)p->connections;
+			s->basis_connections[p->basis] += p->connections;
+		}
+	}
+	for (i = 0; i < r->nservices; i++) {
+		struct sc_cost_service *s = &r->services[i];
+		__u64 with_basis = 0;
+		int b;
+
+		for (b = SC_BASIS_MARGINAL; b <= SC_BASIS_AVERAGE; b++)
+			with_basis += s->basis_connections[b];
+		if (with_basis)
+			s->memory_per_connection = weighted[i] / (double)with_basis;
+		if (s->connections)
+			s->cost_per_connection = s->memory_per_connection +
+				(double)(s->kernel_fixed_bytes + s->kernel_buffer_bytes) /
+					(double)s->connections;
+	}
+	free(weighted);
+	return 0;
 }
 
 static int cmp_listener(const void *a, const void *b)
@@ -438,7 +463,7 @@ int sc_cost_build(struct sc_cost_report *r, const struct sc_view *v,
 	}
 	for (i = 0; i < r->nprocs; i++)
 		set_mem(&r->procs[i], find_input(in, r->procs[i].process->pid));
-	if (find_per_process(r, v, &m, index))
+	if (find_per_process(r, v))
 		goto out;
 	for (i = 0; i < r->nprocs; i++)
 		choose_basis(&r->procs[i]);
@@ -447,7 +472,7 @@ int sc_cost_build(struct sc_cost_report *r, const struct sc_view *v,
 	fallback = sc_cost_kernel_per_connection(r) + r->memory_per_connection;
 	for (i = 0; i < r->nprocs; i++)
 		set_capacity(&r->procs[i], find_input(in, r->procs[i].process->pid), fallback, r);
-	if (collect_listeners(r, v))
+	if (sum_services(r, v) || collect_listeners(r, v))
 		goto out;
 	set_host(r, in->host);
 
@@ -469,10 +494,12 @@ out:
 void sc_cost_free(struct sc_cost_report *r)
 {
 	free(r->procs);
+	free(r->services);
 	free(r->listeners);
 	r->procs = NULL;
+	r->services = NULL;
 	r->listeners = NULL;
-	r->nprocs = r->nlisteners = 0;
+	r->nprocs = r->nservices = r->nlisteners = 0;
 }
 
 static double per(double total, __u64 n)
@@ -502,11 +529,16 @@ double sc_cost_private_average_per_connection(const struct sc_cost_report *r)
 
 const char *sc_cost_basis_summary(const struct sc_cost_report *r)
 {
+	return sc_cost_basis_of(r->basis_connections);
+}
+
+const char *sc_cost_basis_of(const __u64 *basis_connections)
+{
 	const char *name = NULL;
 	int b;
 
 	for (b = SC_BASIS_MARGINAL; b <= SC_BASIS_AVERAGE; b++) {
-		if (!r->basis_connections[b])
+		if (!basis_connections[b])
 			continue;
 		if (name)
 			return "mixed";

@@ -94,6 +94,20 @@ struct sc_cost_proc {
 	int binding;                   /* the limit reached first, or -1 if none is known */
 };
 
+/* A service's processes summed (services.h): PSS and private memory sum; RSS never does. */
+struct sc_cost_service {
+	const struct sc_service *service; /* the view's */
+	__u64 processes;
+	__u64 connections;
+	__u64 kernel_fixed_bytes;
+	__u64 kernel_buffer_bytes;
+	bool has_mem;                  /* some member's smaps_rollup was read */
+	__u64 pss_bytes, private_bytes;
+	double memory_per_connection;  /* connection-weighted over members with a basis */
+	__u64 basis_connections[SC_BASIS_AVERAGE + 1];
+	double cost_per_connection;    /* kernel + memory per connection */
+};
+
 /* Listening ports: the accept queue, and connections the kernel dropped there. */
 struct sc_cost_listener {
 	__u16 port;
@@ -124,6 +138,9 @@ struct sc_cost_report {
 	__u64 basis_connections[SC_BASIS_AVERAGE + 1]; /* connections by their basis */
 	struct sc_cost_proc *procs;    /* in the view's order: by connections */
 	size_t nprocs;
+	struct sc_cost_service *services; /* the view's services, in its order */
+	size_t nservices;
+	bool services_grouped;         /* some service has several processes */
 	struct sc_cost_listener *listeners; /* by port */
 	size_t nlisteners;
 	bool has_host;
@@ -155,6 +172,8 @@ double sc_cost_buffers_per_connection(const struct sc_cost_report *r);
 double sc_cost_private_average_per_connection(const struct sc_cost_report *r);
 /* The basis of the report's memory_per_connection: one basis, or "mixed". */
 const char *sc_cost_basis_summary(const struct sc_cost_report *r);
+/* The same for connections counted by basis (a report's or a service's); NULL: none. */
+const char *sc_cost_basis_of(const __u64 *basis_connections);
 
 /*
  * What the connections themselves cost: their kernel bytes plus each one's

@@ -9,12 +9,18 @@
 
 int sc_group_by_parse(const char *s, enum sc_group_by *by)
 {
-	if (!strcmp(s, "process"))
+	if (!strcmp(s, "service"))
+		*by = SC_BY_SERVICE;
+	else if (!strcmp(s, "process"))
 		*by = SC_BY_PROCESS;
 	else if (!strcmp(s, "port"))
 		*by = SC_BY_PORT;
 	else if (!strcmp(s, "cgroup"))
 		*by = SC_BY_CGROUP;
+	else if (!strcmp(s, "remote"))
+		*by = SC_BY_REMOTE;
+	else if (!strcmp(s, "remote-addr"))
+		*by = SC_BY_REMOTE_ADDR;
 	else
 		return -EINVAL;
 	return 0;

@@ -9,12 +9,17 @@
 
 /* How `snapshot --by` groups the connections of a view. */
 enum sc_group_by {
+	SC_BY_DEFAULT,      /* by service when one has several processes, else by process */
+	SC_BY_SERVICE,
 	SC_BY_PROCESS,
 	SC_BY_PORT,
 	SC_BY_CGROUP,
+	SC_BY_REMOTE,          /* client-side connections by remote port (outbound.h) */
+	SC_BY_REMOTE_ADDR,     /* the same by remote address and port */
 };
 
-/* Parses "process", "port", "cgroup"; -1 otherwise. */
+/* Parses "service", "process", "port", "cgroup", "remote", "remote-addr"; -EINVAL
+ * otherwise. */
 int sc_group_by_parse(const char *s, enum sc_group_by *by);
 
 /* The processes of one cgroup v2 path, summed. */

@@ -47,6 +47,22 @@ struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
 	return r;
 }
 
+struct sc_heartbeat_watch sc_heartbeat_watch(const struct sc_idle_policy *policy, bool hooked,
+					     __u64 attached_ns, __u64 now_ns)
+{
+	struct sc_heartbeat_watch w = { .watched_ms = attached_ns ? age_ms(now_ns, attached_ns) : 0 };
+
+	if (!policy->heartbeat_bytes)
+		w.effective = true;
+	else if (!hooked)
+		w.hookless = true;
+	else if (w.watched_ms >= policy->idle_after_ms)
+		w.effective = true;
+	else
+		w.left_ms = policy->idle_after_ms - w.watched_ms;
+	return w;
+}
+
 const __u32 sc_idle_bucket_s[SC_IDLE_BUCKETS] = { 1, 5, 15, 30, 60, 120, 180, 300, 900, 3600 };
 
 size_t sc_idle_bucket_of(__u64 idle_ms)

@@ -62,6 +62,24 @@ struct sc_idle_hist {
 size_t sc_idle_bucket_of(__u64 idle_ms);
 void sc_idle_hist_add(struct sc_idle_hist *h, __u64 idle_ms);
 
+/*
+ * Whether the heartbeat threshold has had its say on every connection yet.
+ * Calls are only judged while the per-call hook is attached: a connection
+ * that only carries heartbeats is idle once it has been watched for
+ * idle_after, and until then the kernel's timestamps (which count heartbeats
+ * as traffic) keep it active. So a one-shot run that watched less than
+ * idle_after undercounts idle connections, silently unless it says so.
+ */
+struct sc_heartbeat_watch {
+	bool effective;        /* no threshold, or a hook that has watched idle_after */
+	bool hookless;         /* a threshold, but no per-call hook: never effective */
+	__u64 watched_ms;      /* since the programs attached */
+	__u64 left_ms;         /* watching still needed; 0 when effective or hookless */
+};
+
+struct sc_heartbeat_watch sc_heartbeat_watch(const struct sc_idle_policy *policy, bool hooked,
+					     __u64 attached_ns, __u64 now_ns);
+
 struct sc_idle_result sc_idle_classify(const struct sc_idle_input *in,
 				       const struct sc_idle_clock *clk,
 				       const struct sc_idle_policy *policy);

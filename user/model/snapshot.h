@@ -71,6 +71,7 @@ struct sc_holder {
 
 struct sc_process {
 	__u32 pid;
+	__u32 ppid;            /* parent's pid, 0 if unknown */
 	__u32 netns;
 	char comm[SC_COMM_LEN + 1];
 	__u64 fds;             /* open file descriptors */

@@ -375,6 +375,7 @@ static int build_processes(struct sc_snapshot *snap, const struct join *j, struc
 			continue; /* exited between the walks, no TCP socket, or sockcost */
 		p = &snap->processes[snap->nprocesses++];
 		p->pid = tgid;
+		p->ppid = t->ppid;
 		p->netns = t->netns;
 		memcpy(p->comm, t->comm, SC_COMM_LEN);
 		p->comm[SC_COMM_LEN] = '\0';

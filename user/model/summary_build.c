@@ -7,6 +7,7 @@
 #include "common.h"
 #include "radix.h"
 #include "jiffies.h"
+#include "outbound_summary.h"
 #include "summary_build.h"
 
 #define NO_SLOT ((__u32)-1)
@@ -171,6 +172,44 @@ const struct sc_task_record *sc_task_find(const struct sc_task_record *tasks, si
 	return bsearch(&tgid, tasks, ntasks, sizeof(*tasks), cmp_task);
 }
 
+void sc_port_set_add(struct sc_port_set *s, __u16 port)
+{
+	__u8 k, at;
+
+	for (at = 0; at < s->n && s->port[at] < port; at++)
+		;
+	if ((at < s->n && s->port[at] == port) || at == SC_PORT_SET_MAX)
+		return;
+	if (s->n < SC_PORT_SET_MAX)
+		s->n++;
+	for (k = s->n - 1; k > at; k--)
+		s->port[k] = s->port[k - 1];
+	s->port[at] = port;
+}
+
+void sc_first_held_add(struct sc_first_held *f, const struct sc_conn_record *r, bool idle,
+		       bool established, int sign)
+{
+	__u64 d = (__u64)(__s64)sign, mem = r->state == TCP_LISTEN ? 0 : r->mem;
+
+	f->tcp_sockets += d;
+	f->socket_memory_bytes += d * mem;
+	if (established) {
+		f->connections += d;
+		f->idle_connections += idle ? d : 0;
+	}
+}
+
+bool sc_port_set_has(const struct sc_port_set *s, __u16 port)
+{
+	__u8 k;
+
+	for (k = 0; k < s->n; k++)
+		if (s->port[k] == port)
+			return true;
+	return false;
+}
+
 void sc_summary_sort(struct sc_summary *s)
 {
 	if (s->nprocs)
@@ -235,7 +274,8 @@ static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs
 
 /* The host and port sums for one established socket, judged once. */
 static void count_connection(struct sc_summary *s, const struct sc_conn_record *r,
-			     const struct sc_idle_result *idle, const __u32 *port_slot)
+			     const struct sc_idle_result *idle, const __u32 *port_slot,
+			     struct sc_outbound_acc *out)
 {
 	s->connections++;
 	s->idle_connections += idle->idle;
@@ -243,6 +283,9 @@ static void count_connection(struct sc_summary *s, const struct sc_conn_record *
 	if (port_slot[r->lport] != NO_SLOT) {
 		s->ports[port_slot[r->lport]].connections++;
 		s->ports[port_slot[r->lport]].idle_connections += idle->idle;
+	} else {
+		/* No listener on its local port: a client's connection. */
+		sc_outbound_acc_conn(out, r->rport, idle->idle, r->mem);
 	}
 }
 
@@ -267,7 +310,7 @@ static void note_server_port(struct proc_acc *acc, __u16 lport, const __u32 *por
 static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			 const struct sc_conn_record *recs, const struct sc_key *keys, size_t nkeys,
 			 const __u32 *slot_of, const __u32 *port_slot, const struct sc_clock_ref *c,
-			 const struct sc_summary_inputs *in)
+			 const struct sc_summary_inputs *in, struct sc_outbound_acc *out)
 {
 	struct sc_idle_result idle = {};
 	bool judged = false;
@@ -287,7 +330,7 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 		if (established && !judged) {
 			idle = sc_record_idle(r, c, in);
 			judged = true;
-			count_connection(s, r, &idle, port_slot);
+			count_connection(s, r, &idle, port_slot, out);
 		}
 		/* One socket on several fds of a process (dup) counts once for it. */
 		for (j = first; j < i && !repeat; j++)
@@ -296,11 +339,18 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			continue;
 		p->tcp_sockets++;
 		p->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
+		if (r->state == TCP_LISTEN)
+			sc_port_set_add(&p->listen, r->lport);
 		if (established) {
 			p->connections++;
 			p->idle_connections += idle.idle;
 			note_server_port(acc, r->lport, port_slot);
+			if (port_slot[r->lport] == NO_SLOT)
+				sc_outbound_acc_holder(out, r->rport, slot_of[keys[i].val]);
 		}
+		/* The first holder in walk order (the radix sort keeps it first). */
+		if (i == first)
+			sc_first_held_add(&p->first, r, established && idle.idle, established, 1);
 	}
 }
 
@@ -323,6 +373,8 @@ static int collect_procs(struct sc_summary *s, const struct proc_table *procs,
 		p->pid = procs->slots[i].tgid;
 		t = sc_task_find(tasks, ntasks, p->pid);
 		if (t) {
+			p->ppid = t->ppid;
+			p->netns = t->netns;
 			memcpy(p->comm, t->comm, SC_COMM_LEN);
 			p->comm[SC_COMM_LEN] = '\0';
 			p->fd_limit = t->nofile_cur;
@@ -339,6 +391,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		     const struct sc_summary_inputs *in)
 {
 	struct proc_table procs = {};
+	struct sc_outbound_acc out = {};
 	struct sc_clock_ref clock;
 	struct sc_key *keys = NULL;
 	__u32 *slot_of = NULL, *port_slot = NULL;
@@ -351,13 +404,15 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	clock = sc_clock_ref_of(recs, in);
 	s->policy = in->policy;
 	s->hook = in->hook;
+	s->attached_ns = in->attached_ns;
 	s->counters = in->counters;
 	s->taken_ns = clock.now_ns;
 
 	keys = malloc(nrecs * sizeof(*keys));
 	slot_of = malloc(nrecs * sizeof(*slot_of));
 	port_slot = malloc(SC_NPORTS * sizeof(*port_slot));
-	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64))
+	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64) ||
+	    sc_outbound_acc_init(&out))
 		goto out;
 	memset(port_slot, 0xff, SC_NPORTS * sizeof(*port_slot));
 	err = collect_sockets(&procs, recs, nrecs, keys, &nkeys, slot_of);
@@ -367,9 +422,12 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		err = collect_ports(s, recs, keys, nkeys, port_slot);
 	if (err)
 		goto out;
-	fold_sockets(s, &procs, recs, keys, nkeys, slot_of, port_slot, &clock, in);
+	fold_sockets(s, &procs, recs, keys, nkeys, slot_of, port_slot, &clock, in, &out);
 	err = collect_procs(s, &procs, tasks, ntasks);
+	if (!err)
+		err = sc_outbound_acc_finish(&out, s);
 out:
+	sc_outbound_acc_free(&out);
 	free(keys);
 	free(slot_of);
 	free(port_slot);
@@ -425,7 +483,9 @@ void sc_summary_free(struct sc_summary *s)
 {
 	free(s->procs);
 	free(s->ports);
+	free(s->outbound);
 	s->procs = NULL;
 	s->ports = NULL;
-	s->nprocs = s->nports = 0;
+	s->outbound = NULL;
+	s->nprocs = s->nports = s->noutbound = 0;
 }

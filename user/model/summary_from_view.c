@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "outbound.h"
 #include "summary.h"
 #include "view.h"
 
@@ -60,6 +61,31 @@ static int summarize_ports(struct sc_summary *s, const struct sc_view *v)
 	return 0;
 }
 
+/* Client-side connections by remote port, as the view groups them. */
+static int summarize_outbound(struct sc_summary *s, const struct sc_view *v)
+{
+	struct sc_outbound_row *rows;
+	size_t i, n;
+
+	if (sc_outbound_group(v, false, &rows, &n))
+		return -ENOMEM;
+	s->outbound = calloc(n ? n : 1, sizeof(*s->outbound));
+	if (!s->outbound) {
+		free(rows);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		s->outbound[i] = (struct sc_summary_outbound){
+			.port = rows[i].port, .processes = (__u32)rows[i].processes,
+			.connections = rows[i].connections,
+			.idle_connections = rows[i].idle_connections,
+			.socket_memory_bytes = rows[i].socket_memory_bytes,
+		};
+	s->noutbound = n;
+	free(rows);
+	return 0;
+}
+
 int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 {
 	const struct sc_snapshot *snap = v->snap;
@@ -68,6 +94,7 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 	memset(s, 0, sizeof(*s));
 	s->policy = v->policy;
 	s->hook = snap->hook;
+	s->attached_ns = snap->config.attached_ns;
 	s->taken_ns = snap->taken_ns;
 	s->counters = snap->counters;
 	s->connections = v->totals.connections;
@@ -79,21 +106,10 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 	s->procs = calloc(v->nprocs ? v->nprocs : 1, sizeof(*s->procs));
 	if (!s->procs)
 		return -ENOMEM;
-	for (i = 0; i < v->nprocs; i++) {
-		const struct sc_proc_row *r = &v->procs[i];
-		struct sc_summary_proc *p = &s->procs[i];
-
-		p->pid = r->process->pid;
-		memcpy(p->comm, r->process->comm, sizeof(p->comm));
-		p->connections = r->connections;
-		p->idle_connections = r->idle_connections;
-		p->tcp_sockets = r->sockets;
-		p->fds = r->process->fds;
-		p->fd_limit = r->process->fd_limit;
-		p->socket_memory_bytes = r->socket_memory_bytes;
-	}
+	for (i = 0; i < v->nprocs; i++)
+		s->procs[i] = sc_view_summary_proc(&v->procs[i]);
 	s->nprocs = v->nprocs;
-	if (summarize_ports(s, v)) {
+	if (summarize_ports(s, v) || summarize_outbound(s, v)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "outbound_summary.h"
 #include "tally.h"
 
 #define NS_PER_MS 1000000ull
@@ -28,18 +29,25 @@ struct sc_tally_port {
 	__u64 listen_drops;
 };
 
-/* Connections a process holds to one listening port. */
+/* A count by port: a process's connections to a listening port, or its listeners there. */
 struct port_count {
 	__u16 port;
 	__u32 n;
 };
 
+struct port_counts {
+	struct port_count *v;
+	__u32 n, cap;
+};
+
 struct sc_tally_proc {
 	__u32 tgid;
 	__u32 other_conns;           /* connections to ports nobody listens on (a client's) */
-	struct port_count *by_port;  /* connections to listening ports */
-	__u32 nports, ports_cap;
+	struct port_counts serves;   /* connections to listening ports */
+	struct port_counts listens;  /* listeners it holds (a service's ports) */
+	struct port_counts rports;   /* the other_conns by remote port */
 	__u64 tcp_sockets, connections, idle_connections, socket_memory_bytes;
+	struct sc_first_held first;  /* of the sockets it is the first holder of */
 };
 
 /* Per socket, in the mirror's aux bytes of its first record. */
@@ -80,12 +88,20 @@ static void clear_wheel(struct sc_tally *t)
 		t->wheel[i].n = 0;
 }
 
+static void proc_free_counts(struct sc_tally_proc *p)
+{
+	free(p->serves.v);
+	free(p->listens.v);
+	free(p->rports.v);
+	*p = (struct sc_tally_proc){ .tgid = p->tgid };
+}
+
 static void free_procs(struct sc_tally *t)
 {
 	size_t i;
 
 	for (i = 0; i < t->nprocs; i++)
-		free(t->procs[i].by_port);
+		proc_free_counts(&t->procs[i]);
 	free(t->procs);
 	free(t->proc_index);
 	t->procs = NULL;
@@ -100,6 +116,7 @@ void sc_tally_free(struct sc_tally *t)
 	free_procs(t);
 	free(t->ports);
 	free(t->listening);
+	free(t->outbound);
 	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
 		free(t->wheel[i].v);
 	free(t->spare.v);
@@ -176,30 +193,66 @@ static void compact_procs(struct sc_tally *t)
 		t->proc_index[proc_bucket(t, t->procs[i].tgid)] = (__u32)i;
 }
 
-/* Counts a connection of p to a listening port. Returns 0 or -ENOMEM. */
-static int proc_port_add(struct sc_tally_proc *p, __u16 port, int sign)
+/*
+ * Adds sign to port's count, dropping counts that reach 0. Returns 1 when the
+ * port entered the counts, -1 when it left, 0 otherwise, or -ENOMEM.
+ */
+static int port_count_add(struct port_counts *c, __u16 port, int sign)
 {
 	struct port_count *grown;
 	__u32 i;
 
-	for (i = 0; i < p->nports && p->by_port[i].port != port; i++)
+	for (i = 0; i < c->n && c->v[i].port != port; i++)
 		;
-	if (i == p->nports) {
+	if (i == c->n) {
 		if (sign < 0)
 			return 0;
-		if (p->nports == p->ports_cap) {
-			grown = realloc(p->by_port, (p->ports_cap + 2) * sizeof(*grown));
+		if (c->n == c->cap) {
+			grown = realloc(c->v, (c->cap + 2) * sizeof(*grown));
 			if (!grown)
 				return -ENOMEM;
-			p->by_port = grown;
-			p->ports_cap += 2;
+			c->v = grown;
+			c->cap += 2;
 		}
-		p->by_port[p->nports++] = (struct port_count){ .port = port };
+		c->v[c->n++] = (struct port_count){ .port = port };
 	}
-	p->by_port[i].n += (__u32)sign;
-	if (!p->by_port[i].n)
-		p->by_port[i] = p->by_port[--p->nports];
+	c->v[i].n += (__u32)sign;
+	if (c->v[i].n == 1 && sign > 0)
+		return 1;
+	if (!c->v[i].n) {
+		c->v[i] = c->v[--c->n];
+		return -1;
+	}
 	return 0;
+}
+
+/* port_count_add for callers that need only 0 or -ENOMEM. */
+static int count_add(struct port_counts *c, __u16 port, int sign)
+{
+	int r = port_count_add(c, port, sign);
+
+	return r < -1 ? r : 0;
+}
+
+/* Counts a client-side connection of p to a remote port, and p among its processes. */
+static int proc_rport_add(struct sc_tally *t, struct sc_tally_proc *p, __u16 rport, int sign)
+{
+	int r = port_count_add(&p->rports, rport, sign);
+
+	if (r < -1)
+		return r;
+	t->outbound[rport].processes += (__u32)r;
+	return 0;
+}
+
+/* A process gone from view: it no longer counts among the holders of its remote ports. */
+static void proc_clear(struct sc_tally *t, struct sc_tally_proc *p)
+{
+	__u32 i;
+
+	for (i = 0; i < p->rports.n; i++)
+		t->outbound[p->rports.v[i].port].processes--;
+	proc_free_counts(p);
 }
 
 /* Whether a process listens on port: a bitmap, so a client's ephemeral port costs no miss. */
@@ -320,8 +373,15 @@ static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
 		t->fixed_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
 	}
 	/* Only listening ports are shown: a new listener folds everything anew. */
-	if (!listening(t, e->lport))
+	if (!listening(t, e->lport)) {
+		struct sc_summary_outbound *out = &t->outbound[e->rport];
+
+		/* A client's connection: by its remote port. */
+		add64(&out->connections, sign, 1);
+		add64(&out->idle_connections, sign, idle);
+		add64(&out->socket_memory_bytes, sign, e->mem);
 		return;
+	}
 	add32(&port->connections, sign, 1);
 	add32(&port->idle_connections, sign, idle);
 }
@@ -341,29 +401,33 @@ static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, i
 }
 
 /* One holder's share: its process's sockets, memory and connections. */
-static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool idle, int sign)
+static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool idle, int sign,
+			bool first)
 {
 	struct sc_tally_proc *p = proc_get(t, r->tgid);
 
 	if (!p)
 		return -ENOMEM;
+	if (first)
+		sc_first_held_add(&p->first, r, idle, r->state == TCP_ESTABLISHED, sign);
 	add64(&p->tcp_sockets, sign, 1);
 	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
 	if (!p->tcp_sockets) {
 		/* Gone from view: its port counts go (the entry waits for compact_procs). */
-		free(p->by_port);
-		*p = (struct sc_tally_proc){ .tgid = p->tgid };
+		proc_clear(t, p);
 		return 0;
 	}
+	if (r->state == TCP_LISTEN)
+		return count_add(&p->listens, r->lport, sign);
 	if (r->state != TCP_ESTABLISHED)
 		return 0;
 	add64(&p->connections, sign, 1);
 	add64(&p->idle_connections, sign, idle);
 	if (!listening(t, r->lport)) {
 		add32(&p->other_conns, sign, 1);
-		return 0;
+		return proc_rport_add(t, p, r->rport, sign);
 	}
-	return proc_port_add(p, r->lport, sign);
+	return count_add(&p->serves, r->lport, sign);
 }
 
 /* The socket's records some process holds, in index order (a walk's order). */
@@ -426,7 +490,7 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		for (j = 0; j < i && !repeat; j++)
 			repeat = m->recs[held[j]].tgid == m->recs[held[i]].tgid;
 		if (!repeat)
-			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign);
+			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign, !i);
 	}
 	if (!err && sign > 0 && est)
 		err = schedule(t, head, a, due_second(t, a, idle_ms, c));
@@ -678,10 +742,13 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	t->cursor_s = c->now_ns / NS_PER_S;
 	if (!t->ports)
 		t->ports = malloc(SC_NPORTS * sizeof(*t->ports));
-	if (!t->ports || (m->aux_size != sizeof(struct sock_aux) &&
+	if (!t->outbound)
+		t->outbound = malloc(SC_NPORTS * sizeof(*t->outbound));
+	if (!t->ports || !t->outbound || (m->aux_size != sizeof(struct sock_aux) &&
 			  sc_mirror_set_aux(m, sizeof(struct sock_aux))))
 		return -ENOMEM;
 	memset(t->ports, 0, SC_NPORTS * sizeof(*t->ports));
+	memset(t->outbound, 0, SC_NPORTS * sizeof(*t->outbound));
 	memset(t->listen_bits, 0, sizeof(t->listen_bits));
 	memset(m->aux, 0, m->cap * m->aux_size);
 	t->gen = m->gen;
@@ -735,6 +802,7 @@ static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_pr
 			   const struct sc_task_record *tasks, size_t ntasks)
 {
 	const struct sc_task_record *task = sc_task_find(tasks, ntasks, p->tgid);
+	__u32 i;
 
 	*out = (struct sc_summary_proc){
 		.pid = p->tgid,
@@ -743,9 +811,14 @@ static void summarize_proc(struct sc_summary_proc *out, const struct sc_tally_pr
 		.tcp_sockets = p->tcp_sockets,
 		.socket_memory_bytes = p->socket_memory_bytes,
 		/* A server's worker: every connection to one listening port. */
-		.server_port = !p->other_conns && p->nports == 1 ? p->by_port[0].port : 0,
+		.server_port = !p->other_conns && p->serves.n == 1 ? p->serves.v[0].port : 0,
+		.first = p->first,
 	};
+	for (i = 0; i < p->listens.n; i++)
+		sc_port_set_add(&out->listen, p->listens.v[i].port);
 	if (task) {
+		out->ppid = task->ppid;
+		out->netns = task->netns;
 		memcpy(out->comm, task->comm, SC_COMM_LEN);
 		out->comm[SC_COMM_LEN] = '\0';
 		out->fd_limit = task->nofile_cur;
@@ -768,7 +841,7 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 				      t->fixed_sum_ms);
 	s->procs = calloc(t->nprocs ? t->nprocs : 1, sizeof(*s->procs));
 	s->ports = calloc(t->nlistening ? t->nlistening : 1, sizeof(*s->ports));
-	if (!s->procs || !s->ports) {
+	if (!s->procs || !s->ports || sc_outbound_rows(t->outbound, s)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}

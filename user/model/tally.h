@@ -64,6 +64,8 @@ struct sc_tally {
 	__u64 listen_bits[SC_NPORTS / 64]; /* ports with a listener */
 	__u16 *listening;
 	size_t nlistening;
+	/* client-side connections by remote port (outbound_summary.h), SC_NPORTS */
+	struct sc_summary_outbound *outbound;
 	/* processes, by tgid: open addressing into procs */
 	struct sc_tally_proc *procs;
 	__u32 *proc_index;

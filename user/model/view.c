@@ -139,6 +139,31 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 	return 0;
 }
 
+/* A server's connections are all to one listening port (any namespace's, as a summary's). */
+static void note_server_port(struct sc_proc_row *pr, __u16 lport, const __u64 *listening)
+{
+	if (pr->several_ports)
+		return;
+	if (!(listening[lport / 64] & (1ull << (lport % 64))) ||
+	    (pr->server_port && pr->server_port != lport)) {
+		pr->several_ports = true;
+		pr->server_port = 0;
+		return;
+	}
+	pr->server_port = lport;
+}
+
+static void add_first(struct sc_first_held *f, const struct sc_socket *s,
+		      const struct sc_idle_result *idle)
+{
+	f->tcp_sockets++;
+	f->socket_memory_bytes += sc_socket_memory(s);
+	if (s->state == TCP_ESTABLISHED) {
+		f->connections++;
+		f->idle_connections += idle->idle;
+	}
+}
+
 /*
  * Per-process sums over kept holders. A process holding one socket on
  * several fds (dup, inetd style) has one connection, not several; holders
@@ -149,14 +174,24 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 {
 	const struct sc_snapshot *snap = v->snap;
 	struct sc_proc_row *all;
+	__u64 *listening;
 	size_t i, h, n = 0;
 
 	all = sc_big_calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*all));
-	if (!all)
+	listening = calloc(SC_NPORTS / 64, sizeof(*listening));
+	if (!all || !listening) {
+		free(all);
+		free(listening);
 		return -ENOMEM;
+	}
+	for (i = 0; i < snap->nsockets; i++)
+		if (snap->sockets[i].state == TCP_LISTEN)
+			listening[snap->sockets[i].lport / 64] |= 1ull << (snap->sockets[i].lport % 64);
 	for (i = 0; i < snap->nsockets; i++) {
 		const struct sc_socket *s = &snap->sockets[i];
 		__u32 last_pid = SC_NO_PID;
+
+		bool first = true;
 
 		for (h = s->first_holder; h < s->first_holder + s->nholders; h++) {
 			const struct sc_holder *holder = &snap->holders[h];
@@ -170,15 +205,22 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 			if (!p)
 				continue;
 			pr = &all[p - snap->processes];
+			if (first)
+				add_first(&pr->first, s, &idle[i]);
+			first = false;
 			pr->process = p;
 			pr->sockets++;
 			pr->socket_memory_bytes += sc_socket_memory(s);
+			if (s->state == TCP_LISTEN)
+				sc_port_set_add(&pr->listen, s->lport);
 			if (s->state == TCP_ESTABLISHED) {
 				pr->connections++;
 				pr->idle_connections += idle[i].idle;
+				note_server_port(pr, s->lport, listening);
 			}
 		}
 	}
+	free(listening);
 	for (i = 0; i < snap->nprocesses; i++)
 		if (all[i].process)
 			all[n++] = all[i];
@@ -186,6 +228,50 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 	v->procs = all;
 	v->nprocs = n;
 	return 0;
+}
+
+struct sc_summary_proc sc_view_summary_proc(const struct sc_proc_row *r)
+{
+	struct sc_summary_proc p = {
+		.pid = r->process->pid,
+		.ppid = r->process->ppid,
+		.netns = r->process->netns,
+		.connections = r->connections,
+		.idle_connections = r->idle_connections,
+		.tcp_sockets = r->sockets,
+		.fds = r->process->fds,
+		.fd_limit = r->process->fd_limit,
+		.socket_memory_bytes = r->socket_memory_bytes,
+		.server_port = r->server_port,
+		.listen = r->listen,
+		.first = r->first,
+	};
+
+	memcpy(p.comm, r->process->comm, sizeof(p.comm));
+	return p;
+}
+
+/* Services of the kept processes; each process row learns its service. */
+static int build_services(struct sc_view *v)
+{
+	struct sc_summary_proc *in = calloc(v->nprocs ? v->nprocs : 1, sizeof(*in));
+	size_t *member = calloc(v->nprocs ? v->nprocs : 1, sizeof(*member));
+	size_t i;
+	int err = -ENOMEM;
+
+	if (!in || !member)
+		goto out;
+	for (i = 0; i < v->nprocs; i++)
+		in[i] = sc_view_summary_proc(&v->procs[i]);
+	err = sc_services_build(in, v->nprocs, &v->services, &v->nservices, member);
+	if (err)
+		goto out;
+	for (i = 0; i < v->nprocs; i++)
+		v->procs[i].service = member[i];
+out:
+	free(in);
+	free(member);
+	return err;
 }
 
 static bool listener_kept(const struct sc_snapshot *snap, const struct sc_socket *s,
@@ -279,6 +365,8 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 	if (!err)
 		err = build_procs(v, kept_holder, idle);
 	if (!err)
+		err = build_services(v);
+	if (!err)
 		err = build_ports(v, filter, kept, idle);
 	if (err)
 		goto out;
@@ -309,8 +397,10 @@ void sc_view_free(struct sc_view *v)
 	free(v->rows);
 	free(v->procs);
 	free(v->ports);
+	free(v->services);
 	v->rows = NULL;
 	v->procs = NULL;
 	v->ports = NULL;
-	v->nrows = v->nprocs = v->nports = 0;
+	v->services = NULL;
+	v->nrows = v->nprocs = v->nports = v->nservices = 0;
 }

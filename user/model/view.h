@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "idle.h"
+#include "services.h"
 #include "snapshot.h"
 
 /* Which connections a view keeps. */
@@ -30,6 +31,12 @@ struct sc_proc_row {
 	__u64 connections;          /* ESTABLISHED */
 	__u64 idle_connections;
 	__u64 socket_memory_bytes;  /* queues + forward-allocated memory */
+	struct sc_port_set listen;  /* ports it holds a listener on */
+	/* The listening port all its connections are to (as sc_summary_proc). */
+	__u16 server_port;
+	bool several_ports;         /* connections to several ports, or a client's */
+	struct sc_first_held first; /* of the sockets it is the first kept holder of (by pid) */
+	size_t service;             /* index into sc_view.services */
 };
 
 struct sc_port_row {
@@ -60,6 +67,8 @@ struct sc_view {
 	size_t nprocs;
 	struct sc_port_row *ports;      /* by connections, descending */
 	size_t nports;
+	struct sc_service *services;    /* of the kept processes, by connections descending */
+	size_t nservices;
 	struct sc_totals totals;        /* over the kept sockets, each counted once */
 	__u64 socket_fields;            /* JSON keys per socket (socket_fields.h); 0: all */
 };
@@ -68,6 +77,9 @@ struct sc_view {
 int sc_view_build(struct sc_view *view, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter);
 void sc_view_free(struct sc_view *view);
+
+/* A process row as a summary has it: what services are grouped from. */
+struct sc_summary_proc sc_view_summary_proc(const struct sc_proc_row *r);
 
 /* False for listeners, time-wait and request sockets: idle time means nothing there. */
 bool sc_socket_has_idle(const struct sc_socket *s);

@@ -5,6 +5,7 @@
 
 #include "cost_json.h"
 #include "json_writer.h"
+#include "policy_json.h"
 
 static void write_bytes(struct jw *w, double bytes)
 {
@@ -276,6 +277,51 @@ static void write_whatif(struct jw *w, const struct sc_cost_doc *d,
 	jw_object_end(w);
 }
 
+static void write_service(struct jw *w, const struct sc_cost_service *s)
+{
+	const char *basis = sc_cost_basis_of(s->basis_connections);
+
+	jw_object_begin(w);
+	JW_KEY(w, "service");
+	jw_string(w, s->service->name);
+	JW_KEY(w, "main_pid");
+	jw_uint(w, s->service->main_pid);
+	JW_KEY(w, "processes");
+	jw_uint(w, s->processes);
+	JW_KEY(w, "connections");
+	jw_uint(w, s->connections);
+	JW_KEY(w, "kernel_fixed_bytes");
+	jw_uint(w, s->kernel_fixed_bytes);
+	JW_KEY(w, "kernel_buffer_bytes");
+	jw_uint(w, s->kernel_buffer_bytes);
+	JW_KEY(w, "pss_bytes");
+	if (s->has_mem)
+		jw_uint(w, s->pss_bytes);
+	else
+		jw_null(w);
+	JW_KEY(w, "private_bytes");
+	if (s->has_mem)
+		jw_uint(w, s->private_bytes);
+	else
+		jw_null(w);
+	JW_KEY(w, "memory_per_connection_bytes");
+	if (basis)
+		jw_double(w, s->memory_per_connection, 0);
+	else
+		jw_null(w);
+	JW_KEY(w, "basis");
+	if (basis)
+		jw_string(w, basis);
+	else
+		jw_null(w);
+	JW_KEY(w, "cost_per_connection_bytes");
+	if (s->connections)
+		jw_double(w, s->cost_per_connection, 0);
+	else
+		jw_null(w);
+	jw_object_end(w);
+}
+
 static void write_listener(struct jw *w, const struct sc_cost_listener *l)
 {
 	jw_object_begin(w);
@@ -381,7 +427,7 @@ static void write_managed(struct jw *w, const struct sc_cost_doc *d)
 	if (d->has_rates)
 		jw_null(w);
 	else
-		jw_string(w, SC_MANAGED_NO_RATES);
+		jw_string(w, d->rates_why ? d->rates_why : SC_MANAGED_NO_RATES);
 	jw_object_end(w);
 }
 
@@ -407,6 +453,7 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 		jw_null(w);
 	JW_KEY(w, "observed_s");
 	jw_double(w, d->observed_s, 1);
+	sc_policy_write_json(w, &d->policy, &d->watch);
 	JW_KEY(w, "connections");
 	jw_uint(w, r->connections);
 	JW_KEY(w, "epoll_watched");
@@ -440,6 +487,11 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 	jw_array_begin(w);
 	for (i = 0; i < r->nprocs; i++)
 		write_process(w, &r->procs[i]);
+	jw_array_end(w);
+	JW_KEY(w, "services");
+	jw_array_begin(w);
+	for (i = 0; i < r->nservices; i++)
+		write_service(w, &r->services[i]);
 	jw_array_end(w);
 	JW_KEY(w, "listeners");
 	jw_array_begin(w);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cost.h"
+#include "idle.h"
 #include "managed.h"
 
 /* What the document says besides the report: scope, price, how it was measured. */
@@ -15,12 +16,15 @@ struct sc_cost_doc {
 	__u32 pid;             /* 0: any */
 	int port;              /* -1: any */
 	double observed_s;     /* how long activity and RSS were watched */
+	struct sc_idle_policy policy;     /* the idle policy in force */
+	struct sc_heartbeat_watch watch;  /* whether its heartbeat threshold applied yet */
 	bool has_price;
 	double ram_price;      /* per GiB-month */
 	const struct sc_managed_price *managed; /* NULL: not asked */
 	bool has_rates;        /* traffic rates measured (else the bill is unknown) */
 	struct sc_traffic_rates rates;
 	const char *rates_source; /* "observed" or "sockcostd" */
+	const char *rates_why;    /* !has_rates: why not, for a person */
 };
 
 /* The `sockcost cost --json` document. */

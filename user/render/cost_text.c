@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
+#include <string.h>
 
 #include "format.h"
 #include "cost_text.h"
@@ -41,6 +42,44 @@ static void render_scope(const struct sc_cost_doc *d, FILE *out)
 	fputs("\n\n", out);
 }
 
+#define MAX_REASONS 3
+
+/*
+ * Why the processes on an average basis have no marginal: the reasons
+ * measuring gave (marginal.h), each once, so a watched report never claims
+ * it was not watched.
+ */
+static void render_average_note(const struct sc_cost_report *r, FILE *out)
+{
+	char why[MAX_REASONS][96], one[96];
+	size_t i, j, n = 0, more = 0;
+
+	for (i = 0; i < r->nprocs; i++) {
+		const struct sc_cost_proc *p = &r->procs[i];
+
+		if (p->basis != SC_BASIS_AVERAGE)
+			continue;
+		sc_marginal_why_text(&p->marginal, one, sizeof(one));
+		for (j = 0; j < n && strcmp(why[j], one); j++)
+			;
+		if (j < n)
+			continue;
+		if (n == MAX_REASONS) {
+			more++; /* processes whose reason is not shown (repeats included) */
+			continue;
+		}
+		snprintf(why[n++], sizeof(why[0]), "%s", one);
+	}
+	fputs("\n                 (average: private memory / connections, an upper bound;"
+	      " marginal not measured: ", out);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "; " : "", why[i]);
+	if (more)
+		fprintf(out, "; %zu more process%s with other reasons (--json: marginal.why_not)",
+			more, more == 1 ? "" : "es");
+	fputc(')', out);
+}
+
 static void render_per_connection(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
@@ -56,8 +95,7 @@ static void render_per_connection(const struct sc_cost_doc *d, FILE *out)
 		fprintf(out, ", application memory %s (%s)",
 			slope(r->memory_per_connection, a, sizeof(a)), basis);
 	if (r->basis_connections[SC_BASIS_AVERAGE])
-		fputs("\n                 (average: private memory / connections, an upper bound;"
-		      " --observe or sockcostd measure the marginal)", out);
+		render_average_note(r, out);
 	fputs("\nSlab objects:   ", out);
 	for (o = 0; o < SC_OBJ_COUNT; o++) {
 		const struct sc_slab_size *s = &d->slab->obj[o];
@@ -139,6 +177,46 @@ static void render_processes(const struct sc_cost_doc *d, FILE *out)
 		fputs("(no process holds a matching TCP socket)\n", out);
 }
 
+/* Only where a server runs as several processes: else it repeats the process table. */
+static void render_services(const struct sc_cost_doc *d, FILE *out)
+{
+	const struct sc_cost_report *r = d->report;
+	char name[SC_SERVICE_NAME_LEN], k[32], mem[32], pss[32], priv[32], cost[32];
+	size_t i;
+
+	if (!r->services_grouped)
+		return;
+	fprintf(out, "%-28s %6s %8s %10s %10s %-11s %10s %10s %10s\n", "SERVICE", "PROCS", "CONN",
+		"KERN/CONN", "MEM/CONN", "BASIS", "PSS", "PRIVATE", "COST/CONN");
+	for (i = 0; i < r->nservices; i++) {
+		const struct sc_cost_service *s = &r->services[i];
+		const char *basis = sc_cost_basis_of(s->basis_connections);
+
+		bytes(s->connections ? (double)(s->kernel_fixed_bytes + s->kernel_buffer_bytes) /
+					       (double)s->connections : 0, k, sizeof(k));
+		if (basis)
+			slope(s->memory_per_connection, mem, sizeof(mem));
+		else
+			snprintf(mem, sizeof(mem), "-");
+		if (s->has_mem) {
+			bytes((double)s->pss_bytes, pss, sizeof(pss));
+			bytes((double)s->private_bytes, priv, sizeof(priv));
+		} else {
+			snprintf(pss, sizeof(pss), "-");
+			snprintf(priv, sizeof(priv), "-");
+		}
+		if (s->connections)
+			slope(s->cost_per_connection, cost, sizeof(cost));
+		else
+			snprintf(cost, sizeof(cost), "-");
+		fprintf(out, "%-28s %6llu %8llu %10s %10s %-11s %10s %10s %10s\n",
+			fmt_printable(s->service->name, name, sizeof(name)),
+			(unsigned long long)s->processes, (unsigned long long)s->connections, k, mem,
+			basis ? basis : "-", pss, priv, cost);
+	}
+	fputs("(PSS and PRIVATE summed over the service's processes)\n\n", out);
+}
+
 static void render_host(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
@@ -197,7 +275,7 @@ static void render_managed(const struct sc_cost_doc *d, FILE *out)
 		return;
 	fputs("\nManaged service for this traffic (your prices), per month:\n", out);
 	if (!d->has_rates) {
-		fprintf(out, "  not priced: %s\n", SC_MANAGED_NO_RATES);
+		fprintf(out, "  not priced: %s\n", d->rates_why ? d->rates_why : SC_MANAGED_NO_RATES);
 		return;
 	}
 	sc_managed_bill(d->managed, &d->rates, &b);
@@ -223,6 +301,7 @@ void render_cost(const struct sc_cost_doc *d, FILE *out)
 {
 	render_scope(d, out);
 	render_per_connection(d, out);
+	render_services(d, out);
 	render_processes(d, out);
 	render_host(d, out);
 	render_whatif(d, out);

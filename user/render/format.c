@@ -43,6 +43,28 @@ const char *fmt_duration_ms(uint64_t ms, char *buf, size_t len)
 	return buf;
 }
 
+const char *fmt_percent(uint64_t part, uint64_t whole, char *buf, size_t len)
+{
+	unsigned __int128 scaled = (unsigned __int128)part * 100;
+	unsigned __int128 pct;
+
+	if (!whole) {
+		snprintf(buf, len, "%s", part ? "-" : "0%");
+		return buf;
+	}
+	pct = scaled / whole;
+	if ((scaled % whole) * 2 >= whole)
+		pct++;
+	/* Rounding must not hide a remainder or a sliver: say which side of the edge. */
+	if (pct == 100 && part != whole)
+		pct = part < whole ? 99 : 101;
+	if (pct == 0 && part)
+		snprintf(buf, len, "<1%%");
+	else
+		snprintf(buf, len, "%llu%%", (unsigned long long)pct);
+	return buf;
+}
+
 const char *fmt_printable(const char *s, char *buf, size_t len)
 {
 	size_t i;

@@ -5,6 +5,7 @@
 #include "common.h"
 #include "json_writer.h"
 #include "metrics.h"
+#include "metrics_outbound.h"
 #include "names.h"
 #include "sockcost.h"
 
@@ -312,6 +313,52 @@ static void port_metrics(FILE *f, const struct sc_summary *s)
 	}
 }
 
+static double fd_usage(const struct sc_service *s)
+{
+	return s->fd_worst_limit && s->fd_worst_limit != (__u64)-1
+		       ? (double)s->fd_worst_fds / (double)s->fd_worst_limit
+		       : 0;
+}
+
+static void service_metrics(FILE *f, const struct sc_metrics_input *in)
+{
+	static const struct {
+		const char *name, *help;
+	} fams[] = {
+		{ "sockcost_service_processes",
+		  "Processes of a service: those sharing a listening port, children serving "
+		  "their parent's port, or one command's client processes." },
+		{ "sockcost_service_connections", "Established TCP connections a service holds." },
+		{ "sockcost_service_idle_connections",
+		  "Idle established TCP connections a service holds." },
+		{ "sockcost_service_open_fds", "Open file descriptors of a service's processes." },
+		{ "sockcost_service_socket_memory_bytes",
+		  "Kernel memory held by the queues of a service's TCP sockets." },
+		{ "sockcost_service_max_fd_usage_ratio",
+		  "Open fds over the fd limit of the service's process nearest its limit "
+		  "(0 when unlimited)." },
+	};
+	size_t i, j;
+
+	for (j = 0; j < ARRAY_SIZE(fams); j++) {
+		family(f, fams[j].name, "gauge", fams[j].help);
+		for (i = 0; i < in->nservices; i++) {
+			const struct sc_service *s = &in->services[i];
+
+			fprintf(f, "%s{", fams[j].name);
+			label(f, "service", s->name);
+			if (j == 5) {
+				fprintf(f, "} %.6g\n", fd_usage(s));
+				continue;
+			}
+			fprintf(f, "} %llu\n",
+				(unsigned long long)(j == 0 ? s->processes : j == 1 ? s->connections :
+						     j == 2 ? s->idle_connections : j == 3 ? s->fds
+						     : s->socket_memory_bytes));
+		}
+	}
+}
+
 static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 {
 	const struct sc_metrics_self *x = in->self;
@@ -378,7 +425,10 @@ int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 	if (in->summary) {
 		host_metrics(out, in->summary, in->connection_seconds);
 		process_metrics(out, in);
+		if (in->services)
+			service_metrics(out, in);
 		port_metrics(out, in->summary);
+		sc_metrics_outbound(out, in->summary, in->top_outbound);
 	}
 	self_metrics(out, in);
 	return ferror(out) ? -EIO : 0;

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "capacity.h"
+#include "services.h"
 #include "summary.h"
 
 #define SC_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -40,6 +41,9 @@ struct sc_metrics_input {
 	const struct sc_summary *summary; /* NULL when collection failed: self metrics only */
 	const struct sc_proc_cost *costs; /* of summary->procs[i], i < top; NULL: none */
 	size_t top;                       /* per-process series for procs[0 .. top) */
+	const struct sc_service *services; /* of summary's processes; NULL: no service series */
+	size_t nservices;
+	size_t top_outbound;              /* outbound series for the first of summary->outbound */
 	const struct sc_metrics_self *self;
 	const char *version;
 	double connection_seconds;        /* managed.h, never lower than the previous scrape's */

@@ -3,6 +3,8 @@
 
 #include "addr.h"
 #include "json_writer.h"
+#include "outbound_json.h"
+#include "policy_json.h"
 #include "snapshot_json.h"
 #include "socket_fields.h"
 #include "version.h"
@@ -169,15 +171,19 @@ static void write_string_or_null(struct jw *w, const char *s)
 		jw_null(w);
 }
 
-static void write_process(struct jw *w, const struct sc_proc_row *pr)
+static void write_process(struct jw *w, const struct sc_view *v, const struct sc_proc_row *pr)
 {
 	const struct sc_process *p = pr->process;
 
 	jw_object_begin(w);
 	JW_KEY(w, "pid");
 	jw_uint(w, p->pid);
+	JW_KEY(w, "ppid");
+	jw_uint(w, p->ppid);
 	JW_KEY(w, "comm");
 	jw_string(w, p->comm);
+	JW_KEY(w, "service");
+	jw_string(w, v->services[pr->service].name);
 	JW_KEY(w, "netns");
 	jw_uint(w, p->netns);
 	JW_KEY(w, "connections");
@@ -196,6 +202,61 @@ static void write_process(struct jw *w, const struct sc_proc_row *pr)
 	write_optional_string(w, "container_runtime", p->container.runtime);
 	write_optional_string(w, "container_id", p->container.id);
 	write_optional_string(w, "pod_uid", p->container.pod_uid);
+	jw_object_end(w);
+}
+
+static void write_service(struct jw *w, const struct sc_view *v, size_t k)
+{
+	const struct sc_service *s = &v->services[k];
+	const struct sc_process *main;
+	size_t i;
+
+	jw_object_begin(w);
+	JW_KEY(w, "service");
+	jw_string(w, s->name);
+	JW_KEY(w, "comm");
+	jw_string(w, s->comm);
+	JW_KEY(w, "netns");
+	jw_uint(w, s->netns);
+	JW_KEY(w, "main_pid");
+	jw_uint(w, s->main_pid);
+	/* Where it runs: its main process's cgroup and container. */
+	main = sc_snapshot_find_process(v->snap, s->main_pid);
+	write_optional_string(w, "cgroup", main ? main->cgroup : "");
+	write_optional_string(w, "container_id", main ? main->container.id : "");
+	JW_KEY(w, "listen_ports");
+	jw_array_begin(w);
+	for (i = 0; i < s->ports.n; i++)
+		jw_uint(w, s->ports.port[i]);
+	jw_array_end(w);
+	JW_KEY(w, "pids");
+	jw_array_begin(w);
+	for (i = 0; i < v->nprocs; i++)
+		if (v->procs[i].service == k)
+			jw_uint(w, v->procs[i].process->pid);
+	jw_array_end(w);
+	JW_KEY(w, "processes");
+	jw_uint(w, s->processes);
+	JW_KEY(w, "connections");
+	jw_uint(w, s->connections);
+	JW_KEY(w, "idle_connections");
+	jw_uint(w, s->idle_connections);
+	JW_KEY(w, "tcp_sockets");
+	jw_uint(w, s->tcp_sockets);
+	JW_KEY(w, "fds");
+	jw_uint(w, s->fds);
+	JW_KEY(w, "socket_memory_bytes");
+	jw_uint(w, s->socket_memory_bytes);
+	/* fd headroom is per process: the member nearest its limit. */
+	JW_KEY(w, "fd_nearest_limit");
+	jw_object_begin(w);
+	JW_KEY(w, "pid");
+	jw_uint(w, s->fd_worst_pid);
+	JW_KEY(w, "fds");
+	jw_uint(w, s->fd_worst_fds);
+	JW_KEY(w, "fd_limit");
+	jw_uint(w, s->fd_worst_limit);
+	jw_object_end(w);
 	jw_object_end(w);
 }
 
@@ -284,6 +345,8 @@ static void write_counters(struct jw *w, const struct sc_snapshot *snap)
 void sc_view_write_json(const struct sc_view *v, FILE *out)
 {
 	const struct sc_snapshot *snap = v->snap;
+	struct sc_idle_policy policy = v->policy;
+	struct sc_heartbeat_watch watch;
 	struct jw w;
 	size_t i;
 
@@ -300,20 +363,24 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 		jw_null(&w);
 	JW_KEY(&w, "observed_s");
 	jw_double(&w, seconds_since(snap->taken_ns, snap->config.attached_ns), 3);
-	JW_KEY(&w, "policy");
-	jw_object_begin(&w);
-	JW_KEY(&w, "idle_after_s");
-	jw_double(&w, v->policy.idle_after_ms / 1000.0, 3);
-	JW_KEY(&w, "heartbeat_bytes");
-	jw_uint(&w, snap->config.heartbeat_bytes);
-	jw_object_end(&w);
+	/* The threshold the programs judge calls by: sockcostd's when its are pinned. */
+	policy.heartbeat_bytes = snap->config.heartbeat_bytes;
+	watch = sc_heartbeat_watch(&policy, snap->hook != SC_HOOK_NONE, snap->config.attached_ns,
+				   snap->taken_ns);
+	sc_policy_write_json(&w, &policy, &watch);
 	write_host(&w, v);
 	write_counters(&w, snap);
 
 	JW_KEY(&w, "processes");
 	jw_array_begin(&w);
 	for (i = 0; i < v->nprocs; i++)
-		write_process(&w, &v->procs[i]);
+		write_process(&w, v, &v->procs[i]);
+	jw_array_end(&w);
+
+	JW_KEY(&w, "services");
+	jw_array_begin(&w);
+	for (i = 0; i < v->nservices; i++)
+		write_service(&w, v, i);
 	jw_array_end(&w);
 
 	JW_KEY(&w, "ports");
@@ -321,6 +388,8 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 	for (i = 0; i < v->nports; i++)
 		write_port(&w, &v->ports[i]);
 	jw_array_end(&w);
+
+	sc_outbound_write_json(&w, v);
 
 	JW_KEY(&w, "sockets");
 	jw_array_begin(&w);

@@ -7,25 +7,22 @@
 #include "addr.h"
 #include "format.h"
 #include "group.h"
+#include "outbound_text.h"
 #include "snapshot_text.h"
-
-static unsigned pct(__u64 part, __u64 whole)
-{
-	return whole ? (unsigned)(part * 100 / whole) : 0;
-}
 
 static void render_header(const struct sc_view *v, FILE *out)
 {
 	const struct sc_snapshot *snap = v->snap;
-	char mem[32], after[32], watched[32];
+	char mem[32], after[32], watched[32], idle[8];
 	__u64 watched_ms = snap->taken_ns > snap->config.attached_ns
 				   ? (snap->taken_ns - snap->config.attached_ns) / 1000000
 				   : 0;
 
-	fprintf(out, "%llu connections, %llu idle (%u%%), %zu processes, socket buffers %s\n",
+	fprintf(out, "%llu connections, %llu idle (%s), %zu processes, socket buffers %s\n",
 		(unsigned long long)v->totals.connections,
 		(unsigned long long)v->totals.idle_connections,
-		pct(v->totals.idle_connections, v->totals.connections), v->nprocs,
+		fmt_percent(v->totals.idle_connections, v->totals.connections, idle, sizeof(idle)),
+		v->nprocs,
 		fmt_bytes(v->totals.socket_memory_bytes, mem, sizeof(mem)));
 	fprintf(out, "idle after %s, heartbeat <= %llu B, activity hook %s, watched %s",
 		fmt_duration_ms(v->policy.idle_after_ms, after, sizeof(after)),
@@ -40,7 +37,7 @@ static void render_header(const struct sc_view *v, FILE *out)
 
 static void render_processes(const struct sc_view *v, FILE *out)
 {
-	char comm[SC_COMM_LEN + 1], fds[48], fdpct[8], mem[32];
+	char comm[SC_COMM_LEN + 1], fds[48], fdpct[8], idle[8], mem[32];
 	size_t i;
 
 	fprintf(out, "%-8s %-16s %8s %8s %5s %15s %6s %10s\n", "PID", "COMMAND", "CONN", "IDLE",
@@ -55,16 +52,52 @@ static void render_processes(const struct sc_view *v, FILE *out)
 		} else {
 			snprintf(fds, sizeof(fds), "%llu/%llu", (unsigned long long)p->fds,
 				 (unsigned long long)p->fd_limit);
-			snprintf(fdpct, sizeof(fdpct), "%u%%", pct(p->fds, p->fd_limit));
+			fmt_percent(p->fds, p->fd_limit, fdpct, sizeof(fdpct));
 		}
-		fprintf(out, "%-8u %-16s %8llu %8llu %4u%% %15s %6s %10s\n", p->pid,
+		fprintf(out, "%-8u %-16s %8llu %8llu %5s %15s %6s %10s\n", p->pid,
 			fmt_printable(p->comm, comm, sizeof(comm)),
 			(unsigned long long)pr->connections, (unsigned long long)pr->idle_connections,
-			pct(pr->idle_connections, pr->connections), fds, fdpct,
+			fmt_percent(pr->idle_connections, pr->connections, idle, sizeof(idle)), fds,
+			fdpct,
 			fmt_bytes(pr->socket_memory_bytes, mem, sizeof(mem)));
 	}
 	if (!v->nprocs)
 		fputs("(no process holds a matching TCP socket)\n", out);
+}
+
+static const char *fd_pct_text(__u64 fds, __u64 limit, char *buf, size_t len)
+{
+	if (!limit || limit == RLIM_INFINITY) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	return fmt_percent(fds, limit, buf, len);
+}
+
+static void render_services(const struct sc_view *v, FILE *out)
+{
+	char name[SC_SERVICE_NAME_LEN], fdpct[8], idle[8], mem[32];
+	size_t i;
+
+	fprintf(out, "%-28s %6s %8s %8s %5s %8s %7s %10s %8s\n", "SERVICE", "PROCS", "CONN",
+		"IDLE", "IDLE%", "FDS", "MAX FD%", "SOCK MEM", "MAIN PID");
+	for (i = 0; i < v->nservices; i++) {
+		const struct sc_service *sv = &v->services[i];
+
+		fd_pct_text(sv->fd_worst_fds, sv->fd_worst_limit, fdpct, sizeof(fdpct));
+		fprintf(out, "%-28s %6llu %8llu %8llu %5s %8llu %7s %10s %8u\n",
+			fmt_printable(sv->name, name, sizeof(name)),
+			(unsigned long long)sv->processes, (unsigned long long)sv->connections,
+			(unsigned long long)sv->idle_connections,
+			fmt_percent(sv->idle_connections, sv->connections, idle, sizeof(idle)),
+			(unsigned long long)sv->fds,
+			fdpct, fmt_bytes(sv->socket_memory_bytes, mem, sizeof(mem)), sv->main_pid);
+	}
+	if (!v->nservices)
+		fputs("(no process holds a matching TCP socket)\n", out);
+	else
+		fputs("(MAX FD%: the process nearest its fd limit; --by process: one row each)\n",
+		      out);
 }
 
 /* One port can be listened on in several namespaces (containers). */
@@ -81,7 +114,7 @@ static bool ports_span_namespaces(const struct sc_view *v)
 static void render_ports(const struct sc_view *v, FILE *out)
 {
 	bool netns = ports_span_namespaces(v);
-	char queue[32], ns[16] = "";
+	char queue[32], ns[16] = "", idle[8];
 	size_t i;
 
 	fprintf(out, "\n%-12s %8s %8s %5s %12s%s\n", "LISTEN PORT", "CONN", "IDLE", "IDLE%",
@@ -92,9 +125,9 @@ static void render_ports(const struct sc_view *v, FILE *out)
 		snprintf(queue, sizeof(queue), "%u/%u", p->accept_queue, p->accept_queue_max);
 		if (netns)
 			snprintf(ns, sizeof(ns), "  %u", p->netns);
-		fprintf(out, "%-12u %8llu %8llu %4u%% %12s%s\n", p->port,
+		fprintf(out, "%-12u %8llu %8llu %5s %12s%s\n", p->port,
 			(unsigned long long)p->connections, (unsigned long long)p->idle_connections,
-			pct(p->idle_connections, p->connections), queue, ns);
+			fmt_percent(p->idle_connections, p->connections, idle, sizeof(idle)), queue, ns);
 	}
 	if (!v->nports)
 		fputs("(no matching listening port)\n", out);
@@ -152,6 +185,7 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 	render_header(v, out);
 	render_processes(v, out);
 	render_ports(v, out);
+	render_outbound(v, false, false, out);
 	if (sockets)
 		render_sockets(v, out);
 }
@@ -159,7 +193,7 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 static void render_cgroups(const struct sc_view *v, FILE *out)
 {
 	struct sc_cgroup_row *rows;
-	char mem[32], id[16];
+	char mem[32], id[16], idle[8];
 	size_t i, n;
 
 	if (sc_group_by_cgroup(v, &rows, &n)) {
@@ -173,10 +207,11 @@ static void render_cgroups(const struct sc_view *v, FILE *out)
 
 		/* The short id docker ps shows. */
 		snprintf(id, sizeof(id), "%.12s", r->container->id[0] ? r->container->id : "-");
-		fprintf(out, "%-6llu %8llu %8llu %4u%% %8llu %10s %-12s %s\n",
+		fprintf(out, "%-6llu %8llu %8llu %5s %8llu %10s %-12s %s\n",
 			(unsigned long long)r->processes, (unsigned long long)r->connections,
 			(unsigned long long)r->idle_connections,
-			pct(r->idle_connections, r->connections), (unsigned long long)r->fds,
+			fmt_percent(r->idle_connections, r->connections, idle, sizeof(idle)),
+			(unsigned long long)r->fds,
 			fmt_bytes(r->socket_memory_bytes, mem, sizeof(mem)), id,
 			r->cgroup[0] ? r->cgroup : "(unknown)");
 	}
@@ -187,15 +222,27 @@ static void render_cgroups(const struct sc_view *v, FILE *out)
 
 void render_table_by(const struct sc_view *v, enum sc_group_by by, bool sockets, FILE *out)
 {
+	if (by == SC_BY_DEFAULT)
+		by = sc_services_grouped(v->services, v->nservices) ? SC_BY_SERVICE : SC_BY_PROCESS;
 	if (by == SC_BY_PROCESS) {
 		render_table(v, sockets, out);
 		return;
 	}
 	render_header(v, out);
-	if (by == SC_BY_CGROUP)
-		render_cgroups(v, out);
-	else
+	if (by == SC_BY_SERVICE) {
+		render_services(v, out);
 		render_ports(v, out);
+		/* The connections no listening port counts. */
+		render_outbound(v, false, false, out);
+	} else if (by == SC_BY_CGROUP) {
+		render_cgroups(v, out);
+	} else if (by == SC_BY_REMOTE || by == SC_BY_REMOTE_ADDR) {
+		render_outbound(v, by == SC_BY_REMOTE_ADDR, true, out);
+	} else {
+		render_ports(v, out);
+		/* The connections no listening port counts. */
+		render_outbound(v, false, false, out);
+	}
 	if (sockets)
 		render_sockets(v, out);
 }
