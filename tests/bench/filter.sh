@@ -20,24 +20,6 @@ PIN=/sys/fs/bpf/sockcost-bench-filter-$$
 unload_pin() { "$SOCKCOSTD" --unload --pin-dir "$PIN" >/dev/null 2>&1 || true; }
 trap 'cleanup; unload_pin' EXIT
 
-# rounds NAME:CMD...: as snapshot_scale.sh; R_<NAME> = "MEDIAN_S MAXRSS_KB".
-rounds() {
-	local i spec name r
-	declare -A all=()
-	for ((i = 0; i < RUNS; i++)); do
-		for spec in "$@"; do
-			name=${spec%%:*}
-			# shellcheck disable=SC2086 # the command is words
-			timed r ${spec#*:}
-			all[$name]+="$r"$'\n'
-		done
-	done
-	for spec in "$@"; do
-		name=${spec%%:*}
-		printf -v "R_$name" '%s' "$(printf '%s' "${all[$name]}" | sort -n |
-			awk -v m=$(( (RUNS + 1) / 2 )) 'NR == m { print $1, $2 }')"
-	done
-}
 
 # walk_ms ARGS...: the walks' time as sockcost -v reports it.
 walk_ms() {
@@ -47,7 +29,7 @@ walk_ms() {
 
 row() {
 	local label=$1 r=$2 base=$3 walk=$4 med kb bmed
-	read -r med kb <<<"$r"
+	read -r med kb _ <<<"$r"
 	bmed=${base%% *}
 	printf '  %-24s %6.3f s  %5s%% of unfiltered  walks %7s ms  peak RSS %7d KB (%.1f MB)\n' \
 		"$label" "$med" "$(awk -v a="$med" -v b="$bmed" 'BEGIN { printf "%.0f", 100 * a / b }')" \

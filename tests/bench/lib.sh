@@ -233,3 +233,25 @@ wait_frames() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
+
+# rounds NAME:CMD...: RUNS rounds of every command in turn; sets R_<NAME> to
+# "MEDIAN_S MAXRSS_KB MIN_S MAX_S". Commands are strings, split on spaces; RUNS is
+# the caller's.
+rounds() {
+	local i spec name r
+	declare -A by_name=()
+	for ((i = 0; i < ${RUNS:?}; i++)); do
+		for spec in "$@"; do
+			name=${spec%%:*}
+			# shellcheck disable=SC2086 # the command is words
+			timed r ${spec#*:}
+			by_name[$name]+="$r"$'\n'
+		done
+	done
+	for spec in "$@"; do
+		name=${spec%%:*}
+		printf -v "R_$name" '%s' "$(printf '%s' "${by_name[$name]}" | sort -n | awk -v m=$(( (RUNS + 1) / 2 )) '
+			NR == 1 { lo = $1 } NR == m { med = $1; kb = $2 } { hi = $1 }
+			END { print med, kb, lo, hi }')"
+	done
+}

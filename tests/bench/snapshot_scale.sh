@@ -18,26 +18,6 @@ SIZES=${SIZES:-"10000 50000 100000"}
 RUNS=${RUNS:-3}
 SOCKCOST_BASE=${SOCKCOST_BASE:-}
 
-# rounds NAME:CMD...: RUNS rounds of every command in turn; sets R_<NAME> to
-# "MEDIAN_S MAXRSS_KB MIN_S MAX_S". Commands are strings, split on spaces.
-rounds() {
-	local i spec name r
-	declare -A all=()
-	for ((i = 0; i < RUNS; i++)); do
-		for spec in "$@"; do
-			name=${spec%%:*}
-			# shellcheck disable=SC2086 # the command is words
-			timed r ${spec#*:}
-			all[$name]+="$r"$'\n'
-		done
-	done
-	for spec in "$@"; do
-		name=${spec%%:*}
-		printf -v "R_$name" '%s' "$(printf '%s' "${all[$name]}" | sort -n | awk -v m=$(( (RUNS + 1) / 2 )) '
-			NR == 1 { lo = $1 } NR == m { med = $1; kb = $2 } { hi = $1 }
-			END { print med, kb, lo, hi }')"
-	done
-}
 
 report() {
 	local label=$1 r=$2 med kb lo hi
