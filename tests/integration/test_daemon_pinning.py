@@ -284,3 +284,47 @@ def test_idle_events_rate_limit_counts_drops(tmp_path, daemons):
         for s in p:
             s.close()
     lst.close()
+
+
+def _map_keys(pin_dir, name):
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", os.path.join(pin_dir, name)],
+                         capture_output=True, text=True, check=True, timeout=30).stdout
+    return [bytes(int(b, 16) for b in e["key"]) for e in json.loads(out)]
+
+
+def _map_update(pin_dir, name, key, value):
+    subprocess.run(["bpftool", "map", "update", "pinned", os.path.join(pin_dir, name),
+                    "key", *[str(b) for b in key], "value", *[str(b) for b in value]],
+                   check=True, timeout=30)
+
+
+def test_filters_of_dead_readers_are_swept(pin_dir, daemons):
+    """A filtered one-shot run killed mid-walk leaves its filter and cookies
+    in the daemon's pinned maps; left there, they would fill the maps and
+    turn every later push-down off. The next filtered run sweeps them, and
+    keeps a live reader's."""
+    start(daemons, pin_dir)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    me = os.getpid()
+    with open(f"/proc/{me}/stat") as f:
+        my_start = int(f.read().rsplit(")", 1)[1].split()[19])
+    filt = lambda ticks: ticks.to_bytes(8, "little") + bytes(56)  # noqa: E731 (struct sc_walk_filter)
+    cookie = lambda c, tgid: c.to_bytes(8, "little") + tgid.to_bytes(4, "little") + bytes(4)  # noqa: E731
+    _map_update(pin_dir, "map_walk_filters", gone.pid.to_bytes(4, "little"), filt(12345))
+    _map_update(pin_dir, "map_walk_filters", me.to_bytes(4, "little"), filt(my_start))
+    _map_update(pin_dir, "map_walk_cookies", cookie(77, gone.pid), b"\x01")
+    _map_update(pin_dir, "map_walk_cookies", cookie(78, me), b"\x01")
+    try:
+        cli_snapshot(pin_dir, "--port", "1")
+        filters = _map_keys(pin_dir, "map_walk_filters")
+        cookies = _map_keys(pin_dir, "map_walk_cookies")
+        assert gone.pid.to_bytes(4, "little") not in filters
+        assert cookie(77, gone.pid) not in cookies
+        assert me.to_bytes(4, "little") in filters  # alive: its walk may be running
+        assert cookie(78, me) in cookies
+    finally:
+        for name, key in (("map_walk_filters", me.to_bytes(4, "little")),
+                          ("map_walk_cookies", cookie(78, me))):
+            subprocess.run(["bpftool", "map", "delete", "pinned", os.path.join(pin_dir, name),
+                            "key", *[str(b) for b in key]], timeout=30)

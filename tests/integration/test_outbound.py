@@ -39,7 +39,9 @@ def _pool(targets):
             active += conns[:k]
 
         def chat():
-            deadline = time.monotonic() + 120
+            # A bound, not a pace: the child is stopped at teardown; a slow
+            # (sanitizer, loaded) run must not see its busy connections go idle.
+            deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 for c in active:
                     c.sendall(b"x")

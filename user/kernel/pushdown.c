@@ -25,9 +25,7 @@ static void close_links(struct sc_pushdown *p)
 		close(p->task_link);
 	if (p->file_link >= 0)
 		close(p->file_link);
-	if (p->tcp_link >= 0)
-		close(p->tcp_link);
-	p->task_link = p->file_link = p->tcp_link = -1;
+	p->task_link = p->file_link = -1;
 }
 
 /* The pid option of task iterators came in 6.1: older kernels refuse the longer link info. */
@@ -39,8 +37,6 @@ static void link_for_pid(struct sc_pushdown *p, const struct sc_tracker *t)
 		err = p->task_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK, p->f.pid);
 	if (err >= 0)
 		err = p->file_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK_FILE, p->f.pid);
-	if (err >= 0)
-		err = p->tcp_link = sc_tracker_iter_link_for_pid(t, SC_ITER_TASK_TCP, p->f.pid);
 	if (err >= 0) {
 		sc_debug("--pid: the task iterators walk only process %u", p->f.pid);
 		return;
@@ -50,15 +46,66 @@ static void link_for_pid(struct sc_pushdown *p, const struct sc_tracker *t)
 	close_links(p);
 }
 
+/* A reader's filter is alive while a process with its pid and start time runs. */
+static bool reader_alive(__u32 tgid, __u64 start_ticks)
+{
+	__u64 now;
+
+	return !sc_proc_start_ticks(tgid, &now) && now == start_ticks;
+}
+
+/*
+ * Entries a reader killed mid-walk (Ctrl-C, a timeout) left behind: they
+ * misapply to nobody (the start time), but would fill the pinned maps, after
+ * which no one's walk could be filtered. Small maps: a sweep per filtered run.
+ */
+#define SWEEP_MAX 4096 /* entries deleted per sweep: the next run takes the rest */
+
+static void sweep_dead_readers(int filters_fd, int cookies_fd)
+{
+	struct sc_walk_cookie ck, at_ck, *dead_ck;
+	struct sc_walk_filter f;
+	__u32 key, at, dead[64];
+	size_t n = 0, i;
+	bool started = false;
+
+	/* Collected first, deleted after: deleting under the walk would restart it. */
+	while (n < sizeof(dead) / sizeof(dead[0]) &&
+	       !bpf_map_get_next_key(filters_fd, started ? &at : NULL, &key)) {
+		at = key;
+		started = true;
+		if (!bpf_map_lookup_elem(filters_fd, &key, &f) &&
+		    !reader_alive(key, f.reader_start_ticks))
+			dead[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(filters_fd, &dead[i]);
+	/* Cookies whose reader has no filter left. */
+	dead_ck = cookies_fd < 0 ? NULL : malloc(SWEEP_MAX * sizeof(*dead_ck));
+	if (!dead_ck)
+		return;
+	for (started = false, n = 0; n < SWEEP_MAX &&
+	     !bpf_map_get_next_key(cookies_fd, started ? &at_ck : NULL, &ck);) {
+		at_ck = ck;
+		started = true;
+		if (bpf_map_lookup_elem(filters_fd, &ck.reader_tgid, &f))
+			dead_ck[n++] = ck;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(cookies_fd, &dead_ck[i]);
+	free(dead_ck);
+}
+
 void sc_pushdown_begin(struct sc_pushdown *p, const struct sc_tracker *t, __u32 pid, int port)
 {
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	p->task_link = p->file_link = p->tcp_link = -1;
+	p->task_link = p->file_link = -1;
 	sc_tracker_walk_filter_fds(t, &p->filters_fd, &p->cookies_fd);
 	if ((!pid && port < 0) || p->filters_fd < 0 || sc_forced("no-pushdown"))
 		return;
+	sweep_dead_readers(p->filters_fd, p->cookies_fd);
 	p->tgid = (__u32)getpid();
 	err = sc_proc_start_ticks(p->tgid, &p->f.reader_start_ticks);
 	if (err) {
@@ -91,8 +138,6 @@ int sc_pushdown_link(const struct sc_pushdown *p, const struct sc_tracker *t,
 		return p->task_link;
 	if (kind == SC_ITER_TASK_FILE && p->file_link >= 0)
 		return p->file_link;
-	if (kind == SC_ITER_TASK_TCP && p->tcp_link >= 0)
-		return p->tcp_link;
 	return sc_tracker_iter_link_fd(t, kind);
 }
 

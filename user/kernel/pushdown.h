@@ -27,7 +27,6 @@ struct sc_pushdown {
 	/* Task and task_file links that iterate only f.pid (6.1+), else -1. */
 	int task_link;
 	int file_link;
-	int tcp_link;            /* SC_ITER_TASK_TCP's */
 };
 
 /*

@@ -106,30 +106,15 @@ static int walk_host_sockets(const struct sc_tracker *t, struct walked *w, __u32
 	return err ? err : sc_netns_walk_lived(t, &w->tasks, &w->tcp, self_ns, early);
 }
 
-/* Namespaces among the records (up to 64: one process's sockets seldom span more). */
-static __u32 count_netns(const struct sc_records *tcp)
-{
-	const struct sc_tcp_record *r = tcp->data;
-	__u32 seen[64], n = 0, k;
-	size_t i;
-
-	for (i = 0; i < tcp->count; i++) {
-		for (k = 0; k < n && seen[k] != r[i].netns; k++)
-			;
-		if (k == n && n < ARRAY_SIZE(seen))
-			seen[n++] = r[i].netns;
-	}
-	return n;
-}
-
 /*
- * One process (--pid): its files, then the TCP sockets it holds, read from
- * its fd table: no walk of the host's sockets. For cost, the host's TCP
- * walks write them instead (by cookie), with every listener (cost sums a
- * port's drops over all its listeners).
+ * One process (--pid): its files, then the host's TCP walks write the
+ * sockets it holds (by cookie) and every listener: whether a connection is
+ * a server's or a client's depends on listeners other processes hold (a
+ * PostgreSQL backend's postmaster), and cost sums a port's drops over all
+ * its listeners.
  */
 static int walk_process(const struct sc_tracker *t, struct sc_pushdown *push, struct walked *w,
-			__u32 self_ns, bool listeners)
+			__u32 self_ns)
 {
 	struct file_walk files = { .link_fd = sc_pushdown_link(push, t, SC_ITER_TASK_FILE),
 				   .files = &w->files };
@@ -139,12 +124,6 @@ static int walk_process(const struct sc_tracker *t, struct sc_pushdown *push, st
 	walk_files(&files);
 	if (files.err)
 		return files.err;
-	if (!listeners) {
-		err = read_iter(sc_pushdown_link(push, t, SC_ITER_TASK_TCP), &w->tcp,
-				"process TCP");
-		w->netns_walked = count_netns(&w->tcp);
-		return err;
-	}
 	sc_pushdown_tcp_by_holder(push, &w->files);
 	err = walk_host_sockets(t, w, self_ns, &early);
 	w->netns_walked = 1;
@@ -216,7 +195,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 		goto fail;
 	fds_from_tasks = !cost_inputs && sc_pushdown_files_by_port(&push, &w.tasks);
 	if (push.f.flags & SC_WALK_PID)
-		err = walk_process(t, &push, &w, self_ns, cost_inputs);
+		err = walk_process(t, &push, &w, self_ns);
 	else
 		err = walk_host(t, &push, &w, self_ns);
 	if (err)

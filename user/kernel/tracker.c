@@ -27,19 +27,19 @@
 /* Every link sockcost makes, by role; the order names the pinned files. */
 enum link_role {
 	L_STATE, L_TP_SEND, L_TP_RECV, L_FEXIT_SEND, L_FEXIT_RECV,
-	L_ITER_TCP, L_ITER_TASK_FILE, L_ITER_TASK, L_ITER_STORAGE, L_ITER_CONN, L_ITER_TASK_TCP,
+	L_ITER_TCP, L_ITER_TASK_FILE, L_ITER_TASK, L_ITER_STORAGE, L_ITER_CONN,
 	L_COUNT,
 };
 
 static const char *const link_pin_name[L_COUNT] = {
 	"link_state_change", "link_tp_send", "link_tp_recv", "link_fexit_send", "link_fexit_recv",
-	"iter_tcp", "iter_task_file", "iter_task", "iter_storage", "iter_conn", "iter_task_tcp",
+	"iter_tcp", "iter_task_file", "iter_task", "iter_storage", "iter_conn",
 };
 
 static const enum link_role iter_role[SC_ITER_COUNT] = {
 	[SC_ITER_TCP] = L_ITER_TCP, [SC_ITER_TASK_FILE] = L_ITER_TASK_FILE,
 	[SC_ITER_TASK] = L_ITER_TASK, [SC_ITER_STORAGE] = L_ITER_STORAGE,
-	[SC_ITER_CONN] = L_ITER_CONN, [SC_ITER_TASK_TCP] = L_ITER_TASK_TCP,
+	[SC_ITER_CONN] = L_ITER_CONN,
 };
 
 enum map_role {
@@ -100,7 +100,6 @@ static struct bpf_link **skel_link(struct sockcost *s, enum link_role r)
 								      : &s->links.sc_iter_task_compat;
 	case L_ITER_STORAGE: return &s->links.sc_iter_storage;
 	case L_ITER_CONN: return &s->links.sc_iter_conn;
-	case L_ITER_TASK_TCP: return &s->links.sc_iter_task_tcp;
 	case L_COUNT: break;
 	}
 	return NULL;
@@ -365,7 +364,6 @@ static void use_skeleton_fds(struct sc_tracker *t)
 	t->prog_fd[L_FEXIT_RECV] = bpf_program__fd(t->skel->progs.sc_fexit_recv);
 	/* Iterators a filtered walk attaches again, for one process (sc_tracker_iter_link_for_pid). */
 	t->prog_fd[L_ITER_TASK_FILE] = bpf_program__fd(t->skel->progs.sc_iter_task_file);
-	t->prog_fd[L_ITER_TASK_TCP] = bpf_program__fd(t->skel->progs.sc_iter_task_tcp);
 	t->prog_fd[L_ITER_TASK] = bpf_program__fd(bpf_program__autoload(t->skel->progs.sc_iter_task)
 							 ? t->skel->progs.sc_iter_task
 							 : t->skel->progs.sc_iter_task_compat);
@@ -696,7 +694,7 @@ int sc_tracker_iter_link_for_pid(const struct sc_tracker *t, enum sc_iter_kind k
 	union bpf_iter_link_info info = {};
 	int fd, prog_fd = t->prog_fd[iter_role[kind]];
 
-	if ((kind != SC_ITER_TASK && kind != SC_ITER_TASK_FILE && kind != SC_ITER_TASK_TCP) ||
+	if ((kind != SC_ITER_TASK && kind != SC_ITER_TASK_FILE) ||
 	    prog_fd < 0)
 		return -EINVAL;
 	info.task.pid = pid;

@@ -35,7 +35,6 @@ enum sc_iter_kind {
 	SC_ITER_TASK,
 	SC_ITER_STORAGE,       /* the per-socket storage map's records */
 	SC_ITER_CONN,          /* compact per-file records for aggregates */
-	SC_ITER_TASK_TCP,      /* the TCP sockets one process holds, as SC_ITER_TCP writes them */
 	SC_ITER_COUNT,
 };
 
