@@ -29,7 +29,11 @@ static __always_inline bool wanted(struct sock_common *skc)
 	}
 	return true;
 skip:
-	/* One reader thread walks at a time: plain adds. */
+	/*
+	 * Plain adds: one thread of the reader walks TCP at a time. Its file walk
+	 * runs beside it on another thread, but writes only skipped_files and
+	 * last_* of the same entry, never these.
+	 */
 	if (skc->skc_state == TCP_ESTABLISHED)
 		f->skipped_established[skc->skc_family == AF_INET6]++;
 	f->skipped_sockets++;
