@@ -328,3 +328,21 @@ def test_filters_of_dead_readers_are_swept(pin_dir, daemons):
                           ("map_walk_cookies", cookie(78, me))):
             subprocess.run(["bpftool", "map", "delete", "pinned", os.path.join(pin_dir, name),
                             "key", *[str(b) for b in key]], timeout=30)
+
+
+def test_watch_restarts_when_the_heartbeat_threshold_changes(pin_dir, daemons):
+    """Restarted with the same threshold, the pinned programs have watched
+    since the first start; with another, since the restart: calls stamped
+    under the old threshold counted heartbeats as activity, so a one-shot
+    run must not take that watch for this policy's."""
+    stop(start(daemons, pin_dir, "-H", "4"))
+    time.sleep(2)
+    d = start(daemons, pin_dir, "-H", "4")
+    doc, _ = cli_snapshot(pin_dir, "-H", "4")
+    assert doc["observed_s"] >= 2, doc["observed_s"]
+    stop(d)
+    d = start(daemons, pin_dir, "-H", "8")
+    doc, _ = cli_snapshot(pin_dir, "-H", "8")
+    assert doc["observed_s"] < 2, doc["observed_s"]
+    assert doc["policy"]["heartbeat_bytes"] == 8
+    stop(d)

@@ -265,7 +265,13 @@ static struct sockcost *open_load_attach(enum sc_hook hook, const struct sc_trac
 			 */
 			if (!bpf_map_lookup_elem(reuse_map_fd[M_CONFIG], &zero, &old)) {
 				cfg.build_id = old.build_id;
-				if (old.attached_ns && old.hook == (__u32)hook)
+				/*
+				 * The watch goes on only under the same hook and
+				 * threshold: stamps taken under another threshold
+				 * counted other calls as activity.
+				 */
+				if (old.attached_ns && old.hook == (__u32)hook &&
+				    old.heartbeat_bytes == cfg.heartbeat_bytes)
 					cfg.attached_ns = old.attached_ns;
 			}
 		}
@@ -531,10 +537,14 @@ static int adopt_pinned(struct sc_tracker *t, const struct sc_config *pinned,
 
 	cfg.heartbeat_bytes = opts->heartbeat_bytes;
 	cfg.live_counters = opts->live_counters;
+	/* Calls stamped under the old threshold counted other calls as activity:
+	 * the watch under this one starts now. */
+	if (cfg.heartbeat_bytes != pinned->heartbeat_bytes)
+		cfg.attached_ns = sc_mono_ns();
 	if (bpf_map_update_elem(t->map_fd[M_CONFIG], &zero, &cfg, BPF_ANY))
 		return sc_fail(errno, "cannot update the pinned config: %s", strerror(errno));
 	if (cfg.heartbeat_bytes != pinned->heartbeat_bytes)
-		sc_info("heartbeat threshold changed from %llu to %llu bytes",
+		sc_info("heartbeat threshold changed from %llu to %llu bytes: the watch starts anew",
 			(unsigned long long)pinned->heartbeat_bytes,
 			(unsigned long long)cfg.heartbeat_bytes);
 	t->hook = (enum sc_hook)cfg.hook;
