@@ -65,6 +65,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct sc_tracker *t = NULL;
 	struct sc_snapshot *snap = NULL;
 	struct sc_view view;
+	struct sc_take_scope scope;
 	char err[256];
 	double t0;
 	int ret = SC_EXIT_RUNTIME;
@@ -93,8 +94,7 @@ int cmd_snapshot(int argc, char **argv)
 	/* After the load: libbpf parses kernel BTF twice, the second time in the first's memory. */
 	sc_big_alloc_one_shot();
 	observe(o.observe_s);
-	snap = sc_snapshot_take(t, &(struct sc_take_scope){ .pid = o.filter.pid,
-							    .port = o.filter.port });
+	snap = sc_snapshot_take(t, cmd_take_scope(&o.filter, &scope));
 	if (!snap)
 		goto out;
 	t0 = ((double)sc_mono_ns() / 1e6);
@@ -102,6 +102,9 @@ int cmd_snapshot(int argc, char **argv)
 		sc_err("out of memory");
 		goto out;
 	}
+	if (view.service_unknown)
+		sc_warn("no service is named '%s' (sockcost snapshot --by service lists them)",
+			o.filter.service);
 	view.socket_fields = o.fields;
 	warn_heartbeat_watch(&view);
 	sc_debug("view: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);

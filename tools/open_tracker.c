@@ -34,3 +34,11 @@ struct sc_tracker *cmd_open_tracker(struct sc_idle_policy *policy, bool live_cou
 		follow_kernel_threshold(policy, t);
 	return t;
 }
+
+const struct sc_take_scope *cmd_take_scope(const struct sc_filter *f, struct sc_take_scope *buf)
+{
+	bool whole = f->service[0] != '\0';
+
+	*buf = (struct sc_take_scope){ .pid = whole ? 0 : f->pid, .port = whole ? -1 : f->port };
+	return buf;
+}

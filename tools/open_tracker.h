@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 
+#include "snapshot_take.h"
 #include "tracker.h"
+#include "view.h"
 
 struct sc_idle_policy;
 /*
@@ -13,5 +15,11 @@ struct sc_idle_policy;
  * threshold (a daemon's, when its programs are read). NULL after logging.
  */
 struct sc_tracker *cmd_open_tracker(struct sc_idle_policy *policy, bool live_counters);
+
+/*
+ * What a snapshot for filter f must walk, in *buf: a --service filter needs
+ * the whole host, since services are grouped from every process.
+ */
+const struct sc_take_scope *cmd_take_scope(const struct sc_filter *f, struct sc_take_scope *buf);
 
 #endif /* SC_OPEN_TRACKER_H */

@@ -75,6 +75,19 @@ int parse_port_option(const char *arg, int *port, char *err, size_t errlen)
 	return 0;
 }
 
+int parse_service_option(const char *arg, char *name, char *err, size_t errlen)
+{
+	size_t len = strlen(arg);
+
+	if (!len || len >= SC_SERVICE_NAME_LEN) {
+		snprintf(err, errlen, "invalid --service '%.*s': expected a name of 1-%d bytes, as "
+			 "`sockcost snapshot --by service` shows", 80, arg, SC_SERVICE_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	memcpy(name, arg, len + 1);
+	return 0;
+}
+
 int parse_observe_option(const char *arg, double *secs, bool *auto_watch, char *err,
 			 size_t errlen)
 {

@@ -8,6 +8,7 @@
 
 #include "app_limit.h"
 #include "idle.h"
+#include "services.h" /* SC_SERVICE_NAME_LEN */
 
 /* What every command's argument parser returns. */
 enum args_result {
@@ -34,6 +35,8 @@ int parse_seconds(const char *s, double max, double *out);
  */
 int parse_pid_option(const char *arg, __u32 *pid, char *err, size_t errlen);
 int parse_port_option(const char *arg, int *port, char *err, size_t errlen);
+/* --service NAME, as `snapshot --by service` names it, into name[SC_SERVICE_NAME_LEN]. */
+int parse_service_option(const char *arg, char *name, char *err, size_t errlen);
 /* SECS, or "auto" (*auto_watch set; resolve with resolve_observe_auto after every option). */
 int parse_observe_option(const char *arg, double *secs, bool *auto_watch, char *err,
 			 size_t errlen);

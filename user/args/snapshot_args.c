@@ -37,6 +37,9 @@ const char snapshot_usage[] =
 	"Filters (connections kept; fd counts stay per process):\n"
 	"  -p, --pid PID             connections held by process PID\n"
 	"  -P, --port PORT           connections whose local port is PORT\n"
+	"  -S, --service NAME        connections held by the processes of service\n"
+	"                            NAME, as the unfiltered --by service table names\n"
+	"                            it (e.g. nginx:8080)\n"
 	"  -i, --idle-only           idle connections only\n"
 	"\n"
 	"Idle policy:\n"
@@ -61,6 +64,7 @@ const char snapshot_usage[] =
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
 	"  sockcost snapshot --by cgroup\n"
 	"  sockcost snapshot --by process --port 5432\n"
+	"  sockcost snapshot --service nginx:8080 --sockets\n"
 	"  sockcost snapshot --by remote\n";
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
@@ -83,6 +87,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		{ "by", required_argument, NULL, 'B' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' },
+		{ "service", required_argument, NULL, 'S' },
 		{ "idle-only", no_argument, NULL, 'i' },
 		{ "idle-after", required_argument, NULL, 'a' },
 		{ "heartbeat-bytes", required_argument, NULL, ARGS_OPT_HEARTBEAT },
@@ -97,7 +102,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 	defaults(o);
 	optind = 0; /* full reset: this parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jsB:p:P:ia:H:b:o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jsB:p:P:S:ia:H:b:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -126,6 +131,10 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 			break;
 		case 'P':
 			if (parse_port_option(optarg, &o->filter.port, err, errlen))
+				return ARGS_ERROR;
+			break;
+		case 'S':
+			if (parse_service_option(optarg, o->filter.service, err, errlen))
 				return ARGS_ERROR;
 			break;
 		case 'i':

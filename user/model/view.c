@@ -48,9 +48,28 @@ static struct sc_idle_result classify(const struct sc_snapshot *snap, const stru
 	return sc_idle_classify(&in, &clk, policy);
 }
 
-static bool keep_row(const struct sc_row *r, const struct sc_filter *f)
+/* The pids a --service filter keeps, ascending; none when there is no such filter. */
+struct pid_set {
+	bool on;
+	__u32 *pids;
+	size_t n;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	return CMP(*(const __u32 *)a, *(const __u32 *)b);
+}
+
+static bool pid_set_has(const struct pid_set *s, const struct sc_holder *h)
+{
+	return h && s->n && bsearch(&h->pid, s->pids, s->n, sizeof(*s->pids), cmp_u32);
+}
+
+static bool keep_row(const struct sc_row *r, const struct sc_filter *f, const struct pid_set *svc)
 {
 	if (f->pid && (!r->holder || r->holder->pid != f->pid))
+		return false;
+	if (svc->on && !pid_set_has(svc, r->holder))
 		return false;
 	if (f->port >= 0 && r->socket->lport != f->port)
 		return false;
@@ -95,8 +114,8 @@ static struct sc_row row_at(const struct sc_view *v, size_t val,
  * rows' keys are sorted first (a radix sort), and each row written once, in
  * its place. kept[i]: socket i has a kept row; kept_holder[h]: holder h's row.
  */
-static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, bool *kept_holder,
-		      const struct sc_idle_result *idle)
+static int build_rows(struct sc_view *v, const struct sc_filter *f, const struct pid_set *svc,
+		      bool *kept, bool *kept_holder, const struct sc_idle_result *idle)
 {
 	const struct sc_snapshot *snap = v->snap;
 	size_t i, h, n = 0, cap = snap->nholders + snap->nsockets;
@@ -113,7 +132,7 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 			size_t val = s->nholders ? s->first_holder + h : snap->nholders + i;
 			struct sc_row r = row_at(v, val, idle);
 
-			if (!keep_row(&r, f))
+			if (!keep_row(&r, f, svc))
 				continue;
 			keys[n++] = (struct sc_key){
 				.key = r.holder ? ((__u64)r.holder->pid << 32 | r.holder->fd)
@@ -275,23 +294,26 @@ out:
 }
 
 static bool listener_kept(const struct sc_snapshot *snap, const struct sc_socket *s,
-			  const struct sc_filter *f)
+			  const struct sc_filter *f, const struct pid_set *svc)
 {
 	size_t h;
 
 	if (f->port >= 0 && s->lport != f->port)
 		return false;
-	if (!f->pid)
+	if (!f->pid && !svc->on)
 		return true;
-	for (h = 0; h < s->nholders; h++)
-		if (snap->holders[s->first_holder + h].pid == f->pid)
+	for (h = 0; h < s->nholders; h++) {
+		const struct sc_holder *holder = &snap->holders[s->first_holder + h];
+
+		if ((!f->pid || holder->pid == f->pid) && (!svc->on || pid_set_has(svc, holder)))
 			return true;
+	}
 	return false;
 }
 
 /* Listening ports, and the kept established sockets whose local port they are. */
-static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool *kept,
-		       const struct sc_idle_result *idle)
+static int build_ports(struct sc_view *v, const struct sc_filter *f, const struct pid_set *svc,
+		       const bool *kept, const struct sc_idle_result *idle)
 {
 	const struct sc_snapshot *snap = v->snap;
 	struct sc_port_row *ports;
@@ -305,7 +327,7 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 	for (i = 0; i < snap->nsockets; i++) {
 		const struct sc_socket *s = &snap->sockets[i];
 
-		if (s->state != TCP_LISTEN || !listener_kept(snap, s, f))
+		if (s->state != TCP_LISTEN || !listener_kept(snap, s, f, svc))
 			continue;
 		ports[n++] = (struct sc_port_row){
 			.netns = s->netns, .port = s->lport, .listeners = 1,
@@ -342,17 +364,55 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 	return 0;
 }
 
+int sc_view_service_pids(const struct sc_snapshot *snap, const struct sc_idle_policy *policy,
+			 const char *name, __u32 **pids, size_t *n)
+{
+	static const struct sc_filter all = { .port = -1 };
+	struct sc_view whole;
+	size_t i, s;
+	int err;
+
+	*pids = NULL;
+	*n = 0;
+	err = sc_view_build(&whole, snap, policy, &all);
+	if (err)
+		return err;
+	for (s = 0; s < whole.nservices && strcmp(whole.services[s].name, name); s++)
+		;
+	err = s < whole.nservices ? 0 : -ENOENT;
+	if (!err)
+		*pids = malloc((whole.services[s].processes ? whole.services[s].processes : 1) *
+			       sizeof(**pids));
+	if (!err && !*pids)
+		err = -ENOMEM;
+	for (i = 0; !err && i < whole.nprocs; i++)
+		if (whole.procs[i].service == s)
+			(*pids)[(*n)++] = whole.procs[i].process->pid;
+	if (!err)
+		qsort(*pids, *n, sizeof(**pids), cmp_u32);
+	sc_view_free(&whole);
+	return err;
+}
+
 int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter)
 {
-	struct sc_idle_result *idle;
-	bool *kept, *kept_holder;
+	struct sc_idle_result *idle = NULL;
+	bool *kept = NULL, *kept_holder = NULL;
+	struct pid_set svc = { .on = filter->service[0] != '\0' };
 	size_t i;
-	int err = -ENOMEM;
+	int err;
 
 	memset(v, 0, sizeof(*v));
 	v->snap = snap;
 	v->policy = *policy;
+	if (svc.on) {
+		err = sc_view_service_pids(snap, policy, filter->service, &svc.pids, &svc.n);
+		v->service_unknown = err == -ENOENT;
+		if (err && err != -ENOENT)
+			goto out;
+	}
+	err = -ENOMEM;
 	idle = sc_big_malloc((snap->nsockets ? snap->nsockets : 1) * sizeof(*idle));
 	kept = sc_big_calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
 	kept_holder = sc_big_calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
@@ -361,13 +421,13 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 	for (i = 0; i < snap->nsockets; i++)
 		idle[i] = classify(snap, &snap->sockets[i], policy);
 
-	err = build_rows(v, filter, kept, kept_holder, idle);
+	err = build_rows(v, filter, &svc, kept, kept_holder, idle);
 	if (!err)
 		err = build_procs(v, kept_holder, idle);
 	if (!err)
 		err = build_services(v);
 	if (!err)
-		err = build_ports(v, filter, kept, idle);
+		err = build_ports(v, filter, &svc, kept, idle);
 	if (err)
 		goto out;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -384,6 +444,7 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 		}
 	}
 out:
+	free(svc.pids);
 	free(idle);
 	free(kept);
 	free(kept_holder);

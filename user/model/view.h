@@ -15,6 +15,12 @@ struct sc_filter {
 	__u32 pid;          /* 0: any */
 	int port;           /* local port, -1: any */
 	bool idle_only;
+	/*
+	 * A service's name, "": any. Its members are those of the whole
+	 * snapshot's grouping, so the name is the one an unfiltered snapshot
+	 * shows, whatever the other filters keep.
+	 */
+	char service[SC_SERVICE_NAME_LEN];
 };
 
 /* A socket as one process holds it; unheld sockets have holder == NULL. */
@@ -71,12 +77,21 @@ struct sc_view {
 	size_t nservices;
 	struct sc_totals totals;        /* over the kept sockets, each counted once */
 	__u64 socket_fields;            /* JSON keys per socket (socket_fields.h); 0: all */
+	bool service_unknown;           /* the filter named a service the snapshot has not */
 };
 
 /* Returns 0 or -ENOMEM. */
 int sc_view_build(struct sc_view *view, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter);
 void sc_view_free(struct sc_view *view);
+
+/*
+ * The pids of the service named name in the snapshot's unfiltered grouping
+ * under policy, ascending, into *pids (free() it). Returns 0, -ENOENT when
+ * no service has that name, or -ENOMEM.
+ */
+int sc_view_service_pids(const struct sc_snapshot *snap, const struct sc_idle_policy *policy,
+			 const char *name, __u32 **pids, size_t *n);
 
 /* A process row as a summary has it: what services are grouped from. */
 struct sc_summary_proc sc_view_summary_proc(const struct sc_proc_row *r);
