@@ -33,9 +33,13 @@ LDLIBS    := $(call pc_libs,libbpf libelf zlib,-lbpf -lelf -lz) -lm -lpthread
 CLI_LDLIBS := $(call pc_libs,ncurses,-lncurses)
 DAEMON_LDLIBS := $(call pc_libs,libmicrohttpd,-lmicrohttpd) $(call pc_libs,libcap-ng,-lcap-ng)
 
-BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+# sock_destroy.bpf.c is its own object: its kfunc (6.5+) must not keep older
+# kernels from loading the rest.
+DESTROY_SRC := bpf/sock_destroy.bpf.c
+BPF_SRCS  := $(filter-out $(DESTROY_SRC),$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKEL      := $(BUILD)/sockcost.skel.h
+DESTROY_SKEL := $(BUILD)/sock_destroy.skel.h
 
 # Layers, lowest first. A folder's files see only their own layer and those
 # below it on the include path, so an include that reaches up fails to
@@ -223,8 +227,16 @@ $(SKEL): $(BUILD)/sockcost.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name sockcost > $@
 
-# The skeleton must exist before the first compile generates .d files.
-$(LIB_OBJS) $(CLI_OBJS) $(DAEMON_OBJS): | $(SKEL)
+$(BUILD)/sock_destroy.bpf.o: $(BUILD)/bpf/sock_destroy.bpf.o
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(DESTROY_SKEL): $(BUILD)/sock_destroy.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sc_sock_destroy > $@
+
+# The skeletons must exist before the first compile generates .d files.
+$(LIB_OBJS) $(CLI_OBJS) $(DAEMON_OBJS): | $(SKEL) $(DESTROY_SKEL)
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
@@ -271,7 +283,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 
 # Man pages, generated from each command's --help (tools/mkman.sh): one for
 # sockcost, one per sockcost command, one for sockcostd.
-CLI_COMMANDS := snapshot top cost
+CLI_COMMANDS := snapshot top cost close
 MAN_DIR   := $(BUILD)/man
 MAN1      := $(MAN_DIR)/sockcost.1 $(CLI_COMMANDS:%=$(MAN_DIR)/sockcost-%.1)
 MAN8      := $(MAN_DIR)/sockcostd.8

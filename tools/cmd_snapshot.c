@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "big_alloc.h"
 #include "common.h"
@@ -19,33 +16,6 @@
 #include "open_tracker.h"
 #include "policy_text.h"
 #include "view.h"
-
-static volatile sig_atomic_t stop_observing;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	stop_observing = 1;
-}
-
-/* Watches activity for secs; Ctrl-C ends the watch early and still reports. */
-static void observe(double secs)
-{
-	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
-	struct timespec left = { .tv_sec = (time_t)secs,
-				 .tv_nsec = (long)((secs - floor(secs)) * 1e9) };
-
-	if (secs <= 0)
-		return;
-	sc_info("watching activity for %.1fs (Ctrl-C reports early)", secs);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	while (!stop_observing && nanosleep(&left, &left))
-		;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-}
 
 /* A heartbeat threshold the counts cannot honour yet is said, not silently dropped. */
 static void warn_heartbeat_watch(const struct sc_view *v)
@@ -93,7 +63,7 @@ int cmd_snapshot(int argc, char **argv)
 	sc_debug("load and attach: %.1f ms", ((double)sc_mono_ns() / 1e6) - t0);
 	/* After the load: libbpf parses kernel BTF twice, the second time in the first's memory. */
 	sc_big_alloc_one_shot();
-	observe(o.observe_s);
+	cmd_observe(o.observe_s);
 	snap = sc_snapshot_take(t, cmd_take_scope(&o.filter, &scope));
 	if (!snap)
 		goto out;

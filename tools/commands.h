@@ -6,5 +6,6 @@
 int cmd_snapshot(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
+int cmd_close(int argc, char **argv);
 
 #endif /* SC_COMMANDS_H */

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* How the commands open the kernel side: the loader knows no idle policy, the commands do. */
+#include <math.h>
+#include <signal.h>
+#include <time.h>
+
 #include "idle.h"
 #include "log.h"
 #include "open_tracker.h"
@@ -41,4 +45,31 @@ const struct sc_take_scope *cmd_take_scope(const struct sc_filter *f, struct sc_
 
 	*buf = (struct sc_take_scope){ .pid = whole ? 0 : f->pid, .port = whole ? -1 : f->port };
 	return buf;
+}
+
+static volatile sig_atomic_t stop_observing;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	stop_observing = 1;
+}
+
+/* Watches activity for secs; Ctrl-C ends the watch early and still reports. */
+void cmd_observe(double secs)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
+	struct timespec left = { .tv_sec = (time_t)secs,
+				 .tv_nsec = (long)((secs - floor(secs)) * 1e9) };
+
+	if (secs <= 0)
+		return;
+	sc_info("watching activity for %.1fs (Ctrl-C reports early)", secs);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	while (!stop_observing && nanosleep(&left, &left))
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 }

@@ -22,4 +22,7 @@ struct sc_tracker *cmd_open_tracker(struct sc_idle_policy *policy, bool live_cou
  */
 const struct sc_take_scope *cmd_take_scope(const struct sc_filter *f, struct sc_take_scope *buf);
 
+/* Watches activity for secs (none if 0); Ctrl-C ends the watch early. */
+void cmd_observe(double secs);
+
 #endif /* SC_OPEN_TRACKER_H */

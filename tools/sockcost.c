@@ -16,6 +16,7 @@ static const struct command {
 	{ "snapshot", cmd_snapshot, "connections, idle ones and their cost, once" },
 	{ "top", cmd_top, "live view per process and port, like top (batch mode: -b)" },
 	{ "cost", cmd_cost, "memory per connection, capacity, idle-timeout what-if" },
+	{ "close", cmd_close, "abort idle connections of a process, port or service (dry run first)" },
 };
 
 static void usage(FILE *out)

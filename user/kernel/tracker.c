@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "common.h"
-#include "btf_scan.h"
 #include "clock.h"
 #include "force.h"
 #include "log.h"
@@ -23,6 +19,7 @@
 #include "preflight.h"
 #include "sockcost.skel.h"
 #include "tracker.h"
+#include "vmlinux_btf.h"
 
 /* Every link sockcost makes, by role; the order names the pinned files. */
 enum link_role {
@@ -132,38 +129,6 @@ static void select_hook(struct sockcost *skel, enum sc_hook hook)
 }
 
 /*
- * A kernel function's BTF id, read from the kernel's BTF in place where the
- * kernel lets us map it (6.16+): libbpf parses all of it into fresh memory,
- * which it does again for the load itself (150-300 ms each on the VMs here).
- */
-static int vmlinux_func_id(const char *name)
-{
-	const char *path = "/sys/kernel/btf/vmlinux";
-	struct btf *vmlinux;
-	struct stat st;
-	void *blob;
-	int fd, id = -EPROTO;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (!fstat(fd, &st) && st.st_size > 0) {
-			blob = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-			if (blob != MAP_FAILED) {
-				id = sc_btf_find_func(blob, (size_t)st.st_size, name);
-				munmap(blob, (size_t)st.st_size);
-			}
-		}
-		close(fd);
-	}
-	if (id != -EPROTO)
-		return id;
-	vmlinux = btf__load_vmlinux_btf();
-	id = vmlinux ? btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) : -ENOENT;
-	btf__free(vmlinux);
-	return id;
-}
-
-/*
  * Whether this kernel lets us load a map element iterator: a BPF LSM policy
  * may refuse them (they can read any map) while allowing every other
  * program. Tried once with an empty program, so the real load never fails
@@ -181,7 +146,7 @@ static bool storage_iter_loads(void)
 
 	if (known)
 		return known > 0;
-	id = vmlinux_func_id("bpf_iter_bpf_sk_storage_map");
+	id = sc_vmlinux_func_id("bpf_iter_bpf_sk_storage_map");
 	if (id > 0) {
 		opts.attach_btf_id = (__u32)id;
 		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, ARRAY_SIZE(ret0), &opts);
