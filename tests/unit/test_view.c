@@ -4,7 +4,8 @@
  * joined by sc_snapshot_build() from raw iterator records, then judged by
  * sc_view_build(): per-process and per-port aggregation, totals that count
  * a shared socket once, row order, filters, idle policies and idle sources;
- * also sc_socket_memory() and sc_socket_has_idle().
+ * also sc_socket_memory() and sc_socket_has_idle(); and the plans of
+ * `sockcost close` (user/model/close_plan.c) judged from such views.
  *
  * The host (network namespace NETNS, snapshot taken at T_NS):
  *   pid 100 "server": fds 0-2 plain files; fd 3, 4: IPv4 and IPv6 listeners
@@ -17,6 +18,7 @@
  *   pid 999 "sockcost" (excluded): fd 10: ESTABLISHED on 9090.
  *   A TIME-WAIT socket on 8080 that nobody holds.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "close_plan.h"
 #include "common.h"
 #include "snapshot_build.h"
 #include "view.h"
@@ -477,6 +480,139 @@ static void test_filter_pid(void **state)
 	assert_totals(v, 0, 0, 0, 0);
 }
 
+static const struct sc_view *service_view(struct fixture *fx, const char *name, int port)
+{
+	struct sc_idle_policy policy = { .idle_after_ms = DEFAULT_IDLE_AFTER_MS };
+	struct sc_filter filter = { .port = port };
+
+	strcpy(filter.service, name);
+	sc_view_free(&fx->view);
+	assert_int_equal(sc_view_build(&fx->view, &fx->snap, &policy, &filter), 0);
+	return &fx->view;
+}
+
+static void test_filter_service(void **state)
+{
+	struct fixture *fx = *state;
+	const struct sc_view *v = service_view(fx, "server:8080", -1);
+	__u32 *pids;
+	size_t n;
+
+	assert_false(v->service_unknown);
+	assert_int_equal(v->nrows, 6);
+	assert_row(v, 0, PID_SERVER, 3, C_LISTEN4);
+	assert_row(v, 5, PID_SERVER, 8, C_SHARED);
+	assert_int_equal(v->nprocs, 1);
+	assert_int_equal(v->nports, 1);
+	assert_port(v, 0, 8080, 2, 3, 1);
+
+	/* With a port: the service's sockets on it, the shared client socket gone. */
+	v = service_view(fx, "server:8080", 8080);
+	assert_int_equal(v->nrows, 5);
+	assert_totals(v, 5, 3, 1, 10 + 4096);
+
+	v = service_view(fx, "worker", -1);
+	assert_int_equal(v->nrows, 1);
+	assert_row(v, 0, PID_WORKER, 3, C_SHARED);
+	assert_int_equal(v->nports, 0);
+
+	/* A name no service has keeps nothing, and says so. */
+	v = service_view(fx, "server", -1);
+	assert_true(v->service_unknown);
+	assert_int_equal(v->nrows, 0);
+	assert_int_equal(v->nprocs, 0);
+	assert_int_equal(v->nports, 0);
+
+	assert_int_equal(sc_view_service_pids(&fx->snap, &fx->view.policy, "server:8080", &pids,
+					      &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], PID_SERVER);
+	free(pids);
+	assert_int_equal(sc_view_service_pids(&fx->snap, &fx->view.policy, "nginx", &pids, &n),
+			 -ENOENT);
+	assert_null(pids);
+}
+
+/* The close plan of the whole host: idle connections held by a process, never a listener. */
+static void test_close_plan(void **state)
+{
+	struct fixture *fx = *state;
+	const struct sc_view *v = view(fx, DEFAULT_IDLE_AFTER_MS, 0, -1, false);
+	struct sc_close_plan p;
+
+	assert_int_equal(sc_close_plan_build(&p, v, 1000, false), 0);
+	assert_int_equal(p.ntargets, 2);
+	assert_int_equal(p.matched, 2);
+	assert_int_equal(p.left, 0);
+	assert_int_equal(p.listeners, 2);
+	assert_int_equal(p.busy, 2);       /* ACTIVE1, and ACTIVE2's heartbeats */
+	assert_int_equal(p.unclosable, 1); /* the unheld TIME-WAIT socket */
+	assert_int_equal(p.targets[0].row->socket->cookie, C_IDLE);
+	assert_int_equal(p.targets[0].fds, 1);
+	assert_int_equal(p.targets[0].result, SC_CLOSE_PENDING);
+	/* The forked socket: one target, both fds, its memory once. */
+	assert_int_equal(p.targets[1].row->socket->cookie, C_SHARED);
+	assert_int_equal(p.targets[1].row->holder->pid, PID_SERVER);
+	assert_int_equal(p.targets[1].fds, 2);
+	assert_int_equal(p.fds, 3);
+	assert_int_equal(p.memory_bytes, 10 + 600);
+	assert_int_equal(p.nprocs, 2);
+	assert_int_equal(p.procs[0].process->pid, PID_SERVER);
+	assert_int_equal(p.procs[0].sockets, 2);
+	assert_int_equal(p.procs[0].fds, 2);
+	assert_int_equal(p.procs[0].memory_bytes, 610);
+	assert_int_equal(p.procs[1].process->pid, PID_WORKER);
+	assert_int_equal(p.procs[1].sockets, 0);
+	assert_int_equal(p.procs[1].fds, 1);
+
+	/* Results: the process sums follow the first holders. */
+	p.targets[0].result = 0;
+	p.targets[1].result = -ENOENT;
+	assert_int_equal(sc_close_plan_aborted(&p), 1);
+	assert_int_equal(p.procs[0].aborted, 1);
+	assert_int_equal(p.procs[1].aborted, 0);
+	sc_close_plan_free(&p);
+
+	/* --max 1: the first by pid and fd; the other is left, with its second holder. */
+	assert_int_equal(sc_close_plan_build(&p, v, 1, false), 0);
+	assert_int_equal(p.ntargets, 1);
+	assert_int_equal(p.matched, 2);
+	assert_int_equal(p.left, 1);
+	assert_int_equal(p.fds, 1);
+	assert_int_equal(p.nprocs, 1);
+	sc_close_plan_free(&p);
+
+	/* --include-busy: the active ones too, still no listener. */
+	assert_int_equal(sc_close_plan_build(&p, v, 1000, true), 0);
+	assert_int_equal(p.ntargets, 4);
+	assert_int_equal(p.busy, 0);
+	assert_int_equal(p.listeners, 2);
+	sc_close_plan_free(&p);
+}
+
+/* A selection of only listeners gives no target, and counts them. */
+static void test_close_plan_listeners_only(void **state)
+{
+	struct fixture *fx = *state;
+	struct sc_idle_policy policy = { .idle_after_ms = 1 };
+	struct sc_filter filter = { .pid = PID_SERVER, .port = 8080 };
+	struct sc_close_plan p;
+	size_t i;
+
+	sc_view_free(&fx->view);
+	assert_int_equal(sc_view_build(&fx->view, &fx->snap, &policy, &filter), 0);
+	assert_int_equal(sc_close_plan_build(&p, &fx->view, 1000, true), 0);
+	assert_int_equal(p.listeners, 2);
+	for (i = 0; i < p.ntargets; i++)
+		assert_int_not_equal(p.targets[i].row->socket->state, TCP_LISTEN);
+	sc_close_plan_free(&p);
+	assert_false(sc_close_state_closable(TCP_LISTEN));
+	assert_false(sc_close_state_closable(TCP_TIME_WAIT));
+	assert_false(sc_close_state_closable(TCP_CLOSE));
+	assert_true(sc_close_state_closable(TCP_CLOSE_WAIT));
+	assert_true(sc_close_state_closable(TCP_ESTABLISHED));
+}
+
 static void test_filter_port(void **state)
 {
 	struct fixture *fx = *state;
@@ -815,6 +951,9 @@ int main(void)
 		HOST_TEST(test_totals),
 		HOST_TEST(test_filter_pid),
 		HOST_TEST(test_filter_port),
+		HOST_TEST(test_filter_service),
+		HOST_TEST(test_close_plan),
+		HOST_TEST(test_close_plan_listeners_only),
 		HOST_TEST(test_filter_idle_only),
 		HOST_TEST(test_filters_combined),
 		HOST_TEST(test_policies),
