@@ -14,6 +14,10 @@
  *   no-pushdown  --pid/--port are not pushed into the walks (the view filters)
  *   no-iter-pid  the programs skip other processes, as without the iterators'
  *                pid option (before 6.1)
+ *   no-sock-destroy  close has no bpf_sock_destroy kfunc, as before 6.5
+ *                (auto takes sock_diag SOCK_DESTROY)
+ *   no-diag-destroy  close cannot use sock_diag SOCK_DESTROY, as without
+ *                CONFIG_INET_DIAG_DESTROY
  * Unknown words are ignored. Not for production use.
  */
 bool sc_forced(const char *word);
