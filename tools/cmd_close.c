@@ -17,6 +17,7 @@
 #include "log.h"
 #include "open_tracker.h"
 #include "proc_fds.h"
+#include "slab_read.h"
 #include "snapshot.h"
 #include "snapshot_take.h"
 #include "sock_close.h"
@@ -136,6 +137,7 @@ static int close_them(struct close_run *r)
 static int select_sockets(struct close_run *r)
 {
 	struct sc_take_scope scope;
+	struct sc_slab_sizes slab;
 
 	r->t = cmd_open_tracker(&r->o.policy, r->o.observe_s > 0);
 	if (!r->t)
@@ -151,6 +153,9 @@ static int select_sockets(struct close_run *r)
 		sc_err("out of memory");
 		return SC_EXIT_RUNTIME;
 	}
+	if (sc_slab_sizes_read(&slab))
+		sc_debug("some slab object sizes are unknown: counted as 0 B");
+	sc_close_plan_objects(&r->plan, &slab);
 	if (r->view.service_unknown) {
 		fprintf(stderr, "sockcost close: no service is named '%s' (sockcost snapshot --by "
 			"service lists them)\n", r->o.filter.service);

@@ -565,6 +565,19 @@ static void test_close_plan(void **state)
 	assert_int_equal(p.procs[1].sockets, 0);
 	assert_int_equal(p.procs[1].fds, 1);
 
+	/* Kernel objects: per target, its family's TCP object, inode, file and dentry. */
+	{
+		struct sc_slab_sizes slab = { 0 };
+
+		slab.obj[SC_OBJ_TCP].bytes = 2000;
+		slab.obj[SC_OBJ_TCPV6].bytes = 2200;
+		slab.obj[SC_OBJ_SOCK_INODE].bytes = 800;
+		slab.obj[SC_OBJ_FILE].bytes = 256;
+		slab.obj[SC_OBJ_DENTRY].bytes = 192;
+		sc_close_plan_objects(&p, &slab);
+		assert_int_equal(p.object_bytes, 2 * (2000 + 800 + 256 + 192));
+	}
+
 	/* Results: the process sums follow the first holders. */
 	p.targets[0].result = 0;
 	p.targets[1].result = -ENOENT;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "close_plan.h"
 #include "common.h"
@@ -63,9 +64,13 @@ static bool closable(struct sc_close_plan *p, const struct sc_row *r, bool busy_
 }
 
 /*
- * first[i]: the target index of socket i, or -1. A socket several processes
- * hold (a fork's, a dup's) is one target counted once, at its first row.
+ * first[i]: the target index of socket i; -1 not met yet; LEFT past max;
+ * KEPT not closed (counted). A socket several processes hold (a fork's, a
+ * dup's, a shared listener) is counted once, at its first row.
  */
+#define LEFT -2
+#define KEPT -3
+
 static int add_rows(struct sc_close_plan *p, const struct sc_view *v, size_t max, bool busy_too,
 		    long *first)
 {
@@ -78,7 +83,7 @@ static int add_rows(struct sc_close_plan *p, const struct sc_view *v, size_t max
 		const struct sc_process *proc;
 		struct sc_close_proc *cp;
 
-		if (first[s] == -2) /* another holder's row of a socket left past max */
+		if (first[s] == LEFT || first[s] == KEPT)
 			continue;
 		if (first[s] >= 0) {
 			p->targets[first[s]].fds++;
@@ -88,11 +93,13 @@ static int add_rows(struct sc_close_plan *p, const struct sc_view *v, size_t max
 				proc_of(p->procs, &nprocs, proc)->fds++;
 			continue;
 		}
-		if (!closable(p, r, busy_too))
+		if (!closable(p, r, busy_too)) {
+			first[s] = KEPT;
 			continue;
+		}
 		p->matched++;
 		if (p->ntargets == max) {
-			first[s] = -2;
+			first[s] = LEFT;
 			p->left++;
 			continue;
 		}
@@ -132,7 +139,7 @@ int sc_close_plan_build(struct sc_close_plan *p, const struct sc_view *v, size_t
 		first[i] = -1;
 	add_rows(p, v, max, busy_too, first);
 	free(first);
-	/* A process with only other holders' targets gets no socket of its own: still listed. */
+	/* A process holding only others' first-held targets has 0 sockets: still listed. */
 	qsort(p->procs, p->nprocs, sizeof(*p->procs), cmp_proc);
 	return 0;
 }
@@ -163,4 +170,18 @@ void sc_close_plan_free(struct sc_close_plan *p)
 	free(p->targets);
 	free(p->procs);
 	memset(p, 0, sizeof(*p));
+}
+
+void sc_close_plan_objects(struct sc_close_plan *p, const struct sc_slab_sizes *slab)
+{
+	size_t i;
+
+	p->object_bytes = 0;
+	for (i = 0; i < p->ntargets; i++) {
+		bool v6 = p->targets[i].row->socket->family == AF_INET6;
+
+		p->object_bytes += slab->obj[v6 ? SC_OBJ_TCPV6 : SC_OBJ_TCP].bytes +
+				   slab->obj[SC_OBJ_SOCK_INODE].bytes +
+				   slab->obj[SC_OBJ_FILE].bytes + slab->obj[SC_OBJ_DENTRY].bytes;
+	}
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "slab.h"
 #include "view.h"
 
 /*
@@ -51,7 +52,12 @@ struct sc_close_plan {
 	size_t unclosable;          /* time-wait, request, unconnected or unheld ones */
 	size_t busy;                /* not idle: kept only with busy_too */
 	__u64 fds;
-	__u64 memory_bytes;
+	__u64 memory_bytes;         /* buffers: freed when a socket is aborted */
+	/*
+	 * The targets' kernel objects (tcp_sock, socket inode, file, dentry):
+	 * freed only when the last fd on each is closed. sc_close_plan_objects sets it.
+	 */
+	__u64 object_bytes;
 	struct sc_close_proc *procs; /* of the targets, by sockets descending, then pid */
 	size_t nprocs;
 };
@@ -60,6 +66,9 @@ struct sc_close_plan {
 int sc_close_plan_build(struct sc_close_plan *p, const struct sc_view *v, size_t max,
 			bool busy_too);
 void sc_close_plan_free(struct sc_close_plan *p);
+
+/* Sizes the targets' kernel objects, from slab (slab.h). */
+void sc_close_plan_objects(struct sc_close_plan *p, const struct sc_slab_sizes *slab);
 
 /* Whether a socket in state has a connection close can abort. */
 bool sc_close_state_closable(__u8 state);

@@ -113,6 +113,8 @@ void render_close_json(const struct sc_close_report *r, FILE *out)
 	jw_uint(&w, p->fds);
 	JW_KEY(&w, "socket_memory_bytes");
 	jw_uint(&w, p->memory_bytes);
+	JW_KEY(&w, "object_bytes");
+	jw_uint(&w, p->object_bytes);
 	JW_KEY(&w, "matched");
 	jw_uint(&w, p->matched);
 	JW_KEY(&w, "left_by_max");

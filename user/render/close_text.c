@@ -22,11 +22,15 @@ const char *sc_close_result_name(int result)
 
 static void render_what_frees(const struct sc_close_report *r, FILE *out)
 {
-	(void)r;
-	fputs("Closing aborts each connection in the kernel: its TCP state and buffers are freed\n"
-	      "and the peer gets a reset. The holder's next use of the socket fails; a server\n"
-	      "that handles the error closes its fd then. A process that never touches the\n"
-	      "socket (a CLOSE-WAIT leak) keeps the fd until it closes it.\n", out);
+	char obj[32];
+
+	fmt_bytes(r->plan->object_bytes, obj, sizeof(obj));
+	fprintf(out, "Closing aborts each connection in the kernel: its TCP state and buffers are\n"
+		"freed and the peer gets a reset. The holder's next use of the socket fails; a\n"
+		"server that handles the error closes its fd then, freeing the socket's kernel\n"
+		"objects (%s for these: tcp_sock, inode, file, dentry). A process that never\n"
+		"touches the socket (a CLOSE-WAIT leak) keeps the fd and them until it closes it.\n",
+		obj);
 }
 
 static void render_skipped(const struct sc_close_plan *p, FILE *out)
