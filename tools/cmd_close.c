@@ -149,7 +149,7 @@ static int select_sockets(struct close_run *r)
 		return SC_EXIT_RUNTIME;
 	if (sc_view_build(&r->view, r->snap, &r->o.policy, &r->o.filter) ||
 	    (r->have_view = true, sc_close_plan_build(&r->plan, &r->view, r->o.max,
-						      r->o.busy_too))) {
+						      r->o.busy_too || r->o.filter.health_mask))) {
 		sc_err("out of memory");
 		return SC_EXIT_RUNTIME;
 	}

@@ -340,3 +340,83 @@ def test_help_lists_close():
     assert "close" in r.stdout
     r = run_sockcost("close", "--help")
     assert r.returncode == 0 and r.stdout.startswith("Usage: sockcost close")
+
+
+LEAKER = r"""
+import socket, sys, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(64)
+print(l.getsockname()[1], flush=True)
+held = []
+for _ in range(int(sys.argv[1])):
+    c, _ = l.accept()
+    held.append(c)  # never read, never closed: the peer's FIN leaves it in CLOSE-WAIT
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.fixture
+def leaker():
+    """A process that accepts LEAKS connections and never touches them;
+    its peers close, so it holds them in CLOSE-WAIT."""
+    proc = subprocess.Popen(["/usr/bin/python3", "-c", LEAKER, str(LEAKS)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        peers = [socket.create_connection((HOST, port), timeout=10) for _ in range(LEAKS)]
+        assert proc.stdout.readline().strip() == "held"
+        for p in peers:
+            p.close()
+        assert wait_for(lambda: len(close_wait_ports(port)) == LEAKS, timeout=10)
+        yield proc, port
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+LEAKS = 3
+
+
+def close_wait_ports(port):
+    out = subprocess.run(["ss", "-H", "-tn", "state", "close-wait", f"( sport = :{port} )"],
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def test_health_close_wait_leak_keeps_its_fds(leaker, tmp_path):
+    """--health close_wait on a process that leaks CLOSE-WAIT sockets: they
+    are aborted (ss no longer lists them in CLOSE-WAIT), but the process
+    never touches them, so it keeps every fd: the result says 0 went."""
+    proc, port = leaker
+    time.sleep(1.2)
+    fds = fd_count(proc.pid)
+    log = tmp_path / "close.log"
+    r = close("--pid", str(proc.pid), "--health", "close_wait", "--close-wait-after", "1",
+              "--json", "--log", str(log))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["sockets"] == LEAKS
+    assert {t["state"] for t in doc["targets"]} == {"CLOSE-WAIT"}
+    assert {t["health"] for t in doc["targets"]} == {"close_wait"}
+    r = close("--pid", str(proc.pid), "--health", "close_wait", "--close-wait-after", "1",
+              "--log", str(log))
+    assert "(a CLOSE-WAIT leak) keeps the fd" in r.stdout.replace("\n", " "), r.stdout
+
+    r = close("--pid", str(proc.pid), "--health", "close_wait", "--close-wait-after", "1",
+              "--yes", "--json", "--wait", "0.5", "--log", str(log))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["aborted"] == LEAKS
+    assert close_wait_ports(port) == []
+    assert fd_count(proc.pid) == fds
+    (p,) = doc["processes"]
+    assert p["fds_after"] == p["fds_before"] == fds
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert len(lines) == LEAKS and {x["health"] for x in lines} == {"close_wait"}
+    assert all(x["health_age_s"] is None or x["health_age_s"] >= 1.0 for x in lines)
+    # Aborted, they are no longer close_wait (the kernel's state is CLOSE): none is left.
+    r = close("--pid", str(proc.pid), "--health", "close_wait", "--close-wait-after", "1",
+              "--json", "--log", str(log))
+    assert json.loads(r.stdout)["sockets"] == 0

@@ -166,6 +166,30 @@ static void test_value_errors(void **state)
 	assert_error_mentions(PARSE("-p", "1", "--max"), "needs a value");
 }
 
+/* --health: the broken classes close sheds, with the thresholds snapshot has. */
+static void test_health(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("-p", "1", "--health", "close_wait,stalled", "--close-wait-after", "300",
+			"--stall-after", "5", "--nat-timeout", "600"));
+	assert_int_equal(P.o.filter.health_mask,
+			 (1u << SC_HEALTH_CLOSE_WAIT) | (1u << SC_HEALTH_STALLED));
+	assert_int_equal(P.o.filter.health.close_wait_after_ms, 300000);
+	assert_int_equal(P.o.filter.health.stall_after_ms, 5000);
+	assert_int_equal(P.o.filter.health.nat_timeout_ms, 600000);
+	assert_ok(PARSE("-P", "80", "--health", "dead_peer_risk"));
+	assert_int_equal(P.o.filter.health_mask, 1u << SC_HEALTH_DEAD_PEER_RISK);
+
+	/* No holder to abort, or nothing broken: refused, naming the class. */
+	assert_error_mentions(PARSE("-p", "1", "--health", "time_wait"), "--health time_wait");
+	assert_error_mentions(PARSE("-p", "1", "--health", "close_wait,orphaned"),
+			      "--health orphaned");
+	assert_error_mentions(PARSE("-p", "1", "--health", "ok"), "--health ok");
+	assert_error_mentions(PARSE("-p", "1", "--health", "leaky"), "leaky");
+	/* A class is no selection: closing stays scoped. */
+	assert_error_mentions(PARSE("--health", "close_wait"), "--pid, --port or --service");
+}
+
 /* --help wins over everything, even a missing selection. */
 static void test_help(void **state)
 {
@@ -220,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_without_selection),
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_value_errors),
+		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_parse_twice),
 		cmocka_unit_test(test_snapshot_service),

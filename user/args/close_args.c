@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "close_args.h"
+#include "health_args.h"
 
 const char close_usage[] =
 	"Usage: sockcost close {--pid PID|--port PORT|--service NAME} [OPTIONS]\n"
@@ -27,6 +28,14 @@ const char close_usage[] =
 	"  -S, --service NAME        connections of service NAME, as the unfiltered\n"
 	"                            `sockcost snapshot --by service` names it\n"
 	"      --include-busy        busy connections too (default: idle ones only)\n"
+	"      --health CLASS[,CLASS]  connections of these health classes, idle or\n"
+	"                            not: close_wait, stalled, dead_peer_risk (see\n"
+	"                            `sockcost snapshot --help`)\n"
+	"      --close-wait-after SECS  CLOSE-WAIT this long is close_wait (default 60)\n"
+	"      --stall-after SECS    unsent or unacknowledged data this long without\n"
+	"                            new data leaving is stalled (default 10)\n"
+	"      --nat-timeout SECS    silent this long, keepalive off or slower, is\n"
+	"                            dead_peer_risk (default 350)\n"
 	"\n"
 	"Idle policy:\n"
 	"  -a, --idle-after SECS     idle after SECS without activity (default 180)\n"
@@ -63,7 +72,8 @@ const char close_usage[] =
 	"  sockcost close --port 8080 --idle-after 600\n"
 	"  sockcost close --port 8080 --idle-after 600 --yes\n"
 	"  sockcost close --service nginx:8080 -a 300 --max 100 --yes --json\n"
-	"  sockcost close --pid 4242 --observe auto -a 60 -H 8 --yes\n";
+	"  sockcost close --pid 4242 --observe auto -a 60 -H 8 --yes\n"
+	"  sockcost close --port 5432 --health close_wait --close-wait-after 300 --yes\n";
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
 enum {
@@ -162,7 +172,30 @@ static int parse_one(int c, const char *arg, struct close_opts *o, char *err, si
 		}
 		return 0;
 	}
+	if (is_health_option(c))
+		return parse_health_option(c, arg, &o->filter.health, &o->filter.health_mask, err,
+					   errlen);
 	return -1;
+}
+
+/* Classes close takes: connections a process holds that are broken, not sockets without one. */
+#define CLOSABLE_HEALTH ((1u << SC_HEALTH_CLOSE_WAIT) | (1u << SC_HEALTH_STALLED) | \
+			 (1u << SC_HEALTH_DEAD_PEER_RISK))
+
+static int check_health(const struct close_opts *o, char *err, size_t errlen)
+{
+	unsigned int other = o->filter.health_mask & ~CLOSABLE_HEALTH;
+	int h;
+
+	for (h = 0; h < SC_HEALTH_N && other; h++)
+		if (other & (1u << h)) {
+			snprintf(err, errlen, "--health %s: close takes close_wait, stalled or "
+				 "dead_peer_risk (%s)", sc_health_name((enum sc_health)h),
+				 h == SC_HEALTH_OK ? "healthy connections are not a class to shed"
+						   : "no process holds such a socket to abort");
+			return -1;
+		}
+	return 0;
 }
 
 enum args_result close_parse_args(int argc, char **argv, struct close_opts *o,
@@ -173,6 +206,8 @@ enum args_result close_parse_args(int argc, char **argv, struct close_opts *o,
 		{ "port", required_argument, NULL, 'P' },
 		{ "service", required_argument, NULL, 'S' },
 		{ "include-busy", no_argument, NULL, OPT_BUSY },
+		HEALTH_THRESHOLD_LONGOPTS,
+		HEALTH_FILTER_LONGOPT,
 		{ "idle-after", required_argument, NULL, 'a' },
 		{ "heartbeat-bytes", required_argument, NULL, ARGS_OPT_HEARTBEAT },
 		{ "observe", required_argument, NULL, 'o' },
@@ -203,6 +238,8 @@ enum args_result close_parse_args(int argc, char **argv, struct close_opts *o,
 	if (args_no_operands(argc, argv, err, errlen) != ARGS_OK)
 		return ARGS_ERROR;
 	if (o->observe_auto && resolve_observe_auto(&o->policy, &o->observe_s, err, errlen))
+		return ARGS_ERROR;
+	if (check_health(o, err, errlen))
 		return ARGS_ERROR;
 	if (!o->filter.pid && o->filter.port < 0 && !o->filter.service[0]) {
 		snprintf(err, errlen, "refusing to close without --pid, --port or --service: "

@@ -21,6 +21,7 @@ struct close_opts {
 	bool json;
 	bool verbose;
 	bool busy_too;             /* --include-busy: not only the idle ones */
+	/* filter.health_mask (--health): those classes, idle or not (close_plan's busy_too). */
 	size_t max;                /* sockets one run aborts at most */
 	size_t rows;               /* sockets listed in the text output */
 	enum sc_close_method method;

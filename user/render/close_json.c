@@ -44,6 +44,13 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	jw_double(w, (double)t->row->idle.idle_ms / 1000.0, 3);
 	JW_KEY(w, "socket_memory_bytes");
 	jw_uint(w, sc_socket_memory(s));
+	JW_KEY(w, "health");
+	jw_string(w, sc_health_name(t->row->health.health));
+	JW_KEY(w, "health_age_s");
+	if (t->row->health.health == SC_HEALTH_OK || t->row->health.age_ms == SC_AGE_UNKNOWN)
+		jw_null(w);
+	else
+		jw_double(w, (double)t->row->health.age_ms / 1000.0, 3);
 	if (with_result) {
 		JW_KEY(w, "result");
 		jw_string(w, sc_close_result_name(t->result));
