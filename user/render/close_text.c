@@ -92,21 +92,23 @@ static void render_rows(const struct sc_close_report *r, FILE *out)
 
 	if (!n)
 		return;
-	fprintf(out, "\n%-8s %-12s %6s %-11s %-24s %-24s %9s %-14s%s\n", "PID", "COMMAND", "FD",
-		"STATE", "LOCAL", "REMOTE", "IDLE FOR", "HEALTH", r->done ? "  RESULT" : "");
+	/* The last column unpadded: no trailing blanks. */
+	fprintf(out, "\n%-8s %-12s %6s %-11s %-24s %-24s %9s %-*s%s\n", "PID", "COMMAND", "FD",
+		"STATE", "LOCAL", "REMOTE", "IDLE FOR", r->done ? 14 : 0, "HEALTH",
+		r->done ? "  RESULT" : "");
 	for (i = 0; i < n; i++) {
 		const struct sc_close_target *t = &p->targets[i];
 		const struct sc_socket *s = t->row->socket;
 		const struct sc_process *proc = sc_snapshot_find_process(r->view->snap,
 									 t->row->holder->pid);
 
-		fprintf(out, "%-8u %-12.12s %6u %-11s %-24s %-24s %9s %-14s%s%s\n", t->row->holder->pid,
+		fprintf(out, "%-8u %-12.12s %6u %-11s %-24s %-24s %9s %-*s%s%s\n", t->row->holder->pid,
 			proc ? fmt_printable(proc->comm, comm, sizeof(comm)) : "-",
 			t->row->holder->fd, sc_tcp_state_name(s->state),
 			fmt_endpoint(s->family, s->laddr, s->lport, local, sizeof(local)),
 			fmt_endpoint(s->family, s->raddr, s->rport, remote, sizeof(remote)),
 			fmt_duration_ms(t->row->idle.idle_ms, idle, sizeof(idle)),
-			sc_health_name(t->row->health.health), r->done ? "  " : "", r->done ? sc_close_result_name(t->result) : "");
+			r->done ? 14 : 0, sc_health_name(t->row->health.health), r->done ? "  " : "", r->done ? sc_close_result_name(t->result) : "");
 	}
 	if (p->ntargets > n)
 		fprintf(out, "(%zu more: --rows N lists more, --json all)\n", p->ntargets - n);
