@@ -26,6 +26,30 @@ def test_cost_help():
     assert r.returncode == 0 and r.stdout.startswith("Usage: sockcost cost")
 
 
+def test_close_help_and_listing():
+    r = run_sockcost("close", "--help")
+    assert r.returncode == 0 and r.stdout.startswith("Usage: sockcost close")
+    assert re.search(r"^  close\s", run_sockcost("--help").stdout, re.M)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["close"], "without --pid, --port or --service"),
+    (["close", "--yes", "--idle-after", "1"], "without --pid, --port or --service"),
+    (["close", "--port", "80", "--max", "0"], "--max"),
+    (["close", "--port", "80", "--method", "kill"], "--method"),
+    (["close", "--port", "80", "--health", "time_wait"], "--health time_wait"),
+    (["close", "--port", "80", "-b", "4"], "'-b'"),
+    (["close", "--service", ""], "--service"),
+    (["close", "--port", "80", "extra"], "extra"),
+])
+def test_close_bad_arguments_exit_2_with_one_line(args, needle):
+    r = run_sockcost(*args)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert needle in r.stderr
+
+
 @pytest.mark.parametrize("args,needle", [
     (["snapshot", "--bogus"], "--bogus"),
     (["snapshot", "--port", "0"], "--port"),
@@ -79,7 +103,8 @@ def test_top_bad_arguments(args, needle):
 
 
 @pytest.mark.parametrize("args", [["snapshot"], ["cost"], ["top", "-b", "-n", "1"],
-                                  ["top", "--json", "-n", "1"]], ids=" ".join)
+                                  ["top", "--json", "-n", "1"], ["close", "--port", "80"]],
+                         ids=" ".join)
 def test_not_root_is_one_clear_line(args):
     r = run_unprivileged(SOCKCOST, *args)
     assert r.returncode == 1
@@ -102,7 +127,7 @@ def _short_options(text):
     return dict(re.findall(r"^\s+-(\w), (--[\w-]+)", text, re.M))
 
 
-COMMANDS = [("snapshot",), ("cost",), ("top",), ("sockcostd",)]
+COMMANDS = [("snapshot",), ("cost",), ("top",), ("close",), ("sockcostd",)]
 
 
 def test_one_letter_for_heartbeat_bytes_in_every_command():

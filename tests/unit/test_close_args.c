@@ -164,6 +164,8 @@ static void test_value_errors(void **state)
 	assert_error_mentions(PARSE("-p", "1", "--bogus"), "unknown option '--bogus'");
 	assert_error_mentions(PARSE("-p", "1", "extra"), "unexpected argument 'extra'");
 	assert_error_mentions(PARSE("-p", "1", "--max"), "needs a value");
+	/* -b was --heartbeat-bytes elsewhere, deprecated: a new command never had it. */
+	assert_error_mentions(PARSE("-p", "1", "-b", "4"), "unknown option '-b'");
 }
 
 /* --health: the broken classes close sheds, with the thresholds snapshot has. */

@@ -147,7 +147,6 @@ static int parse_one(int c, const char *arg, struct close_opts *o, char *err, si
 		return parse_service_option(arg, o->filter.service, err, errlen);
 	case ARGS_OPT_IDLE_AFTER:
 	case ARGS_OPT_HEARTBEAT:
-	case ARGS_OPT_HEARTBEAT_OLD:
 		return parse_idle_option(c, arg, &o->policy, &o->note, err, errlen);
 	case 'o':
 		return parse_observe_option(arg, &o->observe_s, &o->observe_auto, err, errlen);
@@ -227,7 +226,7 @@ enum args_result close_parse_args(int argc, char **argv, struct close_opts *o,
 	defaults(o);
 	optind = 0; /* full reset: this parser may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:P:S:a:H:b:o:yjvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:P:S:a:H:o:yjvh", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return ARGS_HELP;
 		if (c == ':' || c == '?')

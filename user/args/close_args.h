@@ -31,7 +31,7 @@ struct close_opts {
 	bool observe_auto;
 	struct sc_filter filter;
 	struct sc_idle_policy policy;
-	const char *note;          /* one line for stderr (a deprecated spelling), or NULL */
+	const char *note;          /* one line for stderr, or NULL */
 };
 
 /*
