@@ -104,7 +104,7 @@ static int close_them(struct close_run *r)
 	char why[256];
 	FILE *log;
 	size_t i;
-	int err, failed = 0;
+	int err, log_err, failed = 0;
 
 	log = sc_close_log_open(r->o.log_path);
 	if (!log) {
@@ -122,8 +122,9 @@ static int close_them(struct close_run *r)
 	sc_closer_free(c);
 	r->report.done = true;
 	r->report.aborted = sc_close_plan_aborted(&r->plan);
-	if (log_closed(r, log))
-		sc_err("cannot write the log %s: %s", r->o.log_path, strerror(errno));
+	log_err = log_closed(r, log);
+	if (log_err)
+		sc_err("cannot write the log %s: %s", r->o.log_path, strerror(-log_err));
 	fclose(log);
 	if (err)
 		return SC_EXIT_RUNTIME;
