@@ -173,18 +173,22 @@ static int select_sockets(struct close_run *r)
 static int run(struct close_run *r)
 {
 	struct sc_close_report *rep = &r->report;
-	int ret = select_sockets(r);
+	enum sc_close_method method = SC_CLOSE_AUTO;
+	bool can_close;
+	int ret;
 
-	if (ret >= 0)
-		return ret;
-	*rep = (struct sc_close_report){ .view = &r->view, .plan = &r->plan, .rows = r->o.rows };
-	rep->can_close = !sc_close_choose(r->o.method, &rep->method, r->missing,
-					  sizeof(r->missing));
-	rep->missing = r->missing;
-	if (r->o.yes && r->plan.ntargets && !rep->can_close) {
+	/* Before any load: a kernel that cannot close refuses --yes at once. */
+	can_close = !sc_close_choose(r->o.method, &method, r->missing, sizeof(r->missing));
+	if (r->o.yes && !can_close) {
 		fprintf(stderr, "sockcost close: refusing: %s\n", r->missing);
 		return SC_EXIT_RUNTIME;
 	}
+	ret = select_sockets(r);
+	if (ret >= 0)
+		return ret;
+	*rep = (struct sc_close_report){ .view = &r->view, .plan = &r->plan, .rows = r->o.rows,
+					 .can_close = can_close, .method = method,
+					 .missing = r->missing };
 	ret = 0;
 	if (r->o.yes && r->plan.ntargets)
 		ret = close_them(r);
