@@ -266,6 +266,12 @@ static void test_sweep_keeps_the_sampled(void **state)
 	assert_non_null(sc_fd_trends_find(&t, 101, 303));
 	assert_null(sc_fd_trends_find(&t, 102, 306));
 	assert_int_equal(sc_fd_trends_find(&t, 299, 897)->n, 2);
+	/* Sorting keeps the unseen. */
+	assert_int_equal(sc_fd_trends_add(&t, 101, 303, 3 * SEC, 101, 1000), 0);
+	sc_fd_trends_sort(&t);
+	assert_int_equal(t.n, 100);
+	assert_int_equal(t.sorted, 100);
+	assert_non_null(sc_fd_trends_find(&t, 299, 897));
 	sc_fd_trends_free(&t);
 }
 

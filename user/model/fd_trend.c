@@ -127,12 +127,12 @@ static int cmp_entry(const void *a, const void *b)
 	return cmp_key(x->pid, x->start_ticks, y);
 }
 
-void sc_fd_trends_sweep(struct sc_fd_trends *t)
+static void sort_keeping(struct sc_fd_trends *t, bool keep_unseen)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < t->n; i++) {
-		if (!t->e[i].fresh) {
+		if (!t->e[i].fresh && !keep_unseen) {
 			free(t->e[i].s);
 			continue;
 		}
@@ -141,6 +141,16 @@ void sc_fd_trends_sweep(struct sc_fd_trends *t)
 	}
 	t->n = t->sorted = k;
 	qsort(t->e, t->n, sizeof(*t->e), cmp_entry);
+}
+
+void sc_fd_trends_sweep(struct sc_fd_trends *t)
+{
+	sort_keeping(t, false);
+}
+
+void sc_fd_trends_sort(struct sc_fd_trends *t)
+{
+	sort_keeping(t, true);
 }
 
 static void swap(double *a, double *b)

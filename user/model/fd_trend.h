@@ -66,13 +66,15 @@ int sc_fd_trends_add(struct sc_fd_trends *t, __u32 pid, __u64 start_ticks, __u64
 		     __u64 fds, __u64 fd_limit);
 /* Forgets processes with no sample since the last sweep: gone, or out of the table. */
 void sc_fd_trends_sweep(struct sc_fd_trends *t);
+/* Sorts for fast finds and forgets nobody: a bounded watch keeps every process it saw. */
+void sc_fd_trends_sort(struct sc_fd_trends *t);
 const struct sc_fd_trend *sc_fd_trends_find(const struct sc_fd_trends *t, __u32 pid,
 					    __u64 start_ticks);
 
 enum sc_fd_eta_why {
+	SC_FD_ETA_NOT_WATCHED,    /* no samples (0: a zeroed sc_fd_eta claims no ETA) */
 	SC_FD_ETA_OK,
 	SC_FD_ETA_AT_LIMIT,       /* open fds are at (or above) the soft limit now: eta 0 */
-	SC_FD_ETA_NOT_WATCHED,    /* no samples */
 	SC_FD_ETA_UNLIMITED,      /* no soft limit (or it is unknown) */
 	SC_FD_ETA_FEW_SAMPLES,    /* fewer than SC_FD_TREND_MIN_SAMPLES in the window */
 	SC_FD_ETA_SHORT_SPAN,     /* the samples cover less than SC_FD_TREND_MIN_SPAN_S */
