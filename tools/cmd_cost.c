@@ -407,8 +407,11 @@ int cmd_cost(int argc, char **argv)
 	t = cmd_open_tracker(&o.policy, o.observe_s > 0);
 	if (!t)
 		return SC_EXIT_RUNTIME;
-	/* The whole watch and the report after it: nothing observed is evicted. */
-	sc_fd_trends_init(&ts.fds, o.observe_s + SC_FD_TREND_WINDOW_S);
+	/*
+	 * The whole watch and the report's snapshot after it: nothing observed
+	 * is evicted, and a watch under 30 s keeps every once-a-second sample.
+	 */
+	sc_fd_trends_init(&ts.fds, o.observe_s + 30);
 	observed = observe(t, &o, &ts);
 	snap = sc_snapshot_take(t, &(struct sc_take_scope){ .pid = o.filter.pid,
 							    .port = o.filter.port, .cost_inputs = true });
