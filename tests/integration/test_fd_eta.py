@@ -94,7 +94,8 @@ def procs():
         started.append(c)
         return c
     yield start
-    for c in started:
+    # The last started first: a child holds the stop pipes of those forked before it.
+    for c in reversed(started):
         c.stop()
 
 
