@@ -24,6 +24,7 @@ struct top_opts {
 	int port;                  /* --port: that port's connections, -1: none */
 	enum top_col sort;         /* process view sort column */
 	bool sort_given;
+	double fd_window_s;        /* the FD ETA's growth rate is over this long */
 	struct sc_idle_policy policy;
 };
 

@@ -85,6 +85,25 @@ static void json_rate(struct jw *w, const char *key, bool known, double v)
 		jw_null(w);
 }
 
+/* When the fds reach the limit (0: at it now), their growth, and why there is no time. */
+static void json_fd_eta(struct jw *w, const struct top_row *r, bool with_why)
+{
+	const struct sc_fd_eta *e = &r->fd_eta;
+	char why[64];
+
+	json_rate(w, "fd_eta_s", top_fd_eta_s(r) >= 0, top_fd_eta_s(r));
+	if (!with_why)
+		return;
+	/* A rate once there were samples enough to fit one. */
+	json_rate(w, "fd_growth_per_s", e->why == SC_FD_ETA_OK || e->why == SC_FD_ETA_NOT_GROWING,
+		  e->rate_per_s);
+	JW_KEY(w, "fd_eta_why");
+	if (e->why == SC_FD_ETA_OK)
+		jw_null(w);
+	else
+		jw_string(w, sc_fd_eta_why_text(e, why, sizeof(why)));
+}
+
 static void json_process(struct jw *w, const struct top_frame *f, const struct top_row *r)
 {
 	double avg = top_rss_per_conn(r), fdpct = top_fd_pct(r);
@@ -139,6 +158,7 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 	else
 		jw_string(w, sc_marginal_why_text(&est, why, sizeof(why)));
 	json_rate(w, "connections_change_per_s", r->rate_known, r->conn_rate);
+	json_fd_eta(w, r, true);
 	jw_object_end(w);
 }
 
@@ -182,6 +202,13 @@ static void json_service(struct jw *w, const struct top_row *r)
 		jw_double(w, top_max_fd_pct(r), 1);
 	JW_KEY(w, "socket_memory_bytes");
 	jw_uint(w, r->sock_mem);
+	/* The member's whose fds reach their limit first. */
+	json_fd_eta(w, r, false);
+	JW_KEY(w, "fd_eta_pid");
+	if (top_fd_eta_s(r) >= 0)
+		jw_uint(w, r->fd_eta_pid);
+	else
+		jw_null(w);
 	jw_object_end(w);
 }
 
@@ -304,6 +331,9 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_string(&w, sc_hook_name(s->hook));
 	watch = sc_heartbeat_watch(&s->policy, s->hook != SC_HOOK_NONE, s->attached_ns, s->taken_ns);
 	sc_policy_write_json(&w, &s->policy, &watch, NULL);
+	/* The FD ETA's growth rate is over this window of frames. */
+	JW_KEY(&w, "fd_eta_window_s");
+	jw_double(&w, (double)f->fd_trends.window_ns / 1e9, 0);
 	json_totals(&w, f);
 	JW_KEY(&w, "processes");
 	jw_array_begin(&w);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "fd_eta_text.h"
 #include "format.h"
 #include "names.h"
 #include "policy_text.h"
@@ -72,6 +73,7 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 			return "-";
 		return fmt_percent(r->worst_fds, r->worst_fd_limit, buf, len);
 	case TOP_COL_RPORT: return uint_cell(r->port, buf, len);
+	case TOP_COL_FD_ETA: return fmt_fd_eta(&r->fd_eta, buf, len);
 	case TOP_COL_COUNT: break;
 	}
 	return "";

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "proc_mem.h"
+#include "proc_stat.h"
 #include "snapshot.h"
 #include "snapshot_take.h"
 #include "estimates.h"
@@ -15,17 +16,18 @@
 #include "top_rows.h"
 #include "view.h"
 
-void top_frame_init(struct top_frame *f, double refresh_s)
+void top_frame_init(struct top_frame *f, double refresh_s, double fd_window_s)
 {
 	memset(f, 0, sizeof(*f));
 	f->scope.port = -1;
+	sc_fd_trends_init(&f->fd_trends, fd_window_s);
 	/* Three refreshes' worth, so a slow frame does not lose changes. */
 	sc_summary_live_init(&f->live, (__u64)((3 * refresh_s + 10) * 1e9));
 }
 
 void top_frame_free(struct top_frame *f)
 {
-	__u64 lease_ns = f->live.lease_ns;
+	__u64 lease_ns = f->live.lease_ns, window_ns = f->fd_trends.window_ns;
 
 	if (f->have_sum)
 		sc_summary_free(&f->sum);
@@ -36,10 +38,44 @@ void top_frame_free(struct top_frame *f)
 	free(f->services);
 	free(f->cookies);
 	top_history_free(&f->hist);
+	sc_fd_trends_free(&f->fd_trends);
 	sc_summary_live_free(&f->live);
 	memset(f, 0, sizeof(*f));
 	f->scope.port = -1;
 	sc_summary_live_init(&f->live, lease_ns);
+	f->fd_trends.window_ns = window_ns;
+}
+
+/*
+ * Each process row's open fds into its trend, keyed by pid and start time
+ * (a reused pid starts anew), and its ETA; processes not in this frame are
+ * forgotten. A process gone before its start time is read gets no sample.
+ */
+static int update_fd_eta(struct sc_fd_trends *t, struct top_row *procs, size_t n, __u64 now_ns)
+{
+	__u64 *start = calloc(n ? n : 1, sizeof(*start));
+	size_t i;
+
+	if (!start)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct top_row *r = &procs[i];
+
+		if (r->fds == SC_FDS_UNKNOWN || sc_proc_start_ticks(r->pid, &start[i])) {
+			start[i] = (__u64)-1;
+			continue;
+		}
+		if (sc_fd_trends_add(t, r->pid, start[i], now_ns, r->fds, r->fd_limit)) {
+			free(start);
+			return -ENOMEM;
+		}
+	}
+	sc_fd_trends_sweep(t);
+	for (i = 0; i < n; i++)
+		sc_fd_trend_eta(start[i] == (__u64)-1 ? NULL
+				: sc_fd_trends_find(t, procs[i].pid, start[i]), &procs[i].fd_eta);
+	free(start);
+	return 0;
 }
 
 int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
@@ -59,7 +95,8 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	    top_rows_ports(&sum, &ports, &nports) ||
 	    top_rows_services(&sum, procs, nprocs, &services, &nservices, &grouped) ||
 	    top_rows_outbound(&sum, &outbound, &noutbound) ||
-	    top_history_update(&f->hist, procs, nprocs, sum.taken_ns)) {
+	    top_history_update(&f->hist, procs, nprocs, sum.taken_ns) ||
+	    update_fd_eta(&f->fd_trends, procs, nprocs, sum.taken_ns)) {
 		free(procs);
 		free(ports);
 		free(services);
@@ -77,6 +114,7 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 					 &f->closed_per_s);
 		sc_summary_free(&f->sum);
 	}
+	top_rows_services_fd_eta(services, nservices, procs, nprocs);
 	free(f->procs);
 	free(f->ports);
 	free(f->services);

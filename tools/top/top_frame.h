@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "fd_trend.h"
 #include "summary.h"
 #include "summary_live.h"
 #include "top_model.h"
@@ -39,6 +40,7 @@ struct top_frame {
 	struct top_row *outbound;       /* client-side connections by remote port */
 	size_t noutbound;
 	struct top_history hist;
+	struct sc_fd_trends fd_trends;  /* open fds of each process over the window */
 	/* connections view */
 	struct top_scope scope;
 	__u64 conns_taken_ns, conns_collect_ns;
@@ -48,8 +50,9 @@ struct top_frame {
 	double appeared_per_s, gone_per_s;
 };
 
-/* refresh_s: how often top_frame_collect will be called (the change lease outlives it). */
-void top_frame_init(struct top_frame *f, double refresh_s);
+/* refresh_s: how often top_frame_collect will be called (the change lease outlives it);
+ * fd_window_s: the window of the FD ETA's growth rate. */
+void top_frame_init(struct top_frame *f, double refresh_s, double fd_window_s);
 void top_frame_free(struct top_frame *f);
 
 /* A new summary, its rows and rates. pids (npids > 0) narrows the processes.

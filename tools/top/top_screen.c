@@ -106,6 +106,11 @@ static attr_t cell_attr(const struct top_row *r, enum top_col c)
 								: attr(P_OK, 0);
 	case TOP_COL_IDLE_FOR:
 		return r->is_idle ? attr(P_WARN, 0) : 0;
+	case TOP_COL_FD_ETA:
+		v = top_fd_eta_s(r);
+		if (v < 0)
+			return 0;
+		return v < 600 ? attr(P_BAD, A_BOLD) : v < 3600 ? attr(P_WARN, A_BOLD) : 0;
 	default:
 		return 0;
 	}
@@ -333,13 +338,16 @@ static const char *const help_text[] = {
 	"  SOCK MEM   kernel socket buffer memory (queues + forward allocation)",
 	"  RSS        resident memory; RSS/CONN = RSS / CONN (average, not marginal)",
 	"  CONN/s     change of CONN per second since the last refresh",
+	"  FD ETA     when FDS reaches the soft limit at its growth over the --fd-window (default",
+	"             60s) of refreshes; blank when not growing; services: the member's first",
 	"  Outbound (r): connections whose local port has no listener (a client's, e.g. pools",
 	"  to a database), by REMOTE PORT; PROCS = processes holding them",
 	"  In the connections view of one process: the marginal private memory per connection",
 	"  (the median slope of private memory over growing CONN across refreshes, smaps_rollup)",
 	"  and sockets appeared/gone per second.",
 	"",
-	"Colours: IDLE% green < 50% <= yellow < 90% <= red; FD% green < 70% <= yellow < 90% <= red.",
+	"Colours: IDLE% green < 50% <= yellow < 90% <= red; FD% green < 70% <= yellow < 90% <= red;",
+	"FD ETA red < 10m <= yellow < 1h.",
 	"Host opened/closed per second come from the kernel's exact counters.",
 	"",
 	"Press any key to return.",
