@@ -153,11 +153,13 @@ static void test_sort_step_wraps(void **state)
 {
 	(void)state;
 	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_PID, -1), TOP_COL_FD_ETA);
-	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN_RATE, 1), TOP_COL_FD_ETA);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN_RATE, 1), TOP_COL_BROKEN);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_BROKEN, 1), TOP_COL_FD_ETA);
 	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_FD_ETA, 1), TOP_COL_PID);
 	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN, 1), TOP_COL_IDLE);
 	assert_int_equal(top_sort_step(TOP_VIEW_PORTS, TOP_COL_PORT, 1), TOP_COL_CONN);
-	assert_int_equal(top_sort_step(TOP_VIEW_CONNS, TOP_COL_SENDQ, 1), TOP_COL_PID);
+	assert_int_equal(top_sort_step(TOP_VIEW_CONNS, TOP_COL_SENDQ, 1), TOP_COL_HEALTH);
+	assert_int_equal(top_sort_step(TOP_VIEW_CONNS, TOP_COL_HEALTH, 1), TOP_COL_PID);
 }
 
 static void test_col_names(void **state)

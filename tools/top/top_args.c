@@ -37,7 +37,7 @@ const char top_usage[] =
 	"  -P, --port PORT           the connections to local port PORT\n"
 	"  -s, --sort COLUMN         process sort column: pid command conn idle idle%\n"
 	"                            fds fdlimit fd% sockmem rss rss/conn conn/s\n"
-	"                            fdeta (soonest first) (default conn)\n"
+	"                            broken fdeta (soonest first) (default conn)\n"
 	"      --fd-window SECS      FD ETA: the growth rate of open fds is the median\n"
 	"                            slope over the last SECS (default "
 	STR(SC_FD_TREND_WINDOW_S) ", " STR(SC_FD_TREND_MIN_WINDOW_S) "-"
@@ -55,6 +55,13 @@ const char top_usage[] =
 	"                            activity, e.g. WebSocket ping/pong (default 0);\n"
 	"                            the header says \"warming up\" until the programs\n"
 	"                            have watched --idle-after for it\n"
+	"\n"
+	"Health (the header's health line, BROKEN: close_wait + stalled +\n"
+	"dead_peer_risk; the connections view's HEALTH; judged every refresh, or\n"
+	"300 times a pass's CPU time apart if longer):\n"
+	"      --close-wait-after SECS  (default 60)\n"
+	"      --stall-after SECS    (default 10)\n"
+	"      --nat-timeout SECS    (default 350)\n"
 	"\n"
 	"  -v, --verbose             log details, including libbpf's messages\n"
 	"  -h, --help                show this help\n"
@@ -74,6 +81,7 @@ static void defaults(struct top_opts *o)
 	o->sort = TOP_COL_CONN;
 	o->fd_window_s = SC_FD_TREND_WINDOW_S;
 	idle_policy_defaults(&o->policy);
+	sc_health_policy_default(&o->health);
 }
 
 /* "1,2,3": every part a pid, at most TOP_MAX_PIDS in all (-p may repeat). */
@@ -106,6 +114,7 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 		{ "port", required_argument, NULL, 'P' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "fd-window", required_argument, NULL, OPT_FD_WINDOW },
+		HEALTH_THRESHOLD_LONGOPTS,
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "no-colour", no_argument, NULL, 'C' },
 		{ "idle-after", required_argument, NULL, 'a' },
@@ -160,7 +169,7 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 			if (top_col_by_name(optarg, &o->sort)) {
 				snprintf(err, errlen, "invalid --sort '%s': expected one of pid command "
 					 "conn idle idle%% fds fdlimit fd%% sockmem rss rss/conn conn/s "
-					 "fdeta",
+					 "broken fdeta",
 					 optarg);
 				return ARGS_ERROR;
 			}
@@ -191,6 +200,12 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 			break;
 		case 'h':
 			return ARGS_HELP;
+		case ARGS_OPT_CLOSE_WAIT_AFTER:
+		case ARGS_OPT_STALL_AFTER:
+		case ARGS_OPT_NAT_TIMEOUT:
+			if (parse_health_option(c, optarg, &o->health, NULL, err, errlen))
+				return ARGS_ERROR;
+			break;
 		default:
 			return args_getopt_error(c, argv, err, errlen);
 		}

@@ -3,8 +3,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "clock.h"
 #include "fd_eta_text.h"
 #include "format.h"
+#include "health_text.h"
 #include "names.h"
 #include "policy_text.h"
 #include "top_cells.h"
@@ -74,6 +76,9 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 		return fmt_percent(r->worst_fds, r->worst_fd_limit, buf, len);
 	case TOP_COL_RPORT: return uint_cell(r->port, buf, len);
 	case TOP_COL_FD_ETA: return fmt_fd_eta(&r->fd_eta, buf, len);
+	case TOP_COL_BROKEN:
+		return r->health_known ? uint_cell(sc_health_unhealthy(&r->health), buf, len) : "-";
+	case TOP_COL_HEALTH: return health_cell(&r->health_of, buf, len);
 	case TOP_COL_COUNT: break;
 	}
 	return "";
@@ -94,6 +99,34 @@ void top_totals_line(const struct top_frame *f, char *buf, size_t len)
 		 (unsigned long long)s->connections, (unsigned long long)s->idle_connections,
 		 fmt_percent(s->idle_connections, s->connections, idle, sizeof(idle)), opened, closed,
 		 fmt_bytes(s->socket_memory_bytes, mem, sizeof(mem)), s->nprocs);
+}
+
+void top_health_line(const struct top_frame *f, char *buf, size_t len)
+{
+	const struct sc_health_tally *h = &f->health;
+	const struct sc_health_counts *c = &h->host;
+	char oldest[48] = "", queued[48] = "", age[32], bytes[32];
+	double ago;
+
+	if (!h->wall_ns) {
+		snprintf(buf, len, "health: the first pass comes with the first frame");
+		return;
+	}
+	ago = (double)(sc_clock_ns(CLOCK_REALTIME) - h->wall_ns) / 1e9;
+	if (c->close_wait_oldest_ms)
+		snprintf(oldest, sizeof(oldest), " (oldest %s)",
+			 fmt_duration_ms(c->close_wait_oldest_ms, age, sizeof(age)));
+	if (c->stalled_queued_bytes)
+		snprintf(queued, sizeof(queued), " (%s queued)",
+			 fmt_bytes(c->stalled_queued_bytes, bytes, sizeof(bytes)));
+	snprintf(buf, len,
+		 "health: %llu close_wait%s, %llu stalled%s, %llu dead_peer_risk, %llu time_wait, "
+		 "%llu orphaned (judged %.0fs ago)",
+		 (unsigned long long)c->n[SC_HEALTH_CLOSE_WAIT], oldest,
+		 (unsigned long long)c->n[SC_HEALTH_STALLED], queued,
+		 (unsigned long long)c->n[SC_HEALTH_DEAD_PEER_RISK],
+		 (unsigned long long)c->n[SC_HEALTH_TIME_WAIT],
+		 (unsigned long long)c->n[SC_HEALTH_ORPHANED], ago < 0 ? 0 : ago);
 }
 
 void top_policy_line(const struct top_frame *f, double delay_s, char *buf, size_t len)

@@ -20,6 +20,8 @@ void top_frame_init(struct top_frame *f, double refresh_s, double fd_window_s)
 {
 	memset(f, 0, sizeof(*f));
 	f->scope.port = -1;
+	f->refresh_ns = (__u64)(refresh_s * 1e9);
+	sc_health_policy_default(&f->health_policy);
 	sc_fd_trends_init(&f->fd_trends, fd_window_s);
 	/* Three refreshes' worth, so a slow frame does not lose changes. */
 	sc_summary_live_init(&f->live, (__u64)((3 * refresh_s + 10) * 1e9));
@@ -28,6 +30,8 @@ void top_frame_init(struct top_frame *f, double refresh_s, double fd_window_s)
 void top_frame_free(struct top_frame *f)
 {
 	__u64 lease_ns = f->live.lease_ns, window_ns = f->fd_trends.window_ns;
+	__u64 refresh_ns = f->refresh_ns;
+	struct sc_health_policy health_policy = f->health_policy;
 
 	if (f->have_sum)
 		sc_summary_free(&f->sum);
@@ -39,11 +43,66 @@ void top_frame_free(struct top_frame *f)
 	free(f->cookies);
 	top_history_free(&f->hist);
 	sc_fd_trends_free(&f->fd_trends);
+	sc_health_tally_free(&f->health);
 	sc_summary_live_free(&f->live);
 	memset(f, 0, sizeof(*f));
 	f->scope.port = -1;
 	sc_summary_live_init(&f->live, lease_ns);
 	f->fd_trends.window_ns = window_ns;
+	f->refresh_ns = refresh_ns;
+	f->health_policy = health_policy;
+}
+
+/*
+ * A health pass reads every socket, as a walk does: one every refresh while
+ * that costs under a third of a percent, else spaced 300 times its CPU time.
+ */
+#define HEALTH_PASS_SHARE 300
+
+static void health_pass_if_due(struct top_frame *f, const struct sc_tracker *t,
+			       const struct sc_summary *sum)
+{
+	__u64 now = sc_mono_ns(), every = f->refresh_ns;
+	struct sc_health_tally fresh;
+	__u32 missed;
+
+	if (f->health.wall_ns && now < f->next_health_ns)
+		return;
+	if (sc_health_pass(&f->live, t, &f->health_policy, sum, &fresh, &missed)) {
+		f->next_health_ns = now + every;
+		return;
+	}
+	if (fresh.took_ns * HEALTH_PASS_SHARE > every)
+		every = fresh.took_ns * HEALTH_PASS_SHARE;
+	f->next_health_ns = now + every;
+	sc_health_tally_free(&f->health);
+	f->health = fresh;
+	f->health_netns_missed = missed;
+}
+
+/* Each process's health from the latest pass; a service's is its members' sum. */
+static void apply_health(const struct sc_health_tally *h, struct top_row *procs, size_t nprocs,
+			 struct top_row *services, size_t nservices)
+{
+	size_t i, k;
+
+	if (!h->wall_ns)
+		return;
+	for (k = 0; k < nservices; k++)
+		services[k].health_known = true;
+	for (i = 0; i < nprocs; i++) {
+		const struct sc_health_counts *c = sc_health_tally_pid(h, procs[i].pid);
+
+		procs[i].health_known = true;
+		if (!c)
+			continue;
+		procs[i].health = *c;
+		for (k = 0; k < nservices; k++)
+			if (services[k].id == procs[i].service_id) {
+				sc_health_counts_add(&services[k].health, c);
+				break;
+			}
+	}
 }
 
 /*
@@ -115,6 +174,8 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 		sc_summary_free(&f->sum);
 	}
 	top_rows_services_fd_eta(services, nservices, procs, nprocs);
+	health_pass_if_due(f, t, &sum);
+	apply_health(&f->health, procs, nprocs, services, nservices);
 	free(f->procs);
 	free(f->ports);
 	free(f->services);
@@ -180,6 +241,7 @@ int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
 	struct sc_filter filter = {
 		.pid = scope->npids == 1 ? scope->pids[0] : 0,
 		.port = scope->port,
+		.health = f->health_policy,
 	};
 	bool new_scope = !same_scope(&f->scope, scope);
 	struct sc_snapshot *snap;

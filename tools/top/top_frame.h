@@ -8,6 +8,7 @@
 
 #include "fd_trend.h"
 #include "summary.h"
+#include "health_pass.h"
 #include "summary_live.h"
 #include "top_model.h"
 
@@ -40,6 +41,11 @@ struct top_frame {
 	struct top_row *outbound;       /* client-side connections by remote port */
 	size_t noutbound;
 	struct top_history hist;
+	/* The latest health pass (health_pass.h), its thresholds and schedule. */
+	struct sc_health_tally health;
+	struct sc_health_policy health_policy;
+	__u32 health_netns_missed;
+	__u64 next_health_ns, refresh_ns;
 	struct sc_fd_trends fd_trends;  /* open fds of each process over the window */
 	/* connections view */
 	struct top_scope scope;

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "fd_trend.h"
+#include "health.h"
 #include "marginal.h"
 #include "services.h"
 #include "sockcost.h"
@@ -30,7 +31,7 @@ enum top_col {
 	TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE, TOP_COL_IDLE_FOR,
 	TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ,
 	TOP_COL_SERVICE, TOP_COL_PROCS, TOP_COL_MAX_FD_PCT, TOP_COL_RPORT,
-	TOP_COL_FD_ETA,
+	TOP_COL_FD_ETA, TOP_COL_BROKEN, TOP_COL_HEALTH,
 	TOP_COL_COUNT,
 };
 
@@ -79,6 +80,11 @@ struct top_row {
 	 * (fd_trend.h); a service's: its member's that comes first (fd_eta_pid). */
 	struct sc_fd_eta fd_eta;
 	__u32 fd_eta_pid;
+	/* Processes and services: their sockets' health at the latest health pass
+	 * (health_known once there is one); connections: the socket's own. */
+	struct sc_health_counts health;
+	bool health_known;
+	struct sc_health_result health_of;
 };
 
 #define TOP_TEXT_LEN 64

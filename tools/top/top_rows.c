@@ -231,6 +231,7 @@ int top_rows_conns(const struct sc_view *v, const __u32 *pids, size_t npids,
 		r->recvq = s->rx_queue;
 		r->sendq = s->tx_queue;
 		r->sock_mem = sc_socket_memory(s);
+		r->health_of = vr->health;
 		k++;
 	}
 	*rows = out;
