@@ -104,8 +104,7 @@ void top_totals_line(const struct top_frame *f, char *buf, size_t len)
 void top_health_line(const struct top_frame *f, char *buf, size_t len)
 {
 	const struct sc_health_tally *h = &f->health;
-	const struct sc_health_counts *c = &h->host;
-	char oldest[48] = "", queued[48] = "", age[32], bytes[32];
+	char text[256];
 	double ago;
 
 	if (!h->wall_ns) {
@@ -113,20 +112,8 @@ void top_health_line(const struct top_frame *f, char *buf, size_t len)
 		return;
 	}
 	ago = (double)(sc_clock_ns(CLOCK_REALTIME) - h->wall_ns) / 1e9;
-	if (c->close_wait_oldest_ms)
-		snprintf(oldest, sizeof(oldest), " (oldest %s)",
-			 fmt_duration_ms(c->close_wait_oldest_ms, age, sizeof(age)));
-	if (c->stalled_queued_bytes)
-		snprintf(queued, sizeof(queued), " (%s queued)",
-			 fmt_bytes(c->stalled_queued_bytes, bytes, sizeof(bytes)));
-	snprintf(buf, len,
-		 "health: %llu close_wait%s, %llu stalled%s, %llu dead_peer_risk, %llu time_wait, "
-		 "%llu orphaned (judged %.0fs ago)",
-		 (unsigned long long)c->n[SC_HEALTH_CLOSE_WAIT], oldest,
-		 (unsigned long long)c->n[SC_HEALTH_STALLED], queued,
-		 (unsigned long long)c->n[SC_HEALTH_DEAD_PEER_RISK],
-		 (unsigned long long)c->n[SC_HEALTH_TIME_WAIT],
-		 (unsigned long long)c->n[SC_HEALTH_ORPHANED], ago < 0 ? 0 : ago);
+	snprintf(buf, len, "health: %s (judged %.0fs ago)",
+		 health_counts_text(&h->host, text, sizeof(text)), ago < 0 ? 0 : ago);
 }
 
 void top_policy_line(const struct top_frame *f, double delay_s, char *buf, size_t len)
