@@ -93,7 +93,7 @@ static void activity_from_state(struct sc_activity *a, const struct sc_tcp_recor
 	a->rx_calls = st->rx_calls;
 }
 
-static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz,
+void sc_socket_from_tcp_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz,
 			       __u64 now_ns)
 {
 	memset(s, 0, sizeof(*s));
@@ -297,7 +297,7 @@ static int build_sockets(struct sc_snapshot *snap, struct join *j, struct sc_raw
 		struct sc_tcp_record r = raw->tcp[i]; /* socket i covers it */
 
 		keys[i] = (struct sc_key){ .key = r.cookie, .val = i };
-		socket_from_record(&snap->sockets[i], &r, raw->hz, raw->now_ns);
+		sc_socket_from_tcp_record(&snap->sockets[i], &r, raw->hz, raw->now_ns);
 		if (r.state == TCP_ESTABLISHED)
 			snap->established[r.family == AF_INET6]++;
 	}
