@@ -556,6 +556,7 @@ static void test_close_plan(void **state)
 	assert_int_equal(p.targets[1].fds, 2);
 	assert_int_equal(p.fds, 3);
 	assert_int_equal(p.memory_bytes, 10 + 600);
+	assert_int_equal(p.send_queue_bytes, 200); /* C_SHARED's wmem_queued */
 	assert_int_equal(p.nprocs, 2);
 	assert_int_equal(p.procs[0].process->pid, PID_SERVER);
 	assert_int_equal(p.procs[0].sockets, 2);

@@ -108,6 +108,7 @@ static int add_rows(struct sc_close_plan *p, const struct sc_view *v, size_t max
 			.row = r, .fds = 1, .result = SC_CLOSE_PENDING };
 		p->fds++;
 		p->memory_bytes += sc_socket_memory(r->socket);
+		p->send_queue_bytes += r->socket->wmem_queued;
 		proc = sc_snapshot_find_process(snap, r->holder->pid);
 		if (!proc)
 			continue;

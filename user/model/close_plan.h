@@ -52,7 +52,12 @@ struct sc_close_plan {
 	size_t unclosable;          /* time-wait, request, unconnected or unheld ones */
 	size_t busy;                /* not idle: kept only with busy_too */
 	__u64 fds;
-	__u64 memory_bytes;         /* buffers: freed when a socket is aborted */
+	__u64 memory_bytes;         /* buffers: queues and forward allocation */
+	/*
+	 * Of those, the send queues: dropped when a socket is aborted. The
+	 * receive queue stays (the holder may still read it) until its fd closes.
+	 */
+	__u64 send_queue_bytes;
 	/*
 	 * The targets' kernel objects (tcp_sock, socket inode, file, dentry):
 	 * freed only when the last fd on each is closed. sc_close_plan_objects sets it.

@@ -120,6 +120,8 @@ void render_close_json(const struct sc_close_report *r, FILE *out)
 	jw_uint(&w, p->fds);
 	JW_KEY(&w, "socket_memory_bytes");
 	jw_uint(&w, p->memory_bytes);
+	JW_KEY(&w, "send_queue_bytes");
+	jw_uint(&w, p->send_queue_bytes);
 	JW_KEY(&w, "object_bytes");
 	jw_uint(&w, p->object_bytes);
 	JW_KEY(&w, "matched");

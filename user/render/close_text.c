@@ -22,15 +22,18 @@ const char *sc_close_result_name(int result)
 
 static void render_what_frees(const struct sc_close_report *r, FILE *out)
 {
-	char obj[32];
+	char sent[32], rest[32], obj[32];
 
+	fmt_bytes(r->plan->send_queue_bytes, sent, sizeof(sent));
+	fmt_bytes(r->plan->memory_bytes - r->plan->send_queue_bytes, rest, sizeof(rest));
 	fmt_bytes(r->plan->object_bytes, obj, sizeof(obj));
-	fprintf(out, "Closing aborts each connection in the kernel: its TCP state and buffers are\n"
-		"freed and the peer gets a reset. The holder's next use of the socket fails; a\n"
-		"server that handles the error closes its fd then, freeing the socket's kernel\n"
-		"objects (%s for these: tcp_sock, inode, file, dentry). A process that never\n"
-		"touches the socket (a CLOSE-WAIT leak) keeps the fd and them until it closes it.\n",
-		obj);
+	fprintf(out, "Closing aborts each connection in the kernel: its TCP state and send queue\n"
+		"(%s here) go at once and the peer gets a reset, freeing its side. The holder's\n"
+		"next use of the socket fails; a server that handles the error closes its fd,\n"
+		"and with it go the receive queue (%s here) and the socket's kernel objects\n"
+		"(%s: tcp_sock, inode, file, dentry). A process that never touches the socket\n"
+		"(a CLOSE-WAIT leak) keeps the fd, the receive queue and the objects until it\n"
+		"closes it.\n", sent, rest, obj);
 }
 
 static void render_skipped(const struct sc_close_plan *p, FILE *out)
@@ -128,8 +131,8 @@ void render_close_text(const struct sc_close_report *r, FILE *out)
 			before += p->procs[i].process->fds;
 			after += p->procs[i].fds_after;
 		}
-		fprintf(out, "%zu of %zu socket%s aborted (by %s), %s of socket buffers freed with "
-			"them\n", r->aborted, p->ntargets, p->ntargets == 1 ? "" : "s",
+		fprintf(out, "%zu of %zu socket%s aborted (by %s), holding %s of socket buffers\n",
+			r->aborted, p->ntargets, p->ntargets == 1 ? "" : "s",
 			sc_close_method_name(r->method), mem);
 		fprintf(out, "after %.1fs the holders have %lld fewer fds (%llu -> %llu) of the "
 			"%llu on them\n", r->waited_s, (long long)before - (long long)after,
