@@ -97,6 +97,15 @@ static void test_stalled_reasons(void **state)
 	assert_int_equal(r.age_ms, p.stall_after_ms);
 	s.retransmits = 3;
 	assert_int_equal(sc_health_judge(&s, &p).stall, SC_STALL_RETRANSMITTING);
+	/* A retransmission a moment ago restarts the send age; no ACK for long still stalls. */
+	s.kernel_send_age_ms = 200;
+	s.last_ack_age_ms = p.stall_after_ms + 5000;
+	r = sc_health_judge(&s, &p);
+	assert_int_equal(r.health, SC_HEALTH_STALLED);
+	assert_int_equal(r.age_ms, p.stall_after_ms + 5000);
+	s.last_ack_age_ms = p.stall_after_ms - 1;
+	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
+	s.kernel_send_age_ms = p.stall_after_ms;
 	s.peer_window = 0;
 	assert_int_equal(sc_health_judge(&s, &p).stall, SC_STALL_ZERO_WINDOW);
 	/* Nothing queued: a quiet socket, not a stalled one. */

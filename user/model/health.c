@@ -55,6 +55,22 @@ static __u64 close_wait_age(const struct sc_socket *s)
 	return s->last_ack_age_ms;
 }
 
+/*
+ * How long nothing has moved. lsndtime is stamped by every data segment
+ * sent (tcp_event_data_sent() from __tcp_transmit_skb()), retransmissions
+ * included, so on a dead path it restarts with each one: there, the last
+ * ACK received dates the stall, since a retransmission timeout only fires
+ * when none came. Zero-window probes carry no data and leave lsndtime; the
+ * peer ACKs them, so there the send age is the one that grows.
+ */
+static __u64 stall_age(const struct sc_socket *s)
+{
+	if (s->retransmits && s->last_ack_age_ms != SC_AGE_UNKNOWN &&
+	    (s->kernel_send_age_ms == SC_AGE_UNKNOWN || s->last_ack_age_ms > s->kernel_send_age_ms))
+		return s->last_ack_age_ms;
+	return s->kernel_send_age_ms;
+}
+
 static enum sc_stall_reason stall_reason(const struct sc_socket *s)
 {
 	if (!s->peer_window)
@@ -94,10 +110,10 @@ struct sc_health_result sc_health_judge(const struct sc_socket *s, const struct 
 			return r;
 		}
 	}
-	if (s->tx_queue && at_least(s->kernel_send_age_ms, p->stall_after_ms)) {
+	if (s->tx_queue && at_least(stall_age(s), p->stall_after_ms)) {
 		r.health = SC_HEALTH_STALLED;
 		r.stall = stall_reason(s);
-		r.age_ms = s->kernel_send_age_ms;
+		r.age_ms = stall_age(s);
 		r.queued_bytes = s->tx_queue;
 		return r;
 	}

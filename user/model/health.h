@@ -14,9 +14,10 @@
  *
  * close_wait     the peer closed and the process has not, for close_wait_after:
  *                the classic fd leak (the fd and the socket stay until it does).
- * stalled        data waits to be sent or acknowledged and no new data has left
- *                for stall_after (lsndtime counts only new data, not
- *                retransmissions or probes): the peer advertises a zero window
+ * stalled        data waits to be sent or acknowledged and nothing has moved
+ *                for stall_after: no data segment left (lsndtime; zero-window
+ *                probes carry none) or, once retransmission timeouts fired,
+ *                no ACK came (rcv_tstamp): the peer advertises a zero window
  *                (a consumer not reading), the path loses everything
  *                (retransmissions), or neither, yet nothing moves.
  * dead_peer_risk ESTABLISHED and silent both ways (payload and ACKs) for
