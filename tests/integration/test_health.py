@@ -96,6 +96,8 @@ def test_close_wait_leak_counted_per_process_with_ages():
         assert h["close_wait_oldest_s"] == max(s["health_age_s"] for s in leaked)
         assert (h["stalled"], h["dead_peer_risk"], h["stalled_queued_bytes"]) == (0, 0, 0)
         assert port(doc, case.port)["health"]["close_wait"] == LEAKED
+        service = [v for v in doc["services"] if case.server.pid in v["pids"]]
+        assert len(service) == 1 and service[0]["health"]["close_wait"] == LEAKED, service
         assert doc["health"]["close_wait"] >= LEAKED
 
 
@@ -123,6 +125,18 @@ def test_health_filter_keeps_only_that_class():
         assert all(s["pid"] == case.server.pid for s in mine)
         # The control connection and the listener are gone from the list.
         assert not [s for s in doc["sockets"] if s["rport"] == case.control_port]
+
+
+def test_health_filter_takes_several_classes():
+    with CloseWaitLeak(LEAKED, 0) as leak, SlowConsumer() as slow:
+        until(max(leak.closed_at + 1.5, slow.filled_at + 3))
+        doc = snapshot("--sockets", "--close-wait-after", "1", "--stall-after", "2",
+                       "--health", "close_wait,stalled")
+        assert {s["health"] for s in doc["sockets"]} <= {"close_wait", "stalled"}
+        assert sorted(s["rport"] for s in doc["sockets"] if s["lport"] == leak.port) == \
+            sorted(leak.leaked_ports)
+        assert one_row(doc, pid=slow.writer.pid)["health"] == "stalled"
+        assert not rows(doc, pid=slow.reader.pid)
 
 
 def test_health_filter_rejects_an_unknown_class():
