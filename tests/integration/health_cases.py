@@ -355,12 +355,19 @@ def _ip(*args):
 
 class CutLink:
     """Two network namespaces joined by a veth pair; a writer in the first
-    sends to a draining reader in the second, then the reader's end of the
-    link goes down and the writer queues QUEUED bytes it cannot deliver."""
+    sends to a draining reader in the second, then the path is cut and the
+    writer queues QUEUED bytes it cannot deliver. `how` cuts it:
+      "link_down": the reader's end of the veth goes down (the writer's loses
+                   its carrier: retransmissions mostly stay in the host);
+      "blackhole": the reader's namespace gives its address up (the link
+                   stays up: every retransmission leaves and is dropped
+                   there, as on a path that loses everything)."""
 
     QUEUED = 64 * 1024
+    HOWS = ("link_down", "blackhole")
 
-    def __init__(self):
+    def __init__(self, how):
+        assert how in self.HOWS
         tag = f"{os.getpid() % 100000}"
         self.ns_w, self.ns_r = f"sc-hw-{tag}", f"sc-hr-{tag}"
         self.dev_w, self.dev_r = f"schw{tag}", f"schr{tag}"
@@ -391,7 +398,10 @@ class CutLink:
                                         "dst", self.addr_r))
             self.wport = int(self.writer.expect("connected")[0])
             self.reader.expect("accepted")
-            _ip("-n", self.ns_r, "link", "set", self.dev_r, "down")
+            if how == "link_down":
+                _ip("-n", self.ns_r, "link", "set", self.dev_r, "down")
+            else:
+                _ip("-n", self.ns_r, "addr", "del", f"{self.addr_r}/24", "dev", self.dev_r)
             self.cut_at = time.monotonic()
             self.writer.tell(f"send {self.QUEUED}")
             self.sent = int(self.writer.expect("sent")[0])

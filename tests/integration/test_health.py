@@ -7,6 +7,8 @@ import os
 import re
 import time
 
+import pytest
+
 from health_cases import (CloseWaitLeak, CutLink, KeepaliveTrio, PortLeftovers, SlowConsumer,
                           ss_count, ss_one, ss_pids, ss_timer)
 from helpers import one_row, port, process, rows, run_sockcost, snapshot, wait_for
@@ -165,7 +167,8 @@ def test_slow_consumer_stalls_the_writer_on_a_zero_window():
         # The writer's retries can append a byte now and then; nothing leaves.
         assert before["send_q"] <= w["tx_queue_bytes"] <= after["send_q"], (before, w, after)
         assert w["probes"] <= max(ss_timer(before["info"])[1], ss_timer(after["info"])[1]) + 1
-        assert w["health_age_s"] is not None and w["health_age_s"] >= 2, w
+        # No new byte has left since the fill.
+        assert 2 <= w["health_age_s"] <= time.monotonic() - case.filled_at + SLACK_S, w
 
         r = one_row(doc, pid=case.reader.pid, lport=case.port, rport=case.wport)
         assert r["health"] == "ok", r
@@ -185,15 +188,31 @@ def test_slow_consumer_before_the_stall_threshold_is_ok():
         assert w["health"] == "ok" and w["peer_window_bytes"] == 0, w
 
 
-def test_cut_link_stalls_with_retransmits():
-    with CutLink() as case:
+def retransmitted(case, at_least, just_sent):
+    """Whether ss shows the writer's retransmit timer at `at_least` timeouts
+    and, if just_sent, a segment sent within the last second (a
+    retransmission: nothing new can leave)."""
+    info = case.ss_writer()["info"]
+    timer = ss_timer(info)
+    if not timer or timer[0] != "on" or timer[1] < at_least:
+        return False
+    return not just_sent or ms(info, "lastsnd") < 1000
+
+
+@pytest.mark.parametrize("how", CutLink.HOWS)
+def test_cut_link_stalls_with_retransmits(how):
+    with CutLink(how) as case:
         assert case.sent == CutLink.QUEUED
-        # Retransmissions back off (0.2 s, 0.4 s, ...): a few seconds see several.
+        # Timeouts back off from 0.2 s (0.2, 0.6, 1.4, 3.0, 6.2 s after the
+        # cut): after 3 s, several. Where retransmissions leave the host, the
+        # snapshot is taken just after one: the last segment sent is recent,
+        # yet no ACK has come for seconds, and it is the ACKs that stalled.
         until(case.cut_at + 3)
-        assert wait_for(lambda: (ss_timer(case.ss_writer()["info"]) or ("", 0))[1] >= 1, timeout=10)
+        assert wait_for(lambda: retransmitted(case, 2, how == "blackhole"), timeout=15)
         before = case.ss_writer()
         doc = snapshot("--sockets", "--stall-after", "2")
         after = case.ss_writer()
+        since_cut = time.monotonic() - case.cut_at
         check_shape(doc)
 
         for s in (before, after):
@@ -205,6 +224,9 @@ def test_cut_link_stalls_with_retransmits():
         assert 1 <= ss_timer(before["info"])[1] <= w["retransmits"] <= ss_timer(after["info"])[1]
         assert w["tx_queue_bytes"] == CutLink.QUEUED
         assert w["peer_window_bytes"] == ms(after["info"], "snd_wnd") > 0
+        # Stalled since the last ACK: the handshake's, just before the cut.
+        assert ms(after["info"], "lastack") >= 3000
+        assert 2 <= w["health_age_s"] <= since_cut + SLACK_S, (w, since_cut)
 
         h = process(doc, case.writer.pid)["health"]
         assert h["stalled"] == 1 and h["stalled_queued_bytes"] == CutLink.QUEUED
