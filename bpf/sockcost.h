@@ -23,11 +23,11 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 9
+#define SC_ABI_VERSION 10
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
-#define SC_SOCK_LEFT 0x2    /* the state program saw it leave ESTABLISHED */
+#define SC_SOCK_LEFT 0x2    /* the state program saw it leave ESTABLISHED: left_jiffies is set */
 
 /*
  * Per-socket state, kept in BPF_MAP_TYPE_SK_STORAGE and freed with the socket.
@@ -72,7 +72,12 @@ struct sc_sock_state {
 	 * starts with its listener's (the map clones). 0: unknown.
 	 */
 	__u32 owner_tgid;
-	__u32 pad;
+	/*
+	 * Low 32 bits of jiffies when it left ESTABLISHED (SC_SOCK_LEFT): for a
+	 * socket in CLOSE-WAIT, when the peer's FIN came, so how long the
+	 * process has not closed it.
+	 */
+	__u32 left_jiffies;
 };
 
 /* Index 0 of the sc_config array map, written by userspace. */
@@ -132,6 +137,10 @@ struct sc_estimate {
 	__u64 start_ticks;     /* the process's start time (/proc/PID/stat): a reused pid differs */
 };
 
+/* sc_tcp_record.sock_flags */
+#define SC_TCP_KEEPALIVE 0x1   /* SO_KEEPALIVE on (SOCK_KEEPOPEN) */
+#define SC_TCP_ORPHAN 0x2      /* SOCK_DEAD: closed by its process, the kernel finishes it */
+
 /* One per TCP socket, from iter/tcp. */
 struct sc_tcp_record {
 	__u64 cookie;
@@ -144,7 +153,10 @@ struct sc_tcp_record {
 	__u8 state;            /* TCP_* as the kernel numbers them */
 	__u8 has_state;        /* st below is valid */
 	__u8 has_times;        /* lsndtime/lrcvtime are meaningful (connected states) */
-	__u8 pad[3];
+	/* Health facts (user/model/health.h says how they are judged). */
+	__u8 retransmits;      /* icsk_retransmits: RTO retransmissions since the last ACK progress */
+	__u8 probes;           /* icsk_probes_out: zero-window (or keepalive) probes unanswered */
+	__u8 sock_flags;       /* SC_TCP_* from sk_flags */
 	__u64 now_jiffies;     /* jiffies_64 when the record was made */
 	__u64 now_ns;          /* and CLOCK_MONOTONIC then, to place jiffies stamps */
 	__u32 lsndtime;        /* tcp_sock last payload send, jiffies (32 bits) */
@@ -159,6 +171,12 @@ struct sc_tcp_record {
 	__u32 ack_backlog;     /* LISTEN: accept queue length */
 	__u32 max_ack_backlog;
 	__u32 drops;           /* LISTEN: sk_drops, SYNs and accepts the listener dropped */
+	__u32 snd_wnd;         /* the window the peer last advertised: 0 while it reads nothing */
+	__u32 rcv_tstamp;      /* jiffies (32 bits) of the last ACK received that was not old */
+	/* Idle time before the first keepalive probe, jiffies: the socket's
+	 * TCP_KEEPIDLE, else its namespace's tcp_keepalive_time. */
+	__u32 keepalive_time;
+	__u32 pad2;
 	__u64 bytes_received;  /* tcp_sock counters, whole lifetime */
 	__u64 bytes_sent;      /* payload sent once: bytes_sent - bytes_retrans */
 	struct sc_sock_state st;

@@ -101,8 +101,10 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 	 */
 	st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0, 0);
 	/* Marked before uncounting: a concurrent walk rechecks it (counting.bpf.h). */
-	if (st && oldstate == TCP_ESTABLISHED && !(st->flags & SC_SOCK_LEFT))
+	if (st && oldstate == TCP_ESTABLISHED && !(st->flags & SC_SOCK_LEFT)) {
+		st->left_jiffies = bpf_jiffies64(); /* before the flag that says it is set */
 		__sync_fetch_and_or(&st->flags, SC_SOCK_LEFT);
+	}
 	if (st && (st->flags & SC_SOCK_COUNTED) &&
 	    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
 		sc_count_live(c, v6, -1, st);

@@ -13,6 +13,7 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 {
 	struct sock *sk = (struct sock *)tp;
 	struct sc_sock_state *st;
+	unsigned long flags;
 
 	rec->rx_data = tp->rcv_nxt - tp->copied_seq;
 	rec->tx_data = tp->write_seq - tp->snd_una;
@@ -30,6 +31,22 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 		rec->lsndtime = tp->lsndtime;
 		rec->lrcvtime = tp->inet_conn.icsk_ack.lrcvtime;
 	}
+	/*
+	 * Health: tcp_retransmit_timer() counts icsk_retransmits up and an ACK
+	 * that advances snd_una resets it; tcp_probe_timer() counts probes_out
+	 * while the peer's window (snd_wnd) stays 0; tcp_ack() stamps
+	 * rcv_tstamp. keepalive_time_when() is the kernel's own choice.
+	 */
+	rec->retransmits = tp->inet_conn.icsk_retransmits;
+	rec->probes = tp->inet_conn.icsk_probes_out;
+	rec->snd_wnd = tp->snd_wnd;
+	rec->rcv_tstamp = tp->rcv_tstamp;
+	flags = sk->__sk_common.skc_flags;
+	rec->sock_flags = (flags & (1ul << SOCK_KEEPOPEN) ? SC_TCP_KEEPALIVE : 0) |
+			  (flags & (1ul << SOCK_DEAD) ? SC_TCP_ORPHAN : 0);
+	rec->keepalive_time = tp->keepalive_time;
+	if (!rec->keepalive_time)
+		rec->keepalive_time = sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_keepalive_time;
 	rec->bytes_received = tp->bytes_received;
 	rec->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
 

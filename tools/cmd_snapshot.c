@@ -71,7 +71,7 @@ int cmd_snapshot(int argc, char **argv)
 
 	switch (snapshot_parse_args(argc, argv, &o, err, sizeof(err))) {
 	case ARGS_HELP:
-		fputs(snapshot_usage, stdout);
+		snapshot_print_usage(stdout);
 		return 0;
 	case ARGS_ERROR:
 		fprintf(stderr, "sockcost snapshot: %s\n", err);

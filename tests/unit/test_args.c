@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snapshot_args.h"
@@ -300,7 +301,60 @@ static void test_help(void **state)
 	assert_int_equal(PARSE("--help"), ARGS_HELP);
 	assert_int_equal(PARSE("-h"), ARGS_HELP);
 	assert_int_equal(PARSE("-j", "--help"), ARGS_HELP);
-	assert_non_null(strstr(snapshot_usage, "Usage: sockcost snapshot"));
+	assert_int_equal(PARSE("--close-wait-after", "5", "--help"), ARGS_HELP);
+}
+
+/* snapshot --help, through a memory stream: every part, the health options among them. */
+static void test_usage_has_health(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(f);
+	snapshot_print_usage(f);
+	fclose(f);
+	assert_non_null(strstr(text, "Usage: sockcost snapshot"));
+	assert_non_null(strstr(text, "--health CLASS"));
+	assert_non_null(strstr(text, "--nat-timeout SECS"));
+	assert_non_null(strstr(text, "Examples:"));
+	free(text);
+}
+
+static void test_health_options(void **state)
+{
+	struct snapshot_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(snapshot_parse_args(1, (char *[]){ "snapshot", NULL }, &o, err,
+					     sizeof(err)), ARGS_OK);
+	assert_int_equal(o.filter.health.close_wait_after_ms, SC_DEFAULT_CLOSE_WAIT_AFTER_S * 1000);
+	assert_int_equal(o.filter.health.stall_after_ms, SC_DEFAULT_STALL_AFTER_S * 1000);
+	assert_int_equal(o.filter.health.nat_timeout_ms, SC_DEFAULT_NAT_TIMEOUT_S * 1000);
+	assert_int_equal(o.filter.health_mask, 0);
+
+	assert_int_equal(snapshot_parse_args(9, (char *[]){ "snapshot", "--close-wait-after", "1.5",
+			 "--stall-after", "0", "--nat-timeout", "2", "--health",
+			 "close_wait,dead_peer_risk", NULL }, &o, err, sizeof(err)), ARGS_OK);
+	assert_int_equal(o.filter.health.close_wait_after_ms, 1500);
+	assert_int_equal(o.filter.health.stall_after_ms, 0);
+	assert_int_equal(o.filter.health.nat_timeout_ms, 2000);
+	assert_int_equal(o.filter.health_mask,
+			 1u << SC_HEALTH_CLOSE_WAIT | 1u << SC_HEALTH_DEAD_PEER_RISK);
+
+	assert_int_equal(snapshot_parse_args(3, (char *[]){ "snapshot", "--nat-timeout", "0", NULL },
+					     &o, err, sizeof(err)), ARGS_ERROR);
+	assert_non_null(strstr(err, "--nat-timeout '0'"));
+	assert_int_equal(snapshot_parse_args(3, (char *[]){ "snapshot", "--health", "leaky", NULL },
+					     &o, err, sizeof(err)), ARGS_ERROR);
+	assert_non_null(strstr(err, "invalid --health 'leaky'"));
+	assert_int_equal(snapshot_parse_args(3, (char *[]){ "snapshot", "--stall-after", "-1", NULL },
+					     &o, err, sizeof(err)), ARGS_ERROR);
+	assert_int_equal(snapshot_parse_args(2, (char *[]){ "snapshot", "--health", NULL }, &o, err,
+					     sizeof(err)), ARGS_ERROR);
+	assert_non_null(strstr(err, "needs a value"));
 }
 
 /* parse_uint(s, min, max) must accept exactly expected, or reject. */
@@ -410,6 +464,8 @@ int main(void)
 		cmocka_unit_test(test_missing_value),
 		cmocka_unit_test(test_stray_positional),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_usage_has_health),
+		cmocka_unit_test(test_health_options),
 		cmocka_unit_test(test_group_by),
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_parse_seconds),

@@ -33,7 +33,7 @@ static char *policy_json(const struct sc_idle_policy *p, const struct sc_heartbe
 	assert_non_null(f);
 	jw_init(&w, f);
 	jw_object_begin(&w);
-	sc_policy_write_json(&w, p, hw);
+	sc_policy_write_json(&w, p, hw, NULL);
 	jw_object_end(&w);
 	jw_flush(&w);
 	fclose(f);

@@ -113,10 +113,13 @@ static void assert_rows_in_order(const struct doc *d)
 			 (unsigned long long)d->view.rows[i].socket->cookie);
 		p = find_near(p, end, want);
 		assert_non_null(p);
-		/* No activity was recorded: each object ends with "observed":null}. */
-		obj_end = find_near(p, end, "\"observed\":null}");
+		/* No activity was recorded, no keepalive: each object ends so. */
+		obj_end = find_near(p, end, "\"observed\":null,\"health\":\"ok\",\"health_age_s\":null,"
+				    "\"stall_reason\":null,\"retransmits\":0,\"probes\":0,"
+				    "\"peer_window_bytes\":0,\"keepalive\":false,"
+				    "\"keepalive_idle_s\":null}");
 		assert_non_null(obj_end);
-		p = obj_end + strlen("\"observed\":null}");
+		p = strchr(obj_end, '}') + 1;
 		assert_true(*p == ',' || *p == ']');
 	}
 	assert_null(find_near(p, end, "\"cookie\":"));

@@ -303,7 +303,7 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	JW_KEY(&w, "activity_hook");
 	jw_string(&w, sc_hook_name(s->hook));
 	watch = sc_heartbeat_watch(&s->policy, s->hook != SC_HOOK_NONE, s->attached_ns, s->taken_ns);
-	sc_policy_write_json(&w, &s->policy, &watch);
+	sc_policy_write_json(&w, &s->policy, &watch, NULL);
 	json_totals(&w, f);
 	JW_KEY(&w, "processes");
 	jw_array_begin(&w);

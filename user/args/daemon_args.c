@@ -29,6 +29,10 @@ const char daemon_usage[] =
 	"                            sockets), or 1000 times a walk's CPU time if\n"
 	"                            longer (a walk of 1M sockets takes seconds);\n"
 	"                            also at start and when changes were lost\n"
+	"      --health-interval SECS\n"
+	"                            judge every socket's health (sockcost_*_by_health)\n"
+	"                            every SECS (default 60), or 300 times the pass's\n"
+	"                            CPU time if longer\n"
 	"  -k, --top-processes K     per-process series for the K processes holding\n"
 	"                            the most connections (default 20, 0: none);\n"
 	"                            also the remote ports with the most outbound\n"
@@ -38,6 +42,11 @@ const char daemon_usage[] =
 	"  -a, --idle-after SECS     idle after SECS without activity (default 180)\n"
 	"  -H, --heartbeat-bytes N   send/receive calls of N bytes or fewer are not\n"
 	"                            activity, e.g. WebSocket ping/pong (default 0)\n"
+	"\n"
+	"Health (as 'sockcost snapshot'):\n"
+	"      --close-wait-after SECS, --stall-after SECS, --nat-timeout SECS\n"
+	"                            the thresholds of close_wait (default 60),\n"
+	"                            stalled (10) and dead_peer_risk (350)\n"
 	"\n"
 	"Idle events:\n"
 	"  -e, --events FILE         one JSON line when a connection turns idle, is\n"
@@ -157,6 +166,8 @@ static void defaults(struct daemon_opts *o)
 	o->events_rate = SC_DAEMON_DEFAULT_EVENT_RATE;
 	o->interval_s = SC_DAEMON_DEFAULT_INTERVAL_S;
 	o->reconcile_s = SC_DAEMON_DEFAULT_RECONCILE_S;
+	o->health_s = SC_DAEMON_DEFAULT_HEALTH_S;
+	sc_health_policy_default(&o->health);
 	o->pin = true;
 	/* The environment names another directory for tests and side-by-side daemons. */
 	o->pin_dir = getenv("SOCKCOST_PIN_DIR") && getenv("SOCKCOST_PIN_DIR")[0]
@@ -173,6 +184,7 @@ enum {
 	OPT_OWN_NETNS,
 	OPT_APP_LIMIT,
 	OPT_APP_LIMITS,
+	OPT_HEALTH_INTERVAL,
 };
 
 enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
@@ -195,6 +207,8 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		{ "own-netns-only", no_argument, NULL, OPT_OWN_NETNS },
 		{ "app-limit", required_argument, NULL, OPT_APP_LIMIT },
 		{ "app-limits", required_argument, NULL, OPT_APP_LIMITS },
+		{ "health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL },
+		HEALTH_THRESHOLD_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -258,6 +272,20 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 				return ARGS_ERROR;
 			}
 			o->reconcile_s = secs;
+			break;
+		case OPT_HEALTH_INTERVAL:
+			if (parse_seconds(optarg, 86400, &secs) || secs < 1) {
+				snprintf(err, errlen, "invalid --health-interval '%s': expected "
+					 "seconds, 1-86400", optarg);
+				return ARGS_ERROR;
+			}
+			o->health_s = secs;
+			break;
+		case ARGS_OPT_CLOSE_WAIT_AFTER:
+		case ARGS_OPT_STALL_AFTER:
+		case ARGS_OPT_NAT_TIMEOUT:
+			if (parse_health_option(c, optarg, &o->health, NULL, err, errlen))
+				return ARGS_ERROR;
 			break;
 		case OPT_PIN:
 			o->pin = true;

@@ -10,6 +10,7 @@
 #include "idle.h"
 #include "defaults.h"
 #include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
+#include "health_args.h"
 
 /* Not in the 9090-9999 blocks of Prometheus' default port allocations (see README). */
 #define SC_DAEMON_DEFAULT_PORT 9098
@@ -29,6 +30,8 @@ struct daemon_opts {
 	double events_rate;              /* events per second at most */
 	double interval_s;               /* between refreshes of the gauges from changes */
 	double reconcile_s;              /* between walks of every socket */
+	double health_s;                 /* between health passes */
+	struct sc_health_policy health;  /* their thresholds */
 	bool pin;                        /* pin programs, links, maps under pin_dir */
 	const char *pin_dir;
 	bool unload;                     /* remove the pinned state and exit */

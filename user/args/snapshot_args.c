@@ -5,7 +5,8 @@
 
 #include "snapshot_args.h"
 
-const char snapshot_usage[] =
+/* Parts of the help; sc_snapshot_print_usage() writes them in order. */
+static const char snapshot_usage_head[] =
 	"Usage: sockcost snapshot [OPTIONS]\n"
 	"\n"
 	"Show TCP connections per process and per listening port: how many, which\n"
@@ -23,7 +24,9 @@ const char snapshot_usage[] =
 	"                            rx_queue_bytes tx_queue_bytes rx_queue_memory_bytes\n"
 	"                            tx_queue_memory_bytes forward_alloc_bytes\n"
 	"                            sndbuf_bytes rcvbuf_bytes kernel_last_send_age_s\n"
-	"                            kernel_last_recv_age_s observed\n"
+	"                            kernel_last_recv_age_s observed health\n"
+	"                            health_age_s stall_reason retransmits probes\n"
+	"                            peer_window_bytes keepalive keepalive_idle_s\n"
 	"  -B, --by GROUP            tables by service, process, port, cgroup,\n"
 	"                            remote or remote-addr (default: by service when\n"
 	"                            a service has several processes, as pre-fork and\n"
@@ -37,7 +40,9 @@ const char snapshot_usage[] =
 	"Filters (connections kept; fd counts stay per process):\n"
 	"  -p, --pid PID             connections held by process PID\n"
 	"  -P, --port PORT           connections whose local port is PORT\n"
-	"  -i, --idle-only           idle connections only\n"
+	"  -i, --idle-only           idle connections only\n";
+
+static const char snapshot_usage_idle[] =
 	"\n"
 	"Idle policy:\n"
 	"  -a, --idle-after SECS     idle after SECS without activity (default 180)\n"
@@ -50,6 +55,9 @@ const char snapshot_usage[] =
 	"                            (auto: for --idle-after; default 0: kernel\n"
 	"                            timestamps stand in; Ctrl-C ends the watch early\n"
 	"                            and still reports)\n"
+	"\n";
+
+static const char snapshot_usage_tail[] =
 	"\n"
 	"  -v, --verbose             log details: libbpf's messages, time per phase\n"
 	"  -h, --help                show this help\n"
@@ -61,7 +69,17 @@ const char snapshot_usage[] =
 	"  sockcost snapshot --json --idle-only | jq '.processes'\n"
 	"  sockcost snapshot --by cgroup\n"
 	"  sockcost snapshot --by process --port 5432\n"
-	"  sockcost snapshot --by remote\n";
+	"  sockcost snapshot --by remote\n"
+	"  sockcost snapshot --health close_wait,stalled --sockets\n";
+
+void snapshot_print_usage(FILE *out)
+{
+	fputs(snapshot_usage_head, out);
+	fputs(health_filter_usage, out);
+	fputs(snapshot_usage_idle, out);
+	fputs(health_threshold_usage, out);
+	fputs(snapshot_usage_tail, out);
+}
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
 enum { OPT_FIELDS = 256 };
@@ -71,6 +89,7 @@ static void defaults(struct snapshot_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->filter.port = -1;
 	idle_policy_defaults(&o->policy);
+	sc_health_policy_default(&o->filter.health);
 }
 
 enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts *o,
@@ -87,6 +106,8 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		{ "idle-after", required_argument, NULL, 'a' },
 		{ "heartbeat-bytes", required_argument, NULL, ARGS_OPT_HEARTBEAT },
 		{ "observe", required_argument, NULL, 'o' },
+		HEALTH_THRESHOLD_LONGOPTS,
+		HEALTH_FILTER_LONGOPT,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -147,7 +168,11 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		case 'h':
 			return ARGS_HELP;
 		default:
-			return args_getopt_error(c, argv, err, errlen);
+			if (!is_health_option(c))
+				return args_getopt_error(c, argv, err, errlen);
+			if (parse_health_option(c, optarg, &o->filter.health, &o->filter.health_mask,
+						err, errlen))
+				return ARGS_ERROR;
 		}
 	}
 	if (o->observe_auto && resolve_observe_auto(&o->policy, &o->observe_s, err, errlen))

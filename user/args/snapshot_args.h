@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdio.h>
+
 #include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
+#include "health_args.h"
 #include "group.h"
 #include "idle.h"
 #include "socket_fields.h"
@@ -28,6 +31,7 @@ struct snapshot_opts {
 enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts *o,
 				     char *err, size_t errlen);
 
-extern const char snapshot_usage[];
+/* `sockcost snapshot --help`. */
+void snapshot_print_usage(FILE *out);
 
 #endif /* SC_SNAPSHOT_ARGS_H */

@@ -12,5 +12,7 @@
 #define SC_DAEMON_DEFAULT_INTERVAL_S 15
 /* Walks only catch what change reports miss: minutes apart, so idle sockets cost nothing between. */
 #define SC_DAEMON_DEFAULT_RECONCILE_S 300
+/* Between health passes: connections go bad over minutes, and a pass reads every socket. */
+#define SC_DAEMON_DEFAULT_HEALTH_S 60
 
 #endif /* SC_DEFAULTS_H */

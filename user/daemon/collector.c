@@ -11,6 +11,7 @@
 #include "defaults.h"
 #include "estimates.h"
 #include "collector.h"
+#include "health_pass.h"
 #include "idle_event_log.h"
 #include "log.h"
 #include "summary_live.h"
@@ -32,6 +33,8 @@ struct sc_collector {
 	size_t ncosts;
 	struct sc_collector_stats stats;
 	struct sc_mem_history history; /* the collector thread's own */
+	struct sc_health_tally health; /* the latest health pass, under lock */
+	__u64 next_health_ns;       /* CLOCK_MONOTONIC: the collector thread's own */
 };
 
 struct pid_estimate {
@@ -157,6 +160,43 @@ static void refresh(struct sc_collector *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * Spaced at least this many times the pass's CPU time: a pass reads every
+ * socket (as a walk does, without the files), so its interval stretches
+ * with the host rather than its cost growing past a third of a percent.
+ */
+#define HEALTH_PASS_SHARE 300
+
+/*
+ * A health pass when one is due. The latest summary (this thread writes it,
+ * so reads it unlocked) says which processes and ports to count for.
+ */
+static void health_pass_if_due(struct sc_collector *c)
+{
+	struct sc_health_tally fresh, old;
+	__u64 now = sc_clock_ns(CLOCK_MONOTONIC), every = (__u64)(c->opts.health_s * 1e9);
+	__u32 missed;
+
+	if (now < c->next_health_ns || !c->stats.refreshes)
+		return;
+	/* The summary is this thread's own between refreshes: no copy needed. */
+	if (sc_health_pass(&c->live, c->t, &c->opts.health, &c->latest, &fresh, &missed)) {
+		c->next_health_ns = now + every;
+		return;
+	}
+	if (fresh.took_ns * HEALTH_PASS_SHARE > every)
+		every = fresh.took_ns * HEALTH_PASS_SHARE;
+	c->next_health_ns = sc_clock_ns(CLOCK_MONOTONIC) + every;
+	pthread_mutex_lock(&c->lock);
+	old = c->health;
+	c->health = fresh;
+	c->stats.health_passes++;
+	c->stats.health_netns_missed = missed;
+	c->stats.health_every_ns = every;
+	pthread_mutex_unlock(&c->lock);
+	sc_health_tally_free(&old);
+}
+
 static struct timespec abs_mono(__u64 ns)
 {
 	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000ull),
@@ -196,6 +236,8 @@ static void *collector_thread(void *arg)
 		} else if (sc_summary_live_drain(&c->live, &c->opts.policy) == -ENOMEM) {
 			sc_warn("out of memory applying changes: the next refresh walks");
 		}
+		/* After the refresh a scrape waits for, never before it. */
+		health_pass_if_due(c);
 	}
 }
 
@@ -204,6 +246,7 @@ static void collector_free(struct sc_collector *c)
 {
 	sc_summary_free(&c->latest);
 	free(c->costs);
+	sc_health_tally_free(&c->health);
 	sc_mem_history_free(&c->history);
 	sc_summary_live_free(&c->live);
 	pthread_cond_destroy(&c->built);
@@ -231,6 +274,10 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 		c->opts.interval_s = SC_DAEMON_DEFAULT_INTERVAL_S;
 	if (c->opts.reconcile_s <= 0)
 		c->opts.reconcile_s = SC_DAEMON_DEFAULT_RECONCILE_S;
+	if (c->opts.health_s <= 0)
+		c->opts.health_s = SC_DAEMON_DEFAULT_HEALTH_S;
+	if (!c->opts.health.nat_timeout_ms)
+		sc_health_policy_default(&c->opts.health);
 	if (c->opts.events)
 		sc_events_pace(c->opts.events, c->opts.interval_s);
 	sc_summary_live_init(&c->live, LEASE_NS);
@@ -246,6 +293,8 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 		sc_err("the first walk failed; not starting");
 		goto fail;
 	}
+	/* The first scrape has health too. */
+	health_pass_if_due(c);
 	errno = pthread_create(&c->thread, NULL, collector_thread, c);
 	if (errno) {
 		sc_err("cannot start the collector thread: %s", strerror(errno));
@@ -286,6 +335,16 @@ static int copy_summary(struct sc_summary *out, const struct sc_summary *in)
 	if (in->noutbound)
 		memcpy(out->outbound, in->outbound, in->noutbound * sizeof(*in->outbound));
 	return 0;
+}
+
+int sc_collector_health(struct sc_collector *c, struct sc_health_tally *out)
+{
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = sc_health_tally_copy(out, &c->health);
+	pthread_mutex_unlock(&c->lock);
+	return err;
 }
 
 int sc_collector_latest(struct sc_collector *c, struct sc_summary *out,

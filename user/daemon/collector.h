@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #include "capacity.h"
+#include "health_tally.h"
 #include "idle.h"
 #include "proc_costs.h"
 #include "summary.h"
@@ -29,6 +30,8 @@ struct sc_collector_opts {
 	struct sc_idle_policy policy;
 	double interval_s;          /* between refreshes when nobody scrapes */
 	double reconcile_s;         /* between walks of every socket */
+	double health_s;            /* between health passes (health_pass.h) */
+	struct sc_health_policy health;
 	struct sc_events *events;   /* NULL: no idle events */
 	size_t top_processes;       /* memory and capacity for the top K by connections */
 	struct sc_proc_costs_opts costs;
@@ -46,6 +49,9 @@ struct sc_collector_stats {
 	bool last_walk_failed;      /* the latest refresh failed: the summary is older */
 	__u64 walk_every_ns;        /* reconciling walks this far apart: the interval, or more */
 	__u64 events_dropped;       /* idle events over the rate limit */
+	__u64 health_passes;        /* health passes done */
+	__u64 health_every_ns;      /* passes this far apart: health_s, or more */
+	__u32 health_netns_missed;  /* namespaces the latest pass could not enter */
 };
 
 /* Collects once (walking) before returning, so the first scrape has data. NULL after logging. */
@@ -60,6 +66,9 @@ void sc_collector_stop(struct sc_collector *c);
  * memory and capacity of out->procs[0 .. *ncosts), to free(). Returns 0 or a
  * negative errno.
  */
+/* A copy of the latest health pass (empty before the first). Returns 0 or -ENOMEM. */
+int sc_collector_health(struct sc_collector *c, struct sc_health_tally *out);
+
 int sc_collector_latest(struct sc_collector *c, struct sc_summary *out,
 			struct sc_collector_stats *stats, struct sc_proc_cost **costs,
 			size_t *ncosts);

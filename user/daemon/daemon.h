@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "http_server.h"
+#include "health.h"
 #include "idle.h"
 
 struct sc_tracker;
@@ -18,6 +19,7 @@ struct sc_collector;
 struct daemon {
 	const struct sc_tracker *tracker;
 	struct sc_idle_policy policy;
+	struct sc_health_policy health;  /* /snapshot.json's thresholds (the collector has its own) */
 	unsigned top_processes;
 	double start_time_s;            /* Unix time */
 

@@ -119,6 +119,29 @@ static void fail(struct http_reply *r, unsigned status, const char *text)
 	r->stream_fd = -1;
 }
 
+/*
+ * Each service's health: its processes' counts from the latest pass (a
+ * pass counts a socket for its first holder, so members' sums count it
+ * once). NULL when out of memory: no per-service series this scrape.
+ */
+static struct sc_health_counts *services_health(const struct sc_summary *sum,
+						const struct sc_health_tally *h,
+						const size_t *member_of, size_t nservices)
+{
+	struct sc_health_counts *out = calloc(nservices ? nservices : 1, sizeof(*out));
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < sum->nprocs; i++) {
+		const struct sc_health_counts *c = sc_health_tally_pid(h, sum->procs[i].pid);
+
+		if (c)
+			sc_health_counts_add(&out[member_of[i]], c);
+	}
+	return out;
+}
+
 static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 {
 	struct daemon *d = ctx;
@@ -128,6 +151,10 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	struct sc_metrics_input in = { .self = &self, .version = SOCKCOST_VERSION };
 	struct sc_proc_cost *costs = NULL;
 	struct sc_service *services = NULL;
+	struct sc_health_tally health = {};
+	struct sc_health_counts *service_health = NULL;
+	struct sc_metrics_health mh = { .tally = &health };
+	size_t *member_of = NULL;
 	size_t ncosts = 0;
 	double t0;
 	FILE *out;
@@ -164,9 +191,22 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 		/* The collector read each process's memory; a scrape reads no /proc. */
 		in.costs = ncosts >= in.top ? costs : NULL;
 		/* Every service: they are bounded by servers and commands, not processes. */
-		if (!sc_services_build(sum.procs, sum.nprocs, &services, &in.nservices, NULL))
+		member_of = calloc(sum.nprocs ? sum.nprocs : 1, sizeof(*member_of));
+		if (member_of &&
+		    !sc_services_build(sum.procs, sum.nprocs, &services, &in.nservices, member_of))
 			in.services = services;
 	}
+	if (!sc_collector_health(d->collector, &health)) {
+		in.health = &mh;
+		if (in.services)
+			service_health = services_health(&sum, &health, member_of, in.nservices);
+		mh.services = service_health;
+		mh.service_names = services;
+		mh.nservices = in.nservices;
+	}
+	mh.interval_seconds = (double)walks.health_every_ns / 1e9;
+	mh.passes = walks.health_passes;
+	mh.netns_missed = walks.health_netns_missed;
 	self.events_dropped = walks.events_dropped;
 	self.last_scrape_seconds = d->last_scrape_s;
 	self.scrapes = ++d->scrapes;
@@ -184,6 +224,9 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	pthread_mutex_unlock(&d->scrape_lock);
 	free(costs);
 	free(services);
+	free(member_of);
+	free(service_health);
+	sc_health_tally_free(&health);
 	if (!err)
 		sc_summary_free(&sum);
 }
@@ -213,7 +256,7 @@ static void *write_snapshot(void *arg)
 static void serve_snapshot(void *ctx, bool head, struct http_reply *r)
 {
 	struct daemon *d = ctx;
-	struct sc_filter all = { .port = -1 };
+	struct sc_filter all = { .port = -1, .health = d->health };
 	struct snapshot_job *job;
 	pthread_attr_t attr;
 	pthread_t tid;

@@ -118,12 +118,14 @@ static int serve(const struct daemon_opts *o)
 					 .pin_dir = o->pin_dir };
 	struct sc_collector_opts copts = {
 		.policy = o->policy, .interval_s = o->interval_s, .reconcile_s = o->reconcile_s,
+		.health_s = o->health_s, .health = o->health,
 		.top_processes = o->top_processes,
 		.costs = { .app_limits = o->app_limits, .napp_limits = o->napp_limits,
 			   .kernel_fixed_bytes = kernel_fixed_bytes() },
 	};
 	struct daemon_user user;
-	struct daemon d = { .policy = o->policy, .top_processes = o->top_processes,
+	struct daemon d = { .policy = o->policy, .health = o->health,
+			    .top_processes = o->top_processes,
 			    .interval_s = o->interval_s, .reconcile_s = o->reconcile_s };
 	struct sc_events *events = NULL;
 	FILE *events_out = NULL;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -84,6 +85,43 @@ int sc_iter_read_first(int link_fd, void *rec, size_t size)
 		err = -EPROTO;
 	close(fd);
 	return err;
+}
+
+int sc_iter_stream(int link_fd, size_t rec_size, void (*each)(void *ctx, const void *rec),
+		   void *ctx)
+{
+	size_t cap = ITER_CHUNK - ITER_CHUNK % rec_size, have = 0, i;
+	char *buf = malloc(cap);
+	int fd, err = 0;
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = bpf_iter_create(link_fd);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (;;) {
+		n = read(fd, buf + have, cap - have);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		for (i = 0; i + rec_size <= have; i += rec_size)
+			each(ctx, buf + i);
+		/* Records come whole, but keep a tail rather than trust it. */
+		memmove(buf, buf + i, have - i);
+		have -= i;
+	}
+	close(fd);
+	free(buf);
+	return err ?: (have ? -EPROTO : 0);
 }
 
 void sc_records_free(struct sc_records *recs)

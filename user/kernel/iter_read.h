@@ -27,6 +27,13 @@ int sc_iter_read_with(int link_fd, struct sc_records *recs, void (*between)(void
  * closed before it walks on. Returns 0, -EPROTO if less came, or a negative errno.
  */
 int sc_iter_read_first(int link_fd, void *rec, size_t size);
+/*
+ * Calls each(ctx, rec) for every record (rec_size bytes) an iterator yields,
+ * holding one chunk at a time: for passes that keep only counts. Returns 0,
+ * -EPROTO if a partial record was left, or a negative errno.
+ */
+int sc_iter_stream(int link_fd, size_t rec_size, void (*each)(void *ctx, const void *rec),
+		   void *ctx);
 void sc_records_free(struct sc_records *recs);
 
 #endif /* SC_ITER_READ_H */

@@ -56,10 +56,21 @@ struct sc_socket {
 	__u64 tx_bytes;
 	__u64 kernel_send_age_ms; /* SC_AGE_UNKNOWN if not known */
 	__u64 kernel_recv_age_ms;
+	/* Health facts, as sc_tcp_record has them (health.h judges them). */
+	__u64 last_ack_age_ms;    /* since the last ACK received; SC_AGE_UNKNOWN */
+	__u64 left_established_age_ms; /* since it left ESTABLISHED; SC_AGE_UNKNOWN if not seen */
+	__u32 peer_window;        /* snd_wnd */
 	bool has_state;        /* act is valid: sockcost keeps a record for the socket */
+	/* Here, not with the health facts above: they fill has_state's padding. */
+	__u8 retransmits;      /* icsk_retransmits */
+	__u8 probes;           /* icsk_probes_out */
+	bool orphan;           /* closed by its process, finished by the kernel */
 	struct sc_activity act;
 	size_t first_holder;   /* index into sc_snapshot.holders */
-	size_t nholders;
+	/* 32 bits, and the field after it here: the socket must not outgrow the
+	 * record it is written over (snapshot_build.c). */
+	__u32 nholders;
+	__u32 keepalive_idle_ms;  /* keepalive's idle time; 0 if SO_KEEPALIVE is off */
 };
 
 /* A process holding a socket through a file descriptor. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,17 +23,41 @@ static int cmp_task(const void *a, const void *b)
  * Age in ms, as of now_ns (the snapshot), of a tcp_sock 32-bit jiffies
  * stamp read at the record's time; unsigned subtraction copes with wrap.
  */
-static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz, __u64 now_ns)
+static __u64 stamp_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz, __u64 now_ns)
 {
 	__u64 since_record = now_ns > r->now_ns ? now_ns - r->now_ns : 0;
 	__u32 d = (__u32)r->now_jiffies - stamp;
 
-	if (!r->has_times || !hz)
+	if (!hz)
 		return SC_AGE_UNKNOWN;
 	/* A stamp another CPU moved after the record's clock was read: now, not a wrap. */
 	if ((__s32)d < 0)
 		d = 0;
 	return (sc_jiffies_to_ns(d, hz) + since_record) / 1000000;
+}
+
+/* The same for tcp_sock's traffic stamps, which mean nothing outside connected states. */
+static __u64 jiffies_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz, __u64 now_ns)
+{
+	return r->has_times ? stamp_age_ms(r, stamp, hz, now_ns) : SC_AGE_UNKNOWN;
+}
+
+static void health_from_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz,
+			       __u64 now_ns)
+{
+	__u64 keepalive_ns = hz ? sc_jiffies_to_ns(r->keepalive_time, hz) : 0;
+
+	s->retransmits = r->retransmits;
+	s->probes = r->probes;
+	s->peer_window = r->snd_wnd;
+	s->orphan = r->sock_flags & SC_TCP_ORPHAN;
+	if (r->sock_flags & SC_TCP_KEEPALIVE)
+		s->keepalive_idle_ms = keepalive_ns / 1000000 > UINT32_MAX ? UINT32_MAX
+									     : keepalive_ns / 1000000;
+	s->last_ack_age_ms = jiffies_age_ms(r, r->rcv_tstamp, hz, now_ns);
+	s->left_established_age_ms = SC_AGE_UNKNOWN;
+	if (r->has_state && (r->st.flags & SC_SOCK_LEFT))
+		s->left_established_age_ms = stamp_age_ms(r, r->st.left_jiffies, hz, now_ns);
 }
 
 /*
@@ -68,7 +93,7 @@ static void activity_from_state(struct sc_activity *a, const struct sc_tcp_recor
 	a->rx_calls = st->rx_calls;
 }
 
-static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz,
+void sc_socket_from_tcp_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz,
 			       __u64 now_ns)
 {
 	memset(s, 0, sizeof(*s));
@@ -94,6 +119,7 @@ static void socket_from_record(struct sc_socket *s, const struct sc_tcp_record *
 	s->tx_bytes = r->bytes_sent;
 	s->kernel_send_age_ms = jiffies_age_ms(r, r->lsndtime, hz, now_ns);
 	s->kernel_recv_age_ms = jiffies_age_ms(r, r->lrcvtime, hz, now_ns);
+	health_from_record(s, r, hz, now_ns);
 	s->has_state = r->has_state;
 	if (r->has_state)
 		activity_from_state(&s->act, r, hz);
@@ -271,7 +297,7 @@ static int build_sockets(struct sc_snapshot *snap, struct join *j, struct sc_raw
 		struct sc_tcp_record r = raw->tcp[i]; /* socket i covers it */
 
 		keys[i] = (struct sc_key){ .key = r.cookie, .val = i };
-		socket_from_record(&snap->sockets[i], &r, raw->hz, raw->now_ns);
+		sc_socket_from_tcp_record(&snap->sockets[i], &r, raw->hz, raw->now_ns);
 		if (r.state == TCP_ESTABLISHED)
 			snap->established[r.family == AF_INET6]++;
 	}

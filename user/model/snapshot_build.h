@@ -32,4 +32,11 @@ struct sc_raw {
  */
 int sc_snapshot_build(struct sc_snapshot *snap, struct sc_raw *raw, __u32 exclude_pid);
 
+/*
+ * One iter/tcp record as a socket, its kernel ages as of now_ns (the
+ * record's own now_ns for "when it was read"); no holders.
+ */
+void sc_socket_from_tcp_record(struct sc_socket *s, const struct sc_tcp_record *r, __u32 hz,
+			       __u64 now_ns);
+
 #endif /* SC_SNAPSHOT_BUILD_H */

@@ -33,6 +33,14 @@ const char *const sc_socket_field_names[SC_NFIELDS] = {
 	[SC_F_KERNEL_SEND_AGE] = "kernel_last_send_age_s",
 	[SC_F_KERNEL_RECV_AGE] = "kernel_last_recv_age_s",
 	[SC_F_OBSERVED] = "observed",
+	[SC_F_HEALTH] = "health",
+	[SC_F_HEALTH_AGE] = "health_age_s",
+	[SC_F_STALL_REASON] = "stall_reason",
+	[SC_F_RETRANSMITS] = "retransmits",
+	[SC_F_PROBES] = "probes",
+	[SC_F_PEER_WINDOW] = "peer_window_bytes",
+	[SC_F_KEEPALIVE] = "keepalive",
+	[SC_F_KEEPALIVE_IDLE] = "keepalive_idle_s",
 };
 
 static int field_of(const char *word, size_t len)

@@ -54,6 +54,8 @@ static bool keep_row(const struct sc_row *r, const struct sc_filter *f)
 		return false;
 	if (f->port >= 0 && r->socket->lport != f->port)
 		return false;
+	if (f->health_mask && !(f->health_mask & (1u << r->health.health)))
+		return false;
 	return !f->idle_only || r->idle.idle;
 }
 
@@ -80,14 +82,21 @@ static int cmp_port(const void *a, const void *b)
 }
 
 /* A row's place in keys[].val: its holder, or past every holder its unheld socket. */
-static struct sc_row row_at(const struct sc_view *v, size_t val,
-			    const struct sc_idle_result *idle)
+/* Each socket's verdicts, by index into sc_snapshot.sockets. */
+struct judged {
+	struct sc_idle_result *idle;
+	struct sc_health_result *health;
+};
+
+static struct sc_row row_at(const struct sc_view *v, size_t val, const struct judged *j)
 {
 	const struct sc_snapshot *snap = v->snap;
 	const struct sc_holder *h = val < snap->nholders ? &snap->holders[val] : NULL;
 	size_t i = h ? h->socket : val - snap->nholders;
 
-	return (struct sc_row){ .socket = &snap->sockets[i], .holder = h, .idle = idle[i] };
+	return (struct sc_row){
+		.socket = &snap->sockets[i], .holder = h, .idle = j->idle[i], .health = j->health[i],
+	};
 }
 
 /*
@@ -96,7 +105,7 @@ static struct sc_row row_at(const struct sc_view *v, size_t val,
  * its place. kept[i]: socket i has a kept row; kept_holder[h]: holder h's row.
  */
 static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, bool *kept_holder,
-		      const struct sc_idle_result *idle)
+		      const struct judged *j)
 {
 	const struct sc_snapshot *snap = v->snap;
 	size_t i, h, n = 0, cap = snap->nholders + snap->nsockets;
@@ -111,7 +120,7 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 
 		for (h = 0; h < nrows; h++) {
 			size_t val = s->nholders ? s->first_holder + h : snap->nholders + i;
-			struct sc_row r = row_at(v, val, idle);
+			struct sc_row r = row_at(v, val, j);
 
 			if (!keep_row(&r, f))
 				continue;
@@ -131,7 +140,7 @@ static int build_rows(struct sc_view *v, const struct sc_filter *f, bool *kept, 
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		v->rows[i] = row_at(v, keys[i].val, idle);
+		v->rows[i] = row_at(v, keys[i].val, j);
 		v->rows[i].order = keys[i].key;
 	}
 	v->nrows = n;
@@ -169,9 +178,9 @@ static void add_first(struct sc_first_held *f, const struct sc_socket *s,
  * several fds (dup, inetd style) has one connection, not several; holders
  * of a socket are sorted by pid, so repeats are adjacent.
  */
-static int build_procs(struct sc_view *v, const bool *kept_holder,
-		       const struct sc_idle_result *idle)
+static int build_procs(struct sc_view *v, const bool *kept_holder, const struct judged *j)
 {
+	const struct sc_idle_result *idle = j->idle;
 	const struct sc_snapshot *snap = v->snap;
 	struct sc_proc_row *all;
 	__u64 *listening;
@@ -209,6 +218,7 @@ static int build_procs(struct sc_view *v, const bool *kept_holder,
 				add_first(&pr->first, s, &idle[i]);
 			first = false;
 			pr->process = p;
+			sc_health_count(&pr->health, &j->health[i]);
 			pr->sockets++;
 			pr->socket_memory_bytes += sc_socket_memory(s);
 			if (s->state == TCP_LISTEN)
@@ -274,6 +284,44 @@ out:
 	return err;
 }
 
+/*
+ * Per service, over its processes' kept sockets, each counted once: by its
+ * first kept holder, as sc_first_held does for the other sums.
+ */
+static int build_service_health(struct sc_view *v, const bool *kept_holder,
+				const struct sc_health_result *health)
+{
+	const struct sc_snapshot *snap = v->snap;
+	struct sc_proc_row **by_process;
+	size_t i, h;
+
+	v->service_health = calloc(v->nservices ? v->nservices : 1, sizeof(*v->service_health));
+	by_process = calloc(snap->nprocesses ? snap->nprocesses : 1, sizeof(*by_process));
+	if (!v->service_health || !by_process) {
+		free(by_process);
+		return -ENOMEM;
+	}
+	for (i = 0; i < v->nprocs; i++)
+		by_process[v->procs[i].process - snap->processes] = &v->procs[i];
+	for (i = 0; i < snap->nsockets; i++) {
+		const struct sc_socket *s = &snap->sockets[i];
+
+		for (h = s->first_holder; h < s->first_holder + s->nholders; h++) {
+			const struct sc_process *p = sc_snapshot_find_process(snap, snap->holders[h].pid);
+			struct sc_proc_row *pr;
+
+			if (!kept_holder[h] || !p)
+				continue;
+			pr = by_process[p - snap->processes];
+			if (pr)
+				sc_health_count(&v->service_health[pr->service], &health[i]);
+			break;
+		}
+	}
+	free(by_process);
+	return 0;
+}
+
 static bool listener_kept(const struct sc_snapshot *snap, const struct sc_socket *s,
 			  const struct sc_filter *f)
 {
@@ -291,8 +339,9 @@ static bool listener_kept(const struct sc_snapshot *snap, const struct sc_socket
 
 /* Listening ports, and the kept established sockets whose local port they are. */
 static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool *kept,
-		       const struct sc_idle_result *idle)
+		       const struct judged *j)
 {
+	const struct sc_idle_result *idle = j->idle;
 	const struct sc_snapshot *snap = v->snap;
 	struct sc_port_row *ports;
 	size_t i, n = 0, m = 0, listeners = 0;
@@ -328,10 +377,13 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 		const struct sc_socket *s = &snap->sockets[i];
 		struct sc_port_row key = { .netns = s->netns, .port = s->lport }, *p;
 
-		if (!kept[i] || s->state != TCP_ESTABLISHED)
+		if (!kept[i] || s->state == TCP_LISTEN)
 			continue;
 		p = bsearch(&key, ports, m, sizeof(key), cmp_port_key);
-		if (p) {
+		if (!p)
+			continue;
+		sc_health_count(&p->health, &j->health[i]);
+		if (s->state == TCP_ESTABLISHED) {
 			p->connections++;
 			p->idle_connections += idle[i].idle;
 		}
@@ -345,7 +397,9 @@ static int build_ports(struct sc_view *v, const struct sc_filter *f, const bool 
 int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter)
 {
+	struct sc_health_policy health_policy = filter->health;
 	struct sc_idle_result *idle;
+	struct judged j;
 	bool *kept, *kept_holder;
 	size_t i;
 	int err = -ENOMEM;
@@ -353,21 +407,33 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 	memset(v, 0, sizeof(*v));
 	v->snap = snap;
 	v->policy = *policy;
+	if (!health_policy.close_wait_after_ms && !health_policy.stall_after_ms &&
+	    !health_policy.nat_timeout_ms)
+		sc_health_policy_default(&health_policy);
+	v->health_policy = health_policy;
 	idle = sc_big_malloc((snap->nsockets ? snap->nsockets : 1) * sizeof(*idle));
+	j = (struct judged){
+		.idle = idle,
+		.health = sc_big_malloc((snap->nsockets ? snap->nsockets : 1) * sizeof(*j.health)),
+	};
 	kept = sc_big_calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*kept));
 	kept_holder = sc_big_calloc(snap->nholders ? snap->nholders : 1, sizeof(*kept_holder));
-	if (!idle || !kept || !kept_holder)
+	if (!idle || !j.health || !kept || !kept_holder)
 		goto out;
-	for (i = 0; i < snap->nsockets; i++)
+	for (i = 0; i < snap->nsockets; i++) {
 		idle[i] = classify(snap, &snap->sockets[i], policy);
+		j.health[i] = sc_health_judge(&snap->sockets[i], &health_policy);
+	}
 
-	err = build_rows(v, filter, kept, kept_holder, idle);
+	err = build_rows(v, filter, kept, kept_holder, &j);
 	if (!err)
-		err = build_procs(v, kept_holder, idle);
+		err = build_procs(v, kept_holder, &j);
 	if (!err)
 		err = build_services(v);
 	if (!err)
-		err = build_ports(v, filter, kept, idle);
+		err = build_service_health(v, kept_holder, j.health);
+	if (!err)
+		err = build_ports(v, filter, kept, &j);
 	if (err)
 		goto out;
 	for (i = 0; i < snap->nsockets; i++) {
@@ -377,6 +443,7 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 			continue;
 		v->totals.sockets++;
 		v->totals.socket_memory_bytes += sc_socket_memory(s);
+		sc_health_count(&v->totals.health, &j.health[i]);
 		if (s->state == TCP_ESTABLISHED) {
 			v->totals.connections++;
 			v->totals.idle_connections += idle[i].idle;
@@ -385,6 +452,7 @@ int sc_view_build(struct sc_view *v, const struct sc_snapshot *snap,
 	}
 out:
 	free(idle);
+	free(j.health);
 	free(kept);
 	free(kept_holder);
 	if (err)
@@ -398,6 +466,8 @@ void sc_view_free(struct sc_view *v)
 	free(v->procs);
 	free(v->ports);
 	free(v->services);
+	free(v->service_health);
+	v->service_health = NULL;
 	v->rows = NULL;
 	v->procs = NULL;
 	v->ports = NULL;

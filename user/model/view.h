@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "health.h"
 #include "idle.h"
 #include "services.h"
 #include "snapshot.h"
@@ -15,6 +16,9 @@ struct sc_filter {
 	__u32 pid;          /* 0: any */
 	int port;           /* local port, -1: any */
 	bool idle_only;
+	unsigned int health_mask;            /* 1 << enum sc_health kept; 0: any */
+	/* The thresholds health is judged by (and health_mask applied); all 0: the defaults. */
+	struct sc_health_policy health;
 };
 
 /* A socket as one process holds it; unheld sockets have holder == NULL. */
@@ -22,6 +26,7 @@ struct sc_row {
 	const struct sc_socket *socket;
 	const struct sc_holder *holder;
 	struct sc_idle_result idle;
+	struct sc_health_result health;
 	__u64 order;           /* sort key: pid, fd; unheld last, by cookie */
 };
 
@@ -36,6 +41,7 @@ struct sc_proc_row {
 	__u16 server_port;
 	bool several_ports;         /* connections to several ports, or a client's */
 	struct sc_first_held first; /* of the sockets it is the first kept holder of (by pid) */
+	struct sc_health_counts health; /* of the sockets it holds */
 	size_t service;             /* index into sc_view.services */
 };
 
@@ -47,6 +53,7 @@ struct sc_port_row {
 	__u32 accept_queue_max;
 	__u64 connections;
 	__u64 idle_connections;
+	struct sc_health_counts health; /* kept sockets on the port, any state but LISTEN */
 };
 
 struct sc_totals {
@@ -55,12 +62,14 @@ struct sc_totals {
 	__u64 idle_connections;
 	__u64 socket_memory_bytes;
 	struct sc_idle_hist idle_hist;  /* idle age of the kept ESTABLISHED sockets */
+	struct sc_health_counts health; /* every kept socket */
 };
 
 /* A snapshot judged by an idle policy and narrowed by a filter. */
 struct sc_view {
 	const struct sc_snapshot *snap;
 	struct sc_idle_policy policy;
+	struct sc_health_policy health_policy; /* the filter's, or the defaults */
 	struct sc_row *rows;            /* by pid, fd; unheld sockets last */
 	size_t nrows;
 	struct sc_proc_row *procs;      /* by connections, descending */
@@ -68,6 +77,7 @@ struct sc_view {
 	struct sc_port_row *ports;      /* by connections, descending */
 	size_t nports;
 	struct sc_service *services;    /* of the kept processes, by connections descending */
+	struct sc_health_counts *service_health; /* by services' index */
 	size_t nservices;
 	struct sc_totals totals;        /* over the kept sockets, each counted once */
 	__u64 socket_fields;            /* JSON keys per socket (socket_fields.h); 0: all */

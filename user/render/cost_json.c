@@ -453,7 +453,7 @@ void sc_cost_write_json(const struct sc_cost_doc *d, FILE *out)
 		jw_null(w);
 	JW_KEY(w, "observed_s");
 	jw_double(w, d->observed_s, 1);
-	sc_policy_write_json(w, &d->policy, &d->watch);
+	sc_policy_write_json(w, &d->policy, &d->watch, NULL);
 	JW_KEY(w, "connections");
 	jw_uint(w, r->connections);
 	JW_KEY(w, "epoll_watched");

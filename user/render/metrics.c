@@ -430,6 +430,8 @@ int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 		port_metrics(out, in->summary);
 		sc_metrics_outbound(out, in->summary, in->top_outbound);
 	}
+	if (in->health)
+		sc_metrics_health(out, in->health);
 	self_metrics(out, in);
 	return ferror(out) ? -EIO : 0;
 }

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "capacity.h"
+#include "metrics_health.h"
 #include "services.h"
 #include "summary.h"
 
@@ -47,6 +48,7 @@ struct sc_metrics_input {
 	const struct sc_metrics_self *self;
 	const char *version;
 	double connection_seconds;        /* managed.h, never lower than the previous scrape's */
+	const struct sc_metrics_health *health; /* NULL: no health series */
 };
 
 /*

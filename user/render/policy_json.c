@@ -2,7 +2,8 @@
 #include "policy_json.h"
 
 void sc_policy_write_json(struct jw *w, const struct sc_idle_policy *policy,
-			  const struct sc_heartbeat_watch *watch)
+			  const struct sc_heartbeat_watch *watch,
+			  const struct sc_health_policy *health)
 {
 	JW_KEY(w, "policy");
 	jw_object_begin(w);
@@ -19,5 +20,13 @@ void sc_policy_write_json(struct jw *w, const struct sc_idle_policy *policy,
 		jw_null(w);
 	else
 		jw_double(w, (double)watch->left_ms / 1000, 3);
+	if (health) {
+		JW_KEY(w, "close_wait_after_s");
+		jw_double(w, (double)health->close_wait_after_ms / 1000, 3);
+		JW_KEY(w, "stall_after_s");
+		jw_double(w, (double)health->stall_after_ms / 1000, 3);
+		JW_KEY(w, "nat_timeout_s");
+		jw_double(w, (double)health->nat_timeout_ms / 1000, 3);
+	}
 	jw_object_end(w);
 }

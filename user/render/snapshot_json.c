@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include <netinet/tcp.h>
 
 #include "addr.h"
+#include "health_json.h"
 #include "json_writer.h"
 #include "outbound_json.h"
 #include "policy_json.h"
@@ -78,6 +80,42 @@ static void write_uint_or_null(struct jw *w, bool known, __u64 v)
 		jw_uint(w, v);
 	else
 		jw_null(w);
+}
+
+static void write_socket_health(struct jw *w, __u64 want, const struct sc_row *r)
+{
+	const struct sc_socket *s = r->socket;
+	bool tcp_sock = sc_tcp_connected(s->state) || s->state == TCP_LISTEN;
+
+	if (field(w, want, SC_F_HEALTH))
+		jw_string(w, sc_health_name(r->health.health));
+	if (field(w, want, SC_F_HEALTH_AGE))
+		write_age_value(w, r->health.health ? r->health.age_ms : SC_AGE_UNKNOWN);
+	if (field(w, want, SC_F_STALL_REASON)) {
+		if (sc_stall_reason_name(r->health.stall))
+			jw_string(w, sc_stall_reason_name(r->health.stall));
+		else
+			jw_null(w);
+	}
+	/* Time-wait and request sockets have no tcp_sock: null, not 0. */
+	if (field(w, want, SC_F_RETRANSMITS))
+		write_uint_or_null(w, tcp_sock, s->retransmits);
+	if (field(w, want, SC_F_PROBES))
+		write_uint_or_null(w, tcp_sock, s->probes);
+	if (field(w, want, SC_F_PEER_WINDOW))
+		write_uint_or_null(w, tcp_sock, s->peer_window);
+	if (field(w, want, SC_F_KEEPALIVE)) {
+		if (tcp_sock)
+			jw_bool(w, s->keepalive_idle_ms != 0);
+		else
+			jw_null(w);
+	}
+	if (field(w, want, SC_F_KEEPALIVE_IDLE)) {
+		if (s->keepalive_idle_ms)
+			jw_double(w, s->keepalive_idle_ms / 1000.0, 3);
+		else
+			jw_null(w);
+	}
 }
 
 static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_row *r)
@@ -157,6 +195,7 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 		write_age_value(w, s->kernel_recv_age_ms);
 	if (field(w, want, SC_F_OBSERVED))
 		write_observed(w, snap, s);
+	write_socket_health(w, want, r);
 	jw_object_end(w);
 }
 
@@ -202,6 +241,7 @@ static void write_process(struct jw *w, const struct sc_view *v, const struct sc
 	write_optional_string(w, "container_runtime", p->container.runtime);
 	write_optional_string(w, "container_id", p->container.id);
 	write_optional_string(w, "pod_uid", p->container.pod_uid);
+	sc_health_counts_write_json(w, &pr->health, false);
 	jw_object_end(w);
 }
 
@@ -257,6 +297,7 @@ static void write_service(struct jw *w, const struct sc_view *v, size_t k)
 	JW_KEY(w, "fd_limit");
 	jw_uint(w, s->fd_worst_limit);
 	jw_object_end(w);
+	sc_health_counts_write_json(w, &v->service_health[k], false);
 	jw_object_end(w);
 }
 
@@ -277,6 +318,7 @@ static void write_port(struct jw *w, const struct sc_port_row *p)
 	jw_uint(w, p->accept_queue);
 	JW_KEY(w, "accept_queue_max");
 	jw_uint(w, p->accept_queue_max);
+	sc_health_counts_write_json(w, &p->health, true);
 	jw_object_end(w);
 }
 
@@ -305,6 +347,8 @@ static void write_host(struct jw *w, const struct sc_view *v)
 	JW_KEY(w, "netns_missed");
 	jw_uint(w, snap->netns_missed);
 	jw_object_end(w);
+	/* Top level, as the processes' and ports': what the filters kept. */
+	sc_health_counts_write_json(w, &v->totals.health, true);
 }
 
 /* The kernel's own counters, all namespaces, since the programs attached. */
@@ -367,7 +411,7 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 	policy.heartbeat_bytes = snap->config.heartbeat_bytes;
 	watch = sc_heartbeat_watch(&policy, snap->hook != SC_HOOK_NONE, snap->config.attached_ns,
 				   snap->taken_ns);
-	sc_policy_write_json(&w, &policy, &watch);
+	sc_policy_write_json(&w, &policy, &watch, &v->health_policy);
 	write_host(&w, v);
 	write_counters(&w, snap);
 

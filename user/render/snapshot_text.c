@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "format.h"
 #include "group.h"
+#include "health_text.h"
 #include "outbound_text.h"
 #include "snapshot_text.h"
 
@@ -32,7 +33,9 @@ static void render_header(const struct sc_view *v, FILE *out)
 		fprintf(out, ", %u network namespaces", snap->netns_walked);
 	if (snap->netns_missed)
 		fprintf(out, " (%u not entered)", snap->netns_missed);
-	fputs("\n\n", out);
+	fputc('\n', out);
+	render_health_line(v, out);
+	fputc('\n', out);
 }
 
 static void render_processes(const struct sc_view *v, FILE *out)
@@ -145,12 +148,12 @@ static const char *endpoint(const struct sc_socket *s, const __u8 *addr, __u16 p
 
 static void render_sockets(const struct sc_view *v, FILE *out)
 {
-	char local[64], remote[64], idle[32], rx[32], tx[32], comm[SC_COMM_LEN + 1];
+	char local[64], remote[64], idle[32], rx[32], tx[32], comm[SC_COMM_LEN + 1], health[48];
 	size_t i;
 
-	fprintf(out, "\n%-8s %-12s %6s %-10s %-24s %-24s %9s %-8s %10s %10s %7s %7s\n", "PID",
+	fprintf(out, "\n%-8s %-12s %6s %-10s %-24s %-24s %9s %-8s %10s %10s %7s %7s %s\n", "PID",
 		"COMMAND", "FD", "STATE", "LOCAL", "REMOTE", "IDLE FOR", "SOURCE", "RX", "TX",
-		"RECV-Q", "SEND-Q");
+		"RECV-Q", "SEND-Q", "HEALTH");
 	for (i = 0; i < v->nrows; i++) {
 		const struct sc_row *r = &v->rows[i];
 		const struct sc_socket *s = r->socket;
@@ -166,7 +169,7 @@ static void render_sockets(const struct sc_view *v, FILE *out)
 			snprintf(idle, sizeof(idle), "-");
 		else
 			fmt_duration_ms(r->idle.idle_ms, idle, sizeof(idle));
-		fprintf(out, "%-8s %-12.12s %6s %-10s %-24s %-24s %8s%s %-8s %10s %10s %7u %7u\n",
+		fprintf(out, "%-8s %-12.12s %6s %-10s %-24s %-24s %8s%s %-8s %10s %10s %7u %7u %s\n",
 			pid, p ? fmt_printable(p->comm, comm, sizeof(comm)) : "-", fd,
 			sc_tcp_state_name(s->state),
 			endpoint(s, s->laddr, s->lport, local, sizeof(local)),
@@ -174,7 +177,8 @@ static void render_sockets(const struct sc_view *v, FILE *out)
 			r->idle.idle ? "*" : " ",
 			sc_socket_has_idle(s) ? sc_idle_source_name(r->idle.source) : "-",
 			fmt_bytes(s->rx_bytes, rx, sizeof(rx)),
-			fmt_bytes(s->tx_bytes, tx, sizeof(tx)), s->rx_queue, s->tx_queue);
+			fmt_bytes(s->tx_bytes, tx, sizeof(tx)), s->rx_queue, s->tx_queue,
+			health_cell(&r->health, health, sizeof(health)));
 	}
 	if (v->nrows)
 		fputs("(* idle)\n", out);
@@ -186,6 +190,7 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 	render_processes(v, out);
 	render_ports(v, out);
 	render_outbound(v, false, false, out);
+	render_health(v, out);
 	if (sockets)
 		render_sockets(v, out);
 }
@@ -243,6 +248,7 @@ void render_table_by(const struct sc_view *v, enum sc_group_by by, bool sockets,
 		/* The connections no listening port counts. */
 		render_outbound(v, false, false, out);
 	}
+	render_health(v, out);
 	if (sockets)
 		render_sockets(v, out);
 }

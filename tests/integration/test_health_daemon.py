@@ -1,0 +1,143 @@
+"""sockcostd's health passes: the *_by_health series for a process leaking
+CLOSE-WAIT sockets and a writer stalled on a reader that stopped reading,
+checked against `ss` (the kernel's own account) and against the daemon's
+own /snapshot.json of the same sockets."""
+import json
+import re
+import socket
+import time
+
+from helpers import Child, listener, set_comm, ss_entries, wait_for
+from sockcostd_helpers import Daemon
+
+LEAKS = 3
+
+
+def metric(text, name, **labels):
+    """The value of name{labels} (labels a subset), or None."""
+    want = [f'{k}="{v}"' for k, v in labels.items()]
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and line.split(" ")[0] != name:
+            continue
+        head, value = line.rsplit(" ", 1)
+        if all(w in head for w in want):
+            return float(value)
+    return None
+
+
+def ss_count(state, port):
+    return len(ss_entries("state", state, f"( sport = :{port} )"))
+
+
+class Leaker:
+    """A child that accepts and never closes (the peers then close): CLOSE-WAIT
+    leaks; and a connection whose peer stops reading while it writes: stalled."""
+
+    def __init__(self):
+        self.lst = listener()
+        self.port = self.lst.getsockname()[1]
+        lst = self.lst
+
+        def setup():
+            set_comm(b"leaker")
+            held = [lst]
+            for _ in range(LEAKS + 2):
+                held.append(lst.accept()[0])
+            # The last accepted one writes until its send queue is full.
+            w = held[-1]
+            w.setblocking(False)
+            try:
+                while True:
+                    w.send(b"x" * 65536)
+            except BlockingIOError:
+                pass
+            return held
+
+        self.clients = []
+        self.child = None
+        import threading
+
+        def start():
+            self.child = Child(setup)
+
+        t = threading.Thread(target=start)
+        t.start()
+        for _ in range(LEAKS + 2):
+            c = socket.create_connection(("127.0.0.1", self.port))
+            self.clients.append(c)
+        # The stalled pair's reader: a small receive window it never reads.
+        t.join(10)
+        assert self.child, "leaker did not start"
+        for c in self.clients[:LEAKS]:
+            c.close()
+
+    def stop(self):
+        if self.child:
+            self.child.stop()
+        for c in self.clients:
+            c.close()
+        self.lst.close()
+
+
+def test_health_series_match_ss_and_the_snapshot():
+    leaker = Leaker()
+    d = None
+    try:
+        d = Daemon("--close-wait-after", "1", "--stall-after", "2", "--health-interval", "1")
+        svc = f"leaker:{leaker.port}"
+
+        def settled():
+            text = d.metrics()
+            return (metric(text, "sockcost_service_connections_by_health", service=svc,
+                           health="close_wait") == LEAKS and
+                    metric(text, "sockcost_service_connections_by_health", service=svc,
+                           health="stalled") == 1) and text
+
+        text = wait_for(settled, timeout=30, interval=0.5)
+        assert text, d.metrics()
+        # The kernel's own account of the same sockets.
+        assert ss_count("close-wait", leaker.port) == LEAKS
+        assert metric(text, "sockcost_port_connections_by_health", port=leaker.port,
+                      health="close_wait") == LEAKS
+        assert metric(text, "sockcost_connections_by_health", health="close_wait") >= LEAKS
+        assert metric(text, "sockcost_close_wait_oldest_seconds") >= 1
+        # The stalled writer's queue, as ss shows its Send-Q.
+        sendq = [int(f[2]) for f, _ in ss_entries(f"( sport = :{leaker.port} )")
+                 if f[0] == "ESTAB" and int(f[2]) > 0]
+        assert len(sendq) == 1, sendq
+        queued = metric(text, "sockcost_stalled_queued_bytes")
+        assert queued >= sendq[0] * 0.9, (queued, sendq)
+        assert metric(text, "sockcost_exporter_health_passes_total") >= 1
+        assert metric(text, "sockcost_exporter_health_netns_missed") == 0
+        stamp = metric(text, "sockcost_exporter_health_pass_timestamp_seconds")
+        assert abs(stamp - time.time()) < 30
+
+        # The daemon's /snapshot.json judges the same sockets by its thresholds.
+        status, _, body = d.get("/snapshot.json")
+        assert status == 200
+        doc = json.loads(body)
+        assert doc["policy"]["close_wait_after_s"] == 1
+        assert doc["policy"]["stall_after_s"] == 2
+        mine = [s for s in doc["sockets"] if s["pid"] == leaker.child.pid and
+                s["lport"] == leaker.port and s["state"] != "LISTEN"]
+        assert sorted(s["health"] for s in mine) == \
+            sorted(["close_wait"] * LEAKS + ["ok", "stalled"])
+        stalled = next(s for s in mine if s["health"] == "stalled")
+        assert stalled["stall_reason"] == "zero_window"
+        assert stalled["peer_window_bytes"] == 0
+    finally:
+        if d:
+            d.stop()
+        leaker.stop()
+
+
+def test_health_flags_are_checked():
+    import subprocess
+    from sockcostd_helpers import SOCKCOSTD
+    for args, msg in ((["--health-interval", "0"], "invalid --health-interval '0'"),
+                      (["--nat-timeout", "0"], "invalid --nat-timeout '0'"),
+                      (["--stall-after", "x"], "invalid --stall-after 'x'")):
+        r = subprocess.run([SOCKCOSTD, *args], capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0
+        assert msg in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
