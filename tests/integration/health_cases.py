@@ -147,6 +147,20 @@ for _ in range(10):
 hold()
 """
 
+# Accepts one connection and holds it; on "send N" sends N bytes on it.
+SENDING_SERVER = _HOLD + r"""
+import socket
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(4)
+say("port", lst.getsockname()[1])
+conn = lst.accept()[0]
+say("accepted", conn.getpeername()[1])
+cmd = sys.stdin.readline().split()
+if cmd and cmd[0] == "send":
+    conn.sendall(b"s" * int(cmd[1]))
+    say("sent")
+hold()
+"""
+
 # Accepts argv[2] connections and holds them without reading.
 HOLDING_SERVER = _HOLD + r"""
 import socket
@@ -338,6 +352,10 @@ class SlowConsumer:
             self.writer.tell("fill")
             self.sent = int(self.writer.expect("sent")[0])
             self.filled_at = time.monotonic()
+            # The last segments may still be on their way: until the reader's
+            # zero window reaches the writer (ss prints no snd_wnd when 0).
+            assert wait_for(lambda: "snd_wnd:" not in ss_one(self.wport, self.port)["info"],
+                            timeout=5)
         except BaseException:
             self.stack.close()
             raise
@@ -504,6 +522,47 @@ class PortLeftovers:
         except BaseException:
             self.stack.close()
             raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stack.close()
+
+
+class HalfClosed:
+    """The peer shuts its sending side (a FIN at `fin_at`) but keeps reading:
+    the server's socket is in CLOSE-WAIT, and `send(n)` has the server send
+    into it, which the peer ACKs: the last ACK then no longer dates the FIN."""
+
+    def __init__(self):
+        self.stack = Stack()
+        try:
+            self.server = Script(SENDING_SERVER)
+            self.stack.push(self.server.stop)
+            self.port = int(self.server.expect("port")[0])
+            self.client = socket.create_connection(("127.0.0.1", self.port))
+            self.client.settimeout(5)
+            self.stack.push(self.client.close)
+            self.cport = self.client.getsockname()[1]
+            self.server.expect("accepted")
+            self.fin_at = time.monotonic()
+            self.client.shutdown(socket.SHUT_WR)
+            assert wait_for(lambda: ss_count("close-wait", self.port) == 1, timeout=5)
+        except BaseException:
+            self.stack.close()
+            raise
+
+    def send(self, n):
+        self.server.tell(f"send {n}")
+        self.server.expect("sent")
+        got = 0
+        for _ in range(n):
+            got += len(self.client.recv(n - got))
+            if got == n:
+                break
+        assert got == n
+        return time.monotonic()
 
     def __enter__(self):
         return self

@@ -3,15 +3,18 @@
 (zero window), a cut link (retransmissions), idle connections with and
 without keepalive (dead peer risk), and TIME-WAIT and orphaned sockets on
 a port. The cases themselves live in health_cases.py."""
+import json
 import os
 import re
+import subprocess
 import time
 
 import pytest
 
-from health_cases import (CloseWaitLeak, CutLink, KeepaliveTrio, PortLeftovers, SlowConsumer,
-                          ss_count, ss_one, ss_pids, ss_timer)
-from helpers import one_row, port, process, rows, run_sockcost, snapshot, wait_for
+from health_cases import (CloseWaitLeak, CutLink, HalfClosed, KeepaliveTrio, PortLeftovers,
+                          SlowConsumer, ss_count, ss_one, ss_pids, ss_timer)
+from helpers import SOCKCOST, one_row, port, process, rows, run_sockcost, snapshot, wait_for
+from sockcostd_helpers import Daemon
 
 CLASSES = {"ok", "close_wait", "stalled", "dead_peer_risk", "time_wait", "orphaned"}
 PROCESS_COUNTS = {"close_wait", "stalled", "dead_peer_risk", "close_wait_oldest_s",
@@ -36,6 +39,14 @@ def ms(info, name):
     m = re.search(rf"\b{name}:(\d+)", info)
     assert m, f"ss shows no {name} in {info}"
     return int(m.group(1))
+
+
+def snapshot_with(pin_dir, *args):
+    """`sockcost snapshot --json --sockets ARGS` reading sockcostd's state
+    pinned in pin_dir if there is one there."""
+    return subprocess.run([SOCKCOST, "-v", "snapshot", "--json", "--sockets", *args],
+                          env=dict(os.environ, SOCKCOST_PIN_DIR=pin_dir),
+                          capture_output=True, text=True, timeout=60)
 
 
 def check_shape(doc):
@@ -91,7 +102,9 @@ def test_close_wait_leak_counted_per_process_with_ages():
                 s["health_age_s"] + ss_late + SLACK_S, (s, ss_ages, ss_late)
         control = one_row(doc, pid=case.server.pid, lport=case.port, rport=case.control_port)
         assert control["state"] == "ESTAB" and control["health"] == "ok", control
-        assert control["stall_reason"] is None
+        assert control["stall_reason"] is None and control["retransmits"] == 0
+        assert control["peer_window_bytes"] == \
+            ms(ss_one(case.port, case.control_port)["info"], "snd_wnd") > 0
 
         h = process(doc, case.server.pid)["health"]
         assert h["close_wait"] == LEAKED == ss_count("close-wait", case.port)
@@ -101,6 +114,39 @@ def test_close_wait_leak_counted_per_process_with_ages():
         service = [v for v in doc["services"] if case.server.pid in v["pids"]]
         assert len(service) == 1 and service[0]["health"]["close_wait"] == LEAKED, service
         assert doc["health"]["close_wait"] >= LEAKED
+
+
+def test_close_wait_dated_by_the_state_program_when_a_daemon_watched(pin_dir):
+    """With sockcostd's programs pinned before the FIN, CLOSE-WAIT is dated
+    by the state change itself; a one-shot run that never saw it falls back
+    on the last ACK, a lower bound that data sent after the FIN refreshes."""
+    daemon = Daemon("--pin-dir", pin_dir, pin=True)
+    try:
+        with HalfClosed() as case:
+            until(case.fin_at + 2.5)
+            sent_at = case.send(1000)
+            lastack = ms(ss_one(case.port, case.cport)["info"], "lastack") / 1000
+            assert lastack < 1, "the peer's ACK of the data is the last ACK"
+
+            r = snapshot_with(pin_dir, "--close-wait-after", "2")
+            since_fin = time.monotonic() - case.fin_at
+            assert r.returncode == 0, r.stderr
+            assert "reading sockcostd's state pinned in " + pin_dir in r.stderr, r.stderr
+            doc = json.loads(r.stdout)
+            assert doc["counters"]["live"] is True
+            s = one_row(doc, pid=case.server.pid, rport=case.cport)
+            assert s["state"] == "CLOSE-WAIT" and s["health"] == "close_wait", s
+            assert sent_at - case.fin_at <= s["health_age_s"] <= since_fin + SLACK_S, \
+                (s, since_fin)
+
+            # Alone, sockcost dates it by the last ACK: younger than the threshold.
+            r = snapshot_with(pin_dir + "-none", "--close-wait-after", "2")
+            assert r.returncode == 0, r.stderr
+            assert "pinned in" not in r.stderr, r.stderr
+            s = one_row(json.loads(r.stdout), pid=case.server.pid, rport=case.cport)
+            assert s["state"] == "CLOSE-WAIT" and s["health"] == "ok", s
+    finally:
+        daemon.stop()
 
 
 def test_close_wait_threshold_not_yet_reached_is_ok():
