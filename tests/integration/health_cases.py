@@ -349,6 +349,7 @@ class SlowConsumer:
             self.stack.push(self.writer.stop)
             self.wport = int(self.writer.expect("connected")[0])
             self.reader.expect("accepted")
+            self.fill_at = time.monotonic()   # no data can have left before this
             self.writer.tell("fill")
             self.sent = int(self.writer.expect("sent")[0])
             self.filled_at = time.monotonic()
@@ -407,6 +408,7 @@ class CutLink:
             self.reader = Script(DRAINING_READER, self.addr_r, prefix=("ip", "netns", "exec", self.ns_r))
             self.stack.push(self.reader.stop)
             self.port = int(self.reader.expect("port")[0])
+            self.connect_at = time.monotonic()   # no ACK can be older than this
             self.writer = Script(WRITER, self.addr_r, self.port, 4 * self.QUEUED,
                                  prefix=("ip", "netns", "exec", self.ns_w))
             self.stack.push(self.writer.stop)

@@ -94,9 +94,9 @@ def test_close_wait_leak_counted_per_process_with_ages():
         for s in leaked:
             assert s["state"] == "CLOSE-WAIT"
             assert s["health"] == "close_wait", s
-            # In CLOSE-WAIT since the peer closed, not since the connection began.
+            # In CLOSE-WAIT since the peer closed, not since the connection
+            # began (OPEN_S before): since_close is that much shorter.
             assert 1 <= s["health_age_s"] <= since_close + SLACK_S, (s, since_close)
-            assert s["health_age_s"] < OPEN_S + 1, s
             # ss read after the snapshot: at most ss_late older.
             assert s["health_age_s"] - SLACK_S <= ss_ages[s["rport"]] <= \
                 s["health_age_s"] + ss_late + SLACK_S, (s, ss_ages, ss_late)
@@ -214,7 +214,7 @@ def test_slow_consumer_stalls_the_writer_on_a_zero_window():
         assert before["send_q"] <= w["tx_queue_bytes"] <= after["send_q"], (before, w, after)
         assert w["probes"] <= max(ss_timer(before["info"])[1], ss_timer(after["info"])[1]) + 1
         # No new byte has left since the fill.
-        assert 2 <= w["health_age_s"] <= time.monotonic() - case.filled_at + SLACK_S, w
+        assert 2 <= w["health_age_s"] <= time.monotonic() - case.fill_at + SLACK_S, w
 
         r = one_row(doc, pid=case.reader.pid, lport=case.port, rport=case.wport)
         assert r["health"] == "ok", r
@@ -258,7 +258,7 @@ def test_cut_link_stalls_with_retransmits(how):
         before = case.ss_writer()
         doc = snapshot("--sockets", "--stall-after", "2")
         after = case.ss_writer()
-        since_cut = time.monotonic() - case.cut_at
+        since_connect = time.monotonic() - case.connect_at
         check_shape(doc)
 
         for s in (before, after):
@@ -272,7 +272,7 @@ def test_cut_link_stalls_with_retransmits(how):
         assert w["peer_window_bytes"] == ms(after["info"], "snd_wnd") > 0
         # Stalled since the last ACK: the handshake's, just before the cut.
         assert ms(after["info"], "lastack") >= 3000
-        assert 2 <= w["health_age_s"] <= since_cut + SLACK_S, (w, since_cut)
+        assert 2 <= w["health_age_s"] <= since_connect + SLACK_S, (w, since_connect)
 
         h = process(doc, case.writer.pid)["health"]
         assert h["stalled"] == 1 and h["stalled_queued_bytes"] == CutLink.QUEUED
