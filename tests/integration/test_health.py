@@ -343,3 +343,40 @@ def test_time_wait_and_orphaned_counted_per_port():
         # A process holds neither: its summary has no such counts.
         assert "time_wait" not in process(doc, case.server.pid)["health"]
         assert doc["health"]["time_wait"] >= waits and doc["health"]["orphaned"] >= 1
+
+
+def metric_value(text, name, **labels):
+    """The value of the series name{labels} (exactly these labels), or None."""
+    want = "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else ""
+    for line in text.splitlines():
+        if line.startswith(name + want + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_daemon_series_for_time_wait_and_orphans_per_port():
+    """sockcostd's health pass counts the port's TIME-WAIT and orphaned
+    sockets, which no process holds, as ss does."""
+    with PortLeftovers() as case:
+        d = Daemon("--health-interval", "1")
+        try:
+            def settled():
+                text = d.metrics()
+                got = (metric_value(text, "sockcost_port_connections_by_health",
+                                    port=case.port, health="time_wait"),
+                       metric_value(text, "sockcost_port_connections_by_health",
+                                    port=case.port, health="orphaned"))
+                return got == (PortLeftovers.WAITS, 1) and text
+
+            text = wait_for(settled, timeout=30, interval=0.5)
+            assert text, d.metrics()
+            assert ss_count("time-wait", case.port) == PortLeftovers.WAITS
+            assert ss_pids(case.port, case.orphan_peer_port) == []
+            for health in ("close_wait", "stalled", "dead_peer_risk"):
+                assert metric_value(text, "sockcost_port_connections_by_health",
+                                    port=case.port, health=health) == 0, health
+            host = metric_value(text, "sockcost_connections_by_health", health="time_wait")
+            assert host >= PortLeftovers.WAITS
+            assert metric_value(text, "sockcost_connections_by_health", health="orphaned") >= 1
+        finally:
+            d.stop()
