@@ -16,11 +16,13 @@
 #include "epoll_read.h"
 #include "epoll_watch.h"
 #include "estimates.h"
+#include "fd_trend.h"
 #include "host_limits.h"
 #include "log.h"
 #include "managed.h"
 #include "marginal.h"
 #include "proc_mem.h"
+#include "proc_stat.h"
 #include "cost_text.h"
 #include "slab.h"
 #include "slab_read.h"
@@ -46,6 +48,7 @@ struct rss_tracks {
 	__u64 t0_ns, t1_ns;
 	double conn_sum;
 	size_t conn_samples;
+	struct sc_fd_trends fds;  /* each process's open fds, for the FD ETA */
 };
 
 static volatile sig_atomic_t stop_observing;
@@ -99,7 +102,22 @@ static __u64 scope_connections(const struct sc_summary *s, const struct cost_opt
 	return s->connections;
 }
 
-/* One sample per process holding connections (or only pid): private memory and connections. */
+/* Open fds of a process of the summary, keyed by its start time (a reused pid starts anew). */
+static void sample_fds(struct sc_fd_trends *fds, const struct sc_summary_proc *p, __u64 t_ns)
+{
+	__u64 start;
+
+	/* Gone since the walk: no sample. Out of memory: fewer samples, said as such. */
+	if (p->fds == SC_FDS_UNKNOWN || sc_proc_start_ticks(p->pid, &start))
+		return;
+	if (sc_fd_trends_add(fds, p->pid, start, t_ns, p->fds, p->fd_limit))
+		sc_debug("out of memory for fd samples of pid %u", p->pid);
+}
+
+/*
+ * One sample per process holding TCP sockets (or only pid): open fds, and
+ * for those holding connections, private memory and connections.
+ */
 static void sample(const struct sc_tracker *t, const struct cost_opts *o, struct rss_tracks *ts)
 {
 	struct sc_summary s = {};
@@ -114,6 +132,7 @@ static void sample(const struct sc_tracker *t, const struct cost_opts *o, struct
 	for (i = 0; i < s.nprocs; i++) {
 		if (o->filter.pid && s.procs[i].pid != o->filter.pid)
 			continue;
+		sample_fds(&ts->fds, &s.procs[i], s.taken_ns);
 		if (!s.procs[i].connections || sc_proc_mem_read(s.procs[i].pid, &mem))
 			continue;
 		tr = track_of(ts, s.procs[i].pid);
@@ -155,6 +174,7 @@ static double observe(const struct sc_tracker *t, const struct cost_opts *o,
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sc_fd_trends_sort(&ts->fds);
 	if (ts->t0_ns && !sc_tracker_read_counters(t, &ts->c1))
 		ts->t1_ns = sc_mono_ns();
 	return ((double)sc_mono_ns() / 1e9) - start;
@@ -177,8 +197,34 @@ static void daemon_estimate(const struct sc_tracker *t, struct sc_cost_proc_inpu
 	in->marginal_from_daemon = true;
 }
 
+/*
+ * When p's fds reach its limit: its samples while observing and the count
+ * of the report's snapshot as the newest, so the time is from now. Without
+ * a watch, only whether it is at its limit now: growth is never guessed.
+ */
+static void fd_eta(struct sc_fd_trends *fds, const struct sc_process *p, __u64 taken_ns,
+		   bool observed, struct sc_fd_eta *e)
+{
+	struct sc_fd_sample one = { taken_ns, p->fds };
+	struct sc_fd_trend now = { .pid = p->pid, .fd_limit = p->fd_limit, .s = &one, .n = 1 };
+	__u64 start;
+
+	if (p->fds == SC_FDS_UNKNOWN) {
+		sc_fd_trend_eta(NULL, e);
+		return;
+	}
+	if (observed && !sc_proc_start_ticks(p->pid, &start) &&
+	    !sc_fd_trends_add(fds, p->pid, start, taken_ns, p->fds, p->fd_limit)) {
+		sc_fd_trend_eta(sc_fd_trends_find(fds, p->pid, start), e);
+		return;
+	}
+	sc_fd_trend_eta(&now, e);
+	if (e->why == SC_FD_ETA_FEW_SAMPLES)
+		e->why = SC_FD_ETA_NOT_WATCHED;
+}
+
 static struct sc_cost_proc_input *measure(const struct sc_tracker *t, const struct sc_view *v,
-					  const struct rss_tracks *ts, const struct cost_opts *o,
+					  struct rss_tracks *ts, const struct cost_opts *o,
 					  struct sc_inode_set *epoll)
 {
 	struct sc_cost_proc_input *in = calloc(v->nprocs ? v->nprocs : 1, sizeof(*in));
@@ -199,6 +245,7 @@ static struct sc_cost_proc_input *measure(const struct sc_tracker *t, const stru
 			if (ts->t[j].pid == p->pid)
 				in[i].has_marginal = sc_marginal_estimate(&ts->t[j].m, &in[i].marginal);
 		daemon_estimate(t, &in[i]);
+		fd_eta(&ts->fds, p, v->snap->taken_ns, o->observe_s > 0, &in[i].fd_eta);
 		app = sc_app_limit_find(o->app_limits, o->napp_limits, p->pid, p->comm);
 		if (app) {
 			in[i].has_app_limit = true;
@@ -272,7 +319,7 @@ static bool traffic_rates(const struct sc_tracker *t, const struct snap_scope *s
 }
 
 static int report(const struct sc_tracker *t, const struct sc_snapshot *snap,
-		  const struct cost_opts *o, const struct rss_tracks *ts, double observed_s)
+		  const struct cost_opts *o, struct rss_tracks *ts, double observed_s)
 {
 	struct sc_slab_sizes slab;
 	struct sc_cost_host_input host;
@@ -360,6 +407,11 @@ int cmd_cost(int argc, char **argv)
 	t = cmd_open_tracker(&o.policy, o.observe_s > 0);
 	if (!t)
 		return SC_EXIT_RUNTIME;
+	/*
+	 * The whole watch and the report's snapshot after it: nothing observed
+	 * is evicted, and a watch under 30 s keeps every once-a-second sample.
+	 */
+	sc_fd_trends_init(&ts.fds, o.observe_s + 30);
 	observed = observe(t, &o, &ts);
 	snap = sc_snapshot_take(t, &(struct sc_take_scope){ .pid = o.filter.pid,
 							    .port = o.filter.port, .cost_inputs = true });
@@ -368,5 +420,6 @@ int cmd_cost(int argc, char **argv)
 	sc_snapshot_free(snap);
 	sc_tracker_close(t);
 	free(ts.t);
+	sc_fd_trends_free(&ts.fds);
 	return ret;
 }

@@ -510,10 +510,52 @@ static void test_text_says_why_marginal_not_measured(void **state)
 	free(text);
 }
 
+/* The text report with the second process's FD ETA. */
+static char *text_with_fd_eta(struct sc_fd_eta eta, double observed_s)
+{
+	struct sc_cost_proc_input in[2];
+	struct sc_cost_doc doc;
+	struct fixture f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	memcpy(in, proc_inputs, sizeof(in));
+	in[1].fd_eta = eta;
+	build_with(&f, 0, in);
+	doc = (struct sc_cost_doc){ .report = &f.r, .slab = &f.slab, .port = -1,
+				    .observed_s = observed_s };
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	render_cost(&doc, out);
+	fclose(out);
+	teardown(&f);
+	return text;
+}
+
+/* FD ETA: a column with the observed window said; without a watch, what it needs. */
+static void test_text_fd_eta(void **state)
+{
+	char *text;
+
+	(void)state;
+	text = text_with_fd_eta((struct sc_fd_eta){ .why = SC_FD_ETA_OK, .eta_s = 725 }, 30);
+	assert_non_null(strstr(text, " FD ETA "));
+	assert_non_null(strstr(text, "    12m "));
+	assert_non_null(strstr(text, "growth over the 30s observed"));
+	assert_null(strstr(text, "needs --observe"));
+	free(text);
+	text = text_with_fd_eta((struct sc_fd_eta){ .why = SC_FD_ETA_NOT_WATCHED }, 0);
+	assert_non_null(strstr(text, "(FD ETA needs --observe SECS, 10 or more"));
+	assert_null(strstr(text, "    12m "));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_kernel_bytes),
+		cmocka_unit_test(test_text_fd_eta),
 		cmocka_unit_test(test_processes),
 		cmocka_unit_test(test_whatif),
 		cmocka_unit_test(test_pid_filter),

@@ -75,6 +75,7 @@ static void test_defaults(void **state)
 	assert_int_equal(P.o.sort, TOP_COL_CONN);
 	assert_int_equal(P.o.policy.idle_after_ms, 180000);
 	assert_int_equal(P.o.policy.heartbeat_bytes, 0);
+	assert_true(P.o.fd_window_s == 60.0);
 }
 
 static void test_long_options(void **state)
@@ -82,7 +83,8 @@ static void test_long_options(void **state)
 	(void)state;
 	assert_ok(PARSE("--delay", "0.5", "--iterations", "3", "--batch", "--pid", "7,9",
 			"--port", "8080", "--sort", "fd%", "--no-color", "--idle-after", "2.5",
-			"--heartbeat-bytes", "8", "--verbose"));
+			"--heartbeat-bytes", "8", "--verbose", "--fd-window", "300"));
+	assert_true(P.o.fd_window_s == 300.0);
 	assert_true(P.o.delay_s == 0.5);
 	assert_int_equal(P.o.iterations, 3);
 	assert_true(P.o.batch);
@@ -157,6 +159,10 @@ static void test_bad_values(void **state)
 	assert_error_mentions(PARSE("--port", "0"), "--port");
 	assert_error_mentions(PARSE("--port", "65536"), "--port");
 	assert_error_mentions(PARSE("--sort", "cpu"), "--sort");
+	assert_error_mentions(PARSE("--fd-window", "9"), "--fd-window");
+	assert_error_mentions(PARSE("--fd-window", "86401"), "--fd-window");
+	assert_error_mentions(PARSE("--fd-window", "x"), "--fd-window");
+	assert_error_mentions(PARSE("-w", "15"), "-w");
 	assert_error_mentions(PARSE("--idle-after", "-3"), "--idle-after");
 	assert_error_mentions(PARSE("--heartbeat-bytes", "1k"), "--heartbeat-bytes");
 	for (i = 2; i <= TOP_MAX_PIDS + 1; i++)

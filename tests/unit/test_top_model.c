@@ -3,7 +3,7 @@
  * Unit tests for top's pure parts: tools/top_model.c (sorting, invert,
  * filter, search, selection, tags, rates, idle-after steps, per-process
  * history and marginal samples, socket churn), tools/top_rows.c (rows from
- * a summary) and tools/top_cells.c (cell text).
+ * a summary, a service's nearest FD ETA) and tools/top_cells.c (cell text).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,11 +152,14 @@ static void test_tags(void **state)
 static void test_sort_step_wraps(void **state)
 {
 	(void)state;
-	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_PID, -1), TOP_COL_CONN_RATE);
-	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN_RATE, 1), TOP_COL_PID);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_PID, -1), TOP_COL_FD_ETA);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN_RATE, 1), TOP_COL_BROKEN);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_BROKEN, 1), TOP_COL_FD_ETA);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_FD_ETA, 1), TOP_COL_PID);
 	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN, 1), TOP_COL_IDLE);
 	assert_int_equal(top_sort_step(TOP_VIEW_PORTS, TOP_COL_PORT, 1), TOP_COL_CONN);
-	assert_int_equal(top_sort_step(TOP_VIEW_CONNS, TOP_COL_SENDQ, 1), TOP_COL_PID);
+	assert_int_equal(top_sort_step(TOP_VIEW_CONNS, TOP_COL_SENDQ, 1), TOP_COL_HEALTH);
+	assert_int_equal(top_sort_step(TOP_VIEW_CONNS, TOP_COL_HEALTH, 1), TOP_COL_PID);
 }
 
 static void test_col_names(void **state)
@@ -169,6 +172,8 @@ static void test_col_names(void **state)
 	assert_int_equal(top_col_by_name("IDLE%", &c), 0);
 	assert_int_equal(c, TOP_COL_IDLE_PCT);
 	assert_int_equal(top_col_by_name("state", &c), -1); /* a connections column */
+	assert_int_equal(top_col_by_name("fdeta", &c), 0);
+	assert_int_equal(c, TOP_COL_FD_ETA);
 }
 
 static void test_counter_rate(void **state)
@@ -324,6 +329,63 @@ static void test_services_view(void **state)
 	free(svc);
 }
 
+static struct sc_fd_eta eta(enum sc_fd_eta_why why, double s)
+{
+	return (struct sc_fd_eta){ .why = why, .eta_s = s };
+}
+
+/* FD ETA sorts soonest first, a process at its limit before all, none last; cells are compact. */
+static void test_fd_eta_sort_and_cells(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	rows[0].fd_eta = eta(SC_FD_ETA_OK, 7200);       /* nginx, 30 */
+	rows[1].fd_eta = eta(SC_FD_ETA_NOT_GROWING, 0); /* ws-server, 10 */
+	rows[2].fd_eta = eta(SC_FD_ETA_OK, 45);         /* Redis, 20 */
+	m.sort[TOP_VIEW_PROCS] = TOP_COL_FD_ETA;
+	assert_int_equal(top_order(rows, 3, &m, TOP_VIEW_PROCS, order), 3);
+	assert_order(3, 20, 30, 10);
+	rows[1].fd_eta = eta(SC_FD_ETA_AT_LIMIT, 0);
+	assert_int_equal(top_order(rows, 3, &m, TOP_VIEW_PROCS, order), 3);
+	assert_order(3, 10, 20, 30);
+	m.invert[TOP_VIEW_PROCS] = true;
+	assert_int_equal(top_order(rows, 3, &m, TOP_VIEW_PROCS, order), 3);
+	assert_order(3, 30, 20, 10);
+	assert_string_equal(top_cell(&rows[0], TOP_COL_FD_ETA, buf, sizeof(buf)), "2h");
+	assert_string_equal(top_cell(&rows[1], TOP_COL_FD_ETA, buf, sizeof(buf)), "limit");
+	assert_string_equal(top_cell(&rows[2], TOP_COL_FD_ETA, buf, sizeof(buf)), "45s");
+	rows[2].fd_eta = eta(SC_FD_ETA_SHORT_SPAN, 0);
+	assert_string_equal(top_cell(&rows[2], TOP_COL_FD_ETA, buf, sizeof(buf)), "");
+	assert_true(top_fd_eta_s(&rows[2]) < 0);
+	/* A zeroed row (ports, connections) claims no ETA. */
+	rows[2] = proc(20, "Redis", 100, 90);
+	assert_true(top_fd_eta_s(&rows[2]) < 0);
+}
+
+/* A service's FD ETA is its member's that comes first, with that member's pid. */
+static void test_service_nearest_fd_eta(void **state)
+{
+	struct top_row svc[3] = { { .id = 100 }, { .id = 200 }, { .id = 300 } };
+	struct top_row p[5] = {
+		{ .pid = 100, .service_id = 100, .fd_eta = eta(SC_FD_ETA_OK, 900) },
+		{ .pid = 101, .service_id = 100, .fd_eta = eta(SC_FD_ETA_OK, 60) },
+		{ .pid = 102, .service_id = 100, .fd_eta = eta(SC_FD_ETA_NOT_GROWING, 0) },
+		{ .pid = 200, .service_id = 200, .fd_eta = eta(SC_FD_ETA_FEW_SAMPLES, 0) },
+		{ .pid = 301, .service_id = 300, .fd_eta = eta(SC_FD_ETA_AT_LIMIT, 0) },
+	};
+
+	(void)state;
+	top_rows_services_fd_eta(svc, 3, p, 5);
+	assert_int_equal(svc[0].fd_eta.why, SC_FD_ETA_OK);
+	assert_true(svc[0].fd_eta.eta_s == 60);
+	assert_int_equal(svc[0].fd_eta_pid, 101);
+	assert_true(top_fd_eta_s(&svc[1]) < 0);
+	assert_int_equal(svc[1].fd_eta_pid, 0);
+	assert_int_equal(svc[2].fd_eta.why, SC_FD_ETA_AT_LIMIT);
+	assert_int_equal(svc[2].fd_eta_pid, 301);
+}
+
 static void test_cells(void **state)
 {
 	struct top_row r = proc(4, "ws", 200, 150);
@@ -378,6 +440,8 @@ int main(void)
 		cmocka_unit_test(test_rows_from_summary),
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_services_view),
+		cmocka_unit_test_setup(test_fd_eta_sort_and_cells, setup),
+		cmocka_unit_test(test_service_nearest_fd_eta),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

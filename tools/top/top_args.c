@@ -7,17 +7,25 @@
 
 #include "top_args.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* Long only: -w is cost's --whatif, and a letter means one thing in every command. */
+#define OPT_FD_WINDOW 0x100
+
 const char top_usage[] =
 	"Usage: sockcost top [OPTIONS]\n"
 	"\n"
 	"Live view of TCP connections per process, per service and per listening\n"
 	"port: how many, how many idle, file descriptors against the limit, socket\n"
-	"memory and RSS, connections opened and closed per second. Enter on a\n"
-	"service lists its processes; on a process or port, its connections; r\n"
-	"shows the outbound (client-side) connections by remote port. Press h in\n"
-	"the view for its keys. Batch frames start with the services when a server\n"
-	"runs as several processes (pre-fork, workers), and end with the outbound\n"
-	"table.\n"
+	"memory and RSS, connections opened and closed per second, and FD ETA: when\n"
+	"a process's open fds reach its RLIMIT_NOFILE soft limit at their growth\n"
+	"over the last --fd-window seconds of frames (blank when not growing,\n"
+	"\"limit\" when at it; a service shows its member's that comes first).\n"
+	"Enter on a service lists its processes; on a process or port, its\n"
+	"connections; r shows the outbound (client-side) connections by remote\n"
+	"port. Press h in the view for its keys. Batch frames start with the\n"
+	"services when a server runs as several processes (pre-fork, workers), and\n"
+	"end with the outbound table.\n"
 	"\n"
 	"  -d, --delay SECS          refresh every SECS (default 2, at least 0.1)\n"
 	"  -n, --iterations N        stop after N frames (default: until q)\n"
@@ -29,7 +37,15 @@ const char top_usage[] =
 	"  -P, --port PORT           the connections to local port PORT\n"
 	"  -s, --sort COLUMN         process sort column: pid command conn idle idle%\n"
 	"                            fds fdlimit fd% sockmem rss rss/conn conn/s\n"
-	"                            (default conn)\n"
+	"                            broken fdeta (soonest first) (default conn)\n"
+	"      --fd-window SECS      FD ETA: the growth rate of open fds is the median\n"
+	"                            slope over the last SECS (default "
+	STR(SC_FD_TREND_WINDOW_S) ", " STR(SC_FD_TREND_MIN_WINDOW_S) "-"
+	STR(SC_FD_TREND_MAX_WINDOW_S) ");\n"
+	"                            an ETA needs " STR(SC_FD_TREND_MIN_SAMPLES) " frames over "
+	STR(SC_FD_TREND_MIN_SPAN_S) "s, a rise in both\n"
+	"                            halves of the window and more rising than falling\n"
+	"                            pairs beyond chance (one jump or noise gives none)\n"
 	"  -C, --no-color            no colours (so does a non-empty NO_COLOR)\n"
 	"\n"
 	"Idle policy:\n"
@@ -40,6 +56,13 @@ const char top_usage[] =
 	"                            the header says \"warming up\" until the programs\n"
 	"                            have watched --idle-after for it\n"
 	"\n"
+	"Health (the header's health line, BROKEN: close_wait + stalled +\n"
+	"dead_peer_risk; the connections view's HEALTH; judged every refresh, or\n"
+	"300 times a pass's CPU time apart if longer):\n"
+	"      --close-wait-after SECS  (default 60)\n"
+	"      --stall-after SECS    (default 10)\n"
+	"      --nat-timeout SECS    (default 350)\n"
+	"\n"
 	"  -v, --verbose             log details, including libbpf's messages\n"
 	"  -h, --help                show this help\n"
 	"\n"
@@ -47,6 +70,7 @@ const char top_usage[] =
 	"  sockcost top\n"
 	"  sockcost top --idle-after 60 --heartbeat-bytes 8\n"
 	"  sockcost top -b -n 3 -d 1 -p 1234\n"
+	"  sockcost top --sort fdeta --fd-window 300\n"
 	"  sockcost top --json -n 10 | jq -c '.totals'\n";
 
 static void defaults(struct top_opts *o)
@@ -55,7 +79,9 @@ static void defaults(struct top_opts *o)
 	o->delay_s = 2;
 	o->port = -1;
 	o->sort = TOP_COL_CONN;
+	o->fd_window_s = SC_FD_TREND_WINDOW_S;
 	idle_policy_defaults(&o->policy);
+	sc_health_policy_default(&o->health);
 }
 
 /* "1,2,3": every part a pid, at most TOP_MAX_PIDS in all (-p may repeat). */
@@ -87,6 +113,8 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 		{ "pid", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "fd-window", required_argument, NULL, OPT_FD_WINDOW },
+		HEALTH_THRESHOLD_LONGOPTS,
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "no-colour", no_argument, NULL, 'C' },
 		{ "idle-after", required_argument, NULL, 'a' },
@@ -140,11 +168,21 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 		case 's':
 			if (top_col_by_name(optarg, &o->sort)) {
 				snprintf(err, errlen, "invalid --sort '%s': expected one of pid command "
-					 "conn idle idle%% fds fdlimit fd%% sockmem rss rss/conn conn/s",
+					 "conn idle idle%% fds fdlimit fd%% sockmem rss rss/conn conn/s "
+					 "broken fdeta",
 					 optarg);
 				return ARGS_ERROR;
 			}
 			o->sort_given = true;
+			break;
+		case OPT_FD_WINDOW:
+			if (parse_seconds(optarg, SC_FD_TREND_MAX_WINDOW_S, &secs) ||
+			    secs < SC_FD_TREND_MIN_WINDOW_S) {
+				snprintf(err, errlen, "invalid --fd-window '%s': expected %d-%d seconds",
+					 optarg, SC_FD_TREND_MIN_WINDOW_S, SC_FD_TREND_MAX_WINDOW_S);
+				return ARGS_ERROR;
+			}
+			o->fd_window_s = secs;
 			break;
 		case 'C':
 			o->no_color = true;
@@ -162,6 +200,12 @@ enum args_result top_parse_args(int argc, char **argv, struct top_opts *o,
 			break;
 		case 'h':
 			return ARGS_HELP;
+		case ARGS_OPT_CLOSE_WAIT_AFTER:
+		case ARGS_OPT_STALL_AFTER:
+		case ARGS_OPT_NAT_TIMEOUT:
+			if (parse_health_option(c, optarg, &o->health, NULL, err, errlen))
+				return ARGS_ERROR;
+			break;
 		default:
 			return args_getopt_error(c, argv, err, errlen);
 		}

@@ -8,6 +8,7 @@
 
 #include "idle.h"
 #include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
+#include "health_args.h"
 #include "top_model.h"
 
 #define TOP_MAX_PIDS 64
@@ -24,7 +25,9 @@ struct top_opts {
 	int port;                  /* --port: that port's connections, -1: none */
 	enum top_col sort;         /* process view sort column */
 	bool sort_given;
+	double fd_window_s;        /* the FD ETA's growth rate is over this long */
 	struct sc_idle_policy policy;
+	struct sc_health_policy health;  /* thresholds of the health passes */
 };
 
 /* Parses `top` arguments (argv[0] is "top"). Prints nothing. */

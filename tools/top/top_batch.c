@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+#include "health_json.h"
 #include "json_writer.h"
 #include "names.h"
 #include "policy_json.h"
@@ -51,6 +53,8 @@ void top_batch_text(const struct top_frame *f, const size_t *order, double delay
 	top_policy_line(f, delay_s, line, sizeof(line));
 	fprintf(out, "%s\n", line);
 	top_hist_line(f, line, sizeof(line));
+	fprintf(out, "%s\n", line);
+	top_health_line(f, line, sizeof(line));
 	fprintf(out, "%s\n\n", line);
 	/* Services first when some server runs as several processes (pre-fork, workers). */
 	if (f->services_grouped) {
@@ -83,6 +87,36 @@ static void json_rate(struct jw *w, const char *key, bool known, double v)
 		jw_double(w, v, 2);
 	else
 		jw_null(w);
+}
+
+/* When the fds reach the limit (0: at it now), their growth, and why there is no time. */
+static void json_fd_eta(struct jw *w, const struct top_row *r, bool with_why)
+{
+	const struct sc_fd_eta *e = &r->fd_eta;
+	char why[64];
+
+	json_rate(w, "fd_eta_s", top_fd_eta_s(r) >= 0, top_fd_eta_s(r));
+	if (!with_why)
+		return;
+	/* A rate once there were samples enough to fit one. */
+	json_rate(w, "fd_growth_per_s", e->why == SC_FD_ETA_OK || e->why == SC_FD_ETA_NOT_GROWING,
+		  e->rate_per_s);
+	JW_KEY(w, "fd_eta_why");
+	if (e->why == SC_FD_ETA_OK)
+		jw_null(w);
+	else
+		jw_string(w, sc_fd_eta_why_text(e, why, sizeof(why)));
+}
+
+/* A process's or service's health counts at the latest pass; null before the first. */
+static void json_health(struct jw *w, const struct top_row *r)
+{
+	if (r->health_known) {
+		sc_health_counts_write_json(w, &r->health, false);
+		return;
+	}
+	JW_KEY(w, "health");
+	jw_null(w);
 }
 
 static void json_process(struct jw *w, const struct top_frame *f, const struct top_row *r)
@@ -139,6 +173,8 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 	else
 		jw_string(w, sc_marginal_why_text(&est, why, sizeof(why)));
 	json_rate(w, "connections_change_per_s", r->rate_known, r->conn_rate);
+	json_fd_eta(w, r, true);
+	json_health(w, r);
 	jw_object_end(w);
 }
 
@@ -182,6 +218,14 @@ static void json_service(struct jw *w, const struct top_row *r)
 		jw_double(w, top_max_fd_pct(r), 1);
 	JW_KEY(w, "socket_memory_bytes");
 	jw_uint(w, r->sock_mem);
+	/* The member's whose fds reach their limit first. */
+	json_fd_eta(w, r, false);
+	JW_KEY(w, "fd_eta_pid");
+	if (top_fd_eta_s(r) >= 0)
+		jw_uint(w, r->fd_eta_pid);
+	else
+		jw_null(w);
+	json_health(w, r);
 	jw_object_end(w);
 }
 
@@ -235,6 +279,13 @@ static void json_conn(struct jw *w, const struct top_row *r)
 	jw_uint(w, r->recvq);
 	JW_KEY(w, "send_q");
 	jw_uint(w, r->sendq);
+	JW_KEY(w, "health");
+	jw_string(w, sc_health_name(r->health_of.health));
+	JW_KEY(w, "health_age_s");
+	if (r->health_of.health && r->health_of.age_ms != SC_AGE_UNKNOWN)
+		jw_double(w, (double)r->health_of.age_ms / 1000, 3);
+	else
+		jw_null(w);
 	jw_object_end(w);
 }
 
@@ -260,6 +311,15 @@ static void json_totals(struct jw *w, const struct top_frame *f)
 	json_rate(w, "opened_per_s", f->rates_known, f->opened_per_s);
 	json_rate(w, "closed_per_s", f->rates_known, f->closed_per_s);
 	jw_object_end(w);
+	/* The host's, at the latest health pass (its own schedule: health_pass_age_s). */
+	if (f->health.wall_ns) {
+		sc_health_counts_write_json(w, &f->health.host, true);
+		JW_KEY(w, "health_pass_age_s");
+		jw_double(w, (double)(sc_clock_ns(CLOCK_REALTIME) - f->health.wall_ns) / 1e9, 1);
+	} else {
+		JW_KEY(w, "health");
+		jw_null(w);
+	}
 	JW_KEY(w, "idle_histogram");
 	jw_array_begin(w);
 	for (b = 0; b <= SC_IDLE_BUCKETS; b++) {
@@ -304,6 +364,9 @@ void top_batch_json(const struct top_frame *f, const size_t *order, double delay
 	jw_string(&w, sc_hook_name(s->hook));
 	watch = sc_heartbeat_watch(&s->policy, s->hook != SC_HOOK_NONE, s->attached_ns, s->taken_ns);
 	sc_policy_write_json(&w, &s->policy, &watch, NULL);
+	/* The FD ETA's growth rate is over this window of frames. */
+	JW_KEY(&w, "fd_eta_window_s");
+	jw_double(&w, (double)f->fd_trends.window_ns / 1e9, 0);
 	json_totals(&w, f);
 	JW_KEY(&w, "processes");
 	jw_array_begin(&w);

@@ -3,7 +3,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "clock.h"
+#include "fd_eta_text.h"
 #include "format.h"
+#include "health_text.h"
 #include "names.h"
 #include "policy_text.h"
 #include "top_cells.h"
@@ -72,6 +75,10 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 			return "-";
 		return fmt_percent(r->worst_fds, r->worst_fd_limit, buf, len);
 	case TOP_COL_RPORT: return uint_cell(r->port, buf, len);
+	case TOP_COL_FD_ETA: return fmt_fd_eta(&r->fd_eta, buf, len);
+	case TOP_COL_BROKEN:
+		return r->health_known ? uint_cell(sc_health_unhealthy(&r->health), buf, len) : "-";
+	case TOP_COL_HEALTH: return health_cell(&r->health_of, buf, len);
 	case TOP_COL_COUNT: break;
 	}
 	return "";
@@ -92,6 +99,21 @@ void top_totals_line(const struct top_frame *f, char *buf, size_t len)
 		 (unsigned long long)s->connections, (unsigned long long)s->idle_connections,
 		 fmt_percent(s->idle_connections, s->connections, idle, sizeof(idle)), opened, closed,
 		 fmt_bytes(s->socket_memory_bytes, mem, sizeof(mem)), s->nprocs);
+}
+
+void top_health_line(const struct top_frame *f, char *buf, size_t len)
+{
+	const struct sc_health_tally *h = &f->health;
+	char text[256];
+	double ago;
+
+	if (!h->wall_ns) {
+		snprintf(buf, len, "health: the first pass comes with the first frame");
+		return;
+	}
+	ago = (double)(sc_clock_ns(CLOCK_REALTIME) - h->wall_ns) / 1e9;
+	snprintf(buf, len, "health: %s (judged %.0fs ago)",
+		 health_counts_text(&h->host, text, sizeof(text)), ago < 0 ? 0 : ago);
 }
 
 void top_policy_line(const struct top_frame *f, double delay_s, char *buf, size_t len)

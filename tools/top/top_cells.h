@@ -15,5 +15,7 @@ void top_totals_line(const struct top_frame *f, char *buf, size_t len);
 void top_policy_line(const struct top_frame *f, double delay_s, char *buf, size_t len);
 /* "idle for  <=1s 3  <=5s 0 ... >1h 2": the idle histogram of established connections. */
 void top_hist_line(const struct top_frame *f, char *buf, size_t len);
+/* The host's sockets by health class at the latest health pass, and how long ago. */
+void top_health_line(const struct top_frame *f, char *buf, size_t len);
 
 #endif /* SC_TOP_CELLS_H */

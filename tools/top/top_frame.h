@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "fd_trend.h"
 #include "summary.h"
+#include "health_pass.h"
 #include "summary_live.h"
 #include "top_model.h"
 
@@ -39,6 +41,12 @@ struct top_frame {
 	struct top_row *outbound;       /* client-side connections by remote port */
 	size_t noutbound;
 	struct top_history hist;
+	/* The latest health pass (health_pass.h), its thresholds and schedule. */
+	struct sc_health_tally health;
+	struct sc_health_policy health_policy;
+	__u32 health_netns_missed;
+	__u64 next_health_ns, refresh_ns;
+	struct sc_fd_trends fd_trends;  /* open fds of each process over the window */
 	/* connections view */
 	struct top_scope scope;
 	__u64 conns_taken_ns, conns_collect_ns;
@@ -48,8 +56,9 @@ struct top_frame {
 	double appeared_per_s, gone_per_s;
 };
 
-/* refresh_s: how often top_frame_collect will be called (the change lease outlives it). */
-void top_frame_init(struct top_frame *f, double refresh_s);
+/* refresh_s: how often top_frame_collect will be called (the change lease outlives it);
+ * fd_window_s: the window of the FD ETA's growth rate. */
+void top_frame_init(struct top_frame *f, double refresh_s, double fd_window_s);
 void top_frame_free(struct top_frame *f);
 
 /* A new summary, its rows and rates. pids (npids > 0) narrows the processes.

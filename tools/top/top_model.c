@@ -39,12 +39,15 @@ const struct top_column top_columns[TOP_COL_COUNT] = {
 	[TOP_COL_PROCS] = { "procs", "PROCS", 6, false, false },
 	[TOP_COL_MAX_FD_PCT] = { "maxfd%", "MAX FD%", 8, false, false },
 	[TOP_COL_RPORT] = { "rport", "REMOTE PORT", 11, false, false },
+	[TOP_COL_FD_ETA] = { "fdeta", "FD ETA", 6, false, false },
+	[TOP_COL_BROKEN] = { "broken", "BROKEN", 7, false, false },
+	[TOP_COL_HEALTH] = { "health", "HEALTH", 18, true, true },
 };
 
 static const enum top_col proc_cols[] = {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_FDS,
 	TOP_COL_FD_LIMIT, TOP_COL_FD_PCT, TOP_COL_SOCK_MEM, TOP_COL_RSS, TOP_COL_RSS_CONN,
-	TOP_COL_CONN_RATE, TOP_COL_COUNT,
+	TOP_COL_CONN_RATE, TOP_COL_BROKEN, TOP_COL_FD_ETA, TOP_COL_COUNT,
 };
 static const enum top_col port_cols[] = {
 	TOP_COL_PORT, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_LISTENERS,
@@ -56,11 +59,12 @@ static const enum top_col outbound_cols[] = {
 };
 static const enum top_col conn_cols[] = {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE,
-	TOP_COL_IDLE_FOR, TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ, TOP_COL_COUNT,
+	TOP_COL_IDLE_FOR, TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ, TOP_COL_HEALTH,
+	TOP_COL_COUNT,
 };
 static const enum top_col service_cols[] = {
 	TOP_COL_SERVICE, TOP_COL_PROCS, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_FDS,
-	TOP_COL_MAX_FD_PCT, TOP_COL_SOCK_MEM, TOP_COL_COUNT,
+	TOP_COL_MAX_FD_PCT, TOP_COL_SOCK_MEM, TOP_COL_BROKEN, TOP_COL_FD_ETA, TOP_COL_COUNT,
 };
 const enum top_col *const top_view_columns[TOP_VIEW_COUNT] = {
 	[TOP_VIEW_SERVICES] = service_cols,
@@ -111,6 +115,13 @@ double top_max_fd_pct(const struct top_row *r)
 	return top_pct(r->worst_fds, r->worst_fd_limit);
 }
 
+double top_fd_eta_s(const struct top_row *r)
+{
+	if (r->fd_eta.why != SC_FD_ETA_OK && r->fd_eta.why != SC_FD_ETA_AT_LIMIT)
+		return -1;
+	return r->fd_eta.eta_s;
+}
+
 double top_rss_per_conn(const struct top_row *r)
 {
 	if (!r->rss_known || !r->conns)
@@ -145,6 +156,9 @@ static double value(const struct top_row *r, enum top_col c)
 	case TOP_COL_PROCS: return (double)r->processes;
 	case TOP_COL_MAX_FD_PCT: return top_max_fd_pct(r);
 	case TOP_COL_RPORT: return r->port;
+	/* The soonest first (biggest first is the default order); none last. */
+	case TOP_COL_FD_ETA: return top_fd_eta_s(r) < 0 ? -1e300 : -top_fd_eta_s(r);
+	case TOP_COL_BROKEN: return r->health_known ? (double)sc_health_unhealthy(&r->health) : -1;
 	default: return 0;
 	}
 }
@@ -157,6 +171,7 @@ static const char *text(const struct top_row *r, enum top_col c)
 	case TOP_COL_LOCAL: return r->local;
 	case TOP_COL_REMOTE: return r->remote;
 	case TOP_COL_SERVICE: return r->service;
+	case TOP_COL_HEALTH: return sc_health_name(r->health_of.health);
 	default: return "";
 	}
 }

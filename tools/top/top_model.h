@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "fd_trend.h"
+#include "health.h"
 #include "marginal.h"
 #include "services.h"
 #include "sockcost.h"
@@ -29,6 +31,7 @@ enum top_col {
 	TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE, TOP_COL_IDLE_FOR,
 	TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ,
 	TOP_COL_SERVICE, TOP_COL_PROCS, TOP_COL_MAX_FD_PCT, TOP_COL_RPORT,
+	TOP_COL_FD_ETA, TOP_COL_BROKEN, TOP_COL_HEALTH,
 	TOP_COL_COUNT,
 };
 
@@ -73,6 +76,15 @@ struct top_row {
 	__u32 service_id;          /* its service's main pid (the services row's id) */
 	__u64 processes;           /* also the outbound view: processes holding them */
 	__u64 worst_fds, worst_fd_limit; /* the member nearest its fd limit */
+	/* When its fds reach the soft limit at their growth over top's frames
+	 * (fd_trend.h); a service's: its member's that comes first (fd_eta_pid). */
+	struct sc_fd_eta fd_eta;
+	__u32 fd_eta_pid;
+	/* Processes and services: their sockets' health at the latest health pass
+	 * (health_known once there is one); connections: the socket's own. */
+	struct sc_health_counts health;
+	bool health_known;
+	struct sc_health_result health_of;
 };
 
 #define TOP_TEXT_LEN 64
@@ -105,6 +117,8 @@ double top_pct(__u64 part, __u64 whole);
 double top_fd_pct(const struct top_row *r);
 /* MAX FD% of a service row; -1 when its worst member is unlimited or unknown. */
 double top_max_fd_pct(const struct top_row *r);
+/* Seconds until the fd limit (0: at it); -1 when there is no ETA. */
+double top_fd_eta_s(const struct top_row *r);
 /* Average RSS per connection; -1 when RSS is unknown or there are none. */
 double top_rss_per_conn(const struct top_row *r);
 

@@ -130,6 +130,50 @@ int top_rows_services(const struct sc_summary *s, struct top_row *procs, size_t 
 	return 0;
 }
 
+struct svc_index {
+	__u32 id;
+	size_t at;
+};
+
+static int cmp_svc_index(const void *a, const void *b)
+{
+	const struct svc_index *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+void top_rows_services_fd_eta(struct top_row *services, size_t nservices,
+			      const struct top_row *procs, size_t nprocs)
+{
+	struct svc_index *idx = calloc(nservices ? nservices : 1, sizeof(*idx)), key, *hit;
+	size_t i;
+
+	for (i = 0; i < nservices; i++) {
+		services[i].fd_eta = (struct sc_fd_eta){ .why = SC_FD_ETA_NOT_WATCHED };
+		services[i].fd_eta_pid = 0;
+		if (idx)
+			idx[i] = (struct svc_index){ (__u32)services[i].id, i };
+	}
+	/* Without memory for the index the services show no ETA: never a wrong one. */
+	if (!idx)
+		return;
+	qsort(idx, nservices, sizeof(*idx), cmp_svc_index);
+	for (i = 0; i < nprocs; i++) {
+		struct top_row *s;
+
+		key.id = procs[i].service_id;
+		hit = bsearch(&key, idx, nservices, sizeof(*idx), cmp_svc_index);
+		if (!hit)
+			continue;
+		s = &services[hit->at];
+		if (sc_fd_eta_sooner(&procs[i].fd_eta, &s->fd_eta)) {
+			s->fd_eta = procs[i].fd_eta;
+			s->fd_eta_pid = procs[i].pid;
+		}
+	}
+	free(idx);
+}
+
 int top_rows_outbound(const struct sc_summary *s, struct top_row **rows, size_t *n)
 {
 	struct top_row *out = alloc_rows(s->noutbound);
@@ -187,6 +231,7 @@ int top_rows_conns(const struct sc_view *v, const __u32 *pids, size_t npids,
 		r->recvq = s->rx_queue;
 		r->sendq = s->tx_queue;
 		r->sock_mem = sc_socket_memory(s);
+		r->health_of = vr->health;
 		k++;
 	}
 	*rows = out;

@@ -23,6 +23,9 @@ int top_rows_ports(const struct sc_summary *s, struct top_row **rows, size_t *n)
  * service has several processes. */
 int top_rows_services(const struct sc_summary *s, struct top_row *procs, size_t nprocs,
 		      struct top_row **rows, size_t *n, bool *grouped);
+/* Each service row's FD ETA: its member's that comes first (procs carry service_id). */
+void top_rows_services_fd_eta(struct top_row *services, size_t nservices,
+			      const struct top_row *procs, size_t nprocs);
 /* Client-side connections by remote port (port is the remote port; id too). */
 int top_rows_outbound(const struct sc_summary *s, struct top_row **rows, size_t *n);
 /* One row per socket a kept process holds (unheld sockets only when npids is 0). */

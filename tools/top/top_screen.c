@@ -106,6 +106,15 @@ static attr_t cell_attr(const struct top_row *r, enum top_col c)
 								: attr(P_OK, 0);
 	case TOP_COL_IDLE_FOR:
 		return r->is_idle ? attr(P_WARN, 0) : 0;
+	case TOP_COL_BROKEN:
+		return r->health_known && sc_health_unhealthy(&r->health) ? attr(P_BAD, A_BOLD) : 0;
+	case TOP_COL_HEALTH:
+		return r->health_of.health != SC_HEALTH_OK ? attr(P_WARN, A_BOLD) : 0;
+	case TOP_COL_FD_ETA:
+		v = top_fd_eta_s(r);
+		if (v < 0)
+			return 0;
+		return v < 600 ? attr(P_BAD, A_BOLD) : v < 3600 ? attr(P_WARN, A_BOLD) : 0;
 	default:
 		return 0;
 	}
@@ -117,6 +126,9 @@ static const char *view_name(enum top_view v)
 	       : v == TOP_VIEW_SERVICES ? "Services"
 	       : v == TOP_VIEW_OUTBOUND ? "Outbound" : "Processes";
 }
+
+/* Four header lines (totals, policy, idle ages, health), then the view tabs. */
+#define TOP_TABS_ROW 4
 
 static void draw_header(struct top_ui *ui)
 {
@@ -130,6 +142,11 @@ static void draw_header(struct top_ui *ui)
 	put(1, 0, line);
 	top_hist_line(&ui->f, line, sizeof(line));
 	put(2, 0, line);
+	top_health_line(&ui->f, line, sizeof(line));
+	if (sc_health_unhealthy(&ui->f.health.host))
+		attron(attr(P_BAD, A_BOLD));
+	put(3, 0, line);
+	attroff(attr(P_BAD, A_BOLD));
 }
 
 static void scope_text(const struct top_ui *ui, char *buf, size_t len)
@@ -155,7 +172,7 @@ static void draw_tabs(struct top_ui *ui)
 	char label[160], scope[96] = "";
 	int x = 0, v;
 
-	fill_line(3, 0);
+	fill_line(TOP_TABS_ROW, 0);
 	for (v = 0; v < TOP_VIEW_COUNT; v++) {
 		attr_t a = v == (int)ui->m.view ? attr(P_TAB, A_REVERSE) | A_BOLD : 0;
 
@@ -167,21 +184,21 @@ static void draw_tabs(struct top_ui *ui)
 		snprintf(label, sizeof(label), " %s%s%s (%c) ", view_name(v), scope[0] ? ": " : "",
 			 scope, keys[v]);
 		attron(a);
-		x = put(3, x, label);
+		x = put(TOP_TABS_ROW, x, label);
 		attroff(a);
-		x = put(3, x, " ");
+		x = put(TOP_TABS_ROW, x, " ");
 	}
 	if (ui->m.paused)
-		x = put(3, x, " [PAUSED] ");
+		x = put(TOP_TABS_ROW, x, " [PAUSED] ");
 	if (ui->m.filter[0]) {
 		snprintf(label, sizeof(label), " filter: %s ", ui->m.filter);
 		attron(A_BOLD);
-		x = put(3, x, label);
+		x = put(TOP_TABS_ROW, x, label);
 		attroff(A_BOLD);
 	}
 	if (ui->m.ntags && ui->m.view == TOP_VIEW_PROCS) {
 		snprintf(label, sizeof(label), " %zu tagged ", ui->m.ntags);
-		put(3, x, label);
+		put(TOP_TABS_ROW, x, label);
 	}
 }
 
@@ -333,13 +350,16 @@ static const char *const help_text[] = {
 	"  SOCK MEM   kernel socket buffer memory (queues + forward allocation)",
 	"  RSS        resident memory; RSS/CONN = RSS / CONN (average, not marginal)",
 	"  CONN/s     change of CONN per second since the last refresh",
+	"  FD ETA     when FDS reaches the soft limit at its growth over the --fd-window (default",
+	"             60s) of refreshes; blank when not growing; services: the member's first",
 	"  Outbound (r): connections whose local port has no listener (a client's, e.g. pools",
 	"  to a database), by REMOTE PORT; PROCS = processes holding them",
 	"  In the connections view of one process: the marginal private memory per connection",
 	"  (the median slope of private memory over growing CONN across refreshes, smaps_rollup)",
 	"  and sockets appeared/gone per second.",
 	"",
-	"Colours: IDLE% green < 50% <= yellow < 90% <= red; FD% green < 70% <= yellow < 90% <= red.",
+	"Colours: IDLE% green < 50% <= yellow < 90% <= red; FD% green < 70% <= yellow < 90% <= red;",
+	"FD ETA red < 10m <= yellow < 1h.",
 	"Host opened/closed per second come from the kernel's exact counters.",
 	"",
 	"Press any key to return.",
@@ -396,7 +416,7 @@ static void draw_bar(struct top_ui *ui)
 
 void top_screen_draw(struct top_ui *ui)
 {
-	int y = 4;
+	int y = TOP_TABS_ROW + 1;
 
 	erase();
 	if (ui->help) {

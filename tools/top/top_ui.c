@@ -13,7 +13,8 @@ void top_ui_init(struct top_ui *ui, const struct top_opts *o, bool color)
 	ui->color = color;
 	top_model_init(&ui->m);
 	ui->m.sort[TOP_VIEW_PROCS] = o->sort;
-	top_frame_init(&ui->f, o->delay_s);
+	top_frame_init(&ui->f, o->delay_s, o->fd_window_s);
+	ui->f.health_policy = o->health;
 	ui->scope.port = -1;
 	ui->page = 1;
 }

@@ -209,6 +209,7 @@ static void set_mem(struct sc_cost_proc *p, const struct sc_cost_proc_input *in)
 	p->has_marginal = in->has_marginal;
 	p->marginal = in->marginal;
 	p->marginal_from_daemon = in->marginal_from_daemon;
+	p->fd_eta = in->fd_eta;
 }
 
 /*

@@ -8,6 +8,7 @@
 
 #include "capacity.h"
 #include "epoll_watch.h"
+#include "fd_trend.h"
 #include "marginal.h"
 #include "slab.h"
 #include "smaps.h"
@@ -48,6 +49,7 @@ struct sc_cost_proc_input {
 	__u64 memory_current_bytes;
 	bool has_app_limit;          /* declared: connections it (or its service) can hold */
 	__u64 app_limit;
+	struct sc_fd_eta fd_eta;     /* from its open fds sampled while observing */
 };
 
 /* Host-wide limits, each known or not. */
@@ -88,6 +90,7 @@ struct sc_cost_proc {
 	double cost_per_connection;    /* kernel + memory per connection */
 	bool fd_unlimited;
 	double fd_headroom_pct;        /* free fds in percent of the limit */
+	struct sc_fd_eta fd_eta;       /* when the fds reach the limit at their observed growth */
 	bool has_memory_limit;
 	__u64 memory_current_bytes;
 	struct sc_cost_limit limits[SC_LIMIT_COUNT];

@@ -20,6 +20,30 @@ static void write_money(struct jw *w, const struct sc_cost_doc *d, double bytes)
 		jw_null(w);
 }
 
+/* When the fds reach the soft limit (0: at it), their observed growth, and why no time. */
+static void write_fd_eta(struct jw *w, const struct sc_fd_eta *e)
+{
+	char why[64];
+
+	JW_KEY(w, "fd_eta_s");
+	if (e->why == SC_FD_ETA_OK || e->why == SC_FD_ETA_AT_LIMIT)
+		jw_double(w, e->eta_s, 1);
+	else
+		jw_null(w);
+	JW_KEY(w, "fd_growth_per_s");
+	if (e->why == SC_FD_ETA_OK || e->why == SC_FD_ETA_NOT_GROWING)
+		jw_double(w, e->rate_per_s, 3);
+	else
+		jw_null(w);
+	JW_KEY(w, "fd_samples");
+	jw_uint(w, e->samples);
+	JW_KEY(w, "fd_eta_why");
+	if (e->why == SC_FD_ETA_OK)
+		jw_null(w);
+	else
+		jw_string(w, sc_fd_eta_why_text(e, why, sizeof(why)));
+}
+
 static void write_objects(struct jw *w, const struct sc_slab_sizes *slab)
 {
 	int o;
@@ -164,6 +188,7 @@ static void write_process(struct jw *w, const struct sc_cost_proc *p)
 		jw_null(w);
 	else
 		jw_double(w, p->fd_headroom_pct, 1);
+	write_fd_eta(w, &p->fd_eta);
 	JW_KEY(w, "kernel_fixed_bytes");
 	jw_uint(w, p->kernel_fixed_bytes);
 	JW_KEY(w, "kernel_buffer_bytes");

@@ -2,8 +2,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "fd_eta_text.h"
 #include "format.h"
 #include "cost_text.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static const char *bytes(double b, char *buf, size_t len)
 {
@@ -132,12 +136,12 @@ static const char *limit_cell(const struct sc_cost_proc *p, enum sc_limit_kind k
 static void render_processes(const struct sc_cost_doc *d, FILE *out)
 {
 	const struct sc_cost_report *r = d->report;
-	char comm[SC_COMM_LEN + 1], fds[48], k[32], mem[32], basis[16], pss[32], byfd[24],
-		bymem[24], byapp[24], binding[40];
+	char comm[SC_COMM_LEN + 1], fds[48], eta[16], k[32], mem[32], basis[16], pss[32],
+		byfd[24], bymem[24], byapp[24], binding[40];
 	size_t i;
 
-	fprintf(out, "%-8s %-16s %8s %15s %10s %10s %-11s %10s %9s %9s %9s  %s\n", "PID",
-		"COMMAND", "CONN", "FDS/LIMIT", "KERN/CONN", "MEM/CONN", "BASIS", "PSS",
+	fprintf(out, "%-8s %-16s %8s %15s %6s %10s %10s %-11s %10s %9s %9s %9s  %s\n", "PID",
+		"COMMAND", "CONN", "FDS/LIMIT", "FD ETA", "KERN/CONN", "MEM/CONN", "BASIS", "PSS",
 		"MAX(FD)", "MAX(MEM)", "MAX(APP)", "BINDING");
 	for (i = 0; i < r->nprocs; i++) {
 		const struct sc_cost_proc *p = &r->procs[i];
@@ -166,15 +170,27 @@ static void render_processes(const struct sc_cost_doc *d, FILE *out)
 					 (long long)p->connections);
 		else
 			snprintf(binding, sizeof(binding), "none known");
-		fprintf(out, "%-8u %-16s %8llu %15s %10s %10s %-11s %10s %9s %9s %9s  %s\n",
+		if (!fmt_fd_eta(&p->fd_eta, eta, sizeof(eta))[0])
+			snprintf(eta, sizeof(eta), "-");
+		fprintf(out, "%-8u %-16s %8llu %15s %6s %10s %10s %-11s %10s %9s %9s %9s  %s\n",
 			proc->pid, fmt_printable(proc->comm, comm, sizeof(comm)),
-			(unsigned long long)p->connections, fds, k, mem, basis, pss,
+			(unsigned long long)p->connections, fds, eta, k, mem, basis, pss,
 			limit_cell(p, SC_LIMIT_FDS, byfd, sizeof(byfd)),
 			limit_cell(p, SC_LIMIT_MEMORY, bymem, sizeof(bymem)),
 			limit_cell(p, SC_LIMIT_APP, byapp, sizeof(byapp)), binding);
 	}
-	if (!r->nprocs)
+	if (!r->nprocs) {
 		fputs("(no process holds a matching TCP socket)\n", out);
+		return;
+	}
+	/* Growth is measured, never guessed from one count. */
+	if (d->observed_s > 0)
+		fprintf(out, "(FD ETA: when open fds reach the soft limit at their growth over the "
+			"%.0fs observed, sampled once a second; - when not growing)\n",
+			d->observed_s);
+	else
+		fputs("(FD ETA needs --observe SECS, " STR(SC_FD_TREND_MIN_SPAN_S) " or more: open fds "
+		      "are sampled once a second while observing; \"limit\" = at it now)\n", out);
 }
 
 /* Only where a server runs as several processes: else it repeats the process table. */

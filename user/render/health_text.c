@@ -2,11 +2,9 @@
 #include "format.h"
 #include "health_text.h"
 
-void render_health_line(const struct sc_view *v, FILE *out)
+const char *health_counts_text(const struct sc_health_counts *c, char *buf, size_t len)
 {
-	const struct sc_health_counts *c = &v->totals.health;
-	char oldest[32] = "", queued[32] = "";
-	char age[32], bytes[32];
+	char oldest[48] = "", queued[48] = "", age[32], bytes[32];
 
 	if (c->close_wait_oldest_ms)
 		snprintf(oldest, sizeof(oldest), " (oldest %s)",
@@ -14,13 +12,21 @@ void render_health_line(const struct sc_view *v, FILE *out)
 	if (c->stalled_queued_bytes)
 		snprintf(queued, sizeof(queued), " (%s queued)",
 			 fmt_bytes(c->stalled_queued_bytes, bytes, sizeof(bytes)));
-	fprintf(out, "health: %llu close_wait%s, %llu stalled%s, %llu dead_peer_risk, "
-		"%llu time_wait, %llu orphaned\n",
-		(unsigned long long)c->n[SC_HEALTH_CLOSE_WAIT], oldest,
-		(unsigned long long)c->n[SC_HEALTH_STALLED], queued,
-		(unsigned long long)c->n[SC_HEALTH_DEAD_PEER_RISK],
-		(unsigned long long)c->n[SC_HEALTH_TIME_WAIT],
-		(unsigned long long)c->n[SC_HEALTH_ORPHANED]);
+	snprintf(buf, len, "%llu close_wait%s, %llu stalled%s, %llu dead_peer_risk, "
+		 "%llu time_wait, %llu orphaned",
+		 (unsigned long long)c->n[SC_HEALTH_CLOSE_WAIT], oldest,
+		 (unsigned long long)c->n[SC_HEALTH_STALLED], queued,
+		 (unsigned long long)c->n[SC_HEALTH_DEAD_PEER_RISK],
+		 (unsigned long long)c->n[SC_HEALTH_TIME_WAIT],
+		 (unsigned long long)c->n[SC_HEALTH_ORPHANED]);
+	return buf;
+}
+
+void render_health_line(const struct sc_view *v, FILE *out)
+{
+	char text[256];
+
+	fprintf(out, "health: %s\n", health_counts_text(&v->totals.health, text, sizeof(text)));
 }
 
 static void render_health_processes(const struct sc_view *v, FILE *out)

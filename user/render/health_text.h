@@ -6,7 +6,10 @@
 
 #include "view.h"
 
-/* "health: 5 close_wait (oldest 2m 3s), 1 stalled (64.0 KiB queued), ..." for the header. */
+/* "5 close_wait (oldest 2m 3s), 1 stalled (64.0 KiB queued), ... 0 orphaned". */
+const char *health_counts_text(const struct sc_health_counts *c, char *buf, size_t len);
+
+/* "health: " and the above for the view's kept sockets, a header line. */
 void render_health_line(const struct sc_view *v, FILE *out);
 
 /*

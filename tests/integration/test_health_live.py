@@ -1,13 +1,14 @@
-"""sockcostd's health passes: the *_by_health series for a process leaking
-CLOSE-WAIT sockets and a writer stalled on a reader that stopped reading,
-checked against `ss` (the kernel's own account) and against the daemon's
-own /snapshot.json of the same sockets."""
+"""The live readers' health passes (sockcostd's *_by_health series, top's
+health line, BROKEN and HEALTH columns) for a process leaking CLOSE-WAIT
+sockets and a writer stalled on a reader that stopped reading, checked
+against `ss` (the kernel's own account) and against a snapshot of the same
+sockets."""
 import json
-import re
 import socket
+import subprocess
 import time
 
-from helpers import Child, listener, set_comm, ss_entries, wait_for
+from helpers import SOCKCOST, Child, listener, set_comm, ss_entries, wait_for
 from sockcostd_helpers import Daemon
 
 LEAKS = 3
@@ -36,14 +37,22 @@ class Leaker:
     def __init__(self):
         self.lst = listener()
         self.port = self.lst.getsockname()[1]
-        lst = self.lst
+        # Connected first (the kernel completes them in the backlog), so the
+        # child forks after them and closes its inherited copies: only this
+        # process then holds the clients, and closing them sends the FINs.
+        self.clients = [socket.create_connection(("127.0.0.1", self.port))
+                        for _ in range(LEAKS + 2)]
+        lst, clients = self.lst, self.clients
 
         def setup():
             set_comm(b"leaker")
+            for c in clients:
+                c.close()
             held = [lst]
             for _ in range(LEAKS + 2):
                 held.append(lst.accept()[0])
-            # The last accepted one writes until its send queue is full.
+            # The last accepted one writes until its send queue is full: its
+            # peer (the last client) never reads.
             w = held[-1]
             w.setblocking(False)
             try:
@@ -53,21 +62,7 @@ class Leaker:
                 pass
             return held
 
-        self.clients = []
-        self.child = None
-        import threading
-
-        def start():
-            self.child = Child(setup)
-
-        t = threading.Thread(target=start)
-        t.start()
-        for _ in range(LEAKS + 2):
-            c = socket.create_connection(("127.0.0.1", self.port))
-            self.clients.append(c)
-        # The stalled pair's reader: a small receive window it never reads.
-        t.join(10)
-        assert self.child, "leaker did not start"
+        self.child = Child(setup)
         for c in self.clients[:LEAKS]:
             c.close()
 
@@ -131,8 +126,49 @@ def test_health_series_match_ss_and_the_snapshot():
         leaker.stop()
 
 
+def top_frames(*args, n=3):
+    out = subprocess.run([SOCKCOST, "top", "--json", "-n", str(n), "-d", "1", *args],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def test_top_health_matches_ss():
+    leaker = Leaker()
+    try:
+        pid = leaker.child.pid
+        # Old enough for both thresholds before top starts.
+        time.sleep(2.5)
+        frames = top_frames("--close-wait-after", "1", "--stall-after", "2", "-p", str(pid),
+                            "--port", str(leaker.port))
+        last = frames[-1]
+        proc = next(p for p in last["processes"] if p["pid"] == pid)
+        assert proc["health"]["close_wait"] == LEAKS == ss_count("close-wait", leaker.port)
+        assert proc["health"]["stalled"] == 1
+        assert last["health"]["close_wait"] >= LEAKS
+        assert last["health_pass_age_s"] < 60
+        conns = [c for c in last["connections"]["sockets"] if c["pid"] == pid and
+                 c["state"] != "LISTEN"]
+        assert sorted(c["health"] for c in conns) == \
+            sorted(["close_wait"] * LEAKS + ["ok", "stalled"])
+        # The text frame: the header line and BROKEN (close_wait + stalled + dead_peer_risk).
+        out = subprocess.run([SOCKCOST, "top", "-b", "-n", "1", "--close-wait-after", "1",
+                              "--stall-after", "2", "-p", str(pid)],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        health = next(line for line in out.stdout.splitlines() if line.startswith("health: "))
+        assert " close_wait (oldest " in health and " stalled (" in health, health
+        lines = out.stdout.splitlines()
+        head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["PID", "COMMAND"])
+        # Right-aligned: the cell ends where its title does.
+        end = lines[head].index("BROKEN") + len("BROKEN")
+        row = next(line for line in lines[head + 1:] if line.split()[:1] == [str(pid)])
+        assert row[:end].split()[-1] == str(LEAKS + 1), (lines[head], row)
+    finally:
+        leaker.stop()
+
+
 def test_health_flags_are_checked():
-    import subprocess
     from sockcostd_helpers import SOCKCOSTD
     for args, msg in ((["--health-interval", "0"], "invalid --health-interval '0'"),
                       (["--nat-timeout", "0"], "invalid --nat-timeout '0'"),
