@@ -134,6 +134,10 @@ static void test_dead_peer_risk_needs_silence_and_no_keepalive(void **state)
 	/* Keepalive at Linux's default two hours: too late. */
 	s.keepalive_idle_ms = 7200 * 1000;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_DEAD_PEER_RISK);
+	/* Unread data: the sender probes the closed window, which a NAT sees. */
+	s.rx_queue = 4096;
+	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
+	s.rx_queue = 0;
 	/* Unknown ages decide nothing. */
 	s.kernel_send_age_ms = s.kernel_recv_age_ms = s.last_ack_age_ms = SC_AGE_UNKNOWN;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);

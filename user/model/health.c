@@ -117,9 +117,13 @@ struct sc_health_result sc_health_judge(const struct sc_socket *s, const struct 
 		r.queued_bytes = s->tx_queue;
 		return r;
 	}
+	/*
+	 * Data queued either way means a sender probing a closed window: those
+	 * probes keep a NAT's mapping alive, though no stamp here moves.
+	 */
 	silent = min_age(min_age(s->kernel_send_age_ms, s->kernel_recv_age_ms), s->last_ack_age_ms);
-	if (s->state == TCP_ESTABLISHED && at_least(silent, p->nat_timeout_ms) &&
-	    !keepalive_in_time(s, p)) {
+	if (s->state == TCP_ESTABLISHED && !s->tx_queue && !s->rx_queue &&
+	    at_least(silent, p->nat_timeout_ms) && !keepalive_in_time(s, p)) {
 		r.health = SC_HEALTH_DEAD_PEER_RISK;
 		r.age_ms = silent;
 		return r;

@@ -21,9 +21,13 @@
  *                (a consumer not reading), the path loses everything
  *                (retransmissions), or neither, yet nothing moves.
  * dead_peer_risk ESTABLISHED and silent both ways (payload and ACKs) for
- *                nat_timeout, and keepalive off or slower than that timeout: a
- *                NAT or load balancer has likely forgotten it, and the server
- *                would not notice a vanished peer.
+ *                nat_timeout, nothing queued either way, and keepalive off or
+ *                slower than that timeout: a NAT or load balancer has likely
+ *                forgotten it, and the server would not notice a vanished
+ *                peer. The peer's own keepalive probes move no stamp here
+ *                (they are out of window, dropped before tcp_ack()): the
+ *                server end of a connection its client keeps alive that way
+ *                still counts; application heartbeats do move them.
  * time_wait      TIME-WAIT: no process, memory and a (local port, peer) pair
  *                held for 60 s; outbound pools run out of ephemeral ports.
  * orphaned       closed by its process (SOCK_DEAD) with the kernel still
