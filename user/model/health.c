@@ -80,10 +80,10 @@ static enum sc_stall_reason stall_reason(const struct sc_socket *s)
 	return SC_STALL_NO_PROGRESS;
 }
 
-/* Keepalive would speak before a NAT forgets the flow. */
+/* Keepalive would speak before a NAT forgets the flow (its time unknown: given the benefit). */
 static bool keepalive_in_time(const struct sc_socket *s, const struct sc_health_policy *p)
 {
-	return s->keepalive_idle_ms && s->keepalive_idle_ms < p->nat_timeout_ms;
+	return s->keepalive && (!s->keepalive_idle_ms || s->keepalive_idle_ms < p->nat_timeout_ms);
 }
 
 struct sc_health_result sc_health_judge(const struct sc_socket *s, const struct sc_health_policy *p)
@@ -103,7 +103,8 @@ struct sc_health_result sc_health_judge(const struct sc_socket *s, const struct 
 		return r;
 	}
 	if (s->state == TCP_CLOSE_WAIT) {
-		r.age_ms = close_wait_age(s);
+		/* Still sending (a half-close answered at length) is not a leak. */
+		r.age_ms = min_age(close_wait_age(s), s->kernel_send_age_ms);
 		/* Unknown age: CLOSE-WAIT is brief for a process that handles it. */
 		if (r.age_ms == SC_AGE_UNKNOWN || r.age_ms >= p->close_wait_after_ms) {
 			r.health = SC_HEALTH_CLOSE_WAIT;
