@@ -72,12 +72,14 @@ struct sc_sock_state {
 	 * starts with its listener's (the map clones). 0: unknown.
 	 */
 	__u32 owner_tgid;
+	__u32 pad;
 	/*
-	 * Low 32 bits of jiffies when it left ESTABLISHED (SC_SOCK_LEFT): for a
-	 * socket in CLOSE-WAIT, when the peer's FIN came, so how long the
-	 * process has not closed it.
+	 * jiffies_64 when it left ESTABLISHED (SC_SOCK_LEFT): for a socket in
+	 * CLOSE-WAIT, when the peer's FIN came, so how long the process has not
+	 * closed it. 64 bits: the leaks that matter are weeks old, past where
+	 * 32 bits of jiffies wrap at HZ=1000.
 	 */
-	__u32 left_jiffies;
+	__u64 left_jiffies;
 };
 
 /* Index 0 of the sc_config array map, written by userspace. */

@@ -33,9 +33,9 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	}
 	/*
 	 * Health: tcp_retransmit_timer() counts icsk_retransmits up and an ACK
-	 * that advances snd_una resets it; tcp_probe_timer() counts probes_out
-	 * while the peer's window (snd_wnd) stays 0; tcp_ack() stamps
-	 * rcv_tstamp. keepalive_time_when() is the kernel's own choice.
+	 * that advances snd_una resets it; the probe and keepalive timers count
+	 * probes_out up and every ACK that is not old (tcp_ack()) zeroes it and
+	 * stamps rcv_tstamp. keepalive_time_when() is the kernel's own choice.
 	 */
 	rec->retransmits = tp->inet_conn.icsk_retransmits;
 	rec->probes = tp->inet_conn.icsk_probes_out;
@@ -79,8 +79,23 @@ static __always_inline void sc_tcp_record_fill(struct sc_tcp_record *rec, struct
 
 	/* NULL for time-wait and request sockets: they have no queues. */
 	tp = bpf_skc_to_tcp_sock(skc);
-	if (tp)
+	if (tp) {
 		read_full_sock(rec, tp);
+		return;
+	}
+	/*
+	 * An orphan whose FIN was acknowledged lives on as a time-wait
+	 * mini-socket (tcp_time_wait(sk, TCP_FIN_WAIT2, ...)) with its real
+	 * state in tw_substate: report that state, as ss does.
+	 */
+	if (rec->state == TCP_TIME_WAIT) {
+		struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
+
+		if (tw && tw->tw_sk.tw_substate == TCP_FIN_WAIT2) {
+			rec->state = TCP_FIN_WAIT2;
+			rec->sock_flags = SC_TCP_ORPHAN;
+		}
+	}
 }
 
 #endif /* SOCKCOST_TCP_RECORD_BPF_H */

@@ -177,3 +177,30 @@ def test_health_flags_are_checked():
         assert r.returncode != 0
         assert msg in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_orphaned_fin_wait2_is_shown_as_ss_shows_it():
+    """A socket its process closed, whose FIN the peer acknowledged but never
+    answered, lives on as a time-wait mini-socket in state FIN-WAIT-2: ss
+    and sockcost both say FIN-WAIT-2, and it is orphaned, not time_wait."""
+    lst = listener()
+    port = lst.getsockname()[1]
+    peers = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+    for _ in peers:
+        lst.accept()[0].close()  # the server side closes first; the peers never do
+    try:
+        assert wait_for(lambda: ss_count("fin-wait-2", port) == 2, timeout=10)
+        out = subprocess.run([SOCKCOST, "snapshot", "--json", "--port", str(port)],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        doc = json.loads(out.stdout)
+        mine = [s for s in doc["sockets"] if s["lport"] == port and s["state"] != "LISTEN"]
+        assert sorted((s["state"], s["health"], s["pid"]) for s in mine) == \
+            [("FIN-WAIT-2", "orphaned", None)] * 2
+        row = next(p for p in doc["ports"] if p["port"] == port)
+        assert row["health"]["orphaned"] == 2 and row["health"]["time_wait"] == 0
+        assert ss_count("time-wait", port) == 0
+    finally:
+        for p in peers:
+            p.close()
+        lst.close()

@@ -56,6 +56,7 @@ static void test_close_wait_after_threshold(void **state)
 
 	(void)state;
 	s.state = TCP_CLOSE_WAIT;
+	s.kernel_send_age_ms = 3600 * 1000; /* the process sent nothing since */
 	s.left_established_age_ms = p.close_wait_after_ms - 1;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
 	s.left_established_age_ms = p.close_wait_after_ms;
@@ -71,12 +72,30 @@ static void test_close_wait_age_from_last_ack(void **state)
 
 	(void)state;
 	s.state = TCP_CLOSE_WAIT;
+	s.kernel_send_age_ms = 3600 * 1000;
 	s.last_ack_age_ms = 120000;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_CLOSE_WAIT);
 	assert_int_equal(sc_health_judge(&s, &p).age_ms, 120000);
 	s.last_ack_age_ms = SC_AGE_UNKNOWN;
+	s.kernel_send_age_ms = SC_AGE_UNKNOWN;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_CLOSE_WAIT);
 	assert_true(sc_health_judge(&s, &p).age_ms == SC_AGE_UNKNOWN);
+}
+
+/* A half-closed socket still answering (HTTP/1.0 style) is used, not leaked. */
+static void test_close_wait_still_sending_is_ok(void **state)
+{
+	struct sc_health_policy p = policy();
+	struct sc_socket s = established();
+
+	(void)state;
+	s.state = TCP_CLOSE_WAIT;
+	s.left_established_age_ms = p.close_wait_after_ms * 10;
+	s.kernel_send_age_ms = 65;
+	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
+	s.kernel_send_age_ms = p.close_wait_after_ms + 1;
+	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_CLOSE_WAIT);
+	assert_int_equal(sc_health_judge(&s, &p).age_ms, p.close_wait_after_ms + 1);
 }
 
 static void test_stalled_reasons(void **state)
@@ -97,6 +116,15 @@ static void test_stalled_reasons(void **state)
 	assert_int_equal(r.age_ms, p.stall_after_ms);
 	s.retransmits = 3;
 	assert_int_equal(sc_health_judge(&s, &p).stall, SC_STALL_RETRANSMITTING);
+	/* A retransmission a moment ago restarts the send age; no ACK for long still stalls. */
+	s.kernel_send_age_ms = 200;
+	s.last_ack_age_ms = p.stall_after_ms + 5000;
+	r = sc_health_judge(&s, &p);
+	assert_int_equal(r.health, SC_HEALTH_STALLED);
+	assert_int_equal(r.age_ms, p.stall_after_ms + 5000);
+	s.last_ack_age_ms = p.stall_after_ms - 1;
+	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
+	s.kernel_send_age_ms = p.stall_after_ms;
 	s.peer_window = 0;
 	assert_int_equal(sc_health_judge(&s, &p).stall, SC_STALL_ZERO_WINDOW);
 	/* Nothing queued: a quiet socket, not a stalled one. */
@@ -120,11 +148,16 @@ static void test_dead_peer_risk_needs_silence_and_no_keepalive(void **state)
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
 	s.last_ack_age_ms = p.nat_timeout_ms;
 	/* Keepalive that speaks before the NAT forgets: safe. */
+	s.keepalive = true;
 	s.keepalive_idle_ms = (__u32)p.nat_timeout_ms - 1;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
 	/* Keepalive at Linux's default two hours: too late. */
 	s.keepalive_idle_ms = 7200 * 1000;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_DEAD_PEER_RISK);
+	/* Unread data: the sender probes the closed window, which a NAT sees. */
+	s.rx_queue = 4096;
+	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
+	s.rx_queue = 0;
 	/* Unknown ages decide nothing. */
 	s.kernel_send_age_ms = s.kernel_recv_age_ms = s.last_ack_age_ms = SC_AGE_UNKNOWN;
 	assert_int_equal(sc_health_judge(&s, &p).health, SC_HEALTH_OK);
@@ -199,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_is_ok),
 		cmocka_unit_test(test_close_wait_after_threshold),
 		cmocka_unit_test(test_close_wait_age_from_last_ack),
+		cmocka_unit_test(test_close_wait_still_sending_is_ok),
 		cmocka_unit_test(test_stalled_reasons),
 		cmocka_unit_test(test_dead_peer_risk_needs_silence_and_no_keepalive),
 		cmocka_unit_test(test_unheld_classes_win),

@@ -53,12 +53,7 @@ void top_frame_free(struct top_frame *f)
 	f->health_policy = health_policy;
 }
 
-/*
- * A health pass reads every socket, as a walk does: one every refresh while
- * that costs under a third of a percent, else spaced 300 times its CPU time.
- */
-#define HEALTH_PASS_SHARE 300
-
+/* A health pass every refresh while that is cheap (sc_health_pass_every). */
 static void health_pass_if_due(struct top_frame *f, const struct sc_tracker *t,
 			       const struct sc_summary *sum)
 {
@@ -72,9 +67,7 @@ static void health_pass_if_due(struct top_frame *f, const struct sc_tracker *t,
 		f->next_health_ns = now + every;
 		return;
 	}
-	if (fresh.took_ns * HEALTH_PASS_SHARE > every)
-		every = fresh.took_ns * HEALTH_PASS_SHARE;
-	f->next_health_ns = now + every;
+	f->next_health_ns = now + sc_health_pass_every(fresh.took_ns, every);
 	sc_health_tally_free(&f->health);
 	f->health = fresh;
 	f->health_netns_missed = missed;
@@ -93,9 +86,10 @@ static void apply_health(const struct sc_health_tally *h, struct top_row *procs,
 	for (i = 0; i < nprocs; i++) {
 		const struct sc_health_counts *c = sc_health_tally_pid(h, procs[i].pid);
 
-		procs[i].health_known = true;
+		/* A process newer than the pass: not judged yet ("-"). */
 		if (!c)
 			continue;
+		procs[i].health_known = true;
 		procs[i].health = *c;
 		for (k = 0; k < nservices; k++)
 			if (services[k].id == procs[i].service_id) {

@@ -13,8 +13,9 @@ const char health_threshold_usage[] =
 	"Health (what is broken, not just quiet):\n"
 	"      --close-wait-after SECS  close_wait: the peer closed, the process has not,\n"
 	"                            for SECS (default 60): an fd leak\n"
-	"      --stall-after SECS    stalled: data queued and no new data sent for SECS\n"
-	"                            (zero window, retransmissions; default 10)\n"
+	"      --stall-after SECS    stalled: data queued and no progress for SECS (no\n"
+	"                            data sent, or no ACK while retransmitting: a zero\n"
+	"                            window, a dead path; default 10)\n"
 	"      --nat-timeout SECS    dead_peer_risk: silent both ways for SECS with\n"
 	"                            keepalive off or slower (default 350, the AWS NAT\n"
 	"                            and load balancer idle timeout)\n";

@@ -161,13 +161,6 @@ static void refresh(struct sc_collector *c)
 }
 
 /*
- * Spaced at least this many times the pass's CPU time: a pass reads every
- * socket (as a walk does, without the files), so its interval stretches
- * with the host rather than its cost growing past a third of a percent.
- */
-#define HEALTH_PASS_SHARE 300
-
-/*
  * A health pass when one is due. The latest summary (this thread writes it,
  * so reads it unlocked) says which processes and ports to count for.
  */
@@ -182,10 +175,12 @@ static void health_pass_if_due(struct sc_collector *c)
 	/* The summary is this thread's own between refreshes: no copy needed. */
 	if (sc_health_pass(&c->live, c->t, &c->opts.health, &c->latest, &fresh, &missed)) {
 		c->next_health_ns = now + every;
+		pthread_mutex_lock(&c->lock);
+		c->stats.health_failures++;
+		pthread_mutex_unlock(&c->lock);
 		return;
 	}
-	if (fresh.took_ns * HEALTH_PASS_SHARE > every)
-		every = fresh.took_ns * HEALTH_PASS_SHARE;
+	every = sc_health_pass_every(fresh.took_ns, every);
 	c->next_health_ns = sc_clock_ns(CLOCK_MONOTONIC) + every;
 	pthread_mutex_lock(&c->lock);
 	old = c->health;

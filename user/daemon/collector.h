@@ -50,6 +50,7 @@ struct sc_collector_stats {
 	__u64 walk_every_ns;        /* reconciling walks this far apart: the interval, or more */
 	__u64 events_dropped;       /* idle events over the rate limit */
 	__u64 health_passes;        /* health passes done */
+	__u64 health_failures;      /* passes that failed: the previous one still serves */
 	__u64 health_every_ns;      /* passes this far apart: health_s, or more */
 	__u32 health_netns_missed;  /* namespaces the latest pass could not enter */
 };

@@ -206,6 +206,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	}
 	mh.interval_seconds = (double)walks.health_every_ns / 1e9;
 	mh.passes = walks.health_passes;
+	mh.failures = walks.health_failures;
 	mh.netns_missed = walks.health_netns_missed;
 	self.events_dropped = walks.events_dropped;
 	self.last_scrape_seconds = d->last_scrape_s;

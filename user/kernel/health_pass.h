@@ -19,6 +19,20 @@ struct sc_tracker;
  * its own namespace or ran out of memory; a namespace it cannot enter is
  * counted in *missed.
  */
+/*
+ * When the next pass is due: floor_ns after this one, or HEALTH_PASS_SHARE
+ * times its CPU time if longer. A pass reads every socket, as a walk does,
+ * so on a big host its interval stretches rather than its cost growing past
+ * a third of a percent of a core.
+ */
+#define SC_HEALTH_PASS_SHARE 300
+
+static inline __u64 sc_health_pass_every(__u64 took_ns, __u64 floor_ns)
+{
+	return took_ns * SC_HEALTH_PASS_SHARE > floor_ns ? took_ns * SC_HEALTH_PASS_SHARE
+							 : floor_ns;
+}
+
 int sc_health_pass(const struct sc_summary_live *l, const struct sc_tracker *t,
 		   const struct sc_health_policy *policy, const struct sc_summary *s,
 		   struct sc_health_tally *out, __u32 *missed);

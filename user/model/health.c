@@ -55,6 +55,22 @@ static __u64 close_wait_age(const struct sc_socket *s)
 	return s->last_ack_age_ms;
 }
 
+/*
+ * How long nothing has moved. lsndtime is stamped by every data segment
+ * sent (tcp_event_data_sent() from __tcp_transmit_skb()), retransmissions
+ * included, so on a dead path it restarts with each one: there, the last
+ * ACK received dates the stall, since a retransmission timeout only fires
+ * when none came. Zero-window probes carry no data and leave lsndtime; the
+ * peer ACKs them, so there the send age is the one that grows.
+ */
+static __u64 stall_age(const struct sc_socket *s)
+{
+	if (s->retransmits && s->last_ack_age_ms != SC_AGE_UNKNOWN &&
+	    (s->kernel_send_age_ms == SC_AGE_UNKNOWN || s->last_ack_age_ms > s->kernel_send_age_ms))
+		return s->last_ack_age_ms;
+	return s->kernel_send_age_ms;
+}
+
 static enum sc_stall_reason stall_reason(const struct sc_socket *s)
 {
 	if (!s->peer_window)
@@ -64,10 +80,10 @@ static enum sc_stall_reason stall_reason(const struct sc_socket *s)
 	return SC_STALL_NO_PROGRESS;
 }
 
-/* Keepalive would speak before a NAT forgets the flow. */
+/* Keepalive would speak before a NAT forgets the flow (its time unknown: given the benefit). */
 static bool keepalive_in_time(const struct sc_socket *s, const struct sc_health_policy *p)
 {
-	return s->keepalive_idle_ms && s->keepalive_idle_ms < p->nat_timeout_ms;
+	return s->keepalive && (!s->keepalive_idle_ms || s->keepalive_idle_ms < p->nat_timeout_ms);
 }
 
 struct sc_health_result sc_health_judge(const struct sc_socket *s, const struct sc_health_policy *p)
@@ -87,23 +103,28 @@ struct sc_health_result sc_health_judge(const struct sc_socket *s, const struct 
 		return r;
 	}
 	if (s->state == TCP_CLOSE_WAIT) {
-		r.age_ms = close_wait_age(s);
+		/* Still sending (a half-close answered at length) is not a leak. */
+		r.age_ms = min_age(close_wait_age(s), s->kernel_send_age_ms);
 		/* Unknown age: CLOSE-WAIT is brief for a process that handles it. */
 		if (r.age_ms == SC_AGE_UNKNOWN || r.age_ms >= p->close_wait_after_ms) {
 			r.health = SC_HEALTH_CLOSE_WAIT;
 			return r;
 		}
 	}
-	if (s->tx_queue && at_least(s->kernel_send_age_ms, p->stall_after_ms)) {
+	if (s->tx_queue && at_least(stall_age(s), p->stall_after_ms)) {
 		r.health = SC_HEALTH_STALLED;
 		r.stall = stall_reason(s);
-		r.age_ms = s->kernel_send_age_ms;
+		r.age_ms = stall_age(s);
 		r.queued_bytes = s->tx_queue;
 		return r;
 	}
+	/*
+	 * Data queued either way means a sender probing a closed window: those
+	 * probes keep a NAT's mapping alive, though no stamp here moves.
+	 */
 	silent = min_age(min_age(s->kernel_send_age_ms, s->kernel_recv_age_ms), s->last_ack_age_ms);
-	if (s->state == TCP_ESTABLISHED && at_least(silent, p->nat_timeout_ms) &&
-	    !keepalive_in_time(s, p)) {
+	if (s->state == TCP_ESTABLISHED && !s->tx_queue && !s->rx_queue &&
+	    at_least(silent, p->nat_timeout_ms) && !keepalive_in_time(s, p)) {
 		r.health = SC_HEALTH_DEAD_PEER_RISK;
 		r.age_ms = silent;
 		return r;

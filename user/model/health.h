@@ -14,15 +14,20 @@
  *
  * close_wait     the peer closed and the process has not, for close_wait_after:
  *                the classic fd leak (the fd and the socket stay until it does).
- * stalled        data waits to be sent or acknowledged and no new data has left
- *                for stall_after (lsndtime counts only new data, not
- *                retransmissions or probes): the peer advertises a zero window
+ * stalled        data waits to be sent or acknowledged and nothing has moved
+ *                for stall_after: no data segment left (lsndtime; zero-window
+ *                probes carry none) or, once retransmission timeouts fired,
+ *                no ACK came (rcv_tstamp): the peer advertises a zero window
  *                (a consumer not reading), the path loses everything
  *                (retransmissions), or neither, yet nothing moves.
  * dead_peer_risk ESTABLISHED and silent both ways (payload and ACKs) for
- *                nat_timeout, and keepalive off or slower than that timeout: a
- *                NAT or load balancer has likely forgotten it, and the server
- *                would not notice a vanished peer.
+ *                nat_timeout, nothing queued either way, and keepalive off or
+ *                slower than that timeout: a NAT or load balancer has likely
+ *                forgotten it, and the server would not notice a vanished
+ *                peer. The peer's own keepalive probes move no stamp here
+ *                (they are out of window, dropped before tcp_ack()): the
+ *                server end of a connection its client keeps alive that way
+ *                still counts; application heartbeats do move them.
  * time_wait      TIME-WAIT: no process, memory and a (local port, peer) pair
  *                held for 60 s; outbound pools run out of ephemeral ports.
  * orphaned       closed by its process (SOCK_DEAD) with the kernel still

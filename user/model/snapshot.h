@@ -70,7 +70,8 @@ struct sc_socket {
 	/* 32 bits, and the field after it here: the socket must not outgrow the
 	 * record it is written over (snapshot_build.c). */
 	__u32 nholders;
-	__u32 keepalive_idle_ms;  /* keepalive's idle time; 0 if SO_KEEPALIVE is off */
+	__u32 keepalive_idle_ms;  /* keepalive's idle time (0 if HZ is unknown) */
+	bool keepalive;           /* SO_KEEPALIVE on */
 };
 
 /* A process holding a socket through a file descriptor. */

@@ -30,9 +30,13 @@ static __u64 stamp_age_ms(const struct sc_tcp_record *r, __u32 stamp, __u32 hz, 
 
 	if (!hz)
 		return SC_AGE_UNKNOWN;
-	/* A stamp another CPU moved after the record's clock was read: now, not a wrap. */
+	/*
+	 * A stamp another CPU moved after the record's clock was read is a
+	 * moment ahead: now. Far ahead is a 32-bit stamp older than 2^31
+	 * jiffies (24.8 days at HZ=1000) that wrapped: its age is not known.
+	 */
 	if ((__s32)d < 0)
-		d = 0;
+		return (__u32)-d < hz ? since_record / 1000000 : SC_AGE_UNKNOWN;
 	return (sc_jiffies_to_ns(d, hz) + since_record) / 1000000;
 }
 
@@ -51,13 +55,17 @@ static void health_from_record(struct sc_socket *s, const struct sc_tcp_record *
 	s->probes = r->probes;
 	s->peer_window = r->snd_wnd;
 	s->orphan = r->sock_flags & SC_TCP_ORPHAN;
-	if (r->sock_flags & SC_TCP_KEEPALIVE)
+	s->keepalive = r->sock_flags & SC_TCP_KEEPALIVE;
+	if (s->keepalive)
 		s->keepalive_idle_ms = keepalive_ns / 1000000 > UINT32_MAX ? UINT32_MAX
 									     : keepalive_ns / 1000000;
 	s->last_ack_age_ms = jiffies_age_ms(r, r->rcv_tstamp, hz, now_ns);
 	s->left_established_age_ms = SC_AGE_UNKNOWN;
-	if (r->has_state && (r->st.flags & SC_SOCK_LEFT))
-		s->left_established_age_ms = stamp_age_ms(r, r->st.left_jiffies, hz, now_ns);
+	if (r->has_state && (r->st.flags & SC_SOCK_LEFT) && hz)
+		s->left_established_age_ms =
+			(sc_jiffies_to_ns(r->now_jiffies > r->st.left_jiffies
+						  ? r->now_jiffies - r->st.left_jiffies : 0, hz) +
+			 (now_ns > r->now_ns ? now_ns - r->now_ns : 0)) / 1000000;
 }
 
 /*
@@ -226,6 +234,10 @@ static bool held_by_self_only(const struct join *j, size_t k, __u32 exclude_pid)
  * a record (socket n is written where records up to n were, after record n
  * was read: a 200K-socket snapshot touches 50 MB less), else a new array.
  */
+/* One more field in sc_socket must not double a snapshot's memory unnoticed. */
+_Static_assert(sizeof(struct sc_socket) <= sizeof(struct sc_tcp_record),
+	       "sc_socket outgrew sc_tcp_record: sockets are no longer written over the records");
+
 static struct sc_socket *socket_array(struct sc_raw *raw)
 {
 	if (raw->tcp && sizeof(struct sc_socket) <= sizeof(struct sc_tcp_record))

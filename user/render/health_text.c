@@ -69,7 +69,7 @@ static void render_health_ports(const struct sc_view *v, FILE *out)
 		if (!c->n[SC_HEALTH_TIME_WAIT] && !c->n[SC_HEALTH_ORPHANED])
 			continue;
 		if (!any)
-			fprintf(out, "\n%-12s %10s %9s\n", "LISTEN PORT", "TIME_WAIT", "ORPHANED");
+			fprintf(out, "\n%-12s %10s %9s\n", "PORT", "TIME_WAIT", "ORPHANED");
 		any = true;
 		fprintf(out, "%-12u %10llu %9llu\n", v->ports[i].port,
 			(unsigned long long)c->n[SC_HEALTH_TIME_WAIT],

@@ -27,7 +27,8 @@ static void host(FILE *f, const struct sc_health_tally *t)
 	family(f, "sockcost_connections_by_health", "gauge",
 	       "TCP sockets by health class at the latest health pass, all network namespaces: "
 	       "close_wait (the peer closed, the process has not: an fd leak), stalled (data "
-	       "queued, nothing sent for --stall-after), dead_peer_risk (silent past "
+	       "queued and no progress for --stall-after: nothing sent, or no ACK while "
+	       "retransmitting), dead_peer_risk (silent past "
 	       "--nat-timeout without keepalive), time_wait, orphaned (closed, not yet gone).");
 	for (i = 0; i < NCLASSES(every); i++)
 		fprintf(f, "sockcost_connections_by_health{health=\"%s\"} %llu\n",
@@ -98,6 +99,10 @@ void sc_metrics_health(FILE *f, const struct sc_metrics_health *h)
 	family(f, "sockcost_exporter_health_passes_total", "counter", "Health passes done.");
 	fprintf(f, "sockcost_exporter_health_passes_total %llu\n",
 		(unsigned long long)h->passes);
+	family(f, "sockcost_exporter_health_pass_failures_total", "counter",
+	       "Health passes that failed; the *_by_health series stay the previous pass's.");
+	fprintf(f, "sockcost_exporter_health_pass_failures_total %llu\n",
+		(unsigned long long)h->failures);
 	family(f, "sockcost_exporter_health_netns_missed", "gauge",
 	       "Network namespaces the latest health pass could not enter.");
 	fprintf(f, "sockcost_exporter_health_netns_missed %u\n", h->netns_missed);

@@ -16,6 +16,7 @@ struct sc_metrics_health {
 	size_t nservices;
 	double interval_seconds;                  /* passes this far apart */
 	__u64 passes;
+	__u64 failures;                           /* passes that failed (the previous serves) */
 	__u32 netns_missed;                       /* namespaces the latest pass could not enter */
 };
 

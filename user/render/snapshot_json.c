@@ -106,7 +106,7 @@ static void write_socket_health(struct jw *w, __u64 want, const struct sc_row *r
 		write_uint_or_null(w, tcp_sock, s->peer_window);
 	if (field(w, want, SC_F_KEEPALIVE)) {
 		if (tcp_sock)
-			jw_bool(w, s->keepalive_idle_ms != 0);
+			jw_bool(w, s->keepalive);
 		else
 			jw_null(w);
 	}
