@@ -81,6 +81,7 @@ measure_daemon() {
 	D_PCT=$(daemon_cpu_pct "$WINDOWS" "$INTERVAL")
 	# The last scrape's own refresh, from the change ring unless it had to walk.
 	D_REFRESH_MS=$(metric_ms sockcost_exporter_collect_duration_seconds 0)
+	D_HEALTH_MS=$(metric_ms sockcost_exporter_health_pass_duration_seconds 0)
 	D_WALKS=$(metric sockcost_exporter_walks_total)
 	D_CHANGES=$(metric sockcost_exporter_changes_total)
 	D_RSS=$(status_kb "$DAEMON" VmRSS)
@@ -106,7 +107,9 @@ measure_top() {
 
 measure_snapshots() {
 	local total snap_json='' snap_tbl='' tn='' tnp='' ns=(ip netns exec "$HOLDER_NETNS")
-	total=$("$SOCKCOST" snapshot --json --pid $$ | jq '.host.established_ipv4 + .host.established_ipv6')
+	# --port 1 keeps the JSON small while the host counts stay host-wide
+	# (--pid would walk only that process's own namespace).
+	total=$("$SOCKCOST" snapshot --json --port 1 | jq '.host.established_ipv4 + .host.established_ipv6')
 	echo "  sockcost snapshot walked $total established sockets, all namespaces"
 	[ "$total" -ge $((2 * n)) ] || { echo "  FAIL: snapshot walked $total < $((2 * n))" >&2; exit 1; }
 	median_timed snap_json "$RUNS" "$SOCKCOST" snapshot --json
@@ -150,6 +153,7 @@ for want in $SIZES; do
 	echo "| sockcostd RSS after scrapes (peak) | $(mib "$D_RSS") ($(mib "$D_HWM")) | <= 64 MiB$(verdict "$D_RSS" 65536) |"
 	echo "| /metrics latency, median of $RUNS | $D_LAT_MS ms | |"
 	echo "| sockcostd: a scrape's refresh from changes | $D_REFRESH_MS ms ($D_WALKS walks, $D_CHANGES changes applied since start) | |"
+	echo "| sockcostd: a health pass (every namespace, wall time) | $D_HEALTH_MS ms | |"
 	echo "| sockcostd start (load, walk, first fold): CPU | $D_START_S s | |"
 	echo "| kernel memory across the daemon's start: Slab | $(mib "$D_SLAB_KB"), $(( D_SLAB_KB * 1024 / (n + HOLD_ACTIVE) )) B per held socket (its sk_storage, and whatever else moved) | |"
 	echo "| sockcost top -d $TOP_DELAY CPU, frames 3-$((TOP_FRAMES - 1)) | $T_PCT% of a core (collect ${T_COLLECT:-?} ms, RSS $(mib "$T_RSS")) | <= 2%$(verdict "$T_PCT" 2) |"
