@@ -322,7 +322,13 @@ struct sc_change_head {
 	 */
 	__u64 until_jiffies;
 	__u64 gap_jiffies;     /* a socket's calls are reported at most this often */
-	__u64 pad[5];          /* a cache line of its own */
+	/*
+	 * Readers only: the lease of the reader that set gap_jiffies. A reader
+	 * asking for a wider gap leaves a finer one standing until then, so
+	 * the finest any live reader wants is in force (change_ring.c).
+	 */
+	__u64 gap_until_jiffies;
+	__u64 pad[4];          /* a cache line of its own */
 };
 
 /* sc_change.kind */

@@ -67,7 +67,7 @@ static void health_pass_if_due(struct top_frame *f, const struct sc_tracker *t,
 		f->next_health_ns = now + every;
 		return;
 	}
-	f->next_health_ns = now + sc_health_pass_every(fresh.took_ns, every);
+	f->next_health_ns = now + sc_health_pass_every(fresh.took_ns, every, SC_HEALTH_PASS_SHARE_TOP);
 	sc_health_tally_free(&f->health);
 	f->health = fresh;
 	f->health_netns_missed = missed;

@@ -31,7 +31,7 @@ const char daemon_usage[] =
 	"                            also at start and when changes were lost\n"
 	"      --health-interval SECS\n"
 	"                            judge every socket's health (sockcost_*_by_health)\n"
-	"                            every SECS (default 60), or 300 times the pass's\n"
+	"                            every SECS (default 60), or 1000 times the pass's\n"
 	"                            CPU time if longer\n"
 	"  -k, --top-processes K     per-process series for the K processes holding\n"
 	"                            the most connections (default 20, 0: none);\n"

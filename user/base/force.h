@@ -18,6 +18,9 @@
  *                (auto takes sock_diag SOCK_DESTROY)
  *   no-diag-destroy  close cannot use sock_diag SOCK_DESTROY, as without
  *                CONFIG_INET_DIAG_DESTROY
+ *   change-budget  sockcostd's budget for applying changes is exceeded by
+ *                any change, judged every 2 s, as on a busy host: the gap
+ *                between an active socket's reports widens
  * Unknown words are ignored. Not for production use.
  */
 bool sc_forced(const char *word);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "common.h"
 #include "defaults.h"
 #include "estimates.h"
+#include "force.h"
 #include "collector.h"
 #include "health_pass.h"
 #include "idle_event_log.h"
@@ -152,6 +154,9 @@ static void refresh(struct sc_collector *c)
 	c->stats.walks = l->walks;
 	c->stats.folds = l->folds;
 	c->stats.walk_every_ns = sc_summary_live_walk_every(l);
+	c->stats.change_cpu_ns = l->change_cpu_ns;
+	c->stats.change_gap_s = l->in.kernel_hz ?
+		(double)sc_change_ring_gap(&l->ring) / l->in.kernel_hz : 0;
 	c->stats.last_walk_failed = err != 0;
 	c->built_ns = began;
 	if (c->opts.events)
@@ -180,7 +185,7 @@ static void health_pass_if_due(struct sc_collector *c)
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}
-	every = sc_health_pass_every(fresh.took_ns, every);
+	every = sc_health_pass_every(fresh.took_ns, every, SC_HEALTH_PASS_SHARE_DAEMON);
 	c->next_health_ns = sc_clock_ns(CLOCK_MONOTONIC) + every;
 	pthread_mutex_lock(&c->lock);
 	old = c->health;
@@ -276,6 +281,12 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 	if (c->opts.events)
 		sc_events_pace(c->opts.events, c->opts.interval_s);
 	sc_summary_live_init(&c->live, LEASE_NS);
+	sc_change_gap_init(&c->live.gap, SC_LIVE_CHANGE_SHARE);
+	if (sc_forced("change-budget")) {
+		/* Any change is over this budget, judged every 2 s: the gap widens at once. */
+		c->live.gap.share = UINT32_MAX;
+		c->live.gap.window_ns = 2000000000ull;
+	}
 	c->live.resync_ns = (__u64)(c->opts.reconcile_s * 1e9);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);

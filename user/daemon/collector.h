@@ -48,6 +48,8 @@ struct sc_collector_stats {
 	__u64 last_refresh_wall_ns; /* CLOCK_REALTIME of the latest summary */
 	bool last_walk_failed;      /* the latest refresh failed: the summary is older */
 	__u64 walk_every_ns;        /* reconciling walks this far apart: the interval, or more */
+	__u64 change_cpu_ns;        /* CPU time applying changes, in all */
+	double change_gap_s;        /* an active socket is reported at most this often (0: unknown) */
 	__u64 events_dropped;       /* idle events over the rate limit */
 	__u64 health_passes;        /* health passes done */
 	__u64 health_failures;      /* passes that failed: the previous one still serves */

@@ -181,6 +181,8 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	self.folds = walks.folds;
 	self.refreshes = walks.refreshes;
 	self.changes = walks.changes;
+	self.change_cpu_seconds = (double)walks.change_cpu_ns / 1e9;
+	self.change_gap_seconds = walks.change_gap_s;
 	self.collect_errors = walks.walk_errors;
 	self.last_walk_failed = walks.last_walk_failed;
 	if (!err) {

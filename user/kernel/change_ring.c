@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "change_gap.h"
 #include "change_ring.h"
 #include "log.h"
 
@@ -49,15 +50,21 @@ __u64 sc_change_ring_head(const struct sc_change_ring *r)
 	return __atomic_load_n(&r->head->next_seq, __ATOMIC_ACQUIRE);
 }
 
-__u64 sc_change_ring_lease(struct sc_change_ring *r, __u64 until_jiffies, __u64 gap_jiffies)
+__u64 sc_change_ring_lease(struct sc_change_ring *r, __u64 until_jiffies, __u64 gap_jiffies,
+			   __u64 now_jiffies)
 {
 	__u64 was = __atomic_load_n(&r->head->until_jiffies, __ATOMIC_RELAXED);
 
 	/* The gap first: a program that sees the new lease sees its gap. */
-	__atomic_store_n(&r->head->gap_jiffies, gap_jiffies, __ATOMIC_RELEASE);
+	sc_change_gap_ask(r->head, until_jiffies, gap_jiffies, now_jiffies);
 	while (was < until_jiffies &&
 	       !__atomic_compare_exchange_n(&r->head->until_jiffies, &was, until_jiffies, false,
 					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		;
 	return was;
+}
+
+__u64 sc_change_ring_gap(const struct sc_change_ring *r)
+{
+	return r->head ? __atomic_load_n(&r->head->gap_jiffies, __ATOMIC_RELAXED) : 0;
 }

@@ -21,6 +21,7 @@ void sc_summary_live_init(struct sc_summary_live *l, __u64 lease_ns)
 	l->resync_ns = SC_LIVE_RESYNC_NS;
 	l->lease_ns = lease_ns;
 	l->tasks.rec_size = sizeof(struct sc_task_record);
+	sc_change_gap_init(&l->gap, 0);
 }
 
 void sc_summary_live_free(struct sc_summary_live *l)
@@ -48,23 +49,6 @@ static struct sc_clock_ref clock_at(const struct sc_summary_live *l, __u64 now_n
 				      .hz = l->in.kernel_hz };
 }
 
-/*
- * A socket's calls are reported at most this often: an idle age is off by
- * up to this much, so it stays well under the idle threshold (an eighth of
- * it), but no finer than 50 ms nor coarser than a second.
- */
-#define GAP_PER_IDLE_AFTER 8
-#define GAP_MIN_PER_S 20
-
-static __u64 change_gap_jiffies(const struct sc_idle_policy *policy, __u32 hz)
-{
-	__u64 gap = policy->idle_after_ms * hz / (1000 * GAP_PER_IDLE_AFTER);
-
-	if (gap < hz / GAP_MIN_PER_S)
-		gap = hz / GAP_MIN_PER_S;
-	return gap > hz ? hz : gap ? gap : 1;
-}
-
 static bool ring_ready(struct sc_summary_live *l, const struct sc_tracker *t)
 {
 	int ring_fd, head_fd;
@@ -84,23 +68,25 @@ static bool ring_ready(struct sc_summary_live *l, const struct sc_tracker *t)
 }
 
 /* Applies the changes since l->pos. Returns the count, -EOVERFLOW or -ENOMEM. */
-static long apply_changes(struct sc_summary_live *l)
+static long apply_changes(struct sc_summary_live *l, const struct sc_idle_policy *policy)
 {
-	__u64 head = sc_change_ring_head(&l->ring);
+	__u64 head = sc_change_ring_head(&l->ring), cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	struct sc_clock_ref c = clock_at(l, sc_mono_ns());
 	long n, total = 0;
-	int err;
+	int err = 0;
 
 	do {
 		n = sc_changes_take(l->ring.slots, SC_CHANGE_SLOTS, head, &l->pos, l->buf,
 				    TAKE_BATCH);
 		/* The totals lose each socket's share and take it back as changed. */
 		err = n > 0 ? sc_tally_apply_batch(&l->tally, &l->mirror, l->buf, (size_t)n, &c) : 0;
-		if (err)
-			return err;
-		total += n > 0 ? n : 0;
-	} while (n == TAKE_BATCH);
-	return n < 0 ? n : total;
+		total += n > 0 && !err ? n : 0;
+	} while (n == TAKE_BATCH && !err);
+	/* What the gap in force costs this reader: the next lease's gap follows. */
+	cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	l->change_cpu_ns += cpu0;
+	sc_change_gap_account(&l->gap, cpu0, sc_mono_ns(), policy, l->in.kernel_hz);
+	return err ? err : n < 0 ? n : total;
 }
 
 /*
@@ -226,7 +212,8 @@ static bool renew_lease(struct sc_summary_live *l, const struct sc_idle_policy *
 	__u64 now = jiffies_at(l, now_ns), was, held = l->lease_until;
 
 	l->lease_until = now + sc_ns_to_jiffies(l->lease_ns, hz);
-	was = sc_change_ring_lease(&l->ring, l->lease_until, change_gap_jiffies(policy, hz));
+	was = sc_change_ring_lease(&l->ring, l->lease_until, sc_change_gap_jiffies(&l->gap, policy, hz),
+				   now);
 	return held && (was < held || now >= held);
 }
 
@@ -288,7 +275,7 @@ long sc_summary_live_drain(struct sc_summary_live *l, const struct sc_idle_polic
 	}
 	if (l->stale)
 		return 0;
-	n = apply_changes(l);
+	n = apply_changes(l, policy);
 	if (n < 0) {
 		if (n == -EOVERFLOW)
 			sc_debug("changes were overwritten before being read: the next summary walks");
@@ -357,14 +344,14 @@ int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,
 		walked = true;
 	}
 	if (ring) {
-		changes = apply_changes(l);
+		changes = apply_changes(l, policy);
 		if (changes == -EOVERFLOW && !walked) {
 			sc_debug("changes were overwritten before being read: walking again");
 			err = walk_now(l, t, policy, missed, ring);
 			if (err)
 				return err;
 			walked = true;
-			changes = apply_changes(l);
+			changes = apply_changes(l, policy);
 		}
 		if (changes == -ENOMEM) {
 			l->stale = true;

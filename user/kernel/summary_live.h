@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "change_gap.h"
 #include "change_ring.h"
 #include "changes.h"
 #include "iter_read.h"
@@ -48,6 +49,8 @@ struct sc_summary_live {
 	__u64 walks;                 /* walks taken, for the daemon's metrics */
 	__u64 folds;                 /* summaries that folded every record anew */
 	__u64 walk_cpu_ns;           /* CPU time the last walk took, this thread's */
+	__u64 change_cpu_ns;         /* CPU time applying changes, in all */
+	struct sc_change_gap gap;    /* how often the programs report an active socket */
 	struct sc_listen_refresh listen; /* listeners' queues between walks */
 	struct sc_tally tally;       /* the mirror's totals, kept by change */
 };
@@ -62,7 +65,14 @@ struct sc_summary_live {
  */
 #define SC_LIVE_WALK_SHARE 1000
 
-/* Zeroes l and sets the defaults above. */
+/*
+ * A reader that sets l->gap's share to this (the daemon) spends at most a
+ * thousandth of a core applying changes, as on walks: past it, active
+ * sockets are reported less often and ages resolve to the wider gap.
+ */
+#define SC_LIVE_CHANGE_SHARE 1000
+
+/* Zeroes l and sets the defaults above (the finest gap, whatever changes cost). */
 void sc_summary_live_init(struct sc_summary_live *l, __u64 lease_ns);
 /* Collects a summary judged by policy. Returns 0 or a negative errno (logged). */
 int sc_summary_live_collect(struct sc_summary_live *l, struct sc_summary *s,

@@ -57,6 +57,12 @@ static void gauge_double(FILE *f, const char *name, const char *help, double v)
 	fprintf(f, "%s %.6f\n", name, v);
 }
 
+static void counter_double(FILE *f, const char *name, const char *help, double v)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "%s %.6f\n", name, v);
+}
+
 static void label(FILE *f, const char *name, const char *value)
 {
 	fprintf(f, "%s=\"", name);
@@ -383,6 +389,14 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 		    "Refreshes of the gauges, from change reports or walks.", x->refreshes);
 	counter_u64(f, "sockcost_exporter_changes_total",
 		    "Socket change reports applied between walks.", x->changes);
+	counter_double(f, "sockcost_exporter_change_cpu_seconds_total",
+		       "CPU time spent applying change reports.", x->change_cpu_seconds);
+	if (x->change_gap_seconds > 0)
+		gauge_double(f, "sockcost_exporter_change_gap_seconds",
+			     "An active connection's calls are reported at most this often, so idle "
+			     "ages are exact to this: the finest gap (1 s or less), widened while "
+			     "applying changes takes over 0.1% of a core.",
+			     x->change_gap_seconds);
 	gauge_double(f, "sockcost_exporter_last_walk_timestamp_seconds",
 		     "Unix time of the latest walk of every socket (start, reconcile, lost "
 		     "changes).", x->walk_timestamp_seconds);

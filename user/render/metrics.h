@@ -25,6 +25,8 @@ struct sc_metrics_self {
 	__u64 folds;                   /* summaries that folded every mirrored socket anew */
 	__u64 refreshes;               /* summaries made, from walks or change reports */
 	__u64 changes;                 /* change reports applied */
+	double change_cpu_seconds;     /* CPU time applying them */
+	double change_gap_seconds;     /* an active socket is reported at most this often, 0: unknown */
 	double last_scrape_seconds;    /* the previous scrape, whole; < 0 before the second */
 	__u64 scrapes;                 /* /metrics requests served, this one included */
 	__u64 collect_errors;          /* refreshes that failed */

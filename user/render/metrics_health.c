@@ -93,7 +93,7 @@ void sc_metrics_health(FILE *f, const struct sc_metrics_health *h)
 			(double)h->tally->took_ns / 1e9);
 	}
 	family(f, "sockcost_exporter_health_interval_seconds", "gauge",
-	       "Seconds between health passes (--health-interval, or 300 times a pass's CPU "
+	       "Seconds between health passes (--health-interval, or 1000 times a pass's CPU "
 	       "time if longer).");
 	fprintf(f, "sockcost_exporter_health_interval_seconds %.3f\n", h->interval_seconds);
 	family(f, "sockcost_exporter_health_passes_total", "counter", "Health passes done.");

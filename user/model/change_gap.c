@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "change_gap.h"
+
+#define GAP_PER_IDLE_AFTER 8
+#define GAP_MIN_PER_S 20
+
+void sc_change_gap_init(struct sc_change_gap *g, __u32 share)
+{
+	memset(g, 0, sizeof(*g));
+	g->share = share;
+	g->mult = 1;
+	g->window_ns = SC_CHANGE_GAP_WINDOW_NS;
+}
+
+/* An eighth of the idle threshold, in jiffies, at least one. */
+static __u64 eighth(const struct sc_idle_policy *policy, __u32 hz)
+{
+	__u64 gap = policy->idle_after_ms * hz / (1000 * GAP_PER_IDLE_AFTER);
+
+	return gap ? gap : 1;
+}
+
+__u64 sc_change_gap_finest(const struct sc_idle_policy *policy, __u32 hz)
+{
+	__u64 gap = eighth(policy, hz);
+
+	if (gap < hz / GAP_MIN_PER_S)
+		gap = hz / GAP_MIN_PER_S;
+	return gap > hz ? hz : gap ? gap : 1;
+}
+
+__u64 sc_change_gap_widest(const struct sc_idle_policy *policy, __u32 hz)
+{
+	__u64 finest = sc_change_gap_finest(policy, hz), gap = eighth(policy, hz);
+
+	return gap > finest ? gap : finest;
+}
+
+__u64 sc_change_gap_jiffies(const struct sc_change_gap *g, const struct sc_idle_policy *policy,
+			    __u32 hz)
+{
+	__u64 gap = sc_change_gap_finest(policy, hz) * (g->mult ? g->mult : 1);
+	__u64 widest = sc_change_gap_widest(policy, hz);
+
+	return gap < widest ? gap : widest;
+}
+
+void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
+			   const struct sc_idle_policy *policy, __u32 hz)
+{
+	__u64 span;
+
+	if (!g->share)
+		return;
+	if (!g->win_start_ns) {
+		g->win_start_ns = now_ns;
+		g->win_cpu_ns = 0;
+	}
+	g->win_cpu_ns += cpu_ns;
+	span = now_ns - g->win_start_ns;
+	if (span < g->window_ns)
+		return;
+	if (g->win_cpu_ns * g->share > span) {
+		/* Over budget: half the changes, unless already at the widest. */
+		if (sc_change_gap_jiffies(g, policy, hz) < sc_change_gap_widest(policy, hz))
+			g->mult *= 2;
+	} else if (g->mult > 1 && g->win_cpu_ns * g->share * 4 < span) {
+		/* Well under: twice the changes still fit. */
+		g->mult /= 2;
+	}
+	g->win_start_ns = now_ns;
+	g->win_cpu_ns = 0;
+}
+
+/*
+ * Readers renew without a lock, so two renewing at once may leave the wider
+ * gap for one renewal: a reader then sees its ages a little coarser until
+ * its next renewal, a second later.
+ */
+void sc_change_gap_ask(struct sc_change_head *h, __u64 until_jiffies, __u64 gap_jiffies,
+		       __u64 now_jiffies)
+{
+	__u64 gap = __atomic_load_n(&h->gap_jiffies, __ATOMIC_RELAXED);
+	__u64 gap_until = __atomic_load_n(&h->gap_until_jiffies, __ATOMIC_RELAXED);
+
+	/* A finer gap another live reader asked for stands. */
+	if (gap_jiffies > gap && gap && now_jiffies < gap_until)
+		return;
+	if (gap_jiffies == gap && gap_until > until_jiffies)
+		return;
+	__atomic_store_n(&h->gap_until_jiffies, until_jiffies, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->gap_jiffies, gap_jiffies, __ATOMIC_RELEASE);
+}
