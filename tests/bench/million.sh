@@ -88,6 +88,7 @@ measure_daemon() {
 	D_PCT=$(daemon_cpu_pct "$WINDOWS" "$INTERVAL")
 	D_GAP0=$(metric sockcost_exporter_change_gap_seconds)
 	measure_steady
+	kill -0 "$DAEMON" 2>/dev/null || { echo "  FAIL: sockcostd died; its log:" >&2; cat "$DAEMON_LOG" >&2; exit 1; }
 	# The last scrape's own refresh, from the change ring unless it had to walk.
 	D_REFRESH_MS=$(metric_ms sockcost_exporter_collect_duration_seconds 0)
 	D_HEALTH_MS=$(metric_ms sockcost_exporter_health_pass_duration_seconds 0)
