@@ -144,12 +144,6 @@ static int serve(const struct daemon_opts *o)
 				o->listen_text);
 	if (listen_fd < 0)
 		goto out_daemon;
-	/* Before the privileges go: the socket's directory is root's. */
-	if (o->socket_path) {
-		table = table_server_listen(o->socket_path);
-		if (!table)
-			goto out_listen;
-	}
 	if (o->events) {
 		events = sc_event_log_open(o->events, o->events_rate, &events_out);
 		if (!events)
@@ -159,6 +153,13 @@ static int serve(const struct daemon_opts *o)
 	if (!t)
 		goto out_events;
 	d.tracker = t;
+	/* After the load (whose failure for want of root is the clearer one),
+	 * before the privileges go: the socket's directory is root's. */
+	if (o->socket_path) {
+		table = table_server_listen(o->socket_path);
+		if (!table)
+			goto out_tracker;
+	}
 	if (daemon_drop_privileges(o->user ? &user : NULL, !o->own_netns_only))
 		goto out_tracker;
 	/* After the drop: the collector thread starts with the reduced capabilities. */
@@ -193,12 +194,12 @@ out_collector:
 	table = NULL;
 	sc_collector_stop(d.collector);
 out_tracker:
+	table_server_stop(table);
 	/* A snapshot still streaming holds no tracker reference: it was taken whole. */
 	sc_tracker_close(t);
 out_events:
 	sc_event_log_close(events, events_out);
 out_listen:
-	table_server_stop(table);
 	if (listen_fd >= 0)
 		close(listen_fd);
 out_daemon:
