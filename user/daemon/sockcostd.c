@@ -162,13 +162,16 @@ static int serve(const struct daemon_opts *o)
 	}
 	if (daemon_drop_privileges(o->user ? &user : NULL, !o->own_netns_only))
 		goto out_tracker;
+	/* Answering at once: a CLI asking during the first walk walks itself. */
+	if (table && table_server_start(table, &d))
+		goto out_tracker;
 	/* After the drop: the collector thread starts with the reduced capabilities. */
 	copts.events = events;
 	d.collector = sc_collector_start(t, &copts);
 	if (!d.collector)
 		goto out_tracker;
-	if (table && table_server_start(table, &d))
-		goto out_collector;
+	if (table)
+		table_server_ready(table, d.collector);
 	http = http_server_start(&(struct http_server_opts){
 		.listen_fd = listen_fd, .threads = HTTP_THREADS,
 		.max_connections = HTTP_MAX_CONNECTIONS, .timeout_s = HTTP_TIMEOUT_S,

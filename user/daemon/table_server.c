@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ struct table_server {
 	pthread_t thread;
 	bool started;
 	struct daemon *d;
+	/* NULL until its first walk is done: requests before are told to walk. */
+	struct sc_collector *_Atomic collector;
 	__u32 own_netns;            /* the namespace sock_diag answers for */
 };
 
@@ -124,15 +127,19 @@ static const char *mismatch(const struct table_server *ts, const struct sc_serve
 	return NULL;
 }
 
-/* Ports and addresses are per namespace: a summary spanning several cannot say which. */
-static bool one_namespace(const struct table_server *ts, const struct sc_summary *s)
+/*
+ * Ports and addresses are per namespace: a summary spanning several cannot
+ * say which. The first process elsewhere, or NULL.
+ */
+static const struct sc_summary_proc *elsewhere(const struct table_server *ts,
+					       const struct sc_summary *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->nprocs; i++)
 		if (!ts->own_netns || s->procs[i].netns != ts->own_netns)
-			return false;
-	return true;
+			return &s->procs[i];
+	return NULL;
 }
 
 static struct sc_outbound_row *outbound_rows(const struct sc_summary *s)
@@ -189,6 +196,7 @@ static int add_ports(struct sc_summary *s, const struct sc_served_pass *pass)
 static int render(struct table_server *ts, const struct sc_served_request *r,
 		  struct sc_served_status *st, char **text, size_t *len)
 {
+	struct sc_collector *collector = atomic_load(&ts->collector);
 	struct sc_health_policy hp = health_or_default(&ts->d->health);
 	struct sc_outbound_row *rows = NULL;
 	struct sc_health_tally health = {};
@@ -202,16 +210,22 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 	*len = 0;
 	if (mismatch(ts, r, st->reason, sizeof(st->reason)))
 		return 0;
-	err = sc_collector_latest(ts->d->collector, &s, NULL, NULL, NULL);
+	if (!collector) {
+		snprintf(st->reason, sizeof(st->reason), "sockcostd is starting (its first walk)");
+		return 0;
+	}
+	err = sc_collector_latest(collector, &s, NULL, NULL, NULL);
 	if (err)
 		return err;
-	if (!one_namespace(ts, &s)) {
+	if (elsewhere(ts, &s)) {
 		snprintf(st->reason, sizeof(st->reason),
-			 "processes in several network namespaces (sockcostd serves one)");
+			 "processes in several network namespaces (sockcostd serves its own, %u; "
+			 "pid %u is in %u)", ts->own_netns, elsewhere(ts, &s)->pid,
+			 elsewhere(ts, &s)->netns);
 		sc_summary_free(&s);
 		return 0;
 	}
-	err = sc_collector_health(ts->d->collector, &health);
+	err = sc_collector_health(collector, &health);
 	rows = err ? NULL : outbound_rows(&s);
 	if (!err && !rows)
 		err = -ENOMEM;
@@ -310,6 +324,11 @@ static void *serve_thread(void *arg)
 		serve_client(ts, fd);
 		close(fd);
 	}
+}
+
+void table_server_ready(struct table_server *ts, struct sc_collector *c)
+{
+	atomic_store(&ts->collector, c);
 }
 
 int table_server_start(struct table_server *ts, struct daemon *d)

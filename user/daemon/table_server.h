@@ -15,8 +15,14 @@ struct table_server;
 
 /* Listens at path (sc_unix_listen). NULL after logging why. */
 struct table_server *table_server_listen(const char *path);
-/* Starts serving d. Returns 0 or a negative errno (logged). */
+struct sc_collector;
+/*
+ * Starts answering for d (after the privileges drop: the thread inherits
+ * them), "walk" until table_server_ready names the collector once its first
+ * walk is done. Returns 0 or a negative errno (logged).
+ */
 int table_server_start(struct table_server *ts, struct daemon *d);
+void table_server_ready(struct table_server *ts, struct sc_collector *c);
 /* Stops serving, closes and removes the socket. NULL is a no-op. */
 void table_server_stop(struct table_server *ts);
 

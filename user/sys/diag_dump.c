@@ -8,7 +8,8 @@
 
 #include "diag_dump.h"
 
-static int request(int fd, __u8 family, __u32 states, __u8 ext, __u32 seq)
+static int request(int fd, __u8 family, __u32 states, __u8 ext,
+		   const struct sc_diag_bc *bc, __u32 seq)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -19,11 +20,57 @@ static int request(int fd, __u8 family, __u32 states, __u8 ext, __u32 seq)
 		.r = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
 		       .idiag_states = states, .idiag_ext = ext },
 	};
+	struct rtattr attr = { .rta_type = INET_DIAG_REQ_BYTECODE };
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	struct iovec iov[3] = { { .iov_base = &req, .iov_len = sizeof(req) } };
+	struct msghdr msg = { .msg_name = &nl, .msg_namelen = sizeof(nl), .msg_iov = iov,
+			      .msg_iovlen = 1 };
 
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
+	if (bc && bc->len) {
+		attr.rta_len = (unsigned short)RTA_LENGTH(bc->len);
+		req.nh.nlmsg_len += RTA_SPACE(bc->len);
+		iov[1] = (struct iovec){ .iov_base = &attr, .iov_len = sizeof(attr) };
+		iov[2] = (struct iovec){ .iov_base = (void *)bc->ops, .iov_len = bc->len };
+		msg.msg_iovlen = 3;
+	}
+	if (sendmsg(fd, &msg, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * One condition of an "any of" chain: the condition (two ops), then a jump.
+ * The kernel's audit follows every op's yes in a line and wants each no to
+ * land on one of them (or on the end, or 4 past it: drop), so a condition
+ * that holds goes on to its jump, which always takes its no, to the end:
+ * keep; one that fails skips its jump to the next condition, the last one
+ * past the end.
+ */
+static void bc_cond(struct sc_diag_bc *bc, __u8 code, __u16 port, size_t i, size_t n)
+{
+	struct inet_diag_bc_op *op = &bc->ops[3 * i];
+	size_t left = 12 * (n - i);          /* bytes from this condition to the end */
+
+	op[0] = (struct inet_diag_bc_op){ .code = code, .yes = 8,
+					  .no = (__u16)(i + 1 < n ? 12 : 16) };
+	op[1] = (struct inet_diag_bc_op){ .no = port };
+	op[2] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_JMP, .yes = 4,
+					  .no = (__u16)(left - 8) };
+}
+
+void sc_diag_bc_ports(struct sc_diag_bc *bc, const __u16 *dports, size_t nd,
+		      const __u16 *sports, size_t ns)
+{
+	size_t i, n = nd + ns;
+
+	bc->len = 0;
+	if (!n || n > SC_DIAG_BC_MAX_PORTS)
+		return;
+	for (i = 0; i < nd; i++)
+		bc_cond(bc, INET_DIAG_BC_D_EQ, dports[i], i, n);
+	for (i = 0; i < ns; i++)
+		bc_cond(bc, INET_DIAG_BC_S_EQ, sports[i], nd + i, n);
+	bc->len = 12 * n;
 }
 
 /* Reads one dump to its NLMSG_DONE. */
@@ -78,11 +125,12 @@ static int receive(int fd, __u32 seq, sc_diag_each each, void *ctx)
 	}
 }
 
-int sc_diag_dump(int fd, __u8 family, __u32 states, __u8 ext, sc_diag_each each, void *ctx)
+int sc_diag_dump(int fd, __u8 family, __u32 states, __u8 ext, const struct sc_diag_bc *bc,
+		 sc_diag_each each, void *ctx)
 {
 	static _Atomic __u32 next_seq = 1;
 	__u32 seq = next_seq++;
-	int err = request(fd, family, states, ext, seq);
+	int err = request(fd, family, states, ext, bc, seq);
 
 	return err ? err : receive(fd, seq, each, ctx);
 }

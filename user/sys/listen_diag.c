@@ -62,7 +62,7 @@ int sc_listen_diag_dump(int fd, struct sc_listen_stat **out, size_t *n)
 
 	for (i = 0; !err && i < sizeof(families); i++)
 		err = sc_diag_dump(fd, families[i], 1u << TCP_LISTEN,
-				   1u << (INET_DIAG_SKMEMINFO - 1), push, &o);
+				   1u << (INET_DIAG_SKMEMINFO - 1), NULL, push, &o);
 	if (err) {
 		free(o.v);
 		o.v = NULL;

@@ -26,6 +26,8 @@ struct pass {
 	__u64 listening[65536 / 64];   /* the summary's listening ports and unheld ones */
 	__u64 held[65536 / 64];        /* the summary's */
 	struct sc_served_pass *out;
+	struct sc_diag_bc *bc;         /* what the kernel reports of ESTABLISHED sockets */
+	bool skip;                     /* no ESTABLISHED socket matters */
 	__u64 wanted[65536 / 64];      /* remote ports of the rows */
 	struct addr_key *keys;
 	size_t n, distinct, cap;
@@ -130,6 +132,33 @@ add:
 	return 0;
 }
 
+/*
+ * Only the sockets the pass looks at: to the rows' remote ports, or on an
+ * unheld listener's port. On a server most connections are to its own
+ * listeners, and the kernel then reports almost nothing.
+ */
+static int established_filter(struct pass *p, const struct sc_outbound_row *rows, size_t n,
+			      const struct sc_served_pass *out)
+{
+	__u16 dports[SC_DIAG_BC_MAX_PORTS], sports[SC_DIAG_BC_MAX_PORTS];
+	size_t i;
+
+	if (n + out->nunheld > SC_DIAG_BC_MAX_PORTS)
+		return 0;
+	p->bc = calloc(1, sizeof(*p->bc));
+	if (!p->bc)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		dports[i] = rows[i].port;
+	for (i = 0; i < out->nunheld; i++)
+		sports[i] = out->unheld[i].port;
+	sc_diag_bc_ports(p->bc, dports, n, sports, out->nunheld);
+	/* Nothing to look at: no socket need be reported. */
+	if (!n && !out->nunheld)
+		p->skip = true;
+	return 0;
+}
+
 /* The distinct keys of a port: adjacent, since keys sort by port first. */
 static __u64 addresses_of(const struct pass *p, __u16 port)
 {
@@ -177,11 +206,13 @@ int sc_served_pass_run(struct sc_outbound_row *rows, size_t n,
 	/* Listeners first (the kernel walks the listening hash alone), so the
 	 * connections on their ports are known as the second dump goes. */
 	for (i = 0; !err && i < sizeof(families); i++)
-		err = sc_diag_dump(fd, families[i], 1u << TCP_LISTEN, 0, each_listener, p);
+		err = sc_diag_dump(fd, families[i], 1u << TCP_LISTEN, 0, NULL, each_listener, p);
 	if (!err && out->nunheld)
 		qsort(out->unheld, out->nunheld, sizeof(*out->unheld), cmp_unheld);
-	for (i = 0; !err && i < sizeof(families); i++)
-		err = sc_diag_dump(fd, families[i], 1u << TCP_ESTABLISHED, 0, each, p);
+	if (!err)
+		err = established_filter(p, rows, n, out);
+	for (i = 0; !err && !p->skip && i < sizeof(families); i++)
+		err = sc_diag_dump(fd, families[i], 1u << TCP_ESTABLISHED, 0, p->bc, each, p);
 	close(fd);
 	if (!err) {
 		compact(p);
@@ -189,6 +220,7 @@ int sc_served_pass_run(struct sc_outbound_row *rows, size_t n,
 			rows[i].addresses = addresses_of(p, rows[i].port);
 	}
 	free(p->keys);
+	free(p->bc);
 	free(p);
 	if (err)
 		sc_served_pass_free(out);
