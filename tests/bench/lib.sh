@@ -21,6 +21,9 @@ HOLD_READY_TIMEOUT=${HOLD_READY_TIMEOUT:-60} # seconds for each holder to connec
 HOLDER_PIDS=()
 HOLDER_FIFO_DIR=$(mktemp -d /tmp/sockcost-bench.XXXXXX)
 HOLDER_NETNS= # set while unaccepted holders run in a namespace of our own
+# The daemons started here serve `snapshot`'s table on a socket of the run's
+# own, and the CLI asks there: never the host's sockcostd.
+export SOCKCOST_SOCKET=$HOLDER_FIFO_DIR/sockcostd.sock
 
 cleanup() {
 	local pid

@@ -1,10 +1,13 @@
 """Runs build/sockcostd for the daemon tests: on a free loopback port, ready
 when /healthz answers, always stopped (SIGTERM, then SIGKILL) by the fixture."""
+import atexit
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +15,14 @@ import urllib.request
 from helpers import SOCKCOST
 
 SOCKCOSTD = os.environ.get("SOCKCOSTD", os.path.join(os.path.dirname(SOCKCOST), "sockcostd"))
+
+# A daemon started with no --socket serves the snapshot table on
+# $SOCKCOST_SOCKET, else /run/sockcost/sockcostd.sock, and the CLI asks there:
+# tests keep both off the host's, in a directory of the session's own.
+if not os.environ.get("SOCKCOST_SOCKET"):
+    _socket_dir = tempfile.mkdtemp(prefix="sockcost-test-sock-")
+    os.environ["SOCKCOST_SOCKET"] = os.path.join(_socket_dir, "sockcostd.sock")
+    atexit.register(shutil.rmtree, _socket_dir, True)
 
 
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
@@ -30,6 +41,9 @@ class Daemon:
             args = ("--interval", "1", *args)
         if not pin:
             args = ("--no-pin", *args)
+        # Daemons of a test may run side by side: no table socket unless asked.
+        if "--socket" not in args and "--no-socket" not in args:
+            args = ("--no-socket", *args)
         last = ""
         for _ in range(3):  # another test may take the port between probe and bind
             self.port = free_port(family, host)

@@ -19,6 +19,10 @@ const char daemon_usage[] =
 	"  -l, --listen ADDR:PORT    where to serve HTTP; numeric IPv4 or [IPv6]\n"
 	"                            (default " SC_DAEMON_DEFAULT_LISTEN "; [::]:PORT is\n"
 	"                            every interface, IPv4 and IPv6)\n"
+	"      --socket PATH         serve `sockcost snapshot`'s table on a unix socket\n"
+	"                            at PATH, mode 0600 (default $SOCKCOST_SOCKET, else\n"
+	"                            " SC_SERVED_DEFAULT_SOCKET "); removed at exit\n"
+	"      --no-socket           no such socket: the CLI walks\n"
 	"  -i, --interval SECS       refresh gauges and idle events at least every\n"
 	"                            SECS (default 15) from the sockets' reported\n"
 	"                            changes; a scrape gets a refresh of its own\n"
@@ -169,6 +173,8 @@ static void defaults(struct daemon_opts *o)
 	o->health_s = SC_DAEMON_DEFAULT_HEALTH_S;
 	sc_health_policy_default(&o->health);
 	o->pin = true;
+	o->socket_path = getenv("SOCKCOST_SOCKET") && getenv("SOCKCOST_SOCKET")[0]
+				 ? getenv("SOCKCOST_SOCKET") : SC_SERVED_DEFAULT_SOCKET;
 	/* The environment names another directory for tests and side-by-side daemons. */
 	o->pin_dir = getenv("SOCKCOST_PIN_DIR") && getenv("SOCKCOST_PIN_DIR")[0]
 			     ? getenv("SOCKCOST_PIN_DIR") : SC_PIN_DIR;
@@ -185,6 +191,8 @@ enum {
 	OPT_APP_LIMIT,
 	OPT_APP_LIMITS,
 	OPT_HEALTH_INTERVAL,
+	OPT_SOCKET,
+	OPT_NO_SOCKET,
 };
 
 enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
@@ -199,6 +207,8 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "reconcile-interval", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "no-socket", no_argument, NULL, OPT_NO_SOCKET },
 		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
@@ -286,6 +296,17 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		case ARGS_OPT_NAT_TIMEOUT:
 			if (parse_health_option(c, optarg, &o->health, NULL, err, errlen))
 				return ARGS_ERROR;
+			break;
+		case OPT_SOCKET:
+			if (optarg[0] != '/') {
+				snprintf(err, errlen, "invalid --socket '%s': expected an absolute path",
+					 optarg);
+				return ARGS_ERROR;
+			}
+			o->socket_path = optarg;
+			break;
+		case OPT_NO_SOCKET:
+			o->socket_path = NULL;
 			break;
 		case OPT_PIN:
 			o->pin = true;

@@ -11,6 +11,7 @@
 #include "defaults.h"
 #include "args_common.h" /* enum args_result, parse_uint, parse_seconds, options */
 #include "health_args.h"
+#include "served_proto.h"
 
 /* Not in the 9090-9999 blocks of Prometheus' default port allocations (see README). */
 #define SC_DAEMON_DEFAULT_PORT 9098
@@ -34,6 +35,7 @@ struct daemon_opts {
 	struct sc_health_policy health;  /* their thresholds */
 	bool pin;                        /* pin programs, links, maps under pin_dir */
 	const char *pin_dir;
+	const char *socket_path;         /* the snapshot table's unix socket; NULL: none */
 	bool unload;                     /* remove the pinned state and exit */
 	bool own_netns_only;             /* drop every capability: no walks of other network namespaces */
 	struct sc_app_limit app_limits[SC_DAEMON_MAX_APP_LIMITS]; /* --app-limit, in order */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "served_proto.h"
 #include "snapshot_args.h"
 
 /* Parts of the help; sc_snapshot_print_usage() writes them in order. */
@@ -62,6 +63,10 @@ static const char snapshot_usage_idle[] =
 
 static const char snapshot_usage_tail[] =
 	"\n"
+	"      --no-daemon           walk every socket even when sockcostd runs (the\n"
+	"                            table is otherwise its summary when it answers on\n"
+	"                            $SOCKCOST_SOCKET, else " SC_SERVED_DEFAULT_SOCKET ",\n"
+	"                            with the same policy, no filter; -v says which)\n"
 	"  -v, --verbose             log details: libbpf's messages, time per phase\n"
 	"  -h, --help                show this help\n"
 	"\n"
@@ -86,7 +91,7 @@ void snapshot_print_usage(FILE *out)
 }
 
 /* Long-only options: codes from 256, so args_getopt_error names them by word. */
-enum { OPT_FIELDS = 256 };
+enum { OPT_FIELDS = 256, OPT_NO_DAEMON };
 
 static void defaults(struct snapshot_opts *o)
 {
@@ -103,6 +108,7 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 		{ "json", no_argument, NULL, 'j' },
 		{ "sockets", no_argument, NULL, 's' },
 		{ "fields", required_argument, NULL, OPT_FIELDS },
+		{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 		{ "by", required_argument, NULL, 'B' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' },
@@ -130,6 +136,9 @@ enum args_result snapshot_parse_args(int argc, char **argv, struct snapshot_opts
 			break;
 		case 's':
 			o->sockets = true;
+			break;
+		case OPT_NO_DAEMON:
+			o->no_daemon = true;
 			break;
 		case OPT_FIELDS:
 			if (sc_socket_fields_parse(optarg, &o->fields, bad, sizeof(bad))) {

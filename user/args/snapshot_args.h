@@ -19,6 +19,7 @@ struct snapshot_opts {
 	__u64 fields;              /* --fields: JSON keys per socket, 0: all */
 	bool sockets;
 	bool verbose;
+	bool no_daemon;            /* --no-daemon: walk even when sockcostd could serve the table */
 	double observe_s;          /* --observe auto: --idle-after's */
 	bool observe_auto;
 	enum sc_group_by by;       /* table grouping; JSON is the same */

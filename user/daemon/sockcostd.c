@@ -22,6 +22,7 @@
 #include "privileges.h"
 #include "slab.h"
 #include "slab_read.h"
+#include "table_server.h"
 #include "http_server.h"
 #include "log.h"
 #include "names.h"
@@ -131,6 +132,7 @@ static int serve(const struct daemon_opts *o)
 	FILE *events_out = NULL;
 	struct sc_tracker *t = NULL;
 	struct http_server *http = NULL;
+	struct table_server *table = NULL;
 	sigset_t set;
 	int listen_fd, ret = SC_EXIT_RUNTIME;
 
@@ -151,13 +153,25 @@ static int serve(const struct daemon_opts *o)
 	if (!t)
 		goto out_events;
 	d.tracker = t;
+	/* After the load (whose failure for want of root is the clearer one),
+	 * before the privileges go: the socket's directory is root's. */
+	if (o->socket_path) {
+		table = table_server_listen(o->socket_path);
+		if (!table)
+			goto out_tracker;
+	}
 	if (daemon_drop_privileges(o->user ? &user : NULL, !o->own_netns_only))
+		goto out_tracker;
+	/* Answering at once: a CLI asking during the first walk walks itself. */
+	if (table && table_server_start(table, &d))
 		goto out_tracker;
 	/* After the drop: the collector thread starts with the reduced capabilities. */
 	copts.events = events;
 	d.collector = sc_collector_start(t, &copts);
 	if (!d.collector)
 		goto out_tracker;
+	if (table)
+		table_server_ready(table, d.collector);
 	http = http_server_start(&(struct http_server_opts){
 		.listen_fd = listen_fd, .threads = HTTP_THREADS,
 		.max_connections = HTTP_MAX_CONNECTIONS, .timeout_s = HTTP_TIMEOUT_S,
@@ -169,6 +183,8 @@ static int serve(const struct daemon_opts *o)
 	sc_info("serving http://%s/metrics (activity hook: %s%s%s)", o->listen_text,
 		sc_hook_name(sc_tracker_hook(t)), o->user ? ", user " : "",
 		o->user ? o->user : "");
+	if (table)
+		sc_info("serving sockcost snapshot's table on %s", o->socket_path);
 	run(&set);
 	ret = 0;
 
@@ -176,8 +192,12 @@ static int serve(const struct daemon_opts *o)
 	if (!daemon_wait_snapshot(&d, 10))
 		sc_warn("a /snapshot.json still streaming at exit was cut short");
 out_collector:
+	/* Before the collector it asks. */
+	table_server_stop(table);
+	table = NULL;
 	sc_collector_stop(d.collector);
 out_tracker:
+	table_server_stop(table);
 	/* A snapshot still streaming holds no tracker reference: it was taken whole. */
 	sc_tracker_close(t);
 out_events:

@@ -165,6 +165,21 @@ static void fold_row(struct fold *f, const struct sc_snapshot *snap, const struc
 	}
 }
 
+/* A view from a summary: its rows by remote port, as given (it knows no addresses). */
+static int given_rows(const struct sc_view *v, bool by_addr, struct sc_outbound_row **rows,
+		      size_t *n)
+{
+	if (by_addr)
+		return -EOPNOTSUPP;
+	*rows = calloc(v->noutbound ? v->noutbound : 1, sizeof(**rows));
+	if (!*rows)
+		return -ENOMEM;
+	if (v->noutbound)
+		memcpy(*rows, v->outbound, v->noutbound * sizeof(**rows));
+	*n = v->noutbound;
+	return 0;
+}
+
 int sc_outbound_group(const struct sc_view *v, bool by_addr, struct sc_outbound_row **rows,
 		      size_t *n)
 {
@@ -177,6 +192,8 @@ int sc_outbound_group(const struct sc_view *v, bool by_addr, struct sc_outbound_
 
 	*rows = NULL;
 	*n = 0;
+	if (v->outbound_given)
+		return given_rows(v, by_addr, rows, n);
 	listen = listen_keys(snap, &nlisten);
 	if (!listen)
 		return -ENOMEM;

@@ -30,7 +30,8 @@ struct sc_outbound_row {
  * The kept connections of v that are client-side, a row per remote port (or
  * per remote address and port with by_addr), by connections descending, ties
  * by port then address. Sets *rows (caller frees; never NULL on success) and
- * *n. Returns 0 or -ENOMEM.
+ * *n. Returns 0, -ENOMEM, or -EOPNOTSUPP by address for a view from a summary
+ * (it has no addresses).
  */
 int sc_outbound_group(const struct sc_view *v, bool by_addr, struct sc_outbound_row **rows,
 		      size_t *n);

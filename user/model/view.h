@@ -71,6 +71,8 @@ struct sc_totals {
 	struct sc_health_counts health; /* every kept socket */
 };
 
+struct sc_outbound_row;
+
 /* A snapshot judged by an idle policy and narrowed by a filter. */
 struct sc_view {
 	const struct sc_snapshot *snap;
@@ -88,6 +90,11 @@ struct sc_view {
 	struct sc_totals totals;        /* over the kept sockets, each counted once */
 	__u64 socket_fields;            /* JSON keys per socket (socket_fields.h); 0: all */
 	bool service_unknown;           /* the filter named a service the snapshot has not */
+	/* A view from a summary (view_from_summary.h) has no rows: its
+	 * client-side connections come grouped by remote port instead. */
+	const struct sc_outbound_row *outbound;
+	size_t noutbound;
+	bool outbound_given;
 };
 
 /* Returns 0 or -ENOMEM. */
