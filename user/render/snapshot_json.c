@@ -70,7 +70,7 @@ static bool field(struct jw *w, __u64 want, enum sc_socket_field f)
 {
 	if (!(want & (1ull << f)))
 		return false;
-	jw_key_plain(w, sc_socket_field_names[f], strlen(sc_socket_field_names[f]));
+	jw_key_plain(w, sc_socket_field_names[f], sc_socket_field_name_lens[f]);
 	return true;
 }
 
