@@ -77,7 +77,9 @@ int cmd_snapshot(int argc, char **argv)
 	if (!snap)
 		goto out;
 	t0 = ((double)sc_mono_ns() / 1e6);
-	if (sc_view_build(&view, snap, &o.policy, &o.filter)) {
+	/* The table sums the rows; only a list of sockets needs them in order. */
+	if (sc_view_build_rows(&view, snap, &o.policy, &o.filter,
+			       o.json || o.sockets ? SC_ROWS_SORTED : SC_ROWS_ANY_ORDER)) {
 		sc_err("out of memory");
 		goto out;
 	}

@@ -334,11 +334,30 @@ static void test_escape_respects_length(void **state)
 	assert_escape_n("abc", 0, "");
 }
 
+/* A plain string is placed as jw_string places one: quoted, commas between siblings. */
+static void test_plain_strings(void **state)
+{
+	struct capture *c = *state;
+
+	jw_object_begin(&c->w);
+	JW_KEY(&c->w, "state");
+	jw_string_plain(&c->w, "ESTAB", 5);
+	JW_KEY(&c->w, "addrs");
+	jw_array_begin(&c->w);
+	jw_string_plain(&c->w, "127.0.0.1", 9);
+	jw_string_plain(&c->w, "::1", 3);
+	jw_string_plain(&c->w, "", 0);
+	jw_array_end(&c->w);
+	jw_object_end(&c->w);
+	assert_string_equal(output(c), "{\"state\":\"ESTAB\",\"addrs\":[\"127.0.0.1\",\"::1\",\"\"]}");
+}
+
 int main(void)
 {
 #define CAPTURE_TEST(f) cmocka_unit_test_setup_teardown(f, capture_setup, capture_teardown)
 	const struct CMUnitTest tests[] = {
 		CAPTURE_TEST(test_empty_containers),
+		CAPTURE_TEST(test_plain_strings),
 		CAPTURE_TEST(test_nested_objects_and_arrays),
 		CAPTURE_TEST(test_siblings_after_nested_close),
 		CAPTURE_TEST(test_scalars),

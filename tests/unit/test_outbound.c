@@ -222,6 +222,65 @@ static void test_none(void **state)
 	sc_view_free(&v);
 }
 
+/*
+ * More groups, addresses and holders than the maps start with (they grow):
+ * 200 sockets to 5432, each from its own process to its own address, and
+ * 100 to ports 2000-2099 of one address, all from pid 100.
+ */
+#define MANY_POOL 200
+#define MANY_PORTS 100
+#define MANY (MANY_POOL + MANY_PORTS)
+
+static void test_many_groups(void **state)
+{
+	static struct sc_socket s[MANY];
+	static struct sc_holder h[MANY];
+	static struct sc_process p[MANY_POOL];
+	struct sc_snapshot many = { .sockets = s, .nsockets = MANY, .holders = h, .nholders = MANY,
+				    .processes = p, .nprocesses = MANY_POOL,
+				    .hook = SC_HOOK_NONE, .taken_ns = snap.taken_ns };
+	struct sc_filter all = { .port = -1 };
+	struct sc_outbound_row *r;
+	struct sc_view v;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < MANY; i++) {
+		bool pool = i < MANY_POOL;
+
+		s[i] = (struct sc_socket){
+			.netns = 1, .family = AF_INET, .state = TCP_ESTABLISHED,
+			.lport = (__u16)(30000 + i), .rport = pool ? 5432 : (__u16)(2000 + i - MANY_POOL),
+			.raddr = { 10, pool ? 1 : 2, (__u8)(pool ? i / 256 : 0), (__u8)(pool ? i % 256 : 1) },
+			.kernel_send_age_ms = BUSY_MS, .kernel_recv_age_ms = BUSY_MS,
+			.first_holder = i, .nholders = 1,
+		};
+		h[i] = (struct sc_holder){ .pid = pool ? (__u32)(100 + i) : 100, .fd = (__u32)(3 + i),
+					   .socket = i };
+		if (pool)
+			p[i] = (struct sc_process){ .pid = (__u32)(100 + i), .netns = 1, .comm = "pool" };
+	}
+	assert_int_equal(sc_view_build(&v, &many, &policy, &all), 0);
+	assert_int_equal(sc_outbound_group(&v, false, &r, &n), 0);
+	assert_int_equal(n, 1 + MANY_PORTS);
+	assert_int_equal(r[0].port, 5432);
+	assert_int_equal(r[0].connections, MANY_POOL);
+	assert_int_equal(r[0].processes, MANY_POOL);
+	assert_int_equal(r[0].addresses, MANY_POOL);
+	for (i = 1; i < n; i++) {
+		assert_int_equal(r[i].port, 2000 + i - 1);
+		assert_int_equal(r[i].connections, 1);
+		assert_int_equal(r[i].processes, 1);
+		assert_int_equal(r[i].addresses, 1);
+	}
+	free(r);
+	/* By address: a group per (address, port), all of them. */
+	assert_int_equal(sc_outbound_group(&v, true, &r, &n), 0);
+	assert_int_equal(n, MANY);
+	free(r);
+	sc_view_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_summary_from_view),
 		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_many_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -950,6 +950,51 @@ static void test_activity_stamps_without_hz(void **state)
 	assert_int_equal(fx->snap.sockets[0].act.last_active_ns, T_NS);
 }
 
+static int cmp_row_order(const void *a, const void *b)
+{
+	const struct sc_row *x = a, *y = b;
+
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Rows in any order: the same rows, and every sum the same as with sorted rows. */
+static void test_rows_any_order(void **state)
+{
+	static const struct sc_filter filters[] = {
+		{ .port = -1 }, { .pid = PID_WORKER, .port = -1 }, { .port = 8080 },
+		{ .port = -1, .idle_only = true },
+	};
+	struct fixture *fx = *state;
+	struct sc_idle_policy policy = { .idle_after_ms = DEFAULT_IDLE_AFTER_MS };
+	struct sc_view any;
+	size_t f, i;
+
+	for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
+		const struct sc_view *sorted = view(fx, DEFAULT_IDLE_AFTER_MS, filters[f].pid,
+						    filters[f].port, filters[f].idle_only);
+
+		assert_int_equal(sc_view_build_rows(&any, &fx->snap, &policy, &filters[f],
+						    SC_ROWS_ANY_ORDER), 0);
+		assert_true(sorted->nrows > 0);
+		assert_int_equal(any.nrows, sorted->nrows);
+		qsort(any.rows, any.nrows, sizeof(*any.rows), cmp_row_order);
+		for (i = 0; i < any.nrows; i++) {
+			assert_ptr_equal(any.rows[i].socket, sorted->rows[i].socket);
+			assert_ptr_equal(any.rows[i].holder, sorted->rows[i].holder);
+			assert_int_equal(any.rows[i].order, sorted->rows[i].order);
+			assert_int_equal(any.rows[i].idle.idle, sorted->rows[i].idle.idle);
+			assert_int_equal(any.rows[i].health.health, sorted->rows[i].health.health);
+		}
+		assert_int_equal(any.nprocs, sorted->nprocs);
+		assert_memory_equal(any.procs, sorted->procs, any.nprocs * sizeof(*any.procs));
+		assert_int_equal(any.nports, sorted->nports);
+		assert_memory_equal(any.ports, sorted->ports, any.nports * sizeof(*any.ports));
+		assert_int_equal(any.nservices, sorted->nservices);
+		assert_memory_equal(&any.totals, &sorted->totals, sizeof(any.totals));
+		sc_view_free(&any);
+	}
+}
+
 int main(void)
 {
 #define HOST_TEST(f) cmocka_unit_test_setup_teardown(f, host_setup, fixture_teardown)
@@ -973,6 +1018,7 @@ int main(void)
 		HOST_TEST(test_policies),
 		HOST_TEST(test_hooked_sources),
 		HOST_TEST(test_socket_has_idle),
+		HOST_TEST(test_rows_any_order),
 		OWN_TEST(test_port_order),
 		OWN_TEST(test_dup_fds_count_one_connection),
 		OWN_TEST(test_empty),

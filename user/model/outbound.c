@@ -17,19 +17,20 @@ struct gkey {
 	__u8 addr[16];
 };
 
-/* gkey -> row index, open addressing; one pass, no sort of the holders. */
+/*
+ * gkey -> row index, open addressing; one pass, no sort of the holders.
+ * Grown as keys come: sized for every client socket up front, the three
+ * maps were 22 MB of fresh pages at 100K connections for a handful of
+ * groups, which cost more than the grouping.
+ */
 struct gmap {
 	struct gkey *keys;
 	__u32 *val;                 /* NO_ROW: empty */
 	size_t mask, n;
 };
 
-static int gmap_init(struct gmap *m, size_t want)
+static int gmap_alloc(struct gmap *m, size_t cap)
 {
-	size_t cap = 64;
-
-	while (cap < want * 2)
-		cap <<= 1;
 	m->keys = malloc(cap * sizeof(*m->keys));
 	m->val = malloc(cap * sizeof(*m->val));
 	m->mask = cap - 1;
@@ -38,6 +39,11 @@ static int gmap_init(struct gmap *m, size_t want)
 		return -ENOMEM;
 	memset(m->val, 0xff, cap * sizeof(*m->val));
 	return 0;
+}
+
+static int gmap_init(struct gmap *m)
+{
+	return gmap_alloc(m, 64);
 }
 
 static void gmap_free(struct gmap *m)
@@ -61,18 +67,49 @@ static size_t gmap_bucket(const struct gmap *m, const struct gkey *k)
 	return b;
 }
 
-/* The value of k, or val stored under it when new (*added). Never fails: sized for all. */
-static __u32 gmap_get(struct gmap *m, const struct gkey *k, __u32 val, bool *added)
+/* Twice the buckets, every key placed again. On failure m is as it was. */
+static int gmap_grow(struct gmap *m)
 {
-	size_t b = gmap_bucket(m, k);
+	struct gmap old = *m;
+	size_t i, b;
 
+	if (gmap_alloc(m, (old.mask + 1) * 2)) {
+		gmap_free(m);
+		*m = old;
+		return -ENOMEM;
+	}
+	for (i = 0; i <= old.mask; i++) {
+		if (old.val[i] == NO_ROW)
+			continue;
+		b = gmap_bucket(m, &old.keys[i]);
+		m->keys[b] = old.keys[i];
+		m->val[b] = old.val[i];
+		m->n++;
+	}
+	gmap_free(&old);
+	return 0;
+}
+
+/*
+ * The value of k into *val, or val stored under it when new (*added).
+ * Returns 0 or -ENOMEM (growing).
+ */
+static int gmap_get(struct gmap *m, const struct gkey *k, __u32 *val, bool *added)
+{
+	size_t b;
+
+	/* At most half full, so probes stay short. */
+	if ((m->n + 1) * 2 > m->mask + 1 && gmap_grow(m))
+		return -ENOMEM;
+	b = gmap_bucket(m, k);
 	*added = m->val[b] == NO_ROW;
 	if (*added) {
 		m->keys[b] = *k;
-		m->val[b] = val;
+		m->val[b] = *val;
 		m->n++;
 	}
-	return m->val[b];
+	*val = m->val[b];
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -88,9 +125,13 @@ static __u64 listen_key(__u32 netns, __u16 port)
 /* (netns, port) of every listener, sorted: kept or not, a listener makes its port a server's. */
 static __u64 *listen_keys(const struct sc_snapshot *snap, size_t *n)
 {
-	__u64 *keys = sc_big_malloc((snap->nsockets ? snap->nsockets : 1) * sizeof(*keys));
-	size_t i;
+	size_t i, listeners = 0;
+	__u64 *keys;
 
+	/* Sized for the listeners, not every socket: fresh pages are dear. */
+	for (i = 0; i < snap->nsockets; i++)
+		listeners += snap->sockets[i].state == TCP_LISTEN;
+	keys = malloc((listeners ? listeners : 1) * sizeof(*keys));
 	*n = 0;
 	if (!keys)
 		return NULL;
@@ -120,23 +161,26 @@ static int cmp_rows(const void *a, const void *b)
 /* What the rows are folded with: groups, their holders, their addresses, sockets seen. */
 struct fold {
 	struct gmap groups, holders, addresses;
-	bool *counted;
+	__u8 *side;                 /* by socket: SIDE_* */
 };
 
-static void fold_row(struct fold *f, const struct sc_snapshot *snap, const struct sc_row *r,
-		     bool by_addr, struct sc_outbound_row *rows, size_t *n)
+enum { SIDE_SERVER, SIDE_CLIENT, SIDE_COUNTED };
+
+static int fold_row(struct fold *f, const struct sc_snapshot *snap, const struct sc_row *r,
+		    bool by_addr, struct sc_outbound_row *rows, size_t *n)
 {
 	const struct sc_socket *s = r->socket;
 	struct gkey k = { .port = s->rport };
 	struct sc_outbound_row *row;
 	bool added;
-	__u32 g;
+	__u32 g = (__u32)*n, none = 0;
 
 	if (by_addr) {
 		k.family = s->family;
 		memcpy(k.addr, s->raddr, sizeof(k.addr));
 	}
-	g = gmap_get(&f->groups, &k, (__u32)*n, &added);
+	if (gmap_get(&f->groups, &k, &g, &added))
+		return -ENOMEM;
 	row = &rows[g];
 	if (added) {
 		*row = (struct sc_outbound_row){ .port = k.port, .family = k.family };
@@ -144,14 +188,15 @@ static void fold_row(struct fold *f, const struct sc_snapshot *snap, const struc
 		(*n)++;
 	}
 	/* Each socket once, however many processes hold it. */
-	if (!f->counted[s - snap->sockets]) {
-		f->counted[s - snap->sockets] = true;
+	if (f->side[s - snap->sockets] == SIDE_CLIENT) {
+		f->side[s - snap->sockets] = SIDE_COUNTED;
 		row->connections++;
 		row->idle_connections += r->idle.idle;
 		row->socket_memory_bytes += sc_socket_memory(s);
 		k.family = s->family;
 		memcpy(k.addr, s->raddr, sizeof(k.addr));
-		gmap_get(&f->addresses, &k, 0, &added);
+		if (gmap_get(&f->addresses, &k, &none, &added))
+			return -ENOMEM;
 		row->addresses += added;
 		if (!by_addr) {
 			k.family = 0;
@@ -160,9 +205,11 @@ static void fold_row(struct fold *f, const struct sc_snapshot *snap, const struc
 	}
 	if (r->holder) {
 		k.pid = r->holder->pid;
-		gmap_get(&f->holders, &k, 0, &added);
+		if (gmap_get(&f->holders, &k, &none, &added))
+			return -ENOMEM;
 		row->processes += added;
 	}
+	return 0;
 }
 
 /* A view from a summary: its rows by remote port, as given (it knows no addresses). */
@@ -198,18 +245,24 @@ int sc_outbound_group(const struct sc_view *v, bool by_addr, struct sc_outbound_
 	if (!listen)
 		return -ENOMEM;
 	/* Room for every holder of a client-side socket, kept or not: a pass in
-	 * walk order, cheaper than one over the rows (in pid order). */
-	for (i = 0; i < snap->nsockets; i++)
-		if (client_side(&snap->sockets[i], listen, nlisten))
+	 * walk order, cheaper than one over the rows (in pid order), which
+	 * also notes each socket's side for the rows. */
+	f.side = sc_big_malloc(snap->nsockets ? snap->nsockets : 1);
+	if (!f.side)
+		goto fail;
+	for (i = 0; i < snap->nsockets; i++) {
+		f.side[i] = client_side(&snap->sockets[i], listen, nlisten) ? SIDE_CLIENT
+									     : SIDE_SERVER;
+		if (f.side[i] == SIDE_CLIENT)
 			count += snap->sockets[i].nholders ? snap->sockets[i].nholders : 1;
+	}
 	out = calloc(count ? count : 1, sizeof(*out));
-	f.counted = sc_big_calloc(snap->nsockets ? snap->nsockets : 1, sizeof(*f.counted));
-	if (!out || !f.counted || gmap_init(&f.groups, count) || gmap_init(&f.holders, count) ||
-	    gmap_init(&f.addresses, count))
+	if (!out || gmap_init(&f.groups) || gmap_init(&f.holders) || gmap_init(&f.addresses))
 		goto fail;
 	for (i = 0; i < v->nrows; i++)
-		if (client_side(v->rows[i].socket, listen, nlisten))
-			fold_row(&f, snap, &v->rows[i], by_addr, out, n);
+		if (f.side[v->rows[i].socket - snap->sockets] != SIDE_SERVER &&
+		    fold_row(&f, snap, &v->rows[i], by_addr, out, n))
+			goto fail;
 	qsort(out, *n, sizeof(*out), cmp_rows);
 	*rows = out;
 	out = NULL;
@@ -219,7 +272,7 @@ fail:
 		*n = 0;
 	free(out);
 	free(listen);
-	free(f.counted);
+	free(f.side);
 	gmap_free(&f.groups);
 	gmap_free(&f.holders);
 	gmap_free(&f.addresses);

@@ -25,6 +25,8 @@ enum sc_socket_field {
 
 /* The JSON key of each field. */
 extern const char *const sc_socket_field_names[SC_NFIELDS];
+/* strlen of each. */
+extern const __u8 sc_socket_field_name_lens[SC_NFIELDS];
 
 /*
  * Parses a comma-separated list of keys ("pid,lport,idle_s") into a mask of

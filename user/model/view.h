@@ -78,7 +78,7 @@ struct sc_view {
 	const struct sc_snapshot *snap;
 	struct sc_idle_policy policy;
 	struct sc_health_policy health_policy; /* the filter's, or the defaults */
-	struct sc_row *rows;            /* by pid, fd; unheld sockets last */
+	struct sc_row *rows;            /* by pid, fd; unheld sockets last (SC_ROWS_SORTED) */
 	size_t nrows;
 	struct sc_proc_row *procs;      /* by connections, descending */
 	size_t nprocs;
@@ -95,11 +95,22 @@ struct sc_view {
 	const struct sc_outbound_row *outbound;
 	size_t noutbound;
 	bool outbound_given;
+	bool rows_any_order;            /* rows in the sockets' walk order (SC_ROWS_ANY_ORDER) */
 };
 
-/* Returns 0 or -ENOMEM. */
+/* What a caller needs of the view's rows. */
+enum sc_rows_order {
+	SC_ROWS_SORTED,     /* by pid and fd, unheld sockets last: what lists sockets */
+	SC_ROWS_ANY_ORDER,  /* any order (each row's .order is still its sort key): for sums */
+};
+
+/* Returns 0 or -ENOMEM. Rows sorted, as sc_view_build_rows(..., SC_ROWS_SORTED). */
 int sc_view_build(struct sc_view *view, const struct sc_snapshot *snap,
 		  const struct sc_idle_policy *policy, const struct sc_filter *filter);
+/* The same with rows in the order given. Returns 0 or -ENOMEM. */
+int sc_view_build_rows(struct sc_view *view, const struct sc_snapshot *snap,
+		       const struct sc_idle_policy *policy, const struct sc_filter *filter,
+		       enum sc_rows_order order);
 void sc_view_free(struct sc_view *view);
 
 /*

@@ -85,6 +85,29 @@ static inline void jw_uint(struct jw *w, uint64_t v)
 		jw_flush(w);
 }
 
+/*
+ * A string known to need no escaping (printable ASCII without '"' or '\\':
+ * sockcost's own names, addresses), copied as is. len must be below
+ * JW_BUF_SIZE - 3.
+ */
+static inline void jw_string_plain(struct jw *w, const char *s, size_t len)
+{
+	if (w->len + len + 3 > JW_BUF_SIZE)
+		jw_flush(w);
+	if (w->after_key)
+		w->after_key = false;
+	else if (!w->first[w->depth])
+		w->buf[w->len++] = ',';
+	else
+		w->first[w->depth] = false;
+	w->buf[w->len++] = '"';
+	memcpy(w->buf + w->len, s, len);
+	w->len += len;
+	w->buf[w->len++] = '"';
+	if (w->depth == 0)
+		jw_flush(w);
+}
+
 /* Writes s as the body of a JSON string (no quotes), escaped. */
 void jw_escape(FILE *out, const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (left bytes readable), or 0 if it is not one. */

@@ -70,8 +70,14 @@ static bool field(struct jw *w, __u64 want, enum sc_socket_field f)
 {
 	if (!(want & (1ull << f)))
 		return false;
-	jw_key_plain(w, sc_socket_field_names[f], strlen(sc_socket_field_names[f]));
+	jw_key_plain(w, sc_socket_field_names[f], sc_socket_field_name_lens[f]);
 	return true;
+}
+
+/* sockcost's own names and formatted addresses: plain ASCII, no escaping to look for. */
+static void write_name(struct jw *w, const char *name)
+{
+	jw_string_plain(w, name, strlen(name));
 }
 
 static void write_uint_or_null(struct jw *w, bool known, __u64 v)
@@ -88,12 +94,12 @@ static void write_socket_health(struct jw *w, __u64 want, const struct sc_row *r
 	bool tcp_sock = sc_tcp_connected(s->state) || s->state == TCP_LISTEN;
 
 	if (field(w, want, SC_F_HEALTH))
-		jw_string(w, sc_health_name(r->health.health));
+		write_name(w, sc_health_name(r->health.health));
 	if (field(w, want, SC_F_HEALTH_AGE))
 		write_age_value(w, r->health.health ? r->health.age_ms : SC_AGE_UNKNOWN);
 	if (field(w, want, SC_F_STALL_REASON)) {
 		if (sc_stall_reason_name(r->health.stall))
-			jw_string(w, sc_stall_reason_name(r->health.stall));
+			write_name(w, sc_stall_reason_name(r->health.stall));
 		else
 			jw_null(w);
 	}
@@ -140,15 +146,15 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	if (field(w, want, SC_F_FD))
 		write_uint_or_null(w, r->holder, r->holder ? r->holder->fd : 0);
 	if (field(w, want, SC_F_STATE))
-		jw_string(w, sc_tcp_state_name(s->state));
+		write_name(w, sc_tcp_state_name(s->state));
 	if (field(w, want, SC_F_FAMILY))
-		jw_string(w, sc_family_name(s->family));
+		write_name(w, sc_family_name(s->family));
 	if (field(w, want, SC_F_LADDR))
-		jw_string(w, sc_addr_str(s->family, s->laddr, addr, sizeof(addr)));
+		write_name(w, sc_addr_str(s->family, s->laddr, addr, sizeof(addr)));
 	if (field(w, want, SC_F_LPORT))
 		jw_uint(w, s->lport);
 	if (field(w, want, SC_F_RADDR))
-		jw_string(w, sc_addr_str(s->family, s->raddr, addr, sizeof(addr)));
+		write_name(w, sc_addr_str(s->family, s->raddr, addr, sizeof(addr)));
 	if (field(w, want, SC_F_RPORT))
 		jw_uint(w, s->rport);
 	if (field(w, want, SC_F_NETNS))
@@ -167,7 +173,7 @@ static void write_socket(struct jw *w, const struct sc_view *v, const struct sc_
 	}
 	if (field(w, want, SC_F_IDLE_SOURCE)) {
 		if (sc_socket_has_idle(s))
-			jw_string(w, sc_idle_source_name(r->idle.source));
+			write_name(w, sc_idle_source_name(r->idle.source));
 		else
 			jw_null(w);
 	}
