@@ -210,6 +210,12 @@ $(BUILD)/bench/loadgen: tests/bench/loadgen.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -o $@
 
+# sockcostd's per-socket memory from synthetic records (issue 16): no sockets, no root.
+$(BUILD)/bench/mirror_mem: tests/bench/mirror_mem.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(INC_model) $(filter %.c %.a,$^) $(LDLIBS) -o $@
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 

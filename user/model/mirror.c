@@ -368,3 +368,12 @@ size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie)
 		n++;
 	return n;
 }
+
+struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m)
+{
+	return (struct sc_mirror_mem){
+		.records = m->cap * sizeof(*m->recs),
+		.aux = m->aux ? (m->cap ? m->cap : 1) * m->aux_size : 0,
+		.index = m->index ? (m->mask + 1) * sizeof(*m->index) : 0,
+	};
+}

@@ -128,4 +128,11 @@ size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie);
 
 void sc_mirror_free(struct sc_mirror *m);
 
+/* Bytes the mirror has allocated, by structure (what a benchmark reports). */
+struct sc_mirror_mem {
+	size_t records, aux, index;
+};
+
+struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m);
+
 #endif /* SC_MIRROR_H */

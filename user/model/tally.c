@@ -864,3 +864,25 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 	sc_summary_sort(s);
 	return 0;
 }
+
+struct sc_tally_mem sc_tally_mem(const struct sc_tally *t)
+{
+	struct sc_tally_mem mem = {
+		.wheel = t->spare.cap * sizeof(struct sc_tally_due),
+		.ports = t->ports ? SC_NPORTS * sizeof(*t->ports) : 0,
+		.outbound = t->outbound ? SC_NPORTS * sizeof(*t->outbound) : 0,
+		.listening = t->listening ? SC_NPORTS * sizeof(*t->listening) : 0,
+		.procs = t->proc_cap * sizeof(*t->procs) +
+			 (t->proc_index ? (t->proc_mask + 1) * sizeof(*t->proc_index) : 0),
+	};
+	size_t i;
+
+	for (i = 0; i < SC_TALLY_WHEEL_S; i++) {
+		mem.wheel += t->wheel[i].cap * sizeof(struct sc_tally_due);
+		mem.wheel_entries += t->wheel[i].n;
+	}
+	for (i = 0; i < t->nprocs; i++)
+		mem.procs += (t->procs[i].serves.cap + t->procs[i].listens.cap +
+			      t->procs[i].rports.cap) * sizeof(struct port_count);
+	return mem;
+}
