@@ -18,9 +18,13 @@
 /* A socket with more holders than this is folded in pieces (pre-fork listeners). */
 #define CHAIN_BATCH 64
 
+/*
+ * A socket's first record, due in its slot's second of some lap: which lap
+ * is the socket's aux due_s (an entry whose socket is due elsewhere, or no
+ * longer, is stale). 4 bytes: at a million sockets nearly every one waits.
+ */
 struct sc_tally_due {
-	__u32 rec;                   /* the socket's first record */
-	__u32 due_s;
+	__u32 rec;
 };
 
 struct sc_tally_port {
@@ -50,13 +54,18 @@ struct sc_tally_proc {
 	struct sc_first_held first;  /* of the sockets it is the first holder of */
 };
 
-/* Per socket, in the mirror's aux bytes of its first record. */
+/*
+ * Per socket, in the mirror's aux bytes of its first record: 12 bytes, the
+ * reference in 48 bits (ref_get, ref_set; thousands of years of ms) so a
+ * million sockets do not carry 4 bytes of padding each.
+ */
 struct sock_aux {
-	__s64 ref_ms;                /* growing: now_ms - idle_ms when judged; else the age */
 	__u32 due_s;                 /* in the wheel for this second, 0: not */
+	/* growing: now_ms - idle_ms when judged; else the age */
+	__u32 ref_lo;
+	__s16 ref_hi;
 	__u8 flags;
 	__u8 bucket;                 /* idle-age histogram bucket when judged */
-	__u16 pad;
 };
 
 #define AUX_HEAD 0x1                 /* the socket's first record */
@@ -68,6 +77,17 @@ struct sock_aux {
 static struct sock_aux *aux_of(const struct sc_mirror *m, __u32 i)
 {
 	return (struct sock_aux *)(m->aux + (size_t)i * sizeof(struct sock_aux));
+}
+
+static __s64 ref_get(const struct sock_aux *a)
+{
+	return (__s64)(((__u64)(__s64)a->ref_hi << 32) | a->ref_lo);
+}
+
+static void ref_set(struct sock_aux *a, __s64 ref_ms)
+{
+	a->ref_lo = (__u32)ref_ms;
+	a->ref_hi = (__s16)(ref_ms >> 32);
 }
 
 static __u64 ms_of(const struct sc_clock_ref *c)
@@ -277,7 +297,7 @@ static int wheel_push(struct sc_tally *t, __u32 rec, __u32 due_s)
 		slot->v = grown;
 		slot->cap = cap;
 	}
-	slot->v[slot->n++] = (struct sc_tally_due){ .rec = rec, .due_s = due_s };
+	slot->v[slot->n++] = (struct sc_tally_due){ .rec = rec };
 	return 0;
 }
 
@@ -352,7 +372,7 @@ static void judge(struct sc_tally *t, const struct sc_conn_record *r, struct soc
 	a->flags = (__u8)((a->flags & ~(AUX_IDLE | AUX_GROWING)) | AUX_JUDGED |
 			  (res.idle ? AUX_IDLE : 0) | (growing ? AUX_GROWING : 0));
 	a->bucket = (__u8)sc_idle_bucket_of(res.idle_ms);
-	a->ref_ms = growing ? (__s64)ms_of(c) - (__s64)res.idle_ms : (__s64)res.idle_ms;
+	ref_set(a, growing ? (__s64)ms_of(c) - (__s64)res.idle_ms : (__s64)res.idle_ms);
 	*idle_ms = res.idle_ms;
 }
 
@@ -368,9 +388,9 @@ static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
 	add64(&t->hist[a->bucket], sign, 1);
 	if (a->flags & AUX_GROWING) {
 		add64(&t->growing, sign, 1);
-		t->ref_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
+		t->ref_sum_ms += sign > 0 ? ref_get(a) : -ref_get(a);
 	} else {
-		t->fixed_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
+		t->fixed_sum_ms += sign > 0 ? ref_get(a) : -ref_get(a);
 	}
 	/* Only listening ports are shown: a new listener folds everything anew. */
 	if (!listening(t, e->lport)) {
@@ -651,20 +671,21 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 			__builtin_prefetch(&m->recs[v[i + RECORD_AHEAD].rec]);
 			__builtin_prefetch(aux_of(m, v[i + RECORD_AHEAD].rec));
 		}
-		if (v[i].due_s > now_s) {
+		/* Stale: the socket closed, was judged since, or is due in another slot. */
+		if (m->recs[v[i].rec].kind != SC_CONN_TCP || !a->due_s ||
+		    a->due_s % SC_TALLY_WHEEL_S != s)
+			continue;
+		if (a->due_s > now_s) {
 			v[kept++] = v[i];
 			continue;
 		}
-		/* Stale: the socket closed, or came due earlier and was moved. */
-		if (m->recs[v[i].rec].kind != SC_CONN_TCP || a->due_s != v[i].due_s)
-			continue;
 		a->due_s = 0;
 		err = fold(t, m, v[i].rec, -1, NULL);
 		if (!err)
 			err = fold(t, m, v[i].rec, 1, c);
 	}
 	for (i = 0; i < kept && !err; i++)
-		err = wheel_push(t, v[i].rec, v[i].due_s);
+		err = wheel_push(t, v[i].rec, aux_of(m, v[i].rec)->due_s);
 	/* A wave of sockets the same age passes through a slot once: its buffer goes back. */
 	if (taken.cap <= SPARE_KEPT)
 		t->spare = (struct sc_tally_slot){ .v = taken.v, .cap = taken.cap };
@@ -731,7 +752,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	__u32 j;
 	int err;
 
-	/* Keeps what is sized by ports and slots; the rest is folded anew. */
+	/* Keeps the wheel's buffers; the rest is folded anew. */
 	free_procs(t);
 	clear_wheel(t);
 	t->ready = t->dirty = false;
@@ -740,17 +761,21 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	memset(t->hist, 0, sizeof(t->hist));
 	t->in = *in;
 	t->cursor_s = c->now_ns / NS_PER_S;
-	if (!t->ports)
-		t->ports = malloc(SC_NPORTS * sizeof(*t->ports));
-	if (!t->outbound)
-		t->outbound = malloc(SC_NPORTS * sizeof(*t->outbound));
+	/*
+	 * The tables by port taken anew zeroed, not cleared: a fresh mapping's
+	 * pages take memory only for the ports in use, where clearing would
+	 * touch all 4 MB. Likewise only the records in use have aux bytes
+	 * cleared (the mirror zeroes a new record's).
+	 */
+	free(t->ports);
+	free(t->outbound);
+	t->ports = calloc(SC_NPORTS, sizeof(*t->ports));
+	t->outbound = calloc(SC_NPORTS, sizeof(*t->outbound));
 	if (!t->ports || !t->outbound || (m->aux_size != sizeof(struct sock_aux) &&
 			  sc_mirror_set_aux(m, sizeof(struct sock_aux))))
 		return -ENOMEM;
-	memset(t->ports, 0, SC_NPORTS * sizeof(*t->ports));
-	memset(t->outbound, 0, SC_NPORTS * sizeof(*t->outbound));
 	memset(t->listen_bits, 0, sizeof(t->listen_bits));
-	memset(m->aux, 0, m->cap * m->aux_size);
+	memset(m->aux, 0, m->n * m->aux_size);
 	t->gen = m->gen;
 	/*
 	 * Heads first, and the listeners they lead: a connection is a server's
