@@ -217,8 +217,15 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	/* A call that read ESTABLISHED just before the close was reported. */
 	if (m->closed[c->cookie % SC_MIRROR_CLOSED] == c->cookie)
 		return 0;
-	/* A quarter more, not double: at a million sockets a record is 48 bytes. */
-	if (m->n == m->cap && (err = reserve(m, m->cap + m->cap / 4 + 64)))
+	/*
+	 * Full: the closed sockets' records go first if they are an eighth,
+	 * else an eighth more room, not double: at a million sockets a record
+	 * and its reader's bytes are 60 bytes, and the slack is resident once
+	 * used.
+	 */
+	if (m->n == m->cap && m->removed * 8 >= m->n && (err = rebuild(m)))
+		return err;
+	if (m->n == m->cap && (err = reserve(m, m->cap + m->cap / 8 + 64)))
 		return err;
 	if ((m->used + 1) * 10 > (m->mask + 1) * 7 && (err = rebuild(m)))
 		return err;
