@@ -5,7 +5,7 @@
  * tests/bench/million.sh, then kept by changes as the daemon keeps them.
  *
  *   mirror_mem [--sockets N] [--rounds R] [--active-pct A] [--churn-pct C]
- *              [--unheld-reported]
+ *              [--walks W] [--unheld-reported] [--glibc-default]
  *
  * N client sockets held by processes of 19,700 each (the fd limit), each
  * process listening on a port of its own that its clients connect to; their
@@ -15,11 +15,19 @@
  * and closes C% of the clients and opens as many (a tenth of a percent by
  * default), then re-judges what came due, as a refresh does.
  *
+ * --walks W: W more walks during the rounds, each replacing the mirror with
+ * a walk's records read into a buffer that doubles, as sockcostd's
+ * reconciling walks do (then malloc_trim, as it does).
+ *
+ * --glibc-default: leave glibc's malloc settings as they are instead of
+ * sockcostd's (sc_big_alloc_long_running), to compare.
+ *
  * --unheld-reported: the N unaccepted peers also reach the mirror through
  * their ESTABLISHED reports, as they do when the connections are made while
  * sockcostd runs (until its next walk).
  *
- * Prints bytes by structure, per held socket, and the process's RSS growth.
+ * Prints bytes by structure, per held socket, and the process's RSS growth
+ * and peak (VmHWM) over its start.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -27,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "common.h"
 #include "mirror.h"
 #include "summary_build.h"
@@ -60,18 +69,21 @@ static struct sc_clock_ref clock_at(__u64 now_ns)
 				      .hz = HZ };
 }
 
-/* Resident kB from /proc/self/status (VmRSS). */
-static long rss_kb(void)
+/* A kB figure from /proc/self/status: "VmRSS" or "VmHWM". */
+static long status_kb(const char *field)
 {
 	char line[256];
 	long kb = -1;
+	size_t len = strlen(field);
 	FILE *f = fopen("/proc/self/status", "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+		if (!strncmp(line, field, len) && line[len] == ':') {
+			kb = strtol(line + len + 1, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return kb;
 }
@@ -141,15 +153,27 @@ static struct sc_conn_record established(__u64 cookie, __u32 tgid, __u16 lport, 
 	};
 }
 
+/* The walk's buffer: starts at 4 chunks of the iterator's reads and doubles (iter_read.c). */
+#define WALK_BUFFER_FIRST (4 * 65536)
+
 /* A walk's records: the header, each process's listener, its clients, the accepted active ends. */
 static struct sc_conn_record *walk_records(size_t n, size_t active, size_t *count,
 					   const struct sc_clock_ref *c)
 {
-	size_t procs = (n + PER_PROCESS - 1) / PER_PROCESS, i, k = 0;
-	struct sc_conn_record *r = malloc((1 + procs + n + active) * sizeof(*r));
+	size_t procs = (n + PER_PROCESS - 1) / PER_PROCESS, i, k = 0, want, cap;
+	struct sc_conn_record *r = NULL, *grown;
 
-	if (!r)
-		return NULL;
+	want = (1 + procs + n + active) * sizeof(*r);
+	for (cap = WALK_BUFFER_FIRST; ; cap *= 2) {
+		grown = realloc(r, cap);
+		if (!grown) {
+			free(r);
+			return NULL;
+		}
+		r = grown;
+		if (cap >= want)
+			break;
+	}
 	r[k++] = (struct sc_conn_record){ .kind = SC_CONN_HEADER, .established_ns = c->now_ns,
 					  .last_active_jiffies = c->now_jiffies };
 	for (i = 0; i < procs; i++)
@@ -234,14 +258,17 @@ int main(int argc, char **argv)
 	struct sc_mirror_mem mm;
 	struct sc_tally_mem tm;
 	size_t count, i, held, next_client = n, total;
-	long rss0 = rss_kb(), rss1, rss2;
+	long rss0 = status_kb("VmRSS"), rss1, rss2;
+	unsigned long walks = arg_num(argc, argv, "--walks", 0), walked = 0;
 	int err;
 
 	if (!n || has_flag(argc, argv, "--help")) {
 		fprintf(stderr, "usage: mirror_mem [--sockets N] [--rounds R] [--active-pct A] "
-				"[--churn-pct C] [--unheld-reported]\n");
+				"[--churn-pct C] [--walks W] [--unheld-reported] [--glibc-default]\n");
 		return 2;
 	}
+	if (!has_flag(argc, argv, "--glibc-default"))
+		sc_big_alloc_long_running();
 	sc_tally_init(&t);
 	recs = walk_records(n, active, &count, &c);
 	if (!recs || sc_mirror_adopt(&m, recs, count) || sc_tally_reset(&t, &m, &in, &c)) {
@@ -260,6 +287,18 @@ int main(int argc, char **argv)
 	for (s = 1; s <= rounds; s++) {
 		cs.n = 0;
 		c = clock_at(BASE_NS + s * NS_PER_S);
+		if (walked < walks && s >= (walked + 1) * rounds / (walks + 1)) {
+			/* As summary_live.c walks: the mirror let go, the walk's records adopted. */
+			sc_mirror_drop(&m);
+			recs = walk_records(n, active, &count, &c);
+			if (!recs || sc_mirror_adopt(&m, recs, count) ||
+			    sc_tally_reset(&t, &m, &in, &c)) {
+				fprintf(stderr, "mirror_mem: out of memory\n");
+				return 1;
+			}
+			malloc_trim(0);
+			walked++;
+		}
 		for (i = 0, err = 0; i < active * CALLS_PER_S && !err; i++)
 			err = push(&cs, change(SC_CHANGE_CALLS, TCP_ESTABLISHED,
 					       2 * (i % active) + 1000, holder_of(i % active),
@@ -291,9 +330,9 @@ int main(int argc, char **argv)
 		sc_summary_free(&sum);
 	}
 	free(cs.v);
-	rss1 = rss_kb();
+	rss1 = status_kb("VmRSS");
 	malloc_trim(0);
-	rss2 = rss_kb();
+	rss2 = status_kb("VmRSS");
 
 	mm = sc_mirror_mem(&m);
 	tm = sc_tally_mem(&t);
@@ -316,6 +355,8 @@ int main(int argc, char **argv)
 	printf("  %-24s %10.1f MiB %7.1f B/held socket (after malloc_trim: %.1f MiB)\n",
 	       "RSS growth", (rss1 - rss0) / 1024.0, per((size_t)(rss1 - rss0) * 1024, held),
 	       (rss2 - rss0) / 1024.0);
+	printf("  %-24s %10.1f MiB (walks: %lu)\n", "peak RSS growth",
+	       (status_kb("VmHWM") - rss0) / 1024.0, walked);
 	sc_tally_free(&t);
 	sc_mirror_free(&m);
 	return 0;
