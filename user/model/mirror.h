@@ -38,7 +38,7 @@ struct sc_mirror {
 	struct sc_conn_record *recs;
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
-	size_t mask;                 /* index slots - 1 */
+	size_t mask;                 /* index slots - 1 (any number of slots, not a power of two) */
 	size_t used;                 /* index slots ever filled since the last rebuild */
 	size_t removed;              /* records of kind 0 */
 	__u64 closed[SC_MIRROR_CLOSED]; /* cookies closed, by cookie % SC_MIRROR_CLOSED */
