@@ -186,11 +186,14 @@ static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct cl
 {
 	struct sc_clock_ref c = clock_at(w);
 	struct sc_summary want, got = {};
+	struct sc_conn_record *recs;
 	size_t i;
 
-	m->recs[0].established_ns = c.now_ns;
-	m->recs[0].last_active_jiffies = c.now_jiffies;
-	assert_int_equal(sc_summary_build(&want, m->recs, m->n, tasks, 5, in), 0);
+	m->header.established_ns = c.now_ns;
+	m->header.last_active_jiffies = c.now_jiffies;
+	assert_int_equal(sc_mirror_export(m, &recs), 0);
+	assert_int_equal(sc_summary_build(&want, recs, m->n, tasks, 5, in), 0);
+	free(recs);
 	checks++;
 	if (!sc_tally_current(t, m, in)) {
 		resets++;

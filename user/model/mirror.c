@@ -11,8 +11,62 @@
 #define EMPTY 0xffffffffu
 #define GONE 0xfffffffeu
 #define END SC_MIRROR_END
-/* A socket's next record, kept in the record (sc_mirror.recs, tid). */
-#define NEXT(m, i) ((m)->recs[i].tid)
+#define NEXT(m, i) ((m)->recs[i].next)
+
+/* A walk's record as the mirror keeps it (mirror.h, sc_mirror_rec). */
+static struct sc_mirror_rec compact(const struct sc_conn_record *r)
+{
+	struct sc_mirror_rec c = {
+		.cookie = r->cookie, .tgid = r->tgid, .next = END, .mem = r->mem,
+		.kernel_last = r->kernel_last, .lport = r->lport, .rport = r->rport,
+		.kind = r->kind, .state = r->state, .flags = r->flags,
+	};
+
+	if (r->state == TCP_LISTEN) {
+		c.stamp = r->listen_drops;
+		c.stamp_is = SC_MIRROR_STAMP_DROPS;
+	} else if (r->last_active_jiffies) {
+		c.stamp = r->last_active_jiffies;
+		c.stamp_is = SC_MIRROR_STAMP_ACTIVE;
+	} else {
+		c.stamp = r->established_ns;
+		c.stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
+	}
+	return c;
+}
+
+struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, __u32 i)
+{
+	const struct sc_mirror_rec *c = &m->recs[i];
+	struct sc_conn_record r;
+
+	if (!i)
+		return m->header;
+	r = (struct sc_conn_record){
+		.tgid = c->tgid, .kind = c->kind, .state = c->state, .flags = c->flags,
+		.lport = c->lport, .rport = c->rport, .mem = c->mem, .kernel_last = c->kernel_last,
+		.cookie = c->cookie,
+	};
+	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
+		r.listen_drops = c->stamp;
+	else if (c->stamp_is == SC_MIRROR_STAMP_ACTIVE)
+		r.last_active_jiffies = c->stamp;
+	else
+		r.established_ns = c->stamp;
+	return r;
+}
+
+int sc_mirror_export(const struct sc_mirror *m, struct sc_conn_record **out)
+{
+	size_t i;
+
+	*out = malloc((m->n ? m->n : 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < m->n; i++)
+		(*out)[i] = sc_mirror_record(m, (__u32)i);
+	return 0;
+}
 
 /*
  * Index slots need not be a power of two (the load stays between 0.7 and
@@ -106,7 +160,7 @@ static int rebuild(struct sc_mirror *m)
 
 static int reserve(struct sc_mirror *m, size_t cap)
 {
-	struct sc_conn_record *recs;
+	struct sc_mirror_rec *recs;
 
 	if (cap <= m->cap)
 		return 0;
@@ -152,6 +206,7 @@ void sc_mirror_free(struct sc_mirror *m)
 
 int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_t n)
 {
+	size_t i;
 	int err;
 
 	if (!n || recs[0].kind != SC_CONN_HEADER)
@@ -159,7 +214,9 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	m->n = 0;
 	err = reserve(m, n + n / 16 + 64);
 	if (!err) {
-		memcpy(m->recs, recs, n * sizeof(*recs));
+		m->header = recs[0];
+		for (i = 0; i < n; i++)
+			m->recs[i] = compact(&recs[i]);
 		/* New records: a reader's bytes for the old ones go. */
 		free(m->aux);
 		m->aux = NULL;
@@ -188,7 +245,9 @@ void sc_mirror_drop(struct sc_mirror *m)
 
 int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 {
-	size_t cap;
+	/* Compacted in place: record k (40 bytes) never reaches record i > k (48) unread. */
+	struct sc_mirror_rec *kept = (struct sc_mirror_rec *)recs;
+	size_t cap, i, k;
 	int err;
 
 	if (!n || recs[0].kind != SC_CONN_HEADER) {
@@ -196,8 +255,17 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		return -EPROTO;
 	}
 	sc_mirror_drop(m);
-	m->recs = recs;
-	m->n = m->cap = n;
+	m->header = recs[0];
+	for (i = 0, k = 0; i < n; i++) {
+		struct sc_conn_record r = recs[i];
+
+		/* Only sockets are kept (and the header's place). */
+		if (!i || r.kind == SC_CONN_TCP)
+			kept[k++] = compact(&r);
+	}
+	m->recs = kept;
+	m->n = k;
+	m->cap = n * sizeof(*recs) / sizeof(*kept);
 	err = rebuild(m);
 	if (err) {
 		sc_mirror_free(m);
@@ -206,7 +274,7 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 	/* Only sockets are kept: give back what the other files took, keeping room to grow. */
 	cap = m->n + m->n / 16 + 64;
 	if (cap < m->cap) {
-		struct sc_conn_record *r = realloc(m->recs, cap * sizeof(*r));
+		struct sc_mirror_rec *r = realloc(m->recs, cap * sizeof(*r));
 
 		/* A shrink that failed leaves the larger array: it holds cap either way. */
 		if (r)
@@ -224,7 +292,7 @@ static __u8 flags_of(const struct sc_change *c)
 
 static int add(struct sc_mirror *m, const struct sc_change *c)
 {
-	struct sc_conn_record *r;
+	struct sc_mirror_rec *r;
 	int err;
 
 	/* A call that read ESTABLISHED just before the close was reported. */
@@ -245,7 +313,7 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	r = &m->recs[m->n];
 	if (m->aux)
 		memset(m->aux + m->n * m->aux_size, 0, m->aux_size);
-	*r = (struct sc_conn_record){
+	*r = (struct sc_mirror_rec){
 		.tgid = c->tgid,
 		.kind = SC_CONN_TCP,
 		.state = c->state,
@@ -256,27 +324,48 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 		.kernel_last = sc_tcp_connected(c->state) ? c->jiffies : 0,
 		.cookie = c->cookie,
 		/* A listener's holds its drops (a walk's), not a time. */
-		.established_ns = c->state == TCP_LISTEN ? 0 : c->established_ns,
-		.last_active_jiffies = c->last_active_jiffies,
+		.stamp = c->state == TCP_LISTEN ? 0 :
+			 c->last_active_jiffies ? c->last_active_jiffies : c->established_ns,
+		.stamp_is = c->state == TCP_LISTEN ? SC_MIRROR_STAMP_DROPS :
+			    c->last_active_jiffies ? SC_MIRROR_STAMP_ACTIVE :
+			    SC_MIRROR_STAMP_ESTABLISHED,
 	};
 	index_put(m, (__u32)m->n++);
 	return 0;
 }
 
-static void update(struct sc_conn_record *r, const struct sc_change *c, bool sole_holder)
+/* The stamp as a change moves it: a listener's drops stay, activity only grows. */
+static void update_stamp(struct sc_mirror_rec *r, const struct sc_change *c)
+{
+	if (c->state == TCP_LISTEN) {
+		/* A walk's count of drops stays; a socket just listening has none. */
+		if (r->state != TCP_LISTEN || r->stamp_is != SC_MIRROR_STAMP_DROPS) {
+			r->stamp = 0;
+			r->stamp_is = SC_MIRROR_STAMP_DROPS;
+		}
+		return;
+	}
+	if (r->stamp_is == SC_MIRROR_STAMP_DROPS) {
+		r->stamp = 0;
+		r->stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
+	}
+	if (r->stamp_is == SC_MIRROR_STAMP_ESTABLISHED && c->established_ns)
+		r->stamp = c->established_ns;
+	if (c->last_active_jiffies && (r->stamp_is != SC_MIRROR_STAMP_ACTIVE ||
+				       (__s64)(c->last_active_jiffies - r->stamp) > 0)) {
+		r->stamp = c->last_active_jiffies;
+		r->stamp_is = SC_MIRROR_STAMP_ACTIVE;
+	}
+}
+
+static void update(struct sc_mirror_rec *r, const struct sc_change *c, bool sole_holder)
 {
 	bool traffic = c->kind == SC_CHANGE_CALLS ||
 		       (c->state == TCP_ESTABLISHED && r->state != TCP_ESTABLISHED);
 
 	r->flags = (__u8)(flags_of(c) | (r->flags & SC_CONN_SAW_CALLS));
-	/* A listener's record holds its drops in the same field: a walk's count stays. */
-	if (c->state == TCP_LISTEN && r->state != TCP_LISTEN)
-		r->listen_drops = 0;
-	else if (c->state != TCP_LISTEN && c->established_ns)
-		r->established_ns = c->established_ns;
+	update_stamp(r, c);
 	r->state = c->state;
-	if ((__s64)(c->last_active_jiffies - r->last_active_jiffies) > 0)
-		r->last_active_jiffies = c->last_active_jiffies;
 	/* Every report but a listener's carries the queue memory as it left the socket. */
 	if (c->state != TCP_LISTEN)
 		r->mem = c->mem;
@@ -289,7 +378,7 @@ static void update(struct sc_conn_record *r, const struct sc_change *c, bool sol
 }
 
 /* A full send queue's report: the queue memory, nothing about traffic, state or owner. */
-static void update_mem(struct sc_conn_record *r, const struct sc_change *c)
+static void update_mem(struct sc_mirror_rec *r, const struct sc_change *c)
 {
 	if (r->state != TCP_LISTEN)
 		r->mem = c->mem;
@@ -361,14 +450,15 @@ size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 	__u32 i;
 
 	for (i = find(m, cookie, NULL); i != END; i = NEXT(m, i)) {
-		struct sc_conn_record *r = &m->recs[i];
+		struct sc_mirror_rec *r = &m->recs[i];
 
 		if (r->state != TCP_LISTEN)
 			continue;
 		/* Where a walk puts them for a listener (sockcost.h, sc_conn_record). */
 		r->mem = backlog;
 		r->kernel_last = max_backlog;
-		r->listen_drops = drops;
+		r->stamp = drops;
+		r->stamp_is = SC_MIRROR_STAMP_DROPS;
 		n++;
 	}
 	return n;

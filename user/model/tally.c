@@ -476,10 +476,11 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		const struct sc_clock_ref *c)
 {
 	__u32 batch[CHAIN_BATCH], *held = batch;
-	const struct sc_conn_record *first, *est = NULL;
+	struct sc_conn_record first, est;
 	struct sock_aux *a = aux_of(m, head);
 	size_t n, i, j, count = 0;
 	__u64 idle_ms = 0;
+	bool has_est = false;
 	int err = 0;
 
 	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
@@ -489,30 +490,35 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 	n = holders(m, head, held, count > CHAIN_BATCH ? count : CHAIN_BATCH);
 	if (!n)
 		goto out;
-	first = &m->recs[held[0]];
-	add64(&t->socket_memory_bytes, sign, first->state == TCP_LISTEN ? 0 : first->mem);
-	if (first->state == TCP_LISTEN)
-		count_listener(t, first, sign);
-	for (i = 0; i < n && !est; i++)
-		if (m->recs[held[i]].state == TCP_ESTABLISHED)
-			est = &m->recs[held[i]];
+	first = sc_mirror_record(m, held[0]);
+	add64(&t->socket_memory_bytes, sign, first.state == TCP_LISTEN ? 0 : first.mem);
+	if (first.state == TCP_LISTEN)
+		count_listener(t, &first, sign);
+	for (i = 0; i < n && !has_est; i++)
+		if (m->recs[held[i]].state == TCP_ESTABLISHED) {
+			est = sc_mirror_record(m, held[i]);
+			has_est = true;
+		}
 	if (sign > 0) {
 		a->flags &= ~(AUX_JUDGED | AUX_IDLE);
-		if (est)
-			judge(t, est, a, c, &idle_ms);
+		if (has_est)
+			judge(t, &est, a, c, &idle_ms);
 	}
-	if (est && (a->flags & AUX_JUDGED))
-		count_verdict(t, est, a, sign);
+	if (has_est && (a->flags & AUX_JUDGED))
+		count_verdict(t, &est, a, sign);
 	for (i = 0; i < n && !err; i++) {
 		bool repeat = false;
 
 		/* One socket on several fds of a process counts once for it. */
 		for (j = 0; j < i && !repeat; j++)
 			repeat = m->recs[held[j]].tgid == m->recs[held[i]].tgid;
-		if (!repeat)
-			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign, !i);
+		if (!repeat) {
+			struct sc_conn_record r = sc_mirror_record(m, held[i]);
+
+			err = count_holder(t, &r, a->flags & AUX_IDLE, sign, !i);
+		}
 	}
-	if (!err && sign > 0 && est)
+	if (!err && sign > 0 && has_est)
 		err = schedule(t, head, a, due_second(t, a, idle_ms, c));
 out:
 	if (held != batch)
@@ -731,23 +737,23 @@ static int listening_ports(struct sc_tally *t)
 	return 0;
 }
 
-/* The socket's first record a process holds (a listener's owner may not be known). */
-static const struct sc_conn_record *first_holder(const struct sc_mirror *m, __u32 head)
+/* The socket's first record a process holds (a listener's owner may not be known), if any. */
+static bool first_holder(const struct sc_mirror *m, __u32 head, struct sc_conn_record *out)
 {
-	const struct sc_conn_record *first = NULL;
-	__u32 i;
+	__u32 first = SC_MIRROR_END, i;
 
 	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
-		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].tgid &&
-		    (!first || &m->recs[i] < first))
-			first = &m->recs[i];
-	return first;
+		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].tgid && i < first)
+			first = i;
+	if (first != SC_MIRROR_END)
+		*out = sc_mirror_record(m, first);
+	return first != SC_MIRROR_END;
 }
 
 int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summary_inputs *in,
 		   const struct sc_clock_ref *c)
 {
-	const struct sc_conn_record *first;
+	struct sc_conn_record first;
 	size_t i;
 	__u32 j;
 	int err;
@@ -790,17 +796,15 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 		for (j = sc_mirror_next(m, (__u32)i); j != SC_MIRROR_END; j = sc_mirror_next(m, j))
 			aux_of(m, j)->flags |= AUX_MEMBER;
 		a->flags = AUX_HEAD;
-		first = first_holder(m, (__u32)i);
-		if (first && first->state == TCP_LISTEN)
-			count_listener(t, first, 1);
+		if (first_holder(m, (__u32)i, &first) && first.state == TCP_LISTEN)
+			count_listener(t, &first, 1);
 	}
 	for (i = 1; i < m->n; i++) {
 		if (!(aux_of(m, (__u32)i)->flags & AUX_HEAD))
 			continue;
 		/* The fold counts its listener again. */
-		first = first_holder(m, (__u32)i);
-		if (first && first->state == TCP_LISTEN)
-			count_listener(t, first, -1);
+		if (first_holder(m, (__u32)i, &first) && first.state == TCP_LISTEN)
+			count_listener(t, &first, -1);
 		err = fold(t, m, (__u32)i, 1, c);
 		if (err)
 			return err;
