@@ -271,8 +271,13 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		sc_mirror_free(m);
 		return err;
 	}
-	/* Only sockets are kept: give back what the other files took, keeping room to grow. */
-	cap = m->n + m->n / 16 + 64;
+	/*
+	 * Only sockets are kept: give back what the other files took, keeping
+	 * a little room to grow. Little: the walk wrote that room, so it is
+	 * resident, and growing later is cheap (a mapping of its own grows by
+	 * mremap, without a copy).
+	 */
+	cap = m->n + m->n / 64 + 64;
 	if (cap < m->cap) {
 		struct sc_mirror_rec *r = realloc(m->recs, cap * sizeof(*r));
 
