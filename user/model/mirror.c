@@ -13,6 +13,11 @@
 #define END SC_MIRROR_END
 #define NEXT(m, i) ((m)->recs[i].next)
 
+/* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
+_Static_assert(sizeof(struct sc_mirror_rec) == 40, "a mirrored record is 40 bytes");
+_Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
+	       "compacting in place needs records no larger than a walk's");
+
 /* A walk's record as the mirror keeps it (mirror.h, sc_mirror_rec). */
 static struct sc_mirror_rec compact(const struct sc_conn_record *r)
 {
@@ -306,7 +311,7 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	/*
 	 * Full: the closed sockets' records go first if they are an eighth,
 	 * else an eighth more room, not double: at a million sockets a record
-	 * and its reader's bytes are 60 bytes, and the slack is resident once
+	 * and its reader's bytes are 52 bytes, and the slack is resident once
 	 * used.
 	 */
 	if (m->n == m->cap && m->removed * 8 >= m->n && (err = rebuild(m)))

@@ -68,6 +68,8 @@ struct sock_aux {
 	__u8 bucket;                 /* idle-age histogram bucket when judged */
 };
 
+_Static_assert(sizeof(struct sock_aux) == 12, "a socket's tally state is 12 bytes");
+
 #define AUX_HEAD 0x1                 /* the socket's first record */
 #define AUX_MEMBER 0x2               /* another holder's record (during a reset) */
 #define AUX_JUDGED 0x4               /* counted as a connection */
