@@ -40,27 +40,6 @@ static struct sc_mirror_rec compact(const struct sc_conn_record *r)
 	return c;
 }
 
-struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, __u32 i)
-{
-	const struct sc_mirror_rec *c = &m->recs[i];
-	struct sc_conn_record r;
-
-	if (!i)
-		return m->header;
-	r = (struct sc_conn_record){
-		.tgid = c->tgid, .kind = c->kind, .state = c->state, .flags = c->flags,
-		.lport = c->lport, .rport = c->rport, .mem = c->mem, .kernel_last = c->kernel_last,
-		.cookie = c->cookie,
-	};
-	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
-		r.listen_drops = c->stamp;
-	else if (c->stamp_is == SC_MIRROR_STAMP_ACTIVE)
-		r.last_active_jiffies = c->stamp;
-	else
-		r.established_ns = c->stamp;
-	return r;
-}
-
 int sc_mirror_export(const struct sc_mirror *m, struct sc_conn_record **out)
 {
 	size_t i;

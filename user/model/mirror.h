@@ -86,8 +86,27 @@ static inline __u32 sc_mirror_next(const struct sc_mirror *m, __u32 i)
 	return m->recs[i].next;
 }
 
-/* Record i as a walk's record (0: the header); tid is 0. */
-struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, __u32 i);
+/* Record i as a walk's record (0: the header); tid is 0. Inline: a fold expands a few a change. */
+static inline struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, __u32 i)
+{
+	const struct sc_mirror_rec *c = &m->recs[i];
+	struct sc_conn_record r;
+
+	if (!i)
+		return m->header;
+	r = (struct sc_conn_record){
+		.tgid = c->tgid, .kind = c->kind, .state = c->state, .flags = c->flags,
+		.lport = c->lport, .rport = c->rport, .mem = c->mem, .kernel_last = c->kernel_last,
+		.cookie = c->cookie,
+	};
+	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
+		r.listen_drops = c->stamp;
+	else if (c->stamp_is == SC_MIRROR_STAMP_ACTIVE)
+		r.last_active_jiffies = c->stamp;
+	else
+		r.established_ns = c->stamp;
+	return r;
+}
 
 /*
  * Every record expanded (sc_mirror_record), header first, removed ones as

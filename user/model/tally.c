@@ -379,7 +379,7 @@ static void judge(struct sc_tally *t, const struct sc_conn_record *r, struct soc
 }
 
 /* The host's and the port's share of the socket's verdict. */
-static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
+static void count_verdict(struct sc_tally *t, const struct sc_mirror_rec *e,
 			  const struct sock_aux *a, int sign)
 {
 	struct sc_tally_port *port = &t->ports[e->lport];
@@ -408,7 +408,7 @@ static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
 	add32(&port->idle_connections, sign, idle);
 }
 
-static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, int sign)
+static void count_listener(struct sc_tally *t, const struct sc_mirror_rec *r, int sign)
 {
 	struct sc_tally_port *p = &t->ports[r->lport];
 
@@ -419,19 +419,24 @@ static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, i
 		t->listen_bits[r->lport / 64] &= ~(1ull << (r->lport % 64));
 	add32(&p->accept_queue, sign, r->mem);
 	add32(&p->accept_queue_max, sign, r->kernel_last);
-	add64(&p->listen_drops, sign, r->listen_drops);
+	/* A listener's stamp is its drops (mirror.h). */
+	add64(&p->listen_drops, sign, r->stamp);
 }
 
 /* One holder's share: its process's sockets, memory and connections. */
-static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool idle, int sign,
+static int count_holder(struct sc_tally *t, const struct sc_mirror_rec *r, bool idle, int sign,
 			bool first)
 {
 	struct sc_tally_proc *p = proc_get(t, r->tgid);
 
 	if (!p)
 		return -ENOMEM;
-	if (first)
-		sc_first_held_add(&p->first, r, idle, r->state == TCP_ESTABLISHED, sign);
+	if (first) {
+		/* What sc_first_held_add reads of a record. */
+		struct sc_conn_record held = { .state = r->state, .mem = r->mem };
+
+		sc_first_held_add(&p->first, &held, idle, r->state == TCP_ESTABLISHED, sign);
+	}
 	add64(&p->tcp_sockets, sign, 1);
 	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
 	if (!p->tcp_sockets) {
@@ -478,11 +483,10 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		const struct sc_clock_ref *c)
 {
 	__u32 batch[CHAIN_BATCH], *held = batch;
-	struct sc_conn_record first, est;
+	const struct sc_mirror_rec *first, *est = NULL;
 	struct sock_aux *a = aux_of(m, head);
 	size_t n, i, j, count = 0;
 	__u64 idle_ms = 0;
-	bool has_est = false;
 	int err = 0;
 
 	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
@@ -492,35 +496,34 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 	n = holders(m, head, held, count > CHAIN_BATCH ? count : CHAIN_BATCH);
 	if (!n)
 		goto out;
-	first = sc_mirror_record(m, held[0]);
-	add64(&t->socket_memory_bytes, sign, first.state == TCP_LISTEN ? 0 : first.mem);
-	if (first.state == TCP_LISTEN)
-		count_listener(t, &first, sign);
-	for (i = 0; i < n && !has_est; i++)
-		if (m->recs[held[i]].state == TCP_ESTABLISHED) {
-			est = sc_mirror_record(m, held[i]);
-			has_est = true;
-		}
+	first = &m->recs[held[0]];
+	add64(&t->socket_memory_bytes, sign, first->state == TCP_LISTEN ? 0 : first->mem);
+	if (first->state == TCP_LISTEN)
+		count_listener(t, first, sign);
+	for (i = 0; i < n && !est; i++)
+		if (m->recs[held[i]].state == TCP_ESTABLISHED)
+			est = &m->recs[held[i]];
 	if (sign > 0) {
 		a->flags &= ~(AUX_JUDGED | AUX_IDLE);
-		if (has_est)
-			judge(t, &est, a, c, &idle_ms);
+		if (est) {
+			/* Judged as the walk's record it stands for. */
+			struct sc_conn_record r = sc_mirror_record(m, (__u32)(est - m->recs));
+
+			judge(t, &r, a, c, &idle_ms);
+		}
 	}
-	if (has_est && (a->flags & AUX_JUDGED))
-		count_verdict(t, &est, a, sign);
+	if (est && (a->flags & AUX_JUDGED))
+		count_verdict(t, est, a, sign);
 	for (i = 0; i < n && !err; i++) {
 		bool repeat = false;
 
 		/* One socket on several fds of a process counts once for it. */
 		for (j = 0; j < i && !repeat; j++)
 			repeat = m->recs[held[j]].tgid == m->recs[held[i]].tgid;
-		if (!repeat) {
-			struct sc_conn_record r = sc_mirror_record(m, held[i]);
-
-			err = count_holder(t, &r, a->flags & AUX_IDLE, sign, !i);
-		}
+		if (!repeat)
+			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign, !i);
 	}
-	if (!err && sign > 0 && has_est)
+	if (!err && sign > 0 && est)
 		err = schedule(t, head, a, due_second(t, a, idle_ms, c));
 out:
 	if (held != batch)
@@ -739,23 +742,23 @@ static int listening_ports(struct sc_tally *t)
 	return 0;
 }
 
-/* The socket's first record a process holds (a listener's owner may not be known), if any. */
-static bool first_holder(const struct sc_mirror *m, __u32 head, struct sc_conn_record *out)
+/* The socket's first record a process holds (a listener's owner may not be known). */
+static const struct sc_mirror_rec *first_holder(const struct sc_mirror *m, __u32 head)
 {
-	__u32 first = SC_MIRROR_END, i;
+	const struct sc_mirror_rec *first = NULL;
+	__u32 i;
 
 	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
-		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].tgid && i < first)
-			first = i;
-	if (first != SC_MIRROR_END)
-		*out = sc_mirror_record(m, first);
-	return first != SC_MIRROR_END;
+		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].tgid &&
+		    (!first || &m->recs[i] < first))
+			first = &m->recs[i];
+	return first;
 }
 
 int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summary_inputs *in,
 		   const struct sc_clock_ref *c)
 {
-	struct sc_conn_record first;
+	const struct sc_mirror_rec *first;
 	size_t i;
 	__u32 j;
 	int err;
@@ -798,15 +801,17 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 		for (j = sc_mirror_next(m, (__u32)i); j != SC_MIRROR_END; j = sc_mirror_next(m, j))
 			aux_of(m, j)->flags |= AUX_MEMBER;
 		a->flags = AUX_HEAD;
-		if (first_holder(m, (__u32)i, &first) && first.state == TCP_LISTEN)
-			count_listener(t, &first, 1);
+		first = first_holder(m, (__u32)i);
+		if (first && first->state == TCP_LISTEN)
+			count_listener(t, first, 1);
 	}
 	for (i = 1; i < m->n; i++) {
 		if (!(aux_of(m, (__u32)i)->flags & AUX_HEAD))
 			continue;
 		/* The fold counts its listener again. */
-		if (first_holder(m, (__u32)i, &first) && first.state == TCP_LISTEN)
-			count_listener(t, &first, -1);
+		first = first_holder(m, (__u32)i);
+		if (first && first->state == TCP_LISTEN)
+			count_listener(t, first, -1);
 		err = fold(t, m, (__u32)i, 1, c);
 		if (err)
 			return err;
