@@ -87,7 +87,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
 	postgresql nginx
 
-.PHONY: all man install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-million soak vmlinux clean help quiet-services quiet-prometheus
+.PHONY: all man install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd man
 
@@ -100,6 +100,7 @@ help:
 	@echo "make tsan     only the daemon tests, against sockcostd and sockcost built with ThreadSanitizer"
 	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make bench-million  sockcostd, top and snapshot at 100K and 1M connections (root, about 20 minutes; SIZES=...)"
+	@echo "make bench-memory   sockcostd's bytes per socket by structure at 1M synthetic sockets (no root, seconds)"
 	@echo "make soak     an hour of churn with sockcostd restarted and upgraded (root; DURATION=SECS, HELD=N)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
 	@echo "make install  install under PREFIX (default /usr/local; DESTDIR for staging); make uninstall"
@@ -209,6 +210,15 @@ $(BUILD)/bench/loadgen: tests/bench/loadgen.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $< -o $@
+
+bench-memory: $(BUILD)/bench/mirror_mem
+	$(BUILD)/bench/mirror_mem --walks 2
+
+# sockcostd's per-socket memory from synthetic records (issue 16): no sockets, no root.
+$(BUILD)/bench/mirror_mem: tests/bench/mirror_mem.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(INC_model) $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h

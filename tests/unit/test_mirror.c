@@ -64,7 +64,11 @@ static struct sc_change change(__u8 kind, __u64 cookie, __u8 state, __u32 tgid)
 
 static void summarize(const struct sc_mirror *m, struct sc_summary *s)
 {
-	assert_int_equal(sc_summary_build(s, m->recs, m->n, tasks, 2, &inputs), 0);
+	struct sc_conn_record *recs;
+
+	assert_int_equal(sc_mirror_export(m, &recs), 0);
+	assert_int_equal(sc_summary_build(s, recs, m->n, tasks, 2, &inputs), 0);
+	free(recs);
 }
 
 static const struct sc_summary_proc *proc(const struct sc_summary *s, __u32 pid)
@@ -396,6 +400,124 @@ static void test_a_full_send_queue_reports_only_memory(void **state)
 	sc_mirror_free(&m);
 }
 
+/*
+ * The mirror keeps one stamp where a walk's record has three: every record,
+ * as walked and through random changes, must judge as the full record kept
+ * the old way would, hooked or not, and a listener keep its drops.
+ */
+static __u64 rng = 12345;
+
+static __u32 rnd(__u32 below)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (__u32)((rng >> 33) % below);
+}
+
+/* The three stamps as a full record kept them (mirror.c before the compact record). */
+static void stamps_update(struct sc_conn_record *r, const struct sc_change *c)
+{
+	if (c->kind == SC_CHANGE_MEM)
+		return;
+	if (c->state == TCP_LISTEN && r->state != TCP_LISTEN)
+		r->listen_drops = 0;
+	else if (c->state != TCP_LISTEN && c->established_ns)
+		r->established_ns = c->established_ns;
+	r->state = c->state;
+	if ((__s64)(c->last_active_jiffies - r->last_active_jiffies) > 0)
+		r->last_active_jiffies = c->last_active_jiffies;
+}
+
+static void assert_judged_alike(const struct sc_mirror *m, __u32 i, const struct sc_conn_record *full)
+{
+	static const enum sc_hook hooks[] = { SC_HOOK_NONE, SC_HOOK_TRACEPOINT };
+	struct sc_conn_record got = sc_mirror_record(m, i), want = got;
+	struct sc_summary_inputs in = inputs;
+	struct sc_clock_ref c = { .now_ns = NOW_NS, .now_jiffies = NOW_JIFFIES, .hz = HZ };
+	size_t h, k;
+
+	want.established_ns = full->established_ns; /* listen_drops too: a union */
+	want.last_active_jiffies = full->last_active_jiffies;
+	assert_int_equal(got.state, full->state);
+	/* A listener is never judged (its activity is not kept), only counted. */
+	if (got.state == TCP_LISTEN) {
+		assert_int_equal(got.listen_drops, full->listen_drops);
+		return;
+	}
+	for (h = 0; h < 2; h++)
+		for (k = 0; k < 3; k++) {
+			struct sc_idle_result a, b;
+
+			in.hook = hooks[h];
+			c.now_ns = NOW_NS + k * 7000000000ull;
+			c.now_jiffies = NOW_JIFFIES + k * SEC_J(7);
+			a = sc_record_idle(&got, &c, &in);
+			b = sc_record_idle(&want, &c, &in);
+			assert_int_equal(a.idle, b.idle);
+			assert_int_equal(a.idle_ms, b.idle_ms);
+		}
+}
+
+static void test_compact_records_judge_as_full_ones(void **state)
+{
+	static const __u8 states[] = { TCP_ESTABLISHED, TCP_ESTABLISHED, TCP_CLOSE_WAIT,
+				       TCP_FIN_WAIT1, TCP_LISTEN };
+	enum { N = 400 };
+	struct sc_conn_record *full = calloc(N + 1, sizeof(*full));
+	struct sc_mirror m = {};
+	size_t i, round;
+
+	(void)state;
+	assert_non_null(full);
+	full[0] = (struct sc_conn_record){ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
+					   .last_active_jiffies = NOW_JIFFIES };
+	for (i = 1; i <= N; i++) {
+		__u8 st = states[rnd(5)];
+
+		full[i] = (struct sc_conn_record){
+			.kind = SC_CONN_TCP, .tgid = 100, .state = st, .cookie = 1000 + i,
+			.flags = (__u8)((rnd(4) ? SC_CONN_HAS_STATE : 0) |
+					(rnd(2) ? SC_CONN_SAW_CALLS : 0) |
+					(st == TCP_LISTEN ? 0 : SC_CONN_HAS_TIMES)),
+			.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(rnd(400))),
+			.established_ns = rnd(3) ? NOW_NS - rnd(1000) * 1000000000ull : 0,
+			.last_active_jiffies = rnd(2) ? NOW_JIFFIES - SEC_J(rnd(300)) : 0,
+		};
+		if (st == TCP_LISTEN)
+			full[i].listen_drops = rnd(50);
+	}
+	assert_int_equal(sc_mirror_load(&m, full, N + 1), 0);
+	for (round = 0; round < 20; round++) {
+		for (i = 1; i <= N; i++)
+			assert_judged_alike(&m, sc_mirror_first(&m, 1000 + i), &full[i]);
+		for (i = 0; i < N; i++) {
+			struct sc_change c = {
+				.cookie = 1000 + 1 + rnd(N), .tgid = 100, .lport = 8080,
+				.kind = rnd(3) ? SC_CHANGE_CALLS : rnd(4) ? SC_CHANGE_STATE :
+					SC_CHANGE_MEM,
+				.state = states[rnd(4)],
+				.jiffies = (__u32)(NOW_JIFFIES - SEC_J(rnd(100))),
+				.established_ns = rnd(2) ? NOW_NS - rnd(500) * 1000000000ull : 0,
+				.last_active_jiffies = rnd(2) ? NOW_JIFFIES - SEC_J(rnd(200)) : 0,
+				.flags = rnd(2) ? SC_CONN_SAW_CALLS : 0,
+			};
+
+			/* A socket listens or is connected, never one then the other. */
+			if ((full[c.cookie - 1000].state == TCP_LISTEN) != (c.state == TCP_LISTEN))
+				c.state = full[c.cookie - 1000].state;
+			assert_int_equal(sc_mirror_apply(&m, &c), 0);
+			stamps_update(&full[c.cookie - 1000], &c);
+			if (rnd(10) == 0 && full[c.cookie - 1000].state == TCP_LISTEN) {
+				__u64 drops = rnd(1000);
+
+				sc_mirror_set_listener(&m, c.cookie, 1, 128, drops);
+				full[c.cookie - 1000].listen_drops = drops;
+			}
+		}
+	}
+	free(full);
+	sc_mirror_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_set_listener_updates_listeners_only),
 		cmocka_unit_test(test_calls_carry_queue_memory),
 		cmocka_unit_test(test_a_full_send_queue_reports_only_memory),
+		cmocka_unit_test(test_compact_records_judge_as_full_ones),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,8 @@
 
 #define HZ 250
 #define BASE_NS 4000000000000ull
+/* 200 days of uptime: milliseconds past 32 bits (the tally keeps them in 48). */
+#define LATE_BASE_NS (200ull * 86400 * NS_PER_S)
 #define BASE_J 1000000ull
 #define NS_PER_S 1000000000ull
 
@@ -37,6 +39,8 @@ static const __u16 lports[] = { 8080, 9090, 5432, 40001, 40002, 40003 };
 static const __u16 rports[] = { 5432, 6379, 8080, 30000 };
 
 static __u64 rng_state;
+/* CLOCK_MONOTONIC where a run starts. */
+static __u64 base_ns = BASE_NS;
 /* Summaries checked, and how many of them the tally had to fold anew. */
 static int checks, resets;
 /* Outbound rows compared: the random records must make some. */
@@ -54,7 +58,7 @@ struct clockwork {
 
 static __u64 jiffies_of(__u64 ns)
 {
-	return BASE_J + (ns - BASE_NS) * HZ / NS_PER_S;
+	return BASE_J + (ns - base_ns) * HZ / NS_PER_S;
 }
 
 static struct sc_clock_ref clock_at(const struct clockwork *w)
@@ -68,7 +72,7 @@ static struct sc_summary_inputs inputs(enum sc_hook hook, __u64 heartbeat)
 	return (struct sc_summary_inputs){
 		.policy = { .idle_after_ms = 20000, .heartbeat_bytes = heartbeat },
 		.hook = hook,
-		.attached_ns = BASE_NS - 50 * NS_PER_S,
+		.attached_ns = base_ns - 50 * NS_PER_S,
 		.kernel_hz = HZ,
 	};
 }
@@ -182,11 +186,14 @@ static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct cl
 {
 	struct sc_clock_ref c = clock_at(w);
 	struct sc_summary want, got = {};
+	struct sc_conn_record *recs;
 	size_t i;
 
-	m->recs[0].established_ns = c.now_ns;
-	m->recs[0].last_active_jiffies = c.now_jiffies;
-	assert_int_equal(sc_summary_build(&want, m->recs, m->n, tasks, 5, in), 0);
+	m->header.established_ns = c.now_ns;
+	m->header.last_active_jiffies = c.now_jiffies;
+	assert_int_equal(sc_mirror_export(m, &recs), 0);
+	assert_int_equal(sc_summary_build(&want, recs, m->n, tasks, 5, in), 0);
+	free(recs);
 	checks++;
 	if (!sc_tally_current(t, m, in)) {
 		resets++;
@@ -250,7 +257,7 @@ static void set_listener(struct sc_tally *t, struct sc_mirror *m, const struct c
 static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets, int rounds)
 {
 	struct sc_summary_inputs in = inputs(hook, heartbeat);
-	struct clockwork w = { .now_ns = BASE_NS };
+	struct clockwork w = { .now_ns = base_ns };
 	struct sc_mirror m = {};
 	struct sc_tally t;
 	int round, k;
@@ -338,6 +345,16 @@ static void test_equals_a_fold_through_compaction(void **state)
 {
 	(void)state;
 	run(300, SC_HOOK_TRACEPOINT, 0, 2000, 300);
+}
+
+/* A host up for months: the references to sum idle ages by pass 32 bits of ms. */
+static void test_equals_a_fold_after_months_up(void **state)
+{
+	(void)state;
+	base_ns = LATE_BASE_NS;
+	run(400, SC_HOOK_TRACEPOINT, 0, 60, 80);
+	run(401, SC_HOOK_NONE, 0, 60, 80);
+	base_ns = BASE_NS;
 }
 
 /* Short-lived clients: a thousand processes come and most go between walks. */
@@ -435,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_equals_a_fold_with_heartbeats),
 		cmocka_unit_test(test_equals_a_fold_unhooked),
 		cmocka_unit_test(test_equals_a_fold_through_compaction),
+		cmocka_unit_test(test_equals_a_fold_after_months_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

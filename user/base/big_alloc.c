@@ -29,6 +29,11 @@ void sc_big_alloc_one_shot(void)
 	one_shot = 1;
 }
 
+void sc_big_alloc_long_running(void)
+{
+	mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
+}
+
 /*
  * The hint covers every page the block touches, up to its usable end: on a
  * block with a mapping of its own that is the whole mapping, which must stay

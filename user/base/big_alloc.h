@@ -24,4 +24,14 @@ void *sc_big_realloc(void *p, size_t size);
  */
 void sc_big_alloc_one_shot(void);
 
+/*
+ * For a long-running process holding a record per socket (sockcostd): every
+ * block from 256 KiB up gets a mapping of its own, so arrays a walk or a
+ * compaction frees go back to the kernel instead of staying in the heap
+ * (glibc would raise its threshold to the size of the blocks freed, up to
+ * 32 MiB, and serve the next per-socket arrays from the heap), and a fresh
+ * zeroed table costs memory only for the pages written. No huge-page hint.
+ */
+void sc_big_alloc_long_running(void);
+
 #endif /* SC_BIG_ALLOC_H */

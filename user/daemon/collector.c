@@ -116,8 +116,7 @@ static void refresh(struct sc_collector *c)
 
 	err = sc_summary_live_collect(l, &s, c->t, &c->opts.policy);
 	if (!err && c->opts.events)
-		sc_events_tick(c->opts.events, l->mirror.recs, l->mirror.n, &l->in, l->tasks.data,
-			       l->tasks.count);
+		sc_events_tick(c->opts.events, &l->mirror, &l->in, l->tasks.data, l->tasks.count);
 	/* Walk buffers are megabytes; give them back rather than keep the peak. */
 	if (l->walks != walks)
 		malloc_trim(0);

@@ -48,7 +48,7 @@ void sc_event_log_close(struct sc_events *ev, FILE *out)
 		fflush(out);
 }
 
-int sc_events_tick(struct sc_events *ev, const struct sc_conn_record *recs, size_t nrecs,
+int sc_events_tick(struct sc_events *ev, const struct sc_mirror *m,
 		   const struct sc_summary_inputs *in, const struct sc_task_record *tasks,
 		   size_t ntasks)
 {
@@ -56,7 +56,7 @@ int sc_events_tick(struct sc_events *ev, const struct sc_conn_record *recs, size
 	size_t n;
 	int err;
 
-	err = sc_conn_idle_list(recs, nrecs, in, &conns, &n);
+	err = sc_mirror_idle_list(m, in, &conns, &n);
 	if (!err) {
 		err = sc_events_feed(ev, conns, n, tasks, ntasks, sc_clock_ns(CLOCK_MONOTONIC),
 				     sc_clock_ns(CLOCK_REALTIME));

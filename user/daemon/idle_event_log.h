@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "idle_events.h"
+#include "mirror.h"
 
 /*
  * The daemon's idle event stream: JSON lines appended to path, or to stdout
@@ -14,10 +15,10 @@ struct sc_events *sc_event_log_open(const char *path, double max_per_s, FILE **o
 void sc_event_log_close(struct sc_events *ev, FILE *out);
 
 /*
- * Feeds the events from a walk's records or the change mirror's (header
- * first, its clocks now), judged by in. Returns 0 or a negative errno.
+ * Feeds the events from the change mirror's records (its header's clocks
+ * now), judged by in. Returns 0 or a negative errno.
  */
-int sc_events_tick(struct sc_events *ev, const struct sc_conn_record *recs, size_t nrecs,
+int sc_events_tick(struct sc_events *ev, const struct sc_mirror *m,
 		   const struct sc_summary_inputs *in, const struct sc_task_record *tasks,
 		   size_t ntasks);
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "big_alloc.h"
 #include "common.h"
 #include "daemon.h"
 #include "daemon_args.h"
@@ -240,5 +241,7 @@ int main(int argc, char **argv)
 	}
 	if (o.unload)
 		return sc_pin_unload(o.pin_dir) ? SC_EXIT_RUNTIME : 0;
+	/* Walks free arrays of a record per socket: they go back, not into the heap. */
+	sc_big_alloc_long_running();
 	return serve(&o);
 }

@@ -170,7 +170,7 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 		sc_mirror_free(&l->mirror);
 		return sc_fail(-err, "cannot keep the walk: %s", strerror(-err));
 	}
-	header = l->mirror.recs;
+	header = &l->mirror.header;
 	l->in = w.in;
 	l->ref_ns = header->established_ns;
 	l->ref_jiffies = header->last_active_jiffies;
@@ -298,8 +298,8 @@ static int summarize(struct sc_summary_live *l, struct sc_summary *s,
 	int err = 0;
 
 	/* The header dates the records for the readers that fold them (idle events). */
-	l->mirror.recs[0].established_ns = now_ns;
-	l->mirror.recs[0].last_active_jiffies = clock.now_jiffies;
+	l->mirror.header.established_ns = now_ns;
+	l->mirror.header.last_active_jiffies = clock.now_jiffies;
 	l->in.policy = *policy;
 	if (!sc_tally_current(&l->tally, &l->mirror, &l->in)) {
 		if (l->tally.ready)

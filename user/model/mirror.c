@@ -11,12 +11,60 @@
 #define EMPTY 0xffffffffu
 #define GONE 0xfffffffeu
 #define END SC_MIRROR_END
-/* A socket's next record, kept in the record (sc_mirror.recs, tid). */
-#define NEXT(m, i) ((m)->recs[i].tid)
+#define NEXT(m, i) ((m)->recs[i].next)
 
-static size_t hash(__u64 cookie)
+/* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
+_Static_assert(sizeof(struct sc_mirror_rec) == 40, "a mirrored record is 40 bytes");
+_Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
+	       "compacting in place needs records no larger than a walk's");
+
+/* A walk's record as the mirror keeps it (mirror.h, sc_mirror_rec). */
+static struct sc_mirror_rec compact(const struct sc_conn_record *r)
 {
-	return (size_t)((cookie * 0x9e3779b97f4a7c15ull) >> 20);
+	struct sc_mirror_rec c = {
+		.cookie = r->cookie, .tgid = r->tgid, .next = END, .mem = r->mem,
+		.kernel_last = r->kernel_last, .lport = r->lport, .rport = r->rport,
+		.kind = r->kind, .state = r->state, .flags = r->flags,
+	};
+
+	if (r->state == TCP_LISTEN) {
+		c.stamp = r->listen_drops;
+		c.stamp_is = SC_MIRROR_STAMP_DROPS;
+	} else if (r->last_active_jiffies) {
+		c.stamp = r->last_active_jiffies;
+		c.stamp_is = SC_MIRROR_STAMP_ACTIVE;
+	} else {
+		c.stamp = r->established_ns;
+		c.stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
+	}
+	return c;
+}
+
+int sc_mirror_export(const struct sc_mirror *m, struct sc_conn_record **out)
+{
+	size_t i;
+
+	*out = malloc((m->n ? m->n : 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < m->n; i++)
+		(*out)[i] = sc_mirror_record(m, (__u32)i);
+	return 0;
+}
+
+/*
+ * Index slots need not be a power of two (the load stays between 0.7 and
+ * 0.85, where rounding up to one would leave it as low as a quarter): a
+ * cookie's home slot maps its hash's top 32 bits onto them by multiplying.
+ */
+static size_t home(const struct sc_mirror *m, __u64 cookie)
+{
+	return (size_t)((((cookie * 0x9e3779b97f4a7c15ull) >> 32) * (__u64)(m->mask + 1)) >> 32);
+}
+
+static size_t next_slot(const struct sc_mirror *m, size_t b)
+{
+	return b == m->mask ? 0 : b + 1;
 }
 
 /* The first record of cookie, END if none; *slot gets its index slot. */
@@ -26,7 +74,7 @@ static __u32 find(const struct sc_mirror *m, __u64 cookie, size_t *slot)
 
 	if (!m->index)
 		return END;
-	for (b = hash(cookie) & m->mask; m->index[b] != EMPTY; b = (b + 1) & m->mask) {
+	for (b = home(m, cookie); m->index[b] != EMPTY; b = next_slot(m, b)) {
 		if (m->index[b] != GONE && m->recs[m->index[b]].cookie == cookie) {
 			if (slot)
 				*slot = b;
@@ -48,8 +96,8 @@ static void index_put(struct sc_mirror *m, __u32 ri)
 		return;
 	}
 	NEXT(m, ri) = END;
-	for (b = hash(m->recs[ri].cookie) & m->mask; m->index[b] != EMPTY && m->index[b] != GONE;
-	     b = (b + 1) & m->mask)
+	for (b = home(m, m->recs[ri].cookie); m->index[b] != EMPTY && m->index[b] != GONE;
+	     b = next_slot(m, b))
 		;
 	if (m->index[b] == EMPTY)
 		m->used++;
@@ -59,14 +107,17 @@ static void index_put(struct sc_mirror *m, __u32 ri)
 /* Drops removed records and rebuilds the index with room to grow. */
 static int rebuild(struct sc_mirror *m)
 {
-	size_t i, live = 1, slots = 64;
+	size_t i, live = 1, slots;
 	__u32 *index;
 
 	for (i = 1; i < m->n; i++)
 		live += m->recs[i].kind == SC_CONN_TCP;
-	/* Half full at most once rebuilt: probes stay short up to the 70% that rebuilds. */
-	while (slots < live * 2)
-		slots <<= 1;
+	/*
+	 * 70% full once rebuilt, rebuilt again past 85%: linear probes stay a
+	 * few slots of one or two cache lines, and at a million sockets the
+	 * index is under 6 bytes a socket (it was 8 at half full).
+	 */
+	slots = live * 10 / 7 + 64;
 	/* Allocated first: on failure the mirror is left as it was. */
 	index = malloc(slots * sizeof(*index));
 	if (!index)
@@ -93,7 +144,7 @@ static int rebuild(struct sc_mirror *m)
 
 static int reserve(struct sc_mirror *m, size_t cap)
 {
-	struct sc_conn_record *recs;
+	struct sc_mirror_rec *recs;
 
 	if (cap <= m->cap)
 		return 0;
@@ -139,6 +190,7 @@ void sc_mirror_free(struct sc_mirror *m)
 
 int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_t n)
 {
+	size_t i;
 	int err;
 
 	if (!n || recs[0].kind != SC_CONN_HEADER)
@@ -146,7 +198,9 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	m->n = 0;
 	err = reserve(m, n + n / 16 + 64);
 	if (!err) {
-		memcpy(m->recs, recs, n * sizeof(*recs));
+		m->header = recs[0];
+		for (i = 0; i < n; i++)
+			m->recs[i] = compact(&recs[i]);
 		/* New records: a reader's bytes for the old ones go. */
 		free(m->aux);
 		m->aux = NULL;
@@ -175,7 +229,9 @@ void sc_mirror_drop(struct sc_mirror *m)
 
 int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 {
-	size_t cap;
+	/* Compacted in place: record k (40 bytes) never reaches record i > k (48) unread. */
+	struct sc_mirror_rec *kept = (struct sc_mirror_rec *)recs;
+	size_t cap, i, k;
 	int err;
 
 	if (!n || recs[0].kind != SC_CONN_HEADER) {
@@ -183,17 +239,31 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		return -EPROTO;
 	}
 	sc_mirror_drop(m);
-	m->recs = recs;
-	m->n = m->cap = n;
+	m->header = recs[0];
+	for (i = 0, k = 0; i < n; i++) {
+		struct sc_conn_record r = recs[i];
+
+		/* Only sockets are kept (and the header's place). */
+		if (!i || r.kind == SC_CONN_TCP)
+			kept[k++] = compact(&r);
+	}
+	m->recs = kept;
+	m->n = k;
+	m->cap = n * sizeof(*recs) / sizeof(*kept);
 	err = rebuild(m);
 	if (err) {
 		sc_mirror_free(m);
 		return err;
 	}
-	/* Only sockets are kept: give back what the other files took, keeping room to grow. */
-	cap = m->n + m->n / 16 + 64;
+	/*
+	 * Only sockets are kept: give back what the other files took, keeping
+	 * a little room to grow. Little: the walk wrote that room, so it is
+	 * resident, and growing later is cheap (a mapping of its own grows by
+	 * mremap, without a copy).
+	 */
+	cap = m->n + m->n / 64 + 64;
 	if (cap < m->cap) {
-		struct sc_conn_record *r = realloc(m->recs, cap * sizeof(*r));
+		struct sc_mirror_rec *r = realloc(m->recs, cap * sizeof(*r));
 
 		/* A shrink that failed leaves the larger array: it holds cap either way. */
 		if (r)
@@ -211,21 +281,28 @@ static __u8 flags_of(const struct sc_change *c)
 
 static int add(struct sc_mirror *m, const struct sc_change *c)
 {
-	struct sc_conn_record *r;
+	struct sc_mirror_rec *r;
 	int err;
 
 	/* A call that read ESTABLISHED just before the close was reported. */
 	if (m->closed[c->cookie % SC_MIRROR_CLOSED] == c->cookie)
 		return 0;
-	/* A quarter more, not double: at a million sockets a record is 48 bytes. */
-	if (m->n == m->cap && (err = reserve(m, m->cap + m->cap / 4 + 64)))
+	/*
+	 * Full: the closed sockets' records go first if they are an eighth,
+	 * else an eighth more room, not double: at a million sockets a record
+	 * and its reader's bytes are 52 bytes, and the slack is resident once
+	 * used.
+	 */
+	if (m->n == m->cap && m->removed * 8 >= m->n && (err = rebuild(m)))
 		return err;
-	if ((m->used + 1) * 10 > (m->mask + 1) * 7 && (err = rebuild(m)))
+	if (m->n == m->cap && (err = reserve(m, m->cap + m->cap / 8 + 64)))
+		return err;
+	if ((m->used + 1) * 20 > (m->mask + 1) * 17 && (err = rebuild(m)))
 		return err;
 	r = &m->recs[m->n];
 	if (m->aux)
 		memset(m->aux + m->n * m->aux_size, 0, m->aux_size);
-	*r = (struct sc_conn_record){
+	*r = (struct sc_mirror_rec){
 		.tgid = c->tgid,
 		.kind = SC_CONN_TCP,
 		.state = c->state,
@@ -236,27 +313,48 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 		.kernel_last = sc_tcp_connected(c->state) ? c->jiffies : 0,
 		.cookie = c->cookie,
 		/* A listener's holds its drops (a walk's), not a time. */
-		.established_ns = c->state == TCP_LISTEN ? 0 : c->established_ns,
-		.last_active_jiffies = c->last_active_jiffies,
+		.stamp = c->state == TCP_LISTEN ? 0 :
+			 c->last_active_jiffies ? c->last_active_jiffies : c->established_ns,
+		.stamp_is = c->state == TCP_LISTEN ? SC_MIRROR_STAMP_DROPS :
+			    c->last_active_jiffies ? SC_MIRROR_STAMP_ACTIVE :
+			    SC_MIRROR_STAMP_ESTABLISHED,
 	};
 	index_put(m, (__u32)m->n++);
 	return 0;
 }
 
-static void update(struct sc_conn_record *r, const struct sc_change *c, bool sole_holder)
+/* The stamp as a change moves it: a listener's drops stay, activity only grows. */
+static void update_stamp(struct sc_mirror_rec *r, const struct sc_change *c)
+{
+	if (c->state == TCP_LISTEN) {
+		/* A walk's count of drops stays; a socket just listening has none. */
+		if (r->state != TCP_LISTEN || r->stamp_is != SC_MIRROR_STAMP_DROPS) {
+			r->stamp = 0;
+			r->stamp_is = SC_MIRROR_STAMP_DROPS;
+		}
+		return;
+	}
+	if (r->stamp_is == SC_MIRROR_STAMP_DROPS) {
+		r->stamp = 0;
+		r->stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
+	}
+	if (r->stamp_is == SC_MIRROR_STAMP_ESTABLISHED && c->established_ns)
+		r->stamp = c->established_ns;
+	if (c->last_active_jiffies && (r->stamp_is != SC_MIRROR_STAMP_ACTIVE ||
+				       (__s64)(c->last_active_jiffies - r->stamp) > 0)) {
+		r->stamp = c->last_active_jiffies;
+		r->stamp_is = SC_MIRROR_STAMP_ACTIVE;
+	}
+}
+
+static void update(struct sc_mirror_rec *r, const struct sc_change *c, bool sole_holder)
 {
 	bool traffic = c->kind == SC_CHANGE_CALLS ||
 		       (c->state == TCP_ESTABLISHED && r->state != TCP_ESTABLISHED);
 
 	r->flags = (__u8)(flags_of(c) | (r->flags & SC_CONN_SAW_CALLS));
-	/* A listener's record holds its drops in the same field: a walk's count stays. */
-	if (c->state == TCP_LISTEN && r->state != TCP_LISTEN)
-		r->listen_drops = 0;
-	else if (c->state != TCP_LISTEN && c->established_ns)
-		r->established_ns = c->established_ns;
+	update_stamp(r, c);
 	r->state = c->state;
-	if ((__s64)(c->last_active_jiffies - r->last_active_jiffies) > 0)
-		r->last_active_jiffies = c->last_active_jiffies;
 	/* Every report but a listener's carries the queue memory as it left the socket. */
 	if (c->state != TCP_LISTEN)
 		r->mem = c->mem;
@@ -269,7 +367,7 @@ static void update(struct sc_conn_record *r, const struct sc_change *c, bool sol
 }
 
 /* A full send queue's report: the queue memory, nothing about traffic, state or owner. */
-static void update_mem(struct sc_conn_record *r, const struct sc_change *c)
+static void update_mem(struct sc_mirror_rec *r, const struct sc_change *c)
 {
 	if (r->state != TCP_LISTEN)
 		r->mem = c->mem;
@@ -278,7 +376,7 @@ static void update_mem(struct sc_conn_record *r, const struct sc_change *c)
 void sc_mirror_prefetch_slot(const struct sc_mirror *m, __u64 cookie)
 {
 	if (m->index)
-		__builtin_prefetch(&m->index[hash(cookie) & m->mask]);
+		__builtin_prefetch(&m->index[home(m, cookie)]);
 }
 
 __u32 sc_mirror_guess(const struct sc_mirror *m, __u64 cookie)
@@ -287,7 +385,7 @@ __u32 sc_mirror_guess(const struct sc_mirror *m, __u64 cookie)
 
 	if (!m->index)
 		return END;
-	i = m->index[hash(cookie) & m->mask];
+	i = m->index[home(m, cookie)];
 	return i < m->n ? i : END;
 }
 
@@ -341,14 +439,15 @@ size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 	__u32 i;
 
 	for (i = find(m, cookie, NULL); i != END; i = NEXT(m, i)) {
-		struct sc_conn_record *r = &m->recs[i];
+		struct sc_mirror_rec *r = &m->recs[i];
 
 		if (r->state != TCP_LISTEN)
 			continue;
 		/* Where a walk puts them for a listener (sockcost.h, sc_conn_record). */
 		r->mem = backlog;
 		r->kernel_last = max_backlog;
-		r->listen_drops = drops;
+		r->stamp = drops;
+		r->stamp_is = SC_MIRROR_STAMP_DROPS;
 		n++;
 	}
 	return n;
@@ -367,4 +466,13 @@ size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie)
 	for (i = find(m, cookie, NULL); i != END; i = NEXT(m, i))
 		n++;
 	return n;
+}
+
+struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m)
+{
+	return (struct sc_mirror_mem){
+		.records = m->cap * sizeof(*m->recs),
+		.aux = m->aux ? (m->cap ? m->cap : 1) * m->aux_size : 0,
+		.index = m->index ? (m->mask + 1) * sizeof(*m->index) : 0,
+	};
 }

@@ -29,16 +29,41 @@
 /* Recently closed sockets remembered, so a late report cannot bring one back. */
 #define SC_MIRROR_CLOSED 4096
 
+/*
+ * A mirrored record, 40 bytes where a walk's are 48 (a million of them are
+ * the daemon's memory): a walk's thread id is not kept, and one 64-bit stamp
+ * stands for the three a sc_conn_record has room for, as readers use them
+ * (sc_record_idle, the summaries): a listener's drops; for other sockets
+ * the newest activity once one is stamped, else when it was established,
+ * which nothing reads once activity is stamped. sc_mirror_record expands
+ * one into a sc_conn_record.
+ */
+struct sc_mirror_rec {
+	__u64 cookie;
+	__u64 stamp;                 /* SC_MIRROR_STAMP_* says which */
+	__u32 tgid;
+	__u32 next;                  /* the socket's next record (another holder): sc_mirror_next */
+	__u32 mem;                   /* as sc_conn_record */
+	__u32 kernel_last;           /* as sc_conn_record */
+	__u16 lport, rport;
+	__u8 kind, state, flags;     /* as sc_conn_record */
+	__u8 stamp_is;
+};
+
+#define SC_MIRROR_STAMP_ESTABLISHED 0  /* established_ns (0: not seen) */
+#define SC_MIRROR_STAMP_ACTIVE 1       /* last_active_jiffies */
+#define SC_MIRROR_STAMP_DROPS 2        /* a listener's listen_drops */
+
 struct sc_mirror {
 	/*
-	 * recs[0] is the header; kind 0 marks a removed record. A record's tid
-	 * (a walk's thread id, which nothing summarized reads) holds the next
-	 * record of the same socket (another holder): sc_mirror_next.
+	 * recs[0] stands for the header (kind SC_CONN_HEADER, its clocks in
+	 * header); kind 0 marks a removed record.
 	 */
-	struct sc_conn_record *recs;
+	struct sc_mirror_rec *recs;
+	struct sc_conn_record header;
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
-	size_t mask;                 /* index slots - 1 */
+	size_t mask;                 /* index slots - 1 (any number of slots, not a power of two) */
 	size_t used;                 /* index slots ever filled since the last rebuild */
 	size_t removed;              /* records of kind 0 */
 	__u64 closed[SC_MIRROR_CLOSED]; /* cookies closed, by cookie % SC_MIRROR_CLOSED */
@@ -58,8 +83,37 @@ struct sc_mirror {
 /* The socket's record after i (another holder), SC_MIRROR_END if none. */
 static inline __u32 sc_mirror_next(const struct sc_mirror *m, __u32 i)
 {
-	return m->recs[i].tid;
+	return m->recs[i].next;
 }
+
+/* Record i as a walk's record (0: the header); tid is 0. Inline: a fold expands a few a change. */
+static inline struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, __u32 i)
+{
+	const struct sc_mirror_rec *c = &m->recs[i];
+	struct sc_conn_record r;
+
+	if (!i)
+		return m->header;
+	r = (struct sc_conn_record){
+		.tgid = c->tgid, .kind = c->kind, .state = c->state, .flags = c->flags,
+		.lport = c->lport, .rport = c->rport, .mem = c->mem, .kernel_last = c->kernel_last,
+		.cookie = c->cookie,
+	};
+	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
+		r.listen_drops = c->stamp;
+	else if (c->stamp_is == SC_MIRROR_STAMP_ACTIVE)
+		r.last_active_jiffies = c->stamp;
+	else
+		r.established_ns = c->stamp;
+	return r;
+}
+
+/*
+ * Every record expanded (sc_mirror_record), header first, removed ones as
+ * kind 0: m->n of them in *out (malloc'd) for a fold of all of them
+ * (sc_summary_build). Returns 0 or -ENOMEM.
+ */
+int sc_mirror_export(const struct sc_mirror *m, struct sc_conn_record **out);
 
 /* Replaces the contents with a walk's records (header first). Returns 0,
  * -EPROTO without a header, or -ENOMEM (the mirror is then empty). */
@@ -127,5 +181,12 @@ void sc_mirror_drop(struct sc_mirror *m);
 size_t sc_mirror_count(const struct sc_mirror *m, __u64 cookie);
 
 void sc_mirror_free(struct sc_mirror *m);
+
+/* Bytes the mirror has allocated, by structure (what a benchmark reports). */
+struct sc_mirror_mem {
+	size_t records, aux, index;
+};
+
+struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m);
 
 #endif /* SC_MIRROR_H */

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "radix.h"
 #include "jiffies.h"
+#include "mirror.h"
 #include "outbound_summary.h"
 #include "summary_build.h"
 
@@ -437,9 +438,23 @@ out:
 	return err;
 }
 
-int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
-		      const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n)
+/* Record i of a walk's array or of a mirror. */
+typedef struct sc_conn_record (*record_at_fn)(const void *src, __u32 i);
+
+static struct sc_conn_record walk_record_at(const void *src, __u32 i)
 {
+	return ((const struct sc_conn_record *)src)[i];
+}
+
+static struct sc_conn_record mirror_record_at(const void *src, __u32 i)
+{
+	return sc_mirror_record(src, i);
+}
+
+static int idle_list(const void *src, record_at_fn at, size_t nrecs,
+		     const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n)
+{
+	struct sc_conn_record header, r;
 	struct sc_clock_ref clock;
 	struct sc_conn_idle *list;
 	struct sc_key *keys;
@@ -447,15 +462,17 @@ int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
 
 	*out = NULL;
 	*n = 0;
-	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
+	if (!nrecs || (header = at(src, 0)).kind != SC_CONN_HEADER)
 		return -EPROTO;
-	clock = sc_clock_ref_of(recs, in);
+	clock = sc_clock_ref_of(&header, in);
 	keys = malloc(nrecs * sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
-	for (i = 1; i < nrecs; i++)
-		if (recs[i].kind == SC_CONN_TCP && recs[i].state == TCP_ESTABLISHED)
-			keys[nkeys++] = (struct sc_key){ .key = recs[i].cookie, .val = i };
+	for (i = 1; i < nrecs; i++) {
+		r = at(src, (__u32)i);
+		if (r.kind == SC_CONN_TCP && r.state == TCP_ESTABLISHED)
+			keys[nkeys++] = (struct sc_key){ .key = r.cookie, .val = i };
+	}
 	list = malloc((nkeys ? nkeys : 1) * sizeof(*list));
 	if (!list || sc_radix_sort(keys, nkeys)) {
 		free(keys);
@@ -463,20 +480,32 @@ int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
 		return -ENOMEM;
 	}
 	for (i = 0; i < nkeys; i++) {
-		const struct sc_conn_record *r = &recs[keys[i].val];
 		struct sc_idle_result idle;
 
 		if (i && keys[i - 1].key == keys[i].key)
 			continue;
-		idle = sc_record_idle(r, &clock, in);
+		r = at(src, (__u32)keys[i].val);
+		idle = sc_record_idle(&r, &clock, in);
 		list[(*n)++] = (struct sc_conn_idle){
-			.cookie = r->cookie, .pid = r->tgid, .lport = r->lport, .rport = r->rport,
+			.cookie = r.cookie, .pid = r.tgid, .lport = r.lport, .rport = r.rport,
 			.idle = idle.idle, .idle_ms = idle.idle_ms,
 		};
 	}
 	free(keys);
 	*out = list;
 	return 0;
+}
+
+int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
+		      const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n)
+{
+	return idle_list(recs, walk_record_at, nrecs, in, out, n);
+}
+
+int sc_mirror_idle_list(const struct sc_mirror *m, const struct sc_summary_inputs *in,
+			struct sc_conn_idle **out, size_t *n)
+{
+	return idle_list(m, mirror_record_at, m->recs ? m->n : 0, in, out, n);
 }
 
 void sc_summary_free(struct sc_summary *s)

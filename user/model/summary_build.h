@@ -66,4 +66,9 @@ struct sc_conn_idle {
 int sc_conn_idle_list(const struct sc_conn_record *recs, size_t nrecs,
 		      const struct sc_summary_inputs *in, struct sc_conn_idle **out, size_t *n);
 
+/* The same of a mirror's records (header first, its clocks now), expanded one at a time. */
+struct sc_mirror;
+int sc_mirror_idle_list(const struct sc_mirror *m, const struct sc_summary_inputs *in,
+			struct sc_conn_idle **out, size_t *n);
+
 #endif /* SC_SUMMARY_BUILD_H */

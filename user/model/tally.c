@@ -18,9 +18,13 @@
 /* A socket with more holders than this is folded in pieces (pre-fork listeners). */
 #define CHAIN_BATCH 64
 
+/*
+ * A socket's first record, due in its slot's second of some lap: which lap
+ * is the socket's aux due_s (an entry whose socket is due elsewhere, or no
+ * longer, is stale). 4 bytes: at a million sockets nearly every one waits.
+ */
 struct sc_tally_due {
-	__u32 rec;                   /* the socket's first record */
-	__u32 due_s;
+	__u32 rec;
 };
 
 struct sc_tally_port {
@@ -50,14 +54,21 @@ struct sc_tally_proc {
 	struct sc_first_held first;  /* of the sockets it is the first holder of */
 };
 
-/* Per socket, in the mirror's aux bytes of its first record. */
+/*
+ * Per socket, in the mirror's aux bytes of its first record: 12 bytes, the
+ * reference in 48 bits (ref_get, ref_set; thousands of years of ms) so a
+ * million sockets do not carry 4 bytes of padding each.
+ */
 struct sock_aux {
-	__s64 ref_ms;                /* growing: now_ms - idle_ms when judged; else the age */
 	__u32 due_s;                 /* in the wheel for this second, 0: not */
+	/* growing: now_ms - idle_ms when judged; else the age */
+	__u32 ref_lo;
+	__s16 ref_hi;
 	__u8 flags;
 	__u8 bucket;                 /* idle-age histogram bucket when judged */
-	__u16 pad;
 };
+
+_Static_assert(sizeof(struct sock_aux) == 12, "a socket's tally state is 12 bytes");
 
 #define AUX_HEAD 0x1                 /* the socket's first record */
 #define AUX_MEMBER 0x2               /* another holder's record (during a reset) */
@@ -68,6 +79,17 @@ struct sock_aux {
 static struct sock_aux *aux_of(const struct sc_mirror *m, __u32 i)
 {
 	return (struct sock_aux *)(m->aux + (size_t)i * sizeof(struct sock_aux));
+}
+
+static __s64 ref_get(const struct sock_aux *a)
+{
+	return (__s64)(((__u64)(__s64)a->ref_hi << 32) | a->ref_lo);
+}
+
+static void ref_set(struct sock_aux *a, __s64 ref_ms)
+{
+	a->ref_lo = (__u32)ref_ms;
+	a->ref_hi = (__s16)(ref_ms >> 32);
 }
 
 static __u64 ms_of(const struct sc_clock_ref *c)
@@ -277,7 +299,7 @@ static int wheel_push(struct sc_tally *t, __u32 rec, __u32 due_s)
 		slot->v = grown;
 		slot->cap = cap;
 	}
-	slot->v[slot->n++] = (struct sc_tally_due){ .rec = rec, .due_s = due_s };
+	slot->v[slot->n++] = (struct sc_tally_due){ .rec = rec };
 	return 0;
 }
 
@@ -352,12 +374,12 @@ static void judge(struct sc_tally *t, const struct sc_conn_record *r, struct soc
 	a->flags = (__u8)((a->flags & ~(AUX_IDLE | AUX_GROWING)) | AUX_JUDGED |
 			  (res.idle ? AUX_IDLE : 0) | (growing ? AUX_GROWING : 0));
 	a->bucket = (__u8)sc_idle_bucket_of(res.idle_ms);
-	a->ref_ms = growing ? (__s64)ms_of(c) - (__s64)res.idle_ms : (__s64)res.idle_ms;
+	ref_set(a, growing ? (__s64)ms_of(c) - (__s64)res.idle_ms : (__s64)res.idle_ms);
 	*idle_ms = res.idle_ms;
 }
 
 /* The host's and the port's share of the socket's verdict. */
-static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
+static void count_verdict(struct sc_tally *t, const struct sc_mirror_rec *e,
 			  const struct sock_aux *a, int sign)
 {
 	struct sc_tally_port *port = &t->ports[e->lport];
@@ -368,9 +390,9 @@ static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
 	add64(&t->hist[a->bucket], sign, 1);
 	if (a->flags & AUX_GROWING) {
 		add64(&t->growing, sign, 1);
-		t->ref_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
+		t->ref_sum_ms += sign > 0 ? ref_get(a) : -ref_get(a);
 	} else {
-		t->fixed_sum_ms += sign > 0 ? a->ref_ms : -a->ref_ms;
+		t->fixed_sum_ms += sign > 0 ? ref_get(a) : -ref_get(a);
 	}
 	/* Only listening ports are shown: a new listener folds everything anew. */
 	if (!listening(t, e->lport)) {
@@ -386,7 +408,7 @@ static void count_verdict(struct sc_tally *t, const struct sc_conn_record *e,
 	add32(&port->idle_connections, sign, idle);
 }
 
-static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, int sign)
+static void count_listener(struct sc_tally *t, const struct sc_mirror_rec *r, int sign)
 {
 	struct sc_tally_port *p = &t->ports[r->lport];
 
@@ -397,19 +419,24 @@ static void count_listener(struct sc_tally *t, const struct sc_conn_record *r, i
 		t->listen_bits[r->lport / 64] &= ~(1ull << (r->lport % 64));
 	add32(&p->accept_queue, sign, r->mem);
 	add32(&p->accept_queue_max, sign, r->kernel_last);
-	add64(&p->listen_drops, sign, r->listen_drops);
+	/* A listener's stamp is its drops (mirror.h). */
+	add64(&p->listen_drops, sign, r->stamp);
 }
 
 /* One holder's share: its process's sockets, memory and connections. */
-static int count_holder(struct sc_tally *t, const struct sc_conn_record *r, bool idle, int sign,
+static int count_holder(struct sc_tally *t, const struct sc_mirror_rec *r, bool idle, int sign,
 			bool first)
 {
 	struct sc_tally_proc *p = proc_get(t, r->tgid);
 
 	if (!p)
 		return -ENOMEM;
-	if (first)
-		sc_first_held_add(&p->first, r, idle, r->state == TCP_ESTABLISHED, sign);
+	if (first) {
+		/* What sc_first_held_add reads of a record. */
+		struct sc_conn_record held = { .state = r->state, .mem = r->mem };
+
+		sc_first_held_add(&p->first, &held, idle, r->state == TCP_ESTABLISHED, sign);
+	}
 	add64(&p->tcp_sockets, sign, 1);
 	add64(&p->socket_memory_bytes, sign, r->state == TCP_LISTEN ? 0 : r->mem);
 	if (!p->tcp_sockets) {
@@ -456,7 +483,7 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		const struct sc_clock_ref *c)
 {
 	__u32 batch[CHAIN_BATCH], *held = batch;
-	const struct sc_conn_record *first, *est = NULL;
+	const struct sc_mirror_rec *first, *est = NULL;
 	struct sock_aux *a = aux_of(m, head);
 	size_t n, i, j, count = 0;
 	__u64 idle_ms = 0;
@@ -478,8 +505,12 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 			est = &m->recs[held[i]];
 	if (sign > 0) {
 		a->flags &= ~(AUX_JUDGED | AUX_IDLE);
-		if (est)
-			judge(t, est, a, c, &idle_ms);
+		if (est) {
+			/* Judged as the walk's record it stands for. */
+			struct sc_conn_record r = sc_mirror_record(m, (__u32)(est - m->recs));
+
+			judge(t, &r, a, c, &idle_ms);
+		}
 	}
 	if (est && (a->flags & AUX_JUDGED))
 		count_verdict(t, est, a, sign);
@@ -651,20 +682,21 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 			__builtin_prefetch(&m->recs[v[i + RECORD_AHEAD].rec]);
 			__builtin_prefetch(aux_of(m, v[i + RECORD_AHEAD].rec));
 		}
-		if (v[i].due_s > now_s) {
+		/* Stale: the socket closed, was judged since, or is due in another slot. */
+		if (m->recs[v[i].rec].kind != SC_CONN_TCP || !a->due_s ||
+		    a->due_s % SC_TALLY_WHEEL_S != s)
+			continue;
+		if (a->due_s > now_s) {
 			v[kept++] = v[i];
 			continue;
 		}
-		/* Stale: the socket closed, or came due earlier and was moved. */
-		if (m->recs[v[i].rec].kind != SC_CONN_TCP || a->due_s != v[i].due_s)
-			continue;
 		a->due_s = 0;
 		err = fold(t, m, v[i].rec, -1, NULL);
 		if (!err)
 			err = fold(t, m, v[i].rec, 1, c);
 	}
 	for (i = 0; i < kept && !err; i++)
-		err = wheel_push(t, v[i].rec, v[i].due_s);
+		err = wheel_push(t, v[i].rec, aux_of(m, v[i].rec)->due_s);
 	/* A wave of sockets the same age passes through a slot once: its buffer goes back. */
 	if (taken.cap <= SPARE_KEPT)
 		t->spare = (struct sc_tally_slot){ .v = taken.v, .cap = taken.cap };
@@ -711,9 +743,9 @@ static int listening_ports(struct sc_tally *t)
 }
 
 /* The socket's first record a process holds (a listener's owner may not be known). */
-static const struct sc_conn_record *first_holder(const struct sc_mirror *m, __u32 head)
+static const struct sc_mirror_rec *first_holder(const struct sc_mirror *m, __u32 head)
 {
-	const struct sc_conn_record *first = NULL;
+	const struct sc_mirror_rec *first = NULL;
 	__u32 i;
 
 	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
@@ -726,12 +758,12 @@ static const struct sc_conn_record *first_holder(const struct sc_mirror *m, __u3
 int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summary_inputs *in,
 		   const struct sc_clock_ref *c)
 {
-	const struct sc_conn_record *first;
+	const struct sc_mirror_rec *first;
 	size_t i;
 	__u32 j;
 	int err;
 
-	/* Keeps what is sized by ports and slots; the rest is folded anew. */
+	/* Keeps the wheel's buffers; the rest is folded anew. */
 	free_procs(t);
 	clear_wheel(t);
 	t->ready = t->dirty = false;
@@ -740,17 +772,21 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	memset(t->hist, 0, sizeof(t->hist));
 	t->in = *in;
 	t->cursor_s = c->now_ns / NS_PER_S;
-	if (!t->ports)
-		t->ports = malloc(SC_NPORTS * sizeof(*t->ports));
-	if (!t->outbound)
-		t->outbound = malloc(SC_NPORTS * sizeof(*t->outbound));
+	/*
+	 * The tables by port taken anew zeroed, not cleared: a fresh mapping's
+	 * pages take memory only for the ports in use, where clearing would
+	 * touch all 4 MB. Likewise only the records in use have aux bytes
+	 * cleared (the mirror zeroes a new record's).
+	 */
+	free(t->ports);
+	free(t->outbound);
+	t->ports = calloc(SC_NPORTS, sizeof(*t->ports));
+	t->outbound = calloc(SC_NPORTS, sizeof(*t->outbound));
 	if (!t->ports || !t->outbound || (m->aux_size != sizeof(struct sock_aux) &&
 			  sc_mirror_set_aux(m, sizeof(struct sock_aux))))
 		return -ENOMEM;
-	memset(t->ports, 0, SC_NPORTS * sizeof(*t->ports));
-	memset(t->outbound, 0, SC_NPORTS * sizeof(*t->outbound));
 	memset(t->listen_bits, 0, sizeof(t->listen_bits));
-	memset(m->aux, 0, m->cap * m->aux_size);
+	memset(m->aux, 0, m->n * m->aux_size);
 	t->gen = m->gen;
 	/*
 	 * Heads first, and the listeners they lead: a connection is a server's
@@ -863,4 +899,26 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 	}
 	sc_summary_sort(s);
 	return 0;
+}
+
+struct sc_tally_mem sc_tally_mem(const struct sc_tally *t)
+{
+	struct sc_tally_mem mem = {
+		.wheel = t->spare.cap * sizeof(struct sc_tally_due),
+		.ports = t->ports ? SC_NPORTS * sizeof(*t->ports) : 0,
+		.outbound = t->outbound ? SC_NPORTS * sizeof(*t->outbound) : 0,
+		.listening = t->listening ? SC_NPORTS * sizeof(*t->listening) : 0,
+		.procs = t->proc_cap * sizeof(*t->procs) +
+			 (t->proc_index ? (t->proc_mask + 1) * sizeof(*t->proc_index) : 0),
+	};
+	size_t i;
+
+	for (i = 0; i < SC_TALLY_WHEEL_S; i++) {
+		mem.wheel += t->wheel[i].cap * sizeof(struct sc_tally_due);
+		mem.wheel_entries += t->wheel[i].n;
+	}
+	for (i = 0; i < t->nprocs; i++)
+		mem.procs += (t->procs[i].serves.cap + t->procs[i].listens.cap +
+			      t->procs[i].rports.cap) * sizeof(struct port_count);
+	return mem;
 }

@@ -132,4 +132,13 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 		     const struct sc_task_record *tasks, size_t ntasks,
 		     const struct sc_clock_ref *c);
 
+/* Bytes the tally has allocated, by structure (what a benchmark reports). */
+struct sc_tally_mem {
+	size_t wheel;                /* the slots' buffers, spare included */
+	size_t wheel_entries;        /* entries in them */
+	size_t ports, outbound, listening, procs;
+};
+
+struct sc_tally_mem sc_tally_mem(const struct sc_tally *t);
+
 #endif /* SC_TALLY_H */
