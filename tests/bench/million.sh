@@ -203,7 +203,7 @@ for want in $SIZES; do
 	echo "| sockcostd RSS after scrapes (peak) | $(mib "$D_RSS") ($(mib "$D_HWM")) | <= 64 MiB$(verdict "$D_RSS" 65536) |"
 	echo "| /metrics latency, median of $RUNS | $D_LAT_MS ms | |"
 	echo "| sockcostd: a scrape's refresh from changes | $D_REFRESH_MS ms ($D_WALKS walks, $D_CHANGES changes applied since start) | |"
-	echo "| sockcostd: a health pass (every namespace, wall time) | $D_HEALTH_MS ms | |"
+	echo "| sockcostd: a health pass (every namespace, CPU time) | $D_HEALTH_MS ms | |"
 	echo "| sockcostd start (load, walk, first fold): CPU | $D_START_S s | |"
 	echo "| kernel memory across the daemon's start: Slab | $(mib "$D_SLAB_KB"), $(( D_SLAB_KB * 1024 / (n + HOLD_ACTIVE) )) B per held socket (its sk_storage, and whatever else moved) | |"
 	echo "| sockcost top -d $TOP_DELAY CPU, frames 3-$((TOP_FRAMES - 1)) | $T_PCT% of a core (collect ${T_COLLECT:-?} ms, RSS $(mib "$T_RSS")) | <= 2%$(verdict "$T_PCT" 2) |"

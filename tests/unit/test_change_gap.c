@@ -36,9 +36,10 @@ static void test_finest_and_widest(void **state)
 static void window(struct sc_change_gap *g, __u64 *now, __u64 cpu_ns,
 		   const struct sc_idle_policy *p)
 {
-	sc_change_gap_account(g, 0, *now, p, HZ);
+	/* Spent at the gap this reader asked for, in force on the ring. */
+	sc_change_gap_account(g, 0, *now, sc_change_gap_jiffies(g, p, HZ), p, HZ);
 	*now += SC_CHANGE_GAP_WINDOW_NS;
-	sc_change_gap_account(g, cpu_ns, *now, p, HZ);
+	sc_change_gap_account(g, cpu_ns, *now, sc_change_gap_jiffies(g, p, HZ), p, HZ);
 }
 
 static void test_without_a_budget_the_finest(void **state)
@@ -102,12 +103,32 @@ static void test_judged_only_at_the_end_of_a_window(void **state)
 
 	(void)state;
 	sc_change_gap_init(&g, 1000);
-	sc_change_gap_account(&g, 0, now, &idle_180, HZ);
+	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
 	/* Far over budget, but the window has not ended. */
-	sc_change_gap_account(&g, S, now + SC_CHANGE_GAP_WINDOW_NS - 1, &idle_180, HZ);
+	sc_change_gap_account(&g, S, now + SC_CHANGE_GAP_WINDOW_NS - 1, HZ, &idle_180, HZ);
 	assert_int_equal(g.mult, 1);
-	sc_change_gap_account(&g, 0, now + SC_CHANGE_GAP_WINDOW_NS, &idle_180, HZ);
+	sc_change_gap_account(&g, 0, now + SC_CHANGE_GAP_WINDOW_NS, HZ, &idle_180, HZ);
 	assert_int_equal(g.mult, 2);
+}
+
+/* While another reader's finer gap is in force, what changes cost says nothing of ours. */
+static void test_not_judged_at_another_readers_gap(void **state)
+{
+	__u64 now = 100 * S;
+	struct sc_change_gap g;
+
+	(void)state;
+	sc_change_gap_init(&g, 1000);
+	g.mult = 4;
+	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
+	sc_change_gap_account(&g, S, now + 2 * SC_CHANGE_GAP_WINDOW_NS, HZ, &idle_180, HZ);
+	assert_int_equal(g.mult, 4);
+	/* Ours in force again: judged a whole window after the last call at another's. */
+	now += 2 * SC_CHANGE_GAP_WINDOW_NS;
+	sc_change_gap_account(&g, S, now + SC_CHANGE_GAP_WINDOW_NS / 2, 4 * HZ, &idle_180, HZ);
+	assert_int_equal(g.mult, 4);
+	sc_change_gap_account(&g, S, now + SC_CHANGE_GAP_WINDOW_NS, 4 * HZ, &idle_180, HZ);
+	assert_int_equal(g.mult, 8);
 }
 
 static void test_finest_live_reader_wins_on_the_head(void **state)
@@ -116,27 +137,44 @@ static void test_finest_live_reader_wins_on_the_head(void **state)
 
 	(void)state;
 	/* The daemon alone: its wide gap. */
-	sc_change_gap_ask(&h, 1000, 4 * HZ, 10);
+	sc_change_gap_ask(&h, 1000, 4 * HZ, 10, 0);
 	assert_int_equal(h.gap_jiffies, 4 * HZ);
 	/* top asks for a second: it stands... */
-	sc_change_gap_ask(&h, 500, HZ, 20);
+	sc_change_gap_ask(&h, 500, HZ, 20, 0);
 	assert_int_equal(h.gap_jiffies, HZ);
 	/* ...while top's lease runs, whatever the daemon renews... */
-	sc_change_gap_ask(&h, 1100, 4 * HZ, 30);
+	sc_change_gap_ask(&h, 1100, 4 * HZ, 30, 1000);
 	assert_int_equal(h.gap_jiffies, HZ);
-	sc_change_gap_ask(&h, 1200, 4 * HZ, 499);
+	sc_change_gap_ask(&h, 1200, 4 * HZ, 499, 1100);
 	assert_int_equal(h.gap_jiffies, HZ);
 	/* ...and top renewing keeps it. */
-	sc_change_gap_ask(&h, 800, HZ, 499);
+	sc_change_gap_ask(&h, 800, HZ, 499, 500);
 	assert_int_equal(h.gap_jiffies, HZ);
 	assert_int_equal(h.gap_until_jiffies, 800);
 	/* top gone, its lease over: the daemon's gap again. */
-	sc_change_gap_ask(&h, 1300, 4 * HZ, 800);
+	sc_change_gap_ask(&h, 1300, 4 * HZ, 800, 1200);
 	assert_int_equal(h.gap_jiffies, 4 * HZ);
 	assert_int_equal(h.gap_until_jiffies, 1300);
 	/* An equal gap with a shorter lease does not shorten it. */
-	sc_change_gap_ask(&h, 900, 4 * HZ, 810);
+	sc_change_gap_ask(&h, 900, 4 * HZ, 810, 0);
 	assert_int_equal(h.gap_until_jiffies, 1300);
+}
+
+/* A reader widens its own gap at its next renewal, its lease still running. */
+static void test_a_reader_widens_its_own_gap_at_once(void **state)
+{
+	struct sc_change_head h = { 0 };
+
+	(void)state;
+	sc_change_gap_ask(&h, 1000, HZ, 10, 0);
+	sc_change_gap_ask(&h, 1010, HZ, 20, 1000);
+	assert_int_equal(h.gap_until_jiffies, 1010);
+	sc_change_gap_ask(&h, 1020, 2 * HZ, 30, 1010);
+	assert_int_equal(h.gap_jiffies, 2 * HZ);
+	assert_int_equal(h.gap_until_jiffies, 1020);
+	/* Another reader's wider ask does not take it, though. */
+	sc_change_gap_ask(&h, 2000, 4 * HZ, 40, 0);
+	assert_int_equal(h.gap_jiffies, 2 * HZ);
 }
 
 int main(void)
@@ -147,7 +185,9 @@ int main(void)
 		cmocka_unit_test(test_widens_over_budget_up_to_the_widest),
 		cmocka_unit_test(test_narrows_well_under_budget_and_holds_between),
 		cmocka_unit_test(test_judged_only_at_the_end_of_a_window),
+		cmocka_unit_test(test_not_judged_at_another_readers_gap),
 		cmocka_unit_test(test_finest_live_reader_wins_on_the_head),
+		cmocka_unit_test(test_a_reader_widens_its_own_gap_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

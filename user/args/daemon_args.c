@@ -304,6 +304,7 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 				return ARGS_ERROR;
 			}
 			o->socket_path = optarg;
+			o->socket_given = true;
 			break;
 		case OPT_NO_SOCKET:
 			o->socket_path = NULL;

@@ -36,6 +36,7 @@ struct daemon_opts {
 	bool pin;                        /* pin programs, links, maps under pin_dir */
 	const char *pin_dir;
 	const char *socket_path;         /* the snapshot table's unix socket; NULL: none */
+	bool socket_given;               /* by --socket: another daemon there is an error */
 	bool unload;                     /* remove the pinned state and exit */
 	bool own_netns_only;             /* drop every capability: no walks of other network namespaces */
 	struct sc_app_limit app_limits[SC_DAEMON_MAX_APP_LIMITS]; /* --app-limit, in order */

@@ -157,8 +157,8 @@ static int serve(const struct daemon_opts *o)
 	/* After the load (whose failure for want of root is the clearer one),
 	 * before the privileges go: the socket's directory is root's. */
 	if (o->socket_path) {
-		table = table_server_listen(o->socket_path);
-		if (!table)
+		table = table_server_listen(o->socket_path, o->socket_given);
+		if (!table && (errno != EADDRINUSE || o->socket_given))
 			goto out_tracker;
 	}
 	if (daemon_drop_privileges(o->user ? &user : NULL, !o->own_netns_only))

@@ -46,7 +46,7 @@ static __u32 own_netns(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
 }
 
-struct table_server *table_server_listen(const char *path)
+struct table_server *table_server_listen(const char *path, bool required)
 {
 	struct table_server *ts = calloc(1, sizeof(*ts));
 
@@ -58,7 +58,13 @@ struct table_server *table_server_listen(const char *path)
 	ts->path = strdup(path);
 	ts->fd = ts->path ? sc_unix_listen(path) : -ENOMEM;
 	if (ts->fd < 0) {
-		if (ts->fd == -EADDRINUSE)
+		int err = ts->fd;
+
+		if (ts->fd == -EADDRINUSE && !required)
+			/* The default path: a daemon beside another (--pin-dir) runs without one. */
+			sc_warn("another sockcostd answers on %s: this one serves no snapshot table "
+				"(--socket PATH for one of its own)", path);
+		else if (ts->fd == -EADDRINUSE)
 			sc_err("another sockcostd answers on %s: not starting (--socket PATH for "
 			       "another, --no-socket for none)", path);
 		else if (ts->fd == -EEXIST)
@@ -67,6 +73,7 @@ struct table_server *table_server_listen(const char *path)
 			sc_err("cannot listen on %s: %s", path, strerror(-ts->fd));
 		free(ts->path);
 		free(ts);
+		errno = -err;
 		return NULL;
 	}
 	if (pipe2(ts->stop_pipe, O_CLOEXEC)) {
@@ -84,15 +91,6 @@ static bool same_idle(const struct sc_idle_policy *a, const struct sc_idle_polic
 }
 
 /* All zero: the defaults, as a view takes them. */
-static struct sc_health_policy health_or_default(const struct sc_health_policy *p)
-{
-	struct sc_health_policy h = *p;
-
-	if (!h.close_wait_after_ms && !h.stall_after_ms && !h.nat_timeout_ms)
-		sc_health_policy_default(&h);
-	return h;
-}
-
 static bool same_health(const struct sc_health_policy *a, const struct sc_health_policy *b)
 {
 	return a->close_wait_after_ms == b->close_wait_after_ms &&
@@ -104,8 +102,8 @@ static const char *mismatch(const struct table_server *ts, const struct sc_serve
 			    char *why, size_t len)
 {
 	const struct daemon *d = ts->d;
-	struct sc_health_policy mine = health_or_default(&d->health);
-	struct sc_health_policy theirs = health_or_default(&r->health);
+	struct sc_health_policy mine = sc_health_policy_or_default(&d->health);
+	struct sc_health_policy theirs = sc_health_policy_or_default(&r->health);
 
 	if (!sc_served_by_supported(r->by)) {
 		snprintf(why, len, "a summary has no cgroups or remote addresses to group by");
@@ -197,7 +195,7 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 		  struct sc_served_status *st, char **text, size_t *len)
 {
 	struct sc_collector *collector = atomic_load(&ts->collector);
-	struct sc_health_policy hp = health_or_default(&ts->d->health);
+	struct sc_health_policy hp = sc_health_policy_or_default(&ts->d->health);
 	struct sc_outbound_row *rows = NULL;
 	struct sc_health_tally health = {};
 	struct sc_served_pass pass = {};
@@ -226,6 +224,12 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 		return 0;
 	}
 	err = sc_collector_health(collector, &health);
+	if (!err && !health.wall_ns) {
+		/* A walk judges health now; a table with none judged would show none broken. */
+		snprintf(st->reason, sizeof(st->reason),
+			 "sockcostd has not judged health yet (its first health pass)");
+		goto out;
+	}
 	rows = err ? NULL : outbound_rows(&s);
 	if (!err && !rows)
 		err = -ENOMEM;
@@ -319,8 +323,12 @@ static void *serve_thread(void *arg)
 		if (p[1].revents)
 			return NULL;
 		fd = accept4(ts->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of fds the socket stays readable: wait rather than spin. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				poll(NULL, 0, 100);
 			continue;
+		}
 		serve_client(ts, fd);
 		close(fd);
 	}

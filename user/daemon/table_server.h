@@ -2,6 +2,8 @@
 #ifndef SC_TABLE_SERVER_H
 #define SC_TABLE_SERVER_H
 
+#include <stdbool.h>
+
 /*
  * `sockcost snapshot`'s table from the collector's summary, over a unix
  * socket (served_proto.h): rendered by the snapshot's own renderer from a
@@ -14,7 +16,11 @@ struct daemon;
 struct table_server;
 
 /* Listens at path (sc_unix_listen). NULL after logging why. */
-struct table_server *table_server_listen(const char *path);
+/*
+ * Listens on path (0600). NULL after logging, errno set; another daemon
+ * answering there is an error only if required (else a warning, EADDRINUSE).
+ */
+struct table_server *table_server_listen(const char *path, bool required);
 struct sc_collector;
 /*
  * Starts answering for d (after the privileges drop: the thread inherits

@@ -51,12 +51,12 @@ __u64 sc_change_ring_head(const struct sc_change_ring *r)
 }
 
 __u64 sc_change_ring_lease(struct sc_change_ring *r, __u64 until_jiffies, __u64 gap_jiffies,
-			   __u64 now_jiffies)
+			   __u64 now_jiffies, __u64 own_until_jiffies)
 {
 	__u64 was = __atomic_load_n(&r->head->until_jiffies, __ATOMIC_RELAXED);
 
 	/* The gap first: a program that sees the new lease sees its gap. */
-	sc_change_gap_ask(r->head, until_jiffies, gap_jiffies, now_jiffies);
+	sc_change_gap_ask(r->head, until_jiffies, gap_jiffies, now_jiffies, own_until_jiffies);
 	while (was < until_jiffies &&
 	       !__atomic_compare_exchange_n(&r->head->until_jiffies, &was, until_jiffies, false,
 					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))

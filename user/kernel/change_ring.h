@@ -24,11 +24,13 @@ __u64 sc_change_ring_head(const struct sc_change_ring *r);
  * Asks the programs to report changes until jiffies_64 reaches until_jiffies,
  * a socket's calls at most once per gap_jiffies. A longer lease another
  * reader holds stands, and so does a finer gap while the lease of the reader
- * that asked for it runs (now_jiffies tells). Returns the lease as it was, so
- * a caller can tell its own lapsed (changes may be missing).
+ * that asked for it runs (now_jiffies tells; own_until_jiffies, the caller's
+ * previous lease, marks a gap as its own: sc_change_gap_ask). Returns the
+ * lease as it was, so a caller can tell its own lapsed (changes may be
+ * missing).
  */
 __u64 sc_change_ring_lease(struct sc_change_ring *r, __u64 until_jiffies, __u64 gap_jiffies,
-			   __u64 now_jiffies);
+			   __u64 now_jiffies, __u64 own_until_jiffies);
 /* The gap in force, in jiffies (0: not mapped). */
 __u64 sc_change_ring_gap(const struct sc_change_ring *r);
 

@@ -85,7 +85,8 @@ static long apply_changes(struct sc_summary_live *l, const struct sc_idle_policy
 	/* What the gap in force costs this reader: the next lease's gap follows. */
 	cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	l->change_cpu_ns += cpu0;
-	sc_change_gap_account(&l->gap, cpu0, sc_mono_ns(), policy, l->in.kernel_hz);
+	sc_change_gap_account(&l->gap, cpu0, sc_mono_ns(), sc_change_ring_gap(&l->ring), policy,
+			      l->in.kernel_hz);
 	return err ? err : n < 0 ? n : total;
 }
 
@@ -213,7 +214,7 @@ static bool renew_lease(struct sc_summary_live *l, const struct sc_idle_policy *
 
 	l->lease_until = now + sc_ns_to_jiffies(l->lease_ns, hz);
 	was = sc_change_ring_lease(&l->ring, l->lease_until, sc_change_gap_jiffies(&l->gap, policy, hz),
-				   now);
+				   now, held);
 	return held && (was < held || now >= held);
 }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
 #include <string.h>
 
 #include "change_gap.h"
@@ -48,13 +49,13 @@ __u64 sc_change_gap_jiffies(const struct sc_change_gap *g, const struct sc_idle_
 }
 
 void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
-			   const struct sc_idle_policy *policy, __u32 hz)
+			   __u64 in_force_jiffies, const struct sc_idle_policy *policy, __u32 hz)
 {
 	__u64 span;
 
 	if (!g->share)
 		return;
-	if (!g->win_start_ns) {
+	if (!g->win_start_ns || in_force_jiffies != sc_change_gap_jiffies(g, policy, hz)) {
 		g->win_start_ns = now_ns;
 		g->win_cpu_ns = 0;
 	}
@@ -80,13 +81,14 @@ void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
  * its next renewal, a second later.
  */
 void sc_change_gap_ask(struct sc_change_head *h, __u64 until_jiffies, __u64 gap_jiffies,
-		       __u64 now_jiffies)
+		       __u64 now_jiffies, __u64 own_until_jiffies)
 {
 	__u64 gap = __atomic_load_n(&h->gap_jiffies, __ATOMIC_RELAXED);
 	__u64 gap_until = __atomic_load_n(&h->gap_until_jiffies, __ATOMIC_RELAXED);
+	bool own = own_until_jiffies && gap_until == own_until_jiffies;
 
-	/* A finer gap another live reader asked for stands. */
-	if (gap_jiffies > gap && gap && now_jiffies < gap_until)
+	/* A finer gap another live reader asked for stands; the caller's own is its to widen. */
+	if (gap_jiffies > gap && gap && now_jiffies < gap_until && !own)
 		return;
 	if (gap_jiffies == gap && gap_until > until_jiffies)
 		return;

@@ -11,8 +11,9 @@
  * How often a socket's calls are reported on the change ring: at most once
  * per gap. An age a reader keeps from reports is off by up to a gap while the
  * socket keeps calling, so each active socket costs a reader one change per
- * gap: at a million connections, 1% of them calling twice a second, a
- * one-second gap is 20,000 changes a second.
+ * gap: at a million connections (2M sockets, both ends held here), 1% of
+ * them calling at least once a second, a one-second gap is 20,000 changes a
+ * second.
  *
  * The finest gap is an eighth of the idle threshold, at least 50 ms and at
  * most a second (the idle-age histogram's first bound). A reader with a CPU
@@ -41,19 +42,25 @@ __u64 sc_change_gap_widest(const struct sc_idle_policy *policy, __u32 hz);
 __u64 sc_change_gap_jiffies(const struct sc_change_gap *g, const struct sc_idle_policy *policy,
 			    __u32 hz);
 /*
- * cpu_ns more spent applying changes, at now_ns (CLOCK_MONOTONIC). At the
- * end of each window widens or narrows the gap by the share the window took.
+ * cpu_ns more spent applying changes, at now_ns (CLOCK_MONOTONIC), while the
+ * ring's gap was in_force_jiffies. At the end of each window widens or
+ * narrows the gap by the share the window took; a window in which the gap in
+ * force was not this reader's (another reader's finer one, or its own not yet
+ * applied) starts anew instead, so the cost of a gap is judged only by
+ * itself.
  */
 void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
-			   const struct sc_idle_policy *policy, __u32 hz);
+			   __u64 in_force_jiffies, const struct sc_idle_policy *policy, __u32 hz);
 /*
  * Sets the ring head's gap to gap_jiffies for a reader whose lease runs to
- * until_jiffies, unless a finer gap stands: the one asked for by a reader
- * whose lease still runs at now_jiffies. So the finest gap any live reader
- * wants is in force (`top`'s beside a daemon's wider one), and a wider one
- * takes over once the finer reader's lease ends.
+ * until_jiffies, unless a finer gap stands: the one asked for by another
+ * reader whose lease still runs at now_jiffies. So the finest gap any live
+ * reader wants is in force (`top`'s beside a daemon's wider one), and a wider
+ * one takes over once the finer reader's lease ends. own_until_jiffies is
+ * the lease this reader asked with last time (0: none): a gap standing with
+ * it is the reader's own, which it may widen at once.
  */
 void sc_change_gap_ask(struct sc_change_head *h, __u64 until_jiffies, __u64 gap_jiffies,
-		       __u64 now_jiffies);
+		       __u64 now_jiffies, __u64 own_until_jiffies);
 
 #endif /* SC_CHANGE_GAP_H */

@@ -194,3 +194,12 @@ int sc_health_parse_mask(const char *list, unsigned int *mask, char *bad, size_t
 	*mask = m;
 	return 0;
 }
+
+struct sc_health_policy sc_health_policy_or_default(const struct sc_health_policy *p)
+{
+	struct sc_health_policy h = *p;
+
+	if (!h.close_wait_after_ms && !h.stall_after_ms && !h.nat_timeout_ms)
+		sc_health_policy_default(&h);
+	return h;
+}

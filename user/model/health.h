@@ -78,6 +78,8 @@ struct sc_health_counts {
 };
 
 void sc_health_policy_default(struct sc_health_policy *p);
+/* *p, or the defaults where it is all zero (a policy nobody set). */
+struct sc_health_policy sc_health_policy_or_default(const struct sc_health_policy *p);
 
 struct sc_health_result sc_health_judge(const struct sc_socket *s, const struct sc_health_policy *p);
 

@@ -110,8 +110,9 @@ static inline struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, 
 
 /*
  * Every record expanded (sc_mirror_record), header first, removed ones as
- * kind 0: m->n of them in *out (malloc'd) for a fold of all of them
- * (sc_summary_build). Returns 0 or -ENOMEM.
+ * kind 0: m->n of them in *out (malloc'd), as a walk gives them to
+ * sc_summary_build: the tests fold them so to check the tally. Returns 0 or
+ * -ENOMEM.
  */
 int sc_mirror_export(const struct sc_mirror *m, struct sc_conn_record **out);
 

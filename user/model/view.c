@@ -511,9 +511,7 @@ int sc_view_build_rows(struct sc_view *v, const struct sc_snapshot *snap,
 	v->snap = snap;
 	v->rows_any_order = order == SC_ROWS_ANY_ORDER;
 	v->policy = *policy;
-	if (!health_policy.close_wait_after_ms && !health_policy.stall_after_ms &&
-	    !health_policy.nat_timeout_ms)
-		sc_health_policy_default(&health_policy);
+	health_policy = sc_health_policy_or_default(&health_policy);
 	v->health_policy = health_policy;
 	if (svc.on) {
 		err = sc_view_service_pids(snap, policy, filter->service, &svc.pids, &svc.n);

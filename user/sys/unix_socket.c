@@ -140,7 +140,8 @@ int sc_unix_write_all(int fd, const void *buf, size_t len)
 	ssize_t put;
 
 	while (len) {
-		put = write(fd, p, len);
+		/* A peer gone mid-write is an error here, not a SIGPIPE killing the CLI. */
+		put = send(fd, p, len, MSG_NOSIGNAL);
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0)
