@@ -323,8 +323,7 @@ struct sc_summary_proc sc_view_summary_proc(const struct sc_proc_row *r)
 	return p;
 }
 
-/* Services of the kept processes; each process row learns its service. */
-static int build_services(struct sc_view *v)
+int sc_view_build_services(struct sc_view *v)
 {
 	struct sc_summary_proc *in = calloc(v->nprocs ? v->nprocs : 1, sizeof(*in));
 	size_t *member = calloc(v->nprocs ? v->nprocs : 1, sizeof(*member));
@@ -538,7 +537,7 @@ int sc_view_build_rows(struct sc_view *v, const struct sc_snapshot *snap,
 	if (!err)
 		err = build_procs(v, kept_holder, &j);
 	if (!err)
-		err = build_services(v);
+		err = sc_view_build_services(v);
 	if (!err)
 		err = build_service_health(v, kept_holder, j.health);
 	if (!err)

@@ -112,6 +112,8 @@ int sc_view_build_rows(struct sc_view *view, const struct sc_snapshot *snap,
 		       const struct sc_idle_policy *policy, const struct sc_filter *filter,
 		       enum sc_rows_order order);
 void sc_view_free(struct sc_view *view);
+/* Groups the view's process rows into services; each row learns its service. 0 or -ENOMEM. */
+int sc_view_build_services(struct sc_view *v);
 
 /*
  * The pids of the service named name in the snapshot's unfiltered grouping

@@ -81,35 +81,20 @@ static int build_procs(struct sc_summary_view *sv, const struct sc_summary *s,
 	return 0;
 }
 
-/* Services as view.c groups them: from the process rows in the view's order. */
+/* Services as a walk's view groups them, with health by each socket's first holder. */
 static int build_services(struct sc_view *v)
 {
-	struct sc_summary_proc *in = calloc(v->nprocs ? v->nprocs : 1, sizeof(*in));
-	size_t *member = calloc(v->nprocs ? v->nprocs : 1, sizeof(*member));
 	size_t i;
-	int err = -ENOMEM;
+	int err = sc_view_build_services(v);
 
-	if (!in || !member)
-		goto out;
-	for (i = 0; i < v->nprocs; i++)
-		in[i] = sc_view_summary_proc(&v->procs[i]);
-	err = sc_services_build(in, v->nprocs, &v->services, &v->nservices, member);
 	if (err)
-		goto out;
-	for (i = 0; i < v->nprocs; i++)
-		v->procs[i].service = member[i];
-	/* Per service, by each socket's first holder, as the health pass counts. */
+		return err;
 	v->service_health = calloc(v->nservices ? v->nservices : 1, sizeof(*v->service_health));
-	if (!v->service_health) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!v->service_health)
+		return -ENOMEM;
 	for (i = 0; i < v->nprocs; i++)
 		sc_health_counts_add(&v->service_health[v->procs[i].service], &v->procs[i].health);
-out:
-	free(in);
-	free(member);
-	return err;
+	return 0;
 }
 
 static int build_ports(struct sc_view *v, const struct sc_summary *s,
