@@ -90,10 +90,10 @@ def ss_outbound(port):
     entries = ss_entries("-i", "state", "established", f"( dport = :{port} )")
     idle = 0
     for _, info in entries:
-        snd = re.search(r"lastsnd:(\d+)", info)
-        rcv = re.search(r"lastrcv:(\d+)", info)
-        ages = [int(m.group(1)) for m in (snd, rcv) if m]
-        idle += bool(ages) and min(ages) >= IDLE_AFTER * 1000
+        # ss leaves an age out when it is 0 (within the last millisecond).
+        ages = [int(m.group(1)) if m else 0
+                for m in (re.search(rf"\b{k}:(\d+)", info) for k in ("lastsnd", "lastrcv"))]
+        idle += min(ages) >= IDLE_AFTER * 1000
     return len(entries), idle
 
 
