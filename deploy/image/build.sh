@@ -10,7 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 base_tag=localhost/sockcost-base:bookworm
 
 for tool in podman debootstrap; do
-	command -v "$tool" >/dev/null || { echo "build.sh: $tool is not installed (make deps)" >&2; exit 1; }
+	command -v "$tool" >/dev/null ||
+		{ echo "build.sh: $tool is not installed (make deps)" >&2; exit 1; }
 done
 "$here/base.sh" "$base_tag" "${IMAGE_BASE_CACHE:-/var/cache/sockcost/base-bookworm.tar}"
 

@@ -296,13 +296,13 @@ def test_the_container_counts_a_connection_held_on_the_host(container):
         port_line = re.search(rf'^sockcost_port_connections\{{port="{port}"\}} (\S+)$', text, re.M)
         assert port_line and float(port_line.group(1)) == len(established), text[:2000]
         # hostPID: the daemon names the holder by the host's pid and comm.
-        proc_line = re.search(rf'^sockcost_process_connections\{{[^}}]*pid="{child.pid}"[^}}]*\}} (\S+)$',
-                              text, re.M)
+        proc_line = re.search(
+            rf'^sockcost_process_connections\{{[^}}]*pid="{child.pid}"[^}}]*\}} (\S+)$', text, re.M)
         assert proc_line and float(proc_line.group(1)) == 2 * HELD, text[:2000]
         assert 'comm="sc-image-hold"' in proc_line.group(0)
         assert "sockcost_exporter_collect_success 1" in text
-        print("\n".join(ln for ln in text.splitlines()
-                        if str(port) in ln or str(child.pid) in ln or ln.startswith("sockcost_exporter")))
+        print("\n".join(ln for ln in text.splitlines() if str(port) in ln
+                        or str(child.pid) in ln or ln.startswith("sockcost_exporter")))
     finally:
         child.stop()
     status, body = container.get(container.pod.probe_path)
