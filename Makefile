@@ -86,8 +86,9 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
 	postgresql nginx
+DEBIAN_PKGS += podman runc debootstrap  # make image and its test (runc: crun refuses hybrid cgroup hosts)
 
-.PHONY: all man install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
+.PHONY: all man image install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd man
 
@@ -103,6 +104,7 @@ help:
 	@echo "make bench-memory   sockcostd's bytes per socket by structure at 1M synthetic sockets (no root, seconds)"
 	@echo "make soak     an hour of churn with sockcostd restarted and upgraded (root; DURATION=SECS, HELD=N)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
+	@echo "make image    the container image $(IMAGE) under podman (root; builds its Debian base once)"
 	@echo "make install  install under PREFIX (default /usr/local; DESTDIR for staging); make uninstall"
 
 deps:
@@ -313,6 +315,15 @@ $(MAN_DIR)/sockcostd.8: $(BUILD)/sockcostd tools/mkman.sh
 	$(call msg,MAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)tools/mkman.sh -a 'sockcost(1)' 8 $< > $@
+
+# The container image deploy/kubernetes/sockcostd-daemonset.yaml runs: these
+# binaries on Debian 12 slim (deploy/image/). The base is debootstrapped once
+# from the machine's Debian mirror and cached in IMAGE_BASE_CACHE.
+VERSION   := $(shell sed -n 's/^#define SOCKCOST_VERSION "\(.*\)"/\1/p' user/base/version.h)
+IMAGE     ?= localhost/sockcost:$(VERSION)
+IMAGE_BASE_CACHE ?= /var/cache/sockcost/base-bookworm.tar
+image: $(BUILD)/sockcost $(BUILD)/sockcostd
+	IMAGE_BASE_CACHE=$(IMAGE_BASE_CACHE) deploy/image/build.sh $(BUILD) $(IMAGE)
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging dir]: sockcost to
 # BINDIR, sockcostd to SBINDIR, the man pages to MANDIR and the systemd unit
