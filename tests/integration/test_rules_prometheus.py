@@ -15,13 +15,12 @@ import json
 import os
 import re
 import threading
-import time
 import urllib.error
 
 import pytest
 import yaml
 
-from helpers import Child, connect_pairs, listener, proc_fd_count, proc_nofile_soft
+from helpers import Child, connect_pairs, listener, paced, proc_fd_count, proc_nofile_soft
 from prometheus_helpers import Prometheus, require_tool
 from sockcostd_helpers import Daemon
 
@@ -60,18 +59,8 @@ def leaker(go_r):
 
         def leak():
             os.read(go_r, 1)
-            held, t0, k = [], time.monotonic(), 0
-            while time.monotonic() - t0 < LEAK_MAX_S:
-                due = t0 + k / PAIRS_PER_S
-                now = time.monotonic()
-                if now < due:
-                    time.sleep(due - now)  # the leak's pace, not a wait for a result
-                    continue
-                try:
-                    held.append(connect_pairs(lst, 1))
-                except OSError:
-                    return  # at the limit: it stays there
-                k += 1
+            held = []  # at the limit (EMFILE) it stays there
+            paced(PAIRS_PER_S, LEAK_MAX_S, lambda: held.append(connect_pairs(lst, 1)))
         threading.Thread(target=leak, daemon=True).start()
         return lst, connect_pairs(lst, 1)
     return setup
