@@ -326,20 +326,27 @@ image: $(BUILD)/sockcost $(BUILD)/sockcostd
 	IMAGE_BASE_CACHE=$(IMAGE_BASE_CACHE) deploy/image/build.sh $(BUILD) $(IMAGE)
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging dir]: sockcost to
-# BINDIR, sockcostd to SBINDIR, the man pages to MANDIR and the systemd unit
+# BINDIR, sockcostd to SBINDIR, the man pages to MANDIR, the systemd unit
 # to SYSTEMD_UNIT_DIR with ExecStart pointing at SBINDIR (the file in deploy/
-# names /usr/local/sbin). Nothing is enabled or started.
+# names /usr/local/sbin), and the Prometheus rules and Grafana dashboard to
+# SHAREDIR for the monitoring setup to pick up. Nothing is enabled or started.
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+SHAREDIR  ?= $(PREFIX)/share/sockcost
 INSTALL   ?= install
 UNIT      := deploy/systemd/sockcostd.service
+PROM_RULES := deploy/prometheus/sockcost-rules.yml
+DASHBOARD := deploy/grafana/sockcost.json
 
-install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT)
+install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT) $(PROM_RULES) $(DASHBOARD)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+		$(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana
+	$(INSTALL) -m 0644 $(PROM_RULES) $(DESTDIR)$(SHAREDIR)/prometheus
+	$(INSTALL) -m 0644 $(DASHBOARD) $(DESTDIR)$(SHAREDIR)/grafana
 	$(INSTALL) -m 0755 $(BUILD)/sockcost $(DESTDIR)$(BINDIR)/sockcost
 	$(INSTALL) -m 0755 $(BUILD)/sockcostd $(DESTDIR)$(SBINDIR)/sockcostd
 	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
@@ -348,12 +355,17 @@ install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT)
 		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
 
-# Only the files install wrote; stop the service first (systemctl disable --now sockcostd).
+# Only the files install wrote, and SHAREDIR's folders once empty; stop the
+# service first (systemctl disable --now sockcostd).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sockcost $(DESTDIR)$(SBINDIR)/sockcostd \
 		$(MAN1:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man1/%) \
 		$(MAN8:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man8/%) \
-		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service \
+		$(DESTDIR)$(SHAREDIR)/prometheus/$(notdir $(PROM_RULES)) \
+		$(DESTDIR)$(SHAREDIR)/grafana/$(notdir $(DASHBOARD))
+	for d in $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana $(DESTDIR)$(SHAREDIR); do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
 
 clean:
 	rm -rf $(BUILD)

@@ -6,6 +6,7 @@
 #include "json_writer.h"
 #include "metrics.h"
 #include "metrics_outbound.h"
+#include "metrics_tcp_mem.h"
 #include "names.h"
 #include "sockcost.h"
 
@@ -446,6 +447,8 @@ int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 	}
 	if (in->health)
 		sc_metrics_health(out, in->health);
+	if (in->tcp_mem)
+		sc_metrics_tcp_mem(out, in->tcp_mem);
 	self_metrics(out, in);
 	return ferror(out) ? -EIO : 0;
 }

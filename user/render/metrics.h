@@ -11,6 +11,7 @@
 #include "metrics_health.h"
 #include "services.h"
 #include "summary.h"
+#include "tcp_mem.h"
 
 #define SC_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -51,6 +52,7 @@ struct sc_metrics_input {
 	const char *version;
 	double connection_seconds;        /* managed.h, never lower than the previous scrape's */
 	const struct sc_metrics_health *health; /* NULL: no health series */
+	const struct sc_tcp_mem *tcp_mem; /* NULL: unreadable, no tcp_mem series */
 };
 
 /*
