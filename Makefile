@@ -32,6 +32,8 @@ pc_libs    = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null || echo $(2))
 LDLIBS    := $(call pc_libs,libbpf libelf zlib,-lbpf -lelf -lz) -lm -lpthread
 CLI_LDLIBS := $(call pc_libs,ncurses,-lncurses)
 DAEMON_LDLIBS := $(call pc_libs,libmicrohttpd,-lmicrohttpd) $(call pc_libs,libcap-ng,-lcap-ng)
+# --web.config.file: YAML (libyaml), TLS client certificates (GnuTLS), bcrypt (libxcrypt).
+DAEMON_LDLIBS += $(call pc_libs,yaml-0.1 gnutls libcrypt,-lyaml -lgnutls -lcrypt)
 
 # sock_destroy.bpf.c is its own object: its kfunc (6.5+) must not keep older
 # kernels from loading the rest.
@@ -87,6 +89,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
 	postgresql nginx
 DEBIAN_PKGS += podman runc debootstrap  # make image and its test (runc: crun refuses hybrid cgroup hosts)
+DEBIAN_PKGS += libyaml-dev libgnutls28-dev libcrypt-dev openssl  # web config: YAML, TLS, bcrypt; test certificates
 
 .PHONY: all man image install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
 
@@ -291,7 +294,7 @@ $(SAN_TOP): $(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tools/top/*.c)) | $(SKEL)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka -lz -lm -lpthread -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka -lyaml -lz -lm -lpthread -o $@
 
 # Man pages, generated from each command's --help (tools/mkman.sh): one for
 # sockcost, one per sockcost command, one for sockcostd.
