@@ -82,6 +82,9 @@ static void test_defaults(void **state)
 	assert_string_equal(O.pin_dir, "/sys/fs/bpf/sockcost");
 	assert_false(O.unload);
 	assert_false(O.own_netns_only);
+	assert_false(O.enable_snapshot);
+	assert_false(O.redact_peers);
+	assert_null(O.web_config_file);
 	assert_false(O.verbose);
 	assert_false(O.version);
 }
@@ -92,7 +95,11 @@ static void test_every_option(void **state)
 	assert_int_equal(parse_line("--listen 10.1.2.3:8080 --top-processes 5 --idle-after 30.5 "
 				    "--heartbeat-bytes 8 --events - --events-rate 2.5 --no-pin "
 				    "--pin-dir /run/sc --user nobody --own-netns-only -v "
-				    "--interval 5 --reconcile-interval 600"), ARGS_OK);
+				    "--interval 5 --reconcile-interval 600 --enable-snapshot "
+				    "--redact-peers --web.config.file /etc/sc/web.yml"), ARGS_OK);
+	assert_true(O.enable_snapshot);
+	assert_true(O.redact_peers);
+	assert_string_equal(O.web_config_file, "/etc/sc/web.yml");
 	assert_true(O.interval_s == 5);
 	assert_true(O.reconcile_s == 600);
 	assert_ipv4("10.1.2.3", 8080);
@@ -213,6 +220,22 @@ static void test_help_version_unload(void **state)
 	assert_non_null(strstr(daemon_usage, "--own-netns-only"));
 	assert_non_null(strstr(daemon_usage, "--unload"));
 	assert_non_null(strstr(daemon_usage, "--events-rate"));
+	assert_non_null(strstr(daemon_usage, "--web.config.file FILE"));
+	assert_non_null(strstr(daemon_usage, "--enable-snapshot"));
+	assert_non_null(strstr(daemon_usage, "--redact-peers"));
+}
+
+static void test_snapshot_options(void **state)
+{
+	(void)state;
+	/* Redacting a document that is not served would be a silent no-op. */
+	assert_int_equal(parse_line("--redact-peers"), ARGS_ERROR);
+	assert_non_null(strstr(ERR, "add --enable-snapshot"));
+	assert_int_equal(parse_line("--web.config.file="), ARGS_ERROR);
+	assert_non_null(strstr(ERR, "--web.config.file"));
+	assert_int_equal(parse_line("--enable-snapshot"), ARGS_OK);
+	assert_true(O.enable_snapshot);
+	assert_false(O.redact_peers);
 }
 
 static void test_socket_from_the_environment(void **state)
@@ -246,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_value_errors),
 		cmocka_unit_test(test_help_version_unload),
 		cmocka_unit_test(test_socket_from_the_environment),
+		cmocka_unit_test(test_snapshot_options),
 	};
 
 	return cmocka_run_group_tests_name("daemon_args", tests, NULL, NULL);

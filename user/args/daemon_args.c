@@ -13,8 +13,9 @@ const char daemon_usage[] =
 	"Usage: sockcostd [OPTIONS]\n"
 	"\n"
 	"Prometheus exporter for TCP connection cost: loads the sockcost BPF programs\n"
-	"and serves /metrics (text format 0.0.4), /snapshot.json (the document of\n"
-	"'sockcost snapshot --json'), /healthz and a landing page at /.\n"
+	"and serves /metrics (text format 0.0.4), /healthz, a landing page at /\n"
+	"and, with --enable-snapshot, /snapshot.json (the document of\n"
+	"'sockcost snapshot --json').\n"
 	"\n"
 	"  -l, --listen ADDR:PORT    where to serve HTTP; numeric IPv4 or [IPv6]\n"
 	"                            (default " SC_DAEMON_DEFAULT_LISTEN "; [::]:PORT is\n"
@@ -23,6 +24,15 @@ const char daemon_usage[] =
 	"                            at PATH, mode 0600 (default $SOCKCOST_SOCKET, else\n"
 	"                            " SC_SERVED_DEFAULT_SOCKET "); removed at exit\n"
 	"      --no-socket           no such socket: the CLI walks\n"
+	"      --web.config.file FILE\n"
+	"                            TLS, client certificates and basic auth in the\n"
+	"                            Prometheus exporter-toolkit format\n"
+	"                            (tls_server_config, basic_auth_users with bcrypt\n"
+	"                            hashes, http_server_config.headers); read once\n"
+	"                            at start; an error stops the start with its line\n"
+	"      --enable-snapshot     serve /snapshot.json: every connection with its\n"
+	"                            addresses (default: off, 404)\n"
+	"      --redact-peers        /snapshot.json without remote addresses (raddr)\n"
 	"  -i, --interval SECS       refresh gauges and idle events at least every\n"
 	"                            SECS (default 15) from the sockets' reported\n"
 	"                            changes; a scrape gets a refresh of its own\n"
@@ -78,10 +88,14 @@ const char daemon_usage[] =
 	"\n"
 	"Privileges:\n"
 	"  -u, --user NAME           run as user NAME after loading the programs\n"
-	"      --own-netns-only      drop every capability after loading; sockets in\n"
-	"                            other network namespaces are then not walked\n"
-	"                            (default: keep CAP_SYS_ADMIN and CAP_SYS_PTRACE\n"
-	"                            for those walks, drop the rest)\n"
+	"                            Every capability is dropped after loading, but\n"
+	"                            with --enable-snapshot CAP_SYS_ADMIN and\n"
+	"                            CAP_SYS_PTRACE stay, to walk sockets in other\n"
+	"                            network namespaces; without them the health pass\n"
+	"                            and accept queues between walks see only the\n"
+	"                            daemon's own namespace\n"
+	"      --own-netns-only      drop those two as well with --enable-snapshot:\n"
+	"                            its sockets in other namespaces are not walked\n"
 	"\n"
 	"  -v, --verbose             log details: libbpf's messages, each request\n"
 	"  -V, --version             print the version and exit\n"
@@ -90,6 +104,7 @@ const char daemon_usage[] =
 	"Examples:\n"
 	"  sockcostd\n"
 	"  sockcostd --listen [::]:9098 --heartbeat-bytes 8 --user nobody\n"
+	"  sockcostd --listen [::]:9098 --web.config.file /etc/sockcost/web.yml\n"
 	"  curl -s localhost:9098/metrics | grep '^sockcost_idle'\n";
 
 int daemon_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
@@ -193,6 +208,9 @@ enum {
 	OPT_HEALTH_INTERVAL,
 	OPT_SOCKET,
 	OPT_NO_SOCKET,
+	OPT_WEB_CONFIG,
+	OPT_ENABLE_SNAPSHOT,
+	OPT_REDACT_PEERS,
 };
 
 enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
@@ -215,6 +233,9 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
 		{ "user", required_argument, NULL, 'u' },
 		{ "own-netns-only", no_argument, NULL, OPT_OWN_NETNS },
+		{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+		{ "enable-snapshot", no_argument, NULL, OPT_ENABLE_SNAPSHOT },
+		{ "redact-peers", no_argument, NULL, OPT_REDACT_PEERS },
 		{ "app-limit", required_argument, NULL, OPT_APP_LIMIT },
 		{ "app-limits", required_argument, NULL, OPT_APP_LIMITS },
 		{ "health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL },
@@ -336,6 +357,19 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		case OPT_OWN_NETNS:
 			o->own_netns_only = true;
 			break;
+		case OPT_WEB_CONFIG:
+			if (!optarg[0]) {
+				snprintf(err, errlen, "invalid --web.config.file '': expected a file");
+				return ARGS_ERROR;
+			}
+			o->web_config_file = optarg;
+			break;
+		case OPT_ENABLE_SNAPSHOT:
+			o->enable_snapshot = true;
+			break;
+		case OPT_REDACT_PEERS:
+			o->redact_peers = true;
+			break;
 		case OPT_APP_LIMIT:
 			if (parse_app_limit_option(optarg, o->app_limits, &o->napp_limits,
 						   SC_DAEMON_MAX_APP_LIMITS, err, errlen))
@@ -366,6 +400,11 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 	if (!o->socket_given && o->socket_path && o->socket_path[0] != '/') {
 		snprintf(err, errlen, "invalid $SOCKCOST_SOCKET '%s': expected an absolute path",
 			 o->socket_path);
+		return ARGS_ERROR;
+	}
+	if (o->redact_peers && !o->enable_snapshot) {
+		snprintf(err, errlen, "--redact-peers applies to /snapshot.json: add "
+			 "--enable-snapshot");
 		return ARGS_ERROR;
 	}
 	if (o->unload && o->events) {

@@ -38,7 +38,10 @@ struct daemon_opts {
 	const char *socket_path;         /* the snapshot table's unix socket; NULL: none */
 	bool socket_given;               /* by --socket: another daemon there is an error */
 	bool unload;                     /* remove the pinned state and exit */
-	bool own_netns_only;             /* drop every capability: no walks of other network namespaces */
+	bool own_netns_only;             /* with enable_snapshot: drop every capability all the same */
+	const char *web_config_file;     /* --web.config.file: TLS and basic auth; NULL: plain HTTP */
+	bool enable_snapshot;            /* serve /snapshot.json (and keep the two capabilities) */
+	bool redact_peers;               /* /snapshot.json without remote addresses */
 	struct sc_app_limit app_limits[SC_DAEMON_MAX_APP_LIMITS]; /* --app-limit, in order */
 	size_t napp_limits;
 	const char *app_limits_file;     /* --app-limits FILE, read at start */

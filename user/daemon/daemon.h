@@ -33,6 +33,8 @@ struct daemon {
 	double reconcile_s;             /* --reconcile-interval */
 
 	atomic_bool snapshot_busy;      /* a /snapshot.json is being taken or streamed */
+	bool enable_snapshot;           /* --enable-snapshot: else /snapshot.json is 404 */
+	bool redact_peers;              /* --redact-peers: no raddr in it */
 };
 
 int daemon_init(struct daemon *d);

@@ -8,10 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "http_server.h"
 #include "log.h"
+#include "web_security.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -112,14 +114,19 @@ static struct MHD_Response *make_response(struct http_reply *r, bool head)
 					       MHD_RESPMEM_PERSISTENT);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, struct http_reply *r, bool head,
-			     const char *allow)
+static enum MHD_Result reply(const struct http_server *s, struct MHD_Connection *conn,
+			     struct http_reply *r, bool head, const char *allow)
 {
 	struct MHD_Response *resp = make_response(r, head);
 	enum MHD_Result ret;
+	size_t i;
 
 	if (!resp)
 		return MHD_NO; /* out of memory: MHD closes the connection */
+	for (i = 0; s->o.security && i < SC_WEB_NHEADERS; i++)
+		if (s->o.security->cfg.headers[i])
+			MHD_add_response_header(resp, sc_web_header_names[i],
+						s->o.security->cfg.headers[i]);
 	if (r->content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	if (allow)
@@ -128,6 +135,58 @@ static enum MHD_Result reply(struct MHD_Connection *conn, struct http_reply *r, 
 	ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* 401 with the challenge and an empty body: nothing for whoever failed. */
+static enum MHD_Result deny(struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
+								    MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	ret = MHD_queue_basic_auth_fail_response(conn, "sockcostd", resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static bool authorized(const struct http_server *s, struct MHD_Connection *conn)
+{
+	char *user, *password = NULL;
+	bool ok;
+
+	if (!s->o.security || !s->o.security->cfg.nusers)
+		return true;
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	ok = user && password && web_security_password_ok(&s->o.security->cfg, user, password);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		MHD_free(password);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
+/*
+ * The handshake already refused a client without a valid certificate
+ * (client_cert_required); checked again per request, so a libmicrohttpd
+ * that set up TLS differently could not let one through.
+ */
+static bool client_cert_ok(const struct http_server *s, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	unsigned status = 1, n = 0;
+
+	if (!s->o.security || s->o.security->cfg.client_auth != SC_CLIENT_AUTH_REQUIRE_VERIFY)
+		return true;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return false;
+	if (gnutls_certificate_verify_peers2(ci->tls_session, &status) < 0)
+		return false;
+	return status == 0 && gnutls_certificate_get_peers(ci->tls_session, &n) && n > 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -147,23 +206,65 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/* Answer at once, without reading a body: GET and HEAD have none we use. */
 	*upload_data_size = 0;
 	*req_cls = NULL;
+	if (!client_cert_ok(s, conn)) {
+		sc_debug("http: %s %s -> client certificate not verified", method, url);
+		return MHD_NO; /* closes the connection */
+	}
+	if (!authorized(s, conn)) {
+		sc_debug("http: %s %s -> 401", method, url);
+		return deny(conn);
+	}
 	if (!get && !head) {
 		sc_debug("http: %s %s -> 405", method, url);
 		r.status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		r.text = "method not allowed: use GET or HEAD\n";
-		return reply(conn, &r, false, "GET, HEAD");
+		return reply(s, conn, &r, false, "GET, HEAD");
 	}
 	for (i = 0; i < s->o.nroutes; i++) {
 		if (!strcmp(url, s->o.routes[i].path)) {
 			s->o.routes[i].fn(s->o.ctx, head, &r);
 			sc_debug("http: %s %s -> %u", method, url, r.status);
-			return reply(conn, &r, head, NULL);
+			return reply(s, conn, &r, head, NULL);
 		}
 	}
 	sc_debug("http: %s %s -> 404", method, url);
 	r.status = MHD_HTTP_NOT_FOUND;
 	r.text = "not found: try /metrics\n";
-	return reply(conn, &r, head, NULL);
+	return reply(s, conn, &r, head, NULL);
+}
+
+/* At accept, before the handshake: a client without a certificate our CA signed gets none. */
+static void client_cert_required(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+				 enum MHD_ConnectionNotificationCode what)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	(void)cls;
+	(void)socket_ctx;
+	if (what != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return; /* client_cert_ok refuses its requests */
+	gnutls_certificate_server_set_request(ci->tls_session, GNUTLS_CERT_REQUIRE);
+	gnutls_session_set_verify_cert(ci->tls_session, NULL, 0);
+}
+
+#define OPT(o, v, p) ((struct MHD_OptionItem){ (o), (intptr_t)(v), (void *)(p) })
+
+/* TLS options from the web config; returns how many it wrote into items. */
+static size_t tls_options(const struct web_security *sec, struct MHD_OptionItem *items)
+{
+	size_t n = 0;
+
+	items[n++] = OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, sec->cert_pem);
+	items[n++] = OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, sec->key_pem);
+	items[n++] = OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, sec->priorities);
+	if (sec->ca_pem) {
+		items[n++] = OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, sec->ca_pem);
+		items[n++] = OPT(MHD_OPTION_NOTIFY_CONNECTION, client_cert_required, NULL);
+	}
+	return n;
 }
 
 struct http_server *http_server_start(const struct http_server_opts *o)
@@ -172,6 +273,8 @@ struct http_server *http_server_start(const struct http_server_opts *o)
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+	struct MHD_OptionItem items[16];
+	size_t n = 0;
 
 	if (!s) {
 		close(o->listen_fd);
@@ -181,16 +284,22 @@ struct http_server *http_server_start(const struct http_server_opts *o)
 	s->o = *o;
 	if (!getsockname(o->listen_fd, (struct sockaddr *)&ss, &sl) && ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	items[n++] = OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL);
+	items[n++] = OPT(MHD_OPTION_LISTEN_SOCKET, o->listen_fd, NULL);
+	items[n++] = OPT(MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL);
+	items[n++] = OPT(MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL);
+	items[n++] = OPT(MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, NULL);
+	items[n++] = OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit, NULL);
+	if (o->security && o->security->cfg.tls) {
+		flags |= MHD_USE_TLS;
+		n += tls_options(o->security, items + n);
+	}
+	items[n] = OPT(MHD_OPTION_END, 0, NULL);
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				  MHD_OPTION_LISTEN_SOCKET, o->listen_fd,
-				  MHD_OPTION_THREAD_POOL_SIZE, o->threads,
-				  MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
-				  MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit,
-				  MHD_OPTION_END);
+				  MHD_OPTION_ARRAY, items, MHD_OPTION_END);
 	if (!s->mhd) {
-		sc_err("cannot start the HTTP server (libmicrohttpd)");
+		sc_err("cannot start the HTTP%s server (libmicrohttpd; -v shows its reason)",
+		       flags & MHD_USE_TLS ? "S" : "");
 		close(o->listen_fd);
 		free(s);
 		return NULL;

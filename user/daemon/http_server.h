@@ -9,7 +9,9 @@
 /*
  * A small GET/HEAD-only HTTP server over libmicrohttpd: a table of exact
  * paths, 404 for the rest, 405 (with Allow) for other methods. Handlers run
- * on the server's pool threads, several at once.
+ * on the server's pool threads, several at once. With a web config, HTTPS
+ * (GnuTLS), client certificates and basic auth: a request without the
+ * credentials gets a 401 and an empty body, before any handler runs.
  */
 
 struct http_reply {
@@ -20,6 +22,8 @@ struct http_reply {
 	size_t len;
 	int stream_fd;        /* a pipe read to EOF, sent chunked; the server closes it */
 };
+
+struct web_security;
 
 typedef void (*http_handler)(void *ctx, bool head, struct http_reply *r);
 
@@ -37,6 +41,8 @@ struct http_server_opts {
 	const struct http_route *routes;
 	size_t nroutes;
 	void *ctx;                  /* passed to handlers */
+	/* --web.config.file: TLS, client certificates, basic auth, headers; NULL: plain HTTP */
+	const struct web_security *security;
 };
 
 struct http_server;

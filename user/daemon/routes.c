@@ -23,6 +23,7 @@
 #include "snapshot.h"
 #include "snapshot_json.h"
 #include "snapshot_take.h"
+#include "socket_fields.h"
 #include "summary.h"
 #include "tcp_mem_read.h"
 #include "version.h"
@@ -62,7 +63,7 @@ static const char landing[] =
 	"<p>TCP connection cost per host, process and listening port.</p>\n<ul>\n"
 	"<li><a href=\"/metrics\">/metrics</a>: Prometheus text format</li>\n"
 	"<li><a href=\"/snapshot.json\">/snapshot.json</a>: every connection, as "
-	"<code>sockcost snapshot --json</code></li>\n"
+	"<code>sockcost snapshot --json</code> (with <code>--enable-snapshot</code>)</li>\n"
 	"<li><a href=\"/healthz\">/healthz</a>: liveness</li>\n"
 	"</ul></body></html>\n";
 
@@ -269,6 +270,9 @@ static void serve_snapshot(void *ctx, bool head, struct http_reply *r)
 	pthread_t tid;
 	int fds[2];
 
+	if (!d->enable_snapshot)
+		return fail(r, 404, "not found: /snapshot.json lists every connection's addresses "
+			    "and is off (sockcostd --enable-snapshot)\n");
 	r->content_type = "application/json";
 	if (head)
 		return;
@@ -284,6 +288,8 @@ static void serve_snapshot(void *ctx, bool head, struct http_reply *r)
 		goto free_job;
 	if (sc_view_build(&job->view, job->snap, &d->policy, &all))
 		goto free_snap;
+	if (d->redact_peers)
+		job->view.socket_fields = SC_FIELDS_ALL & ~(1ull << SC_F_RADDR);
 	if (pipe2(fds, O_CLOEXEC))
 		goto free_view;
 	job->out = fdopen(fds[1], "w");

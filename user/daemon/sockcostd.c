@@ -23,12 +23,14 @@
 #include "privileges.h"
 #include "slab.h"
 #include "slab_read.h"
+#include "config_file.h"
 #include "table_server.h"
 #include "http_server.h"
 #include "log.h"
 #include "names.h"
 #include "tracker.h"
 #include "version.h"
+#include "web_security.h"
 
 /* HTTP limits: scrapes are small requests from a handful of clients. */
 #define HTTP_THREADS 4
@@ -83,36 +85,32 @@ static double kernel_fixed_bytes(void)
  */
 static int read_app_limits(struct daemon_opts *o)
 {
-	char text[64 << 10];
 	unsigned bad = 0;
-	FILE *f = fopen(o->app_limits_file, "re");
+	char *text;
 	size_t len;
 	int err;
 
-	if (!f)
-		return sc_fail(errno, "cannot read --app-limits %s: %s", o->app_limits_file,
-			       strerror(errno));
-	len = fread(text, 1, sizeof(text) - 1, f);
-	err = ferror(f) ? -EIO : !feof(f) ? -EFBIG : 0;
-	fclose(f);
+	err = sc_read_config_file(o->app_limits_file, (64 << 10) - 1, &text, &len);
 	if (err)
-		return sc_fail(-err, "cannot read --app-limits %s: %s", o->app_limits_file,
+		return sc_fail(-err, "cannot read --app-limits %s: %s",
+			       o->app_limits_file,
 			       err == -EFBIG ? "larger than 64 KiB" : strerror(-err));
-	text[len] = '\0';
 	if (strlen(text) != len)
-		return sc_fail(EINVAL, "%s: a NUL byte: not a text file", o->app_limits_file);
-	err = sc_app_limits_parse_text(text, o->app_limits, SC_DAEMON_MAX_APP_LIMITS,
-				       &o->napp_limits, &bad);
+		err = sc_fail(EINVAL, "%s: a NUL byte: not a text file", o->app_limits_file);
+	else
+		err = sc_app_limits_parse_text(text, o->app_limits, SC_DAEMON_MAX_APP_LIMITS,
+					       &o->napp_limits, &bad);
+	free(text);
 	if (err == -ENOSPC)
 		return sc_fail(EINVAL, "%s:%u: more than %d application limits",
 			       o->app_limits_file, bad, SC_DAEMON_MAX_APP_LIMITS);
-	if (err)
+	if (err && bad)
 		return sc_fail(EINVAL, "%s:%u: expected COMM=N or PID=N (a command name of at "
 			       "most 15 bytes, or a pid; N >= 1)", o->app_limits_file, bad);
-	return 0;
+	return err;
 }
 
-static int serve(const struct daemon_opts *o)
+static int serve(const struct daemon_opts *o, const struct web_security *sec)
 {
 	struct sc_tracker_opts topts = { .heartbeat_bytes = o->policy.heartbeat_bytes,
 					 .live_counters = true,
@@ -128,7 +126,8 @@ static int serve(const struct daemon_opts *o)
 	struct daemon_user user;
 	struct daemon d = { .policy = o->policy, .health = o->health,
 			    .top_processes = o->top_processes,
-			    .interval_s = o->interval_s, .reconcile_s = o->reconcile_s };
+			    .interval_s = o->interval_s, .reconcile_s = o->reconcile_s,
+			    .enable_snapshot = o->enable_snapshot, .redact_peers = o->redact_peers };
 	struct sc_events *events = NULL;
 	FILE *events_out = NULL;
 	struct sc_tracker *t = NULL;
@@ -161,7 +160,9 @@ static int serve(const struct daemon_opts *o)
 		if (!table && (errno != EADDRINUSE || o->socket_given))
 			goto out_tracker;
 	}
-	if (daemon_drop_privileges(o->user ? &user : NULL, !o->own_netns_only))
+	/* Only /snapshot.json's walk needs other namespaces whole (see README, Privileges). */
+	if (daemon_drop_privileges(o->user ? &user : NULL,
+				   o->enable_snapshot && !o->own_netns_only))
 		goto out_tracker;
 	/* Answering at once: a CLI asking during the first walk walks itself. */
 	if (table && table_server_start(table, &d))
@@ -177,11 +178,16 @@ static int serve(const struct daemon_opts *o)
 		.listen_fd = listen_fd, .threads = HTTP_THREADS,
 		.max_connections = HTTP_MAX_CONNECTIONS, .timeout_s = HTTP_TIMEOUT_S,
 		.memory_limit = HTTP_MEMORY_LIMIT,
-		.routes = daemon_routes, .nroutes = daemon_nroutes, .ctx = &d });
+		.routes = daemon_routes, .nroutes = daemon_nroutes, .ctx = &d,
+		.security = sec });
 	listen_fd = -1; /* the server owns it now, started or not */
 	if (!http)
 		goto out_collector;
-	sc_info("serving http://%s/metrics (activity hook: %s%s%s)", o->listen_text,
+	sc_info("serving http%s://%s/metrics%s%s (activity hook: %s%s%s)",
+		sec && sec->cfg.tls ? "s" : "", o->listen_text,
+		sec && sec->cfg.nusers ? ", basic auth" : "",
+		o->enable_snapshot ? (o->redact_peers ? ", /snapshot.json without peers" :
+				      ", /snapshot.json") : "",
 		sc_hook_name(sc_tracker_hook(t)), o->user ? ", user " : "",
 		o->user ? o->user : "");
 	if (table)
@@ -214,7 +220,9 @@ out_daemon:
 int main(int argc, char **argv)
 {
 	struct daemon_opts o;
+	struct web_security sec;
 	char err[256];
+	int ret;
 
 	switch (daemon_parse_args(argc, argv, &o, err, sizeof(err))) {
 	case ARGS_HELP:
@@ -243,5 +251,13 @@ int main(int argc, char **argv)
 		return sc_pin_unload(o.pin_dir) ? SC_EXIT_RUNTIME : 0;
 	/* Walks free arrays of a record per socket: they go back, not into the heap. */
 	sc_big_alloc_long_running();
-	return serve(&o);
+	if (!o.web_config_file)
+		return serve(&o, NULL);
+	/* Before loading anything: a config error refuses the start at once. */
+	ret = web_security_load(o.web_config_file, &sec);
+	if (ret)
+		return ret == -EINVAL ? SC_EXIT_USAGE : SC_EXIT_RUNTIME;
+	ret = serve(&o, &sec);
+	web_security_free(&sec);
+	return ret;
 }
