@@ -1,11 +1,13 @@
 """Runs build/sockcostd for the daemon tests: on a free loopback port, ready
 when /healthz answers, always stopped (SIGTERM, then SIGKILL) by the fixture."""
 import atexit
+import base64
 import os
 import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -32,10 +34,19 @@ def free_port(family=socket.AF_INET, host="127.0.0.1"):
 
 
 class Daemon:
-    """sockcostd ARGS on host:free port; `url(path)` addresses it."""
+    """sockcostd ARGS on host:free port; `url(path)` addresses it. With
+    --web.config.file, tls_ca (a CA file), client_cert ((cert, key) files) and
+    auth ((user, password)) are what its requests present."""
 
-    def __init__(self, *args, host="127.0.0.1", family=socket.AF_INET, timeout=60, pin=False):
+    def __init__(self, *args, host="127.0.0.1", family=socket.AF_INET, timeout=60, pin=False,
+                 tls_ca=None, client_cert=None, auth=None):
         self.host = host
+        self.ssl = None
+        if tls_ca:
+            self.ssl = ssl.create_default_context(cafile=tls_ca)
+            if client_cert:
+                self.ssl.load_cert_chain(*client_cert)
+        self.auth = auth
         # Tests refresh every second even unscraped, so idle events come within a second.
         if "--interval" not in args:
             args = ("--interval", "1", *args)
@@ -48,7 +59,7 @@ class Daemon:
         for _ in range(3):  # another test may take the port between probe and bind
             self.port = free_port(family, host)
             hostport = f"[{host}]:{self.port}" if family == socket.AF_INET6 else f"{host}:{self.port}"
-            self.base = f"http://{hostport}"
+            self.base = f"{'https' if self.ssl else 'http'}://{hostport}"
             self.proc = subprocess.Popen([SOCKCOSTD, "--listen", hostport, *args],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             if self._wait_ready(timeout):
@@ -78,16 +89,20 @@ class Daemon:
     def url(self, path):
         return self.base + path
 
-    def request(self, method, path, timeout=60):
+    def request(self, method, path, timeout=60, auth="default"):
         req = urllib.request.Request(self.url(path), method=method)
+        auth = self.auth if auth == "default" else auth
+        if auth:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            req.add_header("Authorization", f"Basic {token}")
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=self.ssl) as r:
                 return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
 
-    def get(self, path, timeout=60):
-        return self.request("GET", path, timeout)
+    def get(self, path, timeout=60, auth="default"):
+        return self.request("GET", path, timeout, auth)
 
     def metrics(self, fresh=True):
         """The exposition; with fresh, from a refresh that began after this call."""

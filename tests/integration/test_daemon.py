@@ -76,7 +76,7 @@ def status_of(pid):
 
 
 def test_endpoints(daemon):
-    d = daemon()
+    d = daemon("--enable-snapshot")
     status, headers, body = d.get("/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     for link in ("/metrics", "/snapshot.json", "/healthz"):
@@ -98,7 +98,7 @@ def test_endpoints(daemon):
 
 
 def test_head_404_405(daemon):
-    d = daemon()
+    d = daemon("--enable-snapshot")
     for path in ("/", "/healthz", "/metrics", "/snapshot.json"):
         status, headers, body = d.request("HEAD", path)
         assert (status, body) == (200, b""), path
@@ -192,7 +192,7 @@ def test_label_escaping_and_promtool(daemon, holder):
 
 def test_snapshot_json_is_the_cli_document(daemon, holder):
     child = holder()
-    d = daemon()
+    d = daemon("--enable-snapshot")
     status, _, body = d.get("/snapshot.json")
     assert status == 200
     doc = json.loads(body)
@@ -207,8 +207,37 @@ def test_snapshot_json_is_the_cli_document(daemon, holder):
     assert len([s for s in doc["sockets"] if s["pid"] == child.pid and s["state"] == "ESTAB"]) == 2 * N
 
 
-def test_privileges_after_loading(daemon, holder):
+def test_snapshot_is_opt_in_and_redacts_peers(daemon, holder):
+    child = holder()
     d = daemon()
+    status, _, body = d.get("/snapshot.json")
+    assert status == 404 and b"--enable-snapshot" in body
+    d.stop()
+    d = daemon("--enable-snapshot", "--redact-peers")
+    status, _, body = d.get("/snapshot.json")
+    assert status == 200
+    socks = [s for s in json.loads(body)["sockets"] if s["pid"] == child.pid]
+    assert len(socks) == 2 * N
+    assert all("raddr" not in s and s["rport"] > 0 and s["laddr"] == "127.0.0.1" for s in socks)
+
+
+def test_privileges_without_snapshot(daemon, holder):
+    """Without /snapshot.json nothing needs another namespace whole: every capability goes."""
+    child = holder()
+    d = daemon("--top-processes", "10000")
+    st = status_of(d.pid)
+    assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0
+    assert int(st["CapBnd"], 16) == 0 and int(st["CapAmb"], 16) == 0
+    for tid in os.listdir(f"/proc/{d.pid}/task"):
+        with open(f"/proc/{d.pid}/task/{tid}/status") as f:
+            eff = [line for line in f if line.startswith("CapEff:")][0]
+        assert int(eff.split()[1], 16) == 0
+    m = parse_metrics(d.metrics())
+    assert value(m, "sockcost_process_connections", pid=child.pid) == 2 * N
+
+
+def test_privileges_after_loading(daemon, holder):
+    d = daemon("--enable-snapshot")
     st = status_of(d.pid)
     assert int(st["CapEff"], 16) == (1 << CAP_SYS_ADMIN) | (1 << CAP_SYS_PTRACE)
     assert int(st["CapPrm"], 16) == int(st["CapEff"], 16)
@@ -224,7 +253,7 @@ def test_privileges_after_loading(daemon, holder):
 
 def test_own_netns_only_drops_everything(daemon, holder):
     child = holder()
-    d = daemon("--own-netns-only", "--top-processes", "10000")
+    d = daemon("--enable-snapshot", "--own-netns-only", "--top-processes", "10000")
     st = status_of(d.pid)
     assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0
     # Iterators through held link fds and maps through held fds need none.
@@ -236,7 +265,7 @@ def test_own_netns_only_drops_everything(daemon, holder):
 
 def test_user_switch(daemon, holder):
     child = holder()
-    d = daemon("--user", "nobody", "--top-processes", "10000")
+    d = daemon("--user", "nobody", "--top-processes", "10000", "--enable-snapshot")
     st = status_of(d.pid)
     nobody = subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True).stdout.strip()
     assert st["Uid"].split() == [nobody] * 4
@@ -272,7 +301,7 @@ def test_listen_in_use_is_one_clear_line(daemon):
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
 def test_clean_shutdown_leaves_nothing(daemon, sig):
     import signal as signals
-    d = daemon()
+    d = daemon("--enable-snapshot")
     progs, links = d.bpf_ids()
     assert len(progs) >= 5 and len(links) >= 5, (progs, links)
     # A client that leaves in the middle of a document: SIGPIPE must not kill.

@@ -78,7 +78,8 @@ def test_health_series_match_ss_and_the_snapshot():
     leaker = Leaker()
     d = None
     try:
-        d = Daemon("--close-wait-after", "1", "--stall-after", "2", "--health-interval", "1")
+        d = Daemon("--close-wait-after", "1", "--stall-after", "2", "--health-interval", "1",
+                   "--enable-snapshot")
         svc = f"leaker:{leaker.port}"
 
         def settled():

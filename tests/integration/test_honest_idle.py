@@ -142,7 +142,7 @@ def test_pinned_daemon_that_watched_long_enough(heartbeats, pin_dir):
     longer --idle-after than the daemon's watch still warns."""
     port = str(heartbeats)
     env = dict(os.environ, SOCKCOST_PIN_DIR=pin_dir)
-    d = Daemon("--pin-dir", pin_dir, "--heartbeat-bytes", HEARTBEAT, pin=True)
+    d = Daemon("--pin-dir", pin_dir, "--heartbeat-bytes", HEARTBEAT, "--enable-snapshot", pin=True)
     try:
         time.sleep(2.5)  # the test: the daemon's programs watch for longer than 2 s
         r = run("snapshot", "--json", "-a", "2", "-H", HEARTBEAT, "--port", port, env=env)

@@ -1,0 +1,293 @@
+"""sockcostd behind --web.config.file (the exporter-toolkit format): a real
+Prometheus scrapes it over TLS with a client certificate and basic auth, and
+Prometheus's own /api/v1/targets shows the scrapes that lack one of them
+refused; direct requests show what each refusal looks like (401 with a
+challenge and an empty body, no HTTP on the TLS port, no handshake without a
+client certificate); a bad config refuses the start with file:line.
+
+Certificates are made here with openssl, bcrypt hashes with python3's crypt
+(libxcrypt), both from `make deps`."""
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import warnings
+
+import pytest
+
+from helpers import Child, connect_pairs, listener, port_of
+from sockcostd_helpers import SOCKCOSTD, Daemon, free_port
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import crypt
+
+N = 10
+USER, PASSWORD = "prometheus", "s3cret pass"
+
+
+def require_tool(name, package):
+    if shutil.which(name):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {name} is not installed (Debian package {package}; make deps)")
+    pytest.skip(f"{name} not installed (Debian package {package}; make deps)")
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+def make_cert(d, name, ca=None, san=None):
+    """An EC key and a certificate for CN=name, signed by ca (a name made before) or by itself."""
+    key, pem = os.path.join(d, f"{name}.key"), os.path.join(d, f"{name}.pem")
+    if ca is None:
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-days", "2", "-subj", f"/CN={name}", "-keyout", key, "-out", pem)
+        return pem, key
+    csr, ext = os.path.join(d, f"{name}.csr"), os.path.join(d, f"{name}.ext")
+    with open(ext, "w") as f:
+        f.write(f"subjectAltName={san}\n" if san else "basicConstraints=CA:FALSE\n")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-subj", f"/CN={name}", "-keyout", key, "-out", csr)
+    openssl("x509", "-req", "-in", csr, "-CA", os.path.join(d, f"{ca}.pem"),
+            "-CAkey", os.path.join(d, f"{ca}.key"), "-CAcreateserial", "-days", "2",
+            "-extfile", ext, "-out", pem)
+    return pem, key
+
+
+def bcrypt(password):
+    h = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+    assert h and h.startswith("$2b$10$") and len(h) == 60, h
+    return h
+
+
+@pytest.fixture(scope="module")
+def pki():
+    require_tool("openssl", "openssl")
+    d = tempfile.mkdtemp(prefix="sockcost-webauth.")
+    os.chmod(d, 0o755)
+    p = {"dir": d}
+    p["ca"], _ = make_cert(d, "ca")
+    p["server"] = make_cert(d, "server", ca="ca", san="IP:127.0.0.1,DNS:localhost")
+    p["client"] = make_cert(d, "client", ca="ca")
+    p["rogue"] = make_cert(d, "rogue")  # self-signed: not the CA's
+    p["config"] = os.path.join(d, "web.yml")
+    with open(p["config"], "w") as f:
+        f.write("tls_server_config:\n"
+                f"  cert_file: {p['server'][0]}\n"
+                f"  key_file: {p['server'][1]}\n"
+                "  client_auth_type: RequireAndVerifyClientCert\n"
+                f"  client_ca_file: {p['ca']}\n"
+                "http_server_config:\n"
+                "  headers:\n"
+                "    X-Content-Type-Options: nosniff\n"
+                "basic_auth_users:\n"
+                f"  {USER}: '{bcrypt(PASSWORD)}'\n")
+    yield p
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def stack():
+    things = {}
+    yield things
+    p = things.get("prometheus")
+    if p and p.poll() is None:
+        p.kill()
+        p.communicate(timeout=30)
+    for key in ("daemon", "child"):
+        if key in things:
+            things[key].stop()
+
+
+def secure_daemon(pki, *args):
+    return Daemon("--web.config.file", pki["config"], *args, tls_ca=pki["ca"],
+                  client_cert=pki["client"], auth=(USER, PASSWORD))
+
+
+def api(base, path, **params):
+    url = f"{base}{path}" + ("?" + urllib.parse.urlencode(params) if params else "")
+    with urllib.request.urlopen(url, timeout=10) as r:
+        doc = json.load(r)
+    assert doc["status"] == "success", doc
+    return doc["data"]
+
+
+def scrape_job(name, port, pki, scheme="https", cert=True, auth=(USER, PASSWORD)):
+    lines = [f"  - job_name: {name}", f"    scheme: {scheme}",
+             "    static_configs:", f"      - targets: ['127.0.0.1:{port}']"]
+    if scheme == "https":
+        lines += ["    tls_config:", f"      ca_file: {pki['ca']}"]
+        if cert:
+            lines += [f"      cert_file: {pki['client'][0]}", f"      key_file: {pki['client'][1]}"]
+    if auth:
+        lines += ["    basic_auth:", f"      username: {auth[0]}", f"      password: '{auth[1]}'"]
+    return "\n".join(lines) + "\n"
+
+
+def test_prometheus_scrapes_over_tls_with_basic_auth(pki, stack):
+    require_tool("prometheus", "prometheus")
+    r, w = os.pipe()
+
+    def setup():
+        lst = listener()
+        os.write(w, b"%d\n" % port_of(lst))
+        return lst, connect_pairs(lst, N)
+
+    stack["child"] = child = Child(setup, name=b"sc-tls-holder")
+    os.close(w)
+    held_port = int(os.read(r, 16))
+    os.close(r)
+    stack["daemon"] = d = secure_daemon(pki, "--top-processes", "10000")
+    # Without --enable-snapshot every capability is gone once loaded.
+    with open(f"/proc/{d.pid}/status") as f:
+        caps = dict(line.split(":\t", 1) for line in f if line.startswith("Cap"))
+    assert int(caps["CapEff"], 16) == 0 and int(caps["CapPrm"], 16) == 0, caps
+
+    tmp = os.path.join(pki["dir"], "prom")
+    os.makedirs(tmp)
+    config = os.path.join(tmp, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n" +
+                scrape_job("secure", d.port, pki) +
+                scrape_job("wrong_password", d.port, pki, auth=(USER, "wrong")) +
+                scrape_job("no_auth", d.port, pki, auth=None) +
+                scrape_job("no_client_cert", d.port, pki, cert=False) +
+                scrape_job("plain_http", d.port, pki, scheme="http"))
+    web = free_port()
+    stack["prometheus"] = prom = subprocess.Popen(
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",
+         f"--web.listen-address=127.0.0.1:{web}", "--log.level=warn"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{web}"
+
+    def targets():
+        try:
+            active = api(base, "/api/v1/targets", state="active")["activeTargets"]
+        except OSError:
+            return None  # not listening yet
+        return {t["labels"]["job"]: t for t in active}
+
+    deadline = time.monotonic() + 90
+    got = None
+    while time.monotonic() < deadline:
+        assert prom.poll() is None, prom.communicate()[1]
+        got = targets()
+        if got and len(got) == 5 and all(t["health"] != "unknown" for t in got.values()):
+            break
+        time.sleep(0.5)
+    assert got and len(got) == 5, got
+    print("Prometheus targets:", json.dumps({j: (t["scrapeUrl"], t["health"], t["lastError"])
+                                             for j, t in sorted(got.items())}, indent=1))
+    assert got["secure"]["health"] == "up", got["secure"]
+    assert got["secure"]["scrapeUrl"].startswith("https://")
+    for job in ("wrong_password", "no_auth"):
+        assert got[job]["health"] == "down" and "401" in got[job]["lastError"], got[job]
+    assert got["no_client_cert"]["health"] == "down", got["no_client_cert"]
+    assert got["plain_http"]["health"] == "down", got["plain_http"]
+
+    # The secure job's series, as Prometheus stored them: the connections held here.
+    series = api(base, "/api/v1/query",
+                 query=f'sockcost_port_connections{{job="secure",port="{held_port}"}}')["result"]
+    assert len(series) == 1 and float(series[0]["value"][1]) == N, series
+    series = api(base, "/api/v1/query",
+                 query=f'sockcost_process_connections{{job="secure",pid="{child.pid}"}}')["result"]
+    assert len(series) == 1 and float(series[0]["value"][1]) == 2 * N, series
+    up = api(base, "/api/v1/query", query="up")["result"]
+    print("up:", sorted((s["metric"]["job"], s["value"][1]) for s in up))
+    assert {s["metric"]["job"]: float(s["value"][1]) for s in up} == {
+        "secure": 1, "wrong_password": 0, "no_auth": 0, "no_client_cert": 0, "plain_http": 0}
+
+
+def test_refusals_up_close(pki, stack):
+    stack["daemon"] = d = secure_daemon(pki)
+    status, headers, body = d.get("/metrics")
+    assert status == 200 and b"# TYPE sockcost_connections gauge" in body
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    # Wrong password, unknown user, none: 401, the challenge, nothing else.
+    for auth in ((USER, "wrong"), ("nobody", PASSWORD), None, (USER, "")):
+        for path in ("/metrics", "/", "/healthz", "/snapshot.json", "/nope"):
+            status, headers, body = d.get(path, auth=auth)
+            assert (status, body) == (401, b""), (auth, path, status, body)
+            assert headers["WWW-Authenticate"] == 'Basic realm="sockcostd"'
+            assert "X-Content-Type-Options" not in headers
+    # Plain HTTP to the TLS port: no HTTP answer at all.
+    with socket.create_connection(("127.0.0.1", d.port), timeout=10) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(10)
+        try:
+            reply = s.recv(4096)
+        except ConnectionResetError:
+            reply = b""
+        assert not reply.startswith(b"HTTP/"), reply
+    # No client certificate, or one the CA did not sign: the TLS 1.2 handshake itself fails.
+    for cert in (None, pki["rogue"]):
+        ctx = ssl.create_default_context(cafile=pki["ca"])
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        if cert:
+            ctx.load_cert_chain(*cert)
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+            with pytest.raises((ssl.SSLError, ConnectionResetError)):
+                ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+    # Under TLS 1.3 the client learns it at its first read: still no HTTP answer.
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+        with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                if not s.recv(100):
+                    raise ConnectionResetError("closed without an answer")
+    # With the certificate, 1.2 works as well.
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(*pki["client"])
+    with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            assert s.version() == "TLSv1.2"
+
+
+def write(d, name, text):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_config_errors_refuse_the_start(pki):
+    d, (cert, key), ca = pki["dir"], pki["server"], pki["ca"]
+    good_tls = f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"
+    cases = [
+        ("typo.yml", good_tls + "  min_versoin: TLS13\n", 4, "unknown key 'min_versoin'"),
+        ("hash.yml", "basic_auth_users:\n  a: secret\n", 2, "expected a bcrypt hash"),
+        ("nocert.yml", f"tls_server_config:\n  key_file: {key}\n", 1, "missing cert_file"),
+        ("missing.yml", f"tls_server_config:\n  cert_file: {d}/absent.pem\n  key_file: {key}\n",
+         2, "cannot read cert_file"),
+        ("mismatch.yml", f"tls_server_config:\n  cert_file: {cert}\n  key_file: {pki['client'][1]}\n",
+         3, "cert_file"),
+        ("notpem.yml", f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"
+         f"  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {d}/web.yml\n",
+         5, "client_ca_file"),
+        ("sans.yml", good_tls + "  client_allowed_sans: [a]\n", 4, "not supported"),
+        ("yaml.yml", "tls_server_config:\n  cert_file: a\n key_file: b\n", 3, "not valid YAML"),
+    ]
+    for name, text, line, reason in cases:
+        path = write(d, name, text)
+        r = subprocess.run([SOCKCOSTD, "--no-pin", "--no-socket", "--listen",
+                            f"127.0.0.1:{free_port()}", "--web.config.file", path],
+                           capture_output=True, text=True, timeout=60)
+        # A file that cannot be read is an I/O failure (1), like --app-limits'; the rest usage (2).
+        assert r.returncode == (1 if name == "missing.yml" else 2), (name, r.returncode, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"sockcostd: error: {path}:{line}: "), \
+            (name, r.stderr)
+        assert reason in lines[0], (name, r.stderr)
+    r = subprocess.run([SOCKCOSTD, "--no-pin", "--web.config.file", f"{d}/absent.yml"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "cannot read --web.config.file" in r.stderr, r.stderr
