@@ -26,7 +26,13 @@ int daemon_lookup_user(const char *name, struct daemon_user *u)
 	return 0;
 }
 
-int daemon_drop_privileges(const struct daemon_user *user, bool keep_netns)
+static const char *const kept_names[] = {
+	[DAEMON_KEEP_NONE] = "none",
+	[DAEMON_KEEP_PTRACE] = "cap_sys_ptrace",
+	[DAEMON_KEEP_NETNS] = "cap_sys_admin, cap_sys_ptrace",
+};
+
+int daemon_drop_privileges(const struct daemon_user *user, enum daemon_keep keep)
 {
 	/* Without CAP_SETPCAP (a unit's bounding set) the bounding set is already narrow. */
 	capng_select_t what = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) ?
@@ -35,9 +41,10 @@ int daemon_drop_privileges(const struct daemon_user *user, bool keep_netns)
 
 	capng_get_caps_process();
 	capng_clear(CAPNG_SELECT_BOTH);
-	if (keep_netns &&
-	    capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			  CAP_SYS_ADMIN, CAP_SYS_PTRACE, -1))
+	if ((keep == DAEMON_KEEP_NETNS &&
+	     capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_ADMIN)) ||
+	    (keep != DAEMON_KEEP_NONE &&
+	     capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_PTRACE)))
 		return sc_fail(EPERM, "cannot prepare the capability sets");
 	if (user) {
 		rc = capng_change_id((int)user->uid, (int)user->gid,
@@ -55,10 +62,11 @@ int daemon_drop_privileges(const struct daemon_user *user, bool keep_netns)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		sc_warn("cannot set no_new_privs: %s", strerror(errno));
 	capng_get_caps_process();
-	sc_debug("privileges: uid %u, capabilities: %s", (unsigned)getuid(),
-		 keep_netns ? "cap_sys_admin, cap_sys_ptrace" : "none");
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != (keep_netns ? CAPNG_PARTIAL : CAPNG_NONE) ||
-	    capng_have_capability(CAPNG_EFFECTIVE, CAP_BPF))
+	sc_debug("privileges: uid %u, capabilities: %s", (unsigned)getuid(), kept_names[keep]);
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) !=
+	    (keep != DAEMON_KEEP_NONE ? CAPNG_PARTIAL : CAPNG_NONE) ||
+	    capng_have_capability(CAPNG_EFFECTIVE, CAP_BPF) ||
+	    (keep != DAEMON_KEEP_NETNS && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN)))
 		return sc_fail(EPERM, "capabilities were not dropped");
 	return 0;
 }

@@ -162,7 +162,8 @@ static int serve(const struct daemon_opts *o, const struct web_security *sec)
 	}
 	/* Only /snapshot.json's walk needs other namespaces whole (see README, Privileges). */
 	if (daemon_drop_privileges(o->user ? &user : NULL,
-				   o->enable_snapshot && !o->own_netns_only))
+				   o->own_netns_only ? DAEMON_KEEP_NONE :
+				   o->enable_snapshot ? DAEMON_KEEP_NETNS : DAEMON_KEEP_PTRACE))
 		goto out_tracker;
 	/* Answering at once: a CLI asking during the first walk walks itself. */
 	if (table && table_server_start(table, &d))
