@@ -68,7 +68,7 @@ function text(s) {
 function args(s,    out, tok) {
 	out = ""
 	while (s != "") {
-		if (match(s, /^-[-A-Za-z0-9_]*/) || match(s, /^[A-Z][A-Z0-9_:]*/)) {
+		if (match(s, /^-[-A-Za-z0-9_.]*[-A-Za-z0-9_]/) || match(s, /^[A-Z][A-Z0-9_:]*/)) {
 			tok = substr(s, 1, RLENGTH)
 			out = out (tok ~ /^-/ ? "\\fB" : "\\fI") esc(tok) "\\fR"
 		} else {
