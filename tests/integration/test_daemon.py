@@ -349,3 +349,43 @@ def test_sighup_is_not_fatal(daemon):
     assert d.get("/healthz")[0] == 200
     code, err = d.terminate()
     assert code == 0 and "SIGHUP ignored" in err
+
+
+NETNS_HOLDER = r"""
+import socket, sys
+lst = socket.socket(); lst.bind(("127.0.0.1", 7071)); lst.listen(16)
+pairs = [(socket.create_connection(("127.0.0.1", 7071)), lst.accept()) for _ in range(3)]
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_without_snapshot_other_namespaces_are_counted_not_entered(daemon):
+    """What dropping CAP_SYS_ADMIN costs, as README's Privileges says: the
+    counts still reach a process in another network namespace (iter/task_file),
+    the health pass cannot enter it and says so."""
+    name = f"sockcost-caps-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    holder = None
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c",
+                                   NETNS_HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
+        assert holder.stdout.readline().strip() == "ready"
+        d = daemon("--top-processes", "10000", "--health-interval", "1")
+        assert int(status_of(d.pid)["CapEff"], 16) == 1 << CAP_SYS_PTRACE
+
+        def passed():
+            m = parse_metrics(d.metrics())
+            return value(m, "sockcost_exporter_health_passes_total") >= 1 and m
+
+        m = wait_for(passed, timeout=30, interval=0.5)
+        assert m
+        assert value(m, "sockcost_process_connections", pid=holder.pid) == 6
+        assert value(m, "sockcost_exporter_health_netns_missed") >= 1
+    finally:
+        if holder:
+            holder.stdin.close()
+            holder.wait(10)
+        subprocess.run(["ip", "netns", "del", name], check=False)
