@@ -1,5 +1,6 @@
 """Helpers for the integration tests: run sockcost, hold sockets in child
 processes, and read ss(8) as an independent oracle."""
+import contextlib
 import ctypes
 import json
 import os
@@ -207,6 +208,50 @@ def connect_pairs(lst, n):
 
 def port_of(sock):
     return sock.getsockname()[1]
+
+
+def hold_pairs(n, name):
+    """A child process named name holding n accepted loopback pairs on a
+    listener of its own: (the Child, the listener's port)."""
+    r, w = os.pipe()
+
+    def setup():
+        lst = listener()
+        os.write(w, b"%d\n" % port_of(lst))
+        return lst, connect_pairs(lst, n)
+
+    child = Child(setup, name=name)
+    os.close(w)
+    port = int(os.read(r, 16))
+    os.close(r)
+    return child, port
+
+
+@contextlib.contextmanager
+def netns_process(prefix, script):
+    """Runs python3 -c script in a new network namespace (loopback up) until
+    it prints "ready"; yields (the Popen, the namespace's name). The script
+    holds on until its stdin closes; namespace and process go after."""
+    name = f"{prefix}-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    holder = None
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        # `ip netns exec` execs the command, so the holder keeps its pid.
+        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c", script],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "ready"
+        yield holder, name
+    finally:
+        if holder:
+            holder.stdin.close()
+            try:
+                holder.wait(5)
+            except subprocess.TimeoutExpired:
+                holder.kill()
+                holder.wait()
+        subprocess.run(["ip", "netns", "del", name], check=False)
+        wait_for(lambda: not os.path.exists(f"/run/netns/{name}"), timeout=5)
 
 
 def rows(doc, pid=None, lport=None, rport=None, state=None):

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from helpers import (Child, connect_pairs, expected_activity_hook, listener, port_of, proc_fd_count,
-                     proc_nofile_soft, ss_socket_memory, wait_for)
+from helpers import (Child, connect_pairs, expected_activity_hook, listener, netns_process,
+                     port_of, proc_fd_count, proc_nofile_soft, ss_socket_memory, wait_for)
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
 CAP_SYS_PTRACE = 19
@@ -364,15 +364,7 @@ def test_without_snapshot_other_namespaces_are_counted_not_entered(daemon):
     """What dropping CAP_SYS_ADMIN costs, as README's Privileges says: the
     counts still reach a process in another network namespace (iter/task_file),
     the health pass cannot enter it and says so."""
-    name = f"sockcost-caps-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    holder = None
-    try:
-        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
-        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c",
-                                   NETNS_HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True)
-        assert holder.stdout.readline().strip() == "ready"
+    with netns_process("sockcost-caps", NETNS_HOLDER) as (holder, _):
         d = daemon("--top-processes", "10000", "--health-interval", "1")
         assert int(status_of(d.pid)["CapEff"], 16) == 1 << CAP_SYS_PTRACE
 
@@ -384,8 +376,3 @@ def test_without_snapshot_other_namespaces_are_counted_not_entered(daemon):
         assert m
         assert value(m, "sockcost_process_connections", pid=holder.pid) == 6
         assert value(m, "sockcost_exporter_health_netns_missed") >= 1
-    finally:
-        if holder:
-            holder.stdin.close()
-            holder.wait(10)
-        subprocess.run(["ip", "netns", "del", name], check=False)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from helpers import Child, connect_pairs, listener, port_of
+from helpers import hold_pairs
 from prometheus_helpers import Prometheus, require_tool
 from sockcostd_helpers import Daemon
 
@@ -28,17 +28,8 @@ def stack():
 def test_prometheus_scrapes_held_connections(stack):
     require_tool("prometheus")
     info = {}
-    r, w = os.pipe()
-
-    def setup():
-        lst = listener()
-        os.write(w, b"%d\n" % port_of(lst))
-        return lst, connect_pairs(lst, N)
-
-    stack["child"] = child = Child(setup, name=b"sc-prom-holder")
-    os.close(w)
-    info["port"] = int(os.read(r, 16))
-    os.close(r)
+    child, info["port"] = hold_pairs(N, b"sc-prom-holder")
+    stack["child"] = child
     stack["daemon"] = d = Daemon("--top-processes", "10000")
 
     stack["prometheus"] = prom = Prometheus({"sockcostd": [f"127.0.0.1:{d.port}"]})

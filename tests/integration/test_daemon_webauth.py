@@ -21,7 +21,7 @@ import warnings
 
 import pytest
 
-from helpers import Child, connect_pairs, listener, port_of
+from helpers import hold_pairs
 from sockcostd_helpers import SOCKCOSTD, Daemon, free_port
 
 with warnings.catch_warnings():
@@ -134,17 +134,8 @@ def scrape_job(name, port, pki, scheme="https", cert=True, auth=(USER, PASSWORD)
 
 def test_prometheus_scrapes_over_tls_with_basic_auth(pki, stack):
     require_tool("prometheus", "prometheus")
-    r, w = os.pipe()
-
-    def setup():
-        lst = listener()
-        os.write(w, b"%d\n" % port_of(lst))
-        return lst, connect_pairs(lst, N)
-
-    stack["child"] = child = Child(setup, name=b"sc-tls-holder")
-    os.close(w)
-    held_port = int(os.read(r, 16))
-    os.close(r)
+    child, held_port = hold_pairs(N, b"sc-tls-holder")
+    stack["child"] = child
     stack["daemon"] = d = secure_daemon(pki, "--top-processes", "10000")
     # Without --enable-snapshot only CAP_SYS_PTRACE (19) is left once loaded.
     with open(f"/proc/{d.pid}/status") as f:
@@ -261,7 +252,7 @@ def write(d, name, text):
 
 
 def test_config_errors_refuse_the_start(pki):
-    d, (cert, key), ca = pki["dir"], pki["server"], pki["ca"]
+    d, (cert, key) = pki["dir"], pki["server"]
     good_tls = f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"
     cases = [
         ("typo.yml", good_tls + "  min_versoin: TLS13\n", 4, "unknown key 'min_versoin'"),

@@ -12,7 +12,8 @@ import threading
 
 import pytest
 
-from helpers import Child, connect_pairs, listener, port_of, run_sockcost, snapshot, wait_for
+from helpers import (Child, connect_pairs, listener, netns_process, port_of, run_sockcost, snapshot,
+                     wait_for)
 
 # Keys that change between two walks by themselves: ages and what follows from them.
 VOLATILE = {"idle_s", "idle_source", "kernel_last_send_age_s", "kernel_last_recv_age_s",
@@ -378,15 +379,7 @@ def test_namespace_walked_for_sockets_on_other_ports(world):
     """A namespace whose only held sockets are on other ports is still walked:
     its unheld TIME_WAIT sockets on the port are shown, as a whole walk shows
     them (the file walk writes one socket per process and namespace)."""
-    name = f"sockcost-filter-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    holder = None
-    try:
-        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
-        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c",
-                                   NETNS_HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True)
-        assert holder.stdout.readline().strip() == "ready"
+    with netns_process("sockcost-filter", NETNS_HOLDER) as (_, name):
         ns = os.stat(f"/run/netns/{name}").st_ino
         for _ in range(5):
             before = _expected(snapshot("--idle-after", IDLE_AFTER), None, 7072, False)
@@ -399,16 +392,6 @@ def test_namespace_walked_for_sockets_on_other_ports(world):
         waits = [r for r in after["sockets"] if r["netns"] == ns and r["state"] == "TIME-WAIT"]
         assert len(waits) == 2, after["sockets"]
         assert _shown(filtered, after) == after
-    finally:
-        if holder:
-            holder.stdin.close()
-            try:
-                holder.wait(5)
-            except subprocess.TimeoutExpired:
-                holder.kill()
-                holder.wait()
-        subprocess.run(["ip", "netns", "del", name], check=False)
-        wait_for(lambda: not os.path.exists(f"/run/netns/{name}"), timeout=5)
 
 
 def _run_json(command, args, force=None):
