@@ -25,9 +25,10 @@ def require_tool(name):
 
 
 class Prometheus:
-    """prometheus scraping targets ({job: ["host:port", ...]}) every second."""
+    """prometheus scraping targets ({job: ["host:port", ...]}) every second;
+    jobs: more scrape_configs entries as YAML text (TLS, basic auth)."""
 
-    def __init__(self, targets, rule_files=()):
+    def __init__(self, targets, rule_files=(), jobs=""):
         require_tool("prometheus")
         self.dir = tempfile.mkdtemp(prefix="sockcost-prom.")
         config = os.path.join(self.dir, "prometheus.yml")
@@ -40,6 +41,7 @@ class Prometheus:
             for job, hostports in targets.items():
                 f.write(f"  - job_name: {job}\n    static_configs:\n"
                         f"      - targets: {json.dumps(hostports)}\n")
+            f.write(jobs)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(

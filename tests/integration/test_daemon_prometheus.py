@@ -1,7 +1,6 @@
 """A real Prometheus server (started here on loopback, 1 s scrape interval,
 its own storage) scrapes sockcostd; PromQL through its HTTP API returns the
 connections this test holds."""
-import os
 import time
 
 import pytest

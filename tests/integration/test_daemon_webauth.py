@@ -14,14 +14,12 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import time
-import urllib.parse
-import urllib.request
 import warnings
 
 import pytest
 
 from helpers import hold_pairs
+from prometheus_helpers import Prometheus, require_tool
 from sockcostd_helpers import SOCKCOSTD, Daemon, free_port
 
 with warnings.catch_warnings():
@@ -30,14 +28,6 @@ with warnings.catch_warnings():
 
 N = 10
 USER, PASSWORD = "prometheus", "s3cret pass"
-
-
-def require_tool(name, package):
-    if shutil.which(name):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {name} is not installed (Debian package {package}; make deps)")
-    pytest.skip(f"{name} not installed (Debian package {package}; make deps)")
 
 
 def openssl(*args):
@@ -70,7 +60,7 @@ def bcrypt(password):
 
 @pytest.fixture(scope="module")
 def pki():
-    require_tool("openssl", "openssl")
+    require_tool("openssl")
     d = tempfile.mkdtemp(prefix="sockcost-webauth.")
     os.chmod(d, 0o755)
     p = {"dir": d}
@@ -98,11 +88,7 @@ def pki():
 def stack():
     things = {}
     yield things
-    p = things.get("prometheus")
-    if p and p.poll() is None:
-        p.kill()
-        p.communicate(timeout=30)
-    for key in ("daemon", "child"):
+    for key in ("prometheus", "daemon", "child"):
         if key in things:
             things[key].stop()
 
@@ -110,14 +96,6 @@ def stack():
 def secure_daemon(pki, *args):
     return Daemon("--web.config.file", pki["config"], *args, tls_ca=pki["ca"],
                   client_cert=pki["client"], auth=(USER, PASSWORD))
-
-
-def api(base, path, **params):
-    url = f"{base}{path}" + ("?" + urllib.parse.urlencode(params) if params else "")
-    with urllib.request.urlopen(url, timeout=10) as r:
-        doc = json.load(r)
-    assert doc["status"] == "success", doc
-    return doc["data"]
 
 
 def scrape_job(name, port, pki, scheme="https", cert=True, auth=(USER, PASSWORD)):
@@ -133,7 +111,6 @@ def scrape_job(name, port, pki, scheme="https", cert=True, auth=(USER, PASSWORD)
 
 
 def test_prometheus_scrapes_over_tls_with_basic_auth(pki, stack):
-    require_tool("prometheus", "prometheus")
     child, held_port = hold_pairs(N, b"sc-tls-holder")
     stack["child"] = child
     stack["daemon"] = d = secure_daemon(pki, "--top-processes", "10000")
@@ -142,39 +119,20 @@ def test_prometheus_scrapes_over_tls_with_basic_auth(pki, stack):
         caps = dict(line.split(":\t", 1) for line in f if line.startswith("Cap"))
     assert int(caps["CapEff"], 16) == 1 << 19 and int(caps["CapPrm"], 16) == 1 << 19, caps
 
-    tmp = os.path.join(pki["dir"], "prom")
-    os.makedirs(tmp)
-    config = os.path.join(tmp, "prometheus.yml")
-    with open(config, "w") as f:
-        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n" +
-                scrape_job("secure", d.port, pki) +
-                scrape_job("wrong_password", d.port, pki, auth=(USER, "wrong")) +
-                scrape_job("no_auth", d.port, pki, auth=None) +
-                scrape_job("no_client_cert", d.port, pki, cert=False) +
-                scrape_job("plain_http", d.port, pki, scheme="http"))
-    web = free_port()
-    stack["prometheus"] = prom = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",
-         f"--web.listen-address=127.0.0.1:{web}", "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{web}"
+    stack["prometheus"] = prom = Prometheus({}, jobs=(
+        scrape_job("secure", d.port, pki) +
+        scrape_job("wrong_password", d.port, pki, auth=(USER, "wrong")) +
+        scrape_job("no_auth", d.port, pki, auth=None) +
+        scrape_job("no_client_cert", d.port, pki, cert=False) +
+        scrape_job("plain_http", d.port, pki, scheme="http")))
 
     def targets():
-        try:
-            active = api(base, "/api/v1/targets", state="active")["activeTargets"]
-        except OSError:
-            return None  # not listening yet
-        return {t["labels"]["job"]: t for t in active}
+        """Every job's target once each has been scraped (its health known)."""
+        active = prom.get("/api/v1/targets", {"state": "active"})["activeTargets"]
+        got = {t["labels"]["job"]: t for t in active}
+        return len(got) == 5 and all(t["health"] != "unknown" for t in got.values()) and got
 
-    deadline = time.monotonic() + 90
-    got = None
-    while time.monotonic() < deadline:
-        assert prom.poll() is None, prom.communicate()[1]
-        got = targets()
-        if got and len(got) == 5 and all(t["health"] != "unknown" for t in got.values()):
-            break
-        time.sleep(0.5)
-    assert got and len(got) == 5, got
+    got = prom.wait(targets)
     print("Prometheus targets:", json.dumps({j: (t["scrapeUrl"], t["health"], t["lastError"])
                                              for j, t in sorted(got.items())}, indent=1))
     assert got["secure"]["health"] == "up", got["secure"]
@@ -185,13 +143,11 @@ def test_prometheus_scrapes_over_tls_with_basic_auth(pki, stack):
     assert got["plain_http"]["health"] == "down", got["plain_http"]
 
     # The secure job's series, as Prometheus stored them: the connections held here.
-    series = api(base, "/api/v1/query",
-                 query=f'sockcost_port_connections{{job="secure",port="{held_port}"}}')["result"]
+    series = prom.query(f'sockcost_port_connections{{job="secure",port="{held_port}"}}')
     assert len(series) == 1 and float(series[0]["value"][1]) == N, series
-    series = api(base, "/api/v1/query",
-                 query=f'sockcost_process_connections{{job="secure",pid="{child.pid}"}}')["result"]
+    series = prom.query(f'sockcost_process_connections{{job="secure",pid="{child.pid}"}}')
     assert len(series) == 1 and float(series[0]["value"][1]) == 2 * N, series
-    up = api(base, "/api/v1/query", query="up")["result"]
+    up = prom.query("up")
     print("up:", sorted((s["metric"]["job"], s["value"][1]) for s in up))
     assert {s["metric"]["job"]: float(s["value"][1]) for s in up} == {
         "secure": 1, "wrong_password": 0, "no_auth": 0, "no_client_cert": 0, "plain_http": 0}
