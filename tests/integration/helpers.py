@@ -230,8 +230,9 @@ def hold_pairs(n, name):
 @contextlib.contextmanager
 def netns_process(prefix, script):
     """Runs python3 -c script in a new network namespace (loopback up) until
-    it prints "ready"; yields (the Popen, the namespace's name). The script
-    holds on until its stdin closes; namespace and process go after."""
+    it prints its first line ("ready", or what the test needs: the Popen's
+    ready_line); yields (the Popen, the namespace's name). The script holds
+    on until its stdin closes; namespace and process go after."""
     name = f"{prefix}-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     holder = None
@@ -240,7 +241,8 @@ def netns_process(prefix, script):
         # `ip netns exec` execs the command, so the holder keeps its pid.
         holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c", script],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert holder.stdout.readline().strip() == "ready"
+        holder.ready_line = holder.stdout.readline().strip()
+        assert holder.ready_line, "the namespace's process died before its first line"
         yield holder, name
     finally:
         if holder:

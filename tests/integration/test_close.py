@@ -19,7 +19,7 @@ import time
 import pytest
 
 import servers
-from helpers import SOCKCOST, run_sockcost, snapshot, wait_for
+from helpers import SOCKCOST, netns_process, run_sockcost, snapshot, wait_for
 from servers import HOST, fd_count
 
 nginx_server = servers.nginx_server
@@ -451,15 +451,8 @@ sys.stdin.read()
 def test_closes_in_another_namespace(tmp_path, force):
     """Sockets in a network namespace sockcost does not run in: entered
     through their holder, by either method; the client ends there see the reset."""
-    name = f"sockcost-close-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    holder = None
-    try:
-        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
-        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c",
-                                   NS_HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True)
-        port = int(holder.stdout.readline())
+    with netns_process("sockcost-close", NS_HOLDER) as (holder, name):
+        port = int(holder.ready_line)
         time.sleep(1.5)
         r = close("--pid", str(holder.pid), "--port", str(port), "-a", "1", "--yes", "--json",
                   "--wait", "0", "--log", str(tmp_path / "close.log"),
@@ -476,13 +469,3 @@ def test_closes_in_another_namespace(tmp_path, force):
         holder.stdin.write("check\n")
         holder.stdin.flush()
         assert holder.stdout.readline().strip() == ",".join(["ConnectionResetError"] * 3)
-    finally:
-        if holder:
-            holder.stdin.close()
-            try:
-                holder.wait(5)
-            except subprocess.TimeoutExpired:
-                holder.kill()
-                holder.wait()
-        subprocess.run(["ip", "netns", "del", name], check=False)
-        wait_for(lambda: not os.path.exists(f"/run/netns/{name}"), timeout=5)

@@ -2,7 +2,7 @@
 import os
 import subprocess
 
-from helpers import process, rows, snapshot, wait_for
+from helpers import netns_process, process, rows, snapshot
 
 HOLDER = r"""
 import socket, sys
@@ -17,20 +17,12 @@ sys.stdin.read()  # hold until the test closes stdin
 
 
 def test_sockets_in_another_namespace_are_attributed():
-    name = f"sockcost-test-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    holder = None
-    try:
-        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
-        holder = subprocess.Popen(["ip", "netns", "exec", name, "/usr/bin/python3", "-c", HOLDER],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert holder.stdout.readline().strip() == "ready"
+    with netns_process("sockcost-test", HOLDER) as (holder, name):
         ns_inode = os.stat(f"/run/netns/{name}").st_ino
         assert ns_inode != os.stat("/proc/self/ns/net").st_ino
 
         doc = snapshot()
         assert doc["host"]["netns_walked"] >= 2
-        # `ip netns exec` execs the command, so the holder keeps its pid.
         p = process(doc, holder.pid)
         assert p["connections"] == 6 and p["netns"] == ns_inode
         mine = rows(doc, pid=holder.pid)
@@ -42,16 +34,6 @@ def test_sockets_in_another_namespace_are_attributed():
         assert len(port) == 1 and port[0]["connections"] == 3
         sender = [s for s in mine if s["tx_bytes"] == 321]
         assert len(sender) == 1
-    finally:
-        if holder:
-            holder.stdin.close()
-            try:
-                holder.wait(5)
-            except subprocess.TimeoutExpired:
-                holder.kill()
-                holder.wait()
-        subprocess.run(["ip", "netns", "del", name], check=False)
-        wait_for(lambda: not os.path.exists(f"/run/netns/{name}"), timeout=5)
 
 
 def test_socket_namespace_differs_from_its_holders():
