@@ -128,7 +128,7 @@ def test_man_pages(make, build_dir):
 
         # Every long option of --help is an option entry of the page.
         helptext = subprocess.run([*argv, "--help"], capture_output=True, text=True, check=True).stdout
-        for opt in set(re.findall(r"^ +(?:-\w, )?(--[a-z-]+)", helptext, re.M)):
+        for opt in set(re.findall(r"^ +(?:-\w, )?(--[a-z][a-z.-]*[a-z])", helptext, re.M)):
             assert "\\fB" + opt.replace("-", "\\-") + "\\fR" in roff, f"{page}: {opt} missing"
 
         if not shutil.which("man"):
