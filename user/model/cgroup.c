@@ -121,3 +121,29 @@ void sc_cgroup_identify(const char *path, struct sc_container *c)
 		p = end;
 	}
 }
+
+bool sc_cgroup_unit(const char *path, char *unit, size_t len)
+{
+	const char *p = path, *end, *found = NULL;
+	size_t n, flen = 0;
+
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchr(p, '/');
+		if (!end)
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+		/* A bare suffix is no unit name. */
+		if ((n > 8 && ends_with(p, n, ".service")) || (n > 6 && ends_with(p, n, ".scope"))) {
+			found = p;
+			flen = n;
+		}
+		p = end;
+	}
+	if (len)
+		snprintf(unit, len, "%.*s", (int)(flen < len ? flen : len - 1), found ? found : "");
+	return found != NULL;
+}

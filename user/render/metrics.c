@@ -5,6 +5,7 @@
 #include "common.h"
 #include "json_writer.h"
 #include "metrics.h"
+#include "metrics_container.h"
 #include "metrics_outbound.h"
 #include "names.h"
 #include "sockcost.h"
@@ -441,6 +442,8 @@ int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 		process_metrics(out, in);
 		if (in->services)
 			service_metrics(out, in);
+		if (in->containers)
+			sc_metrics_containers(out, in->containers, in->ncontainers);
 		port_metrics(out, in->summary);
 		sc_metrics_outbound(out, in->summary, in->top_outbound);
 	}

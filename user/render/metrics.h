@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "capacity.h"
+#include "container_rows.h"
 #include "metrics_health.h"
 #include "services.h"
 #include "summary.h"
@@ -51,6 +52,8 @@ struct sc_metrics_input {
 	const char *version;
 	double connection_seconds;        /* managed.h, never lower than the previous scrape's */
 	const struct sc_metrics_health *health; /* NULL: no health series */
+	const struct sc_container_row *containers; /* of summary; NULL: no container series */
+	size_t ncontainers;
 };
 
 /*
