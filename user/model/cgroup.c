@@ -147,3 +147,24 @@ bool sc_cgroup_unit(const char *path, char *unit, size_t len)
 		snprintf(unit, len, "%.*s", (int)(flen < len ? flen : len - 1), found ? found : "");
 	return found != NULL;
 }
+
+void sc_place_of(const char *cgroup_path, struct sc_place *p)
+{
+	memset(p, 0, sizeof(*p));
+	sc_cgroup_identify(cgroup_path, &p->container);
+	if (p->container.id[0] || p->container.pod_uid[0])
+		return;
+	if (!sc_cgroup_unit(cgroup_path, p->unit, sizeof(p->unit)))
+		strcpy(p->unit, SC_PLACE_HOST);
+}
+
+int sc_place_cmp(const struct sc_place *a, const struct sc_place *b)
+{
+	return strcmp(a->container.id, b->container.id) ?:
+	       strcmp(a->container.pod_uid, b->container.pod_uid) ?: strcmp(a->unit, b->unit);
+}
+
+bool sc_place_same(const struct sc_place *a, const struct sc_place *b)
+{
+	return !sc_place_cmp(a, b);
+}

@@ -6,27 +6,6 @@
 #include "common.h"
 #include "container_rows.h"
 
-void sc_place_of(const char *cgroup_path, struct sc_place *p)
-{
-	memset(p, 0, sizeof(*p));
-	sc_cgroup_identify(cgroup_path, &p->container);
-	if (p->container.id[0] || p->container.pod_uid[0])
-		return;
-	if (!sc_cgroup_unit(cgroup_path, p->unit, sizeof(p->unit)))
-		strcpy(p->unit, SC_PLACE_HOST);
-}
-
-static int place_cmp(const struct sc_place *a, const struct sc_place *b)
-{
-	return strcmp(a->container.id, b->container.id) ?:
-	       strcmp(a->container.pod_uid, b->container.pod_uid) ?: strcmp(a->unit, b->unit);
-}
-
-bool sc_place_same(const struct sc_place *a, const struct sc_place *b)
-{
-	return !place_cmp(a, b);
-}
-
 /* Per process while grouping: its index, to reach its place and cost. */
 struct member {
 	const struct sc_place *place;
@@ -37,14 +16,14 @@ static int cmp_member(const void *a, const void *b)
 {
 	const struct member *x = a, *y = b;
 
-	return place_cmp(x->place, y->place) ?: CMP(x->i, y->i);
+	return sc_place_cmp(x->place, y->place) ?: CMP(x->i, y->i);
 }
 
 static int cmp_row(const void *a, const void *b)
 {
 	const struct sc_container_row *x = a, *y = b;
 
-	return CMP(y->connections, x->connections) ?: place_cmp(&x->place, &y->place);
+	return CMP(y->connections, x->connections) ?: sc_place_cmp(&x->place, &y->place);
 }
 
 int sc_container_rows_build(const struct sc_summary *s, const struct sc_place *places,

@@ -11,20 +11,6 @@
 #include "container_names.h"
 #include "summary.h"
 
-/* Where a process runs, for grouping: its container, else its systemd unit, else the host. */
-struct sc_place {
-	struct sc_container container;
-	char unit[SC_UNIT_LEN];      /* "" in a container or pod; else a unit, or "host" */
-};
-
-#define SC_PLACE_HOST "host"
-
-/* The place a cgroup v2 path names ("" or unreadable: the host). Pure. */
-void sc_place_of(const char *cgroup_path, struct sc_place *p);
-
-/* Same container (or pod), or same unit. */
-bool sc_place_same(const struct sc_place *a, const struct sc_place *b);
-
 /* The processes of one place, summed: one row per container on the node, unit, or the host. */
 struct sc_container_row {
 	struct sc_place place;
