@@ -86,6 +86,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
 	postgresql nginx
+DEBIAN_PKGS += podman  # container names read from a real Podman's containers.json (test_container_metrics.py)
 
 .PHONY: all man install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
 

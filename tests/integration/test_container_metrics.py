@@ -6,6 +6,10 @@ that names them. sockcostd's sockcost_container_* series and `sockcost
 snapshot --by cgroup` are checked against ss and /proc for those pids."""
 import json
 import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
 import uuid
 
 import pytest
@@ -249,3 +253,46 @@ def test_snapshot_by_cgroup_names(placed, monkeypatch):
         for key, want in p.labels.items():
             assert proc[key] == (want or None), (key, proc)
         assert proc["cgroup"] == p.cgroup
+
+
+def test_name_from_real_podman_state(tmp_path, monkeypatch):
+    """A container podman itself created (in a storage root of the test's
+    own), its id on a process's libpod scope: its name from podman's file."""
+    podman = shutil.which("podman")
+    assert podman, "podman is not installed (make deps installs it)"
+    root = tmp_path / "storage"
+    runroot = tempfile.mkdtemp(prefix="scpod-")  # podman wants it under 50 characters
+    base = [podman, "--root", str(root), "--runroot", runroot, "--storage-driver", "overlay"]
+    empty = tmp_path / "empty.tar"
+    tarfile.open(empty, "w").close()
+    name = f"sockcost-names-{uuid.uuid4().hex[:8]}"
+
+    def run(*args):
+        r = subprocess.run([*base, *args], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    top = os.path.join(cgroup2_mount(), f"sockcost-podman-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    child = None
+    try:
+        run("import", str(empty), "localhost/sockcost-empty:1")
+        cid = run("create", "--name", name, "localhost/sockcost-empty:1", "/none")
+        assert len(cid) == 64
+        leaf = os.path.join(top, f"machine.slice/libpod-{cid}.scope")
+        os.makedirs(leaf)
+        child, _ = start_in(leaf, 1)
+        monkeypatch.setenv("SOCKCOST_PODMAN_DIR", str(root))
+        doc = snapshot("--no-daemon", "--pid", str(child.pid))
+        proc = [x for x in doc["processes"] if x["pid"] == child.pid][0]
+        assert proc["container_runtime"] == "podman"
+        assert proc["container_id"] == cid
+        assert proc["container"] == name
+        assert proc["unit"] is None and proc["pod"] is None
+    finally:
+        if child:
+            child.stop()
+        if os.path.isdir(top):
+            remove_tree(top)
+        subprocess.run([*base, "rm", "--all", "--force"], capture_output=True, timeout=120)
+        subprocess.run([*base, "rmi", "--all", "--force"], capture_output=True, timeout=120)
+        shutil.rmtree(runroot, ignore_errors=True)
