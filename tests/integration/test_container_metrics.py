@@ -14,20 +14,17 @@ import uuid
 
 import pytest
 
-from helpers import (Child, connect_pairs, listener, port_of, proc_fd_count, run_sockcost,
-                     snapshot, ss_entries, ss_socket_memory, wait_for)
+from helpers import (Child, cgroup2_mount, connect_pairs, listener, port_of, proc_fd_count,
+                     run_sockcost, snapshot, ss_entries, ss_socket_memory, wait_for)
 from sockcostd_helpers import Daemon, parse_metrics
 
 FAMILIES = ("processes", "connections", "idle_connections", "open_fds", "socket_memory_bytes")
 
 
-def cgroup2_mount():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    raise AssertionError("no cgroup2 mount (sockcost needs cgroup v2 for container identity)")
+def cgroup_root():
+    mount = cgroup2_mount()
+    assert mount, "no cgroup2 mount (sockcost needs cgroup v2 for container identity)"
+    return mount
 
 
 def hex64():
@@ -146,7 +143,7 @@ def remove_tree(top):
 def placed(tmp_path):
     """The places, each with a process holding its pairs; the env naming them."""
     tag = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    top = os.path.join(cgroup2_mount(), f"sockcost-k8s-{tag}")
+    top = os.path.join(cgroup_root(), f"sockcost-k8s-{tag}")
     places = make_places(tag)
     env = write_node_layout(str(tmp_path), places)
     try:
@@ -154,7 +151,7 @@ def placed(tmp_path):
             leaf = os.path.join(top, p.leaf)
             os.makedirs(leaf)
             p.child, p.port = start_in(leaf, p.pairs)
-            p.cgroup = "/" + os.path.relpath(leaf, cgroup2_mount())
+            p.cgroup = "/" + os.path.relpath(leaf, cgroup_root())
         for p in places:
             with open(f"/proc/{p.child.pid}/cgroup") as f:
                 assert f"0::{p.cgroup}\n" in f.read()
@@ -272,7 +269,7 @@ def test_name_from_real_podman_state(tmp_path, monkeypatch):
         assert r.returncode == 0, r.stderr
         return r.stdout.strip()
 
-    top = os.path.join(cgroup2_mount(), f"sockcost-podman-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    top = os.path.join(cgroup_root(), f"sockcost-podman-{os.getpid()}-{uuid.uuid4().hex[:6]}")
     child = None
     try:
         run("import", str(empty), "localhost/sockcost-empty:1")

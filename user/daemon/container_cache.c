@@ -11,7 +11,7 @@
 
 /* A process is seen moved to another cgroup within this. */
 #define PID_RECHECK_NS (60ull * 1000000000ull)
-/* A container the node has no names for yet (its log link comes later) is asked again after this. */
+/* A container the node has no names for yet (its log link comes later): asked again after this. */
 #define NAMES_RETRY_NS (30ull * 1000000000ull)
 
 struct cached_pid {

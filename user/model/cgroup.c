@@ -100,48 +100,50 @@ static void identify_component(const char *s, size_t len, const char *parent, si
 	}
 }
 
+/* The path component at or after *p (len bytes), *p moved past it; false at the end. */
+static bool next_component(const char **p, const char **comp, size_t *len)
+{
+	const char *end;
+
+	while (**p == '/')
+		(*p)++;
+	if (!**p)
+		return false;
+	end = strchr(*p, '/');
+	if (!end)
+		end = *p + strlen(*p);
+	*comp = *p;
+	*len = (size_t)(end - *p);
+	*p = end;
+	return true;
+}
+
 void sc_cgroup_identify(const char *path, struct sc_container *c)
 {
-	const char *p = path, *parent = "", *end;
-	size_t plen = 0;
+	const char *p = path, *parent = "", *comp;
+	size_t plen = 0, n;
 
 	memset(c, 0, sizeof(*c));
 	/* The innermost match wins: walk every component in order. */
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		end = strchr(p, '/');
-		if (!end)
-			end = p + strlen(p);
-		identify_component(p, (size_t)(end - p), parent, plen, c);
-		parent = p;
-		plen = (size_t)(end - p);
-		p = end;
+	while (next_component(&p, &comp, &n)) {
+		identify_component(comp, n, parent, plen, c);
+		parent = comp;
+		plen = n;
 	}
 }
 
 bool sc_cgroup_unit(const char *path, char *unit, size_t len)
 {
-	const char *p = path, *end, *found = NULL;
+	const char *p = path, *comp, *found = NULL;
 	size_t n, flen = 0;
 
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		end = strchr(p, '/');
-		if (!end)
-			end = p + strlen(p);
-		n = (size_t)(end - p);
+	while (next_component(&p, &comp, &n)) {
 		/* A bare suffix is no unit name. */
-		if ((n > 8 && ends_with(p, n, ".service")) || (n > 6 && ends_with(p, n, ".scope"))) {
-			found = p;
+		if ((n > 8 && ends_with(comp, n, ".service")) ||
+		    (n > 6 && ends_with(comp, n, ".scope"))) {
+			found = comp;
 			flen = n;
 		}
-		p = end;
 	}
 	if (len)
 		snprintf(unit, len, "%.*s", (int)(flen < len ? flen : len - 1), found ? found : "");

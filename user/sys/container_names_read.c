@@ -142,34 +142,43 @@ static int kubelet_names(const struct sc_container_dirs *d, const char *id,
 	return err;
 }
 
-static int docker_name(const struct sc_container_dirs *d, const char *id, char *name, size_t len)
+/* A name from a runtime's state file, by its parser. */
+static int state_file_name(const char *path, const char *id, char *name, size_t len,
+			   int (*parse)(const char *json, size_t n, const char *id, char *name,
+					size_t len))
 {
-	char path[PATH_MAX + 128], *buf;
+	char *buf;
 	size_t n;
-	int err;
+	int err = read_file(path, &buf, &n);
 
-	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", d->docker, id);
-	err = read_file(path, &buf, &n);
 	if (err)
 		return err;
-	err = sc_docker_config_name(buf, n, name, len);
+	err = parse(buf, n, id, name, len);
 	free(buf);
 	return err;
 }
 
+/* Docker's file is the container's own: the id is in its path. */
+static int docker_parse(const char *json, size_t n, const char *id, char *name, size_t len)
+{
+	(void)id;
+	return sc_docker_config_name(json, n, name, len);
+}
+
+static int docker_name(const struct sc_container_dirs *d, const char *id, char *name, size_t len)
+{
+	char path[PATH_MAX + 128];
+
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", d->docker, id);
+	return state_file_name(path, id, name, len, docker_parse);
+}
+
 static int podman_name(const struct sc_container_dirs *d, const char *id, char *name, size_t len)
 {
-	char path[PATH_MAX + 64], *buf;
-	size_t n;
-	int err;
+	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", d->podman);
-	err = read_file(path, &buf, &n);
-	if (err)
-		return err;
-	err = sc_podman_containers_name(buf, n, id, name, len);
-	free(buf);
-	return err;
+	return state_file_name(path, id, name, len, sc_podman_containers_name);
 }
 
 int sc_container_names_read(const struct sc_container_dirs *d, const struct sc_container *c,

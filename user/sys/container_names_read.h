@@ -10,7 +10,8 @@
 /* Where the node keeps container names (a DaemonSet mounts them from the host). */
 struct sc_container_dirs {
 	char pod_logs[PATH_MAX];       /* the kubelet's NAMESPACE_POD_UID/CONTAINER/ dirs */
-	char container_logs[PATH_MAX]; /* its POD_NAMESPACE_CONTAINER-ID.log links: pod_logs' sibling "containers" */
+	/* Its POD_NAMESPACE_CONTAINER-ID.log links: pod_logs' sibling "containers". */
+	char container_logs[PATH_MAX];
 	char docker[PATH_MAX];         /* Docker's root: containers/ID/config.v2.json */
 	char podman[PATH_MAX];         /* containers/storage's root: overlay-containers/containers.json */
 };
