@@ -216,6 +216,22 @@ def test_container_series_against_ss_and_proc(placed):
             assert len(keys) == len(set(keys))
             assert all(bool(lab["unit"]) != bool(lab["container_id"] or lab["pod_uid"])
                        for lab, _ in rows)
+        # Names are looked up when a container appears, not per scrape.
+        def lookups(samples):
+            return samples["sockcost_exporter_container_name_lookups_total"][0][1]
+
+        def ids(samples, named):
+            return {lab["container_id"] or lab["pod_uid"]
+                    for lab, _ in samples["sockcost_container_connections"]
+                    if not lab["unit"] and bool(lab["container"] or lab["pod"]) == named}
+        before, seen, unnamed = lookups(s), ids(s, True) | ids(s, False), ids(s, False)
+        appeared = set()
+        for _ in range(5):
+            later = parse_metrics(d.metrics())
+            unnamed |= ids(later, False)
+            appeared |= (ids(later, True) | ids(later, False)) - seen
+        # Others' containers may come meanwhile, and unnamed ones are asked again (once in 30 s).
+        assert lookups(later) - before <= len(appeared) + len(unnamed)
         excerpt = [line for line in text.splitlines()
                    if line.startswith("sockcost_container_") and
                    any(p.labels["container_id"] and p.labels["container_id"] in line or

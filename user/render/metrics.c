@@ -419,6 +419,12 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 		    x->scrapes);
 	counter_u64(f, "sockcost_exporter_collect_errors_total",
 		    "Refreshes of the gauges that failed.", x->collect_errors);
+	counter_u64(f, "sockcost_exporter_cgroup_reads_total",
+		    "Reads of a process's cgroup for the container series: a new pid, a changed "
+		    "command, or a minute since the last.", x->cgroup_reads);
+	counter_u64(f, "sockcost_exporter_container_name_lookups_total",
+		    "Lookups of a container's names on the node: a new container id, or 30 s "
+		    "since the node had none for it.", x->container_name_lookups);
 	counter_u64(f, "sockcost_events_dropped_total",
 		    "Idle events not written because of the --events-rate limit.",
 		    x->events_dropped);

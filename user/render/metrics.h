@@ -33,6 +33,8 @@ struct sc_metrics_self {
 	__u64 collect_errors;          /* refreshes that failed */
 	bool last_walk_failed;         /* the latest one did: the summary is an older one */
 	__u64 events_dropped;          /* idle events over the rate limit (the events stream fills it) */
+	__u64 cgroup_reads;            /* /proc/PID/cgroup reads for the container series */
+	__u64 container_name_lookups;  /* lookups of a container's names on the node */
 	/* The usual process_* collector numbers of the daemon itself. */
 	double cpu_seconds;
 	__u64 resident_bytes;
