@@ -96,6 +96,12 @@ static void test_docker_config(void **state)
 	/* Cut short: no guess. */
 	assert_int_equal(sc_docker_config_name(doc, 60, name, sizeof(name)), -ENOENT);
 	assert_int_equal(sc_docker_config_name("[]", 2, name, sizeof(name)), -ENOENT);
+	/* A terminal escape in a name does not survive; a raw control byte is no JSON. */
+	assert_int_equal(sc_docker_config_name("{\"Name\":\"/a\\u001b[2Jb\\u00e9\"}", 29, name,
+					       sizeof(name)), 0);
+	assert_string_equal(name, "a?[2Jb?");
+	assert_int_equal(sc_docker_config_name("{\"Name\":\"/a\nb\"}", 15, name, sizeof(name)),
+			 -ENOENT);
 	assert_int_equal(sc_docker_config_name("{\"Name\":\"/\"}", 11, name, sizeof(name)),
 			 -ENOENT);
 }

@@ -103,7 +103,8 @@ static char unescape(const char **pp, const char *end)
 			v = v * 16 + (unsigned)hex(p[i]);
 		}
 		*pp = p + 5;
-		return v && v < 0x80 ? (char)v : '?';
+		/* Names are printable ASCII: nothing else reaches a label or a terminal. */
+		return v >= 0x20 && v < 0x7f ? (char)v : '?';
 	default:
 		return 0;
 	}
@@ -126,6 +127,9 @@ const char *sc_json_string(const char *p, const char *end, char *out, size_t len
 				return NULL;
 		} else {
 			c = *p++;
+			/* JSON has no raw control characters in strings. */
+			if ((unsigned char)c < 0x20)
+				return NULL;
 		}
 		if (n + 1 >= len)
 			return NULL;

@@ -18,8 +18,9 @@ const char *sc_json_ws(const char *p, const char *end);
 const char *sc_json_skip(const char *p, const char *end);
 
 /*
- * Decodes the string at p into out (NUL-terminated; a \u escape outside
- * ASCII becomes '?', since names are ASCII). Returns the position after it,
+ * Decodes the string at p into out (NUL-terminated; a \u escape of a
+ * control character or outside ASCII becomes '?', since names are printable
+ * ASCII). Returns the position after it,
  * or NULL if p holds no string or out is too small.
  */
 const char *sc_json_string(const char *p, const char *end, char *out, size_t len);

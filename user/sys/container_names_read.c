@@ -147,8 +147,8 @@ static int state_file_name(const char *path, const char *id, char *name, size_t 
 			   int (*parse)(const char *json, size_t n, const char *id, char *name,
 					size_t len))
 {
-	char *buf;
-	size_t n;
+	char *buf = NULL;
+	size_t n = 0;
 	int err = read_file(path, &buf, &n);
 
 	if (err)
