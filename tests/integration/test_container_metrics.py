@@ -232,6 +232,13 @@ def test_container_series_against_ss_and_proc(placed):
             appeared |= (ids(later, True) | ids(later, False)) - seen
         # Others' containers may come meanwhile, and unnamed ones are asked again (once in 30 s).
         assert lookups(later) - before <= len(appeared) + len(unnamed)
+        # /snapshot.json names as /metrics does, from the same directories.
+        status, _, body = d.get("/snapshot.json")
+        assert status == 200
+        procs = {x["pid"]: x for x in json.loads(body)["processes"]}
+        for p in places:
+            for key, want in p.labels.items():
+                assert procs[p.child.pid][key] == (want or None), (key, procs[p.child.pid])
         excerpt = [line for line in text.splitlines()
                    if line.startswith("sockcost_container_") and
                    any(p.labels["container_id"] and p.labels["container_id"] in line or

@@ -124,6 +124,13 @@ static int container_dirs(const struct daemon_opts *o, struct sc_container_dirs 
 	if (o->podman_dir && (size_t)snprintf(d->podman, sizeof(d->podman), "%s", o->podman_dir) >=
 				     sizeof(d->podman))
 		return sc_fail(ENAMETOOLONG, "--podman-dir: path too long");
+	/* /snapshot.json's walks read the environment (snapshot_take.c): the same names. Before
+	 * any thread starts. */
+	if (setenv("SOCKCOST_POD_LOG_DIR", d->pod_logs, 1) ||
+	    setenv("SOCKCOST_DOCKER_DIR", d->docker, 1) ||
+	    setenv("SOCKCOST_PODMAN_DIR", d->podman, 1))
+		return sc_fail(errno, "cannot set the container name directories: %s",
+			       strerror(errno));
 	return 0;
 }
 
