@@ -86,9 +86,9 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	libcmocka-dev python3 python3-pytest iproute2 jq time \
 	libncurses-dev tmux libmicrohttpd-dev libcap-ng-dev prometheus python3-yaml \
 	postgresql nginx
-DEBIAN_PKGS += podman  # container names read from a real Podman's containers.json (test_container_metrics.py)
+DEBIAN_PKGS += podman runc debootstrap  # make image and its test (runc: crun refuses hybrid cgroup hosts)
 
-.PHONY: all man install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
+.PHONY: all man image install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
 
 all: $(BUILD)/sockcost $(BUILD)/sockcostd man
 
@@ -104,6 +104,7 @@ help:
 	@echo "make bench-memory   sockcostd's bytes per socket by structure at 1M synthetic sockets (no root, seconds)"
 	@echo "make soak     an hour of churn with sockcostd restarted and upgraded (root; DURATION=SECS, HELD=N)"
 	@echo "make vmlinux  regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
+	@echo "make image    the container image $(IMAGE) under podman (root; builds its Debian base once)"
 	@echo "make install  install under PREFIX (default /usr/local; DESTDIR for staging); make uninstall"
 
 deps:
@@ -315,21 +316,37 @@ $(MAN_DIR)/sockcostd.8: $(BUILD)/sockcostd tools/mkman.sh
 	$(Q)mkdir -p $(@D)
 	$(Q)tools/mkman.sh -a 'sockcost(1)' 8 $< > $@
 
+# The container image deploy/kubernetes/sockcostd-daemonset.yaml runs: these
+# binaries on Debian 12 slim (deploy/image/). The base is debootstrapped once
+# from the machine's Debian mirror and cached in IMAGE_BASE_CACHE.
+VERSION   := $(shell sed -n 's/^#define SOCKCOST_VERSION "\(.*\)"/\1/p' user/base/version.h)
+IMAGE     ?= localhost/sockcost:$(VERSION)
+IMAGE_BASE_CACHE ?= /var/cache/sockcost/base-bookworm.tar
+image: $(BUILD)/sockcost $(BUILD)/sockcostd
+	IMAGE_BASE_CACHE=$(IMAGE_BASE_CACHE) deploy/image/build.sh $(BUILD) $(IMAGE)
+
 # make install [PREFIX=/usr/local] [DESTDIR=staging dir]: sockcost to
-# BINDIR, sockcostd to SBINDIR, the man pages to MANDIR and the systemd unit
+# BINDIR, sockcostd to SBINDIR, the man pages to MANDIR, the systemd unit
 # to SYSTEMD_UNIT_DIR with ExecStart pointing at SBINDIR (the file in deploy/
-# names /usr/local/sbin). Nothing is enabled or started.
+# names /usr/local/sbin), and the Prometheus rules and Grafana dashboard to
+# SHAREDIR for the monitoring setup to pick up. Nothing is enabled or started.
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+SHAREDIR  ?= $(PREFIX)/share/sockcost
 INSTALL   ?= install
 UNIT      := deploy/systemd/sockcostd.service
+PROM_RULES := deploy/prometheus/sockcost-rules.yml
+DASHBOARD := deploy/grafana/sockcost.json
 
-install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT)
+install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT) $(PROM_RULES) $(DASHBOARD)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+		$(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana
+	$(INSTALL) -m 0644 $(PROM_RULES) $(DESTDIR)$(SHAREDIR)/prometheus
+	$(INSTALL) -m 0644 $(DASHBOARD) $(DESTDIR)$(SHAREDIR)/grafana
 	$(INSTALL) -m 0755 $(BUILD)/sockcost $(DESTDIR)$(BINDIR)/sockcost
 	$(INSTALL) -m 0755 $(BUILD)/sockcostd $(DESTDIR)$(SBINDIR)/sockcostd
 	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
@@ -338,12 +355,17 @@ install: $(BUILD)/sockcost $(BUILD)/sockcostd $(MAN1) $(MAN8) $(UNIT)
 		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
 
-# Only the files install wrote; stop the service first (systemctl disable --now sockcostd).
+# Only the files install wrote, and SHAREDIR's folders once empty; stop the
+# service first (systemctl disable --now sockcostd).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sockcost $(DESTDIR)$(SBINDIR)/sockcostd \
 		$(MAN1:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man1/%) \
 		$(MAN8:$(MAN_DIR)/%=$(DESTDIR)$(MANDIR)/man8/%) \
-		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/sockcostd.service \
+		$(DESTDIR)$(SHAREDIR)/prometheus/$(notdir $(PROM_RULES)) \
+		$(DESTDIR)$(SHAREDIR)/grafana/$(notdir $(DASHBOARD))
+	for d in $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana $(DESTDIR)$(SHAREDIR); do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
 
 clean:
 	rm -rf $(BUILD)

@@ -121,8 +121,8 @@ def main():
             print(f"== {os.path.basename(b)}", flush=True)
             add(run_cmocka(b))
     if not args.unit_only and not args.tsan_only:
-        dirs = (["cli", "install"] if args.check else ["integration", "e2e"] if args.no_unit
-                else ["cli", "integration", "e2e", "install"])
+        dirs = (["cli", "install", "rules"] if args.check else ["integration", "e2e"]
+                if args.no_unit else ["cli", "integration", "e2e", "install", "rules"])
         print(f"== {', '.join(dirs)} (pytest)", flush=True)
         env_sockcost = os.path.join(args.build, "sockcost")
         os.environ.setdefault("SOCKCOST", os.path.abspath(env_sockcost))

@@ -20,6 +20,11 @@ static const char *socket_path(void)
 {
 	const char *env = getenv("SOCKCOST_SOCKET");
 
+	if (env && env[0] && env[0] != '/') {
+		sc_debug("$SOCKCOST_SOCKET '%s' is not an absolute path: asking %s", env,
+			 SC_SERVED_DEFAULT_SOCKET);
+		return SC_SERVED_DEFAULT_SOCKET;
+	}
 	return env && env[0] ? env : SC_SERVED_DEFAULT_SOCKET;
 }
 
@@ -127,6 +132,13 @@ bool served_table(const struct snapshot_opts *o, FILE *out)
 	}
 	if (!st.ok) {
 		sc_debug("walking: sockcostd declined: %s", st.reason);
+		return false;
+	}
+	if (len != st.bytes) {
+		/* Stopped or stuck mid-way: a partial table would pass for the whole. */
+		sc_debug("walking: sockcostd on %s sent %zu of its table's %llu bytes", path, len,
+			 (unsigned long long)st.bytes);
+		free(text);
 		return false;
 	}
 	if (st.health_age_ms == SC_AGE_UNKNOWN)

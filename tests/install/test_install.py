@@ -12,6 +12,11 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNIT = os.path.join(ROOT, "deploy", "systemd", "sockcostd.service")
+# deploy/ file: where it lands under PREFIX, as it is.
+SHARED = {os.path.join(ROOT, "deploy", "prometheus", "sockcost-rules.yml"):
+          "share/sockcost/prometheus/sockcost-rules.yml",
+          os.path.join(ROOT, "deploy", "grafana", "sockcost.json"):
+          "share/sockcost/grafana/sockcost.json"}
 
 
 def commands(build_dir):
@@ -31,6 +36,7 @@ def expected(build_dir, prefix, unit_dir=None):
         f"{man}/man1/sockcost.1": 0o644,
         **{f"{man}/man1/sockcost-{c}.1": 0o644 for c in commands(build_dir)},
         f"{man}/man8/sockcostd.8": 0o644,
+        **{f"{prefix}/{dst}": 0o644 for dst in SHARED.values()},
     }
 
 
@@ -70,9 +76,24 @@ def test_install_and_uninstall(make, build_dir, tmp_path, prefix):
     exec_start = re.findall(r"^ExecStart=(\S+)", unit, re.M)
     assert exec_start == [f"{prefix}/sbin/sockcostd"]
     assert unit == unit_text().replace("/usr/local/sbin/sockcostd", f"{prefix}/sbin/sockcostd")
+    for src, dst in SHARED.items():
+        with open(src, "rb") as a, open(f"{dest}{prefix}/{dst}", "rb") as b:
+            assert a.read() == b.read(), dst
 
     make("uninstall", *args)
     assert landed(dest) == {}
+    assert not os.path.exists(f"{dest}{prefix}/share/sockcost")
+
+
+def test_uninstall_keeps_what_others_put_in_share(make, build_dir, tmp_path):
+    dest = str(tmp_path / "stage")
+    make("install", f"DESTDIR={dest}")
+    mine = f"{dest}/usr/local/share/sockcost/prometheus/local-overrides.yml"
+    with open(mine, "w") as f:
+        f.write("groups: []\n")
+    os.chmod(mine, 0o644)
+    make("uninstall", f"DESTDIR={dest}")
+    assert landed(dest) == {"/usr/local/share/sockcost/prometheus/local-overrides.yml": 0o644}
 
 
 def test_unit_dir_override(make, build_dir, tmp_path):

@@ -159,6 +159,24 @@ class Child:
         self.pid = None
 
 
+def paced(rate, max_s, step):
+    """Calls step() rate times a second for max_s seconds, or until it raises
+    OSError (a limit reached: what it made stays made). The sleeps keep the
+    pace; they wait for no result."""
+    t0, k = time.monotonic(), 0
+    while time.monotonic() - t0 < max_s:
+        due = t0 + k / rate
+        now = time.monotonic()
+        if now < due:
+            time.sleep(due - now)
+            continue
+        try:
+            step()
+        except OSError:
+            return
+        k += 1
+
+
 def set_comm(name: bytes):
     """prctl(PR_SET_NAME): the kernel keeps the first 15 bytes, any bytes."""
     libc = ctypes.CDLL(None, use_errno=True)

@@ -1,56 +1,28 @@
 """A real Prometheus server (started here on loopback, 1 s scrape interval,
 its own storage) scrapes sockcostd; PromQL through its HTTP API returns the
 connections this test holds."""
-import json
 import os
-import shutil
-import subprocess
-import tempfile
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 
 from helpers import Child, connect_pairs, listener, port_of
-from sockcostd_helpers import Daemon, free_port
+from prometheus_helpers import Prometheus, require_tool
+from sockcostd_helpers import Daemon
 
 N = 25
-
-
-def require_tool(name):
-    if shutil.which(name):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {name} is not installed (make deps)")
-    pytest.skip(f"{name} not installed (Debian package prometheus; make deps)")
 
 
 @pytest.fixture
 def stack():
     things = {}
     yield things
-    for key in ("prometheus",):
-        p = things.get(key)
-        if p and p.poll() is None:
-            p.kill()
-            p.communicate(timeout=30)
+    if "prometheus" in things:
+        things["prometheus"].stop()
     if "daemon" in things:
         things["daemon"].stop()
     if "child" in things:
         things["child"].stop()
-    if "dir" in things:
-        shutil.rmtree(things["dir"], ignore_errors=True)
-
-
-def query(base, promql, at=None):
-    """An instant query, evaluated now or at the Unix time `at`."""
-    params = {"query": promql} if at is None else {"query": promql, "time": f"{at:.3f}"}
-    url = f"{base}/api/v1/query?" + urllib.parse.urlencode(params)
-    with urllib.request.urlopen(url, timeout=10) as r:
-        doc = json.load(r)
-    assert doc["status"] == "success", doc
-    return doc["data"]["result"]
 
 
 def test_prometheus_scrapes_held_connections(stack):
@@ -69,34 +41,16 @@ def test_prometheus_scrapes_held_connections(stack):
     os.close(r)
     stack["daemon"] = d = Daemon("--top-processes", "10000")
 
-    stack["dir"] = tmp = tempfile.mkdtemp(prefix="sockcost-prom.")
-    config = os.path.join(tmp, "prometheus.yml")
-    with open(config, "w") as f:
-        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                "scrape_configs:\n  - job_name: sockcostd\n    static_configs:\n"
-                f"      - targets: ['127.0.0.1:{d.port}']\n")
-    web = free_port()
-    stack["prometheus"] = prom = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",
-         f"--web.listen-address=127.0.0.1:{web}", "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{web}"
+    stack["prometheus"] = prom = Prometheus({"sockcostd": [f"127.0.0.1:{d.port}"]})
+    query = prom.query
 
     port_q = f'sockcost_port_connections{{job="sockcostd",port="{info["port"]}"}}'
     proc_q = f'sockcost_process_connections{{job="sockcostd",pid="{child.pid}"}}'
-    deadline = time.monotonic() + 90
-    got = None
-    while time.monotonic() < deadline:
-        assert prom.poll() is None, prom.communicate()[1]
-        try:
-            got = query(base, port_q), query(base, proc_q), query(base, 'up{job="sockcostd"}')
-        except OSError:
-            got = None  # not listening yet
-        if got and all(got):
-            break
-        time.sleep(0.5)
-    assert got and all(got), f"Prometheus has no sockcostd series yet: {got}"
-    port_res, proc_res, up = got
+
+    def all_there():
+        got = query(port_q), query(proc_q), query('up{job="sockcostd"}')
+        return got if all(got) else None
+    port_res, proc_res, up = prom.wait(all_there)
     assert float(port_res[0]["value"][1]) == N
     assert float(proc_res[0]["value"][1]) == 2 * N
     assert proc_res[0]["metric"]["comm"] == "sc-prom-holder"
@@ -104,8 +58,8 @@ def test_prometheus_scrapes_held_connections(stack):
     # The histogram aggregates like any other: PromQL's median over the summed
     # buckets is the one their cumulative counts give, read at the same time.
     at = time.time()
-    buckets = query(base, "sum by (le) (sockcost_connection_idle_seconds_bucket)", at)
-    q = query(base, "histogram_quantile(0.5, sum by (le) (sockcost_connection_idle_seconds_bucket))",
+    buckets = query("sum by (le) (sockcost_connection_idle_seconds_bucket)", at)
+    q = query("histogram_quantile(0.5, sum by (le) (sockcost_connection_idle_seconds_bucket))",
               at)
     expected = bucket_quantile(0.5, [(float(b["metric"]["le"]), float(b["value"][1]))
                                      for b in buckets])

@@ -64,7 +64,7 @@ class Sockcostd:
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(60)
             s.connect(self.sock)
-            s.sendall(b"table 1 by=process idle_after_ms=180000 heartbeat_bytes=0 "
+            s.sendall(b"table 2 by=process idle_after_ms=180000 heartbeat_bytes=0 "
                       b"close_wait_after_ms=60000 stall_after_ms=10000 nat_timeout_ms=350000\n")
             return s.makefile("rb").readline().decode()
 
@@ -263,9 +263,9 @@ def test_socket_is_roots_and_only_one_daemon_answers(env):
     # From its start, before its first walk is done: "walk", and why.
     assert wait_for(lambda: os.path.exists(sock), timeout=300, interval=0.05)
     first = d.status()
-    assert first.startswith("walk 1 sockcostd is starting") or first.startswith("ok 1 ") \
-        or first.startswith("walk 1 sockcostd has not judged health yet") \
-        or first.startswith("walk 1 processes in several"), first
+    assert first.startswith("walk 2 sockcostd is starting") or first.startswith("ok 2 ") \
+        or first.startswith("walk 2 sockcostd has not judged health yet") \
+        or first.startswith("walk 2 processes in several"), first
     d.wait_ready()
     st = os.lstat(sock)
     assert stat.S_ISSOCK(st.st_mode)
@@ -320,3 +320,50 @@ def test_not_a_socket_is_left_alone(env):
         assert f.read() == "mine"
     out, how = snapshot(e)
     assert "walking: no sockcostd answers" in how
+
+
+class OneAnswer:
+    """A peer on the socket that answers one request with `reply` and closes,
+    as a daemon stopped mid-table would: what the CLI makes of it is the test."""
+
+    def __init__(self, path, reply):
+        self.lst = socket.socket(socket.AF_UNIX)
+        self.lst.bind(path)
+        self.lst.listen(1)
+        self.reply = reply
+        self.request = None
+        self.thread = threading.Thread(target=self.answer, daemon=True)
+        self.thread.start()
+
+    def answer(self):
+        self.lst.settimeout(60)
+        c, _ = self.lst.accept()
+        with c:
+            self.request = c.makefile("rb").readline()
+            c.sendall(self.reply)
+
+    def close(self):
+        self.thread.join(timeout=60)
+        self.lst.close()
+
+
+@pytest.mark.parametrize("sent", ("the whole table", "a cut table"))
+def test_table_length_is_checked(env, sent):
+    e, sock, _, _ = env
+    table = b"A TABLE FROM NO WALK\n" * 50
+    length = len(table) if sent == "the whole table" else len(table) + 1000
+    peer = OneAnswer(sock, b"ok 2 pid=4242 age_ms=10 health_age_ms=20 bytes=%d\n" % length + table)
+    try:
+        out, how = snapshot(e)
+    finally:
+        peer.close()
+    assert peer.request.startswith(b"table 2 by=default "), peer.request
+    if sent == "the whole table":
+        assert out.encode() == table
+        assert "from sockcostd (pid 4242)" in how, how
+    else:
+        # Never a partial table: the walk's, and why.
+        assert "A TABLE FROM NO WALK" not in out
+        assert "connections," in out
+        assert f"sent {len(table)} of its table's {length} bytes" in how, how
+    assert "rror" not in how

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from helpers import (SOCKCOST, Child, connect_pairs, listener, proc_fd_count,
+from helpers import (SOCKCOST, Child, connect_pairs, listener, paced, proc_fd_count,
                      proc_nofile_soft, run_sockcost)
 
 RATE = 20           # fds the leaker opens a second
@@ -27,18 +27,8 @@ def _leaker():
         pairs = connect_pairs(lst, 1)  # a TCP socket, so top and cost list it
 
         def leak():
-            held, t0, k = [], time.monotonic(), 0
-            while time.monotonic() - t0 < LEAK_MAX_S:
-                due = t0 + k / RATE
-                now = time.monotonic()
-                if now < due:
-                    time.sleep(due - now)  # the leak's pace, not a wait
-                    continue
-                try:
-                    held.append(os.open("/dev/null", os.O_RDONLY))
-                except OSError:
-                    return  # at the limit: stays there
-                k += 1
+            held = []  # at the limit (EMFILE) it stays there
+            paced(RATE, LEAK_MAX_S, lambda: held.append(os.open("/dev/null", os.O_RDONLY)))
         threading.Thread(target=leak, daemon=True).start()
         return lst, pairs
     return setup

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon_args.h"
@@ -214,6 +215,26 @@ static void test_help_version_unload(void **state)
 	assert_non_null(strstr(daemon_usage, "--events-rate"));
 }
 
+static void test_socket_from_the_environment(void **state)
+{
+	(void)state;
+	assert_int_equal(setenv("SOCKCOST_SOCKET", "/run/other.sock", 1), 0);
+	assert_int_equal(parse_line(""), ARGS_OK);
+	assert_string_equal(O.socket_path, "/run/other.sock");
+	/* It unlinks what it listens on: never a path relative to where it started. */
+	assert_int_equal(setenv("SOCKCOST_SOCKET", "run/other.sock", 1), 0);
+	assert_int_equal(parse_line(""), ARGS_ERROR);
+	assert_string_equal(ERR, "invalid $SOCKCOST_SOCKET 'run/other.sock': expected an absolute path");
+	/* An option overrides it, and so does --no-socket. */
+	assert_int_equal(parse_line("--socket /run/mine.sock"), ARGS_OK);
+	assert_string_equal(O.socket_path, "/run/mine.sock");
+	assert_int_equal(parse_line("--no-socket"), ARGS_OK);
+	assert_null(O.socket_path);
+	assert_int_equal(unsetenv("SOCKCOST_SOCKET"), 0);
+	assert_int_equal(parse_line(""), ARGS_OK);
+	assert_string_equal(O.socket_path, "/run/sockcost/sockcostd.sock");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_listen_errors),
 		cmocka_unit_test(test_value_errors),
 		cmocka_unit_test(test_help_version_unload),
+		cmocka_unit_test(test_socket_from_the_environment),
 	};
 
 	return cmocka_run_group_tests_name("daemon_args", tests, NULL, NULL);

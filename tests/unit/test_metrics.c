@@ -403,6 +403,26 @@ static void test_collection_failed(void **state)
 	assert_no("sockcost_port_");
 }
 
+/* tcp_mem's thresholds by label and the pages in use, only when the daemon read them. */
+static void test_tcp_mem(void **state)
+{
+	struct sc_tcp_mem m = { .min_pages = 287898, .pressure_pages = 383865,
+				.max_pages = 575796, .used_pages = 120 };
+	struct sc_metrics_input in = sample(1);
+
+	(void)state;
+	render(&in);
+	assert_no("sockcost_tcp_mem");
+	in.tcp_mem = &m;
+	render(&in);
+	assert_well_formed();
+	assert_line("sockcost_tcp_mem_pages{threshold=\"min\"} 287898");
+	assert_line("sockcost_tcp_mem_pages{threshold=\"pressure\"} 383865");
+	assert_line("sockcost_tcp_mem_pages{threshold=\"max\"} 575796");
+	assert_line("sockcost_tcp_mem_used_pages 120");
+	assert_int_equal(count_lines_starting("sockcost_tcp_mem_pages{"), 3);
+}
+
 static void test_label_escaping(void **state)
 {
 	struct sc_metrics_input in = sample(1);
@@ -455,6 +475,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_outbound_top_k, teardown),
 		cmocka_unit_test_teardown(test_self_metrics, teardown),
 		cmocka_unit_test_teardown(test_collection_failed, teardown),
+		cmocka_unit_test_teardown(test_tcp_mem, teardown),
 		cmocka_unit_test_teardown(test_label_escaping, teardown),
 		cmocka_unit_test(test_label_value_function),
 	};

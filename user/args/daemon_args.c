@@ -390,6 +390,12 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 	}
 	if (args_no_operands(argc, argv, err, errlen) != ARGS_OK)
 		return ARGS_ERROR;
+	/* The daemon unlinks what it listens on: never a path relative to wherever it started. */
+	if (!o->socket_given && o->socket_path && o->socket_path[0] != '/') {
+		snprintf(err, errlen, "invalid $SOCKCOST_SOCKET '%s': expected an absolute path",
+			 o->socket_path);
+		return ARGS_ERROR;
+	}
 	if (o->unload && o->events) {
 		snprintf(err, errlen, "--unload removes pinned state and exits: it takes no --events");
 		return ARGS_ERROR;

@@ -24,6 +24,7 @@
 #include "snapshot_json.h"
 #include "snapshot_take.h"
 #include "summary.h"
+#include "tcp_mem_read.h"
 #include "version.h"
 #include "view.h"
 
@@ -155,6 +156,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	struct sc_health_tally health = {};
 	struct sc_health_counts *service_health = NULL;
 	struct sc_metrics_health mh = { .tally = &health };
+	struct sc_tcp_mem tcp_mem;
 	size_t *member_of = NULL;
 	size_t ncosts = 0;
 	double t0;
@@ -220,6 +222,8 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	self.last_scrape_seconds = d->last_scrape_s;
 	self.scrapes = ++d->scrapes;
 	self_stats(&self, d);
+	if (!sc_tcp_mem_read(&tcp_mem))
+		in.tcp_mem = &tcp_mem;
 
 	out = open_memstream(&r->body, &r->len);
 	if (!out || sc_metrics_render(out, &in) | fclose(out)) {

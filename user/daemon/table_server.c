@@ -259,6 +259,7 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 		__u64 now = sc_clock_ns(CLOCK_MONOTONIC), wall = sc_clock_ns(CLOCK_REALTIME);
 
 		st->ok = true;
+		st->bytes = *len;
 		st->pid = (__u32)getpid();
 		st->age_ms = now > s.taken_ns ? (now - s.taken_ns) / 1000000 : 0;
 		st->health_age_ms = !health.wall_ns ? SC_AGE_UNKNOWN

@@ -137,17 +137,18 @@ int sc_served_request_parse(const char *line, struct sc_served_request *r)
 
 int sc_served_status_format(const struct sc_served_status *s, char *buf, size_t len)
 {
+	char health[24];
+
 	if (!s->ok)
 		return fitted(snprintf(buf, len, "walk %d %s\n", SC_SERVED_VERSION, s->reason),
 			      len);
 	if (s->health_age_ms == SC_AGE_UNKNOWN)
-		return fitted(snprintf(buf, len, "ok %d pid=%u age_ms=%llu health_age_ms=-\n",
-				       SC_SERVED_VERSION, s->pid,
-				       (unsigned long long)s->age_ms),
-			      len);
-	return fitted(snprintf(buf, len, "ok %d pid=%u age_ms=%llu health_age_ms=%llu\n",
-			       SC_SERVED_VERSION, s->pid, (unsigned long long)s->age_ms,
-			       (unsigned long long)s->health_age_ms),
+		snprintf(health, sizeof(health), "-");
+	else
+		snprintf(health, sizeof(health), "%llu", (unsigned long long)s->health_age_ms);
+	return fitted(snprintf(buf, len, "ok %d pid=%u age_ms=%llu health_age_ms=%s bytes=%llu\n",
+			       SC_SERVED_VERSION, s->pid, (unsigned long long)s->age_ms, health,
+			       (unsigned long long)s->bytes),
 		      len);
 }
 
@@ -178,11 +179,14 @@ static int status_fields(char *rest, struct sc_served_status *s)
 		} else if (!strcmp(tok, "health_age_ms") && !(seen & 4)) {
 			s->health_age_ms = v;
 			seen |= 4;
+		} else if (!strcmp(tok, "bytes") && !(seen & 8)) {
+			s->bytes = v;
+			seen |= 8;
 		} else {
 			return -EPROTO;
 		}
 	}
-	return seen == 7 ? 0 : -EPROTO;
+	return seen == 15 ? 0 : -EPROTO;
 }
 
 int sc_served_status_parse(const char *line, struct sc_served_status *s)

@@ -16,15 +16,16 @@
  * serves, the table as the snapshot renderer writes it, to end of stream:
  *
  *   table 1 by=process idle_after_ms=180000 heartbeat_bytes=0 close_wait_after_ms=60000 stall_after_ms=10000 nat_timeout_ms=350000
- *   ok 1 pid=812 age_ms=412 health_age_ms=2210
- *   (the table)
+ *   ok 2 pid=812 age_ms=412 health_age_ms=2210 bytes=5120
+ *   (the table: bytes of it)
  * or
- *   walk 1 the idle policy differs: idle after 180000 ms, heartbeat <= 0 B
+ *   walk 2 the idle policy differs: idle after 180000 ms, heartbeat <= 0 B
  *
- * "walk" is a refusal the client answers by walking itself. The version
- * (1) changes with any incompatible change; a daemon refuses another.
+ * "walk" is a refusal the client answers by walking itself, as it answers a
+ * table shorter than its bytes (a daemon stopped or stuck mid-way). The
+ * version (2) changes with any incompatible change; a daemon refuses another.
  */
-#define SC_SERVED_VERSION 1
+#define SC_SERVED_VERSION 2
 #define SC_SERVED_LINE_MAX 512
 #define SC_SERVED_DEFAULT_SOCKET "/run/sockcost/sockcostd.sock"
 
@@ -39,6 +40,7 @@ struct sc_served_status {
 	__u32 pid;                    /* the daemon's */
 	__u64 age_ms;                 /* of the summary served */
 	__u64 health_age_ms;          /* of the health pass, SC_AGE_UNKNOWN before one */
+	__u64 bytes;                  /* of the table after the status line */
 	char reason[SC_SERVED_LINE_MAX]; /* why not, for a walk */
 };
 

@@ -7,6 +7,7 @@
 #include "metrics.h"
 #include "metrics_container.h"
 #include "metrics_outbound.h"
+#include "metrics_tcp_mem.h"
 #include "names.h"
 #include "sockcost.h"
 
@@ -455,6 +456,8 @@ int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 	}
 	if (in->health)
 		sc_metrics_health(out, in->health);
+	if (in->tcp_mem)
+		sc_metrics_tcp_mem(out, in->tcp_mem);
 	self_metrics(out, in);
 	return ferror(out) ? -EIO : 0;
 }

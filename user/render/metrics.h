@@ -12,6 +12,7 @@
 #include "metrics_health.h"
 #include "services.h"
 #include "summary.h"
+#include "tcp_mem.h"
 
 #define SC_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -54,6 +55,7 @@ struct sc_metrics_input {
 	const char *version;
 	double connection_seconds;        /* managed.h, never lower than the previous scrape's */
 	const struct sc_metrics_health *health; /* NULL: no health series */
+	const struct sc_tcp_mem *tcp_mem; /* NULL: unreadable, no tcp_mem series */
 	const struct sc_container_row *containers; /* of summary; NULL: no container series */
 	size_t ncontainers;
 };

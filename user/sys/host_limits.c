@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "host_limits.h"
+#include "tcp_mem_read.h"
 
 /* Reads up to n unsigned numbers from the first line of path. Returns how many. */
 static int read_numbers(const char *path, unsigned long long *v, int n)
@@ -19,28 +20,10 @@ static int read_numbers(const char *path, unsigned long long *v, int n)
 	return got;
 }
 
-/* "TCP: inuse 6055 orphan 0 tw 2376 alloc 6055 mem 156": mem in pages. */
-static int tcp_mem_pages(unsigned long long *pages)
-{
-	char line[256];
-	FILE *f = fopen("/proc/net/sockstat", "re");
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		const char *mem = strstr(line, " mem ");
-
-		if (!strncmp(line, "TCP:", 4) && mem && sscanf(mem, " mem %llu", pages) == 1)
-			found = 1;
-	}
-	fclose(f);
-	return found;
-}
-
 void sc_host_limits_read(struct sc_cost_host_input *h)
 {
-	unsigned long long nr[3], max, mem[3], pages;
+	unsigned long long nr[3], max;
+	struct sc_tcp_mem mem;
 	long page = sysconf(_SC_PAGESIZE);
 
 	memset(h, 0, sizeof(*h));
@@ -53,9 +36,9 @@ void sc_host_limits_read(struct sc_cost_host_input *h)
 	}
 	if (read_numbers("/proc/sys/fs/nr_open", &max, 1) == 1)
 		h->nr_open = max;
-	if (read_numbers("/proc/sys/net/ipv4/tcp_mem", mem, 3) == 3 && tcp_mem_pages(&pages)) {
+	if (!sc_tcp_mem_read(&mem)) {
 		h->has_tcp_mem = true;
-		h->tcp_mem_pressure_bytes = mem[1] * (unsigned long long)page;
-		h->tcp_mem_bytes = pages * (unsigned long long)page;
+		h->tcp_mem_pressure_bytes = mem.pressure_pages * (unsigned long long)page;
+		h->tcp_mem_bytes = mem.used_pages * (unsigned long long)page;
 	}
 }

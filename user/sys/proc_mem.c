@@ -9,23 +9,7 @@
 #include <unistd.h>
 
 #include "proc_mem.h"
-
-/* Reads a small file into buf, NUL-terminated. Returns bytes read or a negative errno. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
-}
+#include "small_file.h"
 
 int sc_proc_mem_read(__u32 pid, struct sc_proc_mem *m)
 {
@@ -33,7 +17,7 @@ int sc_proc_mem_read(__u32 pid, struct sc_proc_mem *m)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/smaps_rollup", pid);
-	n = read_small(path, buf, sizeof(buf));
+	n = sc_read_small_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	/* An empty rollup: a kernel thread or a zombie, which hold no user memory. */
@@ -49,7 +33,7 @@ int sc_proc_rss_bytes(__u32 pid, __u64 *rss)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
-	n = read_small(path, buf, sizeof(buf));
+	n = sc_read_small_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
@@ -89,7 +73,7 @@ static int read_cgroup_value(const char *cgroup_path, const char *file, __u64 *v
 	if (!cgroup_path || !cgroup_path[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s%s/%s", sc_cgroup2_mount(), cgroup_path, file);
-	n = read_small(path, buf, sizeof(buf));
+	n = sc_read_small_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (!strncmp(buf, "max", 3))

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "small_file.h"
+#include "tcp_mem_read.h"
+
+int sc_tcp_mem_read(struct sc_tcp_mem *m)
+{
+	char limits[128], sockstat[1024];
+	ssize_t n;
+
+	n = sc_read_small_file("/proc/sys/net/ipv4/tcp_mem", limits, sizeof(limits));
+	if (n < 0)
+		return (int)n;
+	n = sc_read_small_file("/proc/net/sockstat", sockstat, sizeof(sockstat));
+	if (n < 0)
+		return (int)n;
+	return sc_tcp_mem_parse(limits, sockstat, m);
+}
