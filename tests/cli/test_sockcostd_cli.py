@@ -38,6 +38,12 @@ def test_arguments():
     (["--user"], "--user"),
     (["--app-limit", "nginx"], "--app-limit"),
     (["--app-limit", "nginx=0"], "--app-limit"),
+    (["--pod-log-dir", "var/log/pods"], "--pod-log-dir"),
+    (["--pod-log-dir"], "--pod-log-dir"),
+    (["--docker-dir", "docker"], "--docker-dir"),
+    (["--podman-dir", "./storage"], "--podman-dir"),
+    (["--pod-log-dir", "/" + "x" * 5000], "--pod-log-dir"),
+    (["--docker-dir", "/" + "x" * 5000], "--docker-dir"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args, needle):
     r = sockcostd(*args)

@@ -289,6 +289,16 @@ def port(doc, number):
     return found[0]
 
 
+def cgroup2_mount():
+    """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid hosts), or None."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    return None
+
+
 def proc_fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 

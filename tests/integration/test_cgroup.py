@@ -2,18 +2,9 @@
 shaped like a docker container's is reported with that container's id."""
 import os
 
-from helpers import Child, connect_pairs, listener, process, snapshot, wait_for
+from helpers import Child, cgroup2_mount, connect_pairs, listener, process, snapshot, wait_for
 
 CONTAINER_ID = "5e" * 32
-
-
-def cgroup2_mount():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    return None
 
 
 def test_process_in_a_container_cgroup():

@@ -82,6 +82,45 @@ static void test_not_containers(void **state)
 	expect("/kubepods/podnot-a-uid/x", "", "", "");
 }
 
+static void expect_unit(const char *path, const char *unit)
+{
+	char buf[SC_UNIT_LEN];
+
+	assert_int_equal(sc_cgroup_unit(path, buf, sizeof(buf)), unit[0] != '\0');
+	assert_string_equal(buf, unit);
+}
+
+static void test_systemd_units(void **state)
+{
+	(void)state;
+	expect_unit("/system.slice/nginx.service", "nginx.service");
+	expect_unit("/user.slice/user-0.slice/session-3.scope", "session-3.scope");
+	/* The innermost unit: a user's service manager runs units of its own. */
+	expect_unit("/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service",
+		    "foo.service");
+	/* A service that made cgroups below itself (delegation) still owns them. */
+	expect_unit("/system.slice/containerd.service/worker", "containerd.service");
+	/* systemd escapes '-' in instance names as \x2d: kept as written. */
+	expect_unit("/system.slice/system-getty.slice/getty@tty\\x2d1.service",
+		    "getty@tty\\x2d1.service");
+	/* Slices alone, the root, non-systemd directories, bare suffixes: no unit. */
+	expect_unit("/system.slice", "");
+	expect_unit("/", "");
+	expect_unit("", "");
+	expect_unit("/sockcost-test-12/leaf", "");
+	expect_unit("/.service", "");
+	expect_unit("/x/.scope/y", "");
+}
+
+static void test_unit_cut_to_buffer(void **state)
+{
+	char small[6];
+
+	(void)state;
+	assert_true(sc_cgroup_unit("/system.slice/nginx.service", small, sizeof(small)));
+	assert_string_equal(small, "nginx");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +129,8 @@ int main(void)
 		cmocka_unit_test(test_kubernetes_cgroupfs_driver),
 		cmocka_unit_test(test_podman_and_monitors),
 		cmocka_unit_test(test_not_containers),
+		cmocka_unit_test(test_systemd_units),
+		cmocka_unit_test(test_unit_cut_to_buffer),
 	};
 
 	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);

@@ -77,6 +77,16 @@ const char daemon_usage[] =
 	"                            repeatable, a PID's wins over its COMM's\n"
 	"      --app-limits FILE     the same, one COMM=N or PID=N a line, # comments\n"
 	"\n"
+	"Container names (sockcost_container_* series; read as the node keeps them):\n"
+	"      --pod-log-dir DIR     the kubelet's pod log directories, NAMESPACE_POD_UID\n"
+	"                            (default $SOCKCOST_POD_LOG_DIR, else /var/log/pods);\n"
+	"                            container names from its sibling containers/, the\n"
+	"                            kubelet's POD_NAMESPACE_CONTAINER-ID.log links\n"
+	"      --docker-dir DIR      Docker's root (default $SOCKCOST_DOCKER_DIR, else\n"
+	"                            /var/lib/docker)\n"
+	"      --podman-dir DIR      Podman's containers/storage root (default\n"
+	"                            $SOCKCOST_PODMAN_DIR, else /var/lib/containers/storage)\n"
+	"\n"
 	"Kernel state:\n"
 	"      --pin                 pin programs, links and maps under --pin-dir, so\n"
 	"                            a restart keeps history and the CLI reuses them\n"
@@ -210,6 +220,9 @@ enum {
 	OPT_WEB_CONFIG,
 	OPT_ENABLE_SNAPSHOT,
 	OPT_REDACT_PEERS,
+	OPT_POD_LOG_DIR,
+	OPT_DOCKER_DIR,
+	OPT_PODMAN_DIR,
 };
 
 enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
@@ -230,6 +243,9 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
+		{ "pod-log-dir", required_argument, NULL, OPT_POD_LOG_DIR },
+		{ "docker-dir", required_argument, NULL, OPT_DOCKER_DIR },
+		{ "podman-dir", required_argument, NULL, OPT_PODMAN_DIR },
 		{ "user", required_argument, NULL, 'u' },
 		{ "own-netns-only", no_argument, NULL, OPT_OWN_NETNS },
 		{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
@@ -345,6 +361,18 @@ enum args_result daemon_parse_args(int argc, char **argv, struct daemon_opts *o,
 			break;
 		case OPT_UNLOAD:
 			o->unload = true;
+			break;
+		case OPT_POD_LOG_DIR:
+		case OPT_DOCKER_DIR:
+		case OPT_PODMAN_DIR:
+			if (optarg[0] != '/') {
+				snprintf(err, errlen, "invalid --%s '%s': expected an absolute path",
+					 c == OPT_POD_LOG_DIR ? "pod-log-dir" :
+					 c == OPT_DOCKER_DIR ? "docker-dir" : "podman-dir", optarg);
+				return ARGS_ERROR;
+			}
+			*(c == OPT_POD_LOG_DIR ? &o->pod_log_dir :
+			  c == OPT_DOCKER_DIR ? &o->docker_dir : &o->podman_dir) = optarg;
 			break;
 		case 'u':
 			if (!optarg[0]) {

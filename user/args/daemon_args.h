@@ -45,6 +45,10 @@ struct daemon_opts {
 	struct sc_app_limit app_limits[SC_DAEMON_MAX_APP_LIMITS]; /* --app-limit, in order */
 	size_t napp_limits;
 	const char *app_limits_file;     /* --app-limits FILE, read at start */
+	/* Where the node keeps container names; NULL: $SOCKCOST_*_DIR, else the default. */
+	const char *pod_log_dir;
+	const char *docker_dir;
+	const char *podman_dir;
 	bool verbose;
 	bool version;
 	const char *note;                /* one line for stderr (a deprecated spelling), or NULL */

@@ -13,6 +13,7 @@
 #include "estimates.h"
 #include "force.h"
 #include "collector.h"
+#include "container_cache.h"
 #include "health_pass.h"
 #include "idle_event_log.h"
 #include "log.h"
@@ -33,6 +34,9 @@ struct sc_collector {
 	struct sc_summary latest;
 	struct sc_proc_cost *costs;  /* of latest.procs[0 .. ncosts) */
 	size_t ncosts;
+	struct sc_container_row *containers; /* of latest, by place */
+	size_t ncontainers;
+	struct sc_container_cache container_cache; /* the collector thread's own */
 	struct sc_collector_stats stats;
 	struct sc_mem_history history; /* the collector thread's own */
 	struct sc_health_tally health; /* the latest health pass, under lock */
@@ -111,7 +115,8 @@ static void refresh(struct sc_collector *c)
 	struct sc_summary s;
 	__u64 walks = l->walks, began = sc_clock_ns(CLOCK_MONOTONIC);
 	__u64 began_wall = sc_clock_ns(CLOCK_REALTIME);
-	size_t ncosts = 0;
+	struct sc_container_row *containers = NULL;
+	size_t ncosts = 0, ncontainers = 0;
 	int err;
 
 	err = sc_summary_live_collect(l, &s, c->t, &c->opts.policy);
@@ -131,6 +136,10 @@ static void refresh(struct sc_collector *c)
 		}
 		if (costs)
 			share_estimates(c, &s, costs, ncosts);
+		/* Lost for one refresh on ENOMEM, as the memory figures are. */
+		if (sc_container_cache_rows(&c->container_cache, &s, costs, ncosts, &containers,
+					    &ncontainers))
+			sc_debug("out of memory grouping processes by container");
 	}
 	if (!err)
 		s.collect_ns = sc_clock_ns(CLOCK_MONOTONIC) - began; /* memory and events too */
@@ -143,6 +152,9 @@ static void refresh(struct sc_collector *c)
 		c->latest = s;
 		c->costs = costs;
 		c->ncosts = ncosts;
+		free(c->containers);
+		c->containers = containers;
+		c->ncontainers = ncontainers;
 		c->stats.refreshes++;
 		c->stats.changes += s.changes;
 		c->stats.last_refresh_ns = s.collect_ns;
@@ -150,6 +162,8 @@ static void refresh(struct sc_collector *c)
 		if (l->walks != walks)
 			c->stats.last_walk_wall_ns = c->stats.last_refresh_wall_ns;
 	}
+	c->stats.cgroup_reads = c->container_cache.cgroup_reads;
+	c->stats.container_name_lookups = c->container_cache.name_lookups;
 	c->stats.walks = l->walks;
 	c->stats.folds = l->folds;
 	c->stats.walk_every_ns = sc_summary_live_walk_every(l);
@@ -245,6 +259,8 @@ static void collector_free(struct sc_collector *c)
 {
 	sc_summary_free(&c->latest);
 	free(c->costs);
+	free(c->containers);
+	sc_container_cache_free(&c->container_cache);
 	sc_health_tally_free(&c->health);
 	sc_mem_history_free(&c->history);
 	sc_summary_live_free(&c->live);
@@ -279,6 +295,7 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 		sc_health_policy_default(&c->opts.health);
 	if (c->opts.events)
 		sc_events_pace(c->opts.events, c->opts.interval_s);
+	sc_container_cache_init(&c->container_cache, &c->opts.containers);
 	sc_summary_live_init(&c->live, LEASE_NS);
 	sc_change_gap_init(&c->live.gap, SC_LIVE_CHANGE_SHARE);
 	if (sc_forced("change-budget")) {
@@ -348,6 +365,21 @@ int sc_collector_health(struct sc_collector *c, struct sc_health_tally *out)
 
 	pthread_mutex_lock(&c->lock);
 	err = sc_health_tally_copy(out, &c->health);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int sc_collector_containers(struct sc_collector *c, struct sc_container_row **rows, size_t *n)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&c->lock);
+	*n = c->ncontainers;
+	*rows = malloc((c->ncontainers ? c->ncontainers : 1) * sizeof(**rows));
+	if (*rows)
+		memcpy(*rows, c->containers, c->ncontainers * sizeof(**rows));
+	else
+		err = -ENOMEM;
 	pthread_mutex_unlock(&c->lock);
 	return err;
 }

@@ -6,6 +6,8 @@
 #include <linux/types.h>
 
 #include "capacity.h"
+#include "container_rows.h"
+#include "container_names_read.h"
 #include "health_tally.h"
 #include "idle.h"
 #include "proc_costs.h"
@@ -35,6 +37,7 @@ struct sc_collector_opts {
 	struct sc_events *events;   /* NULL: no idle events */
 	size_t top_processes;       /* memory and capacity for the top K by connections */
 	struct sc_proc_costs_opts costs;
+	struct sc_container_dirs containers; /* where the node names its containers */
 };
 
 struct sc_collector_stats {
@@ -55,6 +58,8 @@ struct sc_collector_stats {
 	__u64 health_failures;      /* passes that failed: the previous one still serves */
 	__u64 health_every_ns;      /* passes this far apart: health_s, or more */
 	__u32 health_netns_missed;  /* namespaces the latest pass could not enter */
+	__u64 cgroup_reads;         /* /proc/PID/cgroup reads for container rows, in all */
+	__u64 container_name_lookups; /* lookups of a container's names on the node, in all */
 };
 
 /* Collects once (walking) before returning, so the first scrape has data. NULL after logging. */
@@ -71,6 +76,12 @@ void sc_collector_stop(struct sc_collector *c);
  */
 /* A copy of the latest health pass (empty before the first). Returns 0 or -ENOMEM. */
 int sc_collector_health(struct sc_collector *c, struct sc_health_tally *out);
+
+/*
+ * A copy of the per-container rows of the latest refresh (container_cache.h),
+ * to free(). Call it after sc_collector_latest, which refreshes. 0 or -ENOMEM.
+ */
+int sc_collector_containers(struct sc_collector *c, struct sc_container_row **rows, size_t *n);
 
 int sc_collector_latest(struct sc_collector *c, struct sc_summary *out,
 			struct sc_collector_stats *stats, struct sc_proc_cost **costs,

@@ -152,6 +152,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	struct sc_collector_stats walks = {};
 	struct sc_metrics_input in = { .self = &self, .version = SOCKCOST_VERSION };
 	struct sc_proc_cost *costs = NULL;
+	struct sc_container_row *containers = NULL;
 	struct sc_service *services = NULL;
 	struct sc_health_tally health = {};
 	struct sc_health_counts *service_health = NULL;
@@ -195,6 +196,9 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 		in.top_outbound = d->top_processes;
 		/* The collector read each process's memory; a scrape reads no /proc. */
 		in.costs = ncosts >= in.top ? costs : NULL;
+		/* Named on the collector thread: a scrape reads no /proc and no runtime state. */
+		if (!sc_collector_containers(d->collector, &containers, &in.ncontainers))
+			in.containers = containers;
 		/* Every service: they are bounded by servers and commands, not processes. */
 		member_of = calloc(sum.nprocs ? sum.nprocs : 1, sizeof(*member_of));
 		if (member_of &&
@@ -214,6 +218,8 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	mh.failures = walks.health_failures;
 	mh.netns_missed = walks.health_netns_missed;
 	self.events_dropped = walks.events_dropped;
+	self.cgroup_reads = walks.cgroup_reads;
+	self.container_name_lookups = walks.container_name_lookups;
 	self.last_scrape_seconds = d->last_scrape_s;
 	self.scrapes = ++d->scrapes;
 	self_stats(&self, d);
@@ -231,6 +237,7 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	d->last_scrape_s = ((double)sc_mono_ns() / 1e9) - t0;
 	pthread_mutex_unlock(&d->scrape_lock);
 	free(costs);
+	free(containers);
 	free(services);
 	free(member_of);
 	free(service_health);

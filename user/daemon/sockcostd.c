@@ -110,6 +110,28 @@ static int read_app_limits(struct daemon_opts *o)
 	return err;
 }
 
+/* The options' directories over the environment's and the defaults. */
+static int container_dirs(const struct daemon_opts *o, struct sc_container_dirs *d)
+{
+	sc_container_dirs_default(d);
+	if (o->pod_log_dir && sc_container_dirs_set_pod_logs(d, o->pod_log_dir))
+		return sc_fail(ENAMETOOLONG, "--pod-log-dir: path too long");
+	if (o->docker_dir && (size_t)snprintf(d->docker, sizeof(d->docker), "%s", o->docker_dir) >=
+				     sizeof(d->docker))
+		return sc_fail(ENAMETOOLONG, "--docker-dir: path too long");
+	if (o->podman_dir && (size_t)snprintf(d->podman, sizeof(d->podman), "%s", o->podman_dir) >=
+				     sizeof(d->podman))
+		return sc_fail(ENAMETOOLONG, "--podman-dir: path too long");
+	/* /snapshot.json's walks read the environment (snapshot_take.c): the same names. Before
+	 * any thread starts. */
+	if (setenv("SOCKCOST_POD_LOG_DIR", d->pod_logs, 1) ||
+	    setenv("SOCKCOST_DOCKER_DIR", d->docker, 1) ||
+	    setenv("SOCKCOST_PODMAN_DIR", d->podman, 1))
+		return sc_fail(errno, "cannot set the container name directories: %s",
+			       strerror(errno));
+	return 0;
+}
+
 static int serve(const struct daemon_opts *o, const struct web_security *sec)
 {
 	struct sc_tracker_opts topts = { .heartbeat_bytes = o->policy.heartbeat_bytes,
@@ -138,6 +160,8 @@ static int serve(const struct daemon_opts *o, const struct web_security *sec)
 
 	if (o->user && daemon_lookup_user(o->user, &user))
 		return SC_EXIT_RUNTIME;
+	if (container_dirs(o, &copts.containers))
+		return SC_EXIT_USAGE;
 	if (block_signals(&set) || daemon_init(&d))
 		return SC_EXIT_RUNTIME;
 	listen_fd = http_listen((const struct sockaddr *)&o->listen, o->listen_len,

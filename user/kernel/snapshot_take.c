@@ -11,6 +11,7 @@
 #include "cgroup_read.h"
 #include "clock.h"
 #include "common.h"
+#include "container_names_read.h"
 #include "iter_read.h"
 #include "kernel_hz.h"
 #include "log.h"
@@ -43,18 +44,52 @@ static void count_unknown_fds(struct sc_snapshot *snap)
 			snap->processes[i].fds = sc_proc_fd_count(snap->processes[i].pid);
 }
 
-/* Each listed process's cgroup and container: one small /proc read each. */
-static void identify_processes(struct sc_snapshot *snap)
+/* The names of p's container, looked up once per container (seen: those named so far). */
+static void name_process(const struct sc_container_dirs *dirs, struct sc_process *p,
+			 const struct sc_process **seen, size_t *nseen)
 {
 	size_t i;
 
+	if (!p->container.id[0] && !p->container.pod_uid[0])
+		return;
+	for (i = 0; i < *nseen; i++) {
+		if (!strcmp(seen[i]->container.id, p->container.id) &&
+		    !strcmp(seen[i]->container.pod_uid, p->container.pod_uid)) {
+			p->names = seen[i]->names;
+			return;
+		}
+	}
+	sc_container_names_read(dirs, &p->container, &p->names);
+	seen[(*nseen)++] = p;
+}
+
+/*
+ * Each listed process's cgroup, container (or unit) and the container's
+ * names: one small /proc read each, and a few reads per container.
+ */
+static void identify_processes(struct sc_snapshot *snap)
+{
+	const struct sc_process **seen = calloc(snap->nprocesses ? snap->nprocesses : 1,
+						sizeof(*seen));
+	struct sc_container_dirs dirs;
+	struct sc_place place;
+	size_t i, nseen = 0;
+
+	sc_container_dirs_default(&dirs);
 	for (i = 0; i < snap->nprocesses; i++) {
 		struct sc_process *p = &snap->processes[i];
 
 		if (sc_cgroup_of_pid(p->pid, p->cgroup, sizeof(p->cgroup)))
 			p->cgroup[0] = '\0'; /* exited, or no cgroup v2 */
-		sc_cgroup_identify(p->cgroup, &p->container);
+		sc_place_of(p->cgroup, &place);
+		p->container = place.container;
+		memcpy(p->unit, place.unit, sizeof(p->unit));
+		memset(&p->names, 0, sizeof(p->names));
+		/* Out of memory: ids and pod uids stay, names are left out. */
+		if (seen)
+			name_process(&dirs, p, seen, &nseen);
 	}
+	free(seen);
 }
 
 /* The kernel's HZ from the first socket this namespace's walk yields, 0 if none. */

@@ -100,24 +100,73 @@ static void identify_component(const char *s, size_t len, const char *parent, si
 	}
 }
 
+/* The path component at or after *p (len bytes), *p moved past it; false at the end. */
+static bool next_component(const char **p, const char **comp, size_t *len)
+{
+	const char *end;
+
+	while (**p == '/')
+		(*p)++;
+	if (!**p)
+		return false;
+	end = strchr(*p, '/');
+	if (!end)
+		end = *p + strlen(*p);
+	*comp = *p;
+	*len = (size_t)(end - *p);
+	*p = end;
+	return true;
+}
+
 void sc_cgroup_identify(const char *path, struct sc_container *c)
 {
-	const char *p = path, *parent = "", *end;
-	size_t plen = 0;
+	const char *p = path, *parent = "", *comp;
+	size_t plen = 0, n;
 
 	memset(c, 0, sizeof(*c));
 	/* The innermost match wins: walk every component in order. */
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		end = strchr(p, '/');
-		if (!end)
-			end = p + strlen(p);
-		identify_component(p, (size_t)(end - p), parent, plen, c);
-		parent = p;
-		plen = (size_t)(end - p);
-		p = end;
+	while (next_component(&p, &comp, &n)) {
+		identify_component(comp, n, parent, plen, c);
+		parent = comp;
+		plen = n;
 	}
+}
+
+bool sc_cgroup_unit(const char *path, char *unit, size_t len)
+{
+	const char *p = path, *comp, *found = NULL;
+	size_t n, flen = 0;
+
+	while (next_component(&p, &comp, &n)) {
+		/* A bare suffix is no unit name. */
+		if ((n > 8 && ends_with(comp, n, ".service")) ||
+		    (n > 6 && ends_with(comp, n, ".scope"))) {
+			found = comp;
+			flen = n;
+		}
+	}
+	if (len)
+		snprintf(unit, len, "%.*s", (int)(flen < len ? flen : len - 1), found ? found : "");
+	return found != NULL;
+}
+
+void sc_place_of(const char *cgroup_path, struct sc_place *p)
+{
+	memset(p, 0, sizeof(*p));
+	sc_cgroup_identify(cgroup_path, &p->container);
+	if (p->container.id[0] || p->container.pod_uid[0])
+		return;
+	if (!sc_cgroup_unit(cgroup_path, p->unit, sizeof(p->unit)))
+		strcpy(p->unit, SC_PLACE_HOST);
+}
+
+int sc_place_cmp(const struct sc_place *a, const struct sc_place *b)
+{
+	return strcmp(a->container.id, b->container.id) ?:
+	       strcmp(a->container.pod_uid, b->container.pod_uid) ?: strcmp(a->unit, b->unit);
+}
+
+bool sc_place_same(const struct sc_place *a, const struct sc_place *b)
+{
+	return !sc_place_cmp(a, b);
 }

@@ -55,6 +55,8 @@ int sc_group_by_cgroup(const struct sc_view *v, struct sc_cgroup_row **rows, siz
 		r[i] = (struct sc_cgroup_row){
 			.cgroup = pr->process->cgroup,
 			.container = &pr->process->container,
+			.unit = pr->process->unit,
+			.names = &pr->process->names,
 			.processes = 1,
 			.connections = pr->connections,
 			.idle_connections = pr->idle_connections,

@@ -26,6 +26,8 @@ int sc_group_by_parse(const char *s, enum sc_group_by *by);
 struct sc_cgroup_row {
 	const char *cgroup;                  /* "" when unknown */
 	const struct sc_container *container;/* of the first process: one cgroup, one container */
+	const char *unit;                    /* outside containers: systemd unit or "host" */
+	const struct sc_container_names *names; /* the container's, as the node names it */
 	__u64 processes;
 	__u64 connections;
 	__u64 idle_connections;

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "cgroup.h"
+#include "container_names.h"
 #include "idle.h"
 #include "names.h"
 #include "sockcost.h"
@@ -91,6 +92,8 @@ struct sc_process {
 	__u64 tcp_fds;         /* fds that are TCP sockets */
 	char cgroup[SC_CGROUP_PATH_LEN]; /* cgroup v2 path, "" if unknown */
 	struct sc_container container;
+	char unit[SC_UNIT_LEN];          /* outside containers: its systemd unit, or "host" */
+	struct sc_container_names names; /* what the node names its container */
 };
 
 struct sc_snapshot {

@@ -5,6 +5,7 @@
 #include "common.h"
 #include "json_writer.h"
 #include "metrics.h"
+#include "metrics_container.h"
 #include "metrics_outbound.h"
 #include "metrics_tcp_mem.h"
 #include "names.h"
@@ -419,6 +420,12 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 		    x->scrapes);
 	counter_u64(f, "sockcost_exporter_collect_errors_total",
 		    "Refreshes of the gauges that failed.", x->collect_errors);
+	counter_u64(f, "sockcost_exporter_cgroup_reads_total",
+		    "Reads of a process's cgroup for the container series: a new pid, a changed "
+		    "command, or a minute since the last.", x->cgroup_reads);
+	counter_u64(f, "sockcost_exporter_container_name_lookups_total",
+		    "Lookups of a container's names on the node: a new container id, or 30 s "
+		    "since the node had none for it.", x->container_name_lookups);
 	counter_u64(f, "sockcost_events_dropped_total",
 		    "Idle events not written because of the --events-rate limit.",
 		    x->events_dropped);
@@ -442,6 +449,8 @@ int sc_metrics_render(FILE *out, const struct sc_metrics_input *in)
 		process_metrics(out, in);
 		if (in->services)
 			service_metrics(out, in);
+		if (in->containers)
+			sc_metrics_containers(out, in->containers, in->ncontainers);
 		port_metrics(out, in->summary);
 		sc_metrics_outbound(out, in->summary, in->top_outbound);
 	}

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "capacity.h"
+#include "container_rows.h"
 #include "metrics_health.h"
 #include "services.h"
 #include "summary.h"
@@ -33,6 +34,8 @@ struct sc_metrics_self {
 	__u64 collect_errors;          /* refreshes that failed */
 	bool last_walk_failed;         /* the latest one did: the summary is an older one */
 	__u64 events_dropped;          /* idle events over the rate limit (the events stream fills it) */
+	__u64 cgroup_reads;            /* /proc/PID/cgroup reads for the container series */
+	__u64 container_name_lookups;  /* lookups of a container's names on the node */
 	/* The usual process_* collector numbers of the daemon itself. */
 	double cpu_seconds;
 	__u64 resident_bytes;
@@ -53,6 +56,8 @@ struct sc_metrics_input {
 	double connection_seconds;        /* managed.h, never lower than the previous scrape's */
 	const struct sc_metrics_health *health; /* NULL: no health series */
 	const struct sc_tcp_mem *tcp_mem; /* NULL: unreadable, no tcp_mem series */
+	const struct sc_container_row *containers; /* of summary; NULL: no container series */
+	size_t ncontainers;
 };
 
 /*

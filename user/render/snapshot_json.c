@@ -247,6 +247,11 @@ static void write_process(struct jw *w, const struct sc_view *v, const struct sc
 	write_optional_string(w, "container_runtime", p->container.runtime);
 	write_optional_string(w, "container_id", p->container.id);
 	write_optional_string(w, "pod_uid", p->container.pod_uid);
+	/* As the node names them (null where it does not), or the unit outside containers. */
+	write_optional_string(w, "namespace", p->names.namespace_);
+	write_optional_string(w, "pod", p->names.pod);
+	write_optional_string(w, "container", p->names.name);
+	write_optional_string(w, "unit", p->unit);
 	sc_health_counts_write_json(w, &pr->health, false);
 	jw_object_end(w);
 }

@@ -195,30 +195,46 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 		render_sockets(v, out);
 }
 
+/* Who a cgroup row is: NAMESPACE/POD/CONTAINER, a runtime's container name, or the unit. */
+static const char *cgroup_who(const struct sc_cgroup_row *r, char *buf, size_t len)
+{
+	const struct sc_container_names *n = r->names;
+
+	if (n->pod[0])
+		snprintf(buf, len, "%s/%s/%s", n->namespace_, n->pod, n->name[0] ? n->name : "-");
+	else if (n->name[0])
+		snprintf(buf, len, "%s", n->name);
+	else if (r->container->id[0] || r->container->pod_uid[0])
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%s", r->unit);
+	return buf;
+}
+
 static void render_cgroups(const struct sc_view *v, FILE *out)
 {
 	struct sc_cgroup_row *rows;
-	char mem[32], id[16], idle[8];
+	char mem[32], id[16], idle[8], who[600];
 	size_t i, n;
 
 	if (sc_group_by_cgroup(v, &rows, &n)) {
 		fputs("(out of memory grouping by cgroup)\n", out);
 		return;
 	}
-	fprintf(out, "%-6s %8s %8s %5s %8s %10s %-12s %s\n", "PROCS", "CONN", "IDLE", "IDLE%",
-		"FDS", "SOCK MEM", "CONTAINER", "CGROUP");
+	fprintf(out, "%-6s %8s %8s %5s %8s %10s %-12s %-24s %s\n", "PROCS", "CONN", "IDLE",
+		"IDLE%", "FDS", "SOCK MEM", "CONTAINER", "NAME", "CGROUP");
 	for (i = 0; i < n; i++) {
 		const struct sc_cgroup_row *r = &rows[i];
 
 		/* The short id docker ps shows. */
 		snprintf(id, sizeof(id), "%.12s", r->container->id[0] ? r->container->id : "-");
-		fprintf(out, "%-6llu %8llu %8llu %5s %8llu %10s %-12s %s\n",
+		fprintf(out, "%-6llu %8llu %8llu %5s %8llu %10s %-12s %-24s %s\n",
 			(unsigned long long)r->processes, (unsigned long long)r->connections,
 			(unsigned long long)r->idle_connections,
 			fmt_percent(r->idle_connections, r->connections, idle, sizeof(idle)),
 			(unsigned long long)r->fds,
 			fmt_bytes(r->socket_memory_bytes, mem, sizeof(mem)), id,
-			r->cgroup[0] ? r->cgroup : "(unknown)");
+			cgroup_who(r, who, sizeof(who)), r->cgroup[0] ? r->cgroup : "(unknown)");
 	}
 	if (!n)
 		fputs("(no process holds a matching TCP socket)\n", out);
