@@ -294,7 +294,7 @@ $(SAN_TOP): $(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tools/top/*.c)) | $(SKEL)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka -lyaml -lz -lm -lpthread -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka $(call pc_libs,yaml-0.1,-lyaml) -lz -lm -lpthread -o $@
 
 # Man pages, generated from each command's --help (tools/mkman.sh): one for
 # sockcost, one per sockcost command, one for sockcostd.
