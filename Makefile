@@ -90,6 +90,7 @@ DEBIAN_PKGS := make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1
 	postgresql nginx
 DEBIAN_PKGS += podman runc debootstrap  # make image and its test (runc: crun refuses hybrid cgroup hosts)
 DEBIAN_PKGS += libyaml-dev libgnutls28-dev libcrypt-dev openssl  # web config: YAML, TLS, bcrypt; test certificates
+DEBIAN_PKGS += clang-14 libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (make fuzz, make test)
 
 .PHONY: all man image install uninstall deps run check test tsan tsan-bins unit-bins test-helpers bench bench-memory bench-million soak vmlinux clean help quiet-services quiet-prometheus
 
@@ -102,6 +103,7 @@ help:
 	@echo "make check    build, unit, command-line and install tests: no root, no BPF, no network"
 	@echo "make test     deps, build, unit, command-line, BPF integration and e2e tests, daemon tests under TSan (root; CI)"
 	@echo "make tsan     only the daemon tests, against sockcostd and sockcost built with ThreadSanitizer"
+	@echo "make fuzz     libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each (default 300), FUZZ_JOBS at once"
 	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make bench-million  sockcostd, top and snapshot at 100K and 1M connections (root, about 20 minutes; SIZES=...)"
 	@echo "make bench-memory   sockcostd's bytes per socket by structure at 1M synthetic sockets (no root, seconds)"
@@ -160,8 +162,9 @@ check:
 	$(PYTHON) tests/run.py --check --build $(BUILD)
 
 test: deps
-	$(MAKE) all unit-bins test-helpers tsan-bins
-	$(PYTHON) tests/run.py --build $(BUILD) --tsan $(TSAN_BUILD)
+	$(MAKE) all unit-bins test-helpers tsan-bins fuzz-bins
+	$(PYTHON) tests/run.py --build $(BUILD) --tsan $(TSAN_BUILD) \
+		--fuzz-seconds $(TEST_FUZZ_SECONDS) --fuzz-jobs $(FUZZ_JOBS)
 
 # ThreadSanitizer: sockcostd and sockcost from the same sources and layer
 # rules in their own build directory; the daemon tests run against them and
@@ -295,6 +298,55 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) $(INC_tools) $< $(SAN_TOP) $(SAN_PURE) -lcmocka $(call pc_libs,yaml-0.1,-lyaml) -lz -lm -lpthread -o $@
+
+# libFuzzer harnesses over what outsiders feed sockcost (tests/fuzz/fuzz_*.c):
+# every user/ source (and top's option parser) again with clang, libFuzzer's
+# coverage, ASan and UBSan into $(FUZZ_DIR), since gcc's objects carry no
+# coverage. tests/fuzz/run.py replays tests/fuzz/regressions/NAME/ and the
+# seeds, then fuzzes each harness FUZZ_SECONDS on a copy of
+# tests/fuzz/corpus/NAME/ (the committed seeds are never written), FUZZ_JOBS
+# at once; a crash, leak, UB report or hang fails. make test runs each for
+# TEST_FUZZ_SECONDS.
+FUZZ_SECONDS ?= 300
+TEST_FUZZ_SECONDS ?= 30
+FUZZ_JOBS    ?= 2
+FUZZ_CC      ?= clang-14
+FUZZ_DIR     := $(BUILD)/fuzz
+# -Wno-string-concatenation: clang reads the metric tables' long help texts,
+# literals split over lines, as a missing comma; -Wno-sign-compare: glibc's
+# NLMSG_OK compares signed with unsigned, which gcc forgives a system macro
+# and clang does not (the gcc build keeps both warnings).
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-string-concatenation -Wno-sign-compare \
+	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(DAEMON_SRCS) tools/top/top_args.c tools/top/top_model.c
+FUZZ_LIB     := $(FUZZ_DIR)/libfuzz.a
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+
+$(foreach l,$(LIB_LAYERS) daemon,$(eval $(FUZZ_DIR)/user/$(l)/%.o: LAYER_INC := $(INC_$(l))))
+$(FUZZ_DIR)/tools/%.o: LAYER_INC := $(INC_tools)
+
+$(FUZZ_DIR)/%.o: %.c | $(SKEL) $(DESTROY_SKEL)
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP $(LAYER_INC) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# A harness reaches any layer: it feeds the parsers of every one.
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP $(INC_tools) -Iuser/daemon \
+		$< $(FUZZ_LIB) $(LDLIBS) $(DAEMON_LDLIBS) -o $@
+
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: deps
+	$(MAKE) fuzz-bins
+	$(PYTHON) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_BINS)
 
 # Man pages, generated from each command's --help (tools/mkman.sh): one for
 # sockcost, one per sockcost command, one for sockcostd.

@@ -9,6 +9,7 @@
  */
 #include <linux/types.h>
 #include <netinet/tcp.h>
+#include <string.h>
 
 #include "sockcost.h"
 
@@ -23,6 +24,17 @@
 /* Exit codes of every command and of sockcostd: 0, or one line on stderr and these. */
 #define SC_EXIT_RUNTIME 1 /* failed while running (no privileges, kernel, I/O) */
 #define SC_EXIT_USAGE 2   /* bad arguments */
+
+/*
+ * The line after line in NUL-terminated text; NULL after the last. (Not
+ * strchr's result plus one: NULL plus anything is undefined behaviour.)
+ */
+static inline const char *sc_next_line(const char *line)
+{
+	const char *nl = strchr(line, '\n');
+
+	return nl ? nl + 1 : NULL;
+}
 
 /* A request socket's state in the kernel, absent from <netinet/tcp.h> (not a user-visible state). */
 #define SC_TCP_NEW_SYN_RECV 12

@@ -195,11 +195,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  void **req_cls)
 {
 	struct http_server *s = cls;
-	struct http_reply r = { .status = 200, .stream_fd = -1,
-				.content_type = "text/plain; charset=utf-8" };
-	bool get = !strcmp(method, MHD_HTTP_METHOD_GET);
-	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
-	size_t i;
+	struct http_reply r;
+	const char *allow;
+	bool head;
 
 	(void)version;
 	(void)upload_data;
@@ -214,23 +212,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		sc_debug("http: %s %s -> 401", method, url);
 		return deny(conn);
 	}
-	if (!get && !head) {
-		sc_debug("http: %s %s -> 405", method, url);
-		r.status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		r.text = "method not allowed: use GET or HEAD\n";
-		return reply(s, conn, &r, false, "GET, HEAD");
-	}
-	for (i = 0; i < s->o.nroutes; i++) {
-		if (!strcmp(url, s->o.routes[i].path)) {
-			s->o.routes[i].fn(s->o.ctx, head, &r);
-			sc_debug("http: %s %s -> %u", method, url, r.status);
-			return reply(s, conn, &r, head, NULL);
-		}
-	}
-	sc_debug("http: %s %s -> 404", method, url);
-	r.status = MHD_HTTP_NOT_FOUND;
-	r.text = "not found: try /metrics\n";
-	return reply(s, conn, &r, head, NULL);
+	allow = http_route_request(s->o.routes, s->o.nroutes, s->o.ctx, method, url, &r, &head);
+	return reply(s, conn, &r, head, allow);
 }
 
 /* At accept, before the handshake: a client without a certificate our CA signed gets none. */

@@ -32,6 +32,17 @@ struct http_route {
 	http_handler fn;
 };
 
+/*
+ * The answer to method and url (the path, query string taken off), without
+ * a connection: a route's handler fills r (set up as 200 text/plain), or r
+ * becomes the 404 or the 405. Returns the Allow header value for a 405,
+ * else NULL; *head says whether it was a HEAD. Handlers see only ctx and
+ * head: nothing else of a request reaches sockcostd's code.
+ */
+const char *http_route_request(const struct http_route *routes, size_t nroutes, void *ctx,
+			       const char *method, const char *url, struct http_reply *r,
+			       bool *head);
+
 struct http_server_opts {
 	int listen_fd;              /* bound and listening (http_listen) */
 	unsigned threads;           /* pool threads */

@@ -21,7 +21,7 @@ int sc_smaps_rollup_parse(const char *text, struct sc_proc_mem *m)
 	const char *line;
 	int f;
 
-	for (line = text; line && *line; line = strchr(line, '\n'), line += line != NULL) {
+	for (line = text; line && *line; line = sc_next_line(line)) {
 		for (f = 0; f < F_COUNT; f++) {
 			size_t n = strlen(field_name[f]);
 

@@ -1,29 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
-#include "cgroup.h"
 #include "cgroup_read.h"
+#include "proc_text.h"
+#include "whole_file.h"
+
+/* Every hierarchy's line: a v1 line before the v2 one may be a few KB. */
+#define CGROUP_FILE_MAX (1 << 20)
 
 int sc_cgroup_of_pid(__u32 pid, char *buf, size_t len)
 {
-	char path[64], line[SC_CGROUP_PATH_LEN + 8];
-	int err = -ENOENT;
-	FILE *f;
+	char path[64], *text;
+	int err;
 
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
+	text = sc_read_whole(path, CGROUP_FILE_MAX);
+	if (!text)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(buf, len, "%s", line + 3);
-		err = 0;
-		break;
-	}
-	fclose(f);
+	err = sc_cgroup_v2_path(text, buf, len);
+	free(text);
 	return err;
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <mntent.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "proc_mem.h"
+#include "proc_text.h"
 #include "small_file.h"
 
 int sc_proc_mem_read(__u32 pid, struct sc_proc_mem *m)
@@ -29,16 +29,16 @@ int sc_proc_mem_read(__u32 pid, struct sc_proc_mem *m)
 int sc_proc_rss_bytes(__u32 pid, __u64 *rss)
 {
 	char path[64], buf[256];
-	unsigned long long size, resident;
+	__u64 pages;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
 	n = sc_read_small_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+	if (sc_statm_resident_pages(buf, &pages))
 		return -EINVAL;
-	*rss = (__u64)resident * (__u64)sysconf(_SC_PAGESIZE);
+	*rss = pages * (__u64)sysconf(_SC_PAGESIZE);
 	return 0;
 }
 
@@ -67,7 +67,6 @@ const char *sc_cgroup2_mount(void)
 static int read_cgroup_value(const char *cgroup_path, const char *file, __u64 *v)
 {
 	char path[1024], buf[64];
-	char *end;
 	ssize_t n;
 
 	if (!cgroup_path || !cgroup_path[0])
@@ -76,13 +75,7 @@ static int read_cgroup_value(const char *cgroup_path, const char *file, __u64 *v
 	n = sc_read_small_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	if (!strncmp(buf, "max", 3))
-		return 1;
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
+	return sc_cgroup_value_parse(buf, v);
 }
 
 int sc_cgroup_memory_max(const char *cgroup_path, __u64 *limit)

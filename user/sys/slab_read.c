@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,43 +8,10 @@
 #include <bpf/btf.h>
 
 #include "log.h"
+#include "whole_file.h"
 #include "slab_read.h"
 
 #define SLABINFO_MAX (4 << 20)
-
-/* Reads a whole /proc file (size unknown up front) into a NUL-terminated buffer. */
-static char *read_proc_file(const char *path)
-{
-	size_t len = 0, cap = 64 << 10; /* grows as needed */
-	char *buf = malloc(cap), *bigger;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || !buf)
-		goto fail;
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (cap - len > 1)
-			continue;
-		if (cap >= SLABINFO_MAX)
-			break;
-		bigger = realloc(buf, cap * 2);
-		if (!bigger)
-			goto fail;
-		buf = bigger;
-		cap *= 2;
-	}
-	if (n < 0)
-		goto fail;
-	buf[len] = '\0';
-	close(fd);
-	return buf;
-fail:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
 
 /* SLUB gives a merged cache's name a symlink to the shared cache. */
 static bool cache_is_merged(const char *cache)
@@ -81,7 +47,7 @@ int sc_slab_sizes_read(struct sc_slab_sizes *s)
 	int o, err = 0;
 
 	memset(s, 0, sizeof(*s));
-	text = read_proc_file("/proc/slabinfo");
+	text = sc_read_whole("/proc/slabinfo", SLABINFO_MAX);
 	if (!text)
 		sc_debug("cannot read /proc/slabinfo (%s): sizes from BTF", strerror(errno));
 	else if (sc_slab_sizes_from_slabinfo(s, text) < 0)
