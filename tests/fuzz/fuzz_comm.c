@@ -9,6 +9,7 @@
  * well formed and valid UTF-8, JSON strings valid UTF-8 with control
  * bytes escaped.
  */
+#define _GNU_SOURCE /* memrchr */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,10 +91,28 @@ static int sample_ok(const char *l, const char *eol)
 	return *p == ' ' && p + 1 < eol;
 }
 
+struct series {
+	const char *key; /* name{labels}, up to the value */
+	size_t len;
+};
+
+static int cmp_series(const void *a, const void *b)
+{
+	const struct series *x = a, *y = b;
+	int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Well formed, valid UTF-8, and no series twice: Prometheus keeps one sample of a repeat. */
 static void check_exposition(const char *text, size_t len)
 {
 	const char *l = text, *eol;
+	struct series *all = malloc((len / 2 + 1) * sizeof(*all));
+	size_t n = 0, i;
 
+	if (!all)
+		return;
 	if (!utf8_valid((const unsigned char *)text, len) || memchr(text, '\0', len))
 		abort();
 	for (; l < text + len; l = eol + 1) {
@@ -104,7 +123,14 @@ static void check_exposition(const char *text, size_t len)
 			continue;
 		if (!sample_ok(l, eol))
 			abort();
+		all[n].key = l;
+		all[n++].len = (size_t)((const char *)memrchr(l, ' ', (size_t)(eol - l)) - l);
 	}
+	qsort(all, n, sizeof(*all), cmp_series);
+	for (i = 1; i < n; i++)
+		if (!cmp_series(&all[i - 1], &all[i]))
+			abort();
+	free(all);
 }
 
 static void check_json_string(const char *s)

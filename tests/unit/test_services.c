@@ -242,6 +242,36 @@ static void test_cut_utf8(void **state)
 	free(svc);
 }
 
+/*
+ * A process names itself (any 15 bytes): as "java[21]" it met the name
+ * another java got to tell it apart, and as "a\xffb" or "a\xfeb" it became,
+ * once the exposition replaced the invalid byte, the same label: two series
+ * with one label set (found by tests/fuzz/fuzz_comm.c). Names stay unique
+ * as exported.
+ */
+static void test_names_a_command_can_fake(void **state)
+{
+	struct sc_summary_proc p[] = {
+		proc(20, 1, "java", 4, 0), proc(21, 1, "java", 3, 0), proc(22, 1, "java[21]", 2, 0),
+		proc(50, 1, "a\xff" "b", 1, 0), proc(51, 1, "a\xfe" "b", 1, 0),
+	};
+	struct sc_service *svc;
+	size_t member[5], n, i, j;
+
+	(void)state;
+	assert_int_equal(sc_services_build(p, 5, &svc, &n, member), 0);
+	assert_int_equal(n, 5);
+	assert_string_equal(svc[member[0]].name, "java");
+	assert_string_equal(svc[member[1]].name, "java[21]");
+	assert_string_equal(svc[member[2]].name, "java[21][22]");
+	assert_string_equal(svc[member[3]].name, "a?b");
+	assert_string_equal(svc[member[4]].name, "a?b[51]");
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			assert_string_not_equal(svc[i].name, svc[j].name);
+	free(svc);
+}
+
 static void test_empty(void **state)
 {
 	struct sc_service *svc = NULL;
@@ -278,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_namespaces_and_long_names),
 		cmocka_unit_test(test_alike_and_one),
 		cmocka_unit_test(test_cut_utf8),
+		cmocka_unit_test(test_names_a_command_can_fake),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_port_set),
 	};

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "utf8.h"
 #include "services.h"
 
 struct key {
@@ -239,6 +240,24 @@ static void trim_partial_utf8(char *s)
 		s[i - 1] = '\0';
 }
 
+/*
+ * The command as a name: invalid UTF-8 bytes (a process may name itself any
+ * bytes) become '?', as the exposition would make them all one U+FFFD and
+ * so two names one label. Returns the name's length.
+ */
+static size_t name_from_comm(char *name, size_t size, const char *comm)
+{
+	size_t len = (size_t)snprintf(name, size, "%s", comm), i = 0, n;
+
+	while (i < len) {
+		n = sc_utf8_seq_len((const unsigned char *)name + i, len - i);
+		if (!n)
+			name[i++] = '?';
+		i += n;
+	}
+	return len;
+}
+
 static void name_service(struct sc_service *s, const struct sc_summary_proc *lead)
 {
 	size_t len;
@@ -246,7 +265,7 @@ static void name_service(struct sc_service *s, const struct sc_summary_proc *lea
 
 	snprintf(s->comm, sizeof(s->comm), "%s", lead->comm);
 	trim_partial_utf8(s->comm);
-	len = (size_t)snprintf(s->name, sizeof(s->name), "%s", s->comm);
+	len = name_from_comm(s->name, sizeof(s->name), s->comm);
 	for (k = 0; k < s->ports.n && k < SC_SERVICE_NAME_PORTS && len < sizeof(s->name); k++)
 		len += (size_t)snprintf(s->name + len, sizeof(s->name) - len, "%c%u",
 					k ? ',' : ':', s->ports.port[k]);
@@ -268,26 +287,46 @@ static int cmp_connections(const void *a, const void *b)
 	return CMP(y->connections, x->connections) ?: cmp_name(a, b);
 }
 
+/* Appends suffix to a name, over its end if the name is full, so the name always changes. */
+static void add_suffix(char *name, size_t size, const char *suffix)
+{
+	size_t len = strlen(name), n = strlen(suffix);
+
+	if (len + n >= size)
+		len = size - 1 - n;
+	/* Never inside a UTF-8 character: back up to a character's first byte. */
+	while (len > 0 && ((unsigned char)name[len] & 0xc0) == 0x80)
+		len--;
+	snprintf(name + len, size - len, "%s", suffix);
+}
+
 /*
  * Names must be unique (they are metric labels): the same name in another
  * namespace (two containers' nginx:80) gets "@<netns inode>"; two pools of
- * one command under different parents get "[<main pid>]".
+ * one command under different parents get "[<main pid>]". A command may
+ * itself read "x[42]", so a suffixed name can meet another: repeat until
+ * no two are equal. Each service has its own (netns, main pid), so a
+ * round's suffixes tell the equal ones apart; the bound is for safety.
  */
 static void disambiguate(struct sc_service *s, size_t n)
 {
-	size_t i, len;
+	char suffix[24];
+	bool again = true;
+	size_t i, round;
 
-	qsort(s, n, sizeof(*s), cmp_name);
-	for (i = n; i-- > 1;) {
-		if (strcmp(s[i].name, s[i - 1].name))
-			continue;
-		len = strlen(s[i].name);
-		if (len >= sizeof(s[i].name))
-			continue;
-		if (s[i].netns != s[i - 1].netns)
-			snprintf(s[i].name + len, sizeof(s[i].name) - len, "@%u", s[i].netns);
-		else
-			snprintf(s[i].name + len, sizeof(s[i].name) - len, "[%u]", s[i].main_pid);
+	for (round = 0; again && round < 8; round++) {
+		again = false;
+		qsort(s, n, sizeof(*s), cmp_name);
+		for (i = n; i-- > 1;) {
+			if (strcmp(s[i].name, s[i - 1].name))
+				continue;
+			if (s[i].netns != s[i - 1].netns)
+				snprintf(suffix, sizeof(suffix), "@%u", s[i].netns);
+			else
+				snprintf(suffix, sizeof(suffix), "[%u]", s[i].main_pid);
+			add_suffix(s[i].name, sizeof(s[i].name), suffix);
+			again = true;
+		}
 	}
 }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define JW_MAX_DEPTH 16
 #define JW_BUF_SIZE 65536
 
@@ -110,7 +112,5 @@ static inline void jw_string_plain(struct jw *w, const char *s, size_t len)
 
 /* Writes s as the body of a JSON string (no quotes), escaped. */
 void jw_escape(FILE *out, const char *s, size_t len);
-/* Length of the valid UTF-8 sequence at s (left bytes readable), or 0 if it is not one. */
-size_t sc_utf8_seq_len(const unsigned char *s, size_t left);
 
 #endif /* SC_JSON_WRITER_H */
