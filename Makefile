@@ -302,7 +302,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_TOP) $(SAN_PURE) $(HEADERS)
 # libFuzzer harnesses over what outsiders feed sockcost (tests/fuzz/fuzz_*.c):
 # every user/ source (and top's option parser) again with clang, libFuzzer's
 # coverage, ASan and UBSan into $(FUZZ_DIR), since gcc's objects carry no
-# coverage. tests/fuzz/run.py replays tests/fuzz/regressions/NAME/ and the
+# coverage. tests/fuzz/runner.py replays tests/fuzz/regressions/NAME/ and the
 # seeds, then fuzzes each harness FUZZ_SECONDS on a copy of
 # tests/fuzz/corpus/NAME/ (the committed seeds are never written), FUZZ_JOBS
 # at once; a crash, leak, UB report or hang fails. make test runs each for
@@ -346,7 +346,7 @@ fuzz-bins: $(FUZZ_BINS)
 
 fuzz: deps
 	$(MAKE) fuzz-bins
-	$(PYTHON) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_BINS)
+	$(PYTHON) tests/fuzz/runner.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_BINS)
 
 # Man pages, generated from each command's --help (tools/mkman.sh): one for
 # sockcost, one per sockcost command, one for sockcostd.

@@ -9,7 +9,9 @@ directory; no root). By default all of them (`make test`); --check only the
 unit, command-line and install tests (`make check`, no root); --unit-only only the
 unit tests. With --tsan DIR, the daemon tests (tests/integration/
 test_daemon*.py) run once more against DIR's sockcostd and sockcost built
-with ThreadSanitizer; a TSan report fails the run. Under CI=true a skipped
+with ThreadSanitizer; a TSan report fails the run. With --fuzz-seconds N,
+each libFuzzer harness under BUILD/fuzz runs N seconds after the unit tests
+(tests/fuzz/runner.py; each harness counts as one test). Under CI=true a skipped
 test counts as a failure, since CI must really load and attach the BPF
 programs."""
 import argparse
@@ -102,6 +104,9 @@ def main():
     ap.add_argument("--tsan", metavar="DIR", help="also run the daemon tests against DIR's TSan build")
     mode.add_argument("--no-unit", action="store_true",
                       help="only the integration and e2e suites (a qemu guest runs the kernel-facing ones)")
+    ap.add_argument("--fuzz-seconds", type=int, metavar="N",
+                    help="also run each fuzz harness (BUILD/fuzz/fuzz_*) for N seconds")
+    ap.add_argument("--fuzz-jobs", type=int, default=2, help="harnesses fuzzing at once")
     ap.add_argument("pytest_args", nargs="*")
     args = ap.parse_args()
 
@@ -120,6 +125,13 @@ def main():
         for b in binaries:
             print(f"== {os.path.basename(b)}", flush=True)
             add(run_cmocka(b))
+    if args.fuzz_seconds and not args.tsan_only and not args.no_unit:
+        sys.path.insert(0, os.path.join(HERE, "fuzz"))
+        import runner as fuzz_runner  # tests/fuzz/runner.py
+        harnesses = sorted(b for b in glob.glob(os.path.join(args.build, "fuzz", "fuzz_*"))
+                           if os.access(b, os.X_OK) and not b.endswith(".d"))
+        print(f"== fuzz harnesses, {args.fuzz_seconds} s each, {args.fuzz_jobs} at once", flush=True)
+        add(fuzz_runner.run_all(harnesses, args.fuzz_seconds, args.fuzz_jobs))
     if not args.unit_only and not args.tsan_only:
         dirs = (["cli", "install", "rules"] if args.check else ["integration", "e2e"]
                 if args.no_unit else ["cli", "integration", "e2e", "install", "rules"])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs libFuzzer harnesses: `run.py --seconds N --jobs J BIN...`.
+"""Runs libFuzzer harnesses: `runner.py --seconds N --jobs J BIN...`.
 
 For each harness fuzz_NAME: first replays tests/fuzz/regressions/NAME/ (inputs
 that once crashed) and the seeds in tests/fuzz/corpus/NAME/ without fuzzing,
