@@ -53,6 +53,13 @@ static void test_pod_log_dir(void **state)
 	/* A name longer than its buffer is refused, not cut. */
 	assert_false(sc_pod_log_dir_parse("default_web_" UID, ns, 4, pod, sizeof(pod), uid,
 					  sizeof(uid)));
+	/* Not the kubelet's: Kubernetes names are lower-case DNS names (found by fuzzing). */
+	assert_false(sc_pod_log_dir_parse("t\xff\x04a_web_" UID, ns, sizeof(ns), pod, sizeof(pod),
+					  uid, sizeof(uid)));
+	assert_false(sc_pod_log_dir_parse("default_we\x1b[2Jb_" UID, ns, sizeof(ns), pod,
+					  sizeof(pod), uid, sizeof(uid)));
+	assert_false(sc_pod_log_dir_parse("Default_web_" UID, ns, sizeof(ns), pod, sizeof(pod),
+					  uid, sizeof(uid)));
 }
 
 static void test_container_log_link(void **state)
@@ -75,6 +82,8 @@ static void test_container_log_link(void **state)
 	assert_false(sc_container_log_link_parse("web_default_-" ID ".log", &n, id, sizeof(id)));
 	assert_false(sc_container_log_link_parse("web_default-" ID ".log", &n, id, sizeof(id)));
 	assert_false(sc_container_log_link_parse("web_default_app-" ID "0.log", &n, id,
+						 sizeof(id)));
+	assert_false(sc_container_log_link_parse("web_default_a\tpp-" ID ".log", &n, id,
 						 sizeof(id)));
 }
 
@@ -100,6 +109,12 @@ static void test_docker_config(void **state)
 	assert_int_equal(sc_docker_config_name("{\"Name\":\"/a\\u001b[2Jb\\u00e9\"}", 29, name,
 					       sizeof(name)), 0);
 	assert_string_equal(name, "a?[2Jb?");
+	/* Nor the short escapes of control characters (found by fuzzing). */
+	assert_int_equal(sc_docker_config_name("{\"Name\":\"/a\\b\\n\\t\\\"c\"}", 22, name,
+					       sizeof(name)), 0);
+	assert_string_equal(name, "a???\"c");
+	assert_int_equal(sc_docker_config_name("{\"Name\":\"/a\x7f\"}", 14, name, sizeof(name)), 0);
+	assert_string_equal(name, "a?");
 	assert_int_equal(sc_docker_config_name("{\"Name\":\"/a\nb\"}", 15, name, sizeof(name)),
 			 -ENOENT);
 	assert_int_equal(sc_docker_config_name("{\"Name\":\"/\"}", 11, name, sizeof(name)),

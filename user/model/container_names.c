@@ -20,6 +20,22 @@ static bool take(const char *s, size_t n, char *out, size_t len)
 	return true;
 }
 
+/*
+ * take() of a Kubernetes name: namespaces and container names are DNS
+ * labels, pod names DNS subdomains, so lower-case letters, digits, '-' and
+ * '.'. Anything else in a log directory's name did not come from the kubelet.
+ */
+static bool take_k8s(const char *s, size_t n, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
+		      s[i] == '-' || s[i] == '.'))
+			return false;
+	return take(s, n, out, len);
+}
+
 static bool is_uid(const char *s, size_t n)
 {
 	size_t i;
@@ -39,8 +55,8 @@ bool sc_pod_log_dir_parse(const char *name, char *namespace_, size_t nslen, char
 
 	if (!b || strchr(b + 1, '_') || !is_uid(b + 1, strlen(b + 1)))
 		return false;
-	return take(name, (size_t)(a - name), namespace_, nslen) &&
-	       take(a + 1, (size_t)(b - a - 1), pod, podlen) &&
+	return take_k8s(name, (size_t)(a - name), namespace_, nslen) &&
+	       take_k8s(a + 1, (size_t)(b - a - 1), pod, podlen) &&
 	       take(b + 1, UID_LEN, uid, uidlen);
 }
 
@@ -60,9 +76,9 @@ bool sc_container_log_link_parse(const char *name, struct sc_container_names *n,
 	for (i = 1; i <= ID_LEN; i++)
 		if (!isxdigit((unsigned char)dash[i]))
 			return false;
-	return take(name, (size_t)(a - name), n->pod, sizeof(n->pod)) &&
-	       take(a + 1, (size_t)(b - a - 1), n->namespace_, sizeof(n->namespace_)) &&
-	       take(b + 1, (size_t)(dash - b - 1), n->name, sizeof(n->name)) &&
+	return take_k8s(name, (size_t)(a - name), n->pod, sizeof(n->pod)) &&
+	       take_k8s(a + 1, (size_t)(b - a - 1), n->namespace_, sizeof(n->namespace_)) &&
+	       take_k8s(b + 1, (size_t)(dash - b - 1), n->name, sizeof(n->name)) &&
 	       take(dash + 1, ID_LEN, id, idlen);
 }
 

@@ -88,11 +88,8 @@ static char unescape(const char **pp, const char *end)
 	int i;
 
 	switch (*p) {
-	case 'b': *pp = p + 1; return '\b';
-	case 'f': *pp = p + 1; return '\f';
-	case 'n': *pp = p + 1; return '\n';
-	case 'r': *pp = p + 1; return '\r';
-	case 't': *pp = p + 1; return '\t';
+	/* Control characters: names are printable, as for \u below (found by fuzzing). */
+	case 'b': case 'f': case 'n': case 'r': case 't': *pp = p + 1; return '?';
 	case '"': case '\\': case '/': *pp = p + 1; return *p;
 	case 'u':
 		if (end - p < 5)
@@ -130,6 +127,9 @@ const char *sc_json_string(const char *p, const char *end, char *out, size_t len
 			/* JSON has no raw control characters in strings. */
 			if ((unsigned char)c < 0x20)
 				return NULL;
+			/* DEL it allows: not in a name (found by fuzzing). */
+			if (c == 0x7f)
+				c = '?';
 		}
 		if (n + 1 >= len)
 			return NULL;
