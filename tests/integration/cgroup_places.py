@@ -39,24 +39,36 @@ def write_kubelet_names(pods, links, namespace, pod, pod_uid, container="", cont
 
 
 def start_in(leaf_dir, npairs, name=None):
-    """A process that moves itself into leaf_dir before it connects, and its
-    listener's port (the listener is made here so the port is known; only the
-    child keeps it)."""
-    lst = listener()
+    """A process that moves itself into leaf_dir, then listens and connects,
+    and its listener's port. The listener is the child's own from the start:
+    an accepted socket starts with its listener's owner, so a daemon already
+    running credits the child, not this process, with both ends."""
+    port_r, port_w = os.pipe()
 
     def setup():
+        os.close(port_r)
         with open(os.path.join(leaf_dir, "cgroup.procs"), "w") as f:
             f.write("0")
+        lst = listener()
         pairs = connect_pairs(lst, npairs)
         # Unread bytes: queue memory for sockcost and ss to agree on.
         for client, _ in pairs:
             client.sendall(b"x" * 1000)
+        os.write(port_w, b"%d\n" % port_of(lst))
+        os.close(port_w)
         return lst, pairs
 
     try:
-        return Child(setup, name=name), port_of(lst)
+        child = Child(setup, name=name)
+        os.close(port_w)
+        port_w = None
+        with os.fdopen(port_r) as f:
+            port_r = None
+            return child, int(f.read())
     finally:
-        lst.close()
+        for fd in (port_r, port_w):
+            if fd is not None:
+                os.close(fd)
 
 
 def remove_tree(top):
