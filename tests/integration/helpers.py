@@ -372,6 +372,11 @@ def ss_states(port):
     return out
 
 
+def ss_established(port):
+    """How many established sockets ss lists with local or peer port `port`."""
+    return len(ss_entries("state", "established", f"( sport = :{port} or dport = :{port} )"))
+
+
 def ss_nothing_in_flight(*socks):
     """Whether all that these connected sockets sent is acknowledged: no
     unacked segment, and Send-Q holds only what was never sent."""

@@ -14,21 +14,13 @@ import uuid
 
 import pytest
 
-from helpers import (Child, cgroup2_mount, connect_pairs, listener, port_of, proc_fd_count,
-                     run_sockcost, snapshot, ss_entries, ss_socket_memory, wait_for)
+from cgroup_places import (cgroup_root, hex64, kubelet_systemd_leaf, remove_tree, start_in,
+                           write_kubelet_names)
+from helpers import (proc_fd_count, run_sockcost, snapshot, ss_established, ss_socket_memory,
+                     wait_for)
 from sockcostd_helpers import Daemon, parse_metrics
 
 FAMILIES = ("processes", "connections", "idle_connections", "open_fds", "socket_memory_bytes")
-
-
-def cgroup_root():
-    mount = cgroup2_mount()
-    assert mount, "no cgroup2 mount (sockcost needs cgroup v2 for container identity)"
-    return mount
-
-
-def hex64():
-    return uuid.uuid4().hex + uuid.uuid4().hex
 
 
 class Place:
@@ -49,11 +41,9 @@ def make_places(tag):
     a_id, b_id, c_id, d_id = hex64(), hex64(), hex64(), hex64()
     unit = f"sockcost-test-{tag}.service"
     return [
-        # The kubelet's systemd driver: dashes of the pod uid written as underscores.
-        Place("kubepods.slice/kubepods-besteffort.slice/"
-              f"kubepods-besteffort-pod{a_uid.replace('-', '_')}.slice/cri-containerd-{a_id}.scope",
-              3, container_id=a_id, pod_uid=a_uid, namespace="team-a", pod="web-7d4b9c-x2k.v2",
-              container="app-server"),
+        # The kubelet's systemd driver.
+        Place(kubelet_systemd_leaf(a_uid, a_id), 3, container_id=a_id, pod_uid=a_uid,
+              namespace="team-a", pod="web-7d4b9c-x2k.v2", container="app-server"),
         # The cgroupfs driver; the pod has a log directory but no container link yet.
         Place(f"kubepods/burstable/pod{b_uid}/{b_id}", 5, container_id=b_id, pod_uid=b_uid,
               namespace="kube-system", pod="coredns-5d78c9869d-q8r2t"),
@@ -71,16 +61,8 @@ def write_node_layout(root, places):
     os.makedirs(links)
     for p in (a, b):
         lab = p.labels
-        pod_dir = os.path.join(pods, f"{lab['namespace']}_{lab['pod']}_{lab['pod_uid']}")
-        # Another container of the pod that is not running: its name must not be taken.
-        os.makedirs(os.path.join(pod_dir, "init-config"))
-        if lab["container"]:
-            log = os.path.join(pod_dir, lab["container"], "0.log")
-            os.makedirs(os.path.dirname(log))
-            open(log, "w").close()
-            os.symlink(log, os.path.join(
-                links, f"{lab['pod']}_{lab['namespace']}_{lab['container']}-"
-                       f"{lab['container_id']}.log"))
+        write_kubelet_names(pods, links, lab["namespace"], lab["pod"], lab["pod_uid"],
+                            lab["container"], lab["container_id"])
     docker = os.path.join(root, "docker/containers", c.labels["container_id"])
     os.makedirs(docker)
     with open(os.path.join(docker, "config.v2.json"), "w") as f:
@@ -96,47 +78,6 @@ def write_node_layout(root, places):
                     "metadata": json.dumps({"name": d.labels["container"]})}], f)
     return {"SOCKCOST_POD_LOG_DIR": pods, "SOCKCOST_DOCKER_DIR": os.path.join(root, "docker"),
             "SOCKCOST_PODMAN_DIR": os.path.join(root, "storage")}
-
-
-def start_in(leaf_dir, npairs):
-    """A process that moves itself into leaf_dir before it connects, and its
-    listener's port (the listener is made here so the port is known; only the
-    child keeps it)."""
-    lst = listener()
-
-    def setup():
-        with open(os.path.join(leaf_dir, "cgroup.procs"), "w") as f:
-            f.write("0")
-        pairs = connect_pairs(lst, npairs)
-        # Unread bytes: queue memory for sockcost and ss to agree on.
-        for client, _ in pairs:
-            client.sendall(b"x" * 1000)
-        return lst, pairs
-
-    try:
-        return Child(setup), port_of(lst)
-    finally:
-        lst.close()
-
-
-def remove_tree(top):
-    """rmdir every cgroup below and at top, deepest first, once their processes are gone."""
-    dirs = [d for d, _, _ in os.walk(top)]
-
-    def removed():
-        for d in sorted(dirs, key=len, reverse=True):
-            try:
-                os.rmdir(d)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                return False
-        return True
-
-    if not wait_for(removed, timeout=10):
-        for d in sorted(dirs, key=len, reverse=True):
-            if os.path.exists(d):
-                os.rmdir(d)  # raises, with the reason
 
 
 @pytest.fixture
@@ -162,10 +103,6 @@ def placed(tmp_path):
                 p.child.stop()
         if os.path.isdir(top):
             remove_tree(top)
-
-
-def established(port):
-    return len(ss_entries("state", "established", f"( sport = :{port} or dport = :{port} )"))
 
 
 def series_of(samples, family, labels):
@@ -197,7 +134,7 @@ def test_container_series_against_ss_and_proc(placed):
         s = parse_metrics(text)
         for p in places:
             pid, want = p.child.pid, 2 * p.pairs
-            assert established(p.port) == want
+            assert ss_established(p.port) == want
             assert series_of(s, "processes", p.labels) == 1
             assert series_of(s, "connections", p.labels) == want
             assert series_of(s, "idle_connections", p.labels) == want

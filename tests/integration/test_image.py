@@ -1,10 +1,12 @@
 """The image `make image` builds (deploy/image), run under podman as
 deploy/kubernetes/sockcostd-daemonset.yaml runs it: podman's flags come from
 the manifest field by field (pod_to_podman.py; an unknown field fails), with
-a private bpffs and a made pod log directory standing in for the node's
-/sys/fs/bpf and /var/log/pods, and a free port for 9098. Its /metrics must
-count a connection this test holds as ss does, /healthz must answer, and
-/proc must show the capabilities, namespaces and mounts the manifest asks."""
+a private bpffs and a made kubelet log layout standing in for the node's
+/sys/fs/bpf and /var/log/{pods,containers}, and a free port for 9098. Its
+/metrics must count connections this test holds as ss does, name a process
+placed in a kubelet-shaped cgroup by the pod and container the made layout
+says, /healthz must answer, and /proc must show the capabilities,
+namespaces and mounts the manifest asks."""
 import copy
 import os
 import re
@@ -21,9 +23,12 @@ import uuid
 import pytest
 import yaml
 
-from helpers import ROOT, SOCKCOST, Child, connect_pairs, listener, port_of, ss_states, wait_for
+from cgroup_places import (cgroup_root, hex64, kubelet_systemd_leaf, remove_tree, start_in,
+                           write_kubelet_names)
+from helpers import (ROOT, SOCKCOST, Child, connect_pairs, listener, port_of, proc_fd_count,
+                     ss_established, ss_states, wait_for)
 from pod_to_podman import Node, Unmapped, pod_from_daemonset
-from sockcostd_helpers import SOCKCOSTD, free_port
+from sockcostd_helpers import SOCKCOSTD, free_port, parse_metrics
 
 MANIFEST = os.path.join(ROOT, "deploy", "kubernetes", "sockcostd-daemonset.yaml")
 BUILD_SCRIPT = os.path.join(ROOT, "deploy", "image", "build.sh")
@@ -78,7 +83,8 @@ def test_manifest_image_is_this_version():
 
 def a_node(**kw):
     return Node(host_ip="127.0.0.1", node_name="n", port=19098,
-                host_paths={"/sys/fs/bpf": "/b", "/var/log/pods": "/p"},
+                host_paths={"/sys/fs/bpf": "/b", "/var/log/pods": "/p",
+                            "/var/log/containers": "/c"},
                 images={manifest_image(): "localhost/x"}, **kw)
 
 
@@ -88,6 +94,7 @@ def test_the_mapping_refuses_what_it_does_not_know():
     for flag in ("--pid=host", "--network=host", "--read-only", "--cap-drop=ALL",
                  "--security-opt=no-new-privileges",
                  "--mount=type=bind,source=/p,destination=/var/log/pods,ro",
+                 "--mount=type=bind,source=/c,destination=/var/log/containers,ro",
                  "--mount=type=bind,source=/b,destination=/sys/fs/bpf"):
         assert flag in pod.argv, (flag, pod.argv)
     assert pod.argv[-2:] == ["--listen", "127.0.0.1:19098"]
@@ -141,12 +148,27 @@ def private_bpffs():
     os.rmdir(d)
 
 
+class KubeletLogs:
+    """The kubelet's /var/log/{pods,containers}, made here: the stand-ins the
+    container mounts where the manifest mounts the node's."""
+
+    def __init__(self, root):
+        self.pods, self.links = os.path.join(root, "pods"), os.path.join(root, "containers")
+        os.makedirs(self.pods)
+        os.makedirs(self.links)
+
+    def host_paths(self):
+        return {"/var/log/pods": self.pods, "/var/log/containers": self.links}
+
+
 @pytest.fixture(scope="module")
-def pod_logs():
-    """The kubelet's /var/log/pods layout, made here: NAMESPACE_POD_UID/CONTAINER."""
-    d = tempfile.mkdtemp(prefix="sockcost-image-pods.")
-    os.makedirs(os.path.join(d, f"monitoring_sockcostd-x_{uuid.uuid4()}", "sockcostd"))
-    yield d
+def kubelet_logs():
+    d = tempfile.mkdtemp(prefix="sockcost-image-logs.")
+    logs = KubeletLogs(d)
+    # sockcostd's own pod, as the DaemonSet's would be named.
+    write_kubelet_names(logs.pods, logs.links, "monitoring", "sockcostd-x", str(uuid.uuid4()),
+                        "sockcostd", hex64())
+    yield logs
     shutil.rmtree(d)
 
 
@@ -165,13 +187,13 @@ class Running:
 
 
 @pytest.fixture(scope="module")
-def container(image, private_bpffs, pod_logs):
+def container(image, private_bpffs, kubelet_logs):
     name = f"sockcostd-test-{uuid.uuid4().hex[:8]}"
     ds = manifest()
     last = ""
     for _ in range(3):  # another test may take the port between probe and bind
         node = Node(host_ip="127.0.0.1", node_name=socket.gethostname(), port=free_port(),
-                    host_paths={"/sys/fs/bpf": private_bpffs, "/var/log/pods": pod_logs},
+                    host_paths={"/sys/fs/bpf": private_bpffs, **kubelet_logs.host_paths()},
                     images={manifest_image(): image})
         pod = pod_from_daemonset(ds, node, name)
         argv = ["podman", "run", "--detach", *node_limits(), *pod.argv]
@@ -257,6 +279,7 @@ def test_the_container_runs_as_the_manifest_says(container, private_bpffs):
     assert "ro" in m["/"][0]
     assert m["/sys/fs/bpf"][1] == "bpf" and "rw" in m["/sys/fs/bpf"][0]
     assert m["/var/log/pods"][0][0] == "ro"
+    assert m["/var/log/containers"][0][0] == "ro"
     assert m["/run/sockcost"][1] == "tmpfs"
     # The table `kubectl exec ... sockcost snapshot` asks for, on the manifest's emptyDir.
     assert stat.S_ISSOCK(os.stat(f"/proc/{pid}/root/run/sockcost/sockcostd.sock").st_mode)
@@ -313,3 +336,63 @@ def test_the_image_holds_the_cli(container):
     """`kubectl exec ... sockcost`: the CLI and its libraries are in the image."""
     r = podman("exec", container.name, "/usr/local/bin/sockcost", "--version")
     assert r.stdout.split()[:2] == ["sockcost", version()], r.stdout
+
+
+def container_lines(text, container_id):
+    return [ln for ln in text.splitlines()
+            if ln.startswith("sockcost_container_") and container_id in ln]
+
+
+def test_the_container_names_a_pod_container_on_the_node(container, kubelet_logs, request):
+    """A process in a kubelet-shaped cgroup leaf (systemd driver, containerd)
+    whose pod and container the made log layout names: the containerized
+    daemon must label its series with them, and count as ss and /proc do."""
+    pod_uid, container_id = str(uuid.uuid4()), hex64()
+    labels = {"container_id": container_id, "pod_uid": pod_uid, "namespace": "team-a",
+              "pod": "web-7d4b9c-x2k", "container": "app-server", "unit": ""}
+    # Named before the container appears: names are looked up when it does.
+    write_kubelet_names(kubelet_logs.pods, kubelet_logs.links, labels["namespace"],
+                        labels["pod"], pod_uid, labels["container"], container_id)
+    top = os.path.join(cgroup_root(), f"sockcost-image-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    leaf = os.path.join(top, kubelet_systemd_leaf(pod_uid, container_id))
+    child = None
+    try:
+        os.makedirs(leaf)
+        child, port = start_in(leaf, HELD, name=b"sc-image-pod")
+        pid = child.pid
+        with open(f"/proc/{pid}/cgroup") as f:
+            assert f"0::/{os.path.relpath(leaf, cgroup_root())}\n" in f.read()
+        want = 2 * HELD
+        since = time.time()
+
+        def named():
+            status, text = container.get("/metrics")
+            assert status == 200
+            m = re.search(r"^sockcost_exporter_last_refresh_timestamp_seconds (\S+)$", text, re.M)
+            if not m or float(m.group(1)) < since:
+                return None
+            s = parse_metrics(text)
+            got = [v for lab, v in s.get("sockcost_container_connections", []) if lab == labels]
+            return (text, s) if got == [want] else None
+
+        found = wait_for(named, timeout=60, interval=0.3)
+        if not found:
+            raise AssertionError("no sockcost_container_connections == %d for %s within 60 s:\n%s"
+                                 % (want, labels, "\n".join(
+                                     container_lines(container.get("/metrics")[1], container_id))))
+        text, s = found
+        assert ss_established(port) == want
+        assert [v for lab, v in s["sockcost_container_processes"] if lab == labels] == [1]
+        fds = [v for lab, v in s["sockcost_container_open_fds"] if lab == labels]
+        assert fds == [proc_fd_count(pid)], (fds, proc_fd_count(pid))
+        lines = container_lines(text, container_id)
+        print("\n".join(lines))
+        # Kept after the run, to quote: the build's own directory, not the tree.
+        with open(os.path.join(os.path.dirname(SOCKCOST), "test_image.log"), "a") as f:
+            f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {request.node.name}\n")
+            f.write("\n".join(lines) + "\n")
+    finally:
+        if child:
+            child.stop()
+        if os.path.isdir(top):
+            remove_tree(top)
