@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sockstat = strchr(text, '\n');
 		if (sockstat)
 			*sockstat++ = '\0';
-		sc_tcp_mem_parse(text, sockstat ? sockstat : "", &tcp_mem);
+		sc_tcp_mem_parse(text, sockstat ? sockstat : "", 4096, &tcp_mem);
 		break;
 	case P_CGROUP_FILE:
 		/* Cut to the buffer, always terminated, and never a newline: one line's path. */

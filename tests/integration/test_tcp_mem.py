@@ -1,8 +1,9 @@
-"""sockcostd's sockcost_tcp_mem_pages{threshold} and sockcost_tcp_mem_used_pages
-against /proc: the thresholds are net.ipv4.tcp_mem's exactly; the pages in
-use are /proc/net/sockstat's TCP mem, read just before and after the scrape
-(a host-wide counter other tests move too), and rise by about what
-connections with full, unread queues hold, as ss -m measures them."""
+"""sockcostd's sockcost_tcp_mem_limit_bytes{threshold} and sockcost_tcp_mem_used_bytes
+against /proc: the thresholds are net.ipv4.tcp_mem's pages times the page size
+exactly; the bytes in use are /proc/net/sockstat's TCP mem pages times the
+page size, read just before and after the scrape (a host-wide counter other
+tests move too), and rise by about what connections with full, unread queues
+hold, as ss -m measures them."""
 import re
 import resource
 
@@ -25,11 +26,14 @@ def proc_used():
 
 
 def scraped(d):
+    """(thresholds in bytes, in use in pages) as scraped; in use must be whole pages."""
     text = d.metrics()
+    assert "sockcost_tcp_mem_pages" not in text and "_used_pages" not in text
     thresholds = {m.group(1): int(m.group(2)) for m in re.finditer(
-        r'^sockcost_tcp_mem_pages\{threshold="(\w+)"\} (\d+)$', text, re.M)}
-    used = int(re.search(r"^sockcost_tcp_mem_used_pages (\d+)$", text, re.M).group(1))
-    return thresholds, used
+        r'^sockcost_tcp_mem_limit_bytes\{threshold="(\w+)"\} (\d+)$', text, re.M)}
+    used = int(re.search(r"^sockcost_tcp_mem_used_bytes (\d+)$", text, re.M).group(1))
+    assert used % PAGE == 0, f"{used} bytes is not a whole number of {PAGE}-byte pages"
+    return thresholds, used // PAGE
 
 
 def bracketed(d):
@@ -57,7 +61,8 @@ def test_tcp_mem_against_proc():
     d = Daemon()
     try:
         thresholds, _ = scraped(d)
-        assert thresholds == proc_thresholds()
+        assert thresholds == {k: v * PAGE for k, v in proc_thresholds().items()}
+        assert len(thresholds) == 3
         assert thresholds["min"] <= thresholds["pressure"] <= thresholds["max"]
 
         used, before, after = bracketed(d)
@@ -72,7 +77,7 @@ def test_tcp_mem_against_proc():
             full, before, after = bracketed(d)
             assert min(before, after) - SLACK_PAGES <= full <= max(before, after) + SLACK_PAGES, \
                 (before, full, after)
-            print(f"\ntcp_mem {thresholds}; pages in use {used} -> {full} "
+            print(f"\ntcp_mem in bytes {thresholds}; pages in use {used} -> {full} "
                   f"(/proc {before}..{after}); ss -m: the filled queues hold {held}")
             assert full - used >= held - 2 * SLACK_PAGES, (used, full, held)
         finally:

@@ -403,11 +403,15 @@ static void test_collection_failed(void **state)
 	assert_no("sockcost_port_");
 }
 
-/* tcp_mem's thresholds by label and the pages in use, only when the daemon read them. */
+/*
+ * tcp_mem's thresholds by label and the memory in use, in bytes (pages times
+ * the page size, 16 KiB here so a forgotten multiplication by 4096 shows),
+ * only when the daemon read them.
+ */
 static void test_tcp_mem(void **state)
 {
 	struct sc_tcp_mem m = { .min_pages = 287898, .pressure_pages = 383865,
-				.max_pages = 575796, .used_pages = 120 };
+				.max_pages = 575796, .used_pages = 120, .page_bytes = 16384 };
 	struct sc_metrics_input in = sample(1);
 
 	(void)state;
@@ -416,11 +420,13 @@ static void test_tcp_mem(void **state)
 	in.tcp_mem = &m;
 	render(&in);
 	assert_well_formed();
-	assert_line("sockcost_tcp_mem_pages{threshold=\"min\"} 287898");
-	assert_line("sockcost_tcp_mem_pages{threshold=\"pressure\"} 383865");
-	assert_line("sockcost_tcp_mem_pages{threshold=\"max\"} 575796");
-	assert_line("sockcost_tcp_mem_used_pages 120");
-	assert_int_equal(count_lines_starting("sockcost_tcp_mem_pages{"), 3);
+	assert_line("sockcost_tcp_mem_limit_bytes{threshold=\"min\"} 4716920832");
+	assert_line("sockcost_tcp_mem_limit_bytes{threshold=\"pressure\"} 6289244160");
+	assert_line("sockcost_tcp_mem_limit_bytes{threshold=\"max\"} 9433841664");
+	assert_line("sockcost_tcp_mem_used_bytes 1966080");
+	assert_int_equal(count_lines_starting("sockcost_tcp_mem_limit_bytes{"), 3);
+	assert_no("sockcost_tcp_mem_pages");
+	assert_no("sockcost_tcp_mem_used_pages");
 }
 
 static void test_label_escaping(void **state)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for user/model/tcp_mem.c: net.ipv4.tcp_mem and /proc/net/sockstat into pages. */
+/* Unit tests for user/model/tcp_mem.c: net.ipv4.tcp_mem and /proc/net/sockstat into pages
+ * and the page size they count in. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +25,8 @@ static void test_host(void **state)
 	struct sc_tcp_mem m;
 
 	(void)state;
-	assert_int_equal(sc_tcp_mem_parse(limits, sockstat, &m), 0);
+	assert_int_equal(sc_tcp_mem_parse(limits, sockstat, 4096, &m), 0);
+	assert_int_equal(m.page_bytes, 4096);
 	assert_int_equal(m.min_pages, 287898);
 	assert_int_equal(m.pressure_pages, 383865);
 	assert_int_equal(m.max_pages, 575796);
@@ -36,9 +38,10 @@ static void test_last_line_without_newline(void **state)
 	struct sc_tcp_mem m;
 
 	(void)state;
-	assert_int_equal(sc_tcp_mem_parse("1 2 3", "TCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0", &m), 0);
+	assert_int_equal(sc_tcp_mem_parse("1 2 3", "TCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0", 65536, &m), 0);
 	assert_int_equal(m.max_pages, 3);
 	assert_int_equal(m.used_pages, 0);
+	assert_int_equal(m.page_bytes, 65536);
 }
 
 static void test_missing_numbers(void **state)
@@ -46,10 +49,11 @@ static void test_missing_numbers(void **state)
 	struct sc_tcp_mem m;
 
 	(void)state;
-	assert_int_equal(sc_tcp_mem_parse("1 2", sockstat, &m), -EINVAL);
-	assert_int_equal(sc_tcp_mem_parse(limits, "", &m), -EINVAL);
+	assert_int_equal(sc_tcp_mem_parse("1 2", sockstat, 4096, &m), -EINVAL);
+	assert_int_equal(sc_tcp_mem_parse(limits, "", 4096, &m), -EINVAL);
 	/* TCP's line without mem: the next line's mem is UDP's, not TCP's. */
-	assert_int_equal(sc_tcp_mem_parse(limits, "TCP: inuse 1\nUDP: inuse 0 mem 7\n", &m), -EINVAL);
+	assert_int_equal(sc_tcp_mem_parse(limits, "TCP: inuse 1\nUDP: inuse 0 mem 7\n", 4096,
+					   &m), -EINVAL);
 }
 
 int main(void)

@@ -25,7 +25,8 @@ static int sockstat_tcp_pages(const char *sockstat, __u64 *pages)
 	return -EINVAL;
 }
 
-int sc_tcp_mem_parse(const char *tcp_mem, const char *sockstat, struct sc_tcp_mem *m)
+int sc_tcp_mem_parse(const char *tcp_mem, const char *sockstat, __u64 page_bytes,
+		      struct sc_tcp_mem *m)
 {
 	unsigned long long min, pressure, max;
 
@@ -35,5 +36,6 @@ int sc_tcp_mem_parse(const char *tcp_mem, const char *sockstat, struct sc_tcp_me
 	m->min_pages = min;
 	m->pressure_pages = pressure;
 	m->max_pages = max;
+	m->page_bytes = page_bytes;
 	return sockstat_tcp_pages(sockstat, &m->used_pages);
 }

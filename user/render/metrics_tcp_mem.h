@@ -7,9 +7,10 @@
 #include "tcp_mem.h"
 
 /*
- * The families sockcost_tcp_mem_pages{threshold="min|pressure|max"} and
- * sockcost_tcp_mem_used_pages, in pages as the kernel compares them, so
- * an alert divides one by the other without knowing the page size.
+ * The families sockcost_tcp_mem_limit_bytes{threshold="min|pressure|max"}
+ * and sockcost_tcp_mem_used_bytes: the kernel's pages times its page size,
+ * in bytes as Prometheus names base units; one over the other is still the
+ * ratio the kernel compares.
  */
 void sc_metrics_tcp_mem(FILE *out, const struct sc_tcp_mem *m);
 

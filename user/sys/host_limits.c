@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "host_limits.h"
 #include "tcp_mem_read.h"
@@ -24,7 +23,6 @@ void sc_host_limits_read(struct sc_cost_host_input *h)
 {
 	unsigned long long nr[3], max;
 	struct sc_tcp_mem mem;
-	long page = sysconf(_SC_PAGESIZE);
 
 	memset(h, 0, sizeof(*h));
 	/* file-nr: allocated, free (always 0 since 2.6), maximum. */
@@ -38,7 +36,7 @@ void sc_host_limits_read(struct sc_cost_host_input *h)
 		h->nr_open = max;
 	if (!sc_tcp_mem_read(&mem)) {
 		h->has_tcp_mem = true;
-		h->tcp_mem_pressure_bytes = mem.pressure_pages * (unsigned long long)page;
-		h->tcp_mem_bytes = mem.used_pages * (unsigned long long)page;
+		h->tcp_mem_pressure_bytes = mem.pressure_pages * mem.page_bytes;
+		h->tcp_mem_bytes = mem.used_pages * mem.page_bytes;
 	}
 }

@@ -7,7 +7,7 @@
 /*
  * Reads net.ipv4.tcp_mem and the TCP pages in use from /proc/net/sockstat
  * (both of the reader's network namespace's view; the accounting itself is
- * host-wide). Returns 0 or a negative errno.
+ * host-wide), with the page size they count in. Returns 0 or a negative errno.
  */
 int sc_tcp_mem_read(struct sc_tcp_mem *m);
 
