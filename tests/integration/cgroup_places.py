@@ -1,6 +1,8 @@
 """Real processes in real cgroup v2 leaves named as container runtimes name
 them, and the kubelet's log layout that names their pods and containers:
 shared by the tests that check sockcost's per-container series."""
+import contextlib
+import json
 import os
 import uuid
 
@@ -89,3 +91,94 @@ def remove_tree(top):
         for d in sorted(dirs, key=len, reverse=True):
             if os.path.exists(d):
                 os.rmdir(d)  # raises, with the reason
+
+
+class Place:
+    """A cgroup leaf (path relative to the test's root), what sockcostd should
+    label it with, and the connection pairs its process holds."""
+
+    def __init__(self, leaf, pairs, container_id="", pod_uid="", namespace="", pod="",
+                 container="", unit=""):
+        self.leaf, self.pairs = leaf, pairs
+        self.labels = {"container_id": container_id, "pod_uid": pod_uid,
+                       "namespace": namespace, "pod": pod, "container": container,
+                       "unit": unit}
+        self.child = self.port = None
+
+
+def make_places(tag):
+    a_uid, b_uid = str(uuid.uuid4()), str(uuid.uuid4())
+    a_id, b_id, c_id, d_id = hex64(), hex64(), hex64(), hex64()
+    unit = f"sockcost-test-{tag}.service"
+    return [
+        # The kubelet's systemd driver.
+        Place(kubelet_systemd_leaf(a_uid, a_id), 3, container_id=a_id, pod_uid=a_uid,
+              namespace="team-a", pod="web-7d4b9c-x2k.v2", container="app-server"),
+        # The cgroupfs driver; the pod has a log directory but no container link yet.
+        Place(f"kubepods/burstable/pod{b_uid}/{b_id}", 5, container_id=b_id, pod_uid=b_uid,
+              namespace="kube-system", pod="coredns-5d78c9869d-q8r2t"),
+        Place(f"system.slice/docker-{c_id}.scope", 2, container_id=c_id,
+              container="redis-cache_1"),
+        Place(f"machine.slice/libpod-{d_id}.scope", 4, container_id=d_id, container="pg-main"),
+        Place(f"system.slice/{unit}", 6, unit=unit),
+    ]
+
+
+def write_node_layout(root, places):
+    """The kubelet's /var/log/{pods,containers}, Docker's and Podman's state, under root."""
+    a, b, c, d = places[:4]
+    pods, links = os.path.join(root, "log/pods"), os.path.join(root, "log/containers")
+    os.makedirs(links)
+    for p in (a, b):
+        lab = p.labels
+        write_kubelet_names(pods, links, lab["namespace"], lab["pod"], lab["pod_uid"],
+                            lab["container"], lab["container_id"])
+    docker = os.path.join(root, "docker/containers", c.labels["container_id"])
+    os.makedirs(docker)
+    with open(os.path.join(docker, "config.v2.json"), "w") as f:
+        json.dump({"State": {"Running": True, "Pid": 1}, "ID": c.labels["container_id"],
+                   "MountPoints": {"/data": {"Name": "a-volume"}},
+                   "Name": "/" + c.labels["container"], "Driver": "overlay2"}, f)
+    storage = os.path.join(root, "storage/overlay-containers")
+    os.makedirs(storage)
+    with open(os.path.join(storage, "containers.json"), "w") as f:
+        json.dump([{"id": hex64(), "names": ["other"], "image": "x", "layer": "y"},
+                   {"id": d.labels["container_id"], "names": [d.labels["container"]],
+                    "image": "x", "layer": "z",
+                    "metadata": json.dumps({"name": d.labels["container"]})}], f)
+    return {"SOCKCOST_POD_LOG_DIR": pods, "SOCKCOST_DOCKER_DIR": os.path.join(root, "docker"),
+            "SOCKCOST_PODMAN_DIR": os.path.join(root, "storage")}
+
+
+@contextlib.contextmanager
+def placed_processes(root):
+    """make_places' places, each with a process holding its pairs, under a
+    new cgroup subtree; the env naming them (a node layout under root)."""
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    top = os.path.join(cgroup_root(), f"sockcost-k8s-{tag}")
+    places = make_places(tag)
+    env = write_node_layout(root, places)
+    try:
+        for p in places:
+            leaf = os.path.join(top, p.leaf)
+            os.makedirs(leaf)
+            p.child, p.port = start_in(leaf, p.pairs)
+            p.cgroup = "/" + os.path.relpath(leaf, cgroup_root())
+        for p in places:
+            with open(f"/proc/{p.child.pid}/cgroup") as f:
+                assert f"0::{p.cgroup}\n" in f.read()
+        yield places, env, top
+    finally:
+        for p in places:
+            if p.child:
+                p.child.stop()
+        if os.path.isdir(top):
+            remove_tree(top)
+
+
+def place_label(p):
+    """The place as every sockcost command labels it: NS/POD/CONTAINER, the runtime's name, the unit."""
+    lab = p.labels
+    if lab["pod"]:
+        return f"{lab['namespace']}/{lab['pod']}/{lab['container'] or '-'}"
+    return lab["container"] or lab["unit"]

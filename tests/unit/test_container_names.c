@@ -16,6 +16,7 @@
 #include "container_names.h"
 #include "container_rows.h"
 #include "json_scan.h"
+#include "place_label.h"
 
 #define ID "4f1a9c3e2b7d8a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -220,6 +221,29 @@ static void test_rows(void **state)
 	free(rows);
 }
 
+/* Each kind of place, as snapshot --by cgroup and top's CONTAINER print it. */
+static void test_place_label(void **state)
+{
+	struct sc_container c = { .id = "abc", .pod_uid = "" };
+	struct sc_container none = { 0 };
+	struct sc_container_names pod = { .namespace_ = "ns", .pod = "web", .name = "app" };
+	struct sc_container_names pod_only = { .namespace_ = "ns", .pod = "web" };
+	struct sc_container_names runtime = { .name = "redis_1" };
+	struct sc_container_names unnamed = { 0 };
+	char buf[600], small[8];
+
+	(void)state;
+	assert_string_equal(sc_place_label(&c, "", &pod, buf, sizeof(buf)), "ns/web/app");
+	assert_string_equal(sc_place_label(&c, "", &pod_only, buf, sizeof(buf)), "ns/web/-");
+	assert_string_equal(sc_place_label(&c, "", &runtime, buf, sizeof(buf)), "redis_1");
+	assert_string_equal(sc_place_label(&c, "", &unnamed, buf, sizeof(buf)), "-");
+	assert_string_equal(sc_place_label(&none, "cron.service", &unnamed, buf, sizeof(buf)),
+			    "cron.service");
+	assert_string_equal(sc_place_label(&none, "host", &unnamed, buf, sizeof(buf)), "host");
+	/* Cut to the buffer, still a string. */
+	assert_string_equal(sc_place_label(&c, "", &pod, small, sizeof(small)), "ns/web/");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_podman_containers),
 		cmocka_unit_test(test_json_malformed),
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_place_label),
 	};
 
 	return cmocka_run_group_tests_name("container_names", tests, NULL, NULL);

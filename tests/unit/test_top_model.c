@@ -152,10 +152,11 @@ static void test_tags(void **state)
 static void test_sort_step_wraps(void **state)
 {
 	(void)state;
-	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_PID, -1), TOP_COL_FD_ETA);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_PID, -1), TOP_COL_CONTAINER);
 	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN_RATE, 1), TOP_COL_BROKEN);
 	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_BROKEN, 1), TOP_COL_FD_ETA);
-	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_FD_ETA, 1), TOP_COL_PID);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_FD_ETA, 1), TOP_COL_CONTAINER);
+	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONTAINER, 1), TOP_COL_PID);
 	assert_int_equal(top_sort_step(TOP_VIEW_PROCS, TOP_COL_CONN, 1), TOP_COL_IDLE);
 	assert_int_equal(top_sort_step(TOP_VIEW_PORTS, TOP_COL_PORT, 1), TOP_COL_CONN);
 	assert_int_equal(top_sort_step(TOP_VIEW_CONNS, TOP_COL_SENDQ, 1), TOP_COL_HEALTH);
@@ -417,6 +418,13 @@ static void test_cells(void **state)
 	r.fd_limit = 20000;
 	assert_string_equal(top_cell(&r, TOP_COL_IDLE_PCT, buf, sizeof(buf)), "99%");
 	assert_string_equal(top_cell(&r, TOP_COL_FD_PCT, buf, sizeof(buf)), "8%");
+	/* CONTAINER: "-" until the place is known; the filter finds rows by it. */
+	assert_string_equal(top_cell(&r, TOP_COL_CONTAINER, buf, sizeof(buf)), "-");
+	assert_false(top_row_matches(&r, "team-a"));
+	strcpy(r.place, "team-a/web-7d4b9c-x2k/app");
+	assert_string_equal(top_cell(&r, TOP_COL_CONTAINER, buf, sizeof(buf)),
+			    "team-a/web-7d4b9c-x2k/app");
+	assert_true(top_row_matches(&r, "TEAM-A/web"));
 	r.has_idle = r.is_idle = true;
 	r.idle_ms = 61000;
 	assert_string_equal(top_cell(&r, TOP_COL_IDLE_FOR, buf, sizeof(buf)), "1m01s*");

@@ -134,6 +134,8 @@ static void json_process(struct jw *w, const struct top_frame *f, const struct t
 	jw_string(w, r->comm);
 	JW_KEY(w, "service");
 	jw_string(w, r->service);
+	JW_KEY(w, "container");
+	jw_string(w, r->place);
 	JW_KEY(w, "connections");
 	jw_uint(w, r->conns);
 	JW_KEY(w, "idle_connections");

@@ -69,6 +69,7 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 	case TOP_COL_RECVQ: return uint_cell(r->recvq, buf, len);
 	case TOP_COL_SENDQ: return uint_cell(r->sendq, buf, len);
 	case TOP_COL_SERVICE: return r->service[0] ? r->service : "-";
+	case TOP_COL_CONTAINER: return r->place[0] ? r->place : "-";
 	case TOP_COL_PROCS: return uint_cell(r->processes, buf, len);
 	case TOP_COL_MAX_FD_PCT:
 		if (top_max_fd_pct(r) < 0)

@@ -12,17 +12,22 @@
 #include "snapshot_take.h"
 #include "estimates.h"
 #include "top_frame.h"
+#include "top_places.h"
 #include "tracker.h"
 #include "top_rows.h"
 #include "view.h"
 
 void top_frame_init(struct top_frame *f, double refresh_s, double fd_window_s)
 {
+	struct sc_container_dirs dirs;
+
 	memset(f, 0, sizeof(*f));
 	f->scope.port = -1;
 	f->refresh_ns = (__u64)(refresh_s * 1e9);
 	sc_health_policy_default(&f->health_policy);
 	sc_fd_trends_init(&f->fd_trends, fd_window_s);
+	sc_container_dirs_default(&dirs);
+	sc_container_cache_init(&f->places, &dirs);
 	/* Three refreshes' worth, so a slow frame does not lose changes. */
 	sc_summary_live_init(&f->live, (__u64)((3 * refresh_s + 10) * 1e9));
 }
@@ -32,6 +37,7 @@ void top_frame_free(struct top_frame *f)
 	__u64 lease_ns = f->live.lease_ns, window_ns = f->fd_trends.window_ns;
 	__u64 refresh_ns = f->refresh_ns;
 	struct sc_health_policy health_policy = f->health_policy;
+	struct sc_container_dirs dirs = f->places.dirs;
 
 	if (f->have_sum)
 		sc_summary_free(&f->sum);
@@ -44,6 +50,7 @@ void top_frame_free(struct top_frame *f)
 	top_history_free(&f->hist);
 	sc_fd_trends_free(&f->fd_trends);
 	sc_health_tally_free(&f->health);
+	sc_container_cache_free(&f->places);
 	sc_summary_live_free(&f->live);
 	memset(f, 0, sizeof(*f));
 	f->scope.port = -1;
@@ -51,6 +58,7 @@ void top_frame_free(struct top_frame *f)
 	f->fd_trends.window_ns = window_ns;
 	f->refresh_ns = refresh_ns;
 	f->health_policy = health_policy;
+	sc_container_cache_init(&f->places, &dirs);
 }
 
 /* A health pass every refresh while that is cheap (sc_health_pass_every). */
@@ -149,7 +157,8 @@ int top_frame_collect(struct top_frame *f, const struct sc_tracker *t,
 	    top_rows_services(&sum, procs, nprocs, &services, &nservices, &grouped) ||
 	    top_rows_outbound(&sum, &outbound, &noutbound) ||
 	    top_history_update(&f->hist, procs, nprocs, sum.taken_ns) ||
-	    update_fd_eta(&f->fd_trends, procs, nprocs, sum.taken_ns)) {
+	    update_fd_eta(&f->fd_trends, procs, nprocs, sum.taken_ns) ||
+	    top_places_fill(&f->places, &sum, procs, nprocs)) {
 		free(procs);
 		free(ports);
 		free(services);

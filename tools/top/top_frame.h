@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "container_cache.h"
 #include "fd_trend.h"
 #include "summary.h"
 #include "health_pass.h"
@@ -46,6 +47,7 @@ struct top_frame {
 	struct sc_health_policy health_policy;
 	__u32 health_netns_missed;
 	__u64 next_health_ns, refresh_ns;
+	struct sc_container_cache places; /* each process's CONTAINER (top_places.h) */
 	struct sc_fd_trends fd_trends;  /* open fds of each process over the window */
 	/* connections view */
 	struct top_scope scope;

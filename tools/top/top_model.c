@@ -42,12 +42,13 @@ const struct top_column top_columns[TOP_COL_COUNT] = {
 	[TOP_COL_FD_ETA] = { "fdeta", "FD ETA", 6, false, false },
 	[TOP_COL_BROKEN] = { "broken", "BROKEN", 7, false, false },
 	[TOP_COL_HEALTH] = { "health", "HEALTH", 18, true, true },
+	[TOP_COL_CONTAINER] = { "container", "CONTAINER", 32, true, true },
 };
 
 static const enum top_col proc_cols[] = {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_FDS,
 	TOP_COL_FD_LIMIT, TOP_COL_FD_PCT, TOP_COL_SOCK_MEM, TOP_COL_RSS, TOP_COL_RSS_CONN,
-	TOP_COL_CONN_RATE, TOP_COL_BROKEN, TOP_COL_FD_ETA, TOP_COL_COUNT,
+	TOP_COL_CONN_RATE, TOP_COL_BROKEN, TOP_COL_FD_ETA, TOP_COL_CONTAINER, TOP_COL_COUNT,
 };
 static const enum top_col port_cols[] = {
 	TOP_COL_PORT, TOP_COL_CONN, TOP_COL_IDLE, TOP_COL_IDLE_PCT, TOP_COL_LISTENERS,
@@ -171,6 +172,7 @@ static const char *text(const struct top_row *r, enum top_col c)
 	case TOP_COL_LOCAL: return r->local;
 	case TOP_COL_REMOTE: return r->remote;
 	case TOP_COL_SERVICE: return r->service;
+	case TOP_COL_CONTAINER: return r->place;
 	case TOP_COL_HEALTH: return sc_health_name(r->health_of.health);
 	default: return "";
 	}
@@ -224,7 +226,7 @@ bool top_row_matches(const struct top_row *r, const char *t)
 	if (!t[0])
 		return true;
 	if (strcasestr(r->comm, t) || strcasestr(r->local, t) || strcasestr(r->remote, t) ||
-	    strcasestr(r->service, t) ||
+	    strcasestr(r->service, t) || strcasestr(r->place, t) ||
 	    (r->state && strcasestr(r->state, t)))
 		return true;
 	if (r->pid) {

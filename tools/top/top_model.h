@@ -31,7 +31,7 @@ enum top_col {
 	TOP_COL_FD, TOP_COL_STATE, TOP_COL_LOCAL, TOP_COL_REMOTE, TOP_COL_IDLE_FOR,
 	TOP_COL_RX, TOP_COL_TX, TOP_COL_RECVQ, TOP_COL_SENDQ,
 	TOP_COL_SERVICE, TOP_COL_PROCS, TOP_COL_MAX_FD_PCT, TOP_COL_RPORT,
-	TOP_COL_FD_ETA, TOP_COL_BROKEN, TOP_COL_HEALTH,
+	TOP_COL_FD_ETA, TOP_COL_BROKEN, TOP_COL_HEALTH, TOP_COL_CONTAINER,
 	TOP_COL_COUNT,
 };
 
@@ -50,12 +50,17 @@ extern const enum top_col *const top_view_columns[TOP_VIEW_COUNT];
 /* Returns 0 and sets *col if name is a process-view column name. */
 int top_col_by_name(const char *name, enum top_col *col);
 
+/* Room for a CONTAINER cell: NAMESPACE/POD/CONTAINER names can be long. */
+#define TOP_PLACE_LEN 160
+
 /* One line of any view; unused fields stay 0. */
 struct top_row {
 	__u64 id;                  /* identity across frames: pid, port, socket cookie */
 	__u32 pid;                 /* holder; 0 for ports and unheld sockets */
 	__u32 fd;
 	char comm[SC_COMM_LEN + 1];
+	/* processes: where sockcostd counts it (top_places.h); "" until known */
+	char place[TOP_PLACE_LEN];
 	__u64 conns, idle, tcp_sockets, fds, fd_limit, sock_mem;
 	__u64 rss;
 	bool rss_known;

@@ -352,6 +352,8 @@ static const char *const help_text[] = {
 	"  CONN/s     change of CONN per second since the last refresh",
 	"  FD ETA     when FDS reaches the soft limit at its growth over the --fd-window (default",
 	"             60s) of refreshes; blank when not growing; services: the member's first",
+	"  CONTAINER  where sockcostd counts it: NAMESPACE/POD/CONTAINER, a Docker or Podman",
+	"             container's name, the systemd unit, or host (\\ filters by it)",
 	"  Outbound (r): connections whose local port has no listener (a client's, e.g. pools",
 	"  to a database), by REMOTE PORT; PROCS = processes holding them",
 	"  In the connections view of one process: the marginal private memory per connection",

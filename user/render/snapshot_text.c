@@ -9,6 +9,7 @@
 #include "group.h"
 #include "health_text.h"
 #include "outbound_text.h"
+#include "place_label.h"
 #include "snapshot_text.h"
 
 static void render_header(const struct sc_view *v, FILE *out)
@@ -195,22 +196,6 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 		render_sockets(v, out);
 }
 
-/* Who a cgroup row is: NAMESPACE/POD/CONTAINER, a runtime's container name, or the unit. */
-static const char *cgroup_who(const struct sc_cgroup_row *r, char *buf, size_t len)
-{
-	const struct sc_container_names *n = r->names;
-
-	if (n->pod[0])
-		snprintf(buf, len, "%s/%s/%s", n->namespace_, n->pod, n->name[0] ? n->name : "-");
-	else if (n->name[0])
-		snprintf(buf, len, "%s", n->name);
-	else if (r->container->id[0] || r->container->pod_uid[0])
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%s", r->unit);
-	return buf;
-}
-
 static void render_cgroups(const struct sc_view *v, FILE *out)
 {
 	struct sc_cgroup_row *rows;
@@ -234,7 +219,7 @@ static void render_cgroups(const struct sc_view *v, FILE *out)
 			fmt_percent(r->idle_connections, r->connections, idle, sizeof(idle)),
 			(unsigned long long)r->fds,
 			fmt_bytes(r->socket_memory_bytes, mem, sizeof(mem)), id,
-			cgroup_who(r, who, sizeof(who)), r->cgroup[0] ? r->cgroup : "(unknown)");
+			sc_place_label(r->container, r->unit, r->names, who, sizeof(who)), r->cgroup[0] ? r->cgroup : "(unknown)");
 	}
 	if (!n)
 		fputs("(no process holds a matching TCP socket)\n", out);

@@ -154,3 +154,26 @@ int sc_container_cache_rows(struct sc_container_cache *cc, const struct sc_summa
 	free(places);
 	return err;
 }
+
+bool sc_container_cache_place(const struct sc_container_cache *cc, __u32 pid,
+			      struct sc_place *place, struct sc_container_names *names)
+{
+	struct cached_pid pkey = { .pid = pid };
+	const struct cached_pid *p;
+	const struct cached_names *nm = NULL;
+
+	p = cc->npids ? bsearch(&pkey, cc->pids, cc->npids, sizeof(pkey), cmp_pid) : NULL;
+	if (!p)
+		return false;
+	*place = p->place;
+	if (!place->unit[0] && cc->nnames) {
+		struct cached_names nkey = { .place = p->place };
+
+		nm = bsearch(&nkey, cc->names, cc->nnames, sizeof(nkey), cmp_names);
+	}
+	if (nm)
+		*names = nm->names;
+	else
+		memset(names, 0, sizeof(*names));
+	return true;
+}

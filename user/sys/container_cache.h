@@ -2,6 +2,7 @@
 #ifndef SC_CONTAINER_CACHE_H
 #define SC_CONTAINER_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -37,5 +38,13 @@ void sc_container_cache_free(struct sc_container_cache *cc);
 int sc_container_cache_rows(struct sc_container_cache *cc, const struct sc_summary *s,
 			    const struct sc_proc_cost *costs, size_t ncosts,
 			    struct sc_container_row **rows, size_t *n);
+
+/*
+ * The place of pid and its names ("" where the node does not say), as the
+ * latest sc_container_cache_rows saw them: no read. False if pid was not in
+ * that summary.
+ */
+bool sc_container_cache_place(const struct sc_container_cache *cc, __u32 pid,
+			      struct sc_place *place, struct sc_container_names *names);
 
 #endif /* SC_CONTAINER_CACHE_H */

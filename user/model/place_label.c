@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+
+#include "place_label.h"
+
+const char *sc_place_label(const struct sc_container *c, const char *unit,
+			   const struct sc_container_names *n, char *buf, size_t len)
+{
+	if (n->pod[0])
+		snprintf(buf, len, "%s/%s/%s", n->namespace_, n->pod, n->name[0] ? n->name : "-");
+	else if (n->name[0])
+		snprintf(buf, len, "%s", n->name);
+	else if (c->id[0] || c->pod_uid[0])
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%s", unit);
+	return buf;
+}
