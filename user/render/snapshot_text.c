@@ -195,26 +195,32 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 		render_sockets(v, out);
 }
 
-/* Who a cgroup row is: NAMESPACE/POD/CONTAINER, a runtime's container name, or the unit. */
+/*
+ * Who a cgroup row is: NAMESPACE/POD/CONTAINER, a runtime's container name,
+ * or the unit. Directory entries and cgroup paths anyone can make: a
+ * terminal gets their control bytes as '?'.
+ */
 static const char *cgroup_who(const struct sc_cgroup_row *r, char *buf, size_t len)
 {
 	const struct sc_container_names *n = r->names;
+	char raw[600];
 
 	if (n->pod[0])
-		snprintf(buf, len, "%s/%s/%s", n->namespace_, n->pod, n->name[0] ? n->name : "-");
+		snprintf(raw, sizeof(raw), "%s/%s/%s", n->namespace_, n->pod,
+			 n->name[0] ? n->name : "-");
 	else if (n->name[0])
-		snprintf(buf, len, "%s", n->name);
+		snprintf(raw, sizeof(raw), "%s", n->name);
 	else if (r->container->id[0] || r->container->pod_uid[0])
-		snprintf(buf, len, "-");
+		snprintf(raw, sizeof(raw), "-");
 	else
-		snprintf(buf, len, "%s", r->unit);
-	return buf;
+		snprintf(raw, sizeof(raw), "%s", r->unit);
+	return fmt_printable(raw, buf, len);
 }
 
 static void render_cgroups(const struct sc_view *v, FILE *out)
 {
 	struct sc_cgroup_row *rows;
-	char mem[32], id[16], idle[8], who[600];
+	char mem[32], id[16], idle[8], who[600], path[SC_CGROUP_PATH_LEN];
 	size_t i, n;
 
 	if (sc_group_by_cgroup(v, &rows, &n)) {
@@ -234,7 +240,8 @@ static void render_cgroups(const struct sc_view *v, FILE *out)
 			fmt_percent(r->idle_connections, r->connections, idle, sizeof(idle)),
 			(unsigned long long)r->fds,
 			fmt_bytes(r->socket_memory_bytes, mem, sizeof(mem)), id,
-			cgroup_who(r, who, sizeof(who)), r->cgroup[0] ? r->cgroup : "(unknown)");
+			cgroup_who(r, who, sizeof(who)),
+			r->cgroup[0] ? fmt_printable(r->cgroup, path, sizeof(path)) : "(unknown)");
 	}
 	if (!n)
 		fputs("(no process holds a matching TCP socket)\n", out);
