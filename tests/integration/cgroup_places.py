@@ -108,8 +108,12 @@ class Place:
 
 def make_places(tag):
     a_uid, b_uid = str(uuid.uuid4()), str(uuid.uuid4())
-    a_id, b_id, c_id, d_id = hex64(), hex64(), hex64(), hex64()
+    a_id, b_id, c_id, d_id, e_id, f_id = (hex64() for _ in range(6))
+    # A static (mirror) pod's UID is a hash: 32 hex digits, no dashes.
+    e_uid = uuid.uuid4().hex
     unit = f"sockcost-test-{tag}.service"
+    # A user no other run of this test shares: its units must hold this run's processes only.
+    user = 100000 + uuid.uuid4().int % 800000
     return [
         # The kubelet's systemd driver.
         Place(kubelet_systemd_leaf(a_uid, a_id), 3, container_id=a_id, pod_uid=a_uid,
@@ -121,18 +125,30 @@ def make_places(tag):
               container="redis-cache_1"),
         Place(f"machine.slice/libpod-{d_id}.scope", 4, container_id=d_id, container="pg-main"),
         Place(f"system.slice/{unit}", 6, unit=unit),
+        Place(kubelet_systemd_leaf(e_uid, e_id), 2, container_id=e_id, pod_uid=e_uid,
+              namespace="kube-system", pod="etcd-node-1", container="etcd"),
+        # A container whose path gives no pod UID: the kubelet's link still names it.
+        Place(f"system.slice/cri-containerd-{f_id}.scope", 1, container_id=f_id,
+              namespace="team-f", pod="batch-0", container="worker"),
+        # Everything a user's service manager runs is that manager ...
+        Place(f"user.slice/user-{user}.slice/user@{user}.service/app.slice/dbus.service", 2,
+              unit=f"user@{user}.service"),
+        # ... and a login session its user's slice.
+        Place(f"user.slice/user-{user}.slice/session-{user % 1000}.scope", 1,
+              unit=f"user-{user}.slice"),
     ]
 
 
 def write_node_layout(root, places):
     """The kubelet's /var/log/{pods,containers}, Docker's and Podman's state, under root."""
-    a, b, c, d = places[:4]
+    a, b, c, d, _, e, f = places[:7]
     pods, links = os.path.join(root, "log/pods"), os.path.join(root, "log/containers")
     os.makedirs(links)
-    for p in (a, b):
+    for p in (a, b, e, f):
         lab = p.labels
-        write_kubelet_names(pods, links, lab["namespace"], lab["pod"], lab["pod_uid"],
-                            lab["container"], lab["container_id"])
+        write_kubelet_names(pods, links, lab["namespace"], lab["pod"],
+                            lab["pod_uid"] or str(uuid.uuid4()), lab["container"],
+                            lab["container_id"])
     docker = os.path.join(root, "docker/containers", c.labels["container_id"])
     os.makedirs(docker)
     with open(os.path.join(docker, "config.v2.json"), "w") as f:

@@ -3,7 +3,7 @@ Docker-, Podman- and unit-shaped cgroup v2 leaves, named by a test-made node
 layout, show the place sockcostd labels them with; a process in this test's
 own cgroup shows its unit or host, as /proc/PID/cgroup says."""
 import json
-import os
+import re
 
 import pytest
 
@@ -27,12 +27,19 @@ def host_child():
 
 
 def unit_from_proc(pid):
-    """The innermost .service or .scope of pid's cgroup v2 path, else host."""
+    """pid's unit as sockcost names it: the outermost .service or .scope of its
+    cgroup v2 path (a login session-N.scope right under user-UID.slice is
+    that slice), else host."""
     with open(f"/proc/{pid}/cgroup") as f:
         path = next(line[3:].strip() for line in f if line.startswith("0::"))
-    units = [c for c in path.split("/")
-             if (c.endswith(".service") and len(c) > 8) or (c.endswith(".scope") and len(c) > 6)]
-    return units[-1] if units else "host"
+    parts = [c for c in path.split("/") if c]
+    for i, c in enumerate(parts):
+        if c.startswith("session-") and c.endswith(".scope") and i and \
+                re.fullmatch(r"user-\d+\.slice", parts[i - 1]):
+            return parts[i - 1]
+        if (c.endswith(".service") and len(c) > 8) or (c.endswith(".scope") and len(c) > 6):
+            return c
+    return "host"
 
 
 def batch_rows(out):

@@ -22,6 +22,7 @@
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define UID "9b2e7c41-3f5a-4d8e-b1c6-2a7f9e0d4c3b"
 #define UID_ "9b2e7c41_3f5a_4d8e_b1c6_2a7f9e0d4c3b"
+#define HASH_UID "3a8f0c1d5e7b9a2c4d6e8f0a1b3c5d7e"
 
 static void test_pod_log_dir(void **state)
 {
@@ -38,6 +39,15 @@ static void test_pod_log_dir(void **state)
 					 sizeof(uid)));
 	assert_string_equal(ns, "a");
 	assert_string_equal(pod, "web.v2-0");
+	/* A static pod: its UID is a 32-hex-digit hash. */
+	assert_true(sc_pod_log_dir_parse("kube-system_etcd-node1_" HASH_UID, ns, sizeof(ns), pod,
+					 sizeof(pod), uid, sizeof(uid)));
+	assert_string_equal(pod, "etcd-node1");
+	assert_string_equal(uid, HASH_UID);
+	assert_false(sc_pod_log_dir_parse("kube-system_etcd-node1_" HASH_UID "0", ns, sizeof(ns),
+					  pod, sizeof(pod), uid, sizeof(uid)));
+	assert_false(sc_pod_log_dir_parse("kube-system_etcd-node1_3a8f0c1d-5e7b9a2c4d6e8f0a1b3c5d7",
+					  ns, sizeof(ns), pod, sizeof(pod), uid, sizeof(uid)));
 	/* Not pod directories: a missing part, an extra '_', a uid of the wrong shape. */
 	assert_false(sc_pod_log_dir_parse("default_" UID, ns, sizeof(ns), pod, sizeof(pod), uid,
 					  sizeof(uid)));

@@ -4,7 +4,8 @@
  * walk and of that walk's summary (summary_from_view.c, its health per
  * first holder and its outbound rows) are the same text, by every grouping a
  * summary serves, through the one renderer (snapshot_text.c). Also: a
- * summary's view has no rows, and no outbound rows by address.
+ * summary's view has no rows, and no outbound rows by address; the table by
+ * cgroup prints no control byte a name or path holds.
  *
  * The host: pid 100 "server" listens on 8080 (IPv4 and IPv6), holds three
  * connections there (one idle) and one in CLOSE-WAIT; pid 200 and 201
@@ -230,6 +231,31 @@ static void test_outbound_addresses_kept(void **state)
 	assert_null(rows);
 }
 
+/* Pod, container and unit names and cgroup paths come from directories anyone can make. */
+static void test_by_cgroup_printable(void **state)
+{
+	struct fixture *fx = *state;
+	struct sc_process *p = &fx->snap.processes[0], *q = &fx->snap.processes[1];
+	char *t;
+	size_t i;
+
+	snprintf(p->cgroup, sizeof(p->cgroup), "/kubepods/x\x1b]0;owned\a/y");
+	snprintf(p->container.pod_uid, sizeof(p->container.pod_uid), "u");
+	snprintf(p->names.namespace_, sizeof(p->names.namespace_), "ns\x1b[2J");
+	snprintf(p->names.pod, sizeof(p->names.pod), "pod\r");
+	snprintf(p->names.name, sizeof(p->names.name), "c\x7f");
+	snprintf(q->cgroup, sizeof(q->cgroup), "/system.slice/a\tb.service");
+	snprintf(q->unit, sizeof(q->unit), "a\tb\x9b.service");
+	t = table(&fx->view, SC_BY_CGROUP);
+	for (i = 0; t[i]; i++)
+		assert_true(t[i] == '\n' || (t[i] >= 0x20 && t[i] < 0x7f));
+	assert_non_null(strstr(t, "ns?[2J/pod?/c? "));
+	assert_non_null(strstr(t, "/kubepods/x?]0;owned?/y\n"));
+	assert_non_null(strstr(t, "a?b?.service "));
+	assert_non_null(strstr(t, "/system.slice/a?b.service\n"));
+	free(t);
+}
+
 static void test_no_rows(void **state)
 {
 	struct fixture *fx = *state;
@@ -246,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_by_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_by_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound_addresses_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_by_cgroup_printable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_rows, setup, teardown),
 	};
 

@@ -41,7 +41,10 @@ static bool take_id(const char *s, size_t len, struct sc_container *c, const cha
 	return true;
 }
 
-/* "pod" + UID, the systemd driver writing its dashes as underscores. */
+/*
+ * "pod" + UID, the systemd driver writing its dashes as underscores; a
+ * static (mirror) pod's UID is a hash, 32 hex digits without dashes.
+ */
 static void take_pod(const char *s, size_t len, struct sc_container *c)
 {
 	char uid[sizeof(c->pod_uid)];
@@ -49,6 +52,11 @@ static void take_pod(const char *s, size_t len, struct sc_container *c)
 
 	if (ends_with(s, len, ".slice"))
 		len -= strlen(".slice");
+	if (len == 32 && all_hex(s, 32)) {
+		memcpy(c->pod_uid, s, 32);
+		c->pod_uid[32] = '\0';
+		return;
+	}
 	if (len != 36)
 		return;
 	for (i = 0; i < 36; i++) {
@@ -132,18 +140,38 @@ void sc_cgroup_identify(const char *path, struct sc_container *c)
 	}
 }
 
+static bool is_unit(const char *s, size_t n)
+{
+	/* A bare suffix is no unit name. */
+	return (n > 8 && ends_with(s, n, ".service")) || (n > 6 && ends_with(s, n, ".scope"));
+}
+
+/* session-N.scope directly under user-UID.slice: one per login, so the slice stands for it. */
+static bool is_login_session(const char *s, size_t n, const char *parent, size_t plen)
+{
+	return n > 14 && !strncmp(s, "session-", 8) && ends_with(s, n, ".scope") && plen > 11 &&
+	       !strncmp(parent, "user-", 5) && ends_with(parent, plen, ".slice");
+}
+
 bool sc_cgroup_unit(const char *path, char *unit, size_t len)
 {
-	const char *p = path, *comp, *found = NULL;
-	size_t n, flen = 0;
+	const char *p = path, *comp, *parent = "", *found = NULL;
+	size_t n, plen = 0, flen = 0;
 
-	while (next_component(&p, &comp, &n)) {
-		/* A bare suffix is no unit name. */
-		if ((n > 8 && ends_with(comp, n, ".service")) ||
-		    (n > 6 && ends_with(comp, n, ".scope"))) {
+	/*
+	 * The outermost unit: below it the unit (or a user's service manager)
+	 * made the cgroups itself, and any user can name a delegated one.
+	 */
+	while (!found && next_component(&p, &comp, &n)) {
+		if (is_login_session(comp, n, parent, plen)) {
+			found = parent;
+			flen = plen;
+		} else if (is_unit(comp, n)) {
 			found = comp;
 			flen = n;
 		}
+		parent = comp;
+		plen = n;
 	}
 	if (len)
 		snprintf(unit, len, "%.*s", (int)(flen < len ? flen : len - 1), found ? found : "");

@@ -12,7 +12,7 @@
 struct sc_container {
 	char runtime[16];      /* "docker", "containerd", "cri-o", "podman"; "" if unknown */
 	char id[65];           /* container id (64 hex digits); "" if none */
-	char pod_uid[37];      /* Kubernetes pod UID; "" if none */
+	char pod_uid[37];      /* Kubernetes pod UID (a static pod's: 32 hex); "" if none */
 };
 
 /*
@@ -25,11 +25,13 @@ void sc_cgroup_identify(const char *path, struct sc_container *c);
 #define SC_UNIT_LEN 128
 
 /*
- * The systemd unit a process outside containers runs under: the innermost
+ * The systemd unit a process outside containers runs under: the outermost
  * ".service" or ".scope" component of its cgroup v2 path
- * ("/system.slice/nginx.service" -> "nginx.service", and the service for a
- * cgroup its service made below itself). Writes "" and returns false when
- * the path names none. Pure.
+ * ("/system.slice/nginx.service/worker" -> "nginx.service"; everything a
+ * user's service manager runs -> "user@1000.service"), except that a login
+ * session-N.scope directly under user-UID.slice is named by that slice
+ * ("user-1000.slice"), so logins do not each make a series. Writes "" and
+ * returns false when the path names none. Pure.
  */
 bool sc_cgroup_unit(const char *path, char *unit, size_t len);
 

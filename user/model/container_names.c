@@ -8,6 +8,7 @@
 #include "json_scan.h"
 
 #define UID_LEN 36
+#define HASH_UID_LEN 32
 #define ID_LEN 64
 
 /* Copies [s, s + n) into out if it fits and is non-empty. */
@@ -36,14 +37,15 @@ static bool take_k8s(const char *s, size_t n, char *out, size_t len)
 	return take(s, n, out, len);
 }
 
+/* A pod UID: a UUID, or a static pod's 32-hex-digit hash. */
 static bool is_uid(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n != UID_LEN)
+	if (n != UID_LEN && n != HASH_UID_LEN)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!(isxdigit((unsigned char)s[i]) || s[i] == '-'))
+		if (!(isxdigit((unsigned char)s[i]) || (n == UID_LEN && s[i] == '-')))
 			return false;
 	return true;
 }
@@ -57,7 +59,7 @@ bool sc_pod_log_dir_parse(const char *name, char *namespace_, size_t nslen, char
 		return false;
 	return take_k8s(name, (size_t)(a - name), namespace_, nslen) &&
 	       take_k8s(a + 1, (size_t)(b - a - 1), pod, podlen) &&
-	       take(b + 1, UID_LEN, uid, uidlen);
+	       take(b + 1, strlen(b + 1), uid, uidlen);
 }
 
 bool sc_container_log_link_parse(const char *name, struct sc_container_names *n, char *id,

@@ -199,7 +199,7 @@ void render_table(const struct sc_view *v, bool sockets, FILE *out)
 static void render_cgroups(const struct sc_view *v, FILE *out)
 {
 	struct sc_cgroup_row *rows;
-	char mem[32], id[16], idle[8], who[600];
+	char mem[32], id[16], idle[8], who[600], path[SC_CGROUP_PATH_LEN];
 	size_t i, n;
 
 	if (sc_group_by_cgroup(v, &rows, &n)) {
@@ -219,7 +219,8 @@ static void render_cgroups(const struct sc_view *v, FILE *out)
 			fmt_percent(r->idle_connections, r->connections, idle, sizeof(idle)),
 			(unsigned long long)r->fds,
 			fmt_bytes(r->socket_memory_bytes, mem, sizeof(mem)), id,
-			sc_place_label(r->container, r->unit, r->names, who, sizeof(who)), r->cgroup[0] ? r->cgroup : "(unknown)");
+			sc_place_label(r->container, r->unit, r->names, who, sizeof(who)),
+			r->cgroup[0] ? fmt_printable(r->cgroup, path, sizeof(path)) : "(unknown)");
 	}
 	if (!n)
 		fputs("(no process holds a matching TCP socket)\n", out);

@@ -11,8 +11,13 @@
 
 /* A process is seen moved to another cgroup within this. */
 #define PID_RECHECK_NS (60ull * 1000000000ull)
-/* A container the node has no names for yet (its log link comes later): asked again after this. */
+/*
+ * A container the node has no names for yet (its log link comes later, or
+ * the links directory is not mounted): asked again after this.
+ */
 #define NAMES_RETRY_NS (30ull * 1000000000ull)
+/* Named ones too, more seldom: Docker renames containers. */
+#define NAMES_RECHECK_NS (300ull * 1000000000ull)
 
 struct cached_pid {
 	__u32 pid;
@@ -94,6 +99,12 @@ static int places_of(struct sc_container_cache *cc, const struct sc_summary *s, 
 	return 0;
 }
 
+/* All the node can say: a container its name, a pod (no container id) its namespace and name. */
+static bool names_complete(const struct cached_names *c)
+{
+	return c->found && (!c->place.container.id[0] || c->names.name[0]);
+}
+
 /* Names each container or pod row, from the cache or the node. */
 static int name_rows(struct sc_container_cache *cc, struct sc_container_row *rows, size_t n,
 		     __u64 now)
@@ -110,7 +121,8 @@ static int name_rows(struct sc_container_cache *cc, struct sc_container_row *row
 			continue;
 		old = cc->nnames ? bsearch(&key, cc->names, cc->nnames, sizeof(key), cmp_names)
 				 : NULL;
-		if (old && (old->found || now - old->read_ns < NAMES_RETRY_NS)) {
+		if (old && now - old->read_ns < (names_complete(old) ? NAMES_RECHECK_NS
+								     : NAMES_RETRY_NS)) {
 			fresh[k] = *old;
 		} else {
 			fresh[k] = key;
@@ -118,6 +130,11 @@ static int name_rows(struct sc_container_cache *cc, struct sc_container_row *row
 			cc->name_lookups++;
 			fresh[k].found = !sc_container_names_read(&cc->dirs, &key.place.container,
 								  &fresh[k].names);
+			/* A re-check the node cannot answer now keeps what it said before. */
+			if (!fresh[k].found && old && old->found) {
+				fresh[k].found = true;
+				fresh[k].names = old->names;
+			}
 		}
 		rows[i].names = fresh[k++].names;
 	}

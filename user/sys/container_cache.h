@@ -16,7 +16,9 @@
  * not refreshes: a process's cgroup is read when its pid is new (or its
  * comm changed, or a minute has passed: processes rarely move), a
  * container's names when its id is new (retried every 30 s while the node
- * has none). Pids and ids no process has any more are forgotten.
+ * has none, or a pod's but not its container's; re-checked every 5 minutes
+ * once it has, as Docker renames). Pids and ids no process has any more
+ * are forgotten.
  */
 struct sc_container_cache {
 	struct sc_container_dirs dirs;

@@ -201,5 +201,10 @@ int sc_container_names_read(const struct sc_container_dirs *d, const struct sc_c
 	if ((any_runtime || !strcmp(c->runtime, "podman")) &&
 	    !podman_name(d, c->id, out->name, sizeof(out->name)))
 		return 0;
+	/* A kubelet's container whose pod UID the path did not give: its link still names it. */
+	if (!kubelet_names(d, c->id, out))
+		return 0;
+	/* A parser that failed midway may have left part of a name. */
+	memset(out, 0, sizeof(*out));
 	return -ENOENT;
 }
