@@ -34,8 +34,9 @@ def openssl(*args):
     subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
 
 
-def make_cert(d, name, ca=None, san=None):
-    """An EC key and a certificate for CN=name, signed by ca (a name made before) or by itself."""
+def make_cert(d, name, ca=None, san=None, eku=None):
+    """An EC key and a certificate for CN=name, signed by ca (a name made before) or by itself;
+    eku: its extendedKeyUsage (none: good for any purpose)."""
     key, pem = os.path.join(d, f"{name}.key"), os.path.join(d, f"{name}.pem")
     if ca is None:
         openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -44,6 +45,8 @@ def make_cert(d, name, ca=None, san=None):
     csr, ext = os.path.join(d, f"{name}.csr"), os.path.join(d, f"{name}.ext")
     with open(ext, "w") as f:
         f.write(f"subjectAltName={san}\n" if san else "basicConstraints=CA:FALSE\n")
+        if eku:
+            f.write(f"extendedKeyUsage={eku}\n")
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-subj", f"/CN={name}", "-keyout", key, "-out", csr)
     openssl("x509", "-req", "-in", csr, "-CA", os.path.join(d, f"{ca}.pem"),
@@ -68,6 +71,8 @@ def pki():
     p["server"] = make_cert(d, "server", ca="ca", san="IP:127.0.0.1,DNS:localhost")
     p["client"] = make_cert(d, "client", ca="ca")
     p["rogue"] = make_cert(d, "rogue")  # self-signed: not the CA's
+    # The CA's, but for TLS servers only: Go's TLS (exporter-toolkit) refuses it from a client.
+    p["server_only"] = make_cert(d, "server_only", ca="ca", eku="serverAuth")
     p["config"] = os.path.join(d, "web.yml")
     with open(p["config"], "w") as f:
         f.write("tls_server_config:\n"
@@ -99,7 +104,10 @@ def secure_daemon(pki, *args):
 
 
 def scrape_job(name, port, pki, scheme="https", cert=True, auth=(USER, PASSWORD)):
+    # 5 s to answer: a TLS handshake and a bcrypt on a loaded 2-core box can take over 1 s
+    # (Prometheus wants the timeout no longer than the interval).
     lines = [f"  - job_name: {name}", f"    scheme: {scheme}",
+             "    scrape_interval: 5s", "    scrape_timeout: 5s",
              "    static_configs:", f"      - targets: ['127.0.0.1:{port}']"]
     if scheme == "https":
         lines += ["    tls_config:", f"      ca_file: {pki['ca']}"]
@@ -127,10 +135,12 @@ def test_prometheus_scrapes_over_tls_with_basic_auth(pki, stack):
         scrape_job("plain_http", d.port, pki, scheme="http")))
 
     def targets():
-        """Every job's target once each has been scraped (its health known)."""
+        """Every job's target once each has been scraped (its health known) and the secure
+        one has succeeded: a first scrape slowed past its timeout is tried again."""
         active = prom.get("/api/v1/targets", {"state": "active"})["activeTargets"]
         got = {t["labels"]["job"]: t for t in active}
-        return len(got) == 5 and all(t["health"] != "unknown" for t in got.values()) and got
+        return (len(got) == 5 and all(t["health"] != "unknown" for t in got.values()) and
+                got["secure"]["health"] == "up" and got)
 
     got = prom.wait(targets)
     print("Prometheus targets:", json.dumps({j: (t["scrapeUrl"], t["health"], t["lastError"])
@@ -158,13 +168,13 @@ def test_refusals_up_close(pki, stack):
     status, headers, body = d.get("/metrics")
     assert status == 200 and b"# TYPE sockcost_connections gauge" in body
     assert headers["X-Content-Type-Options"] == "nosniff"
-    # Wrong password, unknown user, none: 401, the challenge, nothing else.
+    # Wrong password, unknown user, none: 401, the challenge, the configured headers, no body.
     for auth in ((USER, "wrong"), ("nobody", PASSWORD), None, (USER, "")):
         for path in ("/metrics", "/", "/healthz", "/snapshot.json", "/nope"):
             status, headers, body = d.get(path, auth=auth)
             assert (status, body) == (401, b""), (auth, path, status, body)
             assert headers["WWW-Authenticate"] == 'Basic realm="sockcostd"'
-            assert "X-Content-Type-Options" not in headers
+            assert headers["X-Content-Type-Options"] == "nosniff", (auth, path, headers)
     # Plain HTTP to the TLS port: no HTTP answer at all.
     with socket.create_connection(("127.0.0.1", d.port), timeout=10) as s:
         s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -174,8 +184,9 @@ def test_refusals_up_close(pki, stack):
         except ConnectionResetError:
             reply = b""
         assert not reply.startswith(b"HTTP/"), reply
-    # No client certificate, or one the CA did not sign: the TLS 1.2 handshake itself fails.
-    for cert in (None, pki["rogue"]):
+    # No client certificate, one the CA did not sign, or one the CA signed for servers only:
+    # the TLS 1.2 handshake itself fails.
+    for cert in (None, pki["rogue"], pki["server_only"]):
         ctx = ssl.create_default_context(cafile=pki["ca"])
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         if cert:
@@ -184,13 +195,16 @@ def test_refusals_up_close(pki, stack):
             with pytest.raises((ssl.SSLError, ConnectionResetError)):
                 ctx.wrap_socket(raw, server_hostname="127.0.0.1")
     # Under TLS 1.3 the client learns it at its first read: still no HTTP answer.
-    ctx = ssl.create_default_context(cafile=pki["ca"])
-    with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
-        with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
-            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                if not s.recv(100):
-                    raise ConnectionResetError("closed without an answer")
+    for cert in (None, pki["server_only"]):
+        ctx = ssl.create_default_context(cafile=pki["ca"])
+        if cert:
+            ctx.load_cert_chain(*cert)
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+            with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+                with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    if not s.recv(100):
+                        raise ConnectionResetError("closed without an answer")
     # With the certificate, 1.2 works as well.
     ctx = ssl.create_default_context(cafile=pki["ca"])
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
