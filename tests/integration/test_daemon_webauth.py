@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import time
 import warnings
 
 import pytest
@@ -252,3 +253,66 @@ def test_config_errors_refuse_the_start(pki):
     r = subprocess.run([SOCKCOSTD, "--no-pin", "--web.config.file", f"{d}/absent.yml"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "cannot read --web.config.file" in r.stderr, r.stderr
+
+
+def timed_401(d, auth, times=3):
+    """The fastest of a few refusals: load only ever adds time."""
+    best = None
+    for _ in range(times):
+        t = time.monotonic()
+        status, _, _ = d.get("/healthz", auth=auth)
+        took = time.monotonic() - t
+        assert status == 401, (auth, status)
+        best = took if best is None else min(best, took)
+    return best
+
+
+def test_unknown_user_costs_the_dearest_bcrypt(pki, stack):
+    """An unknown name pays the highest cost configured, not the first user's, so a
+    refusal's time does not tell a name apart."""
+    cheap = crypt.crypt("x", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4))
+    dear = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 12))
+    assert cheap.startswith("$2b$04$") and dear.startswith("$2b$12$"), (cheap, dear)
+    path = write(pki["dir"], "costs.yml", f"basic_auth_users:\n  cheap: '{cheap}'\n"
+                 f"  dear: '{dear}'\n")
+    stack["daemon"] = d = Daemon("--web.config.file", path, auth=("dear", PASSWORD))
+    t_cheap = timed_401(d, ("cheap", "wrong"))
+    t_dear = timed_401(d, ("dear", "wrong"))
+    t_unknown = timed_401(d, ("nobody", "wrong"))
+    print(f"401 in {t_cheap:.4f} s (cost 4), {t_dear:.4f} s (cost 12), "
+          f"{t_unknown:.4f} s (unknown user)")
+    # 2^8 times the work apart: the unknown user sits with the dear one.
+    assert t_dear > 20 * t_cheap, (t_cheap, t_dear)
+    assert t_unknown > t_dear / 2, (t_unknown, t_dear)
+
+
+def process_memory(pid):
+    """The bytes of every readable, writable mapping (heap, thread arenas, stacks)."""
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("rw"):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                chunks.append(mem.read(end - start))
+            except OSError:
+                pass  # a guard page or [vvar]
+    return b"".join(chunks)
+
+
+def test_no_copy_of_the_key_pem_once_serving(pki, stack):
+    """sockcostd's copy of the key file's PEM is zeroed once libmicrohttpd has parsed it; the
+    users' hashes, which requests need, are still there (so the search finds what is there).
+    GnuTLS's own scratch copies of base64 lines are its business, not checked here."""
+    stack["daemon"] = d = secure_daemon(pki)
+    assert d.get("/healthz")[0] == 200
+    with open(pki["server"][1], "rb") as f:
+        key_pem = f.read()
+    with open(pki["config"]) as f:
+        hash_ = f.read().split(f"{USER}: '")[1].split("'")[0].encode()
+    memory = process_memory(d.pid)
+    assert hash_ in memory
+    assert key_pem not in memory

@@ -134,6 +134,7 @@ int web_security_load(const char *path, struct web_security *w)
 		return sc_fail(err == -EFBIG ? EINVAL : -err, "cannot read --web.config.file %s: %s",
 			       path, err == -EFBIG ? "larger than 1 MiB" : strerror(-err));
 	err = sc_web_config_parse(text, len, path, &w->cfg, msg, sizeof(msg));
+	explicit_bzero(text, len); /* it may hold an inline key */
 	free(text);
 	if (err)
 		return sc_fail(-err, "%s", msg);
@@ -155,13 +156,19 @@ static void free_secret(char *s)
 	free(s);
 }
 
-void web_security_free(struct web_security *w)
+void web_security_forget_pem(struct web_security *w)
 {
 	free(w->cert_pem);
 	free_secret(w->key_pem);
 	free(w->ca_pem);
+	w->cert_pem = w->key_pem = w->ca_pem = NULL;
 	if (w->cfg.key)
 		explicit_bzero(w->cfg.key, strlen(w->cfg.key));
+}
+
+void web_security_free(struct web_security *w)
+{
+	web_security_forget_pem(w);
 	sc_web_config_free(&w->cfg);
 	*w = (struct web_security){};
 }
@@ -177,6 +184,23 @@ static bool same_bytes(const char *a, const char *b, size_t n)
 	return d == 0;
 }
 
+/* Time that depends on the client's text only (its length), not on where a name differs. */
+static bool same_text(const char *client, const char *known)
+{
+	size_t n = strlen(client), k = strlen(known), i;
+	unsigned char d = n != k;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(client[i] ^ (i < k ? known[i] : 0));
+	return d == 0;
+}
+
+/* "$2b$10$...": the parser took only bcrypt hashes, whose cost is two digits. */
+static int bcrypt_cost(const char *hash)
+{
+	return (hash[4] - '0') * 10 + (hash[5] - '0');
+}
+
 bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
 			      const char *password)
 {
@@ -187,10 +211,16 @@ bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
 
 	if (!cfg->nusers)
 		return false;
-	/* An unknown user costs a bcrypt too (the first user's hash), so timing tells nothing. */
+	/*
+	 * An unknown user costs a bcrypt too, at the highest cost configured, so
+	 * timing does not tell a name apart; every name is compared whole.
+	 */
 	hash = cfg->users[0].hash;
+	for (i = 1; i < cfg->nusers; i++)
+		if (bcrypt_cost(cfg->users[i].hash) > bcrypt_cost(hash))
+			hash = cfg->users[i].hash;
 	for (i = 0; i < cfg->nusers; i++) {
-		if (!strcmp(cfg->users[i].name, user)) {
+		if (same_text(user, cfg->users[i].name) & !known) {
 			hash = cfg->users[i].hash;
 			known = true;
 		}
