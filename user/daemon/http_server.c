@@ -169,7 +169,7 @@ static bool authorized(const struct http_server *s, struct MHD_Connection *conn)
 	if (!s->o.security || !s->o.security->cfg.nusers)
 		return true;
 	user = MHD_basic_auth_get_username_password(conn, &password);
-	ok = user && password && web_security_password_ok(&s->o.security->cfg, user, password);
+	ok = user && password && web_security_password_ok(s->o.security, user, password);
 	if (password) {
 		explicit_bzero(password, strlen(password));
 		MHD_free(password);

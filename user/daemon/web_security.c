@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "auth_cache.h"
 #include "log.h"
 #include "config_file.h"
 #include "web_security.h"
@@ -143,6 +144,12 @@ int web_security_load(const char *path, struct web_security *w)
 		web_security_free(w);
 		return err;
 	}
+	if (w->cfg.nusers) {
+		w->cache = auth_cache_new();
+		if (!w->cache)
+			sc_warn("%s: no cache of basic-auth successes: each request pays a bcrypt",
+				path);
+	}
 	if (w->cfg.nusers && !w->cfg.tls)
 		sc_warn("%s: basic_auth_users without tls_server_config: passwords cross the "
 			"network in clear text", path);
@@ -169,6 +176,7 @@ void web_security_forget_pem(struct web_security *w)
 void web_security_free(struct web_security *w)
 {
 	web_security_forget_pem(w);
+	auth_cache_free(w->cache);
 	sc_web_config_free(&w->cfg);
 	*w = (struct web_security){};
 }
@@ -201,9 +209,10 @@ static int bcrypt_cost(const char *hash)
 	return (hash[4] - '0') * 10 + (hash[5] - '0');
 }
 
-bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
+bool web_security_password_ok(const struct web_security *w, const char *user,
 			      const char *password)
 {
+	const struct sc_web_config *cfg = &w->cfg;
 	struct crypt_data *cd;
 	const char *hash, *out;
 	bool known = false, ok;
@@ -225,7 +234,9 @@ bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
 			known = true;
 		}
 	}
-	/* No cache: each request pays one bcrypt (about 50 ms at cost 10), never a stored secret. */
+	/* A success is remembered (keyed, no password kept); a failure always pays a bcrypt. */
+	if (known && auth_cache_hit(w->cache, user, password))
+		return true;
 	cd = calloc(1, sizeof(*cd));
 	if (!cd)
 		return false;
@@ -233,5 +244,7 @@ bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
 	ok = out && strlen(out) == strlen(hash) && same_bytes(out, hash, strlen(hash)) && known;
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
+	if (ok)
+		auth_cache_add(w->cache, user, password);
 	return ok;
 }
