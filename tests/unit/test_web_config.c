@@ -83,6 +83,37 @@ static void test_full_config(void **state)
 	assert_null(C.users);
 }
 
+/* Relative files are the config's neighbours, as the exporter-toolkit reads them. */
+static void test_relative_files_beside_the_config(void **state)
+{
+	static const char text[] = "tls_server_config:\n"
+				   "  cert_file: certs/cert.pem\n"
+				   "  key_file: /abs/key.pem\n"
+				   "  client_auth_type: RequireAndVerifyClientCert\n"
+				   "  client_ca_file: ca.pem\n";
+
+	(void)state;
+	assert_int_equal(sc_web_config_parse(text, strlen(text), "/etc/sockcost/web.yml", &C, ERR,
+					     sizeof(ERR)), 0);
+	assert_string_equal(C.cert_file, "/etc/sockcost/certs/cert.pem");
+	assert_string_equal(C.key_file, "/abs/key.pem");
+	assert_string_equal(C.client_ca_file, "/etc/sockcost/ca.pem");
+	sc_web_config_free(&C);
+	assert_int_equal(sc_web_config_parse(text, strlen(text), "conf/web.yml", &C, ERR,
+					     sizeof(ERR)), 0);
+	assert_string_equal(C.cert_file, "conf/certs/cert.pem");
+	assert_string_equal(C.client_ca_file, "conf/ca.pem");
+	sc_web_config_free(&C);
+	assert_int_equal(sc_web_config_parse(text, strlen(text), "/web.yml", &C, ERR,
+					     sizeof(ERR)), 0);
+	assert_string_equal(C.cert_file, "/certs/cert.pem");
+	sc_web_config_free(&C);
+	/* A config in the working directory: its neighbours are the working directory's. */
+	assert_int_equal(parse(text), 0);
+	assert_string_equal(C.cert_file, "certs/cert.pem");
+	sc_web_config_free(&C);
+}
+
 static void test_defaults_and_inline_pem(void **state)
 {
 	(void)state;
@@ -193,6 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_file_is_plain_http),
 		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_relative_files_beside_the_config),
 		cmocka_unit_test(test_defaults_and_inline_pem),
 		cmocka_unit_test(test_auth_only),
 		cmocka_unit_test(test_errors_with_lines),

@@ -219,11 +219,40 @@ STRING_KEY(cert)
 STRING_KEY(key)
 STRING_KEY(client_ca)
 
-#define FILE_KEY(field)                                      \
-	static int key_##field(struct parser *p)             \
-	{                                                    \
-		p->c->field##_line = line_of(p);             \
-		return get_string(p, &p->c->field);          \
+/*
+ * A relative path names a file beside the config (as the exporter-toolkit
+ * resolves it), not one in whatever directory sockcostd started in.
+ */
+static int beside_config(struct parser *p, char **path)
+{
+	const char *slash = strrchr(p->file, '/');
+	size_t dir, size;
+	char *joined;
+
+	if (!*path || !**path || **path == '/' || !slash)
+		return 0;
+	dir = (size_t)(slash - p->file);
+	size = dir + 1 + strlen(*path) + 1;
+	joined = malloc(size);
+	if (joined)
+		snprintf(joined, size, "%.*s/%s", (int)dir, p->file, *path);
+	else {
+		snprintf(p->err, p->errlen, "%s: out of memory", p->file);
+		return -ENOMEM;
+	}
+	free(*path);
+	*path = joined;
+	return 0;
+}
+
+#define FILE_KEY(field)                                                  \
+	static int key_##field(struct parser *p)                         \
+	{                                                                \
+		int err;                                                 \
+									 \
+		p->c->field##_line = line_of(p);                         \
+		err = get_string(p, &p->c->field);                       \
+		return err ? err : beside_config(p, &p->c->field);       \
 	}
 FILE_KEY(cert_file)
 FILE_KEY(key_file)

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "common.h"
 #include "http_server.h"
 #include "log.h"
 #include "web_security.h"
@@ -114,19 +116,26 @@ static struct MHD_Response *make_response(struct http_reply *r, bool head)
 					       MHD_RESPMEM_PERSISTENT);
 }
 
+/* The web config's headers go on every answer, a refusal too, as the exporter-toolkit adds them. */
+static void add_config_headers(const struct http_server *s, struct MHD_Response *resp)
+{
+	size_t i;
+
+	for (i = 0; s->o.security && i < SC_WEB_NHEADERS; i++)
+		if (s->o.security->cfg.headers[i])
+			MHD_add_response_header(resp, sc_web_header_names[i],
+						s->o.security->cfg.headers[i]);
+}
+
 static enum MHD_Result reply(const struct http_server *s, struct MHD_Connection *conn,
 			     struct http_reply *r, bool head, const char *allow)
 {
 	struct MHD_Response *resp = make_response(r, head);
 	enum MHD_Result ret;
-	size_t i;
 
 	if (!resp)
 		return MHD_NO; /* out of memory: MHD closes the connection */
-	for (i = 0; s->o.security && i < SC_WEB_NHEADERS; i++)
-		if (s->o.security->cfg.headers[i])
-			MHD_add_response_header(resp, sc_web_header_names[i],
-						s->o.security->cfg.headers[i]);
+	add_config_headers(s, resp);
 	if (r->content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	if (allow)
@@ -138,7 +147,7 @@ static enum MHD_Result reply(const struct http_server *s, struct MHD_Connection 
 }
 
 /* 401 with the challenge and an empty body: nothing for whoever failed. */
-static enum MHD_Result deny(struct MHD_Connection *conn)
+static enum MHD_Result deny(const struct http_server *s, struct MHD_Connection *conn)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
 								    MHD_RESPMEM_PERSISTENT);
@@ -146,6 +155,7 @@ static enum MHD_Result deny(struct MHD_Connection *conn)
 
 	if (!resp)
 		return MHD_NO;
+	add_config_headers(s, resp);
 	ret = MHD_queue_basic_auth_fail_response(conn, "sockcostd", resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -159,7 +169,7 @@ static bool authorized(const struct http_server *s, struct MHD_Connection *conn)
 	if (!s->o.security || !s->o.security->cfg.nusers)
 		return true;
 	user = MHD_basic_auth_get_username_password(conn, &password);
-	ok = user && password && web_security_password_ok(&s->o.security->cfg, user, password);
+	ok = user && password && web_security_password_ok(s->o.security, user, password);
 	if (password) {
 		explicit_bzero(password, strlen(password));
 		MHD_free(password);
@@ -174,6 +184,15 @@ static bool authorized(const struct http_server *s, struct MHD_Connection *conn)
  * (client_cert_required); checked again per request, so a libmicrohttpd
  * that set up TLS differently could not let one through.
  */
+/*
+ * Chained to the client CA is not enough: the certificate must be one for a
+ * TLS client (a server-only certificate the CA signed is refused, as Go's TLS
+ * refuses it). A certificate without extendedKeyUsage is good for any purpose.
+ */
+static gnutls_typed_vdata_st client_purpose[] = {
+	{ .type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT },
+};
+
 static bool client_cert_ok(const struct http_server *s, struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci;
@@ -184,7 +203,8 @@ static bool client_cert_ok(const struct http_server *s, struct MHD_Connection *c
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return false;
-	if (gnutls_certificate_verify_peers2(ci->tls_session, &status) < 0)
+	if (gnutls_certificate_verify_peers(ci->tls_session, client_purpose,
+					    ARRAY_SIZE(client_purpose), &status) < 0)
 		return false;
 	return status == 0 && gnutls_certificate_get_peers(ci->tls_session, &n) && n > 0;
 }
@@ -210,13 +230,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (!authorized(s, conn)) {
 		sc_debug("http: %s %s -> 401", method, url);
-		return deny(conn);
+		return deny(s, conn);
 	}
 	allow = http_route_request(s->o.routes, s->o.nroutes, s->o.ctx, method, url, &r, &head);
 	return reply(s, conn, &r, head, allow);
 }
 
-/* At accept, before the handshake: a client without a certificate our CA signed gets none. */
+/* At accept, before the handshake: a client without a client certificate our CA signed gets none. */
 static void client_cert_required(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 				 enum MHD_ConnectionNotificationCode what)
 {
@@ -230,7 +250,8 @@ static void client_cert_required(void *cls, struct MHD_Connection *conn, void **
 	if (!ci || !ci->tls_session)
 		return; /* client_cert_ok refuses its requests */
 	gnutls_certificate_server_set_request(ci->tls_session, GNUTLS_CERT_REQUIRE);
-	gnutls_session_set_verify_cert(ci->tls_session, NULL, 0);
+	gnutls_session_set_verify_cert2(ci->tls_session, client_purpose,
+					ARRAY_SIZE(client_purpose), 0);
 }
 
 #define OPT(o, v, p) ((struct MHD_OptionItem){ (o), (intptr_t)(v), (void *)(p) })

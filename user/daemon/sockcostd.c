@@ -132,7 +132,7 @@ static int container_dirs(const struct daemon_opts *o, struct sc_container_dirs 
 	return 0;
 }
 
-static int serve(const struct daemon_opts *o, const struct web_security *sec)
+static int serve(const struct daemon_opts *o, struct web_security *sec)
 {
 	struct sc_tracker_opts topts = { .heartbeat_bytes = o->policy.heartbeat_bytes,
 					 .live_counters = true,
@@ -208,6 +208,9 @@ static int serve(const struct daemon_opts *o, const struct web_security *sec)
 	listen_fd = -1; /* the server owns it now, started or not */
 	if (!http)
 		goto out_collector;
+	/* libmicrohttpd parsed the certificate and key at start; no copy of the key stays here. */
+	if (sec)
+		web_security_forget_pem(sec);
 	sc_info("serving http%s://%s/metrics%s%s (activity hook: %s%s%s)",
 		sec && sec->cfg.tls ? "s" : "", o->listen_text,
 		sec && sec->cfg.nusers ? ", basic auth" : "",

@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "auth_cache.h"
 #include "log.h"
 #include "config_file.h"
 #include "web_security.h"
@@ -134,6 +135,7 @@ int web_security_load(const char *path, struct web_security *w)
 		return sc_fail(err == -EFBIG ? EINVAL : -err, "cannot read --web.config.file %s: %s",
 			       path, err == -EFBIG ? "larger than 1 MiB" : strerror(-err));
 	err = sc_web_config_parse(text, len, path, &w->cfg, msg, sizeof(msg));
+	explicit_bzero(text, len); /* it may hold an inline key */
 	free(text);
 	if (err)
 		return sc_fail(-err, "%s", msg);
@@ -141,6 +143,12 @@ int web_security_load(const char *path, struct web_security *w)
 	if (err) {
 		web_security_free(w);
 		return err;
+	}
+	if (w->cfg.nusers) {
+		w->cache = auth_cache_new();
+		if (!w->cache)
+			sc_warn("%s: no cache of basic-auth successes: each request pays a bcrypt",
+				path);
 	}
 	if (w->cfg.nusers && !w->cfg.tls)
 		sc_warn("%s: basic_auth_users without tls_server_config: passwords cross the "
@@ -155,13 +163,20 @@ static void free_secret(char *s)
 	free(s);
 }
 
-void web_security_free(struct web_security *w)
+void web_security_forget_pem(struct web_security *w)
 {
 	free(w->cert_pem);
 	free_secret(w->key_pem);
 	free(w->ca_pem);
+	w->cert_pem = w->key_pem = w->ca_pem = NULL;
 	if (w->cfg.key)
 		explicit_bzero(w->cfg.key, strlen(w->cfg.key));
+}
+
+void web_security_free(struct web_security *w)
+{
+	web_security_forget_pem(w);
+	auth_cache_free(w->cache);
 	sc_web_config_free(&w->cfg);
 	*w = (struct web_security){};
 }
@@ -177,9 +192,27 @@ static bool same_bytes(const char *a, const char *b, size_t n)
 	return d == 0;
 }
 
-bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
+/* Time that depends on the client's text only (its length), not on where a name differs. */
+static bool same_text(const char *client, const char *known)
+{
+	size_t n = strlen(client), k = strlen(known), i;
+	unsigned char d = n != k;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(client[i] ^ (i < k ? known[i] : 0));
+	return d == 0;
+}
+
+/* "$2b$10$...": the parser took only bcrypt hashes, whose cost is two digits. */
+static int bcrypt_cost(const char *hash)
+{
+	return (hash[4] - '0') * 10 + (hash[5] - '0');
+}
+
+bool web_security_password_ok(const struct web_security *w, const char *user,
 			      const char *password)
 {
+	const struct sc_web_config *cfg = &w->cfg;
 	struct crypt_data *cd;
 	const char *hash, *out;
 	bool known = false, ok;
@@ -187,15 +220,23 @@ bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
 
 	if (!cfg->nusers)
 		return false;
-	/* An unknown user costs a bcrypt too (the first user's hash), so timing tells nothing. */
+	/*
+	 * An unknown user costs a bcrypt too, at the highest cost configured, so
+	 * timing does not tell a name apart; every name is compared whole.
+	 */
 	hash = cfg->users[0].hash;
+	for (i = 1; i < cfg->nusers; i++)
+		if (bcrypt_cost(cfg->users[i].hash) > bcrypt_cost(hash))
+			hash = cfg->users[i].hash;
 	for (i = 0; i < cfg->nusers; i++) {
-		if (!strcmp(cfg->users[i].name, user)) {
+		if (same_text(user, cfg->users[i].name) & !known) {
 			hash = cfg->users[i].hash;
 			known = true;
 		}
 	}
-	/* No cache: each request pays one bcrypt (about 50 ms at cost 10), never a stored secret. */
+	/* A success is remembered (keyed, no password kept); a failure always pays a bcrypt. */
+	if (known && auth_cache_hit(w->cache, user, password))
+		return true;
 	cd = calloc(1, sizeof(*cd));
 	if (!cd)
 		return false;
@@ -203,5 +244,7 @@ bool web_security_password_ok(const struct sc_web_config *cfg, const char *user,
 	ok = out && strlen(out) == strlen(hash) && same_bytes(out, hash, strlen(hash)) && known;
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
+	if (ok)
+		auth_cache_add(w->cache, user, password);
 	return ok;
 }
