@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++)
 		known |= !strcmp(c.runtime, runtimes[i]);
 	if (!known || (c.id[0] && !shaped(c.id, 64, NULL)) ||
-	    (c.pod_uid[0] && !shaped(c.pod_uid, 36, "-")) || (c.runtime[0] && !c.id[0]))
+	    (c.pod_uid[0] && !shaped(c.pod_uid, 36, "-") && !shaped(c.pod_uid, 32, NULL)) || (c.runtime[0] && !c.id[0]))
 		abort();
 	/* What was found is in the path: ids are read, never made up. */
 	if ((c.id[0] && !strstr(path, c.id)))
