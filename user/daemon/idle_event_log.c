@@ -68,7 +68,10 @@ int sc_events_tick(struct sc_events *ev, struct sc_tally *t, const struct sc_mir
 			free(conns);
 		}
 	}
-	if (err)
+	if (err) {
 		sc_err("cannot compute idle events: %s", strerror(-err));
+		/* What this feed did not reach is in no log now: compare everything next time. */
+		sc_tally_log_touched(t, true);
+	}
 	return err;
 }

@@ -13,10 +13,13 @@
 struct entry {
 	struct sc_conn_idle conn;    /* as last judged idle; cookie 0: a free slot */
 	__u64 judged_ns;             /* when conn.idle_ms was the age */
-	__u64 seen;                  /* the last whole compare that listed it */
+	__u32 seen;                  /* the last whole compare that listed it (its low bits) */
 	bool pending;                /* not reported yet: retried every feed */
 	char comm[SC_COMM_LEN + 1];
 };
+
+/* 64 bytes: a million idle connections reported take a table of 2^21 of them. */
+_Static_assert(sizeof(struct entry) == 64, "an idle event entry is 64 bytes");
 
 struct sc_events {
 	sc_idle_event_sink sink;
@@ -93,25 +96,40 @@ static struct entry *place(struct entry *slots, size_t mask, const struct entry 
 	return &slots[i];
 }
 
+/* The table moved to ncap slots (a power of two over used). 0 or -ENOMEM. */
+static int resize(struct sc_events *ev, size_t ncap)
+{
+	size_t cap = ev->slots ? ev->mask + 1 : 0, i;
+	struct entry *slots = calloc(ncap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < cap; i++)
+		if (ev->slots[i].conn.cookie)
+			place(slots, ncap - 1, &ev->slots[i]);
+	free(ev->slots);
+	ev->slots = slots;
+	ev->mask = ncap - 1;
+	return 0;
+}
+
+/* After a wave of connections left: at most 5x the room the rest need, never under 64. */
+static void shrink(struct sc_events *ev)
+{
+	size_t cap = ev->slots ? ev->mask + 1 : 0;
+
+	while (cap > 64 && ev->used * 10 < cap * 2 && !resize(ev, cap / 2))
+		cap /= 2;
+}
+
 /* A new entry for cookie (not there yet), or NULL without memory. */
 static struct entry *insert(struct sc_events *ev, const struct sc_conn_idle *conn)
 {
-	struct entry e = { .conn = *conn }, *slots;
-	size_t cap = ev->slots ? ev->mask + 1 : 0, i;
+	struct entry e = { .conn = *conn };
+	size_t cap = ev->slots ? ev->mask + 1 : 0;
 
-	if ((ev->used + 1) * 10 > cap * 7) {
-		size_t ncap = cap ? cap * 2 : 64;
-
-		slots = calloc(ncap, sizeof(*slots));
-		if (!slots)
-			return NULL;
-		for (i = 0; i < cap; i++)
-			if (ev->slots[i].conn.cookie)
-				place(slots, ncap - 1, &ev->slots[i]);
-		free(ev->slots);
-		ev->slots = slots;
-		ev->mask = ncap - 1;
-	}
+	if ((ev->used + 1) * 10 > cap * 7 && resize(ev, cap ? cap * 2 : 64))
+		return NULL;
 	ev->used++;
 	return place(ev->slots, ev->mask, &e);
 }
@@ -263,6 +281,7 @@ static int judge(struct sc_events *ev, __u64 cookie, const struct sc_conn_idle *
 static void count_reported(struct sc_events *ev)
 {
 	ev->stats.idle_now = ev->reported;
+	shrink(ev);
 }
 
 int sc_events_feed(struct sc_events *ev, const struct sc_conn_idle *conns, size_t n,
@@ -270,7 +289,7 @@ int sc_events_feed(struct sc_events *ev, const struct sc_conn_idle *conns, size_
 		   __u64 wall_ns)
 {
 	const struct feed f = { tasks, ntasks, now_mono_ns, wall_ns };
-	__u64 seen = ++ev->stats.whole_feeds;
+	__u32 seen = (__u32)++ev->stats.whole_feeds;
 	size_t i, cap;
 	int err = 0;
 

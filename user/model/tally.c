@@ -88,6 +88,18 @@ static bool judged_idle(const struct sock_aux *a)
 	return (a->flags & (AUX_JUDGED | AUX_IDLE)) == (AUX_JUDGED | AUX_IDLE);
 }
 
+/* The process an idle event names: the lowest-index established record a process holds. */
+static __u32 event_holder(const struct sc_mirror *m, __u32 head)
+{
+	__u32 i, best = SC_MIRROR_END;
+
+	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
+		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].state == TCP_ESTABLISHED &&
+		    m->recs[i].tgid && i < best)
+			best = i;
+	return best == SC_MIRROR_END ? 0 : m->recs[best].tgid;
+}
+
 static __s64 ref_get(const struct sock_aux *a)
 {
 	return (__s64)(((__u64)(__s64)a->ref_hi << 32) | a->ref_lo);
@@ -597,6 +609,7 @@ static void before_at(struct sc_tally *t, struct sc_mirror *m, __u32 head)
 	if (head == SC_MIRROR_END)
 		return;
 	t->was_idle = judged_idle(aux_of(m, head));
+	t->was_holder = t->was_idle ? event_holder(m, head) : 0;
 	t->was_cookie = m->recs[head].cookie;
 	t->was_lport = m->recs[head].lport;
 	t->was_listening = listening(t, t->was_lport);
@@ -627,8 +640,12 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 	}
 	if (fold(t, m, head, 1, c))
 		goto fail;
-	/* Idle before or after: its holder or ports may have changed too. */
-	if (t->was_idle || judged_idle(aux_of(m, head)))
+	/*
+	 * A verdict that changed, or an idle socket's holder: not every change to
+	 * an idle socket (heartbeats under a heartbeat policy would fill the log).
+	 */
+	if (t->was_idle != judged_idle(aux_of(m, head)) ||
+	    (t->was_idle && t->was_holder != event_holder(m, head)))
 		touch(t, m->recs[head].cookie);
 	/* Connections to a port count as a server's while it has a listener: refold them all. */
 	if (listening(t, m->recs[head].lport) != was)

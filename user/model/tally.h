@@ -78,9 +78,10 @@ struct sc_tally {
 	int was_listening;           /* the socket's port had a listener: 1, had not: 0, no socket: -1 */
 	__u16 was_lport;
 	bool was_idle;               /* the socket was judged idle */
+	__u32 was_holder;            /* and whose it was (the process its events name) */
 	__u64 was_cookie;
 	/*
-	 * Sockets whose idle verdict changed, or that were idle when changed,
+	 * Sockets whose idle verdict changed, or whose holder changed while idle,
 	 * since the last sc_tally_take_touched: idle events then cost these,
 	 * not every socket. Kept only while logging; lost (a reset, a change
 	 * applied while not ready, too many) means compare everything once.
