@@ -210,7 +210,11 @@ def test_idle_events_from_changes(pin_dir, cleanup, tmp_path):
         assert wait_for(lambda: len(mine("active")) >= 2 and len(mine("idle_closed")) >= 2,
                         timeout=20, interval=0.2)
         assert len(mine("active")) == 2 and len(mine("idle_closed")) == 2
-        assert value(parse_metrics(d.metrics()), "sockcost_exporter_walks_total") == walks
+        m = parse_metrics(d.metrics())
+        assert value(m, "sockcost_exporter_walks_total") == walks
+        # Between walks and folds, a refresh compares only the sockets whose verdict changed.
+        assert value(m, "sockcost_exporter_event_feeds_total", compared="changed") > \
+            value(m, "sockcost_exporter_event_feeds_total", compared="all")
     finally:
         stop.set()
         beating.join(5)
@@ -218,6 +222,66 @@ def test_idle_events_from_changes(pin_dir, cleanup, tmp_path):
             for s in p:
                 s.close()
         lst.close()
+
+
+def idle_now(lines, ports):
+    """(pid, local port, remote port) of the connections on ports the event
+    stream says are idle now: reported idle, not active or closed since."""
+    idle = {}
+    for e in lines:
+        if ports.isdisjoint((e["local_port"], e["remote_port"])):
+            continue
+        key = (e["local_port"], e["remote_port"])
+        if e["event"] == "idle":
+            assert key not in idle, f"reported idle twice: {e}"
+            idle[key] = e["pid"]
+        else:
+            assert idle.pop(key, None) is not None, f"{e['event']} of no idle report: {e}"
+    return {(pid, lp, rp) for (lp, rp), pid in idle.items()}
+
+
+def test_idle_events_equal_a_walk(pin_dir, cleanup, tmp_path):
+    """The idle set the event stream implies (fed only what changed between
+    walks) is a fresh walk's, after opens, closes, heartbeat-only traffic and
+    sockets handed to another process."""
+    children, pids, daemons = cleanup
+    events = tmp_path / "events.jsonl"
+    d = start_daemon(daemons, pin_dir, "--events", str(events), "--events-rate", "1000",
+                     interval=1)
+    walks = value(parse_metrics(d.metrics()), "sockcost_exporter_walks_total")
+    idle = Child(held_pairs(6), name=b"sc-idle")
+    busy = Child(held_pairs(3, size=64), name=b"sc-busy")
+    beats = Child(held_pairs(3, size=2), name=b"sc-beats")
+    gone = Child(held_pairs(4), name=b"sc-gone")
+    r, w = os.pipe()
+    parent = Child(handed_over(3, w), name=b"sc-parent")
+    os.close(w)
+    heir = int(os.read(r, 16).decode())
+    os.close(r)
+    children += [idle, busy, beats, gone, parent]
+    pids.append(heir)
+    # Every quiet connection idle and reported, then one child's all closed.
+    time.sleep(IDLE_AFTER + 3)
+    gone_pid = gone.pid
+    gone.stop()
+    time.sleep(3)
+
+    doc = walk(pin_dir)
+    holders = {idle.pid, busy.pid, beats.pid, heir}
+    ports = {s["lport"] for s in doc["sockets"]
+             if s["state"] == "LISTEN" and s["pid"] in holders | {parent.pid}}
+    want = {(s["pid"], s["lport"], s["rport"]) for s in doc["sockets"]
+            if s["state"] == "ESTAB" and s["idle"] and s["pid"] in holders
+            and (s["lport"] in ports or s["rport"] in ports)}
+    assert len(want) == 2 * 6 + 2 * 3  # the idle child's and the heartbeats' ends
+    lines = [json.loads(x) for x in events.read_text().splitlines()]
+    assert idle_now(lines, ports) == want
+    # The gone child's connections were reported idle, then closed.
+    gone_ends = [e for e in lines if e["pid"] == gone_pid]
+    assert sorted(e["event"] for e in gone_ends) == ["idle"] * 8 + ["idle_closed"] * 8
+    m = parse_metrics(d.metrics())
+    assert value(m, "sockcost_exporter_walks_total") == walks, "the daemon walked"
+    assert value(m, "sockcost_exporter_event_feeds_total", compared="changed") > 0
 
 
 def test_listeners_between_walks(pin_dir, cleanup):

@@ -136,6 +136,7 @@ static struct sc_metrics_input sample(size_t top)
 					 .refresh_interval_seconds = 15, .walks = 2, .folds = 3, .refreshes = 40,
 					 .changes = 12345,
 					 .scrapes = 7, .collect_errors = 1, .events_dropped = 9,
+					 .events_whole_feeds = 2, .events_touched_feeds = 38,
 					 .cpu_seconds = 1.5, .resident_bytes = 8388608,
 					 .start_time_seconds = 1700000000.25, .open_fds = 12,
 					 .max_fds = 1024 };
@@ -376,6 +377,8 @@ static void test_self_metrics(void **state)
 	assert_line("sockcost_exporter_scrapes_total 7");
 	assert_line("sockcost_exporter_collect_errors_total 1");
 	assert_line("sockcost_events_dropped_total 9");
+	assert_line("sockcost_exporter_event_feeds_total{compared=\"all\"} 2");
+	assert_line("sockcost_exporter_event_feeds_total{compared=\"changed\"} 38");
 	assert_line("process_cpu_seconds_total 1.500");
 	assert_line("process_resident_memory_bytes 8388608");
 	assert_line("process_start_time_seconds 1700000000.250000");

@@ -2,7 +2,9 @@
 /*
  * Unit tests for user/model/tally.c: running totals kept by change must equal
  * sc_summary_build's fold of the same mirror at the same clock, through
- * random walks, changes, listener updates and the passing of time.
+ * random walks, changes, listener updates and the passing of time; and idle
+ * events fed only the sockets the tally touched must be those a compare of
+ * every connection gives.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "common.h"
+#include "idle_events.h"
 #include "mirror.h"
 #include "summary_build.h"
 #include "tally.h"
@@ -181,6 +184,61 @@ static const struct sc_summary_proc *find_proc(const struct sc_summary *s, __u32
 }
 
 /* The tally's summary equals a fold of every record at the same clock. */
+/* One feed's events, as text, sorted: the two feeds emit in different orders. */
+struct event_log {
+	char line[8192][48];
+	size_t n;
+};
+
+static struct event_log whole_log, touched_log;
+static struct sc_events *whole_events, *touched_events;
+static int touched_feeds;
+
+static void log_event(const struct sc_idle_event *e, void *ctx)
+{
+	struct event_log *l = ctx;
+
+	assert_true(l->n < ARRAY_SIZE(l->line));
+	/* An "idle" event's age is judged now; the others' grew since the report. */
+	snprintf(l->line[l->n++], sizeof(l->line[0]), "%s %u %u %u %llu", e->what, e->pid,
+		 e->lport, e->rport, strcmp(e->what, "idle") ? 0ull : (unsigned long long)e->idle_ms);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Both event streams fed at the tally's clock; the same events must come out. */
+static void check_events(struct sc_tally *t, struct sc_mirror *m,
+			 const struct sc_summary_inputs *in, __u64 now_ns)
+{
+	struct sc_conn_idle *conns;
+	const __u64 *touched;
+	size_t n, ntouched, i;
+
+	if (!whole_events)
+		return;
+	whole_log.n = touched_log.n = 0;
+	assert_int_equal(sc_mirror_idle_list(m, in, &conns, &n), 0);
+	assert_int_equal(sc_events_feed(whole_events, conns, n, tasks, 5, now_ns, 0), 0);
+	if (sc_tally_take_touched(t, &touched, &ntouched)) {
+		touched_feeds++;
+		assert_int_equal(sc_events_feed_touched(touched_events, m, in, touched, ntouched,
+							tasks, 5, now_ns, 0), 0);
+	} else {
+		assert_int_equal(sc_events_feed(touched_events, conns, n, tasks, 5, now_ns, 0), 0);
+	}
+	free(conns);
+	assert_int_equal(touched_log.n, whole_log.n);
+	qsort(whole_log.line, whole_log.n, sizeof(whole_log.line[0]), cmp_line);
+	qsort(touched_log.line, touched_log.n, sizeof(touched_log.line[0]), cmp_line);
+	for (i = 0; i < whole_log.n; i++)
+		assert_string_equal(touched_log.line[i], whole_log.line[i]);
+	assert_int_equal(sc_events_stats(touched_events).idle_now,
+			 sc_events_stats(whole_events).idle_now);
+}
+
 static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct clockwork *w,
 			const struct sc_summary_inputs *in)
 {
@@ -202,6 +260,7 @@ static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct cl
 	assert_int_equal(sc_tally_advance(t, m, &c), 0);
 	assert_true(sc_tally_current(t, m, in));
 	assert_int_equal(sc_tally_summary(t, &got, tasks, 5, &c), 0);
+	check_events(t, m, in, c.now_ns);
 
 	assert_int_equal(got.connections, want.connections);
 	assert_int_equal(got.idle_connections, want.idle_connections);
@@ -263,8 +322,14 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 	int round, k;
 
 	rng_state = seed;
-	checks = resets = 0;
+	checks = resets = touched_feeds = 0;
 	sc_tally_init(&t);
+	sc_tally_log_touched(&t, true);
+	/* No rate limit: which events a bucket holds back depends on their order. */
+	whole_events = sc_events_new(1e15, log_event, &whole_log);
+	touched_events = sc_events_new(1e15, log_event, &touched_log);
+	assert_non_null(whole_events);
+	assert_non_null(touched_events);
 	load_walk(&m, &w, nsockets);
 	check_equal(&t, &m, &w, &in);
 	for (round = 0; round < rounds; round++) {
@@ -300,6 +365,11 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 	/* Most summaries came from changes and time, not from a new fold (a listener
 	 * coming or going, a walk). */
 	assert_true(resets * 2 < checks);
+	/* And most event feeds compared only what the tally touched. */
+	assert_true(touched_feeds * 2 > checks);
+	sc_events_free(whole_events);
+	sc_events_free(touched_events);
+	whole_events = touched_events = NULL;
 	sc_tally_free(&t);
 	sc_mirror_free(&m);
 }

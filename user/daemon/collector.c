@@ -121,7 +121,8 @@ static void refresh(struct sc_collector *c)
 
 	err = sc_summary_live_collect(l, &s, c->t, &c->opts.policy);
 	if (!err && c->opts.events)
-		sc_events_tick(c->opts.events, &l->mirror, &l->in, l->tasks.data, l->tasks.count);
+		sc_events_tick(c->opts.events, &l->tally, &l->mirror, &l->in, l->tasks.data,
+			       l->tasks.count);
 	/* Walk buffers are megabytes; give them back rather than keep the peak. */
 	if (l->walks != walks)
 		malloc_trim(0);
@@ -172,8 +173,13 @@ static void refresh(struct sc_collector *c)
 		(double)sc_change_ring_gap(&l->ring) / l->in.kernel_hz : 0;
 	c->stats.last_walk_failed = err != 0;
 	c->built_ns = began;
-	if (c->opts.events)
-		c->stats.events_dropped = sc_events_stats(c->opts.events).dropped;
+	if (c->opts.events) {
+		struct sc_events_stats es = sc_events_stats(c->opts.events);
+
+		c->stats.events_dropped = es.dropped;
+		c->stats.events_whole_feeds = es.whole_feeds;
+		c->stats.events_touched_feeds = es.touched_feeds;
+	}
 	pthread_cond_broadcast(&c->built);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -297,6 +303,8 @@ struct sc_collector *sc_collector_start(const struct sc_tracker *t,
 		sc_events_pace(c->opts.events, c->opts.interval_s);
 	sc_container_cache_init(&c->container_cache, &c->opts.containers);
 	sc_summary_live_init(&c->live, LEASE_NS);
+	/* Idle events then compare what changed, not every connection. */
+	sc_tally_log_touched(&c->live.tally, c->opts.events != NULL);
 	sc_change_gap_init(&c->live.gap, SC_LIVE_CHANGE_SHARE);
 	if (sc_forced("change-budget")) {
 		/* Any change is over this budget, judged every 2 s: the gap widens at once. */

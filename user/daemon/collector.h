@@ -54,6 +54,8 @@ struct sc_collector_stats {
 	__u64 change_cpu_ns;        /* CPU time applying changes, in all */
 	double change_gap_s;        /* an active socket is reported at most this often (0: unknown) */
 	__u64 events_dropped;       /* idle events over the rate limit */
+	__u64 events_whole_feeds;   /* event feeds that compared every connection */
+	__u64 events_touched_feeds; /* those that compared only what changed */
 	__u64 health_passes;        /* health passes done */
 	__u64 health_failures;      /* passes that failed: the previous one still serves */
 	__u64 health_every_ns;      /* passes this far apart: health_s, or more */

@@ -48,21 +48,30 @@ void sc_event_log_close(struct sc_events *ev, FILE *out)
 		fflush(out);
 }
 
-int sc_events_tick(struct sc_events *ev, const struct sc_mirror *m,
+int sc_events_tick(struct sc_events *ev, struct sc_tally *t, const struct sc_mirror *m,
 		   const struct sc_summary_inputs *in, const struct sc_task_record *tasks,
 		   size_t ntasks)
 {
+	__u64 now = sc_clock_ns(CLOCK_MONOTONIC), wall = sc_clock_ns(CLOCK_REALTIME);
 	struct sc_conn_idle *conns;
+	const __u64 *touched;
 	size_t n;
 	int err;
 
-	err = sc_mirror_idle_list(m, in, &conns, &n);
-	if (!err) {
-		err = sc_events_feed(ev, conns, n, tasks, ntasks, sc_clock_ns(CLOCK_MONOTONIC),
-				     sc_clock_ns(CLOCK_REALTIME));
-		free(conns);
+	if (sc_tally_take_touched(t, &touched, &n)) {
+		err = sc_events_feed_touched(ev, m, in, touched, n, tasks, ntasks, now, wall);
+	} else {
+		/* After a walk or a fold: every connection compared once. */
+		err = sc_mirror_idle_list(m, in, &conns, &n);
+		if (!err) {
+			err = sc_events_feed(ev, conns, n, tasks, ntasks, now, wall);
+			free(conns);
+		}
 	}
-	if (err)
+	if (err) {
 		sc_err("cannot compute idle events: %s", strerror(-err));
+		/* What this feed did not reach is in no log now: compare everything next time. */
+		sc_tally_log_touched(t, true);
+	}
 	return err;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "idle_events.h"
+#include "tally.h"
 #include "mirror.h"
 
 /*
@@ -16,9 +17,10 @@ void sc_event_log_close(struct sc_events *ev, FILE *out);
 
 /*
  * Feeds the events from the change mirror's records (its header's clocks
- * now), judged by in. Returns 0 or a negative errno.
+ * now), judged by in: the sockets the tally logged as touched, or all of
+ * them when its log was lost. Returns 0 or a negative errno.
  */
-int sc_events_tick(struct sc_events *ev, const struct sc_mirror *m,
+int sc_events_tick(struct sc_events *ev, struct sc_tally *t, const struct sc_mirror *m,
 		   const struct sc_summary_inputs *in, const struct sc_task_record *tasks,
 		   size_t ntasks);
 

@@ -218,6 +218,8 @@ static void serve_metrics(void *ctx, bool head, struct http_reply *r)
 	mh.failures = walks.health_failures;
 	mh.netns_missed = walks.health_netns_missed;
 	self.events_dropped = walks.events_dropped;
+	self.events_whole_feeds = walks.events_whole_feeds;
+	self.events_touched_feeds = walks.events_touched_feeds;
 	self.cgroup_reads = walks.cgroup_reads;
 	self.container_name_lookups = walks.container_name_lookups;
 	self.last_scrape_seconds = d->last_scrape_s;

@@ -470,7 +470,8 @@ static int idle_list(const void *src, record_at_fn at, size_t nrecs,
 		return -ENOMEM;
 	for (i = 1; i < nrecs; i++) {
 		r = at(src, (__u32)i);
-		if (r.kind == SC_CONN_TCP && r.state == TCP_ESTABLISHED)
+		/* Held by some process: an unaccepted peer the ring reported is no one's. */
+		if (r.kind == SC_CONN_TCP && r.state == TCP_ESTABLISHED && r.tgid)
 			keys[nkeys++] = (struct sc_key){ .key = r.cookie, .val = i };
 	}
 	list = malloc((nkeys ? nkeys : 1) * sizeof(*list));
@@ -506,6 +507,31 @@ int sc_mirror_idle_list(const struct sc_mirror *m, const struct sc_summary_input
 			struct sc_conn_idle **out, size_t *n)
 {
 	return idle_list(m, mirror_record_at, m->recs ? m->n : 0, in, out, n);
+}
+
+bool sc_mirror_conn_idle(const struct sc_mirror *m, __u64 cookie,
+			 const struct sc_summary_inputs *in, struct sc_conn_idle *out)
+{
+	__u32 i, est = SC_MIRROR_END;
+	struct sc_conn_record r;
+	struct sc_clock_ref clock;
+	struct sc_idle_result idle;
+
+	/* As idle_list: the lowest-index established record a process holds. */
+	for (i = sc_mirror_first(m, cookie); i != SC_MIRROR_END; i = sc_mirror_next(m, i))
+		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].state == TCP_ESTABLISHED &&
+		    m->recs[i].tgid && i < est)
+			est = i;
+	if (est == SC_MIRROR_END)
+		return false;
+	clock = sc_clock_ref_of(&m->header, in);
+	r = sc_mirror_record(m, est);
+	idle = sc_record_idle(&r, &clock, in);
+	*out = (struct sc_conn_idle){
+		.cookie = cookie, .pid = r.tgid, .lport = r.lport, .rport = r.rport,
+		.idle = idle.idle, .idle_ms = idle.idle_ms,
+	};
+	return true;
 }
 
 void sc_summary_free(struct sc_summary *s)

@@ -71,4 +71,11 @@ struct sc_mirror;
 int sc_mirror_idle_list(const struct sc_mirror *m, const struct sc_summary_inputs *in,
 			struct sc_conn_idle **out, size_t *n);
 
+/*
+ * One socket of sc_mirror_idle_list: false if it is no established
+ * connection a process holds, else *out as the list would have it.
+ */
+bool sc_mirror_conn_idle(const struct sc_mirror *m, __u64 cookie,
+			 const struct sc_summary_inputs *in, struct sc_conn_idle *out);
+
 #endif /* SC_SUMMARY_BUILD_H */

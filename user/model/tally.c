@@ -17,6 +17,8 @@
 #define SPARE_KEPT 4096u
 /* A socket with more holders than this is folded in pieces (pre-fork listeners). */
 #define CHAIN_BATCH 64
+/* Touched sockets logged between two takes: past this, comparing all is as cheap. */
+#define TOUCHED_MAX (1u << 16)
 
 /*
  * A socket's first record, due in its slot's second of some lap: which lap
@@ -81,6 +83,23 @@ static struct sock_aux *aux_of(const struct sc_mirror *m, __u32 i)
 	return (struct sock_aux *)(m->aux + (size_t)i * sizeof(struct sock_aux));
 }
 
+static bool judged_idle(const struct sock_aux *a)
+{
+	return (a->flags & (AUX_JUDGED | AUX_IDLE)) == (AUX_JUDGED | AUX_IDLE);
+}
+
+/* The process an idle event names: the lowest-index established record a process holds. */
+static __u32 event_holder(const struct sc_mirror *m, __u32 head)
+{
+	__u32 i, best = SC_MIRROR_END;
+
+	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
+		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].state == TCP_ESTABLISHED &&
+		    m->recs[i].tgid && i < best)
+			best = i;
+	return best == SC_MIRROR_END ? 0 : m->recs[best].tgid;
+}
+
 static __s64 ref_get(const struct sock_aux *a)
 {
 	return (__s64)(((__u64)(__s64)a->ref_hi << 32) | a->ref_lo);
@@ -142,7 +161,48 @@ void sc_tally_free(struct sc_tally *t)
 	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
 		free(t->wheel[i].v);
 	free(t->spare.v);
+	free(t->touched);
 	sc_tally_init(t);
+}
+
+/* --- touched sockets (idle events) --- */
+
+void sc_tally_log_touched(struct sc_tally *t, bool on)
+{
+	t->logging = on;
+	t->touched_lost = true;
+	t->ntouched = 0;
+}
+
+static void touch(struct sc_tally *t, __u64 cookie)
+{
+	__u64 *bigger;
+	size_t cap;
+
+	if (!t->logging || t->touched_lost)
+		return;
+	if (t->ntouched == t->touched_cap) {
+		cap = t->touched_cap ? t->touched_cap * 2 : 256;
+		bigger = cap <= TOUCHED_MAX ? realloc(t->touched, cap * sizeof(*bigger)) : NULL;
+		if (!bigger) {
+			t->touched_lost = true;
+			return;
+		}
+		t->touched = bigger;
+		t->touched_cap = cap;
+	}
+	t->touched[t->ntouched++] = cookie;
+}
+
+bool sc_tally_take_touched(struct sc_tally *t, const __u64 **cookies, size_t *n)
+{
+	bool whole = !t->touched_lost;
+
+	*cookies = t->touched;
+	*n = whole ? t->ntouched : 0;
+	t->ntouched = 0;
+	t->touched_lost = false;
+	return whole;
 }
 
 /* --- processes --- */
@@ -545,8 +605,12 @@ static bool usable(struct sc_tally *t, const struct sc_mirror *m)
 static void before_at(struct sc_tally *t, struct sc_mirror *m, __u32 head)
 {
 	t->was_listening = -1;
+	t->was_idle = false;
 	if (head == SC_MIRROR_END)
 		return;
+	t->was_idle = judged_idle(aux_of(m, head));
+	t->was_holder = t->was_idle ? event_holder(m, head) : 0;
+	t->was_cookie = m->recs[head].cookie;
 	t->was_lport = m->recs[head].lport;
 	t->was_listening = listening(t, t->was_lport);
 	if (fold(t, m, head, -1, NULL))
@@ -562,6 +626,8 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 	if (m->gen != t->gen && rewheel(t, m))
 		goto fail;
 	if (head == SC_MIRROR_END) {
+		if (t->was_idle)
+			touch(t, t->was_cookie);
 		/* Closed: was it its port's last listener? */
 		if (was > 0 && !listening(t, t->was_lport))
 			t->dirty = true;
@@ -574,6 +640,13 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 	}
 	if (fold(t, m, head, 1, c))
 		goto fail;
+	/*
+	 * A verdict that changed, or an idle socket's holder: not every change to
+	 * an idle socket (heartbeats under a heartbeat policy would fill the log).
+	 */
+	if (t->was_idle != judged_idle(aux_of(m, head)) ||
+	    (t->was_idle && t->was_holder != event_holder(m, head)))
+		touch(t, m->recs[head].cookie);
 	/* Connections to a port count as a server's while it has a listener: refold them all. */
 	if (listening(t, m->recs[head].lport) != was)
 		t->dirty = true;
@@ -586,6 +659,7 @@ fail:
 void sc_tally_before(struct sc_tally *t, const struct sc_mirror *m, __u64 cookie)
 {
 	t->was_listening = -1;
+	t->was_idle = false;
 	if (usable(t, m))
 		before_at(t, (struct sc_mirror *)m, sc_mirror_first(m, cookie));
 }
@@ -593,8 +667,10 @@ void sc_tally_before(struct sc_tally *t, const struct sc_mirror *m, __u64 cookie
 int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
 		   const struct sc_clock_ref *c)
 {
-	if (!usable(t, m))
+	if (!usable(t, m)) {
+		t->touched_lost = true;
 		return 0;
+	}
 	return after_at(t, m, sc_mirror_first(m, cookie), c);
 }
 
@@ -614,8 +690,10 @@ int sc_tally_apply(struct sc_tally *t, struct sc_mirror *m, const struct sc_chan
 		t->dirty = true;
 		return err;
 	}
-	if (!track)
+	if (!track) {
+		t->touched_lost = true;
 		return 0;
+	}
 	/* One lookup a change: an update leaves the socket where it was. */
 	if (m->gen == gen && pos.first != SC_MIRROR_END && m->recs[pos.first].kind == SC_CONN_TCP)
 		head = pos.first;
@@ -668,6 +746,7 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 	struct sc_tally_slot *slot = &t->wheel[s], taken = *slot;
 	struct sc_tally_due *v = taken.v;
 	__u32 n = taken.n, i, kept = 0;
+	bool was_idle;
 	int err = 0;
 
 	/* Taken out whole (re-judging may put sockets back in this very slot),
@@ -691,9 +770,13 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 			continue;
 		}
 		a->due_s = 0;
+		was_idle = judged_idle(a);
 		err = fold(t, m, v[i].rec, -1, NULL);
 		if (!err)
 			err = fold(t, m, v[i].rec, 1, c);
+		/* Time alone changes only the verdict: a crossed histogram bound is no event. */
+		if (!err && was_idle != judged_idle(a))
+			touch(t, m->recs[v[i].rec].cookie);
 	}
 	for (i = 0; i < kept && !err; i++)
 		err = wheel_push(t, v[i].rec, aux_of(m, v[i].rec)->due_s);
@@ -767,6 +850,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	free_procs(t);
 	clear_wheel(t);
 	t->ready = t->dirty = false;
+	t->touched_lost = true;
 	t->connections = t->idle_connections = t->socket_memory_bytes = t->growing = 0;
 	t->ref_sum_ms = t->fixed_sum_ms = 0;
 	memset(t->hist, 0, sizeof(t->hist));

@@ -77,6 +77,18 @@ struct sc_tally {
 	/* between sc_tally_before and sc_tally_after */
 	int was_listening;           /* the socket's port had a listener: 1, had not: 0, no socket: -1 */
 	__u16 was_lport;
+	bool was_idle;               /* the socket was judged idle */
+	__u32 was_holder;            /* and whose it was (the process its events name) */
+	__u64 was_cookie;
+	/*
+	 * Sockets whose idle verdict changed, or whose holder changed while idle,
+	 * since the last sc_tally_take_touched: idle events then cost these,
+	 * not every socket. Kept only while logging; lost (a reset, a change
+	 * applied while not ready, too many) means compare everything once.
+	 */
+	bool logging, touched_lost;
+	__u64 *touched;
+	size_t ntouched, touched_cap;
 };
 
 /* Zeroes t (nothing allocated). */
@@ -131,6 +143,16 @@ int sc_tally_advance(struct sc_tally *t, struct sc_mirror *m, const struct sc_cl
 int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 		     const struct sc_task_record *tasks, size_t ntasks,
 		     const struct sc_clock_ref *c);
+
+/* Starts (or stops) logging touched sockets; the log starts lost. */
+void sc_tally_log_touched(struct sc_tally *t, bool on);
+
+/*
+ * The cookies touched since the last call (a cookie may repeat), valid
+ * until the tally is next changed, and starts a new log. false: the log
+ * was lost, every socket must be compared.
+ */
+bool sc_tally_take_touched(struct sc_tally *t, const __u64 **cookies, size_t *n);
 
 /* Bytes the tally has allocated, by structure (what a benchmark reports). */
 struct sc_tally_mem {

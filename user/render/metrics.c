@@ -429,6 +429,13 @@ static void self_metrics(FILE *f, const struct sc_metrics_input *in)
 	counter_u64(f, "sockcost_events_dropped_total",
 		    "Idle events not written because of the --events-rate limit.",
 		    x->events_dropped);
+	family(f, "sockcost_exporter_event_feeds_total", "counter",
+	       "Refreshes that fed idle events, by what they compared: every connection "
+	       "(after a walk or a fold), or only those whose idle verdict changed.");
+	fprintf(f, "sockcost_exporter_event_feeds_total{compared=\"all\"} %llu\n",
+		(unsigned long long)x->events_whole_feeds);
+	fprintf(f, "sockcost_exporter_event_feeds_total{compared=\"changed\"} %llu\n",
+		(unsigned long long)x->events_touched_feeds);
 
 	family(f, "process_cpu_seconds_total", "counter",
 	       "Total user and system CPU time spent in seconds.");

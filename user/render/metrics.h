@@ -34,6 +34,8 @@ struct sc_metrics_self {
 	__u64 collect_errors;          /* refreshes that failed */
 	bool last_walk_failed;         /* the latest one did: the summary is an older one */
 	__u64 events_dropped;          /* idle events over the rate limit (the events stream fills it) */
+	__u64 events_whole_feeds;      /* idle event feeds that compared every connection */
+	__u64 events_touched_feeds;    /* and those that compared only the changed ones */
 	__u64 cgroup_reads;            /* /proc/PID/cgroup reads for the container series */
 	__u64 container_name_lookups;  /* lookups of a container's names on the node */
 	/* The usual process_* collector numbers of the daemon itself. */
