@@ -36,7 +36,7 @@ static void header(void)
 static void conn(__u32 tgid, __u64 cookie, __u16 lport, __u32 idle_s, __u32 mem)
 {
 	recs[nrecs++] = (struct sc_conn_record){
-		.kind = SC_CONN_TCP, .tgid = tgid, .tid = tgid, .state = TCP_ESTABLISHED,
+		.kind = SC_CONN_TCP, .tgid = tgid, .netns = 1, .state = TCP_ESTABLISHED,
 		.flags = SC_CONN_HAS_STATE | SC_CONN_SAW_CALLS | SC_CONN_HAS_TIMES,
 		.lport = lport, .rport = 40000, .cookie = cookie, .mem = mem,
 		.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(idle_s)),
@@ -47,7 +47,7 @@ static void conn(__u32 tgid, __u64 cookie, __u16 lport, __u32 idle_s, __u32 mem)
 static void listen_on(__u32 tgid, __u64 cookie, __u16 port, __u32 queue, __u32 max)
 {
 	recs[nrecs++] = (struct sc_conn_record){
-		.kind = SC_CONN_TCP, .tgid = tgid, .tid = tgid, .state = TCP_LISTEN,
+		.kind = SC_CONN_TCP, .tgid = tgid, .netns = 1, .state = TCP_LISTEN,
 		.lport = port, .cookie = cookie, .mem = queue, .kernel_last = max,
 	};
 }
@@ -192,8 +192,7 @@ static void test_thread_with_own_table_is_not_counted_twice(void **state)
 	(void)state;
 	header();
 	conn(100, 10, 8080, 1, 0);
-	recs[nrecs] = recs[nrecs - 1];   /* a thread (tid 101) reaching the same files */
-	recs[nrecs].tid = 101;
+	recs[nrecs] = recs[nrecs - 1];   /* a thread reaching the same files */
 	nrecs++;
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
 	assert_int_equal(proc(&s, 100)->fds, 4);
@@ -208,7 +207,6 @@ static void test_socket_in_a_threads_own_table_counts(void **state)
 	(void)state;
 	header();
 	conn(100, 10, 8080, 1, 0);
-	recs[nrecs - 1].tid = 101;       /* only reached through thread 101's own table */
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
 	assert_int_equal(s.connections, 1);
 	assert_int_equal(proc(&s, 100)->connections, 1);
@@ -278,7 +276,7 @@ static void test_many_processes_grow_the_table(void **state)
 					   .last_active_jiffies = NOW_JIFFIES };
 	for (i = 1; i <= 3000; i++)
 		many[i] = (struct sc_conn_record){ .kind = SC_CONN_TCP, .tgid = (__u32)i,
-						   .tid = (__u32)i, .state = TCP_CLOSE_WAIT,
+						   .netns = 1, .state = TCP_CLOSE_WAIT,
 						   .cookie = i };
 	assert_int_equal(sc_summary_build(&s, many, 3001, tasks, 0, &inputs), 0);
 	assert_int_equal(s.nprocs, 3000);

@@ -9,24 +9,18 @@
 #include "view.h"
 
 
-static int cmp_port_num(const void *a, const void *b)
-{
-	const struct sc_summary_port *x = a, *y = b;
-
-	return CMP(x->port, y->port);
-}
-
 static int cmp_port_conns(const void *a, const void *b)
 {
 	const struct sc_summary_port *x = a, *y = b;
 
-	return CMP(y->connections, x->connections) ?: CMP(x->port, y->port);
+	return CMP(y->connections, x->connections) ?: CMP(x->netns, y->netns)
+		?: CMP(x->port, y->port);
 }
 
-/* The view keys ports by (netns, port); a summary by port alone. */
+/* Ports by (netns, port), as the view keys them. */
 static int summarize_ports(struct sc_summary *s, const struct sc_view *v)
 {
-	size_t i, m = 0;
+	size_t i;
 
 	s->ports = calloc(v->nports ? v->nports : 1, sizeof(*s->ports));
 	if (!s->ports)
@@ -35,29 +29,14 @@ static int summarize_ports(struct sc_summary *s, const struct sc_view *v)
 		const struct sc_port_row *p = &v->ports[i];
 
 		s->ports[i] = (struct sc_summary_port){
-			.port = p->port, .listeners = p->listeners,
+			.netns = p->netns, .port = p->port, .listeners = p->listeners,
 			.accept_queue = p->accept_queue, .accept_queue_max = p->accept_queue_max,
 			.connections = p->connections, .idle_connections = p->idle_connections,
 		};
 	}
 	if (v->nports)
-		qsort(s->ports, v->nports, sizeof(*s->ports), cmp_port_num);
-	for (i = 0; i < v->nports; i++) {
-		struct sc_summary_port *last = m ? &s->ports[m - 1] : NULL;
-
-		if (last && last->port == s->ports[i].port) {
-			last->listeners += s->ports[i].listeners;
-			last->accept_queue += s->ports[i].accept_queue;
-			last->accept_queue_max += s->ports[i].accept_queue_max;
-			last->connections += s->ports[i].connections;
-			last->idle_connections += s->ports[i].idle_connections;
-			continue;
-		}
-		s->ports[m++] = s->ports[i];
-	}
-	if (m)
-		qsort(s->ports, m, sizeof(*s->ports), cmp_port_conns);
-	s->nports = m;
+		qsort(s->ports, v->nports, sizeof(*s->ports), cmp_port_conns);
+	s->nports = v->nports;
 	return 0;
 }
 
