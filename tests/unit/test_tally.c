@@ -246,6 +246,9 @@ static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct cl
 		for (j = 0; j < want.nports; j++)
 			split_ports += j != i && want.ports[j].port == o->port;
 	}
+	/* The namespaces a walk would enter. */
+	assert_int_equal(got.nnetns, want.nnetns);
+	assert_memory_equal(got.netns, want.netns, want.nnetns * sizeof(*want.netns));
 	assert_int_equal(got.noutbound, want.noutbound);
 	for (i = 0; i < want.noutbound; i++) {
 		const struct sc_summary_outbound *g = &got.outbound[i], *o = &want.outbound[i];
@@ -399,6 +402,9 @@ static void test_ports_by_namespace(void **state)
 	check_equal(&t, &m, &w, &in);
 	assert_int_equal(sc_tally_summary(&t, &s, tasks, 5, &c), 0);
 	assert_int_equal(s.nports, 3);
+	assert_int_equal(s.nnetns, 2);
+	assert_int_equal(s.netns[0], 7);
+	assert_int_equal(s.netns[1], 8);
 	assert_int_equal(find_port(&s, 7, 8080)->connections, 2);
 	assert_int_equal(find_port(&s, 8, 8080)->connections, 1);
 	assert_int_equal(find_port(&s, 7, 9090)->connections, 0);

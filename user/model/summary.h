@@ -97,6 +97,9 @@ struct sc_summary {
 	size_t nports;
 	struct sc_summary_outbound *outbound; /* by connections, descending */
 	size_t noutbound;
+	/* Network namespaces of the TCP sockets processes hold, ascending (a walk enters them). */
+	__u32 *netns;
+	size_t nnetns;
 	__u64 bpf_missed_events;
 	__u64 collect_ns;               /* how long collecting took */
 	/* When the sockets were last walked (CLOCK_MONOTONIC): equal to taken_ns

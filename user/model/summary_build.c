@@ -161,6 +161,27 @@ static int cmp_port(const void *a, const void *b)
 		?: CMP(x->port, y->port);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	return CMP(*(const __u32 *)a, *(const __u32 *)b);
+}
+
+int sc_summary_set_netns(struct sc_summary *s, const struct sc_listen_keys *held,
+			 const __u64 *count)
+{
+	size_t i;
+
+	s->nnetns = 0;
+	s->netns = malloc((held->n ? held->n : 1) * sizeof(*s->netns));
+	if (!s->netns)
+		return -ENOMEM;
+	for (i = 0; i < held->n; i++)
+		if (!count || count[i])
+			s->netns[s->nnetns++] = held->keys[i].netns;
+	qsort(s->netns, s->nnetns, sizeof(*s->netns), cmp_u32);
+	return 0;
+}
+
 static int cmp_task(const void *key, const void *elem)
 {
 	const __u32 *tgid = key;
@@ -317,15 +338,17 @@ static void note_server_port(struct proc_acc *acc, __u16 lport, __u32 port_slot)
  * process. A socket's holders may see different states when it changes
  * during the walk: it is judged by the first record that saw it established.
  */
-static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
+static int fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			 const struct sc_conn_record *recs, const struct sc_key *keys, size_t nkeys,
 			 const __u32 *slot_of, const struct sc_listen_keys *listen,
 			 const struct sc_clock_ref *c,
-			 const struct sc_summary_inputs *in, struct sc_outbound_acc *out)
+			 const struct sc_summary_inputs *in, struct sc_outbound_acc *out,
+			 struct sc_listen_keys *held)
 {
 	struct sc_idle_result idle = {};
-	bool judged = false;
+	bool judged = false, added;
 	size_t i, j, first = 0;
+	__u32 slot;
 
 	for (i = 0; i < nkeys; i++) {
 		const struct sc_conn_record *r = &recs[keys[i].val];
@@ -340,6 +363,8 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			first = i;
 			judged = false;
 			s->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
+			if (sc_listen_keys_add(held, r->netns, 0, &slot, &added))
+				return -ENOMEM;
 		}
 		if (established && !judged) {
 			idle = sc_record_idle(r, c, in);
@@ -366,6 +391,7 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 		if (i == first)
 			sc_first_held_add(&p->first, r, established && idle.idle, established, 1);
 	}
+	return 0;
 }
 
 /* Processes holding TCP sockets, named and their fds counted from their task records. */
@@ -407,7 +433,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	struct proc_table procs = {};
 	struct sc_outbound_acc out = {};
 	struct sc_clock_ref clock;
-	struct sc_listen_keys listen;
+	struct sc_listen_keys listen, held;
 	struct sc_key *keys = NULL;
 	__u32 *slot_of = NULL;
 	size_t nkeys = 0;
@@ -415,6 +441,7 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 
 	memset(s, 0, sizeof(*s));
 	sc_listen_keys_init(&listen);
+	sc_listen_keys_init(&held);
 	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
 		return -EPROTO;
 	clock = sc_clock_ref_of(recs, in);
@@ -436,8 +463,12 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 		err = collect_ports(s, recs, keys, nkeys, &listen);
 	if (err)
 		goto out;
-	fold_sockets(s, &procs, recs, keys, nkeys, slot_of, &listen, &clock, in, &out);
-	err = collect_procs(s, &procs, tasks, ntasks);
+	err = fold_sockets(s, &procs, recs, keys, nkeys, slot_of, &listen, &clock, in, &out,
+			   &held);
+	if (!err)
+		err = sc_summary_set_netns(s, &held, NULL);
+	if (!err)
+		err = collect_procs(s, &procs, tasks, ntasks);
 	if (!err)
 		err = sc_outbound_acc_finish(&out, s);
 out:
@@ -445,6 +476,7 @@ out:
 	free(keys);
 	free(slot_of);
 	sc_listen_keys_free(&listen);
+	sc_listen_keys_free(&held);
 	table_free(&procs);
 	if (err)
 		sc_summary_free(s);
@@ -526,8 +558,10 @@ void sc_summary_free(struct sc_summary *s)
 	free(s->procs);
 	free(s->ports);
 	free(s->outbound);
+	free(s->netns);
 	s->procs = NULL;
 	s->ports = NULL;
 	s->outbound = NULL;
-	s->nprocs = s->nports = s->noutbound = 0;
+	s->netns = NULL;
+	s->nprocs = s->nports = s->noutbound = s->nnetns = 0;
 }

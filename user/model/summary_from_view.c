@@ -6,6 +6,7 @@
 #include "common.h"
 #include "outbound.h"
 #include "summary.h"
+#include "summary_build.h"
 #include "view.h"
 
 
@@ -65,6 +66,25 @@ static int summarize_outbound(struct sc_summary *s, const struct sc_view *v)
 	return 0;
 }
 
+/* The namespaces of the sockets the view's processes hold. */
+static int summarize_netns(struct sc_summary *s, const struct sc_view *v)
+{
+	struct sc_listen_keys held;
+	size_t i;
+	__u32 slot;
+	bool added;
+	int err = 0;
+
+	sc_listen_keys_init(&held);
+	for (i = 0; i < v->nrows && !err; i++)
+		if (v->rows[i].holder)
+			err = sc_listen_keys_add(&held, v->rows[i].socket->netns, 0, &slot, &added);
+	if (!err)
+		err = sc_summary_set_netns(s, &held, NULL);
+	sc_listen_keys_free(&held);
+	return err;
+}
+
 int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 {
 	const struct sc_snapshot *snap = v->snap;
@@ -88,7 +108,7 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 	for (i = 0; i < v->nprocs; i++)
 		s->procs[i] = sc_view_summary_proc(&v->procs[i]);
 	s->nprocs = v->nprocs;
-	if (summarize_ports(s, v) || summarize_outbound(s, v)) {
+	if (summarize_ports(s, v) || summarize_outbound(s, v) || summarize_netns(s, v)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}

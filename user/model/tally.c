@@ -138,6 +138,8 @@ void sc_tally_free(struct sc_tally *t)
 	free_procs(t);
 	free(t->ports);
 	sc_listen_keys_free(&t->listen);
+	free(t->ns_sockets);
+	sc_listen_keys_free(&t->held_ns);
 	free(t->outbound);
 	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
 		free(t->wheel[i].v);
@@ -440,6 +442,29 @@ static struct sc_tally_port *port_get(struct sc_tally *t, __u32 netns, __u16 por
 	return &t->ports[slot];
 }
 
+/* A held socket in netns: the namespaces a walk enters. */
+static int count_netns(struct sc_tally *t, __u32 netns, int sign)
+{
+	__u64 *grown;
+	size_t cap;
+	__u32 slot;
+	bool added;
+
+	if (sc_listen_keys_add(&t->held_ns, netns, 0, &slot, &added))
+		return -ENOMEM;
+	if (slot >= t->ns_cap) {
+		cap = t->ns_cap ? t->ns_cap * 2 : 16;
+		grown = realloc(t->ns_sockets, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + t->ns_cap, 0, (cap - t->ns_cap) * sizeof(*grown));
+		t->ns_sockets = grown;
+		t->ns_cap = cap;
+	}
+	add64(&t->ns_sockets[slot], sign, 1);
+	return 0;
+}
+
 static int count_listener(struct sc_tally *t, const struct sc_mirror_rec *r, int sign)
 {
 	struct sc_tally_port *p = port_get(t, r->netns, r->lport);
@@ -529,6 +554,8 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		goto out;
 	first = &m->recs[held[0]];
 	add64(&t->socket_memory_bytes, sign, first->state == TCP_LISTEN ? 0 : first->mem);
+	if ((err = count_netns(t, first->netns, sign)))
+		goto out;
 	if (first->state == TCP_LISTEN && (err = count_listener(t, first, sign)))
 		goto out;
 	for (i = 0; i < n && !est; i++)
@@ -800,6 +827,10 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	t->ports = NULL;
 	t->ports_cap = 0;
 	sc_listen_keys_free(&t->listen);
+	free(t->ns_sockets);
+	t->ns_sockets = NULL;
+	t->ns_cap = 0;
+	sc_listen_keys_free(&t->held_ns);
 	free(t->outbound);
 	t->outbound = calloc(SC_NPORTS, sizeof(*t->outbound));
 	if (!t->outbound || (m->aux_size != sizeof(struct sock_aux) &&
@@ -893,7 +924,8 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 				      t->fixed_sum_ms);
 	s->procs = calloc(t->nprocs ? t->nprocs : 1, sizeof(*s->procs));
 	s->ports = calloc(t->listen.n ? t->listen.n : 1, sizeof(*s->ports));
-	if (!s->procs || !s->ports || sc_outbound_rows(t->outbound, s)) {
+	if (!s->procs || !s->ports || sc_outbound_rows(t->outbound, s) ||
+	    sc_summary_set_netns(s, &t->held_ns, t->ns_sockets)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}

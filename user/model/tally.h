@@ -67,6 +67,10 @@ struct sc_tally {
 	struct sc_listen_keys listen;
 	struct sc_tally_port *ports;
 	size_t ports_cap;
+	/* Network namespaces of held sockets (keyed with port 0), sockets by slot. */
+	struct sc_listen_keys held_ns;
+	__u64 *ns_sockets;
+	size_t ns_cap;
 	/* client-side connections by remote port (outbound_summary.h), SC_NPORTS */
 	struct sc_summary_outbound *outbound;
 	/* processes, by tgid: open addressing into procs */
