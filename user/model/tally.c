@@ -450,6 +450,10 @@ static int count_netns(struct sc_tally *t, __u32 netns, int sign)
 	__u32 slot;
 	bool added;
 
+	if (t->ns_sockets && netns == t->ns_last) {
+		add64(&t->ns_sockets[t->ns_last_slot], sign, 1);
+		return 0;
+	}
 	if (sc_listen_keys_add(&t->held_ns, netns, 0, &slot, &added))
 		return -ENOMEM;
 	if (slot >= t->ns_cap) {
@@ -462,6 +466,8 @@ static int count_netns(struct sc_tally *t, __u32 netns, int sign)
 		t->ns_cap = cap;
 	}
 	add64(&t->ns_sockets[slot], sign, 1);
+	t->ns_last = netns;
+	t->ns_last_slot = slot;
 	return 0;
 }
 
@@ -829,7 +835,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	sc_listen_keys_free(&t->listen);
 	free(t->ns_sockets);
 	t->ns_sockets = NULL;
-	t->ns_cap = 0;
+	t->ns_cap = t->ns_last = t->ns_last_slot = 0;
 	sc_listen_keys_free(&t->held_ns);
 	free(t->outbound);
 	t->outbound = calloc(SC_NPORTS, sizeof(*t->outbound));

@@ -71,6 +71,7 @@ struct sc_tally {
 	struct sc_listen_keys held_ns;
 	__u64 *ns_sockets;
 	size_t ns_cap;
+	__u32 ns_last, ns_last_slot;     /* the last namespace counted: most changes repeat it */
 	/* client-side connections by remote port (outbound_summary.h), SC_NPORTS */
 	struct sc_summary_outbound *outbound;
 	/* processes, by tgid: open addressing into procs */
