@@ -10,10 +10,12 @@ import os
 import re
 import subprocess
 import tempfile
+import urllib.request
 
 import pytest
 
 from helpers import SOCKCOST, netns_process, ss_entries, wait_for
+from sockcostd_helpers import parse_metrics, value
 from test_daemon_served_snapshot import Sockcostd
 
 PORT = 19891          # listened on in both namespaces
@@ -96,6 +98,12 @@ def remote_rows(text):
     return rows
 
 
+def walks(http_port):
+    """The daemon's walks so far (sockcost_exporter_walks_total)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=60) as r:
+        return value(parse_metrics(r.read().decode()), "sockcost_exporter_walks_total")
+
+
 def ss_in(name, *args):
     """ss's ESTABLISHED sockets matching args, run in namespace name."""
     out = subprocess.run(["ip", "netns", "exec", name, "ss", "-H", "-tn", "state", "established",
@@ -145,6 +153,24 @@ def test_served_table_spans_namespaces(env):
         assert int(so[PORT].split()[1]) >= clients
         # The host's own namespace has no such ports: ss there agrees they are elsewhere.
         assert not ss_entries("state", "established", f"( sport = :{PORT} )")
+
+        # A third namespace after the daemon's walk: known from change reports alone
+        # (each carries its socket's namespace), the next walk an hour away.
+        walked_before = walks(HTTP_PORTS[0])
+        with holder("sc-served-c", 2, False, False) as (_, c):
+            nc = os.stat(f"/run/netns/{c}").st_ino
+
+            def served_c():
+                text, how = snapshot(e, "--by", "port")
+                assert f"from sockcostd (pid {d.pid})" in how, how
+                row = listen_rows(text).get((nc, PORT))
+                return row and int(row.split()[1]) == 2 and text
+            served = wait_for(served_c, timeout=30, interval=0.5)
+            assert served, snapshot(e, "--by", "port")[0]
+            walked, _ = snapshot(e, "--by", "port", "--no-daemon")
+            assert listen_rows(served)[(nc, PORT)] == listen_rows(walked)[(nc, PORT)]
+            assert len(ss_in(c, f"( sport = :{PORT} )")) == 2
+            assert walks(HTTP_PORTS[0]) == walked_before, "the daemon walked"
 
 
 def test_without_entering_namespaces_it_declines(env):
