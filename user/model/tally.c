@@ -287,7 +287,8 @@ static __u32 listen_slot(const struct sc_tally *t, __u32 netns, __u16 port)
 {
 	__u32 slot = sc_listen_keys_find(&t->listen, netns, port);
 
-	return slot != SC_LISTEN_NO_SLOT && t->ports[slot].listeners ? slot : SC_LISTEN_NO_SLOT;
+	/* A key whose sums could not be allocated left the tally dirty: not listening. */
+	return slot < t->ports_cap && t->ports[slot].listeners ? slot : SC_LISTEN_NO_SLOT;
 }
 
 static bool listening(const struct sc_tally *t, __u32 netns, __u16 port)
