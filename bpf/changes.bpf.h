@@ -33,6 +33,15 @@ static __always_inline __u32 sc_queue_mem(const struct sock *sk)
 }
 
 /*
+ * The socket's network namespace inode: ports are per namespace. A CO-RE
+ * read, so the tracepoint, fexit and iterator programs all may call it.
+ */
+static __always_inline __u32 sc_sock_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/*
  * st may be NULL: a socket closing that nothing watched. Records the queue
  * memory it reports in st (sockcost.h, struct sc_change, on what it misses).
  */
@@ -61,6 +70,7 @@ static __always_inline void sc_change_report(struct sc_change_head *head, struct
 	c->tgid = st ? st->owner_tgid : 0;
 	c->jiffies = (__u32)now_jiffies;
 	c->mem = mem;
+	c->netns = sc_sock_netns(sk);
 	c->lport = sk->__sk_common.skc_num;
 	c->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	c->kind = kind;

@@ -81,7 +81,7 @@ int sc_iter_conn(struct bpf_iter__task_file *ctx)
 	if (!sk || !sc_is_tcp(sk))
 		return 0;
 	rec.tgid = task->tgid;
-	rec.tid = task->pid;
+	rec.netns = sc_sock_netns(sk);
 	read_tcp(&rec, sk, task->tgid);
 	if (rec.kind == SC_CONN_TCP)
 		bpf_seq_write(seq, &rec, sizeof(rec));

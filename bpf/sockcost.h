@@ -23,7 +23,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 10
+#define SC_ABI_VERSION 11
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -280,7 +280,7 @@ struct sc_task_record {
  */
 struct sc_conn_record {
 	__u32 tgid;
-	__u32 tid;
+	__u32 netns;           /* the socket's network namespace inode */
 	__u8 kind;             /* SC_CONN_* */
 	__u8 state;            /* TCP_* */
 	__u8 flags;
@@ -358,12 +358,13 @@ struct sc_change {
 	__u32 tgid;            /* sc_sock_state.owner_tgid, 0 if unknown */
 	__u32 jiffies;         /* when, low 32 bits: the kernel's last-traffic stamp for CALLS */
 	__u32 mem;             /* queue memory, as sc_conn_record; 0 for LISTEN */
+	__u32 netns;           /* the socket's network namespace inode: ports are per namespace */
 	__u16 lport;           /* host byte order */
 	__u16 rport;
 	__u8 kind;             /* SC_CHANGE_* */
 	__u8 state;            /* TCP state after the change */
 	__u8 flags;            /* SC_CONN_SAW_CALLS */
-	__u8 pad[13];
+	__u8 pad[9];
 };
 
 #endif /* SOCKCOST_H */

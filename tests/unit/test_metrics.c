@@ -71,7 +71,7 @@ static size_t count_lines_starting(const char *prefix)
 }
 
 static struct sc_summary_proc PROCS[3];
-static struct sc_summary_port PORTS[2];
+static struct sc_summary_port PORTS[3];
 static struct sc_summary SUM;
 static struct sc_metrics_self SELF;
 static struct sc_proc_cost COSTS[3];
@@ -321,6 +321,30 @@ static void test_ports(void **state)
 	assert_int_equal(count_lines_starting("sockcost_port_connections{"), 2);
 }
 
+/* 8080 listened on in a second namespace (a container): one series, the sum. */
+static void test_port_in_two_namespaces_is_summed(void **state)
+{
+	struct sc_metrics_input in = sample(20);
+
+	(void)state;
+	PORTS[0].netns = 7;
+	PORTS[1].netns = 7;
+	PORTS[2] = (struct sc_summary_port){ .netns = 8, .port = 8080, .listeners = 1,
+					     .accept_queue = 2, .accept_queue_max = 128,
+					     .connections = 5, .idle_connections = 1,
+					     .listen_drops = 3 };
+	SUM.nports = 3;
+	render(&in);
+	assert_line("sockcost_port_connections{port=\"8080\"} 155");
+	assert_line("sockcost_port_idle_connections{port=\"8080\"} 141");
+	assert_line("sockcost_port_accept_queue{port=\"8080\"} 3");
+	assert_line("sockcost_port_accept_queue_max{port=\"8080\"} 4224");
+	assert_line("sockcost_port_listen_drops_total{port=\"8080\"} 20");
+	assert_line("sockcost_port_connections{port=\"443\"} 3");
+	assert_int_equal(count_lines_starting("sockcost_port_connections{"), 2);
+	assert_int_equal(count_lines_starting("sockcost_port_listen_drops_total{"), 2);
+}
+
 static void test_outbound_top_k(void **state)
 {
 	static struct sc_summary_outbound out[3] = {
@@ -481,6 +505,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_top_processes, teardown),
 		cmocka_unit_test_teardown(test_services, teardown),
 		cmocka_unit_test_teardown(test_ports, teardown),
+		cmocka_unit_test_teardown(test_port_in_two_namespaces_is_summed, teardown),
 		cmocka_unit_test_teardown(test_outbound_top_k, teardown),
 		cmocka_unit_test_teardown(test_self_metrics, teardown),
 		cmocka_unit_test_teardown(test_collection_failed, teardown),

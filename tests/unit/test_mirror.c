@@ -39,14 +39,14 @@ static void load_walk(struct sc_mirror *m)
 	struct sc_conn_record r[4] = {
 		{ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
 		  .last_active_jiffies = NOW_JIFFIES },
-		{ .kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = TCP_LISTEN, .lport = 8080,
+		{ .kind = SC_CONN_TCP, .tgid = 100, .netns = 1, .state = TCP_LISTEN, .lport = 8080,
 		  .cookie = 1, .mem = 0, .kernel_last = 128, .listen_drops = 7 },
 	};
 	int i;
 
 	for (i = 2; i < 4; i++)
 		r[i] = (struct sc_conn_record){
-			.kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = TCP_ESTABLISHED,
+			.kind = SC_CONN_TCP, .tgid = 100, .netns = 1, .state = TCP_ESTABLISHED,
 			.flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES, .lport = 8080,
 			.rport = (__u16)(50000 + i), .cookie = (__u64)(10 + i),
 			.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(120)),
@@ -57,7 +57,7 @@ static void load_walk(struct sc_mirror *m)
 static struct sc_change change(__u8 kind, __u64 cookie, __u8 state, __u32 tgid)
 {
 	return (struct sc_change){
-		.kind = kind, .cookie = cookie, .state = state, .tgid = tgid, .lport = 8080,
+		.kind = kind, .cookie = cookie, .state = state, .tgid = tgid, .netns = 1, .lport = 8080,
 		.rport = 40000, .jiffies = (__u32)NOW_JIFFIES, .established_ns = NOW_NS,
 	};
 }
@@ -264,7 +264,7 @@ static void test_adopt_keeps_sockets_only(void **state)
 					.last_active_jiffies = NOW_JIFFIES };
 	for (i = 1; i < n; i++)
 		r[i] = (struct sc_conn_record){
-			.kind = i % 2 ? SC_CONN_TCP : SC_CONN_FILE, .tgid = 100, .tid = 100,
+			.kind = i % 2 ? SC_CONN_TCP : SC_CONN_FILE, .tgid = 100, .netns = 1,
 			.state = TCP_ESTABLISHED, .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
 			.lport = 8080, .cookie = i % 2 ? 10 + i : 0,
 			.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(120)),

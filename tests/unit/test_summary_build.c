@@ -36,7 +36,7 @@ static void header(void)
 static void conn(__u32 tgid, __u64 cookie, __u16 lport, __u32 idle_s, __u32 mem)
 {
 	recs[nrecs++] = (struct sc_conn_record){
-		.kind = SC_CONN_TCP, .tgid = tgid, .tid = tgid, .state = TCP_ESTABLISHED,
+		.kind = SC_CONN_TCP, .tgid = tgid, .netns = 1, .state = TCP_ESTABLISHED,
 		.flags = SC_CONN_HAS_STATE | SC_CONN_SAW_CALLS | SC_CONN_HAS_TIMES,
 		.lport = lport, .rport = 40000, .cookie = cookie, .mem = mem,
 		.kernel_last = (__u32)(NOW_JIFFIES - SEC_J(idle_s)),
@@ -47,7 +47,7 @@ static void conn(__u32 tgid, __u64 cookie, __u16 lport, __u32 idle_s, __u32 mem)
 static void listen_on(__u32 tgid, __u64 cookie, __u16 port, __u32 queue, __u32 max)
 {
 	recs[nrecs++] = (struct sc_conn_record){
-		.kind = SC_CONN_TCP, .tgid = tgid, .tid = tgid, .state = TCP_LISTEN,
+		.kind = SC_CONN_TCP, .tgid = tgid, .netns = 1, .state = TCP_LISTEN,
 		.lport = port, .cookie = cookie, .mem = queue, .kernel_last = max,
 	};
 }
@@ -192,8 +192,7 @@ static void test_thread_with_own_table_is_not_counted_twice(void **state)
 	(void)state;
 	header();
 	conn(100, 10, 8080, 1, 0);
-	recs[nrecs] = recs[nrecs - 1];   /* a thread (tid 101) reaching the same files */
-	recs[nrecs].tid = 101;
+	recs[nrecs] = recs[nrecs - 1];   /* a thread reaching the same files */
 	nrecs++;
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
 	assert_int_equal(proc(&s, 100)->fds, 4);
@@ -208,7 +207,6 @@ static void test_socket_in_a_threads_own_table_counts(void **state)
 	(void)state;
 	header();
 	conn(100, 10, 8080, 1, 0);
-	recs[nrecs - 1].tid = 101;       /* only reached through thread 101's own table */
 	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
 	assert_int_equal(s.connections, 1);
 	assert_int_equal(proc(&s, 100)->connections, 1);
@@ -278,7 +276,7 @@ static void test_many_processes_grow_the_table(void **state)
 					   .last_active_jiffies = NOW_JIFFIES };
 	for (i = 1; i <= 3000; i++)
 		many[i] = (struct sc_conn_record){ .kind = SC_CONN_TCP, .tgid = (__u32)i,
-						   .tid = (__u32)i, .state = TCP_CLOSE_WAIT,
+						   .netns = 1, .state = TCP_CLOSE_WAIT,
 						   .cookie = i };
 	assert_int_equal(sc_summary_build(&s, many, 3001, tasks, 0, &inputs), 0);
 	assert_int_equal(s.nprocs, 3000);
@@ -325,10 +323,59 @@ static void test_idle_list_once_per_connection_by_cookie(void **state)
 	free(list);
 }
 
+/*
+ * 8080 listened on in namespaces 1 and 2 (a row each); 9090 in 1 only, so a
+ * connection with local port 9090 in namespace 2 is a client's.
+ */
+static void test_ports_per_namespace(void **state)
+{
+	struct sc_summary s;
+	size_t i, rows8080 = 0;
+
+	(void)state;
+	header();
+	listen_on(100, 1, 8080, 0, 128);
+	listen_on(100, 2, 9090, 0, 128);
+	conn(100, 3, 8080, 1, 0);
+	listen_on(200, 4, 8080, 2, 64);
+	recs[nrecs - 1].netns = 2;
+	conn(200, 5, 8080, 1, 0);
+	conn(200, 6, 8080, 1, 0);
+	conn(200, 7, 9090, 1, 0);
+	for (i = nrecs - 3; i < nrecs; i++)
+		recs[i].netns = 2;
+	assert_int_equal(sc_summary_build(&s, recs, nrecs, tasks, 3, &inputs), 0);
+	assert_int_equal(s.nports, 3);
+	for (i = 0; i < s.nports; i++) {
+		const struct sc_summary_port *p = &s.ports[i];
+
+		if (p->port == 8080) {
+			rows8080++;
+			assert_int_equal(p->connections, p->netns == 1 ? 1 : 2);
+			assert_int_equal(p->accept_queue, p->netns == 1 ? 0 : 2);
+		} else {
+			assert_int_equal(p->netns, 1);
+			assert_int_equal(p->connections, 0);
+		}
+	}
+	assert_int_equal(rows8080, 2);
+	/* Busiest first: namespace 2's 8080. */
+	assert_int_equal(s.ports[0].netns, 2);
+	assert_int_equal(s.noutbound, 1);
+	assert_int_equal(s.outbound[0].connections, 1);
+	assert_int_equal(proc(&s, 200)->server_port, 0);
+	assert_int_equal(proc(&s, 100)->server_port, 8080);
+	assert_int_equal(s.nnetns, 2);
+	assert_int_equal(s.netns[0], 1);
+	assert_int_equal(s.netns[1], 2);
+	sc_summary_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sums_per_process_port_and_host),
+		cmocka_unit_test(test_ports_per_namespace),
 		cmocka_unit_test(test_outbound_by_remote_port),
 		cmocka_unit_test(test_shared_socket_counts_once_per_process_and_host),
 		cmocka_unit_test(test_thread_with_own_table_is_not_counted_twice),

@@ -48,6 +48,8 @@ static __u64 base_ns = BASE_NS;
 static int checks, resets;
 /* Outbound rows compared: the random records must make some. */
 static size_t outbound_rows;
+/* Port rows compared whose port has a row in the other namespace too. */
+static size_t split_ports;
 
 static __u32 rnd(__u32 below)
 {
@@ -80,6 +82,15 @@ static struct sc_summary_inputs inputs(enum sc_hook hook, __u64 heartbeat)
 	};
 }
 
+/*
+ * A socket's network namespace, by cookie as a change names it: two, so
+ * one port has rows in both and a listener in one only.
+ */
+static __u32 netns_of(__u64 cookie)
+{
+	return 7 + (__u32)(cookie % 2);
+}
+
 /* A random socket record some seconds in the past. */
 static struct sc_conn_record random_record(const struct clockwork *w, __u64 cookie)
 {
@@ -99,7 +110,7 @@ static struct sc_conn_record random_record(const struct clockwork *w, __u64 cook
 		.established_ns = w->now_ns - rnd(500) * NS_PER_S,
 		.last_active_jiffies = rnd(3) ? jiffies_of(w->now_ns) - ago_j - rnd(100) * HZ : 0,
 	};
-	r.tid = r.tgid;
+	r.netns = netns_of(cookie);
 	if (rnd(8) == 0)
 		r.flags = 0; /* no storage record */
 	if (state == TCP_LISTEN) {
@@ -123,7 +134,7 @@ static void load_walk(struct sc_mirror *m, struct clockwork *w, size_t n)
 		r[k++] = random_record(w, 1000 + i);
 		while (rnd(6) == 0 && k < 3 * n + 1) {
 			r[k] = r[k - 1];
-			r[k].tgid = r[k].tid = tgids[rnd(5)];
+			r[k].tgid = tgids[rnd(5)];
 			k++;
 		}
 	}
@@ -155,6 +166,7 @@ static struct sc_change random_change(const struct clockwork *w, __u64 ncookies)
 	};
 	__u32 what = rnd(10);
 
+	c.netns = netns_of(c.cookie);
 	if (what < 5) {
 		c.kind = SC_CHANGE_CALLS;
 		c.state = TCP_ESTABLISHED;
@@ -278,8 +290,24 @@ static void check_equal(struct sc_tally *t, struct sc_mirror *m, const struct cl
 		assert_memory_equal(p, &want.procs[i], sizeof(*p));
 	}
 	assert_int_equal(got.nports, want.nports);
-	for (i = 0; i < want.nports; i++)
-		assert_memory_equal(&got.ports[i], &want.ports[i], sizeof(want.ports[i]));
+	for (i = 0; i < want.nports; i++) {
+		const struct sc_summary_port *g = &got.ports[i], *o = &want.ports[i];
+		size_t j;
+
+		assert_int_equal(g->netns, o->netns);
+		assert_int_equal(g->port, o->port);
+		assert_int_equal(g->listeners, o->listeners);
+		assert_int_equal(g->accept_queue, o->accept_queue);
+		assert_int_equal(g->accept_queue_max, o->accept_queue_max);
+		assert_int_equal(g->listen_drops, o->listen_drops);
+		assert_int_equal(g->connections, o->connections);
+		assert_int_equal(g->idle_connections, o->idle_connections);
+		for (j = 0; j < want.nports; j++)
+			split_ports += j != i && want.ports[j].port == o->port;
+	}
+	/* The namespaces a walk would enter. */
+	assert_int_equal(got.nnetns, want.nnetns);
+	assert_memory_equal(got.netns, want.netns, want.nnetns * sizeof(*want.netns));
 	assert_int_equal(got.noutbound, want.noutbound);
 	for (i = 0; i < want.noutbound; i++) {
 		const struct sc_summary_outbound *g = &got.outbound[i], *o = &want.outbound[i];
@@ -376,7 +404,7 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 
 static void test_equals_a_fold_hooked(void **state)
 {
-	size_t before = outbound_rows;
+	size_t before = outbound_rows, split = split_ports;
 	__u64 seed;
 
 	(void)state;
@@ -384,6 +412,90 @@ static void test_equals_a_fold_hooked(void **state)
 		run(seed, SC_HOOK_TRACEPOINT, 0, 60, 80);
 	/* Client-side connections were compared, not only their absence. */
 	assert_true(outbound_rows - before > 80);
+	/* And ports listened on in both namespaces, each its own row. */
+	assert_true(split_ports - split > 20);
+}
+
+static struct sc_conn_record ns_record(__u32 tgid, __u32 netns, __u8 state, __u16 lport,
+				       __u64 cookie)
+{
+	return (struct sc_conn_record){
+		.kind = SC_CONN_TCP, .tgid = tgid, .netns = netns, .state = state,
+		.flags = state == TCP_LISTEN ? 0 : SC_CONN_HAS_TIMES, .lport = lport,
+		.rport = state == TCP_LISTEN ? 0 : (__u16)(40000 + cookie), .cookie = cookie,
+		.kernel_last = state == TCP_LISTEN ? 128 : (__u32)BASE_J, .mem = 0,
+	};
+}
+
+static const struct sc_summary_port *find_port(const struct sc_summary *s, __u32 netns,
+					       __u16 port)
+{
+	size_t i;
+
+	for (i = 0; i < s->nports; i++)
+		if (s->ports[i].netns == netns && s->ports[i].port == port)
+			return &s->ports[i];
+	return NULL;
+}
+
+/*
+ * Two namespaces listen on 8080, one on 9090: a connection on 9090 in the
+ * other is a client's, and 8080 has a row in each with its own counts.
+ */
+static void test_ports_by_namespace(void **state)
+{
+	struct sc_summary_inputs in = inputs(SC_HOOK_TRACEPOINT, 0);
+	struct clockwork w = { .now_ns = BASE_NS };
+	struct sc_conn_record r[] = {
+		{ .kind = SC_CONN_HEADER, .established_ns = BASE_NS, .last_active_jiffies = BASE_J },
+		ns_record(100, 7, TCP_LISTEN, 8080, 1),
+		ns_record(100, 7, TCP_ESTABLISHED, 8080, 2),
+		ns_record(100, 7, TCP_ESTABLISHED, 8080, 3),
+		ns_record(100, 7, TCP_LISTEN, 9090, 4),
+		ns_record(200, 8, TCP_LISTEN, 8080, 5),
+		ns_record(200, 8, TCP_ESTABLISHED, 8080, 6),
+		ns_record(200, 8, TCP_ESTABLISHED, 9090, 7),
+	};
+	struct sc_change listen9090 = {
+		.kind = SC_CHANGE_STATE, .cookie = 8, .tgid = 200, .netns = 8,
+		.state = TCP_LISTEN, .lport = 9090,
+	};
+	struct sc_clock_ref c = clock_at(&w);
+	struct sc_summary s = {};
+	struct sc_mirror m = {};
+	struct sc_tally t;
+
+	(void)state;
+	base_ns = BASE_NS;
+	sc_tally_init(&t);
+	assert_int_equal(sc_mirror_load(&m, r, ARRAY_SIZE(r)), 0);
+	check_equal(&t, &m, &w, &in);
+	assert_int_equal(sc_tally_summary(&t, &s, tasks, 5, &c), 0);
+	assert_int_equal(s.nports, 3);
+	assert_int_equal(s.nnetns, 2);
+	assert_int_equal(s.netns[0], 7);
+	assert_int_equal(s.netns[1], 8);
+	assert_int_equal(find_port(&s, 7, 8080)->connections, 2);
+	assert_int_equal(find_port(&s, 8, 8080)->connections, 1);
+	assert_int_equal(find_port(&s, 7, 9090)->connections, 0);
+	assert_null(find_port(&s, 8, 9090));
+	/* 9090 in namespace 8: nobody there listens, so a client's connection. */
+	assert_int_equal(s.noutbound, 1);
+	assert_int_equal(s.outbound[0].port, 40007);
+	assert_int_equal(find_proc(&s, 100)->server_port, 8080); /* all its connections */
+	assert_int_equal(find_proc(&s, 200)->server_port, 0); /* a client's connection too */
+	sc_summary_free(&s);
+
+	/* A listener on 9090 in namespace 8 makes it a server's there. */
+	assert_int_equal(sc_tally_apply(&t, &m, &listen9090, &c), 0);
+	check_equal(&t, &m, &w, &in);
+	assert_int_equal(sc_tally_summary(&t, &s, tasks, 5, &c), 0);
+	assert_int_equal(s.nports, 4);
+	assert_int_equal(find_port(&s, 8, 9090)->connections, 1);
+	assert_int_equal(s.noutbound, 0);
+	sc_summary_free(&s);
+	sc_tally_free(&t);
+	sc_mirror_free(&m);
 }
 
 static void test_equals_a_fold_with_heartbeats(void **state)
@@ -477,7 +589,7 @@ static void test_time_alone_makes_idle(void **state)
 	struct clockwork w = { .now_ns = BASE_NS };
 	struct sc_conn_record r[2] = {
 		{ .kind = SC_CONN_HEADER, .established_ns = BASE_NS, .last_active_jiffies = BASE_J },
-		{ .kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = TCP_ESTABLISHED,
+		{ .kind = SC_CONN_TCP, .tgid = 100, .netns = 1, .state = TCP_ESTABLISHED,
 		  .flags = SC_CONN_HAS_STATE | SC_CONN_SAW_CALLS | SC_CONN_HAS_TIMES,
 		  .lport = 8080, .cookie = 7, .kernel_last = (__u32)BASE_J,
 		  .established_ns = BASE_NS - 100 * NS_PER_S, .last_active_jiffies = BASE_J },
@@ -517,6 +629,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time_alone_makes_idle),
+		cmocka_unit_test(test_ports_by_namespace),
 		cmocka_unit_test(test_processes_come_and_go),
 		cmocka_unit_test(test_equals_a_fold_hooked),
 		cmocka_unit_test(test_equals_a_fold_with_heartbeats),

@@ -54,25 +54,32 @@ int top_rows_procs(const struct sc_summary *s, const __u32 *pids, size_t npids,
 	return 0;
 }
 
+/* One row a port (its id): a port listened on in several namespaces is their sum. */
 int top_rows_ports(const struct sc_summary *s, struct top_row **rows, size_t *n)
 {
-	struct top_row *out = alloc_rows(s->nports);
-	size_t i;
+	struct top_row *out = alloc_rows(s->nports), *r;
+	size_t i, k, m = 0;
 
 	if (!out)
 		return -ENOMEM;
 	for (i = 0; i < s->nports; i++) {
 		const struct sc_summary_port *p = &s->ports[i];
 
-		out[i].id = out[i].port = p->port;
-		out[i].conns = p->connections;
-		out[i].idle = p->idle_connections;
-		out[i].listeners = p->listeners;
-		out[i].acceptq = p->accept_queue;
-		out[i].acceptq_max = p->accept_queue_max;
+		for (k = 0; k < m && out[k].port != p->port; k++)
+			;
+		r = &out[k];
+		if (k == m) {
+			m++;
+			r->id = r->port = p->port;
+		}
+		r->conns += p->connections;
+		r->idle += p->idle_connections;
+		r->listeners += p->listeners;
+		r->acceptq += p->accept_queue;
+		r->acceptq_max += p->accept_queue_max;
 	}
 	*rows = out;
-	*n = s->nports;
+	*n = m;
 	return 0;
 }
 

@@ -356,7 +356,8 @@ static int copy_summary(struct sc_summary *out, const struct sc_summary *in)
 	out->procs = malloc((in->nprocs ? in->nprocs : 1) * sizeof(*in->procs));
 	out->ports = malloc((in->nports ? in->nports : 1) * sizeof(*in->ports));
 	out->outbound = malloc((in->noutbound ? in->noutbound : 1) * sizeof(*in->outbound));
-	if (!out->procs || !out->ports || !out->outbound) {
+	out->netns = malloc((in->nnetns ? in->nnetns : 1) * sizeof(*in->netns));
+	if (!out->procs || !out->ports || !out->outbound || !out->netns) {
 		sc_summary_free(out);
 		return -ENOMEM;
 	}
@@ -364,6 +365,8 @@ static int copy_summary(struct sc_summary *out, const struct sc_summary *in)
 	memcpy(out->ports, in->ports, in->nports * sizeof(*in->ports));
 	if (in->noutbound)
 		memcpy(out->outbound, in->outbound, in->noutbound * sizeof(*in->outbound));
+	if (in->nnetns)
+		memcpy(out->netns, in->netns, in->nnetns * sizeof(*in->netns));
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "daemon.h"
 #include "log.h"
+#include "served_netns.h"
 #include "served_pass.h"
 #include "served_proto.h"
 #include "snapshot_text.h"
@@ -36,7 +37,9 @@ struct table_server {
 	struct daemon *d;
 	/* NULL until its first walk is done: requests before are told to walk. */
 	struct sc_collector *_Atomic collector;
-	__u32 own_netns;            /* the namespace sock_diag answers for */
+	__u32 own_netns;            /* the namespace sockcostd lives in */
+	/* The table thread could not come back from another namespace: it serves nothing. */
+	bool stranded;
 };
 
 static __u32 own_netns(void)
@@ -125,21 +128,6 @@ static const char *mismatch(const struct table_server *ts, const struct sc_serve
 	return NULL;
 }
 
-/*
- * Ports and addresses are per namespace: a summary spanning several cannot
- * say which. The first process elsewhere, or NULL.
- */
-static const struct sc_summary_proc *elsewhere(const struct table_server *ts,
-					       const struct sc_summary *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nprocs; i++)
-		if (!ts->own_netns || s->procs[i].netns != ts->own_netns)
-			return &s->procs[i];
-	return NULL;
-}
-
 static struct sc_outbound_row *outbound_rows(const struct sc_summary *s)
 {
 	struct sc_outbound_row *rows = calloc(s->noutbound ? s->noutbound : 1, sizeof(*rows));
@@ -199,6 +187,7 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 	struct sc_outbound_row *rows = NULL;
 	struct sc_health_tally health = {};
 	struct sc_served_pass pass = {};
+	struct served_netns ns = {};
 	struct sc_summary_view sv;
 	struct sc_summary s;
 	FILE *out;
@@ -212,17 +201,14 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 		snprintf(st->reason, sizeof(st->reason), "sockcostd is starting (its first walk)");
 		return 0;
 	}
+	if (ts->stranded || !ts->own_netns) {
+		snprintf(st->reason, sizeof(st->reason),
+			 "sockcostd does not know its own network namespace");
+		return 0;
+	}
 	err = sc_collector_latest(collector, &s, NULL, NULL, NULL);
 	if (err)
 		return err;
-	if (elsewhere(ts, &s)) {
-		snprintf(st->reason, sizeof(st->reason),
-			 "processes in several network namespaces (sockcostd serves its own, %u; "
-			 "pid %u is in %u)", ts->own_netns, elsewhere(ts, &s)->pid,
-			 elsewhere(ts, &s)->netns);
-		sc_summary_free(&s);
-		return 0;
-	}
 	err = sc_collector_health(collector, &health);
 	if (!err && !health.wall_ns) {
 		/* A walk judges health now; a table with none judged would show none broken. */
@@ -233,8 +219,17 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 	rows = err ? NULL : outbound_rows(&s);
 	if (!err && !rows)
 		err = -ENOMEM;
+	/* Ports and addresses are per namespace: the pass looks in each a walk enters. */
+	if (!err && served_netns_open(&ns, &s, ts->own_netns, &ts->stranded, st->reason,
+				      sizeof(st->reason))) {
+		if (ts->stranded)
+			sc_err("the table socket's thread could not return to sockcostd's network "
+			       "namespace: it serves no table from now on");
+		err = st->reason[0] ? 0 : -ENOMEM;
+		goto out;
+	}
 	if (!err)
-		err = sc_served_pass_run(rows, s.noutbound, s.ports, s.nports, &pass);
+		err = sc_served_pass_run(rows, s.noutbound, s.ports, s.nports, ns.v, ns.n, &pass);
 	if (!err && !unheld_ports(&pass, st->reason, sizeof(st->reason))) {
 		err = 0;
 		goto out;
@@ -245,6 +240,8 @@ static int render(struct table_server *ts, const struct sc_served_request *r,
 		err = sc_view_from_summary(&sv, &s, &health, &hp, ts->d->policy.heartbeat_bytes,
 					   rows);
 	if (!err) {
+		/* The header counts the namespaces a walk would have entered. */
+		sv.snap.netns_walked = (__u32)ns.n;
 		out = open_memstream(text, len);
 		if (out) {
 			render_table_by(&sv.view, r->by, false, out);
@@ -271,6 +268,7 @@ out:
 		*text = NULL;
 	}
 	sc_served_pass_free(&pass);
+	served_netns_close(&ns);
 	free(rows);
 	sc_health_tally_free(&health);
 	sc_summary_free(&s);

@@ -35,11 +35,17 @@ int sc_health_tally_init(struct sc_health_tally *t, const struct sc_summary *s)
 		t->pids[i].pid = s->procs[i].pid;
 	t->npids = s->nprocs;
 	qsort(t->pids, t->npids, sizeof(*t->pids), cmp_pid);
-	/* A summary's ports are any namespace's already: one row a port. */
+	/*
+	 * One row a port, any namespace: a summary has a row per (netns, port),
+	 * the health pass's counts and their metric are by port alone.
+	 */
 	for (i = 0; i < s->nports; i++)
-		t->ports[n++].port = s->ports[i].port;
+		t->ports[i].port = s->ports[i].port;
+	qsort(t->ports, s->nports, sizeof(*t->ports), cmp_port);
+	for (i = 0; i < s->nports; i++)
+		if (!n || t->ports[n - 1].port != t->ports[i].port)
+			t->ports[n++] = t->ports[i];
 	t->nports = n;
-	qsort(t->ports, t->nports, sizeof(*t->ports), cmp_port);
 	return 0;
 }
 

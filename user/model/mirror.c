@@ -14,7 +14,7 @@
 #define NEXT(m, i) ((m)->recs[i].next)
 
 /* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
-_Static_assert(sizeof(struct sc_mirror_rec) == 40, "a mirrored record is 40 bytes");
+_Static_assert(sizeof(struct sc_mirror_rec) == 48, "a mirrored record is 48 bytes");
 _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 	       "compacting in place needs records no larger than a walk's");
 
@@ -23,7 +23,7 @@ static struct sc_mirror_rec compact(const struct sc_conn_record *r)
 {
 	struct sc_mirror_rec c = {
 		.cookie = r->cookie, .tgid = r->tgid, .next = END, .mem = r->mem,
-		.kernel_last = r->kernel_last, .lport = r->lport, .rport = r->rport,
+		.kernel_last = r->kernel_last, .netns = r->netns, .lport = r->lport, .rport = r->rport,
 		.kind = r->kind, .state = r->state, .flags = r->flags,
 	};
 
@@ -304,6 +304,7 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 		memset(m->aux + m->n * m->aux_size, 0, m->aux_size);
 	*r = (struct sc_mirror_rec){
 		.tgid = c->tgid,
+		.netns = c->netns,
 		.kind = SC_CONN_TCP,
 		.state = c->state,
 		.flags = flags_of(c),

@@ -30,9 +30,8 @@
 #define SC_MIRROR_CLOSED 4096
 
 /*
- * A mirrored record, 40 bytes where a walk's are 48 (a million of them are
- * the daemon's memory): a walk's thread id is not kept, and one 64-bit stamp
- * stands for the three a sc_conn_record has room for, as readers use them
+ * A mirrored record (a million of them are the daemon's memory): one
+ * 64-bit stamp stands for the three a sc_conn_record has room for, as readers use them
  * (sc_record_idle, the summaries): a listener's drops; for other sockets
  * the newest activity once one is stamped, else when it was established,
  * which nothing reads once activity is stamped. sc_mirror_record expands
@@ -45,6 +44,7 @@ struct sc_mirror_rec {
 	__u32 next;                  /* the socket's next record (another holder): sc_mirror_next */
 	__u32 mem;                   /* as sc_conn_record */
 	__u32 kernel_last;           /* as sc_conn_record */
+	__u32 netns;                 /* as sc_conn_record: ports are per namespace */
 	__u16 lport, rport;
 	__u8 kind, state, flags;     /* as sc_conn_record */
 	__u8 stamp_is;
@@ -97,7 +97,7 @@ static inline struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, 
 	r = (struct sc_conn_record){
 		.tgid = c->tgid, .kind = c->kind, .state = c->state, .flags = c->flags,
 		.lport = c->lport, .rport = c->rport, .mem = c->mem, .kernel_last = c->kernel_last,
-		.cookie = c->cookie,
+		.cookie = c->cookie, .netns = c->netns,
 	};
 	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
 		r.listen_drops = c->stamp;

@@ -56,8 +56,10 @@ struct sc_summary_proc {
 void sc_first_held_add(struct sc_first_held *f, const struct sc_conn_record *r, bool idle,
 		       bool established, int sign);
 
+/* A listening port in one network namespace (a walk's port row). */
 struct sc_summary_port {
-	__u16 port;                 /* local listening port, any network namespace */
+	__u32 netns;                /* network namespace inode */
+	__u16 port;                 /* local listening port */
 	__u32 listeners;
 	__u32 accept_queue;
 	__u32 accept_queue_max;
@@ -95,6 +97,9 @@ struct sc_summary {
 	size_t nports;
 	struct sc_summary_outbound *outbound; /* by connections, descending */
 	size_t noutbound;
+	/* Network namespaces of the TCP sockets processes hold, ascending (a walk enters them). */
+	__u32 *netns;
+	size_t nnetns;
 	__u64 bpf_missed_events;
 	__u64 collect_ns;               /* how long collecting took */
 	/* When the sockets were last walked (CLOCK_MONOTONIC): equal to taken_ns

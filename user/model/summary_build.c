@@ -7,6 +7,7 @@
 #include "common.h"
 #include "radix.h"
 #include "jiffies.h"
+#include "listen_keys.h"
 #include "mirror.h"
 #include "outbound_summary.h"
 #include "summary_build.h"
@@ -156,7 +157,29 @@ static int cmp_port(const void *a, const void *b)
 {
 	const struct sc_summary_port *x = a, *y = b;
 
-	return CMP(y->connections, x->connections) ?: CMP(x->port, y->port);
+	return CMP(y->connections, x->connections) ?: CMP(x->netns, y->netns)
+		?: CMP(x->port, y->port);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	return CMP(*(const __u32 *)a, *(const __u32 *)b);
+}
+
+int sc_summary_set_netns(struct sc_summary *s, const struct sc_listen_keys *held,
+			 const __u64 *count)
+{
+	size_t i;
+
+	s->nnetns = 0;
+	s->netns = malloc((held->n ? held->n : 1) * sizeof(*s->netns));
+	if (!s->netns)
+		return -ENOMEM;
+	for (i = 0; i < held->n; i++)
+		if (!count || count[i])
+			s->netns[s->nnetns++] = held->keys[i].netns;
+	qsort(s->netns, s->nnetns, sizeof(*s->netns), cmp_u32);
+	return 0;
 }
 
 static int cmp_task(const void *key, const void *elem)
@@ -241,11 +264,16 @@ static int collect_sockets(struct proc_table *procs, const struct sc_conn_record
 	return 0;
 }
 
-/* Listening ports, each counted once however many processes hold the listener. */
+/*
+ * Listening ports by (netns, port), each listener counted once however many
+ * processes hold it; a port's slot in listen is its row in s->ports.
+ */
 static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs,
-			 const struct sc_key *keys, size_t nkeys, __u32 *port_slot)
+			 const struct sc_key *keys, size_t nkeys, struct sc_listen_keys *listen)
 {
 	size_t i;
+	__u32 slot;
+	bool added;
 
 	s->ports = calloc(1, sizeof(*s->ports));
 	if (!s->ports)
@@ -256,15 +284,17 @@ static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs
 
 		if (r->state != TCP_LISTEN || (i && keys[i - 1].key == keys[i].key))
 			continue;
-		if (port_slot[r->lport] == NO_SLOT) {
+		if (sc_listen_keys_add(listen, r->netns, r->lport, &slot, &added))
+			return -ENOMEM;
+		if (added) {
 			grown = realloc(s->ports, (s->nports + 1) * sizeof(*s->ports));
 			if (!grown)
 				return -ENOMEM;
 			s->ports = grown;
-			port_slot[r->lport] = (__u32)s->nports;
-			s->ports[s->nports++] = (struct sc_summary_port){ .port = r->lport };
+			s->ports[s->nports++] = (struct sc_summary_port){ .netns = r->netns,
+									  .port = r->lport };
 		}
-		p = &s->ports[port_slot[r->lport]];
+		p = &s->ports[slot];
 		p->listeners++;
 		p->accept_queue += r->mem;
 		p->accept_queue_max += r->kernel_last;
@@ -275,15 +305,15 @@ static int collect_ports(struct sc_summary *s, const struct sc_conn_record *recs
 
 /* The host and port sums for one established socket, judged once. */
 static void count_connection(struct sc_summary *s, const struct sc_conn_record *r,
-			     const struct sc_idle_result *idle, const __u32 *port_slot,
+			     const struct sc_idle_result *idle, __u32 port_slot,
 			     struct sc_outbound_acc *out)
 {
 	s->connections++;
 	s->idle_connections += idle->idle;
 	sc_idle_hist_add(&s->idle_hist, idle->idle_ms);
-	if (port_slot[r->lport] != NO_SLOT) {
-		s->ports[port_slot[r->lport]].connections++;
-		s->ports[port_slot[r->lport]].idle_connections += idle->idle;
+	if (port_slot != SC_LISTEN_NO_SLOT) {
+		s->ports[port_slot].connections++;
+		s->ports[port_slot].idle_connections += idle->idle;
 	} else {
 		/* No listener on its local port: a client's connection. */
 		sc_outbound_acc_conn(out, r->rport, idle->idle, r->mem);
@@ -291,11 +321,11 @@ static void count_connection(struct sc_summary *s, const struct sc_conn_record *
 }
 
 /* A server's connections are all to one of its listening ports. */
-static void note_server_port(struct proc_acc *acc, __u16 lport, const __u32 *port_slot)
+static void note_server_port(struct proc_acc *acc, __u16 lport, __u32 port_slot)
 {
 	if (acc->several_ports)
 		return;
-	if (port_slot[lport] == NO_SLOT || (acc->out.server_port && acc->out.server_port != lport)) {
+	if (port_slot == SC_LISTEN_NO_SLOT || (acc->out.server_port && acc->out.server_port != lport)) {
 		acc->several_ports = true;
 		acc->out.server_port = 0;
 		return;
@@ -308,25 +338,33 @@ static void note_server_port(struct proc_acc *acc, __u16 lport, const __u32 *por
  * process. A socket's holders may see different states when it changes
  * during the walk: it is judged by the first record that saw it established.
  */
-static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
+static int fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			 const struct sc_conn_record *recs, const struct sc_key *keys, size_t nkeys,
-			 const __u32 *slot_of, const __u32 *port_slot, const struct sc_clock_ref *c,
-			 const struct sc_summary_inputs *in, struct sc_outbound_acc *out)
+			 const __u32 *slot_of, const struct sc_listen_keys *listen,
+			 const struct sc_clock_ref *c,
+			 const struct sc_summary_inputs *in, struct sc_outbound_acc *out,
+			 struct sc_listen_keys *held)
 {
 	struct sc_idle_result idle = {};
-	bool judged = false;
+	bool judged = false, added;
 	size_t i, j, first = 0;
+	__u32 slot;
 
 	for (i = 0; i < nkeys; i++) {
 		const struct sc_conn_record *r = &recs[keys[i].val];
 		bool established = r->state == TCP_ESTABLISHED, repeat = false;
 		struct proc_acc *acc = &procs->slots[slot_of[keys[i].val]];
 		struct sc_summary_proc *p = &acc->out;
+		/* A connection is a server's when its own namespace listens on its port. */
+		__u32 port_slot = established ? sc_listen_keys_find(listen, r->netns, r->lport)
+					      : SC_LISTEN_NO_SLOT;
 
 		if (!i || keys[i - 1].key != keys[i].key) {
 			first = i;
 			judged = false;
 			s->socket_memory_bytes += r->state == TCP_LISTEN ? 0 : r->mem;
+			if (sc_listen_keys_add(held, r->netns, 0, &slot, &added))
+				return -ENOMEM;
 		}
 		if (established && !judged) {
 			idle = sc_record_idle(r, c, in);
@@ -346,13 +384,14 @@ static void fold_sockets(struct sc_summary *s, struct proc_table *procs,
 			p->connections++;
 			p->idle_connections += idle.idle;
 			note_server_port(acc, r->lport, port_slot);
-			if (port_slot[r->lport] == NO_SLOT)
+			if (port_slot == SC_LISTEN_NO_SLOT)
 				sc_outbound_acc_holder(out, r->rport, slot_of[keys[i].val]);
 		}
 		/* The first holder in walk order (the radix sort keeps it first). */
 		if (i == first)
 			sc_first_held_add(&p->first, r, established && idle.idle, established, 1);
 	}
+	return 0;
 }
 
 /* Processes holding TCP sockets, named and their fds counted from their task records. */
@@ -394,12 +433,15 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 	struct proc_table procs = {};
 	struct sc_outbound_acc out = {};
 	struct sc_clock_ref clock;
+	struct sc_listen_keys listen, held;
 	struct sc_key *keys = NULL;
-	__u32 *slot_of = NULL, *port_slot = NULL;
+	__u32 *slot_of = NULL;
 	size_t nkeys = 0;
 	int err = -ENOMEM;
 
 	memset(s, 0, sizeof(*s));
+	sc_listen_keys_init(&listen);
+	sc_listen_keys_init(&held);
 	if (!nrecs || recs[0].kind != SC_CONN_HEADER)
 		return -EPROTO;
 	clock = sc_clock_ref_of(recs, in);
@@ -411,27 +453,30 @@ int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, si
 
 	keys = malloc(nrecs * sizeof(*keys));
 	slot_of = malloc(nrecs * sizeof(*slot_of));
-	port_slot = malloc(SC_NPORTS * sizeof(*port_slot));
-	if (!keys || !slot_of || !port_slot || table_init(&procs, ntasks + 64) ||
+	if (!keys || !slot_of || table_init(&procs, ntasks + 64) ||
 	    sc_outbound_acc_init(&out))
 		goto out;
-	memset(port_slot, 0xff, SC_NPORTS * sizeof(*port_slot));
 	err = collect_sockets(&procs, recs, nrecs, keys, &nkeys, slot_of);
 	if (!err)
 		err = sc_radix_sort(keys, nkeys);
 	if (!err)
-		err = collect_ports(s, recs, keys, nkeys, port_slot);
+		err = collect_ports(s, recs, keys, nkeys, &listen);
 	if (err)
 		goto out;
-	fold_sockets(s, &procs, recs, keys, nkeys, slot_of, port_slot, &clock, in, &out);
-	err = collect_procs(s, &procs, tasks, ntasks);
+	err = fold_sockets(s, &procs, recs, keys, nkeys, slot_of, &listen, &clock, in, &out,
+			   &held);
+	if (!err)
+		err = sc_summary_set_netns(s, &held, NULL);
+	if (!err)
+		err = collect_procs(s, &procs, tasks, ntasks);
 	if (!err)
 		err = sc_outbound_acc_finish(&out, s);
 out:
 	sc_outbound_acc_free(&out);
 	free(keys);
 	free(slot_of);
-	free(port_slot);
+	sc_listen_keys_free(&listen);
+	sc_listen_keys_free(&held);
 	table_free(&procs);
 	if (err)
 		sc_summary_free(s);
@@ -539,8 +584,10 @@ void sc_summary_free(struct sc_summary *s)
 	free(s->procs);
 	free(s->ports);
 	free(s->outbound);
+	free(s->netns);
 	s->procs = NULL;
 	s->ports = NULL;
 	s->outbound = NULL;
-	s->nprocs = s->nports = s->noutbound = 0;
+	s->netns = NULL;
+	s->nprocs = s->nports = s->noutbound = s->nnetns = 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "listen_keys.h"
 #include "summary.h"
 
 /* What the aggregate walk's records are judged with. */
@@ -26,6 +27,13 @@ struct sc_summary_inputs {
 int sc_summary_build(struct sc_summary *s, const struct sc_conn_record *recs, size_t nrecs,
 		     const struct sc_task_record *tasks, size_t ntasks,
 		     const struct sc_summary_inputs *in);
+
+/*
+ * s->netns from the namespaces keyed in held (port 0), those whose count
+ * (by slot; NULL: all) is not 0. Returns 0 or -ENOMEM.
+ */
+int sc_summary_set_netns(struct sc_summary *s, const struct sc_listen_keys *held,
+			 const __u64 *count);
 
 /* Processes by connections, then sockets, then pid; ports by connections, then port. */
 void sc_summary_sort(struct sc_summary *s);

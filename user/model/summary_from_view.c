@@ -6,27 +6,22 @@
 #include "common.h"
 #include "outbound.h"
 #include "summary.h"
+#include "summary_build.h"
 #include "view.h"
 
-
-static int cmp_port_num(const void *a, const void *b)
-{
-	const struct sc_summary_port *x = a, *y = b;
-
-	return CMP(x->port, y->port);
-}
 
 static int cmp_port_conns(const void *a, const void *b)
 {
 	const struct sc_summary_port *x = a, *y = b;
 
-	return CMP(y->connections, x->connections) ?: CMP(x->port, y->port);
+	return CMP(y->connections, x->connections) ?: CMP(x->netns, y->netns)
+		?: CMP(x->port, y->port);
 }
 
-/* The view keys ports by (netns, port); a summary by port alone. */
+/* Ports by (netns, port), as the view keys them. */
 static int summarize_ports(struct sc_summary *s, const struct sc_view *v)
 {
-	size_t i, m = 0;
+	size_t i;
 
 	s->ports = calloc(v->nports ? v->nports : 1, sizeof(*s->ports));
 	if (!s->ports)
@@ -35,29 +30,14 @@ static int summarize_ports(struct sc_summary *s, const struct sc_view *v)
 		const struct sc_port_row *p = &v->ports[i];
 
 		s->ports[i] = (struct sc_summary_port){
-			.port = p->port, .listeners = p->listeners,
+			.netns = p->netns, .port = p->port, .listeners = p->listeners,
 			.accept_queue = p->accept_queue, .accept_queue_max = p->accept_queue_max,
 			.connections = p->connections, .idle_connections = p->idle_connections,
 		};
 	}
 	if (v->nports)
-		qsort(s->ports, v->nports, sizeof(*s->ports), cmp_port_num);
-	for (i = 0; i < v->nports; i++) {
-		struct sc_summary_port *last = m ? &s->ports[m - 1] : NULL;
-
-		if (last && last->port == s->ports[i].port) {
-			last->listeners += s->ports[i].listeners;
-			last->accept_queue += s->ports[i].accept_queue;
-			last->accept_queue_max += s->ports[i].accept_queue_max;
-			last->connections += s->ports[i].connections;
-			last->idle_connections += s->ports[i].idle_connections;
-			continue;
-		}
-		s->ports[m++] = s->ports[i];
-	}
-	if (m)
-		qsort(s->ports, m, sizeof(*s->ports), cmp_port_conns);
-	s->nports = m;
+		qsort(s->ports, v->nports, sizeof(*s->ports), cmp_port_conns);
+	s->nports = v->nports;
 	return 0;
 }
 
@@ -86,6 +66,25 @@ static int summarize_outbound(struct sc_summary *s, const struct sc_view *v)
 	return 0;
 }
 
+/* The namespaces of the sockets the view's processes hold. */
+static int summarize_netns(struct sc_summary *s, const struct sc_view *v)
+{
+	struct sc_listen_keys held;
+	size_t i;
+	__u32 slot;
+	bool added;
+	int err = 0;
+
+	sc_listen_keys_init(&held);
+	for (i = 0; i < v->nrows && !err; i++)
+		if (v->rows[i].holder)
+			err = sc_listen_keys_add(&held, v->rows[i].socket->netns, 0, &slot, &added);
+	if (!err)
+		err = sc_summary_set_netns(s, &held, NULL);
+	sc_listen_keys_free(&held);
+	return err;
+}
+
 int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 {
 	const struct sc_snapshot *snap = v->snap;
@@ -109,7 +108,7 @@ int sc_summary_from_view(struct sc_summary *s, const struct sc_view *v)
 	for (i = 0; i < v->nprocs; i++)
 		s->procs[i] = sc_view_summary_proc(&v->procs[i]);
 	s->nprocs = v->nprocs;
-	if (summarize_ports(s, v) || summarize_outbound(s, v)) {
+	if (summarize_ports(s, v) || summarize_outbound(s, v) || summarize_netns(s, v)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}

@@ -156,7 +156,9 @@ void sc_tally_free(struct sc_tally *t)
 
 	free_procs(t);
 	free(t->ports);
-	free(t->listening);
+	sc_listen_keys_free(&t->listen);
+	free(t->ns_sockets);
+	sc_listen_keys_free(&t->held_ns);
 	free(t->outbound);
 	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
 		free(t->wheel[i].v);
@@ -337,10 +339,21 @@ static void proc_clear(struct sc_tally *t, struct sc_tally_proc *p)
 	proc_free_counts(p);
 }
 
-/* Whether a process listens on port: a bitmap, so a client's ephemeral port costs no miss. */
-static bool listening(const struct sc_tally *t, __u16 port)
+/*
+ * The slot of (netns, port) while a process listens there, else
+ * SC_LISTEN_NO_SLOT: a client's ephemeral port stops at the keys' bitmap.
+ */
+static __u32 listen_slot(const struct sc_tally *t, __u32 netns, __u16 port)
 {
-	return t->listen_bits[port / 64] & (1ull << (port % 64));
+	__u32 slot = sc_listen_keys_find(&t->listen, netns, port);
+
+	/* A key whose sums could not be allocated left the tally dirty: not listening. */
+	return slot < t->ports_cap && t->ports[slot].listeners ? slot : SC_LISTEN_NO_SLOT;
+}
+
+static bool listening(const struct sc_tally *t, __u32 netns, __u16 port)
+{
+	return listen_slot(t, netns, port) != SC_LISTEN_NO_SLOT;
 }
 
 /* --- the wheel --- */
@@ -442,7 +455,7 @@ static void judge(struct sc_tally *t, const struct sc_conn_record *r, struct soc
 static void count_verdict(struct sc_tally *t, const struct sc_mirror_rec *e,
 			  const struct sock_aux *a, int sign)
 {
-	struct sc_tally_port *port = &t->ports[e->lport];
+	__u32 slot = listen_slot(t, e->netns, e->lport);
 	bool idle = a->flags & AUX_IDLE;
 
 	add64(&t->connections, sign, 1);
@@ -455,7 +468,7 @@ static void count_verdict(struct sc_tally *t, const struct sc_mirror_rec *e,
 		t->fixed_sum_ms += sign > 0 ? ref_get(a) : -ref_get(a);
 	}
 	/* Only listening ports are shown: a new listener folds everything anew. */
-	if (!listening(t, e->lport)) {
+	if (slot == SC_LISTEN_NO_SLOT) {
 		struct sc_summary_outbound *out = &t->outbound[e->rport];
 
 		/* A client's connection: by its remote port. */
@@ -464,23 +477,73 @@ static void count_verdict(struct sc_tally *t, const struct sc_mirror_rec *e,
 		add64(&out->socket_memory_bytes, sign, e->mem);
 		return;
 	}
-	add32(&port->connections, sign, 1);
-	add32(&port->idle_connections, sign, idle);
+	add32(&t->ports[slot].connections, sign, 1);
+	add32(&t->ports[slot].idle_connections, sign, idle);
 }
 
-static void count_listener(struct sc_tally *t, const struct sc_mirror_rec *r, int sign)
+/* The sums of (netns, port), added zeroed on first sight. Returns NULL without memory. */
+static struct sc_tally_port *port_get(struct sc_tally *t, __u32 netns, __u16 port)
 {
-	struct sc_tally_port *p = &t->ports[r->lport];
+	struct sc_tally_port *grown;
+	size_t cap;
+	__u32 slot;
+	bool added;
 
+	if (sc_listen_keys_add(&t->listen, netns, port, &slot, &added))
+		return NULL;
+	if (slot >= t->ports_cap) {
+		cap = t->ports_cap ? t->ports_cap * 2 : 64;
+		grown = realloc(t->ports, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		memset(grown + t->ports_cap, 0, (cap - t->ports_cap) * sizeof(*grown));
+		t->ports = grown;
+		t->ports_cap = cap;
+	}
+	return &t->ports[slot];
+}
+
+/* A held socket in netns: the namespaces a walk enters. */
+static int count_netns(struct sc_tally *t, __u32 netns, int sign)
+{
+	__u64 *grown;
+	size_t cap;
+	__u32 slot;
+	bool added;
+
+	if (t->ns_sockets && netns == t->ns_last) {
+		add64(&t->ns_sockets[t->ns_last_slot], sign, 1);
+		return 0;
+	}
+	if (sc_listen_keys_add(&t->held_ns, netns, 0, &slot, &added))
+		return -ENOMEM;
+	if (slot >= t->ns_cap) {
+		cap = t->ns_cap ? t->ns_cap * 2 : 16;
+		grown = realloc(t->ns_sockets, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + t->ns_cap, 0, (cap - t->ns_cap) * sizeof(*grown));
+		t->ns_sockets = grown;
+		t->ns_cap = cap;
+	}
+	add64(&t->ns_sockets[slot], sign, 1);
+	t->ns_last = netns;
+	t->ns_last_slot = slot;
+	return 0;
+}
+
+static int count_listener(struct sc_tally *t, const struct sc_mirror_rec *r, int sign)
+{
+	struct sc_tally_port *p = port_get(t, r->netns, r->lport);
+
+	if (!p)
+		return -ENOMEM;
 	add32(&p->listeners, sign, 1);
-	if (p->listeners)
-		t->listen_bits[r->lport / 64] |= 1ull << (r->lport % 64);
-	else
-		t->listen_bits[r->lport / 64] &= ~(1ull << (r->lport % 64));
 	add32(&p->accept_queue, sign, r->mem);
 	add32(&p->accept_queue_max, sign, r->kernel_last);
 	/* A listener's stamp is its drops (mirror.h). */
 	add64(&p->listen_drops, sign, r->stamp);
+	return 0;
 }
 
 /* One holder's share: its process's sockets, memory and connections. */
@@ -510,7 +573,7 @@ static int count_holder(struct sc_tally *t, const struct sc_mirror_rec *r, bool 
 		return 0;
 	add64(&p->connections, sign, 1);
 	add64(&p->idle_connections, sign, idle);
-	if (!listening(t, r->lport)) {
+	if (!listening(t, r->netns, r->lport)) {
 		add32(&p->other_conns, sign, 1);
 		return proc_rport_add(t, p, r->rport, sign);
 	}
@@ -558,8 +621,10 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		goto out;
 	first = &m->recs[held[0]];
 	add64(&t->socket_memory_bytes, sign, first->state == TCP_LISTEN ? 0 : first->mem);
-	if (first->state == TCP_LISTEN)
-		count_listener(t, first, sign);
+	if ((err = count_netns(t, first->netns, sign)))
+		goto out;
+	if (first->state == TCP_LISTEN && (err = count_listener(t, first, sign)))
+		goto out;
 	for (i = 0; i < n && !est; i++)
 		if (m->recs[held[i]].state == TCP_ESTABLISHED)
 			est = &m->recs[held[i]];
@@ -612,7 +677,8 @@ static void before_at(struct sc_tally *t, struct sc_mirror *m, __u32 head)
 	t->was_holder = t->was_idle ? event_holder(m, head) : 0;
 	t->was_cookie = m->recs[head].cookie;
 	t->was_lport = m->recs[head].lport;
-	t->was_listening = listening(t, t->was_lport);
+	t->was_netns = m->recs[head].netns;
+	t->was_listening = listening(t, t->was_netns, t->was_lport);
 	if (fold(t, m, head, -1, NULL))
 		t->dirty = true;
 }
@@ -629,13 +695,13 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 		if (t->was_idle)
 			touch(t, t->was_cookie);
 		/* Closed: was it its port's last listener? */
-		if (was > 0 && !listening(t, t->was_lport))
+		if (was > 0 && !listening(t, t->was_netns, t->was_lport))
 			t->dirty = true;
 		return 0;
 	}
 	if (was < 0) {
 		/* A new socket: its aux is zeroed by the mirror. */
-		was = listening(t, m->recs[head].lport);
+		was = listening(t, m->recs[head].netns, m->recs[head].lport);
 		aux_of(m, head)->flags = AUX_HEAD;
 	}
 	if (fold(t, m, head, 1, c))
@@ -648,7 +714,7 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 	    (t->was_idle && t->was_holder != event_holder(m, head)))
 		touch(t, m->recs[head].cookie);
 	/* Connections to a port count as a server's while it has a listener: refold them all. */
-	if (listening(t, m->recs[head].lport) != was)
+	if (listening(t, m->recs[head].netns, m->recs[head].lport) != was)
 		t->dirty = true;
 	return 0;
 fail:
@@ -810,21 +876,6 @@ fail:
 
 /* --- all at once --- */
 
-static int listening_ports(struct sc_tally *t)
-{
-	size_t p;
-
-	free(t->listening);
-	t->nlistening = 0;
-	t->listening = malloc(SC_NPORTS * sizeof(*t->listening));
-	if (!t->listening)
-		return -ENOMEM;
-	for (p = 0; p < SC_NPORTS; p++)
-		if (listening(t, (__u16)p))
-			t->listening[t->nlistening++] = (__u16)p;
-	return 0;
-}
-
 /* The socket's first record a process holds (a listener's owner may not be known). */
 static const struct sc_mirror_rec *first_holder(const struct sc_mirror *m, __u32 head)
 {
@@ -857,19 +908,25 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 	t->in = *in;
 	t->cursor_s = c->now_ns / NS_PER_S;
 	/*
-	 * The tables by port taken anew zeroed, not cleared: a fresh mapping's
-	 * pages take memory only for the ports in use, where clearing would
-	 * touch all 4 MB. Likewise only the records in use have aux bytes
-	 * cleared (the mirror zeroes a new record's).
+	 * The table by remote port taken anew zeroed, not cleared: a fresh
+	 * mapping's pages take memory only for the ports in use, where clearing
+	 * would touch all 4 MB. Likewise only the records in use have aux bytes
+	 * cleared (the mirror zeroes a new record's). Listening ports start
+	 * empty: the listeners are counted again.
 	 */
 	free(t->ports);
+	t->ports = NULL;
+	t->ports_cap = 0;
+	sc_listen_keys_free(&t->listen);
+	free(t->ns_sockets);
+	t->ns_sockets = NULL;
+	t->ns_cap = t->ns_last = t->ns_last_slot = 0;
+	sc_listen_keys_free(&t->held_ns);
 	free(t->outbound);
-	t->ports = calloc(SC_NPORTS, sizeof(*t->ports));
 	t->outbound = calloc(SC_NPORTS, sizeof(*t->outbound));
-	if (!t->ports || !t->outbound || (m->aux_size != sizeof(struct sock_aux) &&
-			  sc_mirror_set_aux(m, sizeof(struct sock_aux))))
+	if (!t->outbound || (m->aux_size != sizeof(struct sock_aux) &&
+			     sc_mirror_set_aux(m, sizeof(struct sock_aux))))
 		return -ENOMEM;
-	memset(t->listen_bits, 0, sizeof(t->listen_bits));
 	memset(m->aux, 0, m->n * m->aux_size);
 	t->gen = m->gen;
 	/*
@@ -886,8 +943,8 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 			aux_of(m, j)->flags |= AUX_MEMBER;
 		a->flags = AUX_HEAD;
 		first = first_holder(m, (__u32)i);
-		if (first && first->state == TCP_LISTEN)
-			count_listener(t, first, 1);
+		if (first && first->state == TCP_LISTEN && count_listener(t, first, 1))
+			return -ENOMEM;
 	}
 	for (i = 1; i < m->n; i++) {
 		if (!(aux_of(m, (__u32)i)->flags & AUX_HEAD))
@@ -895,14 +952,11 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 		/* The fold counts its listener again. */
 		first = first_holder(m, (__u32)i);
 		if (first && first->state == TCP_LISTEN)
-			count_listener(t, first, -1);
+			(void)count_listener(t, first, -1); /* counted above: no allocation */
 		err = fold(t, m, (__u32)i, 1, c);
 		if (err)
 			return err;
 	}
-	err = listening_ports(t);
-	if (err)
-		return err;
 	t->ready = true;
 	return 0;
 }
@@ -960,19 +1014,24 @@ int sc_tally_summary(const struct sc_tally *t, struct sc_summary *s,
 	s->idle_hist.sum_ms = (__u64)((__s64)(t->growing * ms_of(c)) - t->ref_sum_ms +
 				      t->fixed_sum_ms);
 	s->procs = calloc(t->nprocs ? t->nprocs : 1, sizeof(*s->procs));
-	s->ports = calloc(t->nlistening ? t->nlistening : 1, sizeof(*s->ports));
-	if (!s->procs || !s->ports || sc_outbound_rows(t->outbound, s)) {
+	s->ports = calloc(t->listen.n ? t->listen.n : 1, sizeof(*s->ports));
+	if (!s->procs || !s->ports || sc_outbound_rows(t->outbound, s) ||
+	    sc_summary_set_netns(s, &t->held_ns, t->ns_sockets)) {
 		sc_summary_free(s);
 		return -ENOMEM;
 	}
 	for (i = 0; i < t->nprocs; i++)
 		if (t->procs[i].tcp_sockets)
 			summarize_proc(&s->procs[s->nprocs++], &t->procs[i], tasks, ntasks);
-	for (i = 0; i < t->nlistening; i++) {
-		const struct sc_tally_port *p = &t->ports[t->listening[i]];
+	/* Keys whose listeners all went made the tally dirty: a reset drops them. */
+	for (i = 0; i < t->listen.n; i++) {
+		const struct sc_tally_port *p = &t->ports[i];
 
+		if (!p->listeners)
+			continue;
 		s->ports[s->nports++] = (struct sc_summary_port){
-			.port = t->listening[i],
+			.netns = t->listen.keys[i].netns,
+			.port = t->listen.keys[i].port,
 			.listeners = p->listeners,
 			.accept_queue = p->accept_queue,
 			.accept_queue_max = p->accept_queue_max,
@@ -989,9 +1048,10 @@ struct sc_tally_mem sc_tally_mem(const struct sc_tally *t)
 {
 	struct sc_tally_mem mem = {
 		.wheel = t->spare.cap * sizeof(struct sc_tally_due),
-		.ports = t->ports ? SC_NPORTS * sizeof(*t->ports) : 0,
+		.ports = t->ports_cap * sizeof(*t->ports),
 		.outbound = t->outbound ? SC_NPORTS * sizeof(*t->outbound) : 0,
-		.listening = t->listening ? SC_NPORTS * sizeof(*t->listening) : 0,
+		.listening = sizeof(t->listen.any) +
+			     t->listen.cap * (sizeof(*t->listen.keys) + 2 * sizeof(*t->listen.index)),
 		.procs = t->proc_cap * sizeof(*t->procs) +
 			 (t->proc_index ? (t->proc_mask + 1) * sizeof(*t->proc_index) : 0),
 	};

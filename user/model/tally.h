@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "common.h"
+#include "listen_keys.h"
 #include "mirror.h"
 #include "summary.h"
 #include "summary_build.h"
@@ -59,11 +60,18 @@ struct sc_tally {
 	__u64 growing;               /* judged connections whose age grows with time */
 	__s64 ref_sum_ms;            /* sum of their (now - age), and fixed ages of the rest */
 	__s64 fixed_sum_ms;
-	/* by local port, and the ports that have a listener */
+	/*
+	 * Listening ports by (netns, port): a connection is a server's when its
+	 * own namespace listens on its local port. ports by the keys' slots.
+	 */
+	struct sc_listen_keys listen;
 	struct sc_tally_port *ports;
-	__u64 listen_bits[SC_NPORTS / 64]; /* ports with a listener */
-	__u16 *listening;
-	size_t nlistening;
+	size_t ports_cap;
+	/* Network namespaces of held sockets (keyed with port 0), sockets by slot. */
+	struct sc_listen_keys held_ns;
+	__u64 *ns_sockets;
+	size_t ns_cap;
+	__u32 ns_last, ns_last_slot;     /* the last namespace counted: most changes repeat it */
 	/* client-side connections by remote port (outbound_summary.h), SC_NPORTS */
 	struct sc_summary_outbound *outbound;
 	/* processes, by tgid: open addressing into procs */
@@ -76,6 +84,7 @@ struct sc_tally {
 	__u64 cursor_s;              /* the wheel is done up to this second (CLOCK_MONOTONIC) */
 	/* between sc_tally_before and sc_tally_after */
 	int was_listening;           /* the socket's port had a listener: 1, had not: 0, no socket: -1 */
+	__u32 was_netns;
 	__u16 was_lport;
 	bool was_idle;               /* the socket was judged idle */
 	__u32 was_holder;            /* and whose it was (the process its events name) */

@@ -107,10 +107,11 @@ static int build_ports(struct sc_view *v, const struct sc_summary *s,
 		return -ENOMEM;
 	for (i = 0; i < s->nports; i++) {
 		const struct sc_summary_port *p = &s->ports[i];
+		/* Health is counted by port alone (health_tally.h); the table shows none per port. */
 		const struct sc_health_counts *c = port_health(h, p->port);
 
 		v->ports[i] = (struct sc_port_row){
-			.port = p->port, .listeners = p->listeners,
+			.netns = p->netns, .port = p->port, .listeners = p->listeners,
 			.accept_queue = p->accept_queue, .accept_queue_max = p->accept_queue_max,
 			.connections = p->connections, .idle_connections = p->idle_connections,
 		};

@@ -14,8 +14,9 @@
  * (sockcostd): a view with processes, ports, services, totals and health but
  * no socket rows, so the snapshot table's one renderer (snapshot_text.h)
  * shows a summary as it shows a walk. What a summary cannot say is for the
- * caller to rule out first (sc_view_from_summary_fits): per-namespace ports,
- * outbound rows by address. The client-side rows come grouped by remote port
+ * caller to rule out first: outbound rows by address. Ports come by
+ * (netns, port) as the summary has them; the header's namespace count is the
+ * caller's (snap.netns_walked, 1 here). The client-side rows come grouped by remote port
  * from the caller, with their distinct addresses counted (the summary has
  * no addresses).
  */

@@ -290,6 +290,19 @@ static void process_metrics(FILE *f, const struct sc_metrics_input *in)
 	}
 }
 
+/* Field j of port_metrics' families for one row. */
+static __u64 port_value(const struct sc_summary_port *p, size_t j)
+{
+	return j == 0 ? p->connections : j == 1 ? p->idle_connections :
+	       j == 2 ? p->accept_queue : j == 3 ? p->accept_queue_max : p->listen_drops;
+}
+
+/*
+ * One series a port, as rules and dashboards (deploy/) know them: a port
+ * listened on in several network namespaces (containers) is their sum. Rows
+ * are few (listening ports), so the earlier ones are looked at again rather
+ * than sorting a copy.
+ */
 static void port_metrics(FILE *f, const struct sc_summary *s)
 {
 	static const char *const names[] = {
@@ -298,25 +311,31 @@ static void port_metrics(FILE *f, const struct sc_summary *s)
 		"sockcost_port_listen_drops_total",
 	};
 	static const char *const helps[] = {
-		"Established TCP connections on a local listening port, all network namespaces.",
+		"Established TCP connections on a local listening port, summed over the network "
+		"namespaces listening on it.",
 		"Idle established TCP connections on a local listening port.",
 		"Connections waiting in the accept queues of a listening port.",
 		"Accept queue capacity (backlog) of the listeners on a port.",
 		"Handshakes the listeners on a port dropped (accept queue or SYN backlog full), "
 		"since each listener was created.",
 	};
-	size_t i, j;
+	size_t i, j, k;
 
 	for (j = 0; j < ARRAY_SIZE(names); j++) {
 		family(f, names[j], j == 4 ? "counter" : "gauge", helps[j]);
 		for (i = 0; i < s->nports; i++) {
-			const struct sc_summary_port *p = &s->ports[i];
-			__u64 v = j == 0 ? p->connections : j == 1 ? p->idle_connections :
-				  j == 2 ? p->accept_queue : j == 3 ? p->accept_queue_max
-				  : p->listen_drops;
+			__u16 port = s->ports[i].port;
+			bool seen = false;
+			__u64 v = 0;
 
-			fprintf(f, "%s{port=\"%u\"} %llu\n", names[j], p->port,
-				(unsigned long long)v);
+			for (k = 0; k < i && !seen; k++)
+				seen = s->ports[k].port == port;
+			if (seen)
+				continue;
+			for (k = i; k < s->nports; k++)
+				if (s->ports[k].port == port)
+					v += port_value(&s->ports[k], j);
+			fprintf(f, "%s{port=\"%u\"} %llu\n", names[j], port, (unsigned long long)v);
 		}
 	}
 }

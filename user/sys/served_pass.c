@@ -3,14 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
 #include "common.h"
 #include "diag_dump.h"
-#include "listen_diag.h"
 #include "served_pass.h"
 
 struct addr_key {
@@ -22,9 +20,12 @@ struct addr_key {
 /* Keys seen, compacted to distinct ones whenever COMPACT_AT more arrived. */
 #define COMPACT_AT 65536
 
+/* One namespace at a time: the bitmaps are that namespace's. */
 struct pass {
 	__u64 listening[65536 / 64];   /* the summary's listening ports and unheld ones */
 	__u64 held[65536 / 64];        /* the summary's */
+	__u32 netns;                   /* the namespace being dumped */
+	size_t unheld_from;            /* its unheld ports: out->unheld[unheld_from..] */
 	struct sc_served_pass *out;
 	struct sc_diag_bc *bc;         /* what the kernel reports of ESTABLISHED sockets */
 	bool skip;                     /* no ESTABLISHED socket matters */
@@ -58,15 +59,16 @@ static int cmp_unheld(const void *a, const void *b)
 {
 	const struct sc_summary_port *x = a, *y = b;
 
-	return CMP(x->port, y->port);
+	return CMP(x->netns, y->netns) ?: CMP(x->port, y->port);
 }
 
-/* A port known to be in out->unheld. */
-static struct sc_summary_port *unheld_of(struct sc_served_pass *out, __u16 port)
+/* A port known to be among the namespace's unheld ones. */
+static struct sc_summary_port *unheld_of(struct pass *p, __u16 port)
 {
-	struct sc_summary_port key = { .port = port };
+	struct sc_summary_port key = { .netns = p->netns, .port = port };
 
-	return bsearch(&key, out->unheld, out->nunheld, sizeof(key), cmp_unheld);
+	return bsearch(&key, p->out->unheld + p->unheld_from, p->out->nunheld - p->unheld_from,
+		       sizeof(key), cmp_unheld);
 }
 
 /* A listener the summary has no port for: a walk shows its port all the same. */
@@ -81,7 +83,7 @@ static int each_listener(const struct inet_diag_msg *m, int len, void *ctx)
 	(void)len;
 	if (bit(p->held, port))
 		return 0;
-	for (i = 0; i < out->nunheld && !u; i++)
+	for (i = p->unheld_from; i < out->nunheld && !u; i++)
 		if (out->unheld[i].port == port)
 			u = &out->unheld[i];
 	if (!u) {
@@ -90,7 +92,7 @@ static int each_listener(const struct inet_diag_msg *m, int len, void *ctx)
 			return -ENOMEM;
 		out->unheld = grown;
 		u = &out->unheld[out->nunheld++];
-		*u = (struct sc_summary_port){ .port = port };
+		*u = (struct sc_summary_port){ .netns = p->netns, .port = port };
 	}
 	/* Merged as a walk merges a port's IPv4, IPv6 and SO_REUSEPORT listeners. */
 	u->listeners++;
@@ -108,7 +110,7 @@ static int each(const struct inet_diag_msg *m, int len, void *ctx)
 
 	(void)len;
 	if (bit(p->listening, lport) && !bit(p->held, lport))
-		unheld_of(p->out, lport)->connections++;
+		unheld_of(p, lport)->connections++;
 	if (bit(p->listening, lport) || !bit(p->wanted, rport))
 		return 0;
 	memcpy(k.addr, m->id.idiag_dst, m->idiag_family == AF_INET ? 4 : 16);
@@ -141,20 +143,23 @@ static int established_filter(struct pass *p, const struct sc_outbound_row *rows
 			      const struct sc_served_pass *out)
 {
 	__u16 dports[SC_DIAG_BC_MAX_PORTS], sports[SC_DIAG_BC_MAX_PORTS];
-	size_t i;
+	size_t i, nunheld = out->nunheld - p->unheld_from;
 
-	if (n + out->nunheld > SC_DIAG_BC_MAX_PORTS)
+	free(p->bc);
+	p->bc = NULL;
+	p->skip = false;
+	if (n + nunheld > SC_DIAG_BC_MAX_PORTS)
 		return 0;
 	p->bc = calloc(1, sizeof(*p->bc));
 	if (!p->bc)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		dports[i] = rows[i].port;
-	for (i = 0; i < out->nunheld; i++)
-		sports[i] = out->unheld[i].port;
-	sc_diag_bc_ports(p->bc, dports, n, sports, out->nunheld);
+	for (i = 0; i < nunheld; i++)
+		sports[i] = out->unheld[p->unheld_from + i].port;
+	sc_diag_bc_ports(p->bc, dports, n, sports, nunheld);
 	/* Nothing to look at: no socket need be reported. */
-	if (!n && !out->nunheld)
+	if (!n && !nunheld)
 		p->skip = true;
 	return 0;
 }
@@ -178,42 +183,54 @@ static __u64 addresses_of(const struct pass *p, __u16 port)
 	return k - at;
 }
 
-int sc_served_pass_run(struct sc_outbound_row *rows, size_t n,
-		       const struct sc_summary_port *ports, size_t nports,
-		       struct sc_served_pass *out)
+/* The pass over one namespace: its listeners, then its ESTABLISHED sockets. */
+static int pass_ns(struct pass *p, const struct sc_outbound_row *rows, size_t n,
+		   const struct sc_summary_port *ports, size_t nports, const struct sc_served_ns *ns)
 {
 	static const __u8 families[] = { AF_INET, AF_INET6 };
+	struct sc_served_pass *out = p->out;
+	size_t i;
+	int err = 0;
+
+	p->netns = ns->netns;
+	p->unheld_from = out->nunheld;
+	memset(p->held, 0, sizeof(p->held));
+	for (i = 0; i < nports; i++)
+		if (ports[i].netns == ns->netns)
+			p->held[ports[i].port / 64] |= 1ull << (ports[i].port % 64);
+	memcpy(p->listening, p->held, sizeof(p->held));
+	/* Listeners first (the kernel walks the listening hash alone), so the
+	 * connections on their ports are known as the second dump goes. */
+	for (i = 0; !err && i < sizeof(families); i++)
+		err = sc_diag_dump(ns->fd, families[i], 1u << TCP_LISTEN, 0, NULL, each_listener, p);
+	if (!err && out->nunheld > p->unheld_from)
+		qsort(out->unheld + p->unheld_from, out->nunheld - p->unheld_from,
+		      sizeof(*out->unheld), cmp_unheld);
+	if (!err)
+		err = established_filter(p, rows, n, out);
+	for (i = 0; !err && !p->skip && i < sizeof(families); i++)
+		err = sc_diag_dump(ns->fd, families[i], 1u << TCP_ESTABLISHED, 0, p->bc, each, p);
+	return err;
+}
+
+int sc_served_pass_run(struct sc_outbound_row *rows, size_t n,
+		       const struct sc_summary_port *ports, size_t nports,
+		       const struct sc_served_ns *ns, size_t nns, struct sc_served_pass *out)
+{
 	struct pass *p = calloc(1, sizeof(*p));
 	size_t i;
-	int fd, err = 0;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!p)
 		return -ENOMEM;
 	p->out = out;
-	for (i = 0; i < nports; i++)
-		p->held[ports[i].port / 64] |= 1ull << (ports[i].port % 64);
-	memcpy(p->listening, p->held, sizeof(p->held));
 	for (i = 0; i < n; i++) {
 		p->wanted[rows[i].port / 64] |= 1ull << (rows[i].port % 64);
 		rows[i].addresses = 0;
 	}
-	fd = sc_listen_diag_open();
-	if (fd < 0) {
-		free(p);
-		return fd;
-	}
-	/* Listeners first (the kernel walks the listening hash alone), so the
-	 * connections on their ports are known as the second dump goes. */
-	for (i = 0; !err && i < sizeof(families); i++)
-		err = sc_diag_dump(fd, families[i], 1u << TCP_LISTEN, 0, NULL, each_listener, p);
-	if (!err && out->nunheld)
-		qsort(out->unheld, out->nunheld, sizeof(*out->unheld), cmp_unheld);
-	if (!err)
-		err = established_filter(p, rows, n, out);
-	for (i = 0; !err && !p->skip && i < sizeof(families); i++)
-		err = sc_diag_dump(fd, families[i], 1u << TCP_ESTABLISHED, 0, p->bc, each, p);
-	close(fd);
+	for (i = 0; !err && i < nns; i++)
+		err = pass_ns(p, rows, n, ports, nports, &ns[i]);
 	if (!err) {
 		compact(p);
 		for (i = 0; i < n; i++)
