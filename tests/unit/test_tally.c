@@ -46,6 +46,8 @@ static __u64 rng_state;
 static __u64 base_ns = BASE_NS;
 /* Summaries checked, and how many of them the tally had to fold anew. */
 static int checks, resets;
+/* Some rounds let this much time pass unsummarized (0: none): past the 16-bit due seconds. */
+static __u64 long_gap_s;
 /* Outbound rows compared: the random records must make some. */
 static size_t outbound_rows;
 /* Port rows compared whose port has a row in the other namespace too. */
@@ -384,6 +386,8 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 		}
 		/* Time alone: across histogram bounds and the idle threshold. */
 		w.now_ns += rnd(4) == 0 ? rnd(900) * NS_PER_S : rnd(3000) * 1000000ull;
+		if (long_gap_s && rnd(10) == 0)
+			w.now_ns += (long_gap_s + rnd(5000)) * NS_PER_S;
 		check_equal(&t, &m, &w, &in);
 		if (rnd(25) == 0) {
 			load_walk(&m, &w, nsockets);
@@ -539,6 +543,22 @@ static void test_equals_a_fold_after_months_up(void **state)
 	base_ns = BASE_NS;
 }
 
+/*
+ * Hours with no summary (a daemon nobody scrapes): dues are kept in 16 bits
+ * past the wheel's cursor, so gaps of 2^16 s and more must still re-judge
+ * each socket in time.
+ */
+static void test_equals_a_fold_across_long_gaps(void **state)
+{
+	(void)state;
+	long_gap_s = 70000;
+	run(500, SC_HOOK_TRACEPOINT, 0, 60, 60);
+	run(501, SC_HOOK_NONE, 0, 60, 60);
+	long_gap_s = 30000;
+	run(502, SC_HOOK_TRACEPOINT, 0, 60, 60);
+	long_gap_s = 0;
+}
+
 /* Short-lived clients: a thousand processes come and most go between walks. */
 static void test_processes_come_and_go(void **state)
 {
@@ -636,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_equals_a_fold_unhooked),
 		cmocka_unit_test(test_equals_a_fold_through_compaction),
 		cmocka_unit_test(test_equals_a_fold_after_months_up),
+		cmocka_unit_test(test_equals_a_fold_across_long_gaps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,7 @@
 
 /*
  * A socket's first record, due in its slot's second of some lap: which lap
- * is the socket's aux due_s (an entry whose socket is due elsewhere, or no
+ * is the socket's aux due (due_get) (an entry whose socket is due elsewhere, or no
  * longer, is stale). 4 bytes: at a million sockets nearly every one waits.
  */
 struct sc_tally_due {
@@ -57,26 +57,28 @@ struct sc_tally_proc {
 };
 
 /*
- * Per socket, in the mirror's aux bytes of its first record: 12 bytes, the
- * reference in 48 bits (ref_get, ref_set; thousands of years of ms) so a
- * million sockets do not carry 4 bytes of padding each.
+ * Per socket, in the mirror's aux bytes of its first record: 10 bytes, the
+ * reference in 48 bits (ref_get, ref_set; thousands of years of ms) and the
+ * due second in 16 (due_get: never more than 65535 s past the wheel's
+ * cursor), in 16-bit halves so a million sockets carry no padding.
  */
 struct sock_aux {
-	__u32 due_s;                 /* in the wheel for this second, 0: not */
+	__u16 due;                   /* in the wheel for this second (AUX_DUE), mod 2^16 */
 	/* growing: now_ms - idle_ms when judged; else the age */
-	__u32 ref_lo;
+	__u16 ref_lo, ref_mid;
 	__s16 ref_hi;
 	__u8 flags;
 	__u8 bucket;                 /* idle-age histogram bucket when judged */
 };
 
-_Static_assert(sizeof(struct sock_aux) == 12, "a socket's tally state is 12 bytes");
+_Static_assert(sizeof(struct sock_aux) == 10, "a socket's tally state is 10 bytes");
 
 #define AUX_HEAD 0x1                 /* the socket's first record */
 #define AUX_MEMBER 0x2               /* another holder's record (during a reset) */
 #define AUX_JUDGED 0x4               /* counted as a connection */
 #define AUX_IDLE 0x8
 #define AUX_GROWING 0x10
+#define AUX_DUE 0x20                 /* in the wheel: due says for which second */
 
 static struct sock_aux *aux_of(const struct sc_mirror *m, __u32 i)
 {
@@ -102,13 +104,25 @@ static __u32 event_holder(const struct sc_mirror *m, __u32 head)
 
 static __s64 ref_get(const struct sock_aux *a)
 {
-	return (__s64)(((__u64)(__s64)a->ref_hi << 32) | a->ref_lo);
+	return (__s64)(((__u64)(__s64)a->ref_hi << 32) | ((__u64)a->ref_mid << 16) | a->ref_lo);
 }
 
 static void ref_set(struct sock_aux *a, __s64 ref_ms)
 {
-	a->ref_lo = (__u32)ref_ms;
+	a->ref_lo = (__u16)ref_ms;
+	a->ref_mid = (__u16)(ref_ms >> 16);
 	a->ref_hi = (__s16)(ref_ms >> 32);
+}
+
+/*
+ * The second a socket is due: a pending due is never before the cursor
+ * (advance re-judges every due up to the second it reaches) nor 2^16 s past
+ * it (schedule clamps: an early re-judgement changes nothing), so 16 bits
+ * name it.
+ */
+static __u64 due_get(const struct sc_tally *t, const struct sock_aux *a)
+{
+	return t->cursor_s + (__u16)(a->due - (__u16)t->cursor_s);
 }
 
 static __u64 ms_of(const struct sc_clock_ref *c)
@@ -358,7 +372,7 @@ static bool listening(const struct sc_tally *t, __u32 netns, __u16 port)
 
 /* --- the wheel --- */
 
-static int wheel_push(struct sc_tally *t, __u32 rec, __u32 due_s)
+static int wheel_push(struct sc_tally *t, __u32 rec, __u64 due_s)
 {
 	struct sc_tally_slot *slot = &t->wheel[due_s % SC_TALLY_WHEEL_S];
 	struct sc_tally_due *grown;
@@ -401,11 +415,19 @@ static __u32 due_second(const struct sc_tally *t, const struct sock_aux *a, __u6
 }
 
 /* Puts socket head in the wheel unless an entry already comes first. */
-static int schedule(struct sc_tally *t, __u32 head, struct sock_aux *a, __u32 due_s)
+static int schedule(struct sc_tally *t, __u32 head, struct sock_aux *a, __u64 due_s)
 {
-	if (!due_s || (a->due_s && a->due_s <= due_s))
+	if (!due_s)
 		return 0;
-	a->due_s = due_s;
+	/* The range due_get reads (a clock behind the cursor: due at the cursor). */
+	if (due_s < t->cursor_s)
+		due_s = t->cursor_s;
+	if (due_s > t->cursor_s + 0xffff)
+		due_s = t->cursor_s + 0xffff;
+	if ((a->flags & AUX_DUE) && due_get(t, a) <= due_s)
+		return 0;
+	a->due = (__u16)due_s;
+	a->flags |= AUX_DUE;
 	return wheel_push(t, head, due_s);
 }
 
@@ -419,7 +441,8 @@ static int rewheel(struct sc_tally *t, const struct sc_mirror *m)
 	for (i = 1; i < m->n; i++) {
 		struct sock_aux *a = aux_of(m, (__u32)i);
 
-		if ((a->flags & AUX_HEAD) && a->due_s && wheel_push(t, (__u32)i, a->due_s))
+		if ((a->flags & (AUX_HEAD | AUX_DUE)) == (AUX_HEAD | AUX_DUE) &&
+		    wheel_push(t, (__u32)i, due_get(t, a)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -828,14 +851,14 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 			__builtin_prefetch(aux_of(m, v[i + RECORD_AHEAD].rec));
 		}
 		/* Stale: the socket closed, was judged since, or is due in another slot. */
-		if (m->recs[v[i].rec].kind != SC_CONN_TCP || !a->due_s ||
-		    a->due_s % SC_TALLY_WHEEL_S != s)
+		if (m->recs[v[i].rec].kind != SC_CONN_TCP || !(a->flags & AUX_DUE) ||
+		    a->due % SC_TALLY_WHEEL_S != s)
 			continue;
-		if (a->due_s > now_s) {
+		if (due_get(t, a) > now_s) {
 			v[kept++] = v[i];
 			continue;
 		}
-		a->due_s = 0;
+		a->flags &= (__u8)~AUX_DUE;
 		was_idle = judged_idle(a);
 		err = fold(t, m, v[i].rec, -1, NULL);
 		if (!err)
@@ -845,7 +868,7 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 			touch(t, m->recs[v[i].rec].cookie);
 	}
 	for (i = 0; i < kept && !err; i++)
-		err = wheel_push(t, v[i].rec, aux_of(m, v[i].rec)->due_s);
+		err = wheel_push(t, v[i].rec, due_get(t, aux_of(m, v[i].rec)));
 	/* A wave of sockets the same age passes through a slot once: its buffer goes back. */
 	if (taken.cap <= SPARE_KEPT)
 		t->spare = (struct sc_tally_slot){ .v = taken.v, .cap = taken.cap };
