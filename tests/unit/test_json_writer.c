@@ -4,8 +4,9 @@
  * and keys; string escaping (quote, backslash, \n \r \t, other control bytes
  * as \u00XX); UTF-8 validation (valid sequences pass through, invalid bytes
  * become \ufffd); numbers, booleans and null; output larger than the
- * writer's buffer. Output goes to an open_memstream buffer and is compared
- * byte for byte.
+ * writer's buffer; the cursor writers (jw_put_*) against snprintf and
+ * against jw_uint/jw_int/jw_double. Output goes to an open_memstream buffer
+ * and is compared byte for byte.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +354,87 @@ static void test_plain_strings(void **state)
 	assert_string_equal(output(c), "{\"state\":\"ESTAB\",\"addrs\":[\"127.0.0.1\",\"::1\",\"\"]}");
 }
 
+/* A spread of 64-bit values: every digit count, both sides of each power of 10. */
+static uint64_t next_value(uint64_t *seed)
+{
+	*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+	return *seed >> (*seed % 64);
+}
+
+static void test_put_u64_and_i64(void **state)
+{
+	uint64_t seed = 1, u, p10 = 1;
+	char got[32], want[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100000 + 40; i++) {
+		if (i < 40) { /* 0, 9, 10, 99, 100, ... and the limits */
+			u = i % 2 ? p10 - 1 : p10;
+			if (i % 2)
+				p10 = p10 > UINT64_MAX / 10 ? UINT64_MAX : p10 * 10;
+		} else {
+			u = next_value(&seed);
+		}
+		*jw_put_u64(got, u) = '\0';
+		snprintf(want, sizeof(want), "%" PRIu64, u);
+		assert_string_equal(got, want);
+		*jw_put_i64(got, (int64_t)u) = '\0';
+		snprintf(want, sizeof(want), "%" PRId64, (int64_t)u);
+		assert_string_equal(got, want);
+	}
+	*jw_put_u64(got, UINT64_MAX) = '\0';
+	assert_string_equal(got, "18446744073709551615");
+	*jw_put_i64(got, INT64_MIN) = '\0';
+	assert_string_equal(got, "-9223372036854775808");
+}
+
+/* jw_put_millis(ms) writes what jw_double(ms / 1000.0, 3) writes, fast path or not. */
+static void assert_millis(uint64_t ms)
+{
+	char got[JW_MILLIS_MAX + 1], want[64];
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *out = open_memstream(&buf, &n);
+	struct jw *w = malloc(sizeof(*w));
+	char *end;
+
+	assert_non_null(out);
+	assert_non_null(w);
+	jw_init(w, out);
+	jw_double(w, (double)ms / 1000.0, 3);
+	jw_flush(w);
+	assert_int_equal(fclose(out), 0);
+	end = jw_put_millis(got, ms);
+	assert_true(end - got <= JW_MILLIS_MAX);
+	*end = '\0';
+	assert_string_equal(got, buf);
+	snprintf(want, sizeof(want), "%.3f", (double)ms / 1000.0);
+	assert_string_equal(got, want);
+	free(buf);
+	free(w);
+}
+
+static void test_put_millis(void **state)
+{
+	uint64_t seed = 7, ms;
+	int i;
+
+	(void)state;
+	for (ms = 0; ms < 2100; ms++)
+		assert_millis(ms);
+	assert_millis((1ull << 40) - 1);
+	assert_millis(1ull << 40);
+	assert_millis(999999999999999ull);
+	assert_millis(1000000000000000ull);
+	assert_millis(UINT64_MAX - 1);
+	for (i = 0; i < 20000; i++) {
+		ms = next_value(&seed);
+		assert_millis(ms);
+		assert_millis(ms % (1ull << 40));
+	}
+}
+
 int main(void)
 {
 #define CAPTURE_TEST(f) cmocka_unit_test_setup_teardown(f, capture_setup, capture_teardown)
@@ -372,6 +455,8 @@ int main(void)
 		cmocka_unit_test(test_valid_utf8_passes_through),
 		cmocka_unit_test(test_invalid_utf8_becomes_replacement),
 		cmocka_unit_test(test_escape_respects_length),
+		cmocka_unit_test(test_put_u64_and_i64),
+		cmocka_unit_test(test_put_millis),
 	};
 #undef CAPTURE_TEST
 

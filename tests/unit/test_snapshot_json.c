@@ -186,12 +186,67 @@ static void test_fields_keep_only_those_keys(void **state)
 	assert_int_equal(sc_socket_fields_parse("", &mask, bad, sizeof(bad)), -EINVAL);
 }
 
+/*
+ * A socket is written at a cursor the escaping writer takes over for comm:
+ * the first key has no comma whichever it is, and keys after comm follow it.
+ */
+static void test_fields_around_comm(void **state)
+{
+	__u64 mask;
+	char bad[32];
+	struct doc *d;
+	const char *p;
+
+	(void)state;
+	assert_int_equal(sc_socket_fields_parse("keepalive_idle_s,state,comm", &mask, bad,
+						sizeof(bad)), 0);
+	d = make_doc_fields(2, mask);
+	p = strstr(d->text, "\"sockets\":[");
+	assert_non_null(p);
+	assert_string_equal(p, "\"sockets\":[{\"comm\":\"a\",\"state\":\"ESTAB\","
+			       "\"keepalive_idle_s\":null},"
+			       "{\"comm\":\"b\\\"q\",\"state\":\"ESTAB\",\"keepalive_idle_s\":null}]}\n");
+	free_doc(d);
+	assert_int_equal(sc_socket_fields_parse("probes", &mask, bad, sizeof(bad)), 0);
+	d = make_doc_fields(2, mask);
+	p = strstr(d->text, "\"sockets\":[");
+	assert_non_null(p);
+	assert_string_equal(p, "\"sockets\":[{\"probes\":0},{\"probes\":0}]}\n");
+	free_doc(d);
+}
+
+/* The whole record of one socket, byte for byte (as before it was written at a cursor). */
+static void test_whole_socket_record(void **state)
+{
+	struct doc *d = make_doc(1);
+	const char *p;
+
+	(void)state;
+	p = strstr(d->text, "\"sockets\":[");
+	assert_non_null(p);
+	assert_string_equal(p, "\"sockets\":[{\"pid\":10,\"comm\":\"a\",\"fd\":3,"
+			       "\"state\":\"ESTAB\",\"family\":\"ipv4\",\"laddr\":\"0.0.0.0\","
+			       "\"lport\":8080,\"raddr\":\"0.0.0.0\",\"rport\":1,\"netns\":0,"
+			       "\"cookie\":1000,\"inode\":0,\"idle\":false,\"idle_s\":0.000,"
+			       "\"idle_source\":\"kernel\",\"rx_bytes\":0,\"tx_bytes\":0,"
+			       "\"rx_queue_bytes\":0,\"tx_queue_bytes\":0,"
+			       "\"rx_queue_memory_bytes\":0,\"tx_queue_memory_bytes\":0,"
+			       "\"forward_alloc_bytes\":0,\"sndbuf_bytes\":0,\"rcvbuf_bytes\":0,"
+			       "\"kernel_last_send_age_s\":null,\"kernel_last_recv_age_s\":null,"
+			       "\"observed\":null,\"health\":\"ok\",\"health_age_s\":null,"
+			       "\"stall_reason\":null,\"retransmits\":0,\"probes\":0,"
+			       "\"peer_window_bytes\":0,\"keepalive\":false,\"keepalive_idle_s\":null}]}\n");
+	free_doc(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_document),
 		cmocka_unit_test(test_large_document),
 		cmocka_unit_test(test_fields_keep_only_those_keys),
+		cmocka_unit_test(test_fields_around_comm),
+		cmocka_unit_test(test_whole_socket_record),
 	};
 
 	return cmocka_run_group_tests_name("snapshot_json", tests, NULL, NULL);

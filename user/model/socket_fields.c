@@ -45,6 +45,10 @@
 
 #define FIELD_NAME(field, key) [field] = key,
 #define FIELD_NAME_LEN(field, key) [field] = sizeof(key) - 1,
+#define FIELD_NAME_FITS(field, key) \
+	_Static_assert(sizeof(key) - 1 <= SC_FIELD_NAME_MAX, "the key " key " is too long");
+
+SOCKET_FIELDS(FIELD_NAME_FITS)
 
 const char *const sc_socket_field_names[SC_NFIELDS] = { SOCKET_FIELDS(FIELD_NAME) };
 

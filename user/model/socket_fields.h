@@ -23,6 +23,9 @@ enum sc_socket_field {
 
 #define SC_FIELDS_ALL ((1ull << SC_NFIELDS) - 1)
 
+/* The longest key: writers size fixed slots by it. */
+#define SC_FIELD_NAME_MAX 24
+
 /* The JSON key of each field. */
 extern const char *const sc_socket_field_names[SC_NFIELDS];
 /* strlen of each. */

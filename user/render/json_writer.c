@@ -195,39 +195,53 @@ void jw_int(struct jw *w, int64_t v)
 	after_value(w);
 }
 
-static void put_double(struct jw *w, double v, int decimals)
+const char jw_digit_pairs[200] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
+
+size_t jw_format_double(char *dst, size_t cap, double v, int decimals)
 {
 	static const uint64_t scale[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
-	char tmp[64];
 	uint64_t fixed, frac;
-	int i;
+	char *p = dst;
+	int i, n;
 
 	/* JSON has no NaN or infinity. */
 	if (!isfinite(v)) {
-		put(w, "null", 4);
-		return;
+		memcpy(dst, "null", 4);
+		return 4;
 	}
 	/* Fixed point through integers: snprintf per field is too slow. */
 	if (decimals >= 0 && decimals <= 6 && fabs(v) < 1e12) {
 		if (v < 0) {
-			putc_(w, '-');
+			*p++ = '-';
 			v = -v;
 		}
 		fixed = (uint64_t)llround(v * (double)scale[decimals]);
-		put_u64(w, fixed / scale[decimals]);
+		p = jw_put_u64(p, fixed / scale[decimals]);
 		if (!decimals)
-			return;
-		putc_(w, '.');
+			return (size_t)(p - dst);
+		*p++ = '.';
 		frac = fixed % scale[decimals];
 		for (i = decimals - 1; i >= 0; i--) {
-			tmp[i] = (char)('0' + frac % 10);
+			p[i] = (char)('0' + frac % 10);
 			frac /= 10;
 		}
-		put(w, tmp, (size_t)decimals);
-		return;
+		return (size_t)(p + decimals - dst);
 	}
-	snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
-	put_str(w, tmp);
+	n = snprintf(dst, cap, "%.*f", decimals, v);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* Room for any double: DBL_MAX has 309 digits before the point. */
+#define DOUBLE_TEXT_MAX 352
+
+static void put_double(struct jw *w, double v, int decimals)
+{
+	char tmp[DOUBLE_TEXT_MAX];
+
+	put(w, tmp, jw_format_double(tmp, sizeof(tmp), v, decimals));
 }
 
 void jw_double(struct jw *w, double v, int decimals)
