@@ -139,7 +139,7 @@ static void idle_mirror(struct sc_mirror *m, size_t n)
 	assert_true(n < 8);
 	for (i = 1; i <= n; i++)
 		r[i] = (struct sc_conn_record){
-			.kind = SC_CONN_TCP, .tgid = 100, .tid = 100, .state = 1 /* ESTABLISHED */,
+			.kind = SC_CONN_TCP, .tgid = 100, .state = 1 /* ESTABLISHED */,
 			.flags = SC_CONN_HAS_STATE | SC_CONN_SAW_CALLS | SC_CONN_HAS_TIMES,
 			.lport = 8080, .rport = (__u16)(40000 + i), .cookie = i,
 			.kernel_last = (__u32)(BASE_J + 800 * HZ),

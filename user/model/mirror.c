@@ -14,7 +14,7 @@
 #define NEXT(m, i) ((m)->recs[i].next)
 
 /* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
-_Static_assert(sizeof(struct sc_mirror_rec) == 48, "a mirrored record is 48 bytes");
+_Static_assert(sizeof(struct sc_mirror_rec) == 44, "a mirrored record is 44 bytes");
 _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 	       "compacting in place needs records no larger than a walk's");
 
