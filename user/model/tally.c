@@ -697,6 +697,15 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 	}
 	for (i = 0; i < kept && !err; i++)
 		err = wheel_push(t, v[i].rec, aux_of(m, v[i].rec)->due_s);
+	/*
+	 * Nothing due here next lap: no buffer either. Kept, every slot churn
+	 * ever reached would hold one (up to 4096 slots of 16 KB, an hour's
+	 * steady RSS growth), not only the slots with sockets due.
+	 */
+	if (!slot->n) {
+		free(slot->v);
+		*slot = (struct sc_tally_slot){};
+	}
 	/* A wave of sockets the same age passes through a slot once: its buffer goes back. */
 	if (taken.cap <= SPARE_KEPT)
 		t->spare = (struct sc_tally_slot){ .v = taken.v, .cap = taken.cap };
