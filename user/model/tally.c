@@ -432,6 +432,18 @@ static int schedule(struct sc_tally *t, __u32 head, struct sock_aux *a, __u64 du
 }
 
 /* After the mirror moved its records: the wheel again from the heads' aux. */
+/* Slots a refill left empty give their buffers back (advance_slot says why). */
+static void drop_empty_slots(struct sc_tally *t)
+{
+	size_t i;
+
+	for (i = 0; i < SC_TALLY_WHEEL_S; i++)
+		if (!t->wheel[i].n && t->wheel[i].v) {
+			free(t->wheel[i].v);
+			t->wheel[i] = (struct sc_tally_slot){};
+		}
+}
+
 static int rewheel(struct sc_tally *t, const struct sc_mirror *m)
 {
 	size_t i;
@@ -445,6 +457,7 @@ static int rewheel(struct sc_tally *t, const struct sc_mirror *m)
 		    wheel_push(t, (__u32)i, due_get(t, a)))
 			return -ENOMEM;
 	}
+	drop_empty_slots(t);
 	return 0;
 }
 
@@ -869,6 +882,15 @@ static int advance_slot(struct sc_tally *t, struct sc_mirror *m, size_t s, __u64
 	}
 	for (i = 0; i < kept && !err; i++)
 		err = wheel_push(t, v[i].rec, due_get(t, aux_of(m, v[i].rec)));
+	/*
+	 * Nothing due here next lap: no buffer either. Kept, every slot churn
+	 * ever reached would hold one (up to 4096 slots of 16 KB, an hour's
+	 * steady RSS growth), not only the slots with sockets due.
+	 */
+	if (!slot->n) {
+		free(slot->v);
+		*slot = (struct sc_tally_slot){};
+	}
 	/* A wave of sockets the same age passes through a slot once: its buffer goes back. */
 	if (taken.cap <= SPARE_KEPT)
 		t->spare = (struct sc_tally_slot){ .v = taken.v, .cap = taken.cap };
@@ -980,6 +1002,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 		if (err)
 			return err;
 	}
+	drop_empty_slots(t);
 	t->ready = true;
 	return 0;
 }
