@@ -365,6 +365,9 @@ static void run(__u64 seed, enum sc_hook hook, __u64 heartbeat, size_t nsockets,
 	for (round = 0; round < rounds; round++) {
 		int nchanges = (int)rnd(24);
 
+		/* A stopped daemon: changes drained after the gap, before any advance. */
+		if (long_gap_s && rnd(10) == 0)
+			w.now_ns += (long_gap_s + rnd(5000)) * NS_PER_S;
 		if (rnd(2)) {
 			/* As the ring is drained: a batch judged at one clock. */
 			struct sc_change batch[40];

@@ -9,17 +9,6 @@
 #include "netns.h"
 #include "served_netns.h"
 
-/* A process living in netns (its task namespace), 0 if none. */
-static __u32 door_of(const struct sc_summary *s, __u32 netns)
-{
-	size_t i;
-
-	for (i = 0; i < s->nprocs; i++)
-		if (s->procs[i].netns == netns)
-			return s->procs[i].pid;
-	return 0;
-}
-
 /* A sock_diag socket made in netns through process tgid, or a negative errno. */
 static int open_in(__u32 netns, __u32 tgid, bool *stranded)
 {
@@ -30,11 +19,31 @@ static int open_in(__u32 netns, __u32 tgid, bool *stranded)
 	if (err)
 		return err;
 	fd = sc_listen_diag_open();
-	if (sc_netns_leave(restore)) {
+	err = sc_netns_leave(restore);
+	if (err) {
 		*stranded = true;
 		if (fd >= 0)
 			close(fd);
-		return -errno;
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * The same through any process living in netns (the summary is up to an
+ * interval old: its first may have exited). -ESRCH if none lives there.
+ */
+static int open_through_any(const struct sc_summary *s, __u32 netns, bool *stranded)
+{
+	int fd = -ESRCH;
+	size_t i;
+
+	for (i = 0; i < s->nprocs && !*stranded; i++) {
+		if (s->procs[i].netns != netns)
+			continue;
+		fd = open_in(netns, s->procs[i].pid, stranded);
+		if (fd >= 0 || fd == -EPERM || fd == -EACCES)
+			break;
 	}
 	return fd;
 }
@@ -56,7 +65,6 @@ int served_netns_open(struct served_netns *ns, const struct sc_summary *s, __u32
 		      bool *stranded, char *why, size_t len)
 {
 	size_t i;
-	__u32 tgid;
 	int fd, err;
 
 	memset(ns, 0, sizeof(*ns));
@@ -66,18 +74,19 @@ int served_netns_open(struct served_netns *ns, const struct sc_summary *s, __u32
 	for (i = 0; !err && i < s->nnetns; i++) {
 		if (s->netns[i] == own)
 			continue;
-		tgid = door_of(s, s->netns[i]);
-		if (!tgid) {
+		fd = open_through_any(s, s->netns[i], stranded);
+		if (fd == -ESRCH && !*stranded) {
 			snprintf(why, len, "sockets in network namespace %u, where no process lives "
 				 "to enter it by", s->netns[i]);
-			err = -ESRCH;
+			err = fd;
 			break;
 		}
-		fd = open_in(s->netns[i], tgid, stranded);
 		if (fd < 0) {
+			bool perm = fd == -EPERM || fd == -EACCES;
+
 			snprintf(why, len, "sockcostd cannot enter network namespace %u (%s)%s",
 				 s->netns[i], strerror(-fd),
-				 fd == -EPERM || fd == -EACCES ? ": --enable-snapshot keeps CAP_SYS_ADMIN for it" : "");
+				 perm ? ": --enable-snapshot keeps CAP_SYS_ADMIN for it" : "");
 			err = fd;
 			break;
 		}

@@ -229,7 +229,7 @@ void sc_mirror_drop(struct sc_mirror *m)
 
 int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 {
-	/* Compacted in place: record k (40 bytes) never reaches record i > k (48) unread. */
+	/* Compacted in place: record k (44 bytes) never reaches record i > k (48) unread. */
 	struct sc_mirror_rec *kept = (struct sc_mirror_rec *)recs;
 	size_t cap, i, k;
 	int err;

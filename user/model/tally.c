@@ -120,6 +120,9 @@ static void ref_set(struct sock_aux *a, __s64 ref_ms)
  * it (schedule clamps: an early re-judgement changes nothing), so 16 bits
  * name it.
  */
+/* advance_slot finds a socket's slot from the 16 bits alone. */
+_Static_assert(65536 % SC_TALLY_WHEEL_S == 0, "the wheel's slots divide the due's range");
+
 static __u64 due_get(const struct sc_tally *t, const struct sock_aux *a)
 {
 	return t->cursor_s + (__u16)(a->due - (__u16)t->cursor_s);
@@ -905,6 +908,12 @@ int sc_tally_advance(struct sc_tally *t, struct sc_mirror *m, const struct sc_cl
 
 	if (!usable(t, m) || now_s < t->cursor_s)
 		return 0;
+	/*
+	 * Dues are kept in 16 bits past the cursor: after half of that without an
+	 * advance (a stopped daemon), those set meanwhile cannot be read back.
+	 */
+	if (now_s - t->cursor_s >= 0x8000)
+		return sc_tally_reset(t, m, &t->in, c);
 	if (m->gen != t->gen && rewheel(t, m))
 		goto fail;
 	from = now_s - t->cursor_s >= SC_TALLY_WHEEL_S ? now_s - SC_TALLY_WHEEL_S + 1 : t->cursor_s;
