@@ -325,6 +325,7 @@ def test_dead_peer_risk_only_without_a_keepalive_inside_the_nat_timeout():
 
 def test_time_wait_and_orphaned_counted_per_port():
     with PortLeftovers() as case:
+        orphan_before = ss_one(case.port, case.orphan_peer_port)
         doc = snapshot("--sockets")
         waits = ss_count("time-wait", case.port)
         orphan_ss = ss_one(case.port, case.orphan_peer_port)
@@ -342,8 +343,9 @@ def test_time_wait_and_orphaned_counted_per_port():
         orphan = one_row(doc, lport=case.port, rport=case.orphan_peer_port)
         assert orphan["pid"] is None and orphan["health"] == "orphaned", orphan
         assert orphan["state"] == "FIN-WAIT-1"
-        # Nothing leaves an orphan facing a zero window: its queue is stable.
-        assert orphan["tx_queue_bytes"] == orphan_ss["send_q"]
+        # The peer may still take a little (CI saw 2048 B acked in between):
+        # the queue only shrinks, so the snapshot's is within ss's two readings.
+        assert orphan_ss["send_q"] <= orphan["tx_queue_bytes"] <= orphan_before["send_q"]
 
         # A process holds neither: its summary has no such counts.
         assert "time_wait" not in process(doc, case.server.pid)["health"]

@@ -145,13 +145,16 @@ def test_nginx_worker_connections_cap(nginx_server, http_clients):
     print(f"  1200 mid-request: {stuck.outcomes}, still open {stuck_open}; keep-alive still open "
           f"{keep_open}")
 
+    held = sum(len(p) for p in ng.connections_by_worker().values())
     extra = http_clients(ng.port, 200)
     time.sleep(0.3)
     by_worker = {w: len(p) for w, p in ng.connections_by_worker().items()}
     alerts = [line for line in ng.not_enough_lines() if "reusing" not in line]
     print(f"  200 more requests: {extra.outcomes}; held per worker {by_worker}; "
           f"{len(alerts)} alert lines, e.g. {alerts[:1]}")
-    assert extra.served == 0 and extra.refused == 200
+    # A worker with slots left (the held requests are not spread evenly, and
+    # nginx drops some of them) serves as many: CI saw 994 of 1024 held, 1 served.
+    assert extra.served <= max(2 * cap - held, 0) and extra.served + extra.refused == 200
     assert alerts and "[alert]" in alerts[0]
     open_total = keep.still_open() + stuck.still_open() + extra.still_open()
     assert open_total == sum(by_worker.values()) <= 2 * cap
