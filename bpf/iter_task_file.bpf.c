@@ -30,10 +30,15 @@ int sc_iter_task_file(struct bpf_iter__task_file *ctx)
 	rec.fd = ctx->fd;
 	sock = bpf_sock_from_file(file);
 	if (sock) {
-		/* Direct loads keep sk a BTF pointer, as the cookie helper needs. */
+		/*
+		 * Plain loads: newer kernels (6.18.44 here) mark this sk untrusted and
+		 * the cookie helper refuses it. The cookie as the kernel keeps
+		 * it, 0 if nothing asked for one yet: userspace then takes it
+		 * from the TCP walk's record of the same (netns, inode).
+		 */
 		sk = sock->sk;
 		if (sk && sc_is_tcp(sk)) {
-			rec.cookie = bpf_get_socket_cookie(sk);
+			rec.cookie = sk->__sk_common.skc_cookie.counter;
 			rec.inode = file->f_inode->i_ino;
 			rec.netns = sk->__sk_common.skc_net.net->ns.inum;
 			lport = sk->__sk_common.skc_num;
@@ -41,7 +46,7 @@ int sc_iter_task_file(struct bpf_iter__task_file *ctx)
 	}
 	if (f && f->flags & SC_WALK_FILE_PORT) {
 		/* Process fds come from iter/task then: only sockets matter here. */
-		if (!rec.cookie ||
+		if (!rec.inode ||
 		    (lport != f->port && f->last_tgid == rec.tgid &&
 		     f->last_netns == rec.netns)) {
 			f->skipped_files++;

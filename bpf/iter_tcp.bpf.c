@@ -7,6 +7,21 @@
 #include "tcp_record.bpf.h"
 #include "walk_filter.bpf.h"
 
+/* A socket the file walk found without a cookie is asked for by inode. */
+static __always_inline bool wanted_inode(struct sock_common *skc, struct sc_walk_cookie *key)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+	__u32 inode;
+
+	if (!tp)
+		return false;
+	inode = sc_sock_inode((struct sock *)tp);
+	if (!inode)
+		return false;
+	key->cookie = SC_WALK_INODE_KEY | inode;
+	return bpf_map_lookup_elem(&sc_walk_cookies, key);
+}
+
 /*
  * Whether the reader's filter (if any) wants the socket; one it does not
  * is counted, so the host's established counts stay whole.
@@ -24,7 +39,7 @@ static __always_inline bool wanted(struct sock_common *skc)
 	if (f->flags & SC_WALK_COOKIES && skc->skc_state != TCP_LISTEN) {
 		key.cookie = bpf_get_socket_cookie(skc);
 		key.reader_tgid = bpf_get_current_pid_tgid() >> 32;
-		if (!bpf_map_lookup_elem(&sc_walk_cookies, &key))
+		if (!bpf_map_lookup_elem(&sc_walk_cookies, &key) && !wanted_inode(skc, &key))
 			goto skip;
 	}
 	return true;

@@ -73,6 +73,19 @@ struct {
 	__type(value, __u8);
 } sc_walk_cookies SEC(".maps") __weak;
 
+/*
+ * Listeners' holders, written by the file walk (sc_iter_conn) and taken by
+ * the state walk (sc_iter_conn_state) for a listener with no owner yet (one
+ * from before sockcost): the sockets it accepts inherit its owner. LRU: an
+ * entry no state walk takes (a namespace not walked) ages out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SC_LISTEN_HOLDERS_MAX);
+	__type(key, struct sc_holder_key);
+	__type(value, __u32);
+} sc_listen_holders SEC(".maps") __weak;
+
 static __always_inline struct sc_counters *sc_counters_this_cpu(void)
 {
 	__u32 zero = 0;

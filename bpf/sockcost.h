@@ -23,7 +23,7 @@
  * that pins these maps (the daemon) must never be read by a different
  * layout.
  */
-#define SC_ABI_VERSION 11
+#define SC_ABI_VERSION 12
 
 /* sc_sock_state.flags */
 #define SC_SOCK_COUNTED 0x1 /* included in sc_counters.established */
@@ -178,7 +178,7 @@ struct sc_tcp_record {
 	/* Idle time before the first keepalive probe, jiffies: the socket's
 	 * TCP_KEEPIDLE, else its namespace's tcp_keepalive_time. */
 	__u32 keepalive_time;
-	__u32 pad2;
+	__u32 inode;           /* the socket's inode (sock_i_ino), 0 with no file */
 	__u64 bytes_received;  /* tcp_sock counters, whole lifetime */
 	__u64 bytes_sent;      /* payload sent once: bytes_sent - bytes_retrans */
 	struct sc_sock_state st;
@@ -224,6 +224,13 @@ struct sc_walk_filter {
 };
 
 /* sc_walk_cookies: the sockets a SC_WALK_COOKIES reader wants, by (cookie, reader tgid). */
+/*
+ * A sc_walk_cookie for a socket whose cookie the file walk could not read
+ * (nothing had asked for one): its inode with this bit. Cookies count up
+ * from 1 and never reach it.
+ */
+#define SC_WALK_INODE_KEY (1ull << 63)
+
 struct sc_walk_cookie {
 	__u64 cookie;
 	__u32 reader_tgid;
@@ -298,7 +305,35 @@ struct sc_conn_record {
 		__u64 listen_drops;   /* LISTEN: sk_drops, handshakes the listener dropped */
 	};
 	__u64 last_active_jiffies;
+	/* The socket's inode: the file walk and the state walk meet on it. */
+	__u32 inode;
+	__u32 fd;              /* the holder's fd: a way into the socket's namespace */
 };
+
+/*
+ * A TCP socket's watch state, from iter/tcp in one network namespace: the
+ * part of a sc_conn_record the file walk cannot read. Newer kernels (6.18.44 here; earlier 6.18 builds did not)
+ * mark the socket a file walk reaches (file -> socket -> sk) untrusted, and
+ * the cookie and storage helpers refuse it, so the aggregate walk is two:
+ * files by process (plain loads), then each namespace's sockets, where the
+ * iterator's socket is one the helpers take; userspace joins them.
+ */
+struct sc_conn_state_record {
+	__u64 cookie;
+	__u64 established_ns;  /* as sc_conn_record; 0 for LISTEN */
+	__u64 last_active_jiffies;
+	__u32 netns;
+	__u32 inode;
+	__u8 flags;            /* SC_CONN_HAS_STATE, SC_CONN_SAW_CALLS */
+	__u8 pad[7];
+};
+
+/* A listener's holder, by (netns, inode), for a listener that has no owner yet. */
+struct sc_holder_key {
+	__u32 netns;
+	__u32 inode;
+};
+#define SC_LISTEN_HOLDERS_MAX 4096
 
 /*
  * The change ring: what happened to sockets since a reader last looked, so

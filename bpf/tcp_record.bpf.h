@@ -15,6 +15,8 @@ static __always_inline void read_full_sock(struct sc_tcp_record *rec, struct tcp
 	struct sc_sock_state *st;
 	unsigned long flags;
 
+	/* The file walk's join key when it read no cookie (iter_task_file.bpf.c). */
+	rec->inode = sc_sock_inode(sk);
 	rec->rx_data = tp->rcv_nxt - tp->copied_seq;
 	rec->tx_data = tp->write_seq - tp->snd_una;
 	rec->rmem_alloc = sk->sk_backlog.rmem_alloc.counter;

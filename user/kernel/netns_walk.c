@@ -39,21 +39,31 @@ static int enter_netns(const struct netns_door *d, size_t i, size_t n, int *rest
 	return err;
 }
 
-/* Walks doors[i]'s namespace; *stranded if sockcost could not come back (then give up). */
-static int walk_one(const struct sc_tracker *t, const struct netns_door *doors, size_t i,
-		    size_t n, struct sc_records *tcp, bool *stranded)
+/*
+ * Reads iterator kind in doors[i]'s namespace; *stranded if sockcost could
+ * not come back (then give up).
+ */
+static int walk_one_with(const struct sc_tracker *t, enum sc_iter_kind kind,
+			 const struct netns_door *doors, size_t i, size_t n, struct sc_records *out,
+			 void (*between)(void *ctx), void *ctx, bool *stranded)
 {
 	int restore, err;
 
 	err = enter_netns(doors, i, n, &restore);
 	if (err)
 		return err;
-	err = sc_iter_read(sc_tracker_iter_link_fd(t, SC_ITER_TCP), tcp);
+	err = sc_iter_read_with(sc_tracker_iter_link_fd(t, kind), out, between, ctx);
 	if (sc_netns_leave(restore)) {
 		*stranded = true;
 		return sc_fail(errno, "cannot return to own network namespace: %s", strerror(errno));
 	}
 	return err;
+}
+
+static int walk_one(const struct sc_tracker *t, const struct netns_door *doors, size_t i,
+		    size_t n, struct sc_records *tcp, bool *stranded)
+{
+	return walk_one_with(t, SC_ITER_TCP, doors, i, n, tcp, NULL, NULL, stranded);
 }
 
 /*
@@ -204,4 +214,55 @@ void sc_netns_early_free(struct sc_netns_early *early)
 	free(early->v);
 	early->v = NULL;
 	early->n = 0;
+}
+
+int sc_netns_walk_conn_state(const struct sc_tracker *t, const struct sc_records *conns,
+			     struct sc_records *states, __u32 self_ns, __u32 *missed,
+			     void (*between)(void *ctx), void *ctx)
+{
+	const struct sc_conn_record *c = conns->data;
+	struct netns_door *doors;
+	bool stranded = false, self = false;
+	size_t i, n = 0;
+	int err = 0;
+
+	*missed = 0;
+	doors = malloc((conns->count ? conns->count : 1) * sizeof(*doors));
+	if (!doors)
+		return sc_fail(ENOMEM, "out of memory");
+	/* A process's files come together: one door per process and namespace is enough. */
+	for (i = 0; i < conns->count; i++) {
+		if (c[i].kind != SC_CONN_TCP)
+			continue;
+		if (c[i].netns == self_ns || !c[i].netns) {
+			self = true;
+			continue;
+		}
+		if (!(n && doors[n - 1].netns == c[i].netns && doors[n - 1].tgid == c[i].tgid))
+			doors[n++] = (struct netns_door){ c[i].netns, c[i].tgid, c[i].tgid, c[i].fd };
+	}
+	if (self)
+		err = sc_iter_read_with(sc_tracker_iter_link_fd(t, SC_ITER_CONN_STATE), states,
+					between, ctx);
+	if (n && !err)
+		qsort(doors, n, sizeof(*doors), cmp_door);
+	for (i = 0; i < n && !err; i++) {
+		size_t from = states->count;
+
+		if (i && doors[i].netns == doors[i - 1].netns)
+			continue;
+		err = walk_one_with(t, SC_ITER_CONN_STATE, doors, i, n, states, between, ctx,
+				    &stranded);
+		if (stranded)
+			break;
+		if (err) {
+			sc_debug("network namespace %u: no watch state read: %s", doors[i].netns,
+				 strerror(-err));
+			states->count = from;
+			(*missed)++;
+			err = 0;
+		}
+	}
+	free(doors);
+	return err;
 }

@@ -43,4 +43,18 @@ int sc_netns_walk_held(const struct sc_tracker *t, const struct sc_records *file
 		       __u32 *walked, __u32 *missed);
 void sc_netns_early_free(struct sc_netns_early *early);
 
+/*
+ * The aggregate walk's second half: appends to states (struct
+ * sc_conn_state_record) the watch state of every TCP socket of each
+ * namespace in which conns (the file walk's struct sc_conn_record) hold
+ * one: sockcost's own read here, each other entered through a socket held
+ * there. *missed counts namespaces that could not be entered or read (their
+ * sockets go without state). Returns 0, or a negative errno if sockcost
+ * could not come back to its own namespace, ran out of memory or could not
+ * read its own namespace.
+ */
+int sc_netns_walk_conn_state(const struct sc_tracker *t, const struct sc_records *conns,
+			     struct sc_records *states, __u32 self_ns, __u32 *missed,
+			     void (*between)(void *ctx), void *ctx);
+
 #endif /* SC_NETNS_WALK_H */

@@ -194,16 +194,17 @@ bool sc_pushdown_tcp_by_holder(struct sc_pushdown *p, const struct sc_records *f
 		return false;
 	for (i = 0; i < files->count; i++) {
 		/* The file walk is the pid's alone only where the link or the program saw to it. */
-		if (!f[i].cookie || f[i].tgid != p->f.pid)
+		if (!f[i].inode || f[i].tgid != p->f.pid)
 			continue;
-		key.cookie = f[i].cookie;
+		/* A socket nothing asked a cookie for yet is asked for by inode (iter_tcp.bpf.c). */
+		key.cookie = f[i].cookie ? f[i].cookie : SC_WALK_INODE_KEY | (__u32)f[i].inode;
 		if (bpf_map_update_elem(p->cookies_fd, &key, &one, BPF_ANY)) {
 			sc_debug("cannot list the process's sockets for the TCP walks: %s",
 				 strerror(errno));
 			delete_cookies(p);
 			return false;
 		}
-		p->cookies[p->ncookies++] = f[i].cookie;
+		p->cookies[p->ncookies++] = key.cookie;
 	}
 	p->f.flags |= SC_WALK_COOKIES;
 	if (write_filter(p)) {

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "netns.h"
 #include "netns_walk.h"
+#include "walk_join.h"
 #include "proc_fds.h"
 #include "pushdown.h"
 #include "snapshot_take.h"
@@ -233,6 +234,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 		err = walk_process(t, &push, &w, self_ns);
 	else
 		err = walk_host(t, &push, &w, self_ns);
+	if (!err && sc_walk_join_cookies(w.files.data, w.files.count, w.tcp.data, w.tcp.count))
+		err = sc_fail(ENOMEM, "out of memory");
 	if (err)
 		goto fail;
 	snap->netns_walked = w.netns_walked;

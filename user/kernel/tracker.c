@@ -25,18 +25,19 @@
 enum link_role {
 	L_STATE, L_TP_SEND, L_TP_RECV, L_FEXIT_SEND, L_FEXIT_RECV,
 	L_ITER_TCP, L_ITER_TASK_FILE, L_ITER_TASK, L_ITER_STORAGE, L_ITER_CONN,
-	L_COUNT,
+	L_ITER_CONN_STATE, L_COUNT,
 };
 
 static const char *const link_pin_name[L_COUNT] = {
 	"link_state_change", "link_tp_send", "link_tp_recv", "link_fexit_send", "link_fexit_recv",
 	"iter_tcp", "iter_task_file", "iter_task", "iter_storage", "iter_conn",
+	"iter_conn_state",
 };
 
 static const enum link_role iter_role[SC_ITER_COUNT] = {
 	[SC_ITER_TCP] = L_ITER_TCP, [SC_ITER_TASK_FILE] = L_ITER_TASK_FILE,
 	[SC_ITER_TASK] = L_ITER_TASK, [SC_ITER_STORAGE] = L_ITER_STORAGE,
-	[SC_ITER_CONN] = L_ITER_CONN,
+	[SC_ITER_CONN] = L_ITER_CONN, [SC_ITER_CONN_STATE] = L_ITER_CONN_STATE,
 };
 
 enum map_role {
@@ -97,6 +98,7 @@ static struct bpf_link **skel_link(struct sockcost *s, enum link_role r)
 								      : &s->links.sc_iter_task_compat;
 	case L_ITER_STORAGE: return &s->links.sc_iter_storage;
 	case L_ITER_CONN: return &s->links.sc_iter_conn;
+	case L_ITER_CONN_STATE: return &s->links.sc_iter_conn_state;
 	case L_COUNT: break;
 	}
 	return NULL;

@@ -35,6 +35,7 @@ enum sc_iter_kind {
 	SC_ITER_TASK,
 	SC_ITER_STORAGE,       /* the per-socket storage map's records */
 	SC_ITER_CONN,          /* compact per-file records for aggregates */
+	SC_ITER_CONN_STATE,    /* their sockets' watch state, one namespace */
 	SC_ITER_COUNT,
 };
 

@@ -6,12 +6,39 @@
 #include "clock.h"
 #include "kernel_hz.h"
 #include "log.h"
+#include "netns.h"
+#include "netns_walk.h"
 #include "tracker.h"
 #include "walk.h"
+#include "walk_join.h"
 
 /*
- * Two walks, both in the kernel: one compact record per open file of every
- * process (48 bytes a socket), and one per process for names and limits.
+ * The file walk's sockets take their cookie and watch state from a walk of
+ * each namespace they live in (walk_join.h says why).
+ */
+static int join_state(struct sc_walk *w, const struct sc_tracker *t,
+		      void (*between)(void *ctx), void *ctx)
+{
+	struct sc_records states = { .rec_size = sizeof(struct sc_conn_state_record) };
+	__u32 missed = 0;
+	int err;
+
+	err = sc_netns_walk_conn_state(t, &w->conns, &states, sc_netns_self(), &missed, between,
+				       ctx);
+	if (!err)
+		err = sc_walk_join_state(w->conns.data, w->conns.count, states.data, states.count);
+	if (missed)
+		sc_debug("%u network namespaces not entered: their sockets have no watch state",
+			 missed);
+	sc_records_free(&states);
+	return err;
+}
+
+/*
+ * Three walks, all in the kernel: one compact record per open file of every
+ * process (56 bytes a socket), the watch state of their sockets, namespace
+ * by namespace (40 bytes a socket, while joining), and one record per
+ * process for names and limits.
  */
 int sc_walk_take(struct sc_walk *w, const struct sc_tracker *t,
 		 const struct sc_idle_policy *policy)
@@ -38,6 +65,8 @@ int sc_walk_take_with(struct sc_walk *w, const struct sc_tracker *t,
 	if (!err)
 		err = sc_iter_read_with(sc_tracker_iter_link_fd(t, SC_ITER_CONN), &w->conns,
 					between, ctx);
+	if (!err)
+		err = join_state(w, t, between, ctx);
 	if (err) {
 		sc_err("cannot walk processes and their sockets: %s", strerror(-err));
 		sc_walk_free(w);
