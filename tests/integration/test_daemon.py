@@ -222,19 +222,21 @@ def test_snapshot_is_opt_in_and_redacts_peers(daemon, holder):
 
 
 def test_privileges_without_snapshot(daemon, holder):
-    """Without /snapshot.json nothing enters other namespaces: CAP_SYS_ADMIN goes.
-    CAP_SYS_PTRACE stays: the memory of a process with more capabilities (this
+    """Without /snapshot.json the walks still enter other namespaces (the watch
+    state of their sockets is read there): CAP_SYS_ADMIN stays. So does
+    CAP_SYS_PTRACE: the memory of a process with more capabilities (this
     root holder) or of another user is in smaps_rollup only past ptrace's check."""
     child = holder()
     d = daemon("--top-processes", "10000")
     st = status_of(d.pid)
-    assert int(st["CapEff"], 16) == 1 << CAP_SYS_PTRACE
-    assert int(st["CapPrm"], 16) == 1 << CAP_SYS_PTRACE
+    kept = (1 << CAP_SYS_ADMIN) | (1 << CAP_SYS_PTRACE)
+    assert int(st["CapEff"], 16) == kept
+    assert int(st["CapPrm"], 16) == kept
     assert int(st["CapBnd"], 16) == 0 and int(st["CapAmb"], 16) == 0
     for tid in os.listdir(f"/proc/{d.pid}/task"):
         with open(f"/proc/{d.pid}/task/{tid}/status") as f:
             eff = [line for line in f if line.startswith("CapEff:")][0]
-        assert int(eff.split()[1], 16) == 1 << CAP_SYS_PTRACE
+        assert int(eff.split()[1], 16) == kept
     m = parse_metrics(d.metrics())
     assert value(m, "sockcost_process_connections", pid=child.pid) == 2 * N
     assert value(m, "sockcost_process_resident_memory_bytes", pid=child.pid) > 0
@@ -360,13 +362,13 @@ sys.stdin.read()
 """
 
 
-def test_without_snapshot_other_namespaces_are_counted_not_entered(daemon):
+def test_own_netns_only_other_namespaces_are_counted_not_entered(daemon):
     """What dropping CAP_SYS_ADMIN costs, as README's Privileges says: the
     counts still reach a process in another network namespace (iter/task_file),
     the health pass cannot enter it and says so."""
     with netns_process("sockcost-caps", NETNS_HOLDER) as (holder, _):
-        d = daemon("--top-processes", "10000", "--health-interval", "1")
-        assert int(status_of(d.pid)["CapEff"], 16) == 1 << CAP_SYS_PTRACE
+        d = daemon("--own-netns-only", "--top-processes", "10000", "--health-interval", "1")
+        assert int(status_of(d.pid)["CapEff"], 16) == 0
 
         def passed():
             m = parse_metrics(d.metrics())

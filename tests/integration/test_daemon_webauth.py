@@ -123,10 +123,11 @@ def test_prometheus_scrapes_over_tls_with_basic_auth(pki, stack):
     child, held_port = hold_pairs(N, b"sc-tls-holder")
     stack["child"] = child
     stack["daemon"] = d = secure_daemon(pki, "--top-processes", "10000")
-    # Without --enable-snapshot only CAP_SYS_PTRACE (19) is left once loaded.
+    # Once loaded only CAP_SYS_PTRACE (19) and CAP_SYS_ADMIN (21) are left.
     with open(f"/proc/{d.pid}/status") as f:
         caps = dict(line.split(":\t", 1) for line in f if line.startswith("Cap"))
-    assert int(caps["CapEff"], 16) == 1 << 19 and int(caps["CapPrm"], 16) == 1 << 19, caps
+    kept = (1 << 19) | (1 << 21)
+    assert int(caps["CapEff"], 16) == kept and int(caps["CapPrm"], 16) == kept, caps
 
     stack["prometheus"] = prom = Prometheus({}, jobs=(
         scrape_job("secure", d.port, pki) +

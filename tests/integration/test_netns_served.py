@@ -174,17 +174,18 @@ def test_served_table_spans_namespaces(env):
 
 
 def test_without_entering_namespaces_it_declines(env):
+    """--own-netns-only drops CAP_SYS_ADMIN: other namespaces cannot be entered."""
     e, sock, pin_dir, daemons = env
     with holder("sc-served-c", 1, False, False) as (_, c):
         inode = os.stat(f"/run/netns/{c}").st_ino
-        d = Sockcostd(pin_dir, sock, HTTP_PORTS[1])
+        d = Sockcostd(pin_dir, sock, HTTP_PORTS[1], "--own-netns-only")
         daemons.append(d)
         d.wait_ready()
 
         def declined():
             _, how = snapshot(e, "--by", "port")
             return "sockcostd declined" in how and "cannot enter network namespace" in how \
-                and "--enable-snapshot" in how and how
+                and "--own-netns-only drops CAP_SYS_ADMIN" in how and how
         how = wait_for(declined, timeout=30, interval=1)
         assert how, snapshot(e, "--by", "port")[1]
         # It names a namespace other than its own (ours, or another test's).

@@ -28,7 +28,6 @@ int daemon_lookup_user(const char *name, struct daemon_user *u)
 
 static const char *const kept_names[] = {
 	[DAEMON_KEEP_NONE] = "none",
-	[DAEMON_KEEP_PTRACE] = "cap_sys_ptrace",
 	[DAEMON_KEEP_NETNS] = "cap_sys_admin, cap_sys_ptrace",
 };
 
@@ -41,9 +40,8 @@ int daemon_drop_privileges(const struct daemon_user *user, enum daemon_keep keep
 
 	capng_get_caps_process();
 	capng_clear(CAPNG_SELECT_BOTH);
-	if ((keep == DAEMON_KEEP_NETNS &&
-	     capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_ADMIN)) ||
-	    (keep != DAEMON_KEEP_NONE &&
+	if (keep == DAEMON_KEEP_NETNS &&
+	    (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_ADMIN) ||
 	     capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_PTRACE)))
 		return sc_fail(EPERM, "cannot prepare the capability sets");
 	if (user) {

@@ -18,10 +18,10 @@ int daemon_lookup_user(const char *name, struct daemon_user *u);
 enum daemon_keep {
 	DAEMON_KEEP_NONE,    /* --own-netns-only */
 	/* CAP_SYS_PTRACE: /proc/PID/smaps_rollup of processes of other users or
-	 * with capabilities the daemon lacks (the per-process memory series) */
-	DAEMON_KEEP_PTRACE,
-	/* and CAP_SYS_ADMIN: setns into every network namespace (the snapshot's
-	 * walk, the health pass and accept queues of other namespaces) */
+	 * with capabilities the daemon lacks (the per-process memory series);
+	 * and CAP_SYS_ADMIN: setns into every network namespace (the walks'
+	 * watch state of sockets there, the snapshot, the health pass and
+	 * accept queues of other namespaces) */
 	DAEMON_KEEP_NETNS,
 };
 

@@ -30,6 +30,7 @@
 #include "names.h"
 #include "tracker.h"
 #include "version.h"
+#include "walk.h"
 #include "web_security.h"
 
 /* HTTP limits: scrapes are small requests from a handful of clients. */
@@ -132,6 +133,17 @@ static int container_dirs(const struct daemon_opts *o, struct sc_container_dirs 
 	return 0;
 }
 
+/* One walk, thrown away: what it leaves in the kernel is the point. */
+static int prime_other_netns(const struct sc_tracker *t, const struct sc_idle_policy *policy)
+{
+	struct sc_walk w;
+	int err = sc_walk_take(&w, t, policy);
+
+	if (!err)
+		sc_walk_free(&w);
+	return err;
+}
+
 static int serve(const struct daemon_opts *o, struct web_security *sec)
 {
 	struct sc_tracker_opts topts = { .heartbeat_bytes = o->policy.heartbeat_bytes,
@@ -184,10 +196,20 @@ static int serve(const struct daemon_opts *o, struct web_security *sec)
 		if (!table && (errno != EADDRINUSE || o->socket_given))
 			goto out_tracker;
 	}
-	/* Only /snapshot.json's walk needs other namespaces whole (see README, Privileges). */
+	/*
+	 * Under --own-netns-only later walks cannot enter other namespaces: one
+	 * walk now, still privileged, gives every socket there its cookie and
+	 * watch state (and old listeners their owners), so the change reports
+	 * of those sockets find the records later walks make of them.
+	 */
+	if (o->own_netns_only && prime_other_netns(t, &o->policy))
+		goto out_tracker;
+	/*
+	 * The walks read the watch state of sockets in other namespaces from
+	 * there (walk_join.h says why): setns stays (see README, Privileges).
+	 */
 	if (daemon_drop_privileges(o->user ? &user : NULL,
-				   o->own_netns_only ? DAEMON_KEEP_NONE :
-				   o->enable_snapshot ? DAEMON_KEEP_NETNS : DAEMON_KEEP_PTRACE))
+				   o->own_netns_only ? DAEMON_KEEP_NONE : DAEMON_KEEP_NETNS))
 		goto out_tracker;
 	/* Answering at once: a CLI asking during the first walk walks itself. */
 	if (table && table_server_start(table, &d))
