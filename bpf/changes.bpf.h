@@ -71,6 +71,7 @@ static __always_inline void sc_change_report(struct sc_change_head *head, struct
 	c->jiffies = (__u32)now_jiffies;
 	c->mem = mem;
 	c->netns = sc_sock_netns(sk);
+	c->inode = sc_sock_inode(sk);
 	c->lport = sk->__sk_common.skc_num;
 	c->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	c->kind = kind;

@@ -45,6 +45,8 @@ int sc_iter_conn_state(struct bpf_iter__tcp *ctx)
 		return 0; /* no file: no holder (an orphan, a child not yet accepted) */
 	state = skc->skc_state;
 	rec.netns = skc->skc_net.net->ns.inum;
+	rec.lport = skc->skc_num;
+	rec.rport = bpf_ntohs(skc->skc_dport);
 	rec.cookie = bpf_get_socket_cookie(sk);
 	st = sc_walk_state(sk, state, skc->skc_family == AF_INET6);
 	if (st) {

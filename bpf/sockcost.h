@@ -247,8 +247,10 @@ struct sc_walk_cookie {
 struct sc_file_record {
 	__u32 tgid;
 	__u32 tid;             /* the thread the fd table was reached through */
-	__u64 cookie;          /* TCP socket cookie, 0 for any other file */
-	__u64 inode;           /* socket inode, 0 if not a TCP socket */
+	/* TCP socket cookie, 0 for any other file, and for a TCP socket nothing
+	 * asked one for yet (userspace fills it from the TCP walk, walk_join.h) */
+	__u64 cookie;
+	__u64 inode;           /* socket inode, 0 if not a TCP socket: marks one */
 	__u32 fd;
 	__u32 netns;           /* socket's network namespace, 0 if not a TCP socket */
 };
@@ -324,8 +326,11 @@ struct sc_conn_state_record {
 	__u64 last_active_jiffies;
 	__u32 netns;
 	__u32 inode;
+	/* Inode numbers wrap at 32 bits: the ports tell two sockets apart. */
+	__u16 lport;
+	__u16 rport;
 	__u8 flags;            /* SC_CONN_HAS_STATE, SC_CONN_SAW_CALLS */
-	__u8 pad[7];
+	__u8 pad[3];
 };
 
 /* A listener's holder, by (netns, inode), for a listener that has no owner yet. */
@@ -333,7 +338,7 @@ struct sc_holder_key {
 	__u32 netns;
 	__u32 inode;
 };
-#define SC_LISTEN_HOLDERS_MAX 4096
+#define SC_LISTEN_HOLDERS_MAX 16384
 
 /*
  * The change ring: what happened to sockets since a reader last looked, so
@@ -399,7 +404,12 @@ struct sc_change {
 	__u8 kind;             /* SC_CHANGE_* */
 	__u8 state;            /* TCP state after the change */
 	__u8 flags;            /* SC_CONN_SAW_CALLS */
-	__u8 pad[9];
+	__u8 pad;
+	/* The socket's inode, 0 once orphaned: a walk's record of a socket that
+	 * had no cookie then is filed under SC_WALK_INODE_KEY | inode, and takes
+	 * the report's cookie. */
+	__u32 inode;
+	__u32 pad2;
 };
 
 #endif /* SOCKCOST_H */

@@ -152,6 +152,67 @@ static void test_close_removes_and_leaving_established_stops_counting(void **sta
 	sc_mirror_free(&m);
 }
 
+/*
+ * A walk's socket that had no cookie then (filed under its inode key): its
+ * first report, which carries the inode, moves it under the report's cookie
+ * instead of adding a second record; later ones (and its close) find it.
+ * A report whose inode is 0 (an orphan) cannot, and adds as before.
+ */
+static void test_a_socket_walked_without_cookie_takes_its_reports_cookie(void **state)
+{
+	struct sc_conn_record r[3] = {
+		{ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
+		  .last_active_jiffies = NOW_JIFFIES },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .netns = 1, .state = TCP_CLOSE, .lport = 0,
+		  .cookie = SC_WALK_INODE_KEY | 4321, .inode = 4321 },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .netns = 1, .state = TCP_ESTABLISHED,
+		  .lport = 8080, .rport = 50001, .cookie = SC_WALK_INODE_KEY | 4322, .inode = 4322,
+		  .flags = SC_CONN_HAS_TIMES, .kernel_last = (__u32)(NOW_JIFFIES - SEC_J(120)) },
+	};
+	struct sc_change connected = change(SC_CHANGE_STATE, 501, TCP_ESTABLISHED, 100);
+	struct sc_change closed = change(SC_CHANGE_STATE, 502, TCP_FIN_WAIT1, 100);
+	struct sc_change orphan = change(SC_CHANGE_STATE, 503, TCP_ESTABLISHED, 100);
+	struct sc_mirror m = {};
+	struct sc_summary s;
+	int i;
+
+	(void)state;
+	assert_int_equal(sc_mirror_load(&m, r, 3), 0);
+	connected.inode = 4321; /* socket() before the walk, connect() after */
+	closed.inode = 4322;
+	assert_int_equal(sc_mirror_apply(&m, &connected), 0);
+	assert_int_equal(sc_mirror_apply(&m, &closed), 0);
+	assert_int_equal(sc_mirror_count(&m, SC_WALK_INODE_KEY | 4321), 0);
+	assert_int_equal(sc_mirror_count(&m, SC_WALK_INODE_KEY | 4322), 0);
+	assert_int_equal(sc_mirror_count(&m, 501), 1);
+	assert_int_equal(sc_mirror_count(&m, 502), 1);
+	summarize(&m, &s);
+	assert_int_equal(proc(&s, 100)->tcp_sockets, 2);
+	assert_int_equal(s.connections, 1);
+	sc_summary_free(&s);
+	closed.state = TCP_CLOSE;
+	assert_int_equal(sc_mirror_apply(&m, &closed), 0);
+	assert_int_equal(sc_mirror_count(&m, 502), 0);
+	assert_int_equal(sc_mirror_apply(&m, &orphan), 0);
+	assert_int_equal(sc_mirror_count(&m, 503), 1);
+	/* The moved records live through the rebuilds many changes bring. */
+	for (i = 0; i < 3000; i++) {
+		struct sc_change c = change(SC_CHANGE_STATE, 10000 + i, TCP_ESTABLISHED, 200);
+
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	}
+	for (i = 0; i < 3000; i++) {
+		struct sc_change c = change(SC_CHANGE_STATE, 10000 + i, TCP_CLOSE, 200);
+
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	}
+	summarize(&m, &s);
+	assert_int_equal(proc(&s, 100)->tcp_sockets, 2);
+	assert_int_equal(s.connections, 2);
+	sc_summary_free(&s);
+	sc_mirror_free(&m);
+}
+
 static void test_a_late_call_does_not_bring_back_a_closed_socket(void **state)
 {
 	struct sc_change open = change(SC_CHANGE_STATE, 99, TCP_ESTABLISHED, 100);
@@ -526,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_new_connection_is_added_to_its_owner),
 		cmocka_unit_test(test_unknown_owner_waits_for_a_call),
 		cmocka_unit_test(test_close_removes_and_leaving_established_stops_counting),
+		cmocka_unit_test(test_a_socket_walked_without_cookie_takes_its_reports_cookie),
 		cmocka_unit_test(test_a_late_call_does_not_bring_back_a_closed_socket),
 		cmocka_unit_test(test_calls_make_active_and_move_a_sole_holder),
 		cmocka_unit_test(test_a_shared_socket_keeps_its_holders),

@@ -229,7 +229,7 @@ void sc_mirror_drop(struct sc_mirror *m)
 
 int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 {
-	/* Compacted in place: record k (44 bytes) never reaches record i > k (48) unread. */
+	/* Compacted in place: record k (44 bytes) never reaches record i > k (56) unread. */
 	struct sc_mirror_rec *kept = (struct sc_mirror_rec *)recs;
 	size_t cap, i, k;
 	int err;
@@ -400,7 +400,38 @@ struct sc_mirror_pos sc_mirror_find(const struct sc_mirror *m, __u64 cookie)
 
 int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c)
 {
-	return sc_mirror_apply_at(m, c, sc_mirror_find(m, c->cookie));
+	int err = sc_mirror_rekey(m, c);
+
+	return err ? err : sc_mirror_apply_at(m, c, sc_mirror_find(m, c->cookie));
+}
+
+int sc_mirror_rekey(struct sc_mirror *m, const struct sc_change *c)
+{
+	__u64 key = SC_WALK_INODE_KEY | c->inode;
+	__u32 first, i;
+	size_t b, slot;
+	int err;
+
+	if (!c->inode || !m->index || find(m, c->cookie, NULL) != END ||
+	    (first = find(m, key, &slot)) == END)
+		return 0;
+	/* Room for the new key's slot, as add() keeps it. */
+	if ((m->used + 1) * 20 > (m->mask + 1) * 17) {
+		err = rebuild(m);
+		if (err)
+			return err;
+		first = find(m, key, &slot);
+	}
+	m->index[slot] = GONE;
+	for (i = first; i != END; i = NEXT(m, i))
+		m->recs[i].cookie = c->cookie;
+	for (b = home(m, c->cookie); m->index[b] != EMPTY && m->index[b] != GONE;
+	     b = next_slot(m, b))
+		;
+	if (m->index[b] == EMPTY)
+		m->used++;
+	m->index[b] = first;
+	return 0;
 }
 
 int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc_mirror_pos pos)

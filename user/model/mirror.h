@@ -155,7 +155,19 @@ struct sc_mirror_pos sc_mirror_find(const struct sc_mirror *m, __u64 cookie);
 void sc_mirror_prefetch_slot(const struct sc_mirror *m, __u64 cookie);
 __u32 sc_mirror_guess(const struct sc_mirror *m, __u64 cookie);
 
-/* sc_mirror_apply of a change to the socket found at pos, nothing applied since. */
+/*
+ * A walk files a socket that had no cookie then under SC_WALK_INODE_KEY |
+ * inode (walk_join.h). A change to it (reports carry the inode until the
+ * socket is orphaned) moves its records under the change's cookie, once:
+ * call before finding the change's socket. A no-op for any other change.
+ * Returns 0 or -ENOMEM (a rebuild for room).
+ */
+int sc_mirror_rekey(struct sc_mirror *m, const struct sc_change *c);
+
+/*
+ * sc_mirror_apply of a change to the socket found at pos, nothing applied
+ * since (sc_mirror_rekey before the find).
+ */
 int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc_mirror_pos pos);
 
 /*

@@ -782,12 +782,20 @@ int sc_tally_after(struct sc_tally *t, struct sc_mirror *m, __u64 cookie,
 int sc_tally_apply(struct sc_tally *t, struct sc_mirror *m, const struct sc_change *ch,
 		   const struct sc_clock_ref *c)
 {
-	struct sc_mirror_pos pos = sc_mirror_find(m, ch->cookie);
+	struct sc_mirror_pos pos;
 	bool track = usable(t, m);
-	__u64 gen = m->gen;
+	__u64 gen;
 	__u32 head;
 	int err;
 
+	/* Moves records only: the tally's shares go with them (aux is by record). */
+	err = sc_mirror_rekey(m, ch);
+	if (err) {
+		t->dirty = true;
+		return err;
+	}
+	pos = sc_mirror_find(m, ch->cookie);
+	gen = m->gen;
 	if (track)
 		before_at(t, m, pos.first);
 	err = sc_mirror_apply_at(m, ch, pos);
