@@ -15,7 +15,7 @@ static struct sc_conn_record conn(__u32 tgid, __u32 netns, __u8 state, __u32 ino
 {
 	return (struct sc_conn_record){ .tgid = tgid, .netns = netns, .kind = SC_CONN_TCP,
 					.state = state, .inode = inode, .cookie = cookie,
-					.flags = SC_CONN_HAS_TIMES };
+					.flags = SC_CONN_HAS_TIMES, .lport = 8080 };
 }
 
 static struct sc_conn_state_record state(__u32 netns, __u32 inode, __u64 cookie, __u8 flags,
@@ -23,7 +23,7 @@ static struct sc_conn_state_record state(__u32 netns, __u32 inode, __u64 cookie,
 {
 	return (struct sc_conn_state_record){ .netns = netns, .inode = inode, .cookie = cookie,
 					      .flags = flags, .established_ns = est,
-					      .last_active_jiffies = active };
+					      .last_active_jiffies = active, .lport = 8080 };
 }
 
 /* Each socket takes its own state, whatever the order; two holders of one socket both do. */
@@ -89,7 +89,42 @@ static void test_unmatched_keep_apart(void **unused)
 		assert_int_equal(c[i].established_ns, 0);
 	}
 	/* No namespace walked at all. */
+	c[1].cookie = 0;
 	assert_int_equal(sc_walk_join_state(c, 4, NULL, 0), 0);
+	assert_true(c[1].cookie == (SC_WALK_INODE_KEY | 501));
+	assert_int_equal(c[2].cookie, 66);
+}
+
+/*
+ * Inode numbers wrap at 32 bits: two live sockets of one namespace may share
+ * one. The ports tell them apart; a socket whose ports match neither (it
+ * connected between the walks) takes no state rather than another's.
+ */
+static void test_shared_inode_told_apart_by_ports(void **unused)
+{
+	struct sc_conn_record c[] = {
+		conn(10, NS_A, TCP_ESTABLISHED, 900, 0),
+		conn(11, NS_A, TCP_ESTABLISHED, 900, 0),
+		conn(12, NS_A, TCP_ESTABLISHED, 900, 0),
+	};
+	struct sc_conn_state_record st[] = {
+		state(NS_A, 900, 7002, SC_CONN_HAS_STATE, 2, 2),
+		state(NS_A, 900, 7001, SC_CONN_HAS_STATE, 1, 1),
+	};
+
+	(void)unused;
+	c[0].rport = 40001;
+	c[1].rport = 40002;
+	c[2].rport = 40003;
+	st[0].rport = 40002;
+	st[1].rport = 40001;
+	assert_int_equal(sc_walk_join_state(c, 3, st, 2), 0);
+	assert_int_equal(c[0].cookie, 7001);
+	assert_int_equal(c[0].established_ns, 1);
+	assert_int_equal(c[1].cookie, 7002);
+	assert_int_equal(c[1].established_ns, 2);
+	assert_true(c[2].cookie == (SC_WALK_INODE_KEY | 900));
+	assert_int_equal(c[2].flags, SC_CONN_HAS_TIMES);
 }
 
 /* Socket files with no cookie take the TCP walk's; others are left alone. */
@@ -120,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_joined_on_inode),
 		cmocka_unit_test(test_unmatched_keep_apart),
+		cmocka_unit_test(test_shared_inode_told_apart_by_ports),
 		cmocka_unit_test(test_file_cookies),
 	};
 

@@ -27,6 +27,28 @@ static int cmp_inode_cookie(const void *a, const void *b)
 	       (x->netns > y->netns) - (x->netns < y->netns);
 }
 
+/*
+ * The state record of c among states (sorted): same inode and namespace,
+ * and the same ports, since inode numbers wrap at 32 bits and two live
+ * sockets may share one. NULL if none.
+ */
+static const struct sc_conn_state_record *
+state_of(const struct sc_conn_record *c, const struct sc_conn_state_record *states, size_t n)
+{
+	struct sc_conn_state_record key = { .inode = c->inode, .netns = c->netns };
+	const struct sc_conn_state_record *hit, *p, *end = states + n;
+
+	hit = n && c->inode ? bsearch(&key, states, n, sizeof(*states), cmp_state) : NULL;
+	if (!hit)
+		return NULL;
+	for (p = hit; p > states && !cmp_state(p - 1, &key); p--)
+		;
+	for (; p < end && !cmp_state(p, &key); p++)
+		if (p->lport == c->lport && p->rport == c->rport)
+			return p;
+	return NULL;
+}
+
 static __u64 cookie_or_inode_key(__u64 cookie, __u32 inode)
 {
 	return cookie ? cookie : SC_WALK_INODE_KEY | inode;
@@ -36,7 +58,6 @@ int sc_walk_join_state(struct sc_conn_record *c, size_t nconns,
 		       struct sc_conn_state_record *states, size_t nstates)
 {
 	const struct sc_conn_state_record *st;
-	struct sc_conn_state_record key = {};
 	size_t i;
 
 	if (nstates)
@@ -44,10 +65,7 @@ int sc_walk_join_state(struct sc_conn_record *c, size_t nconns,
 	for (i = 0; i < nconns; i++) {
 		if (c[i].kind != SC_CONN_TCP)
 			continue;
-		key.inode = c[i].inode;
-		key.netns = c[i].netns;
-		st = nstates && c[i].inode ?
-			     bsearch(&key, states, nstates, sizeof(*st), cmp_state) : NULL;
+		st = state_of(&c[i], states, nstates);
 		if (!st) {
 			c[i].cookie = cookie_or_inode_key(c[i].cookie, c[i].inode);
 			continue;
