@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iter/task_file: one sc_file_record per open file of every process.
- * Userspace counts fds from these and maps TCP sockets (by cookie) to the
- * processes and fds that hold them, in every network namespace.
+ * Userspace counts fds from these and maps TCP sockets (by cookie, or by
+ * inode when it had none yet) to the processes and fds that hold them, in
+ * every network namespace.
  */
 #include "common.bpf.h"
 #include "walk_filter.bpf.h"

@@ -3,10 +3,13 @@ sockcost: the aggregate walk reads it there (iter/tcp, entered with setns),
 since newer kernels refuse the storage and cookie helpers on a socket a file
 walk reaches. Heartbeats are told apart from data only with that state; a
 listener from before sockcost is adopted by its holder, so what it accepts
-later is its holder's from change reports alone."""
+later is its holder's from change reports alone; a socket the walk found
+without a cookie is one socket once its reports come."""
+import json
+import subprocess
 import time
 
-from helpers import netns_process, wait_for
+from helpers import SOCKCOST, netns_process, wait_for
 from sockcostd_helpers import Daemon, parse_metrics, value
 
 IDLE_AFTER = 2
@@ -84,3 +87,47 @@ def test_own_netns_only_counts_each_socket_once():
             assert holder_metrics(d, holder.pid) == (4, 2)
         finally:
             d.stop()
+
+
+# A socket made but not connected when top walks (nothing has asked for its
+# cookie; iter/tcp cannot see it), connected after: "connect" on stdin.
+UNCONNECTED = r"""
+import socket, sys
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(16)
+u = socket.socket()
+print("ready", flush=True)
+sys.stdin.readline()
+u.connect(lst.getsockname()); a, _ = lst.accept()
+print("ok", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_socket_walked_without_cookie_is_one_socket():
+    """The walk files such a socket under its inode; its first change report
+    (which carries the inode) moves it under its cookie, so top counts it
+    once: 3 TCP sockets (listener, client, accepted), not a 4th left over."""
+    holder = subprocess.Popen(["/usr/bin/python3", "-c", UNCONNECTED], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    top = None
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        top = subprocess.Popen([SOCKCOST, "top", "--json", "-n", "3", "-d", "1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = json.loads(top.stdout.readline() or "{}")
+        mine = [p for p in first.get("processes", []) if p["pid"] == holder.pid]
+        assert mine and mine[0]["tcp_sockets"] == 2, first
+        holder.stdin.write("connect\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "ok"
+        out, err = top.communicate(timeout=60)
+        assert top.returncode == 0, err
+        last = json.loads(out.splitlines()[-1])
+        mine = [p for p in last["processes"] if p["pid"] == holder.pid]
+        assert len(mine) == 1, last
+        assert (mine[0]["tcp_sockets"], mine[0]["connections"]) == (3, 2), mine[0]
+    finally:
+        for p in (top, holder):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()

@@ -86,7 +86,7 @@ int served_netns_open(struct served_netns *ns, const struct sc_summary *s, __u32
 
 			snprintf(why, len, "sockcostd cannot enter network namespace %u (%s)%s",
 				 s->netns[i], strerror(-fd),
-				 perm ? ": --own-netns-only drops CAP_SYS_ADMIN" : "");
+				 perm ? ": entering needs CAP_SYS_ADMIN, which --own-netns-only drops" : "");
 			err = fd;
 			break;
 		}

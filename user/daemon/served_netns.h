@@ -14,8 +14,8 @@
  * and each one in which a process holds a TCP socket (s->netns), with a
  * sock_diag socket made in each (a netlink socket answers for the
  * namespace it was made in, so the pass itself enters none). Entering one
- * needs CAP_SYS_ADMIN (sockcostd --enable-snapshot keeps it) and a process
- * living there to enter by.
+ * needs CAP_SYS_ADMIN (sockcostd keeps it unless --own-netns-only) and a
+ * process living there to enter by.
  */
 struct served_netns {
 	struct sc_served_ns *v;

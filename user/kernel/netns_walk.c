@@ -222,7 +222,7 @@ int sc_netns_walk_conn_state(const struct sc_tracker *t, const struct sc_records
 {
 	const struct sc_conn_record *c = conns->data;
 	struct netns_door *doors;
-	bool stranded = false, self = false;
+	bool stranded = false, self = false, denied = false;
 	size_t i, n = 0;
 	int err = 0;
 
@@ -246,7 +246,7 @@ int sc_netns_walk_conn_state(const struct sc_tracker *t, const struct sc_records
 					between, ctx);
 	if (n && !err)
 		qsort(doors, n, sizeof(*doors), cmp_door);
-	for (i = 0; i < n && !err; i++) {
+	for (i = 0; i < n && !err && !denied; i++) {
 		size_t from = states->count;
 
 		if (i && doors[i].netns == doors[i - 1].netns)
@@ -260,9 +260,13 @@ int sc_netns_walk_conn_state(const struct sc_tracker *t, const struct sc_records
 				 strerror(-err));
 			states->count = from;
 			(*missed)++;
+			/* Without CAP_SYS_ADMIN (--own-netns-only) no other one opens either. */
+			denied = err == -EPERM;
 			err = 0;
 		}
 	}
+	for (; denied && i < n; i++)
+		*missed += doors[i].netns != doors[i - 1].netns;
 	free(doors);
 	return err;
 }
