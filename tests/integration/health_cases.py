@@ -482,7 +482,8 @@ class KeepaliveTrio:
 
 
 class PortLeftovers:
-    """A listening server whose port carries WAITS TIME-WAIT sockets (it
+    """A listening server whose port carries WAITS TIME-WAIT sockets, or the
+    self.waits the kernel made of them (it
     closed first, then its peers did) and one orphan: a socket it closed with
     unsent data towards a peer (this process) that does not read."""
 
@@ -520,7 +521,13 @@ class PortLeftovers:
                 ["ss", "-K", "-tn", f"( sport = :{self.port} and dport = :{peer_port} )"],
                 check=True, capture_output=True, timeout=30))
             self.server.tell("hold")
-            assert wait_for(lambda: ss_count("time-wait", self.port) == self.WAITS, timeout=5)
+            # Debian's 6.1.192 (the CI guest since 2026-12-02) sometimes
+            # makes fewer TIME-WAIT sockets than closes (2 or 3 of 4, with
+            # nothing of sockcost loaded): the tests compare sockcost with
+            # what the kernel made, self.waits.
+            wait_for(lambda: ss_count("time-wait", self.port) == self.WAITS, timeout=5)
+            self.waits = ss_count("time-wait", self.port)
+            assert self.waits >= 1
         except BaseException:
             self.stack.close()
             raise
