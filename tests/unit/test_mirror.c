@@ -282,6 +282,63 @@ static void test_a_shared_socket_keeps_its_holders(void **state)
 	sc_mirror_free(&m);
 }
 
+/*
+ * Sockets of three holders each (a pre-fork server's), more than the link
+ * table's first size, walked apart from one another; closes of others make
+ * the mirror compact: every socket keeps exactly its holders, the first
+ * walked first.
+ */
+static void test_shared_sockets_keep_their_holders_across_compaction(void **state)
+{
+	enum { SHARED = 300, HOLDERS = 3, OTHERS = 4000 };
+	size_t n = 1 + SHARED * HOLDERS, k = 1;
+	struct sc_conn_record *r = calloc(n, sizeof(*r));
+	struct sc_mirror m = {};
+	struct sc_change c;
+	__u32 h, i, j, seen;
+	__u64 s;
+
+	(void)state;
+	assert_non_null(r);
+	r[0] = (struct sc_conn_record){ .kind = SC_CONN_HEADER, .established_ns = NOW_NS,
+					.last_active_jiffies = NOW_JIFFIES };
+	for (h = 0; h < HOLDERS; h++)
+		for (s = 0; s < SHARED; s++)
+			r[k++] = (struct sc_conn_record){
+				.kind = SC_CONN_TCP, .tgid = 100 + h, .state = TCP_ESTABLISHED,
+				.cookie = 10 + s, .flags = SC_CONN_HAS_TIMES,
+			};
+	assert_int_equal(sc_mirror_load(&m, r, n), 0);
+	/* Other sockets churn through. */
+	for (s = 0; s < OTHERS; s++) {
+		c = change(SC_CHANGE_STATE, 100000 + s, TCP_ESTABLISHED, 100);
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+		c = change(SC_CHANGE_STATE, 100000 + s, TCP_CLOSE, 100);
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	}
+	c = change(SC_CHANGE_STATE, 10, TCP_CLOSE, 100);
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	for (s = 1; s < SHARED; s++) {
+		assert_int_equal(sc_mirror_count(&m, 10 + s), HOLDERS);
+		i = sc_mirror_first(&m, 10 + s);
+		assert_int_equal(m.recs[i].tgid, 100);
+		for (seen = 0; i != SC_MIRROR_END; i = sc_mirror_next(&m, i))
+			seen |= 1u << (m.recs[i].tgid - 100);
+		assert_int_equal(seen, (1u << HOLDERS) - 1);
+	}
+	assert_int_equal(sc_mirror_count(&m, 10), 0);
+	for (s = 0; s < OTHERS; s += 97)
+		assert_int_equal(sc_mirror_count(&m, 100000 + s), 0);
+	/* Records are compacted: the live ones and a few closed since. */
+	for (i = 1, j = 0; i < m.n; i++)
+		j += m.recs[i].kind == SC_CONN_TCP;
+	assert_int_equal(j, (SHARED - 1) * HOLDERS);
+	assert_true(m.n < 2 * n);
+	assert_true(sc_mirror_mem(&m).links > 0);
+	free(r);
+	sc_mirror_free(&m);
+}
+
 static void test_many_changes_grow_and_compact(void **state)
 {
 	struct sc_mirror m = {};
@@ -591,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_a_late_call_does_not_bring_back_a_closed_socket),
 		cmocka_unit_test(test_calls_make_active_and_move_a_sole_holder),
 		cmocka_unit_test(test_a_shared_socket_keeps_its_holders),
+		cmocka_unit_test(test_shared_sockets_keep_their_holders_across_compaction),
 		cmocka_unit_test(test_many_changes_grow_and_compact),
 		cmocka_unit_test(test_adopt_keeps_sockets_only),
 		cmocka_unit_test(test_set_listener_updates_listeners_only),

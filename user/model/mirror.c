@@ -11,10 +11,10 @@
 #define EMPTY 0xffffffffu
 #define GONE 0xfffffffeu
 #define END SC_MIRROR_END
-#define NEXT(m, i) ((m)->recs[i].next)
+#define NEXT(m, i) sc_mirror_next(m, i)
 
 /* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
-_Static_assert(sizeof(struct sc_mirror_rec) == 44, "a mirrored record is 44 bytes");
+_Static_assert(sizeof(struct sc_mirror_rec) == 40, "a mirrored record is 40 bytes");
 _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 	       "compacting in place needs records no larger than a walk's");
 
@@ -22,7 +22,7 @@ _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 static struct sc_mirror_rec compact(const struct sc_conn_record *r)
 {
 	struct sc_mirror_rec c = {
-		.cookie = r->cookie, .tgid = r->tgid, .next = END, .mem = r->mem,
+		.cookie = r->cookie, .tgid = r->tgid, .mem = r->mem,
 		.kernel_last = r->kernel_last, .netns = r->netns, .lport = r->lport, .rport = r->rport,
 		.kind = r->kind, .state = r->state, .flags = r->flags,
 	};
@@ -84,24 +84,104 @@ static __u32 find(const struct sc_mirror *m, __u64 cookie, size_t *slot)
 	return END;
 }
 
-/* Files record ri under its cookie: first of a new socket, or after the first. */
-static void index_put(struct sc_mirror *m, __u32 ri)
+static size_t link_home(const struct sc_mirror *m, __u32 rec)
 {
-	__u32 first = find(m, m->recs[ri].cookie, NULL);
+	return (size_t)(((__u64)rec * 0x9e3779b97f4a7c15ull) >> 32) & m->links_mask;
+}
+
+__u32 sc_mirror_link_next(const struct sc_mirror *m, __u32 i)
+{
 	size_t b;
 
-	if (first != END) {
-		NEXT(m, ri) = NEXT(m, first);
-		NEXT(m, first) = ri;
-		return;
+	for (b = link_home(m, i); m->links[b].rec != END; b = (b + 1) & m->links_mask)
+		if (m->links[b].rec == i)
+			return m->links[b].next;
+	return END;
+}
+
+/* Room for two more links (at most half the slots used). Returns 0 or -ENOMEM. */
+static int links_reserve(struct sc_mirror *m)
+{
+	struct sc_mirror_link *old = m->links;
+	size_t i, b, oslots = old ? m->links_mask + 1 : 0, slots = oslots ? oslots : 64;
+
+	while ((m->nlinks + 2) * 2 > slots)
+		slots *= 2;
+	if (slots == oslots)
+		return 0;
+	m->links = malloc(slots * sizeof(*m->links));
+	if (!m->links) {
+		m->links = old;
+		return -ENOMEM;
 	}
-	NEXT(m, ri) = END;
+	memset(m->links, 0xff, slots * sizeof(*m->links));
+	m->links_mask = slots - 1;
+	for (i = 0; i < oslots; i++) {
+		if (old[i].rec == END)
+			continue;
+		for (b = link_home(m, old[i].rec); m->links[b].rec != END; b = (b + 1) & m->links_mask)
+			;
+		m->links[b] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* Record next follows record rec (room reserved). */
+static void link_set(struct sc_mirror *m, __u32 rec, __u32 next)
+{
+	size_t b;
+
+	for (b = link_home(m, rec); m->links[b].rec != END && m->links[b].rec != rec;
+	     b = (b + 1) & m->links_mask)
+		;
+	if (m->links[b].rec == END)
+		m->nlinks++;
+	m->links[b] = (struct sc_mirror_link){ .rec = rec, .next = next };
+	m->recs[rec].linked = 1;
+}
+
+/* Every record unlinked: the links table is emptied, its slots kept. */
+static void links_clear(struct sc_mirror *m)
+{
+	if (m->links)
+		memset(m->links, 0xff, (m->links_mask + 1) * sizeof(*m->links));
+	m->nlinks = 0;
+}
+
+static void links_free(struct sc_mirror *m)
+{
+	free(m->links);
+	m->links = NULL;
+	m->links_mask = m->nlinks = 0;
+}
+
+/*
+ * Files record ri under its cookie: first of a new socket, or after the
+ * first. Returns 0 or -ENOMEM (a link's room; nothing is filed then).
+ */
+static int index_put(struct sc_mirror *m, __u32 ri)
+{
+	__u32 first = find(m, m->recs[ri].cookie, NULL), after;
+	size_t b;
+
+	m->recs[ri].linked = 0;
+	if (first != END) {
+		if (links_reserve(m))
+			return -ENOMEM;
+		after = NEXT(m, first);
+		if (after != END)
+			link_set(m, ri, after);
+		link_set(m, first, ri);
+		return 0;
+	}
 	for (b = home(m, m->recs[ri].cookie); m->index[b] != EMPTY && m->index[b] != GONE;
 	     b = next_slot(m, b))
 		;
 	if (m->index[b] == EMPTY)
 		m->used++;
 	m->index[b] = ri;
+	return 0;
 }
 
 /* Drops removed records and rebuilds the index with room to grow. */
@@ -118,7 +198,10 @@ static int rebuild(struct sc_mirror *m)
 	 * index is under 6 bytes a socket (it was 8 at half full).
 	 */
 	slots = live * 10 / 7 + 64;
-	/* Allocated first: on failure the mirror is left as it was. */
+	/*
+	 * Allocated first: on its failure the mirror is left as it was (a
+	 * link's failure, below, empties it).
+	 */
 	index = malloc(slots * sizeof(*index));
 	if (!index)
 		return -ENOMEM;
@@ -137,8 +220,14 @@ static int rebuild(struct sc_mirror *m)
 	m->index = index;
 	m->mask = slots - 1;
 	m->used = 0;
-	for (i = 1; i < m->n; i++)
-		index_put(m, (__u32)i);
+	links_clear(m);
+	for (i = 1; i < m->n; i++) {
+		if (index_put(m, (__u32)i)) {
+			/* Half filed is no use: the reader walks again. */
+			sc_mirror_drop(m);
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -183,6 +272,7 @@ void sc_mirror_free(struct sc_mirror *m)
 	free(m->recs);
 	free(m->index);
 	free(m->aux);
+	free(m->links);
 	memset(m, 0, sizeof(*m));
 	/* Still counting: a reader holding aux state of the old records must see they went. */
 	m->gen = gen + 1;
@@ -219,6 +309,7 @@ void sc_mirror_drop(struct sc_mirror *m)
 	free(m->recs);
 	free(m->index);
 	free(m->aux);
+	links_free(m);
 	m->recs = NULL;
 	m->index = NULL;
 	m->aux = NULL;
@@ -288,14 +379,15 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	if (m->closed[c->cookie % SC_MIRROR_CLOSED] == c->cookie)
 		return 0;
 	/*
-	 * Full: the closed sockets' records go first if they are an eighth,
-	 * else an eighth more room, not double: at a million sockets a record
-	 * and its reader's bytes are 52 bytes, and the slack is resident once
-	 * used.
+	 * Full: the closed sockets' records go first if they are a sixteenth,
+	 * else a sixteenth more room, not double: at a million sockets a record
+	 * and its reader's bytes are 50 bytes, and the slack is resident once
+	 * used. Under steady churn that is one growth, then a compaction (a few
+	 * milliseconds a million records) every n/16 closes.
 	 */
-	if (m->n == m->cap && m->removed * 8 >= m->n && (err = rebuild(m)))
+	if (m->n == m->cap && m->removed * 16 >= m->n && (err = rebuild(m)))
 		return err;
-	if (m->n == m->cap && (err = reserve(m, m->cap + m->cap / 8 + 64)))
+	if (m->n == m->cap && (err = reserve(m, m->cap + m->cap / 16 + 64)))
 		return err;
 	if ((m->used + 1) * 20 > (m->mask + 1) * 17 && (err = rebuild(m)))
 		return err;
@@ -320,7 +412,10 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 			    c->last_active_jiffies ? SC_MIRROR_STAMP_ACTIVE :
 			    SC_MIRROR_STAMP_ESTABLISHED,
 	};
-	index_put(m, (__u32)m->n++);
+	err = index_put(m, (__u32)m->n);
+	if (err)
+		return err;
+	m->n++;
 	return 0;
 }
 
@@ -506,5 +601,6 @@ struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m)
 		.records = m->cap * sizeof(*m->recs),
 		.aux = m->aux ? (m->cap ? m->cap : 1) * m->aux_size : 0,
 		.index = m->index ? (m->mask + 1) * sizeof(*m->index) : 0,
+		.links = m->links ? (m->links_mask + 1) * sizeof(*m->links) : 0,
 	};
 }

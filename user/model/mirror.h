@@ -35,21 +35,23 @@
  * (sc_record_idle, the summaries): a listener's drops; for other sockets
  * the newest activity once one is stamped, else when it was established,
  * which nothing reads once activity is stamped. sc_mirror_record expands
- * one into a sc_conn_record. Aligned to 4 bytes, not 8: 44 bytes, not 48
+ * one into a sc_conn_record. Aligned to 4 bytes, not 8: 40 bytes, not 48
  * (the 64-bit fields are read unaligned half the time, which x86 and arm64
- * do at no cost within a cache line).
+ * do at no cost within a cache line). A socket held by several processes
+ * (a pre-fork server's listener) has a record each, chained through a side
+ * table (links) rather than a field every record would pay for.
  */
 struct __attribute__((packed, aligned(4))) sc_mirror_rec {
 	__u64 cookie;
 	__u64 stamp;                 /* SC_MIRROR_STAMP_* says which */
 	__u32 tgid;
-	__u32 next;                  /* the socket's next record (another holder): sc_mirror_next */
 	__u32 mem;                   /* as sc_conn_record */
 	__u32 kernel_last;           /* as sc_conn_record */
 	__u32 netns;                 /* as sc_conn_record: ports are per namespace */
 	__u16 lport, rport;
 	__u8 kind, state, flags;     /* as sc_conn_record */
-	__u8 stamp_is;
+	__u8 stamp_is : 2;
+	__u8 linked : 1;             /* another holder's record follows: sc_mirror_next */
 };
 
 #define SC_MIRROR_STAMP_ESTABLISHED 0  /* established_ns (0: not seen) */
@@ -65,6 +67,12 @@ struct sc_mirror {
 	struct sc_conn_record header;
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
+	/*
+	 * The next record of each linked one, by open addressing on the record's
+	 * index (a power of two slots, at most half full); rebuilt with the index.
+	 */
+	struct sc_mirror_link *links;
+	size_t links_mask, nlinks;
 	size_t mask;                 /* index slots - 1 (any number of slots, not a power of two) */
 	size_t used;                 /* index slots ever filled since the last rebuild */
 	size_t removed;              /* records of kind 0 */
@@ -82,10 +90,16 @@ struct sc_mirror {
 /* No record: the end of a socket's chain. */
 #define SC_MIRROR_END 0xffffffffu
 
+struct sc_mirror_link {
+	__u32 rec, next;             /* rec SC_MIRROR_END: a free slot */
+};
+
+__u32 sc_mirror_link_next(const struct sc_mirror *m, __u32 i);
+
 /* The socket's record after i (another holder), SC_MIRROR_END if none. */
 static inline __u32 sc_mirror_next(const struct sc_mirror *m, __u32 i)
 {
-	return m->recs[i].next;
+	return m->recs[i].linked ? sc_mirror_link_next(m, i) : SC_MIRROR_END;
 }
 
 /* Record i as a walk's record (0: the header); tid is 0. Inline: a fold expands a few a change. */
@@ -199,7 +213,7 @@ void sc_mirror_free(struct sc_mirror *m);
 
 /* Bytes the mirror has allocated, by structure (what a benchmark reports). */
 struct sc_mirror_mem {
-	size_t records, aux, index;
+	size_t records, aux, index, links;
 };
 
 struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m);
