@@ -25,6 +25,13 @@ static int cmp_door(const void *a, const void *b)
 	return (x->netns > y->netns) - (x->netns < y->netns) ?: (x->tgid > y->tgid) - (x->tgid < y->tgid);
 }
 
+/* A process's files come together: one door per process and namespace is enough. */
+static void add_door(struct netns_door *doors, size_t *n, struct netns_door d)
+{
+	if (!(*n && doors[*n - 1].netns == d.netns && doors[*n - 1].tgid == d.tgid))
+		doors[(*n)++] = d;
+}
+
 /* Enters doors[i].netns through any holder still alive in it. */
 static int enter_netns(const struct netns_door *d, size_t i, size_t n, int *restore)
 {
@@ -174,11 +181,10 @@ int sc_netns_walk_held(const struct sc_tracker *t, const struct sc_records *file
 		free(used);
 		return sc_fail(ENOMEM, "out of memory");
 	}
-	/* A process's files come together: one door per process and namespace is enough. */
 	for (i = 0; i < files->count; i++)
-		if (f[i].netns && f[i].netns != self_ns &&
-		    !(n && doors[n - 1].netns == f[i].netns && doors[n - 1].tgid == f[i].tgid))
-			doors[n++] = (struct netns_door){ f[i].netns, f[i].tgid, f[i].tid, f[i].fd };
+		if (f[i].netns && f[i].netns != self_ns)
+			add_door(doors, &n, (struct netns_door){ f[i].netns, f[i].tgid, f[i].tid,
+								 f[i].fd });
 	if (n)
 		qsort(doors, n, sizeof(*doors), cmp_door);
 	for (i = 0; i < n; i++) {
@@ -230,16 +236,14 @@ int sc_netns_walk_conn_state(const struct sc_tracker *t, const struct sc_records
 	doors = malloc((conns->count ? conns->count : 1) * sizeof(*doors));
 	if (!doors)
 		return sc_fail(ENOMEM, "out of memory");
-	/* A process's files come together: one door per process and namespace is enough. */
 	for (i = 0; i < conns->count; i++) {
 		if (c[i].kind != SC_CONN_TCP)
 			continue;
-		if (c[i].netns == self_ns || !c[i].netns) {
+		if (c[i].netns == self_ns || !c[i].netns)
 			self = true;
-			continue;
-		}
-		if (!(n && doors[n - 1].netns == c[i].netns && doors[n - 1].tgid == c[i].tgid))
-			doors[n++] = (struct netns_door){ c[i].netns, c[i].tgid, c[i].tgid, c[i].fd };
+		else
+			add_door(doors, &n, (struct netns_door){ c[i].netns, c[i].tgid, c[i].tgid,
+								 c[i].fd });
 	}
 	if (self)
 		err = sc_iter_read_with(sc_tracker_iter_link_fd(t, SC_ITER_CONN_STATE), states,

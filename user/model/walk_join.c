@@ -11,20 +11,23 @@ struct inode_cookie {
 	__u64 cookie;
 };
 
+/* Both joins order by (inode, netns), the two walks' common key. */
+#define CMP_INODE_NETNS(x, y) \
+	((x)->inode > (y)->inode) - ((x)->inode < (y)->inode) ?: \
+	((x)->netns > (y)->netns) - ((x)->netns < (y)->netns)
+
 static int cmp_state(const void *a, const void *b)
 {
 	const struct sc_conn_state_record *x = a, *y = b;
 
-	return (x->inode > y->inode) - (x->inode < y->inode) ?:
-	       (x->netns > y->netns) - (x->netns < y->netns);
+	return CMP_INODE_NETNS(x, y);
 }
 
 static int cmp_inode_cookie(const void *a, const void *b)
 {
 	const struct inode_cookie *x = a, *y = b;
 
-	return (x->inode > y->inode) - (x->inode < y->inode) ?:
-	       (x->netns > y->netns) - (x->netns < y->netns);
+	return CMP_INODE_NETNS(x, y);
 }
 
 /*
