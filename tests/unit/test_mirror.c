@@ -575,6 +575,58 @@ static void assert_judged_alike(const struct sc_mirror *m, __u32 i, const struct
 		}
 }
 
+/*
+ * Stamps are offsets from the walk's clocks (mirror.h): an establishment
+ * reads at most a millisecond early, an age past 2^31 jiffies or
+ * milliseconds reads as that bound (still idle, not wrapped to busy), and a
+ * listener's drops saturate.
+ */
+static void test_stamps_are_offsets_from_the_walk(void **state)
+{
+	const __u64 hz = 1000, now_j = 5000000000ull, now_ns = 3000000000000000ull;
+	const __u64 long_ago = 30ull * 86400;            /* seconds: past 24.8 days */
+	struct sc_conn_record r[5] = {
+		{ .kind = SC_CONN_HEADER, .established_ns = now_ns, .last_active_jiffies = now_j },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_ESTABLISHED, .cookie = 1,
+		  .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
+		  .last_active_jiffies = now_j - long_ago * hz },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_ESTABLISHED, .cookie = 2,
+		  .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
+		  .established_ns = now_ns - long_ago * 1000000000ull },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_ESTABLISHED, .cookie = 3,
+		  .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
+		  .established_ns = now_ns - 1500001 },  /* 1.500001 ms before the walk */
+		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_LISTEN, .cookie = 4,
+		  .listen_drops = 1ull << 40 },
+	};
+	struct sc_change c = change(SC_CHANGE_CALLS, 3, TCP_ESTABLISHED, 100);
+	struct sc_mirror m = {};
+	struct sc_conn_record got;
+
+	(void)state;
+	assert_int_equal(sc_mirror_load(&m, r, 5), 0);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 1));
+	assert_int_equal(now_j - got.last_active_jiffies, INT32_MAX);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 2));
+	assert_int_equal(now_ns - got.established_ns, INT32_MAX * 1000000ull);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 3));
+	assert_int_equal(got.last_active_jiffies, 0);
+	assert_int_equal(now_ns - got.established_ns, 2000000);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 4));
+	assert_int_equal(got.listen_drops, UINT32_MAX);
+	/* Activity after the walk, across 32-bit jiffies (now_j is past 2^32). */
+	c.last_active_jiffies = now_j + 12345;
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 3));
+	assert_int_equal(got.last_active_jiffies, now_j + 12345);
+	/* An older report does not move it back. */
+	c.last_active_jiffies = now_j + 10;
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 3));
+	assert_int_equal(got.last_active_jiffies, now_j + 12345);
+	sc_mirror_free(&m);
+}
+
 static void test_compact_records_judge_as_full_ones(void **state)
 {
 	static const __u8 states[] = { TCP_ESTABLISHED, TCP_ESTABLISHED, TCP_CLOSE_WAIT,
@@ -614,8 +666,10 @@ static void test_compact_records_judge_as_full_ones(void **state)
 					SC_CHANGE_MEM,
 				.state = states[rnd(4)],
 				.jiffies = (__u32)(NOW_JIFFIES - SEC_J(rnd(100))),
-				.established_ns = rnd(2) ? NOW_NS - rnd(500) * 1000000000ull : 0,
-				.last_active_jiffies = rnd(2) ? NOW_JIFFIES - SEC_J(rnd(200)) : 0,
+				/* Before the walk and after it, to the millisecond and the jiffy. */
+				.established_ns = rnd(2) ? NOW_NS - 250000000000ull +
+							   rnd(500000) * 1000000ull : 0,
+				.last_active_jiffies = rnd(2) ? NOW_JIFFIES - SEC_J(100) + rnd(SEC_J(200)) : 0,
 				.flags = rnd(2) ? SC_CONN_SAW_CALLS : 0,
 			};
 
@@ -655,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_calls_carry_queue_memory),
 		cmocka_unit_test(test_a_full_send_queue_reports_only_memory),
 		cmocka_unit_test(test_compact_records_judge_as_full_ones),
+		cmocka_unit_test(test_stamps_are_offsets_from_the_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

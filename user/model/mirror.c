@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +15,42 @@
 #define NEXT(m, i) sc_mirror_next(m, i)
 
 /* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
-_Static_assert(sizeof(struct sc_mirror_rec) == 40, "a mirrored record is 40 bytes");
+_Static_assert(sizeof(struct sc_mirror_rec) == 36, "a mirrored record is 36 bytes");
 _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 	       "compacting in place needs records no larger than a walk's");
 
+#define NS_PER_MS 1000000ll
+
+/* An offset as a stamp keeps it: clamped to +-(2^31 - 1) (mirror.h). */
+static __u32 offset_stamp(__s64 d)
+{
+	if (d > INT32_MAX)
+		d = INT32_MAX;
+	else if (d < -INT32_MAX)
+		d = -INT32_MAX;
+	return (__u32)(__s32)d;
+}
+
+/* Milliseconds from base_ns, rounded down (toward the past). */
+static __u32 ns_stamp(const struct sc_mirror *m, __u64 ns)
+{
+	__s64 d = (__s64)(ns - m->base_ns);
+
+	return offset_stamp(d >= 0 ? d / NS_PER_MS : -((-d + NS_PER_MS - 1) / NS_PER_MS));
+}
+
+static __u32 jiffies_stamp(const struct sc_mirror *m, __u64 jiffies)
+{
+	return offset_stamp((__s64)(jiffies - m->base_jiffies));
+}
+
+static __u32 drops_stamp(__u64 drops)
+{
+	return drops > UINT32_MAX ? UINT32_MAX : (__u32)drops;
+}
+
 /* A walk's record as the mirror keeps it (mirror.h, sc_mirror_rec). */
-static struct sc_mirror_rec compact(const struct sc_conn_record *r)
+static struct sc_mirror_rec compact(const struct sc_mirror *m, const struct sc_conn_record *r)
 {
 	struct sc_mirror_rec c = {
 		.cookie = r->cookie, .tgid = r->tgid, .mem = r->mem,
@@ -28,16 +59,26 @@ static struct sc_mirror_rec compact(const struct sc_conn_record *r)
 	};
 
 	if (r->state == TCP_LISTEN) {
-		c.stamp = r->listen_drops;
+		c.stamp = drops_stamp(r->listen_drops);
 		c.stamp_is = SC_MIRROR_STAMP_DROPS;
 	} else if (r->last_active_jiffies) {
-		c.stamp = r->last_active_jiffies;
+		c.stamp = jiffies_stamp(m, r->last_active_jiffies);
 		c.stamp_is = SC_MIRROR_STAMP_ACTIVE;
-	} else {
-		c.stamp = r->established_ns;
+	} else if (r->established_ns) {
+		c.stamp = ns_stamp(m, r->established_ns);
 		c.stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
+	} else {
+		c.stamp_is = SC_MIRROR_STAMP_UNSEEN;
 	}
 	return c;
+}
+
+/* Stamps of the records to come are offsets from the clocks of this walk's header. */
+static void set_base(struct sc_mirror *m, const struct sc_conn_record *header)
+{
+	m->header = *header;
+	m->base_ns = header->established_ns;
+	m->base_jiffies = header->last_active_jiffies;
 }
 
 int sc_mirror_export(const struct sc_mirror *m, struct sc_conn_record **out)
@@ -288,9 +329,9 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	m->n = 0;
 	err = reserve(m, n + n / 16 + 64);
 	if (!err) {
-		m->header = recs[0];
+		set_base(m, &recs[0]);
 		for (i = 0; i < n; i++)
-			m->recs[i] = compact(&recs[i]);
+			m->recs[i] = compact(m, &recs[i]);
 		/* New records: a reader's bytes for the old ones go. */
 		free(m->aux);
 		m->aux = NULL;
@@ -330,13 +371,13 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		return -EPROTO;
 	}
 	sc_mirror_drop(m);
-	m->header = recs[0];
+	set_base(m, &recs[0]);
 	for (i = 0, k = 0; i < n; i++) {
 		struct sc_conn_record r = recs[i];
 
 		/* Only sockets are kept (and the header's place). */
 		if (!i || r.kind == SC_CONN_TCP)
-			kept[k++] = compact(&r);
+			kept[k++] = compact(m, &r);
 	}
 	m->recs = kept;
 	m->n = k;
@@ -369,6 +410,9 @@ static __u8 flags_of(const struct sc_change *c)
 	return SC_CONN_HAS_STATE | (c->flags & SC_CONN_SAW_CALLS) |
 	       (sc_tcp_connected(c->state) ? SC_CONN_HAS_TIMES : 0);
 }
+
+static void update_stamp(const struct sc_mirror *m, struct sc_mirror_rec *r,
+			 const struct sc_change *c);
 
 static int add(struct sc_mirror *m, const struct sc_change *c)
 {
@@ -406,12 +450,9 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 		.kernel_last = sc_tcp_connected(c->state) ? c->jiffies : 0,
 		.cookie = c->cookie,
 		/* A listener's holds its drops (a walk's), not a time. */
-		.stamp = c->state == TCP_LISTEN ? 0 :
-			 c->last_active_jiffies ? c->last_active_jiffies : c->established_ns,
-		.stamp_is = c->state == TCP_LISTEN ? SC_MIRROR_STAMP_DROPS :
-			    c->last_active_jiffies ? SC_MIRROR_STAMP_ACTIVE :
-			    SC_MIRROR_STAMP_ESTABLISHED,
+		.stamp_is = c->state == TCP_LISTEN ? SC_MIRROR_STAMP_DROPS : SC_MIRROR_STAMP_UNSEEN,
 	};
+	update_stamp(m, r, c);
 	err = index_put(m, (__u32)m->n);
 	if (err)
 		return err;
@@ -420,8 +461,11 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 }
 
 /* The stamp as a change moves it: a listener's drops stay, activity only grows. */
-static void update_stamp(struct sc_mirror_rec *r, const struct sc_change *c)
+static void update_stamp(const struct sc_mirror *m, struct sc_mirror_rec *r,
+			 const struct sc_change *c)
 {
+	__u32 active;
+
 	if (c->state == TCP_LISTEN) {
 		/* A walk's count of drops stays; a socket just listening has none. */
 		if (r->state != TCP_LISTEN || r->stamp_is != SC_MIRROR_STAMP_DROPS) {
@@ -432,24 +476,29 @@ static void update_stamp(struct sc_mirror_rec *r, const struct sc_change *c)
 	}
 	if (r->stamp_is == SC_MIRROR_STAMP_DROPS) {
 		r->stamp = 0;
+		r->stamp_is = SC_MIRROR_STAMP_UNSEEN;
+	}
+	if (r->stamp_is != SC_MIRROR_STAMP_ACTIVE && c->established_ns) {
+		r->stamp = ns_stamp(m, c->established_ns);
 		r->stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
 	}
-	if (r->stamp_is == SC_MIRROR_STAMP_ESTABLISHED && c->established_ns)
-		r->stamp = c->established_ns;
-	if (c->last_active_jiffies && (r->stamp_is != SC_MIRROR_STAMP_ACTIVE ||
-				       (__s64)(c->last_active_jiffies - r->stamp) > 0)) {
-		r->stamp = c->last_active_jiffies;
+	if (!c->last_active_jiffies)
+		return;
+	active = jiffies_stamp(m, c->last_active_jiffies);
+	if (r->stamp_is != SC_MIRROR_STAMP_ACTIVE || (__s32)active > (__s32)r->stamp) {
+		r->stamp = active;
 		r->stamp_is = SC_MIRROR_STAMP_ACTIVE;
 	}
 }
 
-static void update(struct sc_mirror_rec *r, const struct sc_change *c, bool sole_holder)
+static void update(const struct sc_mirror *m, struct sc_mirror_rec *r, const struct sc_change *c,
+		   bool sole_holder)
 {
 	bool traffic = c->kind == SC_CHANGE_CALLS ||
 		       (c->state == TCP_ESTABLISHED && r->state != TCP_ESTABLISHED);
 
 	r->flags = (__u8)(flags_of(c) | (r->flags & SC_CONN_SAW_CALLS));
-	update_stamp(r, c);
+	update_stamp(m, r, c);
 	r->state = c->state;
 	/* Every report but a listener's carries the queue memory as it left the socket. */
 	if (c->state != TCP_LISTEN)
@@ -555,7 +604,7 @@ int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc
 	if (first == END)
 		return c->state == TCP_ESTABLISHED || c->state == TCP_LISTEN ? add(m, c) : 0;
 	for (i = first; i != END; i = NEXT(m, i))
-		update(&m->recs[i], c, NEXT(m, first) == END);
+		update(m, &m->recs[i], c, NEXT(m, first) == END);
 	return 0;
 }
 
@@ -573,7 +622,7 @@ size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 		/* Where a walk puts them for a listener (sockcost.h, sc_conn_record). */
 		r->mem = backlog;
 		r->kernel_last = max_backlog;
-		r->stamp = drops;
+		r->stamp = drops_stamp(drops);
 		r->stamp_is = SC_MIRROR_STAMP_DROPS;
 		n++;
 	}

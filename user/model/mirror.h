@@ -31,19 +31,27 @@
 
 /*
  * A mirrored record (a million of them are the daemon's memory): one
- * 64-bit stamp stands for the three a sc_conn_record has room for, as readers use them
- * (sc_record_idle, the summaries): a listener's drops; for other sockets
- * the newest activity once one is stamped, else when it was established,
- * which nothing reads once activity is stamped. sc_mirror_record expands
- * one into a sc_conn_record. Aligned to 4 bytes, not 8: 40 bytes, not 48
- * (the 64-bit fields are read unaligned half the time, which x86 and arm64
- * do at no cost within a cache line). A socket held by several processes
- * (a pre-fork server's listener) has a record each, chained through a side
- * table (links) rather than a field every record would pay for.
+ * 32-bit stamp stands for the three 64-bit ones a sc_conn_record has room
+ * for, as readers use them (sc_record_idle, the summaries): a listener's
+ * drops (saturating at 2^32 - 1); for other sockets the newest activity
+ * once one is stamped, else when it was established, which nothing reads
+ * once activity is stamped. Times are kept as offsets from the clocks of the
+ * walk the mirror was loaded from (base_ns, base_jiffies): activity in
+ * jiffies, establishment in milliseconds (rounded down: an age reads at
+ * most a millisecond older). An offset is clamped to +-(2^31 - 1), so an
+ * age reads at most 24.8 days (HZ 1000; 99 at HZ 250), as the kernel's own
+ * 32-bit stamps (kernel_last) already read; readers walk again far sooner
+ * (sockcostd at least daily, top every half minute).
+ * sc_mirror_record expands one into a sc_conn_record. Aligned to 4 bytes,
+ * not 8: 36 bytes, not 40 (the 64-bit cookie is read unaligned half the
+ * time, which x86 and arm64 do at no cost within a cache line). A socket
+ * held by several processes (a pre-fork server's listener) has a record
+ * each, chained through a side table (links) rather than a field every
+ * record would pay for.
  */
 struct __attribute__((packed, aligned(4))) sc_mirror_rec {
 	__u64 cookie;
-	__u64 stamp;                 /* SC_MIRROR_STAMP_* says which */
+	__u32 stamp;                 /* SC_MIRROR_STAMP_* says which */
 	__u32 tgid;
 	__u32 mem;                   /* as sc_conn_record */
 	__u32 kernel_last;           /* as sc_conn_record */
@@ -54,9 +62,10 @@ struct __attribute__((packed, aligned(4))) sc_mirror_rec {
 	__u8 linked : 1;             /* another holder's record follows: sc_mirror_next */
 };
 
-#define SC_MIRROR_STAMP_ESTABLISHED 0  /* established_ns (0: not seen) */
-#define SC_MIRROR_STAMP_ACTIVE 1       /* last_active_jiffies */
+#define SC_MIRROR_STAMP_ESTABLISHED 0  /* established_ns: ms from base_ns */
+#define SC_MIRROR_STAMP_ACTIVE 1       /* last_active_jiffies: jiffies from base_jiffies */
 #define SC_MIRROR_STAMP_DROPS 2        /* a listener's listen_drops */
+#define SC_MIRROR_STAMP_UNSEEN 3       /* established_ns 0: not seen entering ESTABLISHED */
 
 struct sc_mirror {
 	/*
@@ -65,6 +74,8 @@ struct sc_mirror {
 	 */
 	struct sc_mirror_rec *recs;
 	struct sc_conn_record header;
+	/* The loading walk's clocks (its header's, which readers then move): stamps are offsets from them. */
+	__u64 base_ns, base_jiffies;
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
 	/*
@@ -118,9 +129,9 @@ static inline struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, 
 	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
 		r.listen_drops = c->stamp;
 	else if (c->stamp_is == SC_MIRROR_STAMP_ACTIVE)
-		r.last_active_jiffies = c->stamp;
-	else
-		r.established_ns = c->stamp;
+		r.last_active_jiffies = m->base_jiffies + (__u64)(__s64)(__s32)c->stamp;
+	else if (c->stamp_is == SC_MIRROR_STAMP_ESTABLISHED)
+		r.established_ns = m->base_ns + (__u64)((__s64)(__s32)c->stamp * 1000000);
 	return r;
 }
 
