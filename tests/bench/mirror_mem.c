@@ -337,7 +337,7 @@ int main(int argc, char **argv)
 	mm = sc_mirror_mem(&m);
 	tm = sc_tally_mem(&t);
 	held = n + active;
-	total = mm.records + mm.aux + mm.index + mm.links + tm.wheel + tm.ports + tm.outbound +
+	total = mm.records + mm.aux + mm.index + mm.links + mm.holders + tm.wheel + tm.ports + tm.outbound +
 		tm.listening + tm.procs;
 	printf("held sockets %zu (+%zu listeners), mirror records %zu (cap %zu), "
 	       "index slots %zu, wheel entries %zu\n",
@@ -347,6 +347,7 @@ int main(int argc, char **argv)
 	row("mirror aux (tally)", mm.aux, held);
 	row("mirror index", mm.index, held);
 	row("mirror links (holders)", mm.links, held);
+	row("mirror holder pairs", mm.holders, held);
 	row("tally wheel", tm.wheel, held);
 	row("tally ports", tm.ports, held);
 	row("tally outbound", tm.outbound, held);

@@ -321,9 +321,9 @@ static void test_shared_sockets_keep_their_holders_across_compaction(void **stat
 	for (s = 1; s < SHARED; s++) {
 		assert_int_equal(sc_mirror_count(&m, 10 + s), HOLDERS);
 		i = sc_mirror_first(&m, 10 + s);
-		assert_int_equal(m.recs[i].tgid, 100);
+		assert_int_equal(sc_mirror_tgid(&m, &m.recs[i]), 100);
 		for (seen = 0; i != SC_MIRROR_END; i = sc_mirror_next(&m, i))
-			seen |= 1u << (m.recs[i].tgid - 100);
+			seen |= 1u << (sc_mirror_tgid(&m, &m.recs[i]) - 100);
 		assert_int_equal(seen, (1u << HOLDERS) - 1);
 	}
 	assert_int_equal(sc_mirror_count(&m, 10), 0);

@@ -25,7 +25,7 @@ static __u32 first_holder(const struct sc_mirror *m, __u64 cookie)
 {
 	struct sc_mirror_pos pos = sc_mirror_find(m, cookie);
 
-	return pos.first == SC_MIRROR_END ? 0 : m->recs[pos.first].tgid;
+	return pos.first == SC_MIRROR_END ? 0 : sc_mirror_tgid(m, &m->recs[pos.first]);
 }
 
 static void judge_one(void *ctx, const void *rec)

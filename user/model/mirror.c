@@ -15,7 +15,7 @@
 #define NEXT(m, i) sc_mirror_next(m, i)
 
 /* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
-_Static_assert(sizeof(struct sc_mirror_rec) == 36, "a mirrored record is 36 bytes");
+_Static_assert(sizeof(struct sc_mirror_rec) == 32, "a mirrored record is 32 bytes");
 _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 	       "compacting in place needs records no larger than a walk's");
 
@@ -49,15 +49,19 @@ static __u32 drops_stamp(__u64 drops)
 	return drops > UINT32_MAX ? UINT32_MAX : (__u32)drops;
 }
 
-/* A walk's record as the mirror keeps it (mirror.h, sc_mirror_rec). */
-static struct sc_mirror_rec compact(const struct sc_mirror *m, const struct sc_conn_record *r)
+/* A walk's record as the mirror keeps it (mirror.h, sc_mirror_rec). Returns 0 or -ENOMEM. */
+static int compact(struct sc_mirror *m, const struct sc_conn_record *r, struct sc_mirror_rec *out)
 {
 	struct sc_mirror_rec c = {
-		.cookie = r->cookie, .tgid = r->tgid, .mem = r->mem,
-		.kernel_last = r->kernel_last, .netns = r->netns, .lport = r->lport, .rport = r->rport,
-		.kind = r->kind, .state = r->state, .flags = r->flags,
+		.cookie = r->cookie, .mem = r->mem, .kernel_last = r->kernel_last,
+		.lport = r->lport, .rport = r->rport, .kind = r->kind, .state = r->state,
+		.flags = r->flags,
 	};
+	__u32 holder;
 
+	if (sc_holders_id(&m->holders, r->tgid, r->netns, &holder))
+		return -ENOMEM;
+	c.holder = holder;
 	if (r->state == TCP_LISTEN) {
 		c.stamp = drops_stamp(r->listen_drops);
 		c.stamp_is = SC_MIRROR_STAMP_DROPS;
@@ -70,7 +74,8 @@ static struct sc_mirror_rec compact(const struct sc_mirror *m, const struct sc_c
 	} else {
 		c.stamp_is = SC_MIRROR_STAMP_UNSEEN;
 	}
-	return c;
+	*out = c;
+	return 0;
 }
 
 /* Stamps of the records to come are offsets from the clocks of this walk's header. */
@@ -314,6 +319,7 @@ void sc_mirror_free(struct sc_mirror *m)
 	free(m->index);
 	free(m->aux);
 	free(m->links);
+	sc_holders_free(&m->holders);
 	memset(m, 0, sizeof(*m));
 	/* Still counting: a reader holding aux state of the old records must see they went. */
 	m->gen = gen + 1;
@@ -330,8 +336,11 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 	err = reserve(m, n + n / 16 + 64);
 	if (!err) {
 		set_base(m, &recs[0]);
-		for (i = 0; i < n; i++)
-			m->recs[i] = compact(m, &recs[i]);
+		sc_holders_free(&m->holders);
+		for (i = 0; i < n && !err; i++)
+			err = compact(m, &recs[i], &m->recs[i]);
+	}
+	if (!err) {
 		/* New records: a reader's bytes for the old ones go. */
 		free(m->aux);
 		m->aux = NULL;
@@ -351,6 +360,7 @@ void sc_mirror_drop(struct sc_mirror *m)
 	free(m->index);
 	free(m->aux);
 	links_free(m);
+	sc_holders_free(&m->holders);
 	m->recs = NULL;
 	m->index = NULL;
 	m->aux = NULL;
@@ -376,8 +386,11 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 		struct sc_conn_record r = recs[i];
 
 		/* Only sockets are kept (and the header's place). */
-		if (!i || r.kind == SC_CONN_TCP)
-			kept[k++] = compact(m, &r);
+		if ((!i || r.kind == SC_CONN_TCP) && compact(m, &r, &kept[k++])) {
+			m->recs = kept;
+			sc_mirror_free(m);
+			return -ENOMEM;
+		}
 	}
 	m->recs = kept;
 	m->n = k;
@@ -417,6 +430,7 @@ static void update_stamp(const struct sc_mirror *m, struct sc_mirror_rec *r,
 static int add(struct sc_mirror *m, const struct sc_change *c)
 {
 	struct sc_mirror_rec *r;
+	__u32 holder;
 	int err;
 
 	/* A call that read ESTABLISHED just before the close was reported. */
@@ -438,9 +452,10 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	r = &m->recs[m->n];
 	if (m->aux)
 		memset(m->aux + m->n * m->aux_size, 0, m->aux_size);
+	if ((err = sc_holders_id(&m->holders, c->tgid, c->netns, &holder)))
+		return err;
 	*r = (struct sc_mirror_rec){
-		.tgid = c->tgid,
-		.netns = c->netns,
+		.holder = holder,
 		.kind = SC_CONN_TCP,
 		.state = c->state,
 		.flags = flags_of(c),
@@ -491,8 +506,7 @@ static void update_stamp(const struct sc_mirror *m, struct sc_mirror_rec *r,
 	}
 }
 
-static void update(const struct sc_mirror *m, struct sc_mirror_rec *r, const struct sc_change *c,
-		   bool sole_holder)
+static void update(const struct sc_mirror *m, struct sc_mirror_rec *r, const struct sc_change *c)
 {
 	bool traffic = c->kind == SC_CHANGE_CALLS ||
 		       (c->state == TCP_ESTABLISHED && r->state != TCP_ESTABLISHED);
@@ -505,10 +519,27 @@ static void update(const struct sc_mirror *m, struct sc_mirror_rec *r, const str
 		r->mem = c->mem;
 	if (traffic)
 		r->kernel_last = c->jiffies;
-	/* A call runs in the process using the socket; an owner otherwise only fills a gap. */
-	if (sole_holder && c->tgid && r->tgid != c->tgid &&
-	    (c->kind == SC_CHANGE_CALLS || !r->tgid))
-		r->tgid = c->tgid;
+}
+
+/*
+ * A call runs in the process using the socket, so a socket with one holder
+ * moves to the caller; an owner otherwise only fills a gap. Returns 0 or
+ * -ENOMEM (a new holder's room; nothing moved).
+ */
+static int update_owner(struct sc_mirror *m, __u32 first, const struct sc_change *c)
+{
+	struct sc_mirror_rec *r = &m->recs[first];
+	struct sc_holder_pair h = sc_mirror_holder(m, r);
+	__u32 id;
+	int err;
+
+	if (NEXT(m, first) != END || !c->tgid || h.tgid == c->tgid ||
+	    (c->kind != SC_CHANGE_CALLS && h.tgid))
+		return 0;
+	err = sc_holders_id(&m->holders, c->tgid, h.netns, &id);
+	if (!err)
+		r->holder = id;
+	return err;
 }
 
 /* A full send queue's report: the queue memory, nothing about traffic, state or owner. */
@@ -582,6 +613,7 @@ int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc
 {
 	__u32 first = pos.first, i;
 	size_t slot = pos.slot;
+	int err;
 
 	if (!m->recs)
 		return 0;
@@ -603,8 +635,11 @@ int sc_mirror_apply_at(struct sc_mirror *m, const struct sc_change *c, struct sc
 	}
 	if (first == END)
 		return c->state == TCP_ESTABLISHED || c->state == TCP_LISTEN ? add(m, c) : 0;
+	err = update_owner(m, first, c);
+	if (err)
+		return err;
 	for (i = first; i != END; i = NEXT(m, i))
-		update(m, &m->recs[i], c, NEXT(m, first) == END);
+		update(m, &m->recs[i], c);
 	return 0;
 }
 
@@ -651,5 +686,6 @@ struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m)
 		.aux = m->aux ? (m->cap ? m->cap : 1) * m->aux_size : 0,
 		.index = m->index ? (m->mask + 1) * sizeof(*m->index) : 0,
 		.links = m->links ? (m->links_mask + 1) * sizeof(*m->links) : 0,
+		.holders = sc_holders_mem(&m->holders),
 	};
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "holders.h"
 #include "sockcost.h"
 
 /*
@@ -42,9 +43,11 @@
  * age reads at most 24.8 days (HZ 1000; 99 at HZ 250), as the kernel's own
  * 32-bit stamps (kernel_last) already read; readers walk again far sooner
  * (sockcostd at least daily, top every half minute).
- * sc_mirror_record expands one into a sc_conn_record. Aligned to 4 bytes,
- * not 8: 36 bytes, not 40 (the 64-bit cookie is read unaligned half the
- * time, which x86 and arm64 do at no cost within a cache line). A socket
+ * The holding process and the socket's network namespace are one id into
+ * the mirror's holders (holders.h), a few hundred pairs for a million
+ * records. sc_mirror_record expands one into a sc_conn_record. Aligned to 4
+ * bytes, not 8: 32 bytes, not 40 (the 64-bit cookie is read unaligned half
+ * the time, which x86 and arm64 do at no cost within a cache line). A socket
  * held by several processes (a pre-fork server's listener) has a record
  * each, chained through a side table (links) rather than a field every
  * record would pay for.
@@ -52,10 +55,9 @@
 struct __attribute__((packed, aligned(4))) sc_mirror_rec {
 	__u64 cookie;
 	__u32 stamp;                 /* SC_MIRROR_STAMP_* says which */
-	__u32 tgid;
+	__u32 holder;                /* tgid and netns, as sc_conn_record: sc_mirror_holder */
 	__u32 mem;                   /* as sc_conn_record */
 	__u32 kernel_last;           /* as sc_conn_record */
-	__u32 netns;                 /* as sc_conn_record: ports are per namespace */
 	__u16 lport, rport;
 	__u8 kind, state, flags;     /* as sc_conn_record */
 	__u8 stamp_is : 2;
@@ -76,6 +78,7 @@ struct sc_mirror {
 	struct sc_conn_record header;
 	/* The loading walk's clocks (its header's, which readers then move): stamps are offsets from them. */
 	__u64 base_ns, base_jiffies;
+	struct sc_holders holders;   /* what records' holder ids name */
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
 	/*
@@ -113,18 +116,37 @@ static inline __u32 sc_mirror_next(const struct sc_mirror *m, __u32 i)
 	return m->recs[i].linked ? sc_mirror_link_next(m, i) : SC_MIRROR_END;
 }
 
+/* A record's holding process (0: unknown yet) and the socket's network namespace. */
+static inline struct sc_holder_pair sc_mirror_holder(const struct sc_mirror *m,
+						const struct sc_mirror_rec *r)
+{
+	return sc_holders_get(&m->holders, r->holder);
+}
+
+static inline __u32 sc_mirror_tgid(const struct sc_mirror *m, const struct sc_mirror_rec *r)
+{
+	return sc_mirror_holder(m, r).tgid;
+}
+
+static inline __u32 sc_mirror_netns(const struct sc_mirror *m, const struct sc_mirror_rec *r)
+{
+	return sc_mirror_holder(m, r).netns;
+}
+
 /* Record i as a walk's record (0: the header); tid is 0. Inline: a fold expands a few a change. */
 static inline struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, __u32 i)
 {
 	const struct sc_mirror_rec *c = &m->recs[i];
 	struct sc_conn_record r;
+	struct sc_holder_pair h;
 
 	if (!i)
 		return m->header;
+	h = sc_mirror_holder(m, c);
 	r = (struct sc_conn_record){
-		.tgid = c->tgid, .kind = c->kind, .state = c->state, .flags = c->flags,
+		.tgid = h.tgid, .kind = c->kind, .state = c->state, .flags = c->flags,
 		.lport = c->lport, .rport = c->rport, .mem = c->mem, .kernel_last = c->kernel_last,
-		.cookie = c->cookie, .netns = c->netns,
+		.cookie = c->cookie, .netns = h.netns,
 	};
 	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
 		r.listen_drops = c->stamp;
@@ -224,7 +246,7 @@ void sc_mirror_free(struct sc_mirror *m);
 
 /* Bytes the mirror has allocated, by structure (what a benchmark reports). */
 struct sc_mirror_mem {
-	size_t records, aux, index, links;
+	size_t records, aux, index, links, holders;
 };
 
 struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m);

@@ -565,7 +565,7 @@ bool sc_mirror_conn_idle(const struct sc_mirror *m, __u64 cookie,
 	/* As idle_list: the lowest-index established record a process holds. */
 	for (i = sc_mirror_first(m, cookie); i != SC_MIRROR_END; i = sc_mirror_next(m, i))
 		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].state == TCP_ESTABLISHED &&
-		    m->recs[i].tgid && i < est)
+		    sc_mirror_tgid(m, &m->recs[i]) && i < est)
 			est = i;
 	if (est == SC_MIRROR_END)
 		return false;

@@ -97,9 +97,9 @@ static __u32 event_holder(const struct sc_mirror *m, __u32 head)
 
 	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
 		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].state == TCP_ESTABLISHED &&
-		    m->recs[i].tgid && i < best)
+		    sc_mirror_tgid(m, &m->recs[i]) && i < best)
 			best = i;
-	return best == SC_MIRROR_END ? 0 : m->recs[best].tgid;
+	return best == SC_MIRROR_END ? 0 : sc_mirror_tgid(m, &m->recs[best]);
 }
 
 static __s64 ref_get(const struct sock_aux *a)
@@ -491,10 +491,10 @@ static void judge(struct sc_tally *t, const struct sc_conn_record *r, struct soc
 }
 
 /* The host's and the port's share of the socket's verdict. */
-static void count_verdict(struct sc_tally *t, const struct sc_mirror_rec *e,
-			  const struct sock_aux *a, int sign)
+static void count_verdict(struct sc_tally *t, const struct sc_mirror *m,
+			  const struct sc_mirror_rec *e, const struct sock_aux *a, int sign)
 {
-	__u32 slot = listen_slot(t, e->netns, e->lport);
+	__u32 slot = listen_slot(t, sc_mirror_netns(m, e), e->lport);
 	bool idle = a->flags & AUX_IDLE;
 
 	add64(&t->connections, sign, 1);
@@ -571,9 +571,10 @@ static int count_netns(struct sc_tally *t, __u32 netns, int sign)
 	return 0;
 }
 
-static int count_listener(struct sc_tally *t, const struct sc_mirror_rec *r, int sign)
+static int count_listener(struct sc_tally *t, const struct sc_mirror *m,
+			  const struct sc_mirror_rec *r, int sign)
 {
-	struct sc_tally_port *p = port_get(t, r->netns, r->lport);
+	struct sc_tally_port *p = port_get(t, sc_mirror_netns(m, r), r->lport);
 
 	if (!p)
 		return -ENOMEM;
@@ -586,10 +587,11 @@ static int count_listener(struct sc_tally *t, const struct sc_mirror_rec *r, int
 }
 
 /* One holder's share: its process's sockets, memory and connections. */
-static int count_holder(struct sc_tally *t, const struct sc_mirror_rec *r, bool idle, int sign,
-			bool first)
+static int count_holder(struct sc_tally *t, const struct sc_mirror *m,
+			const struct sc_mirror_rec *r, bool idle, int sign, bool first)
 {
-	struct sc_tally_proc *p = proc_get(t, r->tgid);
+	struct sc_holder_pair h = sc_mirror_holder(m, r);
+	struct sc_tally_proc *p = proc_get(t, h.tgid);
 
 	if (!p)
 		return -ENOMEM;
@@ -612,7 +614,7 @@ static int count_holder(struct sc_tally *t, const struct sc_mirror_rec *r, bool 
 		return 0;
 	add64(&p->connections, sign, 1);
 	add64(&p->idle_connections, sign, idle);
-	if (!listening(t, r->netns, r->lport)) {
+	if (!listening(t, h.netns, r->lport)) {
 		add32(&p->other_conns, sign, 1);
 		return proc_rport_add(t, p, r->rport, sign);
 	}
@@ -626,7 +628,7 @@ static size_t holders(const struct sc_mirror *m, __u32 head, __u32 *out, size_t 
 	__u32 i, v;
 
 	for (i = head; i != SC_MIRROR_END && n < max; i = sc_mirror_next(m, i)) {
-		if (m->recs[i].kind != SC_CONN_TCP || !m->recs[i].tgid)
+		if (m->recs[i].kind != SC_CONN_TCP || !sc_mirror_tgid(m, &m->recs[i]))
 			continue;
 		for (k = n++, v = i; k && out[k - 1] > v; k--)
 			out[k] = out[k - 1];
@@ -660,9 +662,9 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		goto out;
 	first = &m->recs[held[0]];
 	add64(&t->socket_memory_bytes, sign, first->state == TCP_LISTEN ? 0 : first->mem);
-	if ((err = count_netns(t, first->netns, sign)))
+	if ((err = count_netns(t, sc_mirror_netns(m, first), sign)))
 		goto out;
-	if (first->state == TCP_LISTEN && (err = count_listener(t, first, sign)))
+	if (first->state == TCP_LISTEN && (err = count_listener(t, m, first, sign)))
 		goto out;
 	for (i = 0; i < n && !est; i++)
 		if (m->recs[held[i]].state == TCP_ESTABLISHED)
@@ -677,15 +679,15 @@ static int fold(struct sc_tally *t, struct sc_mirror *m, __u32 head, int sign,
 		}
 	}
 	if (est && (a->flags & AUX_JUDGED))
-		count_verdict(t, est, a, sign);
+		count_verdict(t, m, est, a, sign);
 	for (i = 0; i < n && !err; i++) {
 		bool repeat = false;
 
 		/* One socket on several fds of a process counts once for it. */
 		for (j = 0; j < i && !repeat; j++)
-			repeat = m->recs[held[j]].tgid == m->recs[held[i]].tgid;
+			repeat = sc_mirror_tgid(m, &m->recs[held[j]]) == sc_mirror_tgid(m, &m->recs[held[i]]);
 		if (!repeat)
-			err = count_holder(t, &m->recs[held[i]], a->flags & AUX_IDLE, sign, !i);
+			err = count_holder(t, m, &m->recs[held[i]], a->flags & AUX_IDLE, sign, !i);
 	}
 	if (!err && sign > 0 && est)
 		err = schedule(t, head, a, due_second(t, a, idle_ms, c));
@@ -716,7 +718,7 @@ static void before_at(struct sc_tally *t, struct sc_mirror *m, __u32 head)
 	t->was_holder = t->was_idle ? event_holder(m, head) : 0;
 	t->was_cookie = m->recs[head].cookie;
 	t->was_lport = m->recs[head].lport;
-	t->was_netns = m->recs[head].netns;
+	t->was_netns = sc_mirror_netns(m, &m->recs[head]);
 	t->was_listening = listening(t, t->was_netns, t->was_lport);
 	if (fold(t, m, head, -1, NULL))
 		t->dirty = true;
@@ -740,7 +742,7 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 	}
 	if (was < 0) {
 		/* A new socket: its aux is zeroed by the mirror. */
-		was = listening(t, m->recs[head].netns, m->recs[head].lport);
+		was = listening(t, sc_mirror_netns(m, &m->recs[head]), m->recs[head].lport);
 		aux_of(m, head)->flags = AUX_HEAD;
 	}
 	if (fold(t, m, head, 1, c))
@@ -753,7 +755,7 @@ static int after_at(struct sc_tally *t, struct sc_mirror *m, __u32 head,
 	    (t->was_idle && t->was_holder != event_holder(m, head)))
 		touch(t, m->recs[head].cookie);
 	/* Connections to a port count as a server's while it has a listener: refold them all. */
-	if (listening(t, m->recs[head].netns, m->recs[head].lport) != was)
+	if (listening(t, sc_mirror_netns(m, &m->recs[head]), m->recs[head].lport) != was)
 		t->dirty = true;
 	return 0;
 fail:
@@ -945,7 +947,7 @@ static const struct sc_mirror_rec *first_holder(const struct sc_mirror *m, __u32
 	__u32 i;
 
 	for (i = head; i != SC_MIRROR_END; i = sc_mirror_next(m, i))
-		if (m->recs[i].kind == SC_CONN_TCP && m->recs[i].tgid &&
+		if (m->recs[i].kind == SC_CONN_TCP && sc_mirror_tgid(m, &m->recs[i]) &&
 		    (!first || &m->recs[i] < first))
 			first = &m->recs[i];
 	return first;
@@ -1005,7 +1007,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 			aux_of(m, j)->flags |= AUX_MEMBER;
 		a->flags = AUX_HEAD;
 		first = first_holder(m, (__u32)i);
-		if (first && first->state == TCP_LISTEN && count_listener(t, first, 1))
+		if (first && first->state == TCP_LISTEN && count_listener(t, m, first, 1))
 			return -ENOMEM;
 	}
 	for (i = 1; i < m->n; i++) {
@@ -1014,7 +1016,7 @@ int sc_tally_reset(struct sc_tally *t, struct sc_mirror *m, const struct sc_summ
 		/* The fold counts its listener again. */
 		first = first_holder(m, (__u32)i);
 		if (first && first->state == TCP_LISTEN)
-			(void)count_listener(t, first, -1); /* counted above: no allocation */
+			(void)count_listener(t, m, first, -1); /* counted above: no allocation */
 		err = fold(t, m, (__u32)i, 1, c);
 		if (err)
 			return err;
