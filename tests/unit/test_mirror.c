@@ -284,14 +284,16 @@ static void test_a_shared_socket_keeps_its_holders(void **state)
 
 /*
  * Sockets of three holders each (a pre-fork server's), more than the link
- * table's first size, walked apart from one another; closes of others make
- * the mirror compact: every socket keeps exactly its holders, the first
- * walked first.
+ * table's first size, walked apart from one another. The first of them
+ * closes before others churn through (each opened by a process of its own),
+ * so compactions move every shared record: each socket keeps exactly its
+ * holders, the first walked first, and neither the links nor the holder
+ * pairs grow with the churn.
  */
 static void test_shared_sockets_keep_their_holders_across_compaction(void **state)
 {
 	enum { SHARED = 300, HOLDERS = 3, OTHERS = 4000 };
-	size_t n = 1 + SHARED * HOLDERS, k = 1;
+	size_t n = 1 + SHARED * HOLDERS, k = 1, links;
 	struct sc_conn_record *r = calloc(n, sizeof(*r));
 	struct sc_mirror m = {};
 	struct sc_change c;
@@ -309,15 +311,17 @@ static void test_shared_sockets_keep_their_holders_across_compaction(void **stat
 				.cookie = 10 + s, .flags = SC_CONN_HAS_TIMES,
 			};
 	assert_int_equal(sc_mirror_load(&m, r, n), 0);
-	/* Other sockets churn through. */
-	for (s = 0; s < OTHERS; s++) {
-		c = change(SC_CHANGE_STATE, 100000 + s, TCP_ESTABLISHED, 100);
-		assert_int_equal(sc_mirror_apply(&m, &c), 0);
-		c = change(SC_CHANGE_STATE, 100000 + s, TCP_CLOSE, 100);
-		assert_int_equal(sc_mirror_apply(&m, &c), 0);
-	}
+	links = sc_mirror_mem(&m).links;
+	assert_true(links > 0);
 	c = change(SC_CHANGE_STATE, 10, TCP_CLOSE, 100);
 	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	for (s = 0; s < OTHERS; s++) {
+		c = change(SC_CHANGE_STATE, 100000 + s, TCP_ESTABLISHED, (__u32)(5000 + s));
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+		c = change(SC_CHANGE_STATE, 100000 + s, TCP_CLOSE, (__u32)(5000 + s));
+		assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	}
+	assert_int_equal(m.recs[1].cookie, 11);        /* compacted: the closed socket's went */
 	for (s = 1; s < SHARED; s++) {
 		assert_int_equal(sc_mirror_count(&m, 10 + s), HOLDERS);
 		i = sc_mirror_first(&m, 10 + s);
@@ -334,7 +338,8 @@ static void test_shared_sockets_keep_their_holders_across_compaction(void **stat
 		j += m.recs[i].kind == SC_CONN_TCP;
 	assert_int_equal(j, (SHARED - 1) * HOLDERS);
 	assert_true(m.n < 2 * n);
-	assert_true(sc_mirror_mem(&m).links > 0);
+	assert_true(sc_mirror_mem(&m).links <= links);
+	assert_true(m.holders.n < OTHERS / 2);          /* made anew by compactions */
 	free(r);
 	sc_mirror_free(&m);
 }
@@ -578,14 +583,15 @@ static void assert_judged_alike(const struct sc_mirror *m, __u32 i, const struct
 /*
  * Stamps are offsets from the walk's clocks (mirror.h): an establishment
  * reads at most a millisecond early, an age past 2^31 jiffies or
- * milliseconds reads as that bound (still idle, not wrapped to busy), and a
- * listener's drops saturate.
+ * milliseconds (30 days, a year) at most 4096 of them older, never younger
+ * nor wrapped, and a listener's drops saturate.
  */
 static void test_stamps_are_offsets_from_the_walk(void **state)
 {
 	const __u64 hz = 1000, now_j = 5000000000ull, now_ns = 3000000000000000ull;
 	const __u64 long_ago = 30ull * 86400;            /* seconds: past 24.8 days */
-	struct sc_conn_record r[5] = {
+	const __u64 year = 365ull * 86400;
+	struct sc_conn_record r[7] = {
 		{ .kind = SC_CONN_HEADER, .established_ns = now_ns, .last_active_jiffies = now_j },
 		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_ESTABLISHED, .cookie = 1,
 		  .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
@@ -598,22 +604,46 @@ static void test_stamps_are_offsets_from_the_walk(void **state)
 		  .established_ns = now_ns - 1500001 },  /* 1.500001 ms before the walk */
 		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_LISTEN, .cookie = 4,
 		  .listen_drops = 1ull << 40 },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_ESTABLISHED, .cookie = 5,
+		  .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
+		  .last_active_jiffies = now_j - year * hz - 1 },
+		{ .kind = SC_CONN_TCP, .tgid = 100, .state = TCP_ESTABLISHED, .cookie = 6,
+		  .flags = SC_CONN_HAS_STATE | SC_CONN_HAS_TIMES,
+		  .established_ns = now_ns - year * 1000000000ull - 1 },
 	};
 	struct sc_change c = change(SC_CHANGE_CALLS, 3, TCP_ESTABLISHED, 100);
 	struct sc_mirror m = {};
 	struct sc_conn_record got;
+	__u64 age;
 
 	(void)state;
-	assert_int_equal(sc_mirror_load(&m, r, 5), 0);
+	assert_int_equal(sc_mirror_load(&m, r, 7), 0);
 	got = sc_mirror_record(&m, sc_mirror_first(&m, 1));
-	assert_int_equal(now_j - got.last_active_jiffies, INT32_MAX);
+	age = now_j - got.last_active_jiffies;
+	assert_in_range(age, long_ago * hz, long_ago * hz + SC_MIRROR_COARSE - 1);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 5));
+	age = now_j - got.last_active_jiffies;
+	assert_in_range(age, year * hz + 1, year * hz + SC_MIRROR_COARSE);
 	got = sc_mirror_record(&m, sc_mirror_first(&m, 2));
-	assert_int_equal(now_ns - got.established_ns, INT32_MAX * 1000000ull);
+	age = now_ns - got.established_ns;
+	assert_in_range(age, long_ago * 1000000000ull,
+			long_ago * 1000000000ull + (SC_MIRROR_COARSE - 1) * 1000000ull);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 6));
+	age = now_ns - got.established_ns;
+	assert_in_range(age, year * 1000000000ull + 1,
+			year * 1000000000ull + SC_MIRROR_COARSE * 1000000ull);
 	got = sc_mirror_record(&m, sc_mirror_first(&m, 3));
 	assert_int_equal(got.last_active_jiffies, 0);
 	assert_int_equal(now_ns - got.established_ns, 2000000);
 	got = sc_mirror_record(&m, sc_mirror_first(&m, 4));
 	assert_int_equal(got.listen_drops, UINT32_MAX);
+	/* A year's idle record becomes exact again with activity after the walk. */
+	c.cookie = 5;
+	c.last_active_jiffies = now_j + 7;
+	assert_int_equal(sc_mirror_apply(&m, &c), 0);
+	got = sc_mirror_record(&m, sc_mirror_first(&m, 5));
+	assert_int_equal(got.last_active_jiffies, now_j + 7);
+	c.cookie = 3;
 	/* Activity after the walk, across 32-bit jiffies (now_j is past 2^32). */
 	c.last_active_jiffies = now_j + 12345;
 	assert_int_equal(sc_mirror_apply(&m, &c), 0);

@@ -21,27 +21,39 @@ _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 
 #define NS_PER_MS 1000000ll
 
-/* An offset as a stamp keeps it: clamped to +-(2^31 - 1) (mirror.h). */
-static __u32 offset_stamp(__s64 d)
+/*
+ * A time stamp as an offset from its base (mirror.h): exact within
+ * +-(2^31 - 1) units, else coarse, in SC_MIRROR_COARSE units rounded down
+ * (clamped, past centuries).
+ */
+static void set_offset(struct sc_mirror_rec *r, __s64 d)
 {
+	if (d > -INT32_MAX && d < INT32_MAX) {
+		r->stamp = (__u32)(__s32)d;
+		r->coarse = 0;
+		return;
+	}
+	/* Rounded toward the past: -1 unit is -1 coarse unit, not 0. */
+	d = d >= 0 ? d / SC_MIRROR_COARSE : -((-(d + 1)) / SC_MIRROR_COARSE) - 1;
 	if (d > INT32_MAX)
 		d = INT32_MAX;
 	else if (d < -INT32_MAX)
 		d = -INT32_MAX;
-	return (__u32)(__s32)d;
+	r->stamp = (__u32)(__s32)d;
+	r->coarse = 1;
 }
 
 /* Milliseconds from base_ns, rounded down (toward the past). */
-static __u32 ns_stamp(const struct sc_mirror *m, __u64 ns)
+static __s64 ns_offset(const struct sc_mirror *m, __u64 ns)
 {
-	__s64 d = (__s64)(ns - m->base_ns);
+	__s64 d = (__s64)(ns - m->base_ns), q = d / NS_PER_MS;
 
-	return offset_stamp(d >= 0 ? d / NS_PER_MS : -((-d + NS_PER_MS - 1) / NS_PER_MS));
+	return d % NS_PER_MS < 0 ? q - 1 : q;
 }
 
-static __u32 jiffies_stamp(const struct sc_mirror *m, __u64 jiffies)
+static __s64 jiffies_offset(const struct sc_mirror *m, __u64 jiffies)
 {
-	return offset_stamp((__s64)(jiffies - m->base_jiffies));
+	return (__s64)(jiffies - m->base_jiffies);
 }
 
 static __u32 drops_stamp(__u64 drops)
@@ -63,13 +75,13 @@ static int compact(struct sc_mirror *m, const struct sc_conn_record *r, struct s
 		return -ENOMEM;
 	c.holder = holder;
 	if (r->state == TCP_LISTEN) {
-		c.stamp = drops_stamp(r->listen_drops);
+		c.stamp = drops_stamp(r->listen_drops);  /* never coarse */
 		c.stamp_is = SC_MIRROR_STAMP_DROPS;
 	} else if (r->last_active_jiffies) {
-		c.stamp = jiffies_stamp(m, r->last_active_jiffies);
+		set_offset(&c, jiffies_offset(m, r->last_active_jiffies));
 		c.stamp_is = SC_MIRROR_STAMP_ACTIVE;
 	} else if (r->established_ns) {
-		c.stamp = ns_stamp(m, r->established_ns);
+		set_offset(&c, ns_offset(m, r->established_ns));
 		c.stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
 	} else {
 		c.stamp_is = SC_MIRROR_STAMP_UNSEEN;
@@ -230,6 +242,36 @@ static int index_put(struct sc_mirror *m, __u32 ri)
 	return 0;
 }
 
+/*
+ * Holders of closed sockets stay in the table until a walk starts it anew:
+ * on a host whose short-lived processes each open a connection it would grow
+ * for as long as the reconcile interval. Once it has doubled since it was
+ * last made, a compaction makes it again from the live records' pairs.
+ * Returns 0 or -ENOMEM (the records' ids are then a mix: drop them).
+ */
+static int refile_holders(struct sc_mirror *m)
+{
+	struct sc_holders fresh = {};
+	struct sc_holder_pair p;
+	__u32 id;
+	size_t i;
+
+	if (m->holders.n <= 2 * m->holders_kept + 64)
+		return 0;
+	for (i = 0; i < m->n; i++) {
+		p = sc_mirror_holder(m, &m->recs[i]);
+		if (sc_holders_id(&fresh, p.tgid, p.netns, &id)) {
+			sc_holders_free(&fresh);
+			return -ENOMEM;
+		}
+		m->recs[i].holder = id;
+	}
+	sc_holders_free(&m->holders);
+	m->holders = fresh;
+	m->holders_kept = fresh.n;
+	return 0;
+}
+
 /* Drops removed records and rebuilds the index with room to grow. */
 static int rebuild(struct sc_mirror *m)
 {
@@ -267,6 +309,10 @@ static int rebuild(struct sc_mirror *m)
 	m->mask = slots - 1;
 	m->used = 0;
 	links_clear(m);
+	if (refile_holders(m)) {
+		sc_mirror_drop(m);
+		return -ENOMEM;
+	}
 	for (i = 1; i < m->n; i++) {
 		if (index_put(m, (__u32)i)) {
 			/* Half filed is no use: the reader walks again. */
@@ -341,6 +387,7 @@ int sc_mirror_load(struct sc_mirror *m, const struct sc_conn_record *recs, size_
 			err = compact(m, &recs[i], &m->recs[i]);
 	}
 	if (!err) {
+		m->holders_kept = m->holders.n;
 		/* New records: a reader's bytes for the old ones go. */
 		free(m->aux);
 		m->aux = NULL;
@@ -361,6 +408,7 @@ void sc_mirror_drop(struct sc_mirror *m)
 	free(m->aux);
 	links_free(m);
 	sc_holders_free(&m->holders);
+	m->holders_kept = 0;
 	m->recs = NULL;
 	m->index = NULL;
 	m->aux = NULL;
@@ -371,7 +419,7 @@ void sc_mirror_drop(struct sc_mirror *m)
 
 int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 {
-	/* Compacted in place: record k (44 bytes) never reaches record i > k (56) unread. */
+	/* Compacted in place: record k (32 bytes) never reaches record i > k (56) unread. */
 	struct sc_mirror_rec *kept = (struct sc_mirror_rec *)recs;
 	size_t cap, i, k;
 	int err;
@@ -395,6 +443,7 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n)
 	m->recs = kept;
 	m->n = k;
 	m->cap = n * sizeof(*recs) / sizeof(*kept);
+	m->holders_kept = m->holders.n;
 	err = rebuild(m);
 	if (err) {
 		sc_mirror_free(m);
@@ -439,7 +488,7 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 	/*
 	 * Full: the closed sockets' records go first if they are a sixteenth,
 	 * else a sixteenth more room, not double: at a million sockets a record
-	 * and its reader's bytes are 50 bytes, and the slack is resident once
+	 * and its reader's bytes are 42 bytes, and the slack is resident once
 	 * used. Under steady churn that is one growth, then a compaction (a few
 	 * milliseconds a million records) every n/16 closes.
 	 */
@@ -479,12 +528,13 @@ static int add(struct sc_mirror *m, const struct sc_change *c)
 static void update_stamp(const struct sc_mirror *m, struct sc_mirror_rec *r,
 			 const struct sc_change *c)
 {
-	__u32 active;
+	__s64 active;
 
 	if (c->state == TCP_LISTEN) {
 		/* A walk's count of drops stays; a socket just listening has none. */
 		if (r->state != TCP_LISTEN || r->stamp_is != SC_MIRROR_STAMP_DROPS) {
 			r->stamp = 0;
+			r->coarse = 0;
 			r->stamp_is = SC_MIRROR_STAMP_DROPS;
 		}
 		return;
@@ -494,14 +544,14 @@ static void update_stamp(const struct sc_mirror *m, struct sc_mirror_rec *r,
 		r->stamp_is = SC_MIRROR_STAMP_UNSEEN;
 	}
 	if (r->stamp_is != SC_MIRROR_STAMP_ACTIVE && c->established_ns) {
-		r->stamp = ns_stamp(m, c->established_ns);
+		set_offset(r, ns_offset(m, c->established_ns));
 		r->stamp_is = SC_MIRROR_STAMP_ESTABLISHED;
 	}
 	if (!c->last_active_jiffies)
 		return;
-	active = jiffies_stamp(m, c->last_active_jiffies);
-	if (r->stamp_is != SC_MIRROR_STAMP_ACTIVE || (__s32)active > (__s32)r->stamp) {
-		r->stamp = active;
+	active = jiffies_offset(m, c->last_active_jiffies);
+	if (r->stamp_is != SC_MIRROR_STAMP_ACTIVE || active > sc_mirror_stamp_offset(r)) {
+		set_offset(r, active);
 		r->stamp_is = SC_MIRROR_STAMP_ACTIVE;
 	}
 }
@@ -658,6 +708,7 @@ size_t sc_mirror_set_listener(struct sc_mirror *m, __u64 cookie, __u32 backlog,
 		r->mem = backlog;
 		r->kernel_last = max_backlog;
 		r->stamp = drops_stamp(drops);
+		r->coarse = 0;
 		r->stamp_is = SC_MIRROR_STAMP_DROPS;
 		n++;
 	}

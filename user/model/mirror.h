@@ -39,20 +39,17 @@
  * once activity is stamped. Times are kept as offsets from the clocks of the
  * walk the mirror was loaded from (base_ns, base_jiffies): activity in
  * jiffies, establishment in milliseconds (rounded down: an age reads at
- * most a millisecond older). An offset is clamped to +-(2^31 - 1), so an
- * age reads at most 24.8 days (HZ 1000; 99 at HZ 250), as the kernel's own
- * 32-bit stamps (kernel_last) already read; readers walk again far sooner
- * (sockcostd at least daily, top every half minute).
+ * most a millisecond older). An offset past +-2^31 units (24.8 days in ms,
+ * or in jiffies at HZ 1000) is kept coarse, in units of 4096 rounded down
+ * (an age of weeks reads up to 4096 units older), which reaches centuries.
  * The holding process and the socket's network namespace are one id into
  * the mirror's holders (holders.h), a few hundred pairs for a million
- * records. sc_mirror_record expands one into a sc_conn_record. Aligned to 4
- * bytes, not 8: 32 bytes, not 40 (the 64-bit cookie is read unaligned half
- * the time, which x86 and arm64 do at no cost within a cache line). A socket
- * held by several processes (a pre-fork server's listener) has a record
- * each, chained through a side table (links) rather than a field every
- * record would pay for.
+ * records. sc_mirror_record expands one into a sc_conn_record. 32 bytes; a
+ * socket held by several processes (a pre-fork server's listener) has a
+ * record each, chained through a side table (links) rather than a field
+ * every record would pay for.
  */
-struct __attribute__((packed, aligned(4))) sc_mirror_rec {
+struct sc_mirror_rec {
 	__u64 cookie;
 	__u32 stamp;                 /* SC_MIRROR_STAMP_* says which */
 	__u32 holder;                /* tgid and netns, as sc_conn_record: sc_mirror_holder */
@@ -61,8 +58,17 @@ struct __attribute__((packed, aligned(4))) sc_mirror_rec {
 	__u16 lport, rport;
 	__u8 kind, state, flags;     /* as sc_conn_record */
 	__u8 stamp_is : 2;
+	__u8 coarse : 1;             /* the stamp's offset is in units of SC_MIRROR_COARSE */
 	__u8 linked : 1;             /* another holder's record follows: sc_mirror_next */
 };
+
+#define SC_MIRROR_COARSE 4096
+
+/* The stamp's offset from its base clock, in the base's units (ms or jiffies). */
+static inline __s64 sc_mirror_stamp_offset(const struct sc_mirror_rec *r)
+{
+	return (__s64)(__s32)r->stamp * (r->coarse ? SC_MIRROR_COARSE : 1);
+}
 
 #define SC_MIRROR_STAMP_ESTABLISHED 0  /* established_ns: ms from base_ns */
 #define SC_MIRROR_STAMP_ACTIVE 1       /* last_active_jiffies: jiffies from base_jiffies */
@@ -79,6 +85,7 @@ struct sc_mirror {
 	/* The loading walk's clocks (its header's, which readers then move): stamps are offsets from them. */
 	__u64 base_ns, base_jiffies;
 	struct sc_holders holders;   /* what records' holder ids name */
+	size_t holders_kept;         /* pairs when the table was last made anew */
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
 	/*
@@ -151,9 +158,9 @@ static inline struct sc_conn_record sc_mirror_record(const struct sc_mirror *m, 
 	if (c->stamp_is == SC_MIRROR_STAMP_DROPS)
 		r.listen_drops = c->stamp;
 	else if (c->stamp_is == SC_MIRROR_STAMP_ACTIVE)
-		r.last_active_jiffies = m->base_jiffies + (__u64)(__s64)(__s32)c->stamp;
+		r.last_active_jiffies = m->base_jiffies + (__u64)sc_mirror_stamp_offset(c);
 	else if (c->stamp_is == SC_MIRROR_STAMP_ESTABLISHED)
-		r.established_ns = m->base_ns + (__u64)((__s64)(__s32)c->stamp * 1000000);
+		r.established_ns = m->base_ns + (__u64)(sc_mirror_stamp_offset(c) * 1000000);
 	return r;
 }
 
@@ -181,7 +188,8 @@ int sc_mirror_adopt(struct sc_mirror *m, struct sc_conn_record *recs, size_t n);
  * its owner, if known) unless present; CLOSE removes it; anything else
  * updates every record of the socket (SC_CHANGE_MEM only its queue memory).
  * Calls move a socket held by a single process to the caller's process.
- * Returns 0 or -ENOMEM.
+ * Returns 0 or -ENOMEM; a compaction that ran out of memory half way leaves
+ * the mirror empty (sc_mirror_drop): the reader walks again.
  */
 int sc_mirror_apply(struct sc_mirror *m, const struct sc_change *c);
 
@@ -207,7 +215,8 @@ __u32 sc_mirror_guess(const struct sc_mirror *m, __u64 cookie);
  * inode (walk_join.h). A change to it (reports carry the inode until the
  * socket is orphaned) moves its records under the change's cookie, once:
  * call before finding the change's socket. A no-op for any other change.
- * Returns 0 or -ENOMEM (a rebuild for room).
+ * Returns 0 or -ENOMEM (a rebuild for room, which may leave the mirror
+ * empty, as sc_mirror_apply says).
  */
 int sc_mirror_rekey(struct sc_mirror *m, const struct sc_change *c);
 

@@ -12,9 +12,7 @@ struct inode_cookie {
 };
 
 /* Both joins order by (inode, netns), the two walks' common key. */
-#define CMP_INODE_NETNS(x, y) \
-	((x)->inode > (y)->inode) - ((x)->inode < (y)->inode) ?: \
-	((x)->netns > (y)->netns) - ((x)->netns < (y)->netns)
+#define CMP_INODE_NETNS(x, y) (CMP((x)->inode, (y)->inode) ?: CMP((x)->netns, (y)->netns))
 
 static int cmp_state(const void *a, const void *b)
 {
