@@ -96,7 +96,7 @@ static void test_narrows_well_under_budget_and_holds_between(void **state)
 	assert_int_equal(g.mult, 1);
 }
 
-static void test_judged_only_at_the_end_of_a_window(void **state)
+static void test_judged_at_the_end_of_a_window_within_its_budget(void **state)
 {
 	__u64 now = 100 * S;
 	struct sc_change_gap g;
@@ -104,17 +104,55 @@ static void test_judged_only_at_the_end_of_a_window(void **state)
 	(void)state;
 	sc_change_gap_init(&g, 1000);
 	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
-	/* Far over budget, but the window has not ended. */
-	sc_change_gap_account(&g, S, now + SC_CHANGE_GAP_WINDOW_NS - 1, HZ, &idle_180, HZ);
+	/* Over budget so far (0.15% of a core 20 s in), but not past the whole window's. */
+	sc_change_gap_account(&g, SC_CHANGE_GAP_WINDOW_NS / 1000 - 1, now + 20 * S, HZ,
+			      &idle_180, HZ);
 	assert_int_equal(g.mult, 1);
-	sc_change_gap_account(&g, 0, now + SC_CHANGE_GAP_WINDOW_NS, HZ, &idle_180, HZ);
+	sc_change_gap_account(&g, SC_CHANGE_GAP_WINDOW_NS / 10000, now + SC_CHANGE_GAP_WINDOW_NS, HZ,
+			      &idle_180, HZ);
 	assert_int_equal(g.mult, 2);
+}
+
+/* Past the whole window's budget the verdict cannot change: taken then, not at its end. */
+static void test_judged_early_once_the_windows_budget_is_spent(void **state)
+{
+	__u64 now = 100 * S, budget = SC_CHANGE_GAP_WINDOW_NS / 1000;
+	struct sc_change_gap g;
+
+	(void)state;
+	sc_change_gap_init(&g, 1000);
+	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
+	/* A burst spends it at once: not judged before the least span... */
+	sc_change_gap_account(&g, budget, now + S, HZ, &idle_180, HZ);
+	assert_int_equal(g.mult, 1);
+	/* ...then by its rate over that span: 3 times the budget, 4 times the gap. */
+	sc_change_gap_account(&g, 0, now + SC_CHANGE_GAP_MIN_SPAN_NS, HZ, &idle_180, HZ);
+	assert_int_equal(g.mult, 4);
+}
+
+/* Five times over budget: one window to a gap eight times wider, not three. */
+static void test_widens_by_as_much_as_it_is_over(void **state)
+{
+	__u64 now = 100 * S;
+	struct sc_change_gap g;
+
+	(void)state;
+	sc_change_gap_init(&g, 1000);
+	window(&g, &now, 5 * SC_CHANGE_GAP_WINDOW_NS / 1000, &idle_180);
+	assert_int_equal(g.mult, 8);
+	/* An eighth of the cost now: within the budget, above a quarter of it, so it holds. */
+	window(&g, &now, 5 * SC_CHANGE_GAP_WINDOW_NS / 8000, &idle_180);
+	assert_int_equal(g.mult, 8);
+	/* Far over at 8 s: capped at the widest, 22.5 s (a multiplier of 32). */
+	window(&g, &now, 100 * SC_CHANGE_GAP_WINDOW_NS / 1000, &idle_180);
+	assert_int_equal(g.mult, 32);
+	assert_int_equal(sc_change_gap_jiffies(&g, &idle_180, HZ), 180 * HZ / 8);
 }
 
 /* While another reader's finer gap is in force, what changes cost says nothing of ours. */
 static void test_not_judged_at_another_readers_gap(void **state)
 {
-	__u64 now = 100 * S;
+	__u64 now = 100 * S, budget = SC_CHANGE_GAP_WINDOW_NS / 1000;
 	struct sc_change_gap g;
 
 	(void)state;
@@ -123,11 +161,16 @@ static void test_not_judged_at_another_readers_gap(void **state)
 	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
 	sc_change_gap_account(&g, S, now + 2 * SC_CHANGE_GAP_WINDOW_NS, HZ, &idle_180, HZ);
 	assert_int_equal(g.mult, 4);
-	/* Ours in force again: judged a whole window after the last call at another's. */
+	/*
+	 * Ours in force again: judged a whole window after the last call at
+	 * another's, by what it spent since (0.6 of the budget each time).
+	 */
 	now += 2 * SC_CHANGE_GAP_WINDOW_NS;
-	sc_change_gap_account(&g, S, now + SC_CHANGE_GAP_WINDOW_NS / 2, 4 * HZ, &idle_180, HZ);
+	sc_change_gap_account(&g, budget * 3 / 5, now + SC_CHANGE_GAP_WINDOW_NS / 2, 4 * HZ,
+			      &idle_180, HZ);
 	assert_int_equal(g.mult, 4);
-	sc_change_gap_account(&g, S, now + SC_CHANGE_GAP_WINDOW_NS, 4 * HZ, &idle_180, HZ);
+	sc_change_gap_account(&g, budget * 3 / 5, now + SC_CHANGE_GAP_WINDOW_NS, 4 * HZ, &idle_180,
+			      HZ);
 	assert_int_equal(g.mult, 8);
 }
 
@@ -184,7 +227,9 @@ int main(void)
 		cmocka_unit_test(test_without_a_budget_the_finest),
 		cmocka_unit_test(test_widens_over_budget_up_to_the_widest),
 		cmocka_unit_test(test_narrows_well_under_budget_and_holds_between),
-		cmocka_unit_test(test_judged_only_at_the_end_of_a_window),
+		cmocka_unit_test(test_judged_at_the_end_of_a_window_within_its_budget),
+		cmocka_unit_test(test_judged_early_once_the_windows_budget_is_spent),
+		cmocka_unit_test(test_widens_by_as_much_as_it_is_over),
 		cmocka_unit_test(test_not_judged_at_another_readers_gap),
 		cmocka_unit_test(test_finest_live_reader_wins_on_the_head),
 		cmocka_unit_test(test_a_reader_widens_its_own_gap_at_once),

@@ -48,25 +48,51 @@ __u64 sc_change_gap_jiffies(const struct sc_change_gap *g, const struct sc_idle_
 	return gap < widest ? gap : widest;
 }
 
+/* The least power of two at least x, 2 at least. */
+static __u32 pow2_at_least(__u64 x)
+{
+	__u32 p = 2;
+
+	while (p < x && p < (1u << 30))
+		p *= 2;
+	return p;
+}
+
 void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
 			   __u64 in_force_jiffies, const struct sc_idle_policy *policy, __u32 hz)
 {
-	__u64 span;
+	__u64 span, widest = sc_change_gap_widest(policy, hz);
+	bool spent;
 
 	if (!g->share)
 		return;
-	if (!g->win_start_ns || in_force_jiffies != sc_change_gap_jiffies(g, policy, hz)) {
+	/* Spent at another gap: says nothing of ours, whose window starts now. */
+	if (in_force_jiffies != sc_change_gap_jiffies(g, policy, hz)) {
 		g->win_start_ns = now_ns;
 		g->win_cpu_ns = 0;
+		return;
 	}
+	if (!g->win_start_ns)
+		g->win_start_ns = now_ns;
 	g->win_cpu_ns += cpu_ns;
 	span = now_ns - g->win_start_ns;
-	if (span < g->window_ns)
+	/* The whole window's budget already spent: over budget whatever comes. */
+	spent = g->win_cpu_ns * g->share >= g->window_ns && span >= SC_CHANGE_GAP_MIN_SPAN_NS;
+	if (span < g->window_ns && !spent)
 		return;
 	if (g->win_cpu_ns * g->share > span) {
-		/* Over budget: half the changes, unless already at the widest. */
-		if (sc_change_gap_jiffies(g, policy, hz) < sc_change_gap_widest(policy, hz))
+		/*
+		 * Over budget: an active socket costs a change per gap, so a gap
+		 * as many times wider (a power of two) fits, unless already at
+		 * the widest. Sockets calling less often than the gap cost the
+		 * same at any gap: the next windows widen on to the widest.
+		 */
+		__u32 times = pow2_at_least((g->win_cpu_ns * g->share + span - 1) / span);
+
+		while (times > 1 && sc_change_gap_jiffies(g, policy, hz) < widest) {
 			g->mult *= 2;
+			times /= 2;
+		}
 	} else if (g->mult > 1 && g->win_cpu_ns * g->share * 4 < span) {
 		/* Well under: twice the changes still fit. */
 		g->mult /= 2;

@@ -17,11 +17,15 @@
  *
  * The finest gap is an eighth of the idle threshold, at least 50 ms and at
  * most a second (the idle-age histogram's first bound). A reader with a CPU
- * budget for changes (the daemon: 1/share of a core) widens it, doubling,
- * while applying changes costs more than that over a window, up to an eighth
- * of the idle threshold (so an idle verdict is never off by more than that),
- * and narrows it again, halving, once they cost under a quarter of it. Ages
- * then resolve to the gap in force, which the daemon exports.
+ * budget for changes (the daemon: 1/share of a core) widens it while
+ * applying changes costs more than that over a window, by the power of two
+ * that brings the cost within it (twice the gap, half the changes), up to an
+ * eighth of the idle threshold (so an idle verdict is never off by more than
+ * that), and narrows it again, halving, once they cost under a quarter of
+ * it. A window whose whole budget is spent is judged then, not at its end:
+ * a million connections opening at once cost 5 times the budget, and three
+ * windows at 2, 4 and 8 times the gap took 90 s to fit it. Ages then
+ * resolve to the gap in force, which the daemon exports.
  */
 struct sc_change_gap {
 	__u32 share;           /* changes may take 1/share of a core; 0: always the finest */
@@ -32,6 +36,8 @@ struct sc_change_gap {
 };
 
 #define SC_CHANGE_GAP_WINDOW_NS (30ull * 1000000000ull)
+/* A window is judged early only this long in: a rate over less is a burst's. */
+#define SC_CHANGE_GAP_MIN_SPAN_NS (10ull * 1000000000ull)
 
 /* A gap for readers without a budget (share 0), or with 1/share of a core. */
 void sc_change_gap_init(struct sc_change_gap *g, __u32 share);
@@ -43,8 +49,9 @@ __u64 sc_change_gap_jiffies(const struct sc_change_gap *g, const struct sc_idle_
 			    __u32 hz);
 /*
  * cpu_ns more spent applying changes, at now_ns (CLOCK_MONOTONIC), while the
- * ring's gap was in_force_jiffies. At the end of each window widens or
- * narrows the gap by the share the window took; a window in which the gap in
+ * ring's gap was in_force_jiffies. At the end of each window (or once its
+ * whole budget is spent, SC_CHANGE_GAP_MIN_SPAN_NS in) widens or narrows the
+ * gap by the share the window took; a window in which the gap in
  * force was not this reader's (another reader's finer one, or its own not yet
  * applied) starts anew instead, so the cost of a gap is judged only by
  * itself.
