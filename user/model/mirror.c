@@ -16,6 +16,7 @@
 
 /* sc_mirror_adopt compacts a walk's records in place; the size is the point. */
 _Static_assert(sizeof(struct sc_mirror_rec) == 32, "a mirrored record is 32 bytes");
+_Static_assert(SC_MIRROR_END == SC_LINK_NONE, "a chain ends where the links have no next");
 _Static_assert(sizeof(struct sc_mirror_rec) <= sizeof(struct sc_conn_record),
 	       "compacting in place needs records no larger than a walk's");
 
@@ -142,76 +143,11 @@ static __u32 find(const struct sc_mirror *m, __u64 cookie, size_t *slot)
 	return END;
 }
 
-static size_t link_home(const struct sc_mirror *m, __u32 rec)
-{
-	return (size_t)(((__u64)rec * 0x9e3779b97f4a7c15ull) >> 32) & m->links_mask;
-}
-
-__u32 sc_mirror_link_next(const struct sc_mirror *m, __u32 i)
-{
-	size_t b;
-
-	for (b = link_home(m, i); m->links[b].rec != END; b = (b + 1) & m->links_mask)
-		if (m->links[b].rec == i)
-			return m->links[b].next;
-	return END;
-}
-
-/* Room for two more links (at most half the slots used). Returns 0 or -ENOMEM. */
-static int links_reserve(struct sc_mirror *m)
-{
-	struct sc_mirror_link *old = m->links;
-	size_t i, b, oslots = old ? m->links_mask + 1 : 0, slots = oslots ? oslots : 64;
-
-	while ((m->nlinks + 2) * 2 > slots)
-		slots *= 2;
-	if (slots == oslots)
-		return 0;
-	m->links = malloc(slots * sizeof(*m->links));
-	if (!m->links) {
-		m->links = old;
-		return -ENOMEM;
-	}
-	memset(m->links, 0xff, slots * sizeof(*m->links));
-	m->links_mask = slots - 1;
-	for (i = 0; i < oslots; i++) {
-		if (old[i].rec == END)
-			continue;
-		for (b = link_home(m, old[i].rec); m->links[b].rec != END; b = (b + 1) & m->links_mask)
-			;
-		m->links[b] = old[i];
-	}
-	free(old);
-	return 0;
-}
-
 /* Record next follows record rec (room reserved). */
 static void link_set(struct sc_mirror *m, __u32 rec, __u32 next)
 {
-	size_t b;
-
-	for (b = link_home(m, rec); m->links[b].rec != END && m->links[b].rec != rec;
-	     b = (b + 1) & m->links_mask)
-		;
-	if (m->links[b].rec == END)
-		m->nlinks++;
-	m->links[b] = (struct sc_mirror_link){ .rec = rec, .next = next };
+	sc_links_set(&m->links, rec, next);
 	m->recs[rec].linked = 1;
-}
-
-/* Every record unlinked: the links table is emptied, its slots kept. */
-static void links_clear(struct sc_mirror *m)
-{
-	if (m->links)
-		memset(m->links, 0xff, (m->links_mask + 1) * sizeof(*m->links));
-	m->nlinks = 0;
-}
-
-static void links_free(struct sc_mirror *m)
-{
-	free(m->links);
-	m->links = NULL;
-	m->links_mask = m->nlinks = 0;
 }
 
 /*
@@ -225,7 +161,7 @@ static int index_put(struct sc_mirror *m, __u32 ri)
 
 	m->recs[ri].linked = 0;
 	if (first != END) {
-		if (links_reserve(m))
+		if (sc_links_reserve(&m->links, 2))
 			return -ENOMEM;
 		after = NEXT(m, first);
 		if (after != END)
@@ -308,7 +244,7 @@ static int rebuild(struct sc_mirror *m)
 	m->index = index;
 	m->mask = slots - 1;
 	m->used = 0;
-	links_clear(m);
+	sc_links_clear(&m->links);
 	if (refile_holders(m)) {
 		sc_mirror_drop(m);
 		return -ENOMEM;
@@ -364,7 +300,7 @@ void sc_mirror_free(struct sc_mirror *m)
 	free(m->recs);
 	free(m->index);
 	free(m->aux);
-	free(m->links);
+	sc_links_free(&m->links);
 	sc_holders_free(&m->holders);
 	memset(m, 0, sizeof(*m));
 	/* Still counting: a reader holding aux state of the old records must see they went. */
@@ -406,7 +342,7 @@ void sc_mirror_drop(struct sc_mirror *m)
 	free(m->recs);
 	free(m->index);
 	free(m->aux);
-	links_free(m);
+	sc_links_free(&m->links);
 	sc_holders_free(&m->holders);
 	m->holders_kept = 0;
 	m->recs = NULL;
@@ -736,7 +672,7 @@ struct sc_mirror_mem sc_mirror_mem(const struct sc_mirror *m)
 		.records = m->cap * sizeof(*m->recs),
 		.aux = m->aux ? (m->cap ? m->cap : 1) * m->aux_size : 0,
 		.index = m->index ? (m->mask + 1) * sizeof(*m->index) : 0,
-		.links = m->links ? (m->links_mask + 1) * sizeof(*m->links) : 0,
+		.links = sc_links_mem(&m->links),
 		.holders = sc_holders_mem(&m->holders),
 	};
 }

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #include "holders.h"
+#include "links.h"
 #include "sockcost.h"
 
 /*
@@ -88,12 +89,7 @@ struct sc_mirror {
 	size_t holders_kept;         /* pairs when the table was last made anew */
 	size_t n, cap;
 	__u32 *index;                /* open addressing by cookie: a socket's first record */
-	/*
-	 * The next record of each linked one, by open addressing on the record's
-	 * index (a power of two slots, at most half full); rebuilt with the index.
-	 */
-	struct sc_mirror_link *links;
-	size_t links_mask, nlinks;
+	struct sc_links links;       /* the next record of each linked one; rebuilt with the index */
 	size_t mask;                 /* index slots - 1 (any number of slots, not a power of two) */
 	size_t used;                 /* index slots ever filled since the last rebuild */
 	size_t removed;              /* records of kind 0 */
@@ -111,16 +107,10 @@ struct sc_mirror {
 /* No record: the end of a socket's chain. */
 #define SC_MIRROR_END 0xffffffffu
 
-struct sc_mirror_link {
-	__u32 rec, next;             /* rec SC_MIRROR_END: a free slot */
-};
-
-__u32 sc_mirror_link_next(const struct sc_mirror *m, __u32 i);
-
 /* The socket's record after i (another holder), SC_MIRROR_END if none. */
 static inline __u32 sc_mirror_next(const struct sc_mirror *m, __u32 i)
 {
-	return m->recs[i].linked ? sc_mirror_link_next(m, i) : SC_MIRROR_END;
+	return m->recs[i].linked ? sc_links_get(&m->links, i) : SC_MIRROR_END;
 }
 
 /* A record's holding process (0: unknown yet) and the socket's network namespace. */
