@@ -145,7 +145,9 @@ static int select_sockets(struct close_run *r)
 		return SC_EXIT_RUNTIME;
 	sc_big_alloc_one_shot();
 	cmd_observe(r->o.observe_s);
-	r->snap = sc_snapshot_take(r->t, cmd_take_scope(&r->o.filter, &scope));
+	cmd_take_scope(&r->o.filter, &scope);
+	scope.no_storage_count = true;
+	r->snap = sc_snapshot_take(r->t, &scope);
 	if (!r->snap)
 		return SC_EXIT_RUNTIME;
 	if (sc_view_build(&r->view, r->snap, &r->o.policy, &r->o.filter) ||

@@ -414,7 +414,8 @@ int cmd_cost(int argc, char **argv)
 	sc_fd_trends_init(&ts.fds, o.observe_s + 30);
 	observed = observe(t, &o, &ts);
 	snap = sc_snapshot_take(t, &(struct sc_take_scope){ .pid = o.filter.pid,
-							    .port = o.filter.port, .cost_inputs = true });
+							    .port = o.filter.port, .cost_inputs = true,
+							    .no_storage_count = true });
 	if (snap)
 		ret = report(t, snap, &o, &ts, observed);
 	sc_snapshot_free(snap);

@@ -73,7 +73,10 @@ int cmd_snapshot(int argc, char **argv)
 	/* After the load: libbpf parses kernel BTF twice, the second time in the first's memory. */
 	sc_big_alloc_one_shot();
 	cmd_observe(o.observe_s);
-	snap = sc_snapshot_take(t, cmd_take_scope(&o.filter, &scope));
+	cmd_take_scope(&o.filter, &scope);
+	/* Only the JSON document has storage_records. */
+	scope.no_storage_count = !o.json;
+	snap = sc_snapshot_take(t, &scope);
 	if (!snap)
 		goto out;
 	t0 = ((double)sc_mono_ns() / 1e6);

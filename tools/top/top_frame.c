@@ -254,7 +254,8 @@ int top_frame_collect_conns(struct top_frame *f, const struct sc_tracker *t,
 	__u64 start = sc_mono_ns(), taken;
 	int err;
 
-	snap = sc_snapshot_take(t, NULL);
+	/* Everything but the storage count, which no frame shows. */
+	snap = sc_snapshot_take(t, &(struct sc_take_scope){ .port = -1, .no_storage_count = true });
 	if (!snap)
 		return -EIO;
 	taken = snap->taken_ns;

@@ -201,6 +201,51 @@ static int walk_host(const struct sc_tracker *t, const struct sc_pushdown *push,
 	return err;
 }
 
+/*
+ * How many records the per-socket storage map holds: a pass over every one
+ * (40-100 ms at 200K), so it runs on a thread of its own beside the
+ * snapshot's build.
+ */
+struct storage_count {
+	int link_fd;
+	struct sc_records recs;
+	pthread_t thread;
+	bool started, threaded;
+	int err;
+};
+
+static void *count_storage(void *arg)
+{
+	struct storage_count *c = arg;
+
+	c->err = read_iter(c->link_fd, &c->recs, "storage");
+	return NULL;
+}
+
+static void storage_count_start(struct storage_count *c)
+{
+	c->started = true;
+	c->threaded = !pthread_create(&c->thread, NULL, count_storage, c);
+	if (!c->threaded)
+		count_storage(c);
+}
+
+/* The count into snap. Returns 0 or the pass's error (logged). */
+static int storage_count_end(struct storage_count *c, struct sc_snapshot *snap)
+{
+	int err;
+
+	if (c->threaded)
+		pthread_join(c->thread, NULL);
+	c->started = c->threaded = false;
+	err = c->err;
+	/* One record: the count (iter_storage.bpf.c). */
+	snap->has_storage_records = !err && c->recs.count == 1;
+	snap->storage_records = snap->has_storage_records ? *(__u64 *)c->recs.data : 0;
+	sc_records_free(&c->recs);
+	return err;
+}
+
 struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc_take_scope *scope)
 {
 	struct walked w = {
@@ -208,7 +253,7 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 		.files = { .rec_size = sizeof(struct sc_file_record) },
 		.tasks = { .rec_size = sizeof(struct sc_task_record) },
 	};
-	struct sc_records storage = { .rec_size = sizeof(__u64) };
+	struct storage_count storage = { .recs = { .rec_size = sizeof(__u64) } };
 	bool cost_inputs = scope && scope->cost_inputs;
 	struct sc_snapshot *snap;
 	struct sc_raw raw;
@@ -242,21 +287,16 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 	snap->netns_missed = w.netns_missed;
 	sc_pushdown_end(&push, skipped);
 	t2 = sc_mono_ns();
+	/* Counted after the walks, which may add records for established sockets. */
+	storage.link_fd = sc_tracker_iter_link_fd(t, SC_ITER_STORAGE);
+	if (storage.link_fd >= 0 && !(scope && scope->no_storage_count))
+		storage_count_start(&storage);
 	if (sc_tracker_read_counters(t, &snap->counters) ||
 	    sc_tracker_read_config(t, &snap->config))
 		goto fail;
 	snap->hook = sc_tracker_hook(t);
 	snap->taken_ns = sc_mono_ns();
 	snap->bpf_missed_events = sc_tracker_missed_events(t);
-	/* Counted after the walks, which may add records for established sockets. */
-	if (sc_tracker_iter_link_fd(t, SC_ITER_STORAGE) >= 0) {
-		if (read_iter(sc_tracker_iter_link_fd(t, SC_ITER_STORAGE), &storage, "storage"))
-			goto fail;
-		/* One record: the count (iter_storage.bpf.c). */
-		snap->has_storage_records = storage.count == 1;
-		snap->storage_records = storage.count == 1 ? *(__u64 *)storage.data : 0;
-		sc_records_free(&storage);
-	}
 	if (w.tcp.count)
 		snap->kernel_hz = sc_kernel_hz(((struct sc_tcp_record *)w.tcp.data)[0].now_jiffies,
 					       ((struct sc_tcp_record *)w.tcp.data)[0].now_ns);
@@ -283,6 +323,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 	 */
 	snap->established[0] += skipped[0];
 	snap->established[1] += skipped[1];
+	if (storage.started && storage_count_end(&storage, snap))
+		goto fail;
 	sc_debug("snapshot: walks %.1f ms (own namespace's sockets %.1f ms), %zu files, "
 		 "%zu sockets in %u namespaces, join %.1f ms", (t2 - t0) / 1e6, w.own_ns_ns / 1e6,
 		 w.files.count, w.tcp.count, snap->netns_walked, (sc_mono_ns() - t2) / 1e6);
@@ -294,7 +336,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 
 fail:
 	sc_pushdown_end(&push, skipped);
-	sc_records_free(&storage);
+	if (storage.started)
+		storage_count_end(&storage, snap);
 	walked_free(&w);
 	sc_snapshot_free(snap);
 	return NULL;

@@ -16,6 +16,11 @@ struct sc_take_scope {
 	 * all its listeners, SO_REUSEPORT ones of other processes too).
 	 */
 	bool cost_inputs;
+	/*
+	 * No storage_records wanted (what only the JSON document shows): the
+	 * pass over every socket's storage record that counts them is skipped.
+	 */
+	bool no_storage_count;
 };
 
 /*
