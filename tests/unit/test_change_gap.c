@@ -149,6 +149,25 @@ static void test_widens_by_as_much_as_it_is_over(void **state)
 	assert_int_equal(sc_change_gap_jiffies(&g, &idle_180, HZ), 180 * HZ / 8);
 }
 
+/* A window restarted (after a walk) is judged by what changes cost from then on. */
+static void test_restarted_window_leaves_the_quiet_time_out(void **state)
+{
+	__u64 now = 100 * S, budget = SC_CHANGE_GAP_WINDOW_NS / 1000;
+	struct sc_change_gap g;
+
+	(void)state;
+	sc_change_gap_init(&g, 1000);
+	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
+	/* 20 s of a walk, nothing applied; then four times the budget's rate for 10 s. */
+	now += 20 * S;
+	sc_change_gap_restart(&g);
+	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
+	sc_change_gap_account(&g, 4 * budget / 3, now + SC_CHANGE_GAP_MIN_SPAN_NS, HZ, &idle_180,
+			      HZ);
+	/* Over the 30 s it would have been 1.3 times: twice the gap, not four times. */
+	assert_int_equal(g.mult, 4);
+}
+
 /* While another reader's finer gap is in force, what changes cost says nothing of ours. */
 static void test_not_judged_at_another_readers_gap(void **state)
 {
@@ -230,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_judged_at_the_end_of_a_window_within_its_budget),
 		cmocka_unit_test(test_judged_early_once_the_windows_budget_is_spent),
 		cmocka_unit_test(test_widens_by_as_much_as_it_is_over),
+		cmocka_unit_test(test_restarted_window_leaves_the_quiet_time_out),
 		cmocka_unit_test(test_not_judged_at_another_readers_gap),
 		cmocka_unit_test(test_finest_live_reader_wins_on_the_head),
 		cmocka_unit_test(test_a_reader_widens_its_own_gap_at_once),

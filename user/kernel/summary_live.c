@@ -178,6 +178,8 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	l->walked_ns = sc_mono_ns();
 	l->missed = missed;
 	l->walks++;
+	/* Held through the walk, changes cost nothing in its seconds: not a rate to judge by. */
+	sc_change_gap_restart(&l->gap);
 	sc_listen_refresh_reset(&l->listen);
 	sc_records_free(&l->tasks);
 	l->tasks = w.tasks;

@@ -101,6 +101,12 @@ void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
 	g->win_cpu_ns = 0;
 }
 
+void sc_change_gap_restart(struct sc_change_gap *g)
+{
+	g->win_start_ns = 0;
+	g->win_cpu_ns = 0;
+}
+
 /*
  * Readers renew without a lock, so two renewing at once may leave the wider
  * gap for one renewal: a reader then sees its ages a little coarser until
