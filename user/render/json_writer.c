@@ -22,6 +22,22 @@ void jw_flush(struct jw *w)
 	w->len = 0;
 }
 
+void jw_init_continuing(struct jw *w, FILE *out)
+{
+	jw_init(w, out);
+	w->depth = 1;
+	w->first[1] = false;
+}
+
+void jw_raw_values(struct jw *w, const char *text, size_t len)
+{
+	if (!len)
+		return;
+	jw_flush(w);
+	fwrite(text, 1, len, w->out);
+	w->first[w->depth] = false;
+}
+
 static void put(struct jw *w, const void *p, size_t n)
 {
 	if (w->len + n > sizeof(w->buf)) {

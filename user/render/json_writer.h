@@ -41,6 +41,14 @@ void jw_double(struct jw *w, double v, int decimals);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 void jw_flush(struct jw *w);
+/*
+ * A writer for values that continue an array another writer has open, with
+ * a value in it already: each value it writes is preceded by a comma. Its
+ * text is copied into the other writer's with jw_raw_values().
+ */
+void jw_init_continuing(struct jw *w, FILE *out);
+/* len bytes a continuing writer wrote, appended to the array w has open. */
+void jw_raw_values(struct jw *w, const char *text, size_t len);
 
 /*
  * Hot paths, inline so a caller's literal keys become fixed-size copies: at

@@ -4,6 +4,7 @@
 
 #include "addr.h"
 #include "health_json.h"
+#include "json_items.h"
 #include "json_writer.h"
 #include "outbound_json.h"
 #include "policy_json.h"
@@ -488,6 +489,18 @@ static void write_counters(struct jw *w, const struct sc_snapshot *snap)
 	jw_object_end(w);
 }
 
+struct socket_job {
+	const struct sc_view *v;
+	const struct socket_keys *keys;
+};
+
+static void write_socket_at(struct jw *w, size_t i, void *ctx)
+{
+	const struct socket_job *job = ctx;
+
+	write_socket(w, job->v, job->keys, &job->v->rows[i]);
+}
+
 void sc_view_write_json(const struct sc_view *v, FILE *out)
 {
 	const struct sc_snapshot *snap = v->snap;
@@ -541,8 +554,7 @@ void sc_view_write_json(const struct sc_view *v, FILE *out)
 	JW_KEY(&w, "sockets");
 	socket_keys_init(&keys);
 	jw_array_begin(&w);
-	for (i = 0; i < v->nrows; i++)
-		write_socket(&w, v, &keys, &v->rows[i]);
+	sc_jw_write_items(&w, v->nrows, write_socket_at, &(struct socket_job){ v, &keys });
 	jw_array_end(&w);
 	jw_object_end(&w);
 	fputc('\n', out);
