@@ -33,7 +33,7 @@ def test_gap_widens_over_budget_and_top_gets_its_second(pin_dir, cleanup, monkey
     busy = Child(held_pairs(PAIRS, size=64), name=b"sc-gap-busy")
     children.append(busy)
 
-    # Widened at each 2 s window over budget, from a second to an eighth of the
+    # Widened by its overrun in a 2 s window over budget, from a second to an eighth of the
     # idle threshold, no further.
     assert wait_for(lambda: gap_s(d) == IDLE_AFTER / 8, timeout=40), gap_s(d)
 

@@ -3,7 +3,8 @@
  * Unit tests for user/render/json_items.c: an array's items written by two
  * threads in blocks come out as the same text as one thread's.
  */
-#define _GNU_SOURCE /* open_memstream */
+#define _GNU_SOURCE /* open_memstream, CPU_COUNT */
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -36,6 +37,9 @@ static void item(struct jw *w, size_t i, void *ctx)
 	jw_object_end(w);
 }
 
+/* Blocks the second thread wrote in the last document. */
+static size_t taken;
+
 /* {"before":1,"items":[...],"after":2}, the items by sc_jw_write_items or one loop. */
 static char *document(size_t n, bool by_items, size_t *len)
 {
@@ -53,7 +57,7 @@ static char *document(size_t n, bool by_items, size_t *len)
 	JW_KEY(w, "items");
 	jw_array_begin(w);
 	if (by_items)
-		sc_jw_write_items(w, n, item, NULL);
+		taken = sc_jw_write_items(w, n, item, NULL);
 	else
 		for (i = 0; i < n; i++)
 			item(w, i, NULL);
@@ -64,6 +68,13 @@ static char *document(size_t n, bool by_items, size_t *len)
 	assert_int_equal(fclose(out), 0);
 	free(w);
 	return text;
+}
+
+static bool two_cpus(void)
+{
+	cpu_set_t set;
+
+	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) >= 2;
 }
 
 static void test_same_text_as_one_thread(void **unused)
@@ -79,6 +90,9 @@ static void test_same_text_as_one_thread(void **unused)
 
 		assert_int_equal(la, lb);
 		assert_memory_equal(a, b, la);
+		/* Every other block of 2048 by the second thread, from 8192 items on. */
+		if (two_cpus())
+			assert_int_equal(taken, sizes[k] >= 8192 ? (sizes[k] + 2047) / 2048 / 2 : 0);
 		/* And it is the array asked for: the last item's index is in it. */
 		if (sizes[k]) {
 			char last[32];
@@ -93,10 +107,29 @@ static void test_same_text_as_one_thread(void **unused)
 	}
 }
 
+/* The second thread out of memory: the first writes its blocks, the text the same. */
+static void test_second_threads_blocks_written_again(void **unused)
+{
+	size_t la, lb;
+	char *a, *b;
+
+	(void)unused;
+	setenv("SOCKCOST_TEST_FORCE", "json-sink", 1);
+	a = document(20000, true, &la);
+	unsetenv("SOCKCOST_TEST_FORCE");
+	assert_int_equal(taken, 0);
+	b = document(20000, false, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_text_as_one_thread),
+		cmocka_unit_test(test_second_threads_blocks_written_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

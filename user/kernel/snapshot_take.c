@@ -323,8 +323,6 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 	 */
 	snap->established[0] += skipped[0];
 	snap->established[1] += skipped[1];
-	if (storage.started && storage_count_end(&storage, snap))
-		goto fail;
 	sc_debug("snapshot: walks %.1f ms (own namespace's sockets %.1f ms), %zu files, "
 		 "%zu sockets in %u namespaces, join %.1f ms", (t2 - t0) / 1e6, w.own_ns_ns / 1e6,
 		 w.files.count, w.tcp.count, snap->netns_walked, (sc_mono_ns() - t2) / 1e6);
@@ -332,6 +330,8 @@ struct sc_snapshot *sc_snapshot_take(const struct sc_tracker *t, const struct sc
 	if (fds_from_tasks)
 		count_unknown_fds(snap);
 	identify_processes(snap);
+	if (storage.started && storage_count_end(&storage, snap))
+		goto fail;
 	return snap;
 
 fail:

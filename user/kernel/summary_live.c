@@ -138,7 +138,7 @@ static void hold_changes(void *ctx)
 static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 		const struct sc_idle_policy *policy, __u64 missed)
 {
-	__u64 cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	__u64 cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID), t0 = sc_mono_ns();
 	struct held_changes held = { .l = l };
 	const struct sc_conn_record *header;
 	struct sc_walk w;
@@ -179,7 +179,7 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	l->missed = missed;
 	l->walks++;
 	/* Held through the walk, changes cost nothing in its seconds: not a rate to judge by. */
-	sc_change_gap_restart(&l->gap);
+	sc_change_gap_skip(&l->gap, l->walked_ns - t0, l->walked_ns);
 	sc_listen_refresh_reset(&l->listen);
 	sc_records_free(&l->tasks);
 	l->tasks = w.tasks;

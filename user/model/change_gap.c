@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "change_gap.h"
@@ -58,10 +59,16 @@ static __u32 pow2_at_least(__u64 x)
 	return p;
 }
 
+/* The window's CPU time times the share, saturated (tests force a share of 2^32 - 1). */
+static __u64 shared(const struct sc_change_gap *g)
+{
+	return g->win_cpu_ns > UINT64_MAX / g->share ? UINT64_MAX : g->win_cpu_ns * g->share;
+}
+
 void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
 			   __u64 in_force_jiffies, const struct sc_idle_policy *policy, __u32 hz)
 {
-	__u64 span, widest = sc_change_gap_widest(policy, hz);
+	__u64 span, widest = sc_change_gap_widest(policy, hz), cost;
 	bool spent;
 
 	if (!g->share)
@@ -76,24 +83,25 @@ void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
 		g->win_start_ns = now_ns;
 	g->win_cpu_ns += cpu_ns;
 	span = now_ns - g->win_start_ns;
+	cost = shared(g);
 	/* The whole window's budget already spent: over budget whatever comes. */
-	spent = g->win_cpu_ns * g->share >= g->window_ns && span >= SC_CHANGE_GAP_MIN_SPAN_NS;
+	spent = cost >= g->window_ns && span >= SC_CHANGE_GAP_MIN_SPAN_NS;
 	if (span < g->window_ns && !spent)
 		return;
-	if (g->win_cpu_ns * g->share > span) {
+	if (cost > span) {
 		/*
 		 * Over budget: an active socket costs a change per gap, so a gap
 		 * as many times wider (a power of two) fits, unless already at
 		 * the widest. Sockets calling less often than the gap cost the
 		 * same at any gap: the next windows widen on to the widest.
 		 */
-		__u32 times = pow2_at_least((g->win_cpu_ns * g->share + span - 1) / span);
+		__u32 times = pow2_at_least(cost / span + (cost % span != 0));
 
 		while (times > 1 && sc_change_gap_jiffies(g, policy, hz) < widest) {
 			g->mult *= 2;
 			times /= 2;
 		}
-	} else if (g->mult > 1 && g->win_cpu_ns * g->share * 4 < span) {
+	} else if (g->mult > 1 && cost < span / 4) {
 		/* Well under: twice the changes still fit. */
 		g->mult /= 2;
 	}
@@ -101,10 +109,11 @@ void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
 	g->win_cpu_ns = 0;
 }
 
-void sc_change_gap_restart(struct sc_change_gap *g)
+void sc_change_gap_skip(struct sc_change_gap *g, __u64 ns, __u64 now_ns)
 {
-	g->win_start_ns = 0;
-	g->win_cpu_ns = 0;
+	if (!g->win_start_ns)
+		return;
+	g->win_start_ns = ns < now_ns - g->win_start_ns ? g->win_start_ns + ns : now_ns;
 }
 
 /*

@@ -113,7 +113,7 @@ struct sc_snapshot {
 	__u32 kernel_hz;               /* jiffies per second, 0 if unknown */
 	__u64 bpf_missed_events;       /* events the kernel skipped (recursion) */
 	__u64 storage_records;         /* records in the per-socket storage map, */
-	bool has_storage_records;      /* where the kernel lets us count them */
+	bool has_storage_records;      /* where the kernel lets us count them, if asked (sc_take_scope) */
 };
 
 void sc_snapshot_free(struct sc_snapshot *snap);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-#define _GNU_SOURCE /* fopencookie */
+#define _GNU_SOURCE /* fopencookie, CPU_COUNT */
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
+#include "force.h"
 #include "json_items.h"
 
 /*
@@ -22,6 +24,7 @@ struct sink {
 	char *buf;
 	size_t len, cap;
 	bool failed;               /* out of memory: the block is written again by the first */
+	bool fail;                 /* SOCKCOST_TEST_FORCE=json-sink: every block fails so */
 };
 
 static ssize_t sink_write(void *cookie, const char *p, size_t n)
@@ -32,6 +35,10 @@ static ssize_t sink_write(void *cookie, const char *p, size_t n)
 
 	if (s->failed)
 		return (ssize_t)n;
+	if (s->fail) {
+		s->failed = true;
+		return (ssize_t)n;
+	}
 	while (cap < s->len + n)
 		cap *= 2;
 	if (cap != s->cap) {
@@ -60,11 +67,13 @@ struct second {
 	bool ready;                /* a block written, not yet taken */
 };
 
-static void items(struct jw *w, size_t block, size_t n, sc_jw_item_fn item, void *ctx)
+/* Block b's items, until *stop if given. */
+static void items(struct jw *w, size_t block, size_t n, sc_jw_item_fn item, void *ctx,
+		  const bool *stop)
 {
 	size_t i, end = (block + 1) * BLOCK < n ? (block + 1) * BLOCK : n;
 
-	for (i = block * BLOCK; i < end; i++)
+	for (i = block * BLOCK; i < end && !(stop && *stop); i++)
 		item(w, i, ctx);
 }
 
@@ -82,7 +91,8 @@ static void *second_thread(void *arg)
 		s->sink.len = 0;
 		s->sink.failed = false;
 		jw_init_continuing(&s->w, s->out);
-		items(&s->w, b, s->n, s->item, s->ctx);
+		/* Out of memory, the block is the first thread's to write: no use going on. */
+		items(&s->w, b, s->n, s->item, s->ctx, &s->sink.failed);
 		jw_flush(&s->w);
 		fflush(s->out);
 		pthread_mutex_lock(&s->lock);
@@ -93,21 +103,33 @@ static void *second_thread(void *arg)
 	return NULL;
 }
 
-/* Block b from the second thread, or written here if it ran out of memory. */
-static void take(struct second *s, struct jw *w, size_t b)
+/* Block b from the second thread (true), or written here if it ran out of memory. */
+static bool take(struct second *s, struct jw *w, size_t b)
 {
+	bool taken;
+
 	pthread_mutex_lock(&s->lock);
 	while (!s->ready)
 		pthread_cond_wait(&s->cond, &s->lock);
 	pthread_mutex_unlock(&s->lock);
-	if (s->sink.failed)
-		items(w, b, s->n, s->item, s->ctx);
-	else
+	taken = !s->sink.failed;
+	if (taken)
 		jw_raw_values(w, s->sink.buf, s->sink.len);
+	else
+		items(w, b, s->n, s->item, s->ctx, NULL);
 	pthread_mutex_lock(&s->lock);
 	s->ready = false;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
+	return taken;
+}
+
+/* Whether this thread may run on two CPUs: on one, a second thread only adds hand-overs. */
+static bool two_cpus(void)
+{
+	cpu_set_t set;
+
+	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) >= 2;
 }
 
 static struct second *second_start(size_t n, sc_jw_item_fn item, void *ctx, pthread_t *thread)
@@ -120,6 +142,7 @@ static struct second *second_start(size_t n, sc_jw_item_fn item, void *ctx, pthr
 	s->n = n;
 	s->item = item;
 	s->ctx = ctx;
+	s->sink.fail = sc_forced("json-sink");
 	s->out = fopencookie(&s->sink, "w", io);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -144,22 +167,23 @@ static void second_free(struct second *s)
 	free(s);
 }
 
-void sc_jw_write_items(struct jw *w, size_t n, sc_jw_item_fn item, void *ctx)
+size_t sc_jw_write_items(struct jw *w, size_t n, sc_jw_item_fn item, void *ctx)
 {
 	struct second *s = NULL;
+	size_t b, taken = 0;
 	pthread_t thread;
-	size_t b;
 
-	if (n >= PARALLEL_FROM)
+	if (n >= PARALLEL_FROM && two_cpus())
 		s = second_start(n, item, ctx, &thread);
 	for (b = 0; b * BLOCK < n; b++) {
 		if (s && b % 2)
-			take(s, w, b);
+			taken += take(s, w, b);
 		else
-			items(w, b, n, item, ctx);
+			items(w, b, n, item, ctx, NULL);
 	}
 	if (s) {
 		pthread_join(thread, NULL);
 		second_free(s);
 	}
+	return taken;
 }
