@@ -149,58 +149,6 @@ static void test_widens_by_as_much_as_it_is_over(void **state)
 	assert_int_equal(sc_change_gap_jiffies(&g, &idle_180, HZ), 180 * HZ / 8);
 }
 
-/* A walk's seconds are left out of the window: changes cost nothing while it holds them. */
-static void test_a_walks_time_is_left_out(void **state)
-{
-	__u64 now = 100 * S, budget = SC_CHANGE_GAP_WINDOW_NS / 1000;
-	struct sc_change_gap g;
-
-	(void)state;
-	sc_change_gap_init(&g, 1000);
-	sc_change_gap_account(&g, 0, now, HZ, &idle_180, HZ);
-	/* A 20 s walk, nothing applied; then four times the budget's rate for 10 s. */
-	now += 20 * S;
-	sc_change_gap_skip(&g, 20 * S, now);
-	sc_change_gap_account(&g, 4 * budget / 3, now + SC_CHANGE_GAP_MIN_SPAN_NS, HZ, &idle_180,
-			      HZ);
-	/*
-	 * Counting the walk, 1.3 times over 30 s: twice the gap. Without it, 4
-	 * times over 10 s: four times the gap, at once.
-	 */
-	assert_int_equal(g.mult, 4);
-	/* Never past now, and nothing before a window starts. */
-	sc_change_gap_skip(&g, 1000 * S, now + 11 * S);
-	assert_int_equal(g.win_start_ns, now + 11 * S);
-	sc_change_gap_init(&g, 1000);
-	sc_change_gap_skip(&g, 5 * S, now);
-	assert_int_equal(g.win_start_ns, 0);
-}
-
-/*
- * Walks closer than a window (a short --reconcile-interval, or walks again
- * after lost changes) still let windows end: a gap wider than needed narrows.
- */
-static void test_frequent_walks_still_narrow(void **state)
-{
-	__u64 now = 100 * S, tenth = SC_CHANGE_GAP_WINDOW_NS / 1000 / 10 / 30;
-	struct sc_change_gap g;
-	int s;
-
-	(void)state;
-	sc_change_gap_init(&g, 1000);
-	g.mult = 8;
-	/* Ten minutes: a drain a second costing a tenth of the budget, a 2 s walk every 20. */
-	for (s = 0; s < 600; s++) {
-		now += S;
-		if (s % 20 == 19)
-			sc_change_gap_skip(&g, 2 * S, now);
-		else
-			sc_change_gap_account(&g, tenth, now, sc_change_gap_jiffies(&g, &idle_180, HZ),
-					      &idle_180, HZ);
-	}
-	assert_int_equal(g.mult, 1);
-}
-
 /* While another reader's finer gap is in force, what changes cost says nothing of ours. */
 static void test_not_judged_at_another_readers_gap(void **state)
 {
@@ -282,8 +230,6 @@ int main(void)
 		cmocka_unit_test(test_judged_at_the_end_of_a_window_within_its_budget),
 		cmocka_unit_test(test_judged_early_once_the_windows_budget_is_spent),
 		cmocka_unit_test(test_widens_by_as_much_as_it_is_over),
-		cmocka_unit_test(test_a_walks_time_is_left_out),
-		cmocka_unit_test(test_frequent_walks_still_narrow),
 		cmocka_unit_test(test_not_judged_at_another_readers_gap),
 		cmocka_unit_test(test_finest_live_reader_wins_on_the_head),
 		cmocka_unit_test(test_a_reader_widens_its_own_gap_at_once),

@@ -138,7 +138,7 @@ static void hold_changes(void *ctx)
 static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 		const struct sc_idle_policy *policy, __u64 missed)
 {
-	__u64 cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID), t0 = sc_mono_ns();
+	__u64 cpu0 = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID), held_cpu;
 	struct held_changes held = { .l = l };
 	const struct sc_conn_record *header;
 	struct sc_walk w;
@@ -158,8 +158,10 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	/* The mirror takes the walk's records over: a million sockets are not held twice. */
 	err = sc_mirror_adopt(&l->mirror, w.conns.data, w.conns.count);
 	w.conns = (struct sc_records){ .rec_size = sizeof(struct sc_conn_record) };
+	held_cpu = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	for (i = 0; !err && i < held.n; i++)
 		err = sc_mirror_apply(&l->mirror, &held.v[i]);
+	held_cpu = sc_clock_ns(CLOCK_THREAD_CPUTIME_ID) - held_cpu;
 	l->drained += held.n;
 	free(held.v);
 	if (held.lost) {
@@ -178,8 +180,14 @@ static int walk(struct sc_summary_live *l, const struct sc_tracker *t,
 	l->walked_ns = sc_mono_ns();
 	l->missed = missed;
 	l->walks++;
-	/* Held through the walk, changes cost nothing in its seconds: not a rate to judge by. */
-	sc_change_gap_skip(&l->gap, l->walked_ns - t0, l->walked_ns);
+	/*
+	 * What the walk's changes cost, counted as drained ones are: the gap's
+	 * window spans the walk's seconds, which would pass for seconds without
+	 * changes otherwise (at a million sockets, ten and more).
+	 */
+	l->change_cpu_ns += held_cpu;
+	sc_change_gap_account(&l->gap, held_cpu, l->walked_ns, sc_change_ring_gap(&l->ring), policy,
+			      l->in.kernel_hz);
 	sc_listen_refresh_reset(&l->listen);
 	sc_records_free(&l->tasks);
 	l->tasks = w.tasks;

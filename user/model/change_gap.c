@@ -109,13 +109,6 @@ void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
 	g->win_cpu_ns = 0;
 }
 
-void sc_change_gap_skip(struct sc_change_gap *g, __u64 ns, __u64 now_ns)
-{
-	if (!g->win_start_ns)
-		return;
-	g->win_start_ns = ns < now_ns - g->win_start_ns ? g->win_start_ns + ns : now_ns;
-}
-
 /*
  * Readers renew without a lock, so two renewing at once may leave the wider
  * gap for one renewal: a reader then sees its ages a little coarser until

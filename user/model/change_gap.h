@@ -59,12 +59,6 @@ __u64 sc_change_gap_jiffies(const struct sc_change_gap *g, const struct sc_idle_
 void sc_change_gap_account(struct sc_change_gap *g, __u64 cpu_ns, __u64 now_ns,
 			   __u64 in_force_jiffies, const struct sc_idle_policy *policy, __u32 hz);
 /*
- * ns of the window (up to now_ns) not to count in its span: a walk's, in
- * which changes are held and applied with it, costing nothing here. The CPU
- * counted so far stays, so walks closer than a window still let it end.
- */
-void sc_change_gap_skip(struct sc_change_gap *g, __u64 ns, __u64 now_ns);
-/*
  * Sets the ring head's gap to gap_jiffies for a reader whose lease runs to
  * until_jiffies, unless a finer gap stands: the one asked for by another
  * reader whose lease still runs at now_jiffies. So the finest gap any live
