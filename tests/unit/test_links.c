@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for user/model/links.c: a record's next record, by open addressing. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +8,17 @@
 #include <cmocka.h>
 
 #include "links.h"
+
+/*
+ * Unit tests are built with AddressSanitizer (Makefile): a block over 64 MiB
+ * is refused with NULL, as malloc does when memory runs out, whatever this
+ * machine's memory.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1:max_allocation_size_mb=64";
+}
 
 static void test_none_before_any_link(void **unused)
 {
@@ -83,6 +95,58 @@ static void test_clear_keeps_the_slots(void **unused)
 	sc_links_free(&l);
 }
 
+static void set_links(struct sc_links *l, __u32 from, __u32 count)
+{
+	__u32 i;
+
+	for (i = from; i < from + count; i++) {
+		assert_int_equal(sc_links_reserve(l, 1), 0);
+		sc_links_set(l, i, i + 7);
+	}
+}
+
+/* A growth malloc refuses leaves the links and their room as they were. */
+static void test_reserve_refused_keeps_the_links(void **unused)
+{
+	struct sc_links l = {};
+	size_t mem;
+	__u32 i;
+
+	(void)unused;
+#ifndef __SANITIZE_ADDRESS__
+	skip(); /* only ASan's max_allocation_size_mb refuses the block on any machine */
+#endif
+	set_links(&l, 0, 100);
+	mem = sc_links_mem(&l);
+	/* 16M slots of 8 bytes: 128 MiB, over the 64 MiB allowed above. */
+	assert_int_equal(sc_links_reserve(&l, 8u << 20), -ENOMEM);
+	assert_int_equal(sc_links_mem(&l), mem);
+	assert_int_equal(l.n, 100);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(sc_links_get(&l, i), i + 7);
+	/* The table still takes links, and grows for them. */
+	set_links(&l, 100, 200);
+	assert_true(sc_links_mem(&l) > mem);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(sc_links_get(&l, i), i + 7);
+	sc_links_free(&l);
+}
+
+/* More links than __u32 record indexes can name: refused before any allocation. */
+static void test_reserve_past_record_indexes_refused(void **unused)
+{
+	struct sc_links l = {};
+
+	(void)unused;
+	assert_int_equal(sc_links_reserve(&l, SIZE_MAX), -ENOMEM);
+	assert_int_equal(sc_links_reserve(&l, (1ull << 32) + 1), -ENOMEM);
+	assert_null(l.v);
+	set_links(&l, 0, 3);
+	assert_int_equal(sc_links_reserve(&l, (1ull << 32) - 2), -ENOMEM);
+	assert_int_equal(sc_links_get(&l, 2), 9);
+	sc_links_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +154,8 @@ int main(void)
 		cmocka_unit_test(test_links_kept_across_growth),
 		cmocka_unit_test(test_set_again_replaces),
 		cmocka_unit_test(test_clear_keeps_the_slots),
+		cmocka_unit_test(test_reserve_refused_keeps_the_links),
+		cmocka_unit_test(test_reserve_past_record_indexes_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,8 @@
 #include "links.h"
 
 #define FIRST_SLOTS 64
+/* Records are __u32 indexes: no more links than that, and slots * 8 B cannot wrap. */
+#define LINKS_MAX (1ull << 32)
 
 static size_t home(const struct sc_links *l, __u32 rec)
 {
@@ -34,6 +36,8 @@ int sc_links_reserve(struct sc_links *l, size_t more)
 	struct sc_link *old = l->v;
 	size_t i, oslots = old ? l->mask + 1 : 0, slots = oslots ? oslots : FIRST_SLOTS;
 
+	if (more > LINKS_MAX - l->n)
+		return -ENOMEM;
 	while ((l->n + more) * 2 > slots)
 		slots *= 2;
 	if (slots == oslots)

@@ -25,7 +25,10 @@ struct sc_links {
 
 /* What follows rec, SC_LINK_NONE if nothing. */
 __u32 sc_links_get(const struct sc_links *l, __u32 rec);
-/* Room for `more` links more. Returns 0 or -ENOMEM (the links as they were). */
+/*
+ * Room for `more` links more. Returns 0 or -ENOMEM (the links as they were),
+ * also when n + more passes the 2^32 record indexes can name.
+ */
 int sc_links_reserve(struct sc_links *l, size_t more);
 /* next follows rec (replacing what did), in room reserved. */
 void sc_links_set(struct sc_links *l, __u32 rec, __u32 next);
