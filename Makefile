@@ -173,8 +173,18 @@ test: deps
 # a fence gcc's TSan does not model, and the kernel's side it cannot see.
 TSAN_BUILD  := $(BUILD)/tsan
 TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
-tsan-bins:
+TSAN_UNITS  := $(TSAN_BUILD)/tests/test_json_items
+tsan-bins: $(TSAN_UNITS)
 	$(MAKE) BUILD=$(TSAN_BUILD) CFLAGS='$(TSAN_CFLAGS)' $(TSAN_BUILD)/sockcost $(TSAN_BUILD)/sockcostd
+
+# Unit tests of code that runs threads, under TSan too (tests/run.py --tsan
+# runs every test_* in $(TSAN_BUILD)/tests): built from the sources they test,
+# not the ASan libraries the other unit tests link.
+$(TSAN_BUILD)/tests/test_json_items: tests/unit/test_json_items.c user/render/json_items.c \
+		user/render/json_writer.c user/base/force.c user/base/utf8.c $(HEADERS)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(TSAN_CFLAGS) $(INC_render) $(filter %.c,$^) -lcmocka -lm -lpthread -o $@
 
 tsan: deps
 	$(MAKE) tsan-bins

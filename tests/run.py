@@ -7,9 +7,10 @@ pytest over tests/integration and tests/e2e (BPF, root; the e2e test runs a
 Node.js WebSocket server) and tests/install (make install into a staging
 directory; no root). By default all of them (`make test`); --check only the
 unit, command-line and install tests (`make check`, no root); --unit-only only the
-unit tests. With --tsan DIR, the daemon tests (tests/integration/
-test_daemon*.py) run once more against DIR's sockcostd and sockcost built
-with ThreadSanitizer; a TSan report fails the run. With --fuzz-seconds N,
+unit tests. With --tsan DIR, DIR's unit tests of threaded code (DIR/tests/
+test_*) run, and the daemon tests (tests/integration/test_daemon*.py) once
+more against DIR's sockcostd and sockcost, all built with ThreadSanitizer;
+a TSan report fails the run. With --fuzz-seconds N,
 each libFuzzer harness under BUILD/fuzz runs N seconds after the unit tests
 (tests/fuzz/runner.py; each harness counts as one test). Under CI=true a skipped
 test counts as a failure, since CI must really load and attach the BPF
@@ -27,8 +28,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run_cmocka(binary):
-    r = subprocess.run([binary], capture_output=True, text=True, timeout=300)
+def run_cmocka(binary, env=None, wrapper=()):
+    r = subprocess.run([*wrapper, binary], capture_output=True, text=True, timeout=300, env=env)
     out = r.stdout + r.stderr
     sys.stdout.write(out)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
@@ -79,8 +80,15 @@ def run_tsan(python, tsan_build, args):
                SOCKCOSTD=os.path.abspath(os.path.join(tsan_build, "sockcostd")),
                TSAN_OPTIONS=f"halt_on_error=1 exitcode=66 second_deadlock_stack=1 "
                             f"log_path={logdir}/tsan")
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    # Unit tests of threaded code (Makefile TSAN_UNITS), then the daemon tests.
+    for binary in sorted(glob.glob(os.path.join(tsan_build, "tests", "test_*"))):
+        print(f"== {binary}", flush=True)
+        for key, n in run_cmocka(binary, env=env, wrapper=no_aslr()).items():
+            counts[key] += n
     tests = sorted(glob.glob(os.path.join(HERE, "integration", "test_daemon*.py")))
-    counts = run_pytest(python, tests, args, env=env, wrapper=no_aslr())
+    for key, n in run_pytest(python, tests, args, env=env, wrapper=no_aslr()).items():
+        counts[key] += n
     reports = sorted(glob.glob(os.path.join(logdir, "tsan*")))
     for path in reports:
         with open(path, errors="replace") as f:
