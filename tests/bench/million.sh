@@ -98,6 +98,12 @@ measure_daemon() {
 	D_CHANGES=$(metric sockcost_exporter_changes_total)
 	D_RSS=$(status_kb "$DAEMON" VmRSS)
 	D_HWM=$(status_kb "$DAEMON" VmHWM)
+	# What the RSS is made of: the process's own memory (RssAnon), and pages
+	# mapped from files (libraries, shared with every process using them) and
+	# from the change ring (a BPF map: kernel memory, also mapped by any top).
+	D_ANON=$(status_kb "$DAEMON" RssAnon)
+	D_FILE=$(status_kb "$DAEMON" RssFile)
+	D_RING=$(awk '/^[0-9a-f]+-/ { map = ($6 == "anon_inode:bpf-map") } map && $1 == "Rss:" { kb += $2 } END { print kb + 0 }' "/proc/$DAEMON/smaps")
 	stop_daemon
 }
 
@@ -201,6 +207,7 @@ for want in $SIZES; do
 	echo "| the same once every connection is ${SETTLE_S} s old | $D_PCT_STEADY% of a core ($D_CHANGES_S changes/s applied, change gap $D_GAP s) | <= 0.2%$(verdict "$D_PCT_STEADY" 0.2) |"
 	echo "| periodic passes, 1/1000 of a core each at most | a walk every ${D_WALK_EVERY:-?} s, a health pass every ${D_HEALTH_EVERY:-?} s | |"
 	echo "| sockcostd RSS after scrapes (peak) | $(mib "$D_RSS") ($(mib "$D_HWM")) | <= 64 MiB$(verdict "$D_RSS" 65536) |"
+	echo "| of which its own (RssAnon) / file pages (RssFile: libraries, BPF maps mapped) / the change ring | $(mib "$D_ANON") / $(mib "$D_FILE") / $(mib "$D_RING") | |"
 	echo "| /metrics latency, median of $RUNS | $D_LAT_MS ms | |"
 	echo "| sockcostd: a scrape's refresh from changes | $D_REFRESH_MS ms ($D_WALKS walks, $D_CHANGES changes applied since start) | |"
 	echo "| sockcostd: a health pass (every namespace, CPU time) | $D_HEALTH_MS ms | |"
