@@ -58,6 +58,7 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 {
 	struct sc_counters *c;
 	struct sc_sock_state *st;
+	bool left_now = false;
 	int v6;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
@@ -76,19 +77,25 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 	v6 = sk->__sk_common.skc_family == AF_INET6;
 
 	if (newstate == TCP_ESTABLISHED) {
-		c->opened++;
 		st = bpf_sk_storage_get(&sc_sock_states, (void *)sk, 0,
 					BPF_SK_STORAGE_GET_F_CREATE);
 		if (!st) {
+			c->opened++;
 			c->storage_failed++;
 			return 0;
 		}
 		st->established_ns = bpf_ktime_get_ns();
 		if (!st->first_seen_ns)
 			st->first_seen_ns = st->established_ns;
-		/* The flag makes counting idempotent with the iter/tcp baseline. */
-		if (!(__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED))
+		/*
+		 * The flag makes counting idempotent with the iter/tcp baseline,
+		 * and the opening counted once while an upgrade has the old and
+		 * the new build's programs both attached (each runs on the event).
+		 */
+		if (!(__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
+			c->opened++;
 			sc_count_live(c, v6, 1, st);
+		}
 		report(sk, st, newstate);
 		return 0;
 	}
@@ -103,14 +110,18 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 	/* Marked before uncounting: a concurrent walk rechecks it (counting.bpf.h). */
 	if (st && oldstate == TCP_ESTABLISHED && !(st->flags & SC_SOCK_LEFT)) {
 		st->left_jiffies = bpf_jiffies64(); /* before the flag that says it is set */
-		__sync_fetch_and_or(&st->flags, SC_SOCK_LEFT);
+		left_now = !(__sync_fetch_and_or(&st->flags, SC_SOCK_LEFT) & SC_SOCK_LEFT);
 	}
 	if (st && (st->flags & SC_SOCK_COUNTED) &&
 	    (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
 		sc_count_live(c, v6, -1, st);
 		__sync_fetch_and_add(&c->closed, 1);
-	} else if (oldstate == TCP_ESTABLISHED) {
-		/* established before sockcost and never walked */
+	} else if (oldstate == TCP_ESTABLISHED && (!st || left_now)) {
+		/*
+		 * Established before sockcost and never walked. Only the program
+		 * that marked it LEFT counts it: during an upgrade the other
+		 * build's program runs on the same event and finds it marked.
+		 */
 		__sync_fetch_and_add(&c->closed, 1);
 	}
 	/* A close is reported even unwatched: a walk may have seen it held in any state. */

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from helpers import (HOOK_SEND_LINK, SOCKCOST, connect_pairs, expected_activity_hook, listener,
-                     port_of, wait_for)
+                     netns_process, port_of, wait_for)
 from sockcostd_helpers import SOCKCOSTD, Daemon, parse_metrics, value
 
 CONFIG_SIZE = 40          # struct sc_config
@@ -199,6 +199,93 @@ def test_older_build_is_upgraded_keeping_state(pin_dir, daemons):
     assert my_socket(doc, port_of(lst), port_of(client))["observed"]["rx_bytes"] == 700
     for s in (client, server, lst):
         s.close()
+
+
+# From a first line on stdin to a second, churns connection pairs on
+# loopback, a few hundred a second (bounded in count and time); then prints
+# how many.
+CHURN_UNTIL_TOLD = r"""
+import socket, sys, threading, time
+lst = socket.socket()
+lst.bind(("127.0.0.1", 0))
+lst.listen(64)
+print("ready", flush=True)
+sys.stdin.readline()
+told = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.readline(), told.set()), daemon=True).start()
+n, deadline = 0, time.monotonic() + 60
+while not told.is_set() and n < 20000 and time.monotonic() < deadline:
+    c = socket.create_connection(lst.getsockname())
+    s, _ = lst.accept()
+    c.close()
+    s.close()
+    n += 1
+    time.sleep(0.002)
+print(n, flush=True)
+sys.stdin.read()
+"""
+
+
+def cli_counters(pin_dir):
+    """The pinned programs' counters, read by the CLI (no TCP of its own)."""
+    doc, _ = cli_snapshot(pin_dir, "--port", "1")
+    return doc["counters"]
+
+
+def tcp_counts(netns=None):
+    """A namespace's kernel TCP counters: connections that reached
+    ESTABLISHED (both ends: connects and accepted children, less refused
+    attempts), and those ESTABLISHED or CLOSE_WAIT now."""
+    cmd = ["cat", "/proc/net/snmp"]
+    if netns:
+        cmd = ["ip", "netns", "exec", netns, *cmd]
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in text.splitlines() if line.startswith("Tcp:")]
+    c = dict(zip(rows[0][1:], (int(x) for x in rows[1][1:])))
+    return c["ActiveOpens"] + c["PassiveOpens"] - c["AttemptFails"], c["CurrEstab"]
+
+
+def test_upgrade_counts_each_opening_and_closing_once(pin_dir, daemons, monkeypatch):
+    """While an upgrade has both builds' programs attached, each runs on every
+    state change: openings and closings are still counted once (the kernel's
+    own counters say how many there were). The overlap is stretched from
+    milliseconds to a second (SOCKCOST_TEST_FORCE=upgrade-overlap), with
+    connections churning through it in a namespace of the test's own (its
+    TIME_WAIT sockets go with it)."""
+    d = start(daemons, pin_dir)
+    stop(d)
+    cfg = config_bytes(pin_dir)
+    cfg[BUILD_ID_OFFSET:BUILD_ID_OFFSET + 8] = (54321).to_bytes(8, "little")
+    write_config(pin_dir, cfg)
+
+    with netns_process("sockcost-upgrade", CHURN_UNTIL_TOLD) as (churner, ns):
+        # The pinned programs count while no daemon runs: read them by the CLI.
+        before = cli_counters(pin_dir)
+        host0, ns0 = tcp_counts(), tcp_counts(ns)
+        churner.stdin.write("go\n")
+        churner.stdin.flush()
+        monkeypatch.setenv("SOCKCOST_TEST_FORCE", "upgrade-overlap")
+        d = start(daemons, pin_dir)
+        monkeypatch.delenv("SOCKCOST_TEST_FORCE")
+        time.sleep(0.3)
+        churner.stdin.write("stop\n")
+        churner.stdin.flush()
+        pairs = int(churner.stdout.readline())
+        time.sleep(0.5)  # the last closings' later transitions
+        err = stop(d)
+        after = cli_counters(pin_dir)
+        host1, ns1 = tcp_counts(), tcp_counts(ns)
+    assert "upgrading the programs pinned in " + pin_dir in err
+    assert pairs >= 100, pairs  # connections churned through the second of overlap
+
+    kernel_opened = host1[0] - host0[0] + ns1[0] - ns0[0]
+    kernel_closed = kernel_opened - (host1[1] - host0[1] + ns1[1] - ns0[1])
+    opened = after["opened_total"] - before["opened_total"]
+    closed = after["closed_total"] - before["closed_total"]
+    # Counted twice in the overlap, these would be off by hundreds; a
+    # connection of another process may straddle a reading.
+    assert abs(opened - kernel_opened) <= 4, (opened, kernel_opened, pairs)
+    assert abs(closed - kernel_closed) <= 4, (closed, kernel_closed, pairs)
 
 
 def test_incomplete_pinned_state_is_replaced(pin_dir, daemons):

@@ -21,6 +21,9 @@
  *   change-budget  sockcostd's budget for applying changes is exceeded by
  *                any change, judged every 2 s, as on a busy host: the gap
  *                between an active socket's reports widens
+ *   upgrade-overlap  an upgrade of pinned programs keeps the old build's
+ *                attached a second after the new build's attach (instead
+ *                of milliseconds): both run on every event meanwhile
  * Unknown words are ignored. Not for production use.
  */
 bool sc_forced(const char *word);

@@ -564,6 +564,9 @@ static int open_owned(struct sc_tracker *t, const struct sc_tracker_opts *opts, 
 		memcpy(reuse_map_fd, t->map_fd, sizeof(reuse_map_fd));
 	}
 	err = load_own(t, opts, reuse ? reuse_map_fd : NULL);
+	/* Test-only: both builds' programs stay attached a second, not milliseconds. */
+	if (!err && reuse && sc_forced("upgrade-overlap"))
+		sleep(1);
 	if (!err)
 		err = pin_skeleton(t, dir, reuse);
 	if (!err)
