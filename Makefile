@@ -102,7 +102,7 @@ help:
 	@echo "make run      deps, build, then 'sockcost snapshot' (root)"
 	@echo "make check    build, unit, command-line and install tests: no root, no BPF, no network"
 	@echo "make test     deps, build, unit, command-line, BPF integration and e2e tests, daemon tests under TSan (root; CI)"
-	@echo "make tsan     only the daemon tests, against sockcostd and sockcost built with ThreadSanitizer"
+	@echo "make tsan     only the daemon tests and threaded unit tests, built with ThreadSanitizer"
 	@echo "make fuzz     libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each (default 300), FUZZ_JOBS at once"
 	@echo "make bench    benchmarks: snapshot at scale, hot-path overhead, churn (root, minutes)"
 	@echo "make bench-million  sockcostd, top and snapshot at 100K and 1M connections (root, about 20 minutes; SIZES=...)"

@@ -31,6 +31,19 @@ static __always_inline void claim(const struct sock *sk, int newstate)
 	st->owner_tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!st->first_seen_ns)
 		st->first_seen_ns = bpf_ktime_get_ns();
+	/*
+	 * Reused after tcp_disconnect, its leaving ESTABLISHED skipped (the
+	 * kernel does not nest a program on one CPU): uncounted here, or its
+	 * next opening would find it counted and not count.
+	 */
+	if (st->flags & SC_SOCK_COUNTED) {
+		struct sc_counters *c = sc_counters_this_cpu();
+
+		if (c && (__sync_fetch_and_and(&st->flags, ~SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
+			sc_count_live(c, sk->__sk_common.skc_family == AF_INET6, -1, st);
+			__sync_fetch_and_add(&c->closed, 1);
+		}
+	}
 	if (newstate == TCP_LISTEN)
 		report(sk, st, newstate);
 }
@@ -84,15 +97,19 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 			c->storage_failed++;
 			return 0;
 		}
-		st->established_ns = bpf_ktime_get_ns();
-		if (!st->first_seen_ns)
-			st->first_seen_ns = st->established_ns;
 		/*
 		 * The flag makes counting idempotent with the iter/tcp baseline,
 		 * and the opening counted once while an upgrade has the old and
-		 * the new build's programs both attached (each runs on the event).
+		 * the new build's programs both attached (each runs on the event,
+		 * in the order attached). A socket reused after tcp_disconnect
+		 * has not left this time yet.
 		 */
 		if (!(__sync_fetch_and_or(&st->flags, SC_SOCK_COUNTED) & SC_SOCK_COUNTED)) {
+			st->established_ns = bpf_ktime_get_ns();
+			if (!st->first_seen_ns)
+				st->first_seen_ns = st->established_ns;
+			if (st->flags & SC_SOCK_LEFT)
+				__sync_fetch_and_and(&st->flags, ~SC_SOCK_LEFT);
 			c->opened++;
 			sc_count_live(c, v6, 1, st);
 		}
@@ -121,6 +138,7 @@ int BPF_PROG(sc_state_change, const struct sock *sk, const int oldstate, const i
 		 * Established before sockcost and never walked. Only the program
 		 * that marked it LEFT counts it: during an upgrade the other
 		 * build's program runs on the same event and finds it marked.
+		 * Without storage nothing tells them apart: both count it.
 		 */
 		__sync_fetch_and_add(&c->closed, 1);
 	}

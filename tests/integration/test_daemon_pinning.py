@@ -282,10 +282,13 @@ def test_upgrade_counts_each_opening_and_closing_once(pin_dir, daemons, monkeypa
     kernel_closed = kernel_opened - (host1[1] - host0[1] + ns1[1] - ns0[1])
     opened = after["opened_total"] - before["opened_total"]
     closed = after["closed_total"] - before["closed_total"]
-    # Counted twice in the overlap, these would be off by hundreds; a
-    # connection of another process may straddle a reading.
-    assert abs(opened - kernel_opened) <= 4, (opened, kernel_opened, pairs)
-    assert abs(closed - kernel_closed) <= 4, (closed, kernel_closed, pairs)
+    # Counted twice in the overlap, these would be off by about two a pair
+    # churned through it. The kernel's counters differ from sockcost's by
+    # what other processes do meanwhile (a connect closed in SYN_SENT, a
+    # socket in CLOSE_WAIT, another namespace), so a tenth of that is allowed.
+    slack = max(10, pairs // 10)
+    assert abs(opened - kernel_opened) <= slack, (opened, kernel_opened, pairs)
+    assert abs(closed - kernel_closed) <= slack, (closed, kernel_closed, pairs)
 
 
 def test_incomplete_pinned_state_is_replaced(pin_dir, daemons):

@@ -118,7 +118,7 @@ static void test_reserve_refused_keeps_the_links(void **unused)
 #endif
 	set_links(&l, 0, 100);
 	mem = sc_links_mem(&l);
-	/* 16M slots of 8 bytes: 128 MiB, over the 64 MiB allowed above. */
+	/* 32M slots of 8 bytes: 256 MiB, over the 64 MiB allowed above. */
 	assert_int_equal(sc_links_reserve(&l, 8u << 20), -ENOMEM);
 	assert_int_equal(sc_links_mem(&l), mem);
 	assert_int_equal(l.n, 100);
