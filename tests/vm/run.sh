@@ -6,7 +6,7 @@
 # on any failure, a missing result, or a guest that does not power off in time.
 # Environment: BUILD (build dir), VMTEST_NOCONFIG=1 (no kernel config in the
 # guest: sockcost takes HZ from jiffies_64), VMTEST_TIMEOUT (seconds per
-# guest, default 1500), VMTEST_MODE (tests, or hook_cost: tests/vm/hook_cost.sh),
+# guest, default 1800), VMTEST_MODE (tests, or hook_cost: tests/vm/hook_cost.sh),
 # VMTEST_SERIES (6.1, or 6.12: bookworm's newer kernels, the tracepoint hook),
 # VMTEST_MODE=script VMTEST_SCRIPT=/abs/path: runs that script in the guest.
 set -euo pipefail
@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$(cd "${BUILD:-$repo/build}" && pwd)
 vmdir=$build/vm
-timeout_s=${VMTEST_TIMEOUT:-1500}
+timeout_s=${VMTEST_TIMEOUT:-1800}
 mode=${VMTEST_MODE:-tests}
 noconfig=${VMTEST_NOCONFIG:-0}
 series=${VMTEST_SERIES:-6.1}
